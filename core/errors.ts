@@ -1,0 +1,47 @@
+/**
+ * One error base for everything a user can hit. `code` is stable (tests and `--json` use it);
+ * `message` is one readable line naming what is wrong; `cause` keeps the underlying error.
+ */
+export type ProvenantErrorCode =
+  | "INPUT_NOT_FOUND"
+  | "INPUT_UNREADABLE"
+  | "INPUT_INVALID"
+  | "DATASET_EMPTY"
+  | "FORMAT_UNSUPPORTED"
+  | "MANIFEST_INVALID"
+  | "ROOT_MISMATCH"
+  | "PROOF_INVALID"
+  | "PROOF_WRONG_DATASET"
+  | "STORAGE_NOT_FOUND"
+  | "STORAGE_CORRUPT"
+  | "STORAGE_UNREACHABLE"
+  | "STORAGE_AUTH"
+  | "CHAIN_UNREACHABLE"
+  | "CHAIN_NOT_DEPLOYED"
+  | "TOKEN_NOT_FOUND"
+  | "TX_REVERTED"
+  | "TPM_UNAVAILABLE"
+  | "TPM_FAILED"
+  | "ATTESTATION_INVALID"
+  | "CERTIFICATE_INVALID"
+  | "LINEAGE_INVALID"
+  | "CONFIG_INVALID";
+
+export class ProvenantError extends Error {
+  readonly code: ProvenantErrorCode;
+  constructor(code: ProvenantErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "ProvenantError";
+    this.code = code;
+  }
+}
+
+export class InputError extends ProvenantError {}
+export class FormatError extends ProvenantError {}
+export class StorageError extends ProvenantError {}
+export class ChainError extends ProvenantError {}
+export class TpmError extends ProvenantError {}
+
+export function isProvenantError(e: unknown): e is ProvenantError {
+  return e instanceof ProvenantError;
+}
