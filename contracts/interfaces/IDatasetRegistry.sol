@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {IERC721Metadata} from "@openzeppelin/contracts/token/ERC721/extensions/IERC721Metadata.sol";
+
+/// @title Provenant dataset registry
+/// @notice Each token is one dataset: an immutable record whose `root` is the `merkle-v1` commitment
+/// (docs/formats/merkle-v1.md) over the dataset's `n` distinct, sorted sample hashes. Anyone can check
+/// on-chain that a sample hash is in a dataset (inclusion) or is not (exclusion).
+/// @dev Token ids start at 1 and are never burned, so a dataset id is known iff `1 <= id <= totalMinted()`.
+/// `tokenURI(id)` is `"ipfs://" ++ manifestCid`.
+interface IDatasetRegistry is IERC721Metadata {
+    /// @notice The on-chain record of one dataset. Written once at mint, never changed.
+    /// @dev Field order packs the fixed-size fields into four slots: root | n, totalSamples, mintedAt |
+    /// publisher | previousVersion. Verification reads only the first two.
+    struct DatasetRecord {
+        /// @notice `merkle-v1` root over the distinct sample hashes (never zero).
+        bytes32 root;
+        /// @notice Number of leaves: distinct sample hashes (at least 1).
+        uint64 n;
+        /// @notice Number of samples, duplicates included (at least `n`).
+        uint64 totalSamples;
+        /// @notice `block.timestamp` of the mint.
+        uint64 mintedAt;
+        /// @notice The account that minted the dataset (the token may have moved since).
+        address publisher;
+        /// @notice Dataset id this one supersedes, or 0 for none.
+        uint256 previousVersion;
+        /// @notice Sample encoding identifier, see docs/formats/encodings-v1.md (non-empty).
+        string encoding;
+        /// @notice IPFS CID of the dataset manifest (non-empty).
+        string manifestCid;
+        /// @notice License identifier of the dataset, e.g. an SPDX id (may be empty).
+        string license;
+    }
+
+    /// @notice Arguments of {mint}; see {DatasetRecord} for the fields.
+    struct MintParams {
+        bytes32 root;
+        uint64 n;
+        uint64 totalSamples;
+        /// @notice Dataset id this one supersedes (must be owned by the caller), or 0 for none.
+        uint256 previousVersion;
+        string encoding;
+        string manifestCid;
+        string license;
+    }
+
+    /// @notice A `merkle-v1` inclusion proof of one leaf, as used by {verifyExclusion}.
+    struct LeafProof {
+        /// @notice The leaf: a sample hash.
+        bytes32 sampleHash;
+        /// @notice Position of the leaf among the sorted leaves.
+        uint256 index;
+        /// @notice Sibling hashes, bottom-up, exactly as many as `(index, n)` imply.
+        bytes32[] siblings;
+    }
+
+    /// @notice A dataset was minted as token `id` to `publisher`.
+    event DatasetMinted(
+        uint256 indexed id,
+        address indexed publisher,
+        bytes32 indexed root,
+        uint64 n,
+        uint64 totalSamples,
+        uint256 previousVersion,
+        string encoding,
+        string manifestCid,
+        string license
+    );
+
+    /// @notice `recorder` proved on-chain that leaf `sampleHash` is at `index` in dataset `datasetId`.
+    event InclusionRecorded(
+        uint256 indexed datasetId,
+        bytes32 indexed sampleHash,
+        uint256 index,
+        address indexed recorder
+    );
+
+    /// @notice `recorder` proved on-chain that `x` is not a leaf of dataset `datasetId`.
+    event ExclusionRecorded(uint256 indexed datasetId, bytes32 indexed x, address indexed recorder);
+
+    /// @notice No dataset has id `id`.
+    error DatasetRegistryUnknownToken(uint256 id);
+    /// @notice The Merkle root to mint is zero.
+    error DatasetRegistryZeroRoot();
+    /// @notice The leaf count `n` to mint is zero (an empty dataset has no commitment).
+    error DatasetRegistryZeroLeafCount();
+    /// @notice `totalSamples` is below the number of distinct samples `n`.
+    error DatasetRegistryTotalSamplesBelowLeafCount(uint64 totalSamples, uint64 n);
+    /// @notice The sample encoding to mint is empty.
+    error DatasetRegistryEmptyEncoding();
+    /// @notice The manifest CID to mint is empty.
+    error DatasetRegistryEmptyManifestCid();
+    /// @notice `previousVersion` names no dataset.
+    error DatasetRegistryUnknownPreviousVersion(uint256 previousVersion);
+    /// @notice `previousVersion` is owned by `owner`, not by the minting `sender`.
+    error DatasetRegistryPreviousVersionNotOwned(uint256 previousVersion, address sender, address owner);
+    /// @notice A proof submitted to {recordInclusion} or {recordExclusion} does not verify.
+    error DatasetRegistryInvalidProof(uint256 datasetId);
+
+    /// @notice Mints a dataset token to the caller, or returns the caller's existing token for `p.root`.
+    /// @dev Idempotent per (caller, root): if the caller already minted `p.root`, returns that id without
+    /// minting, emitting or checking the other fields. Otherwise validates `p` and mints id
+    /// `totalMinted() + 1`, emitting {IERC721-Transfer} then {DatasetMinted}.
+    /// Reverts {DatasetRegistryZeroRoot}, {DatasetRegistryZeroLeafCount},
+    /// {DatasetRegistryTotalSamplesBelowLeafCount}, {DatasetRegistryEmptyEncoding},
+    /// {DatasetRegistryEmptyManifestCid}, {DatasetRegistryUnknownPreviousVersion} or
+    /// {DatasetRegistryPreviousVersionNotOwned} (the caller must currently own `p.previousVersion`).
+    /// @param p The record to mint.
+    /// @return id The dataset's token id (at least 1).
+    function mint(MintParams calldata p) external returns (uint256 id);
+
+    /// @notice The record of dataset `id`. Reverts {DatasetRegistryUnknownToken} for an unknown id.
+    function datasetOf(uint256 id) external view returns (DatasetRecord memory);
+
+    /// @notice The id of the dataset `publisher` minted with `root`, or 0 if there is none.
+    function tokenOfPublisherRoot(address publisher, bytes32 root) external view returns (uint256);
+
+    /// @notice Number of datasets minted so far; also the highest id.
+    function totalMinted() external view returns (uint256);
+
+    /// @notice Whether `sampleHash` is the leaf at `index` of dataset `datasetId`, per `merkle-v1`.
+    /// @dev `n` and `root` come from the record. Returns false for any bad proof (index >= n, a sibling
+    /// count other than the one `(index, n)` implies, a root mismatch). Reverts only
+    /// {DatasetRegistryUnknownToken}.
+    /// @param siblings Sibling hashes, bottom-up.
+    function verifyInclusion(
+        uint256 datasetId,
+        bytes32 sampleHash,
+        uint256 index,
+        bytes32[] calldata siblings
+    ) external view returns (bool);
+
+    /// @notice Whether `x` is provably not a leaf of dataset `datasetId`, per `merkle-v1`.
+    /// @dev `neighbors` is one of:
+    /// - `[left, right]`: `right.index == left.index + 1` and `left.sampleHash < x < right.sampleHash`;
+    /// - `[first]`: `first.index == 0` and `x < first.sampleHash`;
+    /// - `[last]`: `last.index == n - 1` and `x > last.sampleHash`;
+    /// and every entry's inclusion proof must verify. Anything else returns false.
+    /// Reverts only {DatasetRegistryUnknownToken}.
+    function verifyExclusion(
+        uint256 datasetId,
+        bytes32 x,
+        LeafProof[] calldata neighbors
+    ) external view returns (bool);
+
+    /// @notice Verifies like {verifyInclusion} and records the result as an {InclusionRecorded} event.
+    /// @dev Reverts {DatasetRegistryInvalidProof} when the proof does not verify.
+    function recordInclusion(
+        uint256 datasetId,
+        bytes32 sampleHash,
+        uint256 index,
+        bytes32[] calldata siblings
+    ) external;
+
+    /// @notice Verifies like {verifyExclusion} and records the result as an {ExclusionRecorded} event.
+    /// @dev Reverts {DatasetRegistryInvalidProof} when the proof does not verify.
+    function recordExclusion(uint256 datasetId, bytes32 x, LeafProof[] calldata neighbors) external;
+}

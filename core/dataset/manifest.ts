@@ -1,0 +1,79 @@
+import { FormatError } from "../errors.ts";
+import { isHex32, type Hex32 } from "../hex.ts";
+import { parseCid } from "../storage/cid.ts";
+import { ENCODINGS, type Encoding, type SkippedCounts } from "./encodings.ts";
+import { SHARD_SIZE } from "./shard-index.ts";
+
+/**
+ * provenant-dataset-v1 (docs/formats/dataset-manifest-v1.md). Stored as JSON; its CID is the token URI,
+ * and it doubles as ERC-721 metadata (name, description). No timestamps: the same dataset and metadata
+ * always give the same manifest CID.
+ */
+export const DATASET_FORMAT = "provenant-dataset-v1";
+
+export interface DatasetManifest {
+  format: typeof DATASET_FORMAT;
+  name: string;
+  description: string;
+  license: string | null;
+  encoding: Encoding;
+  commitment: "merkle-v1";
+  root: Hex32;
+  n: number;
+  totalSamples: number;
+  duplicateSamples: number;
+  skipped: SkippedCounts;
+  bytes: number;
+  shardSize: number;
+  shardCount: number;
+  index: string;
+  previousVersion: string | null;
+}
+
+export function encodeManifest(m: DatasetManifest): Uint8Array {
+  return new TextEncoder().encode(`${JSON.stringify(m, null, 2)}\n`);
+}
+
+/** Parses and validates untrusted manifest bytes; every failure names the field. */
+export function decodeManifest(bytes: Uint8Array, where = "the manifest"): DatasetManifest {
+  let m: Record<string, unknown>;
+  try {
+    m = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch (e) {
+    throw new FormatError("MANIFEST_INVALID", `${where} is not JSON`, { cause: e });
+  }
+  const bad = (why: string) => new FormatError("MANIFEST_INVALID", `${where} is invalid: ${why}`);
+  if (typeof m !== "object" || m === null || Array.isArray(m)) throw bad("not a JSON object");
+  if (m.format !== DATASET_FORMAT) {
+    throw new FormatError(
+      "MANIFEST_INVALID",
+      `${where} has format ${JSON.stringify(m.format ?? null)}; this version of provenant reads ${DATASET_FORMAT}`,
+    );
+  }
+  const count = (k: string, min: number) => {
+    const v = m[k];
+    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min) throw bad(`${k} must be an integer >= ${min}`);
+    return v;
+  };
+  if (typeof m.name !== "string") throw bad("name must be a string");
+  if (typeof m.description !== "string") throw bad("description must be a string");
+  if (m.license !== null && typeof m.license !== "string") throw bad("license must be a string or null");
+  if (!ENCODINGS.includes(m.encoding as Encoding)) throw bad(`encoding must be one of ${ENCODINGS.join(", ")}`);
+  if (m.commitment !== "merkle-v1") throw bad("commitment must be merkle-v1");
+  if (!isHex32(m.root)) throw bad("root must be a 0x-prefixed 32-byte hex string");
+  const n = count("n", 1);
+  const total = count("totalSamples", n);
+  if (count("duplicateSamples", 0) !== total - n) throw bad("duplicateSamples must equal totalSamples - n");
+  count("bytes", 0);
+  if (count("shardSize", 1) !== SHARD_SIZE) throw bad(`shardSize must be ${SHARD_SIZE}`);
+  if (count("shardCount", 1) !== Math.ceil(n / SHARD_SIZE)) throw bad("shardCount does not match n");
+  const skipped = m.skipped as Record<string, unknown> | undefined;
+  for (const k of ["hidden", "symlinks", "other", "emptyRecords"]) {
+    if (!skipped || typeof skipped[k] !== "number") throw bad(`skipped.${k} must be a number`);
+  }
+  m.index = parseCid(m.index, "index");
+  if (m.previousVersion !== null && (typeof m.previousVersion !== "string" || !/^[1-9][0-9]*$/.test(m.previousVersion))) {
+    throw bad("previousVersion must be a token id string or null");
+  }
+  return m as unknown as DatasetManifest;
+}

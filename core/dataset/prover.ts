@@ -1,0 +1,129 @@
+import { FormatError, InputError } from "../errors.ts";
+import { compare, bytesEqual, verifyExclusion, verifyInclusion, type LeafProof } from "../merkle/verify.ts";
+import { buildLevels, proofFromLevels, searchLeaves, type Levels } from "../merkle/tree.ts";
+import { toHex, type Hex32 } from "../hex.ts";
+import type { ContentStore } from "../storage/store.ts";
+import { concat } from "./commit.ts";
+import { decodeManifest, type DatasetManifest } from "./manifest.ts";
+import { decodeShardIndex, shardLength, type ShardIndex } from "./shard-index.ts";
+
+export type InclusionProof = { kind: "inclusion"; root: Uint8Array; n: number } & LeafProof;
+export interface ExclusionProof {
+  kind: "exclusion";
+  root: Uint8Array;
+  n: number;
+  x: Uint8Array;
+  left: LeafProof | null;
+  right: LeafProof | null;
+}
+export type Proof = InclusionProof | ExclusionProof;
+
+/**
+ * Builds proofs for a stored dataset from the manifest, the index and one shard (two shards only when the
+ * sample sorts between two shards). Every read is verified: CIDs by the store, shard roots against the index,
+ * the index against the manifest's root.
+ */
+export class DatasetProver {
+  readonly manifest: DatasetManifest;
+  readonly index: ShardIndex;
+  readonly store: ContentStore;
+  private readonly topLevels: Levels;
+  private readonly shardCache = new Map<number, { leaves: Uint8Array; levels: Levels }>();
+  reads = 0;
+  bytesRead = 0;
+
+  private constructor(store: ContentStore, manifest: DatasetManifest, index: ShardIndex, topLevels: Levels) {
+    this.store = store;
+    this.manifest = manifest;
+    this.index = index;
+    this.topLevels = topLevels;
+  }
+
+  static async open(store: ContentStore, manifestCid: string): Promise<DatasetProver> {
+    const manifestBytes = await store.get(manifestCid);
+    const manifest = decodeManifest(manifestBytes, `manifest ${manifestCid}`);
+    const indexBytes = await store.get(manifest.index);
+    const index = decodeShardIndex(indexBytes);
+    if (index.n !== manifest.n || toHex(index.root) !== manifest.root) {
+      throw new FormatError("ROOT_MISMATCH", `the shard index ${manifest.index} does not belong to manifest ${manifestCid}`);
+    }
+    const topLevels = buildLevels(concat(index.shards.map((s) => s.root)));
+    if (!bytesEqual(topLevels[topLevels.length - 1], index.root)) {
+      throw new FormatError("ROOT_MISMATCH", `the shard roots in ${manifest.index} do not hash to the manifest's root ${manifest.root}`);
+    }
+    const prover = new DatasetProver(store, manifest, index, topLevels);
+    prover.reads = 2;
+    prover.bytesRead = manifestBytes.length + indexBytes.length;
+    return prover;
+  }
+
+  get root(): Uint8Array {
+    return this.index.root;
+  }
+
+  private async shard(j: number) {
+    const cached = this.shardCache.get(j);
+    if (cached) return cached;
+    const entry = this.index.shards[j];
+    const leaves = await this.store.get(entry.cid);
+    this.reads++;
+    this.bytesRead += leaves.length;
+    const expected = shardLength(j, this.index.n, this.index.shardSize);
+    if (leaves.length !== expected * 32) {
+      throw new FormatError("ROOT_MISMATCH", `shard ${j} (${entry.cid}) holds ${leaves.length / 32} leaves, expected ${expected}`);
+    }
+    const levels = buildLevels(leaves);
+    if (!bytesEqual(levels[levels.length - 1], entry.root) || !bytesEqual(leaves.subarray(0, 32), entry.first)) {
+      throw new FormatError("ROOT_MISMATCH", `shard ${j} (${entry.cid}) does not match its entry in the index`);
+    }
+    const loaded = { leaves, levels };
+    this.shardCache.set(j, loaded);
+    return loaded;
+  }
+
+  /** The inclusion proof of the leaf at global `index`. */
+  async leafProof(index: number): Promise<LeafProof> {
+    if (!Number.isSafeInteger(index) || index < 0 || index >= this.index.n) {
+      throw new InputError("INPUT_INVALID", `leaf index ${index} is outside 0..${this.index.n - 1}`);
+    }
+    const j = Math.floor(index / this.index.shardSize);
+    const local = index - j * this.index.shardSize;
+    const { leaves, levels } = await this.shard(j);
+    const siblings = [...proofFromLevels(levels, local), ...proofFromLevels(this.topLevels, j)];
+    return { sampleHash: leaves.slice(local * 32, local * 32 + 32), index, siblings };
+  }
+
+  /** Which shard would hold `x`: the last whose first leaf is <= x (shard 0 when x sorts before all). */
+  private shardFor(x: Uint8Array): number {
+    let lo = 0;
+    let hi = this.index.shards.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (compare(this.index.shards[mid].first, x) <= 0) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** An inclusion proof when `x` is a leaf, otherwise an exclusion proof. */
+  async prove(x: Uint8Array): Promise<Proof> {
+    const { n, root } = this.index;
+    const j = this.shardFor(x);
+    const { leaves } = await this.shard(j);
+    const found = searchLeaves(leaves, x);
+    const base = j * this.index.shardSize;
+    if (found >= 0) return { kind: "inclusion", root, n, ...(await this.leafProof(base + found)) };
+    const insertion = base + (-found - 1); // global index of the first leaf greater than x
+    const left = insertion > 0 ? await this.leafProof(insertion - 1) : null;
+    const right = insertion < n ? await this.leafProof(insertion) : null;
+    return { kind: "exclusion", root, n, x: x.slice(), left, right };
+  }
+}
+
+export function verifyProof(p: Proof): boolean {
+  return p.kind === "inclusion"
+    ? verifyInclusion(p.root, p.n, p.sampleHash, p.index, p.siblings)
+    : verifyExclusion(p.root, p.n, p.x, p.left, p.right);
+}
+
+export type { Hex32 };

@@ -1,0 +1,34 @@
+/**
+ * Sorts 32-byte hashes ascending (bytewise) and drops duplicates.
+ * SHA-256 output is uniform, so a counting sort on the first two bytes leaves buckets of n/65536
+ * entries, each sorted by comparison: linear in practice, against n·log n compares of a plain sort.
+ */
+export function sortUniqueHashes(hashes: Uint8Array): Uint8Array {
+  const n = hashes.length / 32;
+  if (!Number.isInteger(n)) throw new RangeError("hashes must be whole 32-byte digests");
+  const buf = Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength);
+  const starts = new Uint32Array(65537);
+  for (let i = 0; i < n; i++) starts[((buf[i * 32] << 8) | buf[i * 32 + 1]) + 1]++;
+  for (let b = 0; b < 65536; b++) starts[b + 1] += starts[b];
+  const fill = starts.slice(0, 65536);
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[fill[(buf[i * 32] << 8) | buf[i * 32 + 1]]++] = i;
+
+  const cmp = (a: number, b: number) => buf.compare(buf, a * 32, a * 32 + 32, b * 32, b * 32 + 32);
+  const out = Buffer.allocUnsafe(n * 32);
+  let written = 0;
+  let last = -1;
+  for (let b = 0; b < 65536; b++) {
+    const s = starts[b];
+    const e = starts[b + 1];
+    if (e - s > 1) order.subarray(s, e).sort(cmp);
+    for (let k = s; k < e; k++) {
+      const i = order[k];
+      if (last >= 0 && buf.compare(buf, i * 32, i * 32 + 32, last * 32, last * 32 + 32) === 0) continue;
+      buf.copy(out, written * 32, i * 32, i * 32 + 32);
+      written++;
+      last = i;
+    }
+  }
+  return new Uint8Array(out.buffer, out.byteOffset, written * 32);
+}

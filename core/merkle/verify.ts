@@ -1,0 +1,103 @@
+import { sha256 } from "@noble/hashes/sha2.js";
+
+/**
+ * merkle-v1 verification (docs/formats/merkle-v1.md), pure and browser-safe.
+ * The verifier derives the path shape from (index, n) and accepts only a sibling list of exactly that length.
+ */
+
+export type HashPair = (left: Uint8Array, right: Uint8Array) => Uint8Array;
+
+export const sha256Pair: HashPair = (left, right) => {
+  const buf = new Uint8Array(64);
+  buf.set(left, 0);
+  buf.set(right, 32);
+  return sha256(buf);
+};
+
+/** Number of siblings an inclusion proof of leaf `index` in a tree of `n` leaves must carry. */
+export function expectedProofLength(index: number, n: number): number {
+  if (!Number.isSafeInteger(n) || n < 1 || !Number.isSafeInteger(index) || index < 0 || index >= n) return -1;
+  let length = 0;
+  for (let pos = index, width = n; width > 1; pos = Math.floor(pos / 2), width = Math.ceil(width / 2)) {
+    // The odd last node of a level moves up unchanged and consumes no sibling.
+    if (!(pos % 2 === 0 && pos === width - 1)) length++;
+  }
+  return length;
+}
+
+/** Folds a proof to a root, or returns null when the proof's shape does not match (index, n). */
+export function computeRoot(
+  leaf: Uint8Array,
+  index: number,
+  n: number,
+  siblings: readonly Uint8Array[],
+  hashPair: HashPair = sha256Pair,
+): Uint8Array | null {
+  if (leaf.length !== 32 || expectedProofLength(index, n) !== siblings.length) return null;
+  let node = leaf;
+  let used = 0;
+  for (let pos = index, width = n; width > 1; pos = Math.floor(pos / 2), width = Math.ceil(width / 2)) {
+    if (pos % 2 === 0 && pos === width - 1) continue;
+    const sibling = siblings[used++];
+    if (sibling.length !== 32) return null;
+    node = pos % 2 === 0 ? hashPair(node, sibling) : hashPair(sibling, node);
+  }
+  return node;
+}
+
+export function verifyInclusion(
+  root: Uint8Array,
+  n: number,
+  leaf: Uint8Array,
+  index: number,
+  siblings: readonly Uint8Array[],
+): boolean {
+  const computed = computeRoot(leaf, index, n, siblings);
+  return computed !== null && bytesEqual(computed, root);
+}
+
+export interface LeafProof {
+  sampleHash: Uint8Array;
+  index: number;
+  siblings: Uint8Array[];
+}
+
+/**
+ * Exclusion of `x`: adjacent leaves around it, or the first leaf alone when x sorts before it,
+ * or the last leaf alone when x sorts after it. Each neighbour is an inclusion proof against the same root.
+ */
+export function verifyExclusion(
+  root: Uint8Array,
+  n: number,
+  x: Uint8Array,
+  left: LeafProof | null,
+  right: LeafProof | null,
+): boolean {
+  if (x.length !== 32) return false;
+  const valid = (p: LeafProof) => verifyInclusion(root, n, p.sampleHash, p.index, p.siblings);
+  if (left && right) {
+    return (
+      right.index === left.index + 1 &&
+      compare(left.sampleHash, x) < 0 &&
+      compare(x, right.sampleHash) < 0 &&
+      valid(left) &&
+      valid(right)
+    );
+  }
+  if (right) return right.index === 0 && compare(x, right.sampleHash) < 0 && valid(right);
+  if (left) return left.index === n - 1 && compare(left.sampleHash, x) < 0 && valid(left);
+  return false;
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
+  return diff === 0;
+}
+
+export function compare(a: Uint8Array, b: Uint8Array): number {
+  const len = Math.min(a.length, b.length);
+  for (let i = 0; i < len; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}

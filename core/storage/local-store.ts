@@ -1,0 +1,61 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { StorageError } from "../errors.ts";
+import { cidOf, parseCid } from "./cid.ts";
+import type { ContentStore } from "./store.ts";
+
+/**
+ * The embedded content-addressed store: one file per CID under `<dir>/ipfs/`.
+ * Writes go to a temporary name and are renamed into place, so a crash never leaves a partial object,
+ * and reads re-derive the CID, so a file changed on disk is reported instead of served.
+ */
+export class LocalStore implements ContentStore {
+  readonly kind = "local";
+  readonly dir: string;
+
+  constructor(dataDir: string) {
+    this.dir = join(dataDir, "ipfs");
+    try {
+      mkdirSync(this.dir, { recursive: true });
+    } catch (e) {
+      throw new StorageError("STORAGE_UNREACHABLE", `cannot create the local store at ${this.dir}`, { cause: e });
+    }
+  }
+
+  pathOf(cid: string): string {
+    return join(this.dir, parseCid(cid));
+  }
+
+  async put(bytes: Uint8Array): Promise<string> {
+    const cid = await cidOf(bytes);
+    const path = join(this.dir, cid);
+    if (!existsSync(path)) {
+      const tmp = join(this.dir, `.tmp-${randomBytes(8).toString("hex")}`);
+      writeFileSync(tmp, bytes);
+      renameSync(tmp, path);
+    }
+    return cid;
+  }
+
+  async get(cid: string): Promise<Uint8Array> {
+    const canonical = parseCid(cid);
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(join(this.dir, canonical));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") {
+        throw new StorageError("STORAGE_NOT_FOUND", `${canonical} is not in the local store (${this.dir})`, { cause: e });
+      }
+      throw new StorageError("STORAGE_UNREACHABLE", `cannot read ${canonical} from the local store`, { cause: e });
+    }
+    if ((await cidOf(bytes)) !== canonical) {
+      throw new StorageError("STORAGE_CORRUPT", `the local copy of ${canonical} does not hash to its CID: it was changed on disk`);
+    }
+    return bytes;
+  }
+
+  async has(cid: string): Promise<boolean> {
+    return existsSync(join(this.dir, parseCid(cid)));
+  }
+}
