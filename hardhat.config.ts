@@ -28,7 +28,8 @@ export default defineConfig({
   paths: { tests: { mocha: "test", solidity: "contracts" } },
   networks: {
     hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
-    localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
+    // `npm run chain` and the tests start a node here; tests pick their own port through PROVENANT_RPC_URL.
+    localhost: { type: "http", chainType: "l1", url: process.env.PROVENANT_RPC_URL ?? "http://127.0.0.1:8545" },
     filecoinCalibration: {
       type: "http",
       chainType: "l1",

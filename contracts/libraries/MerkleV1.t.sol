@@ -101,7 +101,7 @@ contract MerkleV1Test is Test {
         assertFalse(merkle.verify(sha256(abi.encodePacked(ab, sha256(abi.encodePacked(c, c)))), 3, c, 2, selfPaired), "self-paired");
     }
 
-    function test_ComputeRootRevertsOnMalformedProofs() public {
+    function test_ComputeRootRevertsOnMalformedProofs() public view {
         bytes32[] memory none = new bytes32[](0);
         try merkle.computeRoot(4, 0, 4, none) {
             revert AssertionFailed("index >= n accepted");
@@ -127,9 +127,27 @@ contract MerkleV1Test is Test {
     function test_HugeLeafCountsDoNotOverflow() public view {
         uint256 max = type(uint256).max;
         assertEq(merkle.expectedProofLength(0, max), 256, "first of 2^256 - 1");
-        assertEq(merkle.expectedProofLength(max - 1, max), 0, "last of 2^256 - 1 moves up every level");
-        (bool ok, ) = merkle.tryComputeRoot(max, 0, max - 1, new bytes32[](0));
-        assertTrue(ok, "last of 2^256 - 1 has an empty proof");
+        // The last of 2^256 - 1 moves up once, then is an odd (right) node on each of the 255 levels above.
+        assertEq(merkle.expectedProofLength(max - 1, max), 255, "last of 2^256 - 1");
+        // The last of 2^255 + 1 moves up unchanged 255 times, then meets the other half's root.
+        uint256 half = 1 << 255;
+        assertEq(merkle.expectedProofLength(half, half + 1), 1, "last of 2^255 + 1");
+        bytes32[] memory one = new bytes32[](1);
+        one[0] = keccak256("left half");
+        (bool ok, bytes32 root) = merkle.tryComputeRoot(half + 1, keccak256("leaf"), half, one);
+        assertTrue(ok, "last of 2^255 + 1 folds");
+        assertEq(root, sha256(abi.encodePacked(one[0], keccak256("leaf"))), "last of 2^255 + 1 root");
+    }
+
+    /// @notice Why the registry reads `n` from the record: leaf 0 has the shape R, R, R in trees of 5 and
+    /// of 6 leaves, so its siblings fold to the same root under either claim.
+    function test_AProofDependsOnTheLeafCountOnlyThroughItsShape() public view {
+        bytes32[][] memory levels = _tree(7, 5);
+        bytes32[] memory siblings = levels.proof(0);
+        assertTrue(merkle.verify(levels.root(), 5, levels[0][0], 0, siblings), "n = 5");
+        assertTrue(merkle.verify(levels.root(), 6, levels[0][0], 0, siblings), "n = 6, same shape");
+        assertFalse(merkle.verify(levels.root(), 4, levels[0][0], 0, siblings), "n = 4, shorter shape");
+        assertFalse(merkle.verify(levels.root(), 9, levels[0][0], 0, siblings), "n = 9, longer shape");
     }
 
     // ---- honest proofs -----------------------------------------------------------------------------

@@ -1,0 +1,98 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { Command } from "commander";
+import { dataDir, openStore } from "../../core/config.ts";
+import { connect } from "../../core/chain/connect.ts";
+import { DatasetRegistryClient } from "../../core/chain/dataset-registry.ts";
+import { InputError } from "../../core/errors.ts";
+import { proveSample, verifyProofFile, type SampleInput } from "../../core/dataset/operations.ts";
+import type { Proof } from "../../core/dataset/prover.ts";
+import { toHex } from "../../core/hex.ts";
+import { action, jsonBigInt, parseTokenId, withCommonOptions, type CommonOptions } from "../output.ts";
+
+interface ProveOptions extends CommonOptions {
+  dataset: string;
+  text?: string;
+  hash?: string;
+  out?: string;
+  record?: boolean;
+}
+
+function describe(p: Proof): string {
+  if (p.kind === "inclusion") return `IN the dataset: leaf ${p.index} of ${p.n}, ${p.siblings.length} siblings`;
+  const between =
+    p.left && p.right
+      ? `between leaves ${p.left.index} and ${p.right.index}`
+      : p.right
+        ? "before the first leaf"
+        : "after the last leaf";
+  return `NOT in the dataset: its hash sorts ${between} of ${p.n}`;
+}
+
+export function proveCommand(): Command {
+  return withCommonOptions(
+    new Command("prove")
+      .description("prove that a sample is or is not in a dataset; the contract checks the proof")
+      .argument("[sample]", "the sample as a file (for jsonl/csv datasets: a one-record file)")
+      .requiredOption("--dataset <id>", "dataset token id")
+      .option("--text <record>", "the sample as a literal record, e.g. one JSONL line")
+      .option("--hash <sha256>", "the sample's SHA-256 as 0x-hex")
+      .option("--out <file>", "write the proof (provenant-proof-v1) to this file")
+      .option("--record", "also record the proof on-chain in a transaction, citable by tx hash"),
+  ).action(
+    action<ProveOptions>(async ([file], opts) => {
+      const given = [file, opts.text, opts.hash].filter((v) => v !== undefined).length;
+      if (given !== 1) throw new InputError("INPUT_INVALID", "give exactly one sample: a file, --text or --hash");
+      const input: SampleInput = file !== undefined ? { file } : opts.text !== undefined ? { text: opts.text } : { hash: opts.hash! };
+      const id = parseTokenId(opts.dataset);
+      const conn = await connect(opts.network);
+      const registry = await DatasetRegistryClient.connect(conn);
+      const store = openStore(opts.storage, dataDir(opts.dataDir));
+      const r = await proveSample(registry, store, id, input);
+      let recorded = null;
+      if (opts.record && r.onChain) recorded = await registry.withSigner(await conn.signer()).recordProof(id, r.proof);
+      if (opts.out) writeFileSync(opts.out, `${JSON.stringify(r.json, jsonBigInt, 2)}\n`);
+      const x = r.proof.kind === "inclusion" ? r.proof.sampleHash : r.proof.x;
+      return {
+        ok: r.onChain && r.localVerdict,
+        json: { ...r.json, verdict: { onChain: r.onChain, local: r.localVerdict, chainId: conn.chainId, registry: registry.address }, reads: r.reads, bytesRead: r.bytesRead, recorded },
+        text: [
+          `sample ${toHex(x)}`,
+          `${describe(r.proof)} of dataset #${id}`,
+          `contract ${registry.address} on chain ${conn.chainId}: proof ${r.onChain ? "VALID" : "REJECTED"}`,
+          ...(recorded ? [`recorded in tx ${recorded.txHash} (block ${recorded.blockNumber})`] : []),
+          ...(opts.out ? [`proof written to ${opts.out}; re-check with: provenant verify-proof ${opts.out} --dataset ${id}`] : []),
+        ].join("\n"),
+      };
+    }),
+  );
+}
+
+export function verifyProofCommand(): Command {
+  return withCommonOptions(
+    new Command("verify-proof")
+      .description("re-check a saved proof file against the dataset's on-chain root, locally and by the contract")
+      .argument("<proof.json>", "a provenant-proof-v1 file")
+      .requiredOption("--dataset <id>", "dataset token id"),
+  ).action(
+    action<ProveOptions>(async ([path], opts) => {
+      const id = parseTokenId(opts.dataset);
+      let value: unknown;
+      try {
+        value = JSON.parse(readFileSync(path, "utf8"));
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "ENOENT") throw new InputError("INPUT_NOT_FOUND", `${path} does not exist`, { cause: e });
+        throw new InputError("PROOF_INVALID", `${path} is not a JSON proof file`, { cause: e });
+      }
+      const conn = await connect(opts.network);
+      const registry = await DatasetRegistryClient.connect(conn);
+      const r = await verifyProofFile(registry, id, value);
+      const ok = r.onChain && r.localVerdict;
+      return {
+        ok,
+        json: { ok, kind: r.proof.kind, datasetId: id.toString(), local: r.localVerdict, onChain: r.onChain, chainId: conn.chainId, registry: registry.address },
+        text: `${r.proof.kind} proof for dataset #${id}: ${ok ? "VALID" : "REJECTED"} (library: ${r.localVerdict ? "valid" : "invalid"}, contract ${registry.address}: ${r.onChain ? "valid" : "invalid"})`,
+      };
+    }),
+  );
+}

@@ -1,0 +1,90 @@
+import { Command, Option } from "commander";
+import cliProgress from "cli-progress";
+import { InputError, isProvenantError } from "../core/errors.ts";
+import type { ProgressFn } from "../core/dataset/encodings.ts";
+
+export interface CommonOptions {
+  json?: boolean;
+  network: string;
+  dataDir?: string;
+  storage: string;
+}
+
+/** Options every command takes. */
+export function withCommonOptions(cmd: Command): Command {
+  return cmd
+    .option("--json", "print exactly one JSON object on stdout")
+    .option("--network <name>", "chain to use: localhost, filecoinCalibration or filecoin", "localhost")
+    .option("--data-dir <dir>", "data directory (default: $PROVENANT_HOME or ~/.provenant)")
+    .addOption(new Option("--storage <kind>", "where content is stored").choices(["local"]).default("local"));
+}
+
+/**
+ * Runs a command action: its result goes to stdout as text or as one JSON object; a failure becomes one line
+ * on stderr (and a JSON error object with --json) and exit code 1, never a stack trace.
+ */
+export function action<O extends CommonOptions>(
+  run: (args: string[], opts: O) => Promise<{ text: string; json: unknown; ok?: boolean }>,
+) {
+  return async (...params: unknown[]) => {
+    const cmd = params[params.length - 1] as Command;
+    const opts = cmd.opts() as O;
+    const args = params.slice(0, -2) as string[];
+    try {
+      const { text, json, ok = true } = await run(args, opts);
+      process.stdout.write(opts.json ? `${JSON.stringify(json, jsonBigInt, 2)}\n` : `${text}\n`);
+      if (!ok) process.exitCode = 1;
+    } catch (e) {
+      fail(e, opts.json);
+    }
+  };
+}
+
+export function fail(e: unknown, json?: boolean): void {
+  const code = isProvenantError(e) ? e.code : "INTERNAL";
+  const message = isProvenantError(e) ? e.message : `unexpected error: ${(e as Error)?.message ?? String(e)}`;
+  if (json) process.stdout.write(`${JSON.stringify({ ok: false, error: { code, message } })}\n`);
+  process.stderr.write(`provenant: ${message}\n`);
+  if (!isProvenantError(e) && process.env.PROVENANT_DEBUG) console.error(e);
+  process.exitCode = 1;
+}
+
+export function jsonBigInt(_key: string, value: unknown): unknown {
+  return typeof value === "bigint" ? value.toString() : value;
+}
+
+/** A progress bar on a terminal (samples/s, ETA); nothing when stderr is not a terminal or with --json. */
+export function progressBar(label: string, json?: boolean): { onProgress: ProgressFn; stop: () => void } {
+  if (json || !process.stderr.isTTY) return { onProgress: () => {}, stop: () => {} };
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: process.stderr,
+      format: `${label} [{bar}] {value}/{total} samples | {rate} samples/s | ETA {eta_formatted}`,
+      hideCursor: true,
+      clearOnComplete: true,
+      etaBuffer: 50,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const t0 = performance.now();
+  let started = false;
+  return {
+    onProgress(done, total) {
+      const rate = Math.round(done / Math.max(1e-3, (performance.now() - t0) / 1000));
+      if (!started) {
+        bar.start(total ?? 0, 0, { rate });
+        started = true;
+      }
+      if (total !== null) bar.setTotal(total);
+      bar.update(done, { rate });
+    },
+    stop: () => started && bar.stop(),
+  };
+}
+
+export function parseTokenId(value: string, what = "dataset"): bigint {
+  if (!/^[1-9][0-9]*$/.test(value)) {
+    throw new InputError("INPUT_INVALID", `--${what} must be a token id (1, 2, ...), got "${value}"`);
+  }
+  return BigInt(value);
+}

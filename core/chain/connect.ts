@@ -1,0 +1,55 @@
+import { JsonRpcProvider, Network, Wallet, type Signer } from "ethers";
+import { ChainError, InputError } from "../errors.ts";
+import { networkConfig, type NetworkConfig } from "./networks.ts";
+
+export interface ChainConnection {
+  network: NetworkConfig;
+  chainId: number;
+  provider: JsonRpcProvider;
+  /** Lazily made: read-only commands never need a key. */
+  signer(): Promise<Signer>;
+}
+
+/**
+ * Connects to a network by name, failing fast with one line when nothing answers
+ * (ethers' provider would otherwise retry network detection forever).
+ */
+export async function connect(networkName = "localhost"): Promise<ChainConnection> {
+  const network = networkConfig(networkName);
+  const chainId = await probeChainId(network.rpcUrl, network.name);
+  if (chainId !== network.chainId && network.name !== "localhost") {
+    throw new ChainError("CHAIN_UNREACHABLE", `${network.rpcUrl} is chain ${chainId}, not ${network.name} (${network.chainId})`);
+  }
+  const provider = new JsonRpcProvider(network.rpcUrl, chainId, { staticNetwork: Network.from(chainId) });
+  return {
+    network,
+    chainId,
+    provider,
+    async signer() {
+      if (network.keyEnv) {
+        const key = process.env[network.keyEnv];
+        if (!key) throw new InputError("CONFIG_INVALID", `signing on ${network.name} needs a private key in ${network.keyEnv}`);
+        return new Wallet(key, provider);
+      }
+      return provider.getSigner(0);
+    },
+  };
+}
+
+async function probeChainId(url: string, name: string): Promise<number> {
+  let body: { result?: string };
+  try {
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    body = (await res.json()) as { result?: string };
+  } catch (e) {
+    const hint = name === "localhost" ? ": start one with npm run chain" : "";
+    throw new ChainError("CHAIN_UNREACHABLE", `no chain answers at ${url}${hint}`, { cause: e });
+  }
+  if (typeof body.result !== "string") throw new ChainError("CHAIN_UNREACHABLE", `${url} did not answer eth_chainId`);
+  return Number(BigInt(body.result));
+}

@@ -1,0 +1,165 @@
+import { Contract, type ContractRunner, type Signer } from "ethers";
+import { ChainError, ProvenantError } from "../errors.ts";
+import { toHex, type Hex32 } from "../hex.ts";
+import type { LeafProof } from "../merkle/verify.ts";
+import type { Proof } from "../dataset/prover.ts";
+import { datasetRegistryAbi } from "./abi.generated.ts";
+import type { ChainConnection } from "./connect.ts";
+import { deployedAddress } from "./deployments.ts";
+
+export interface DatasetRecord {
+  id: bigint;
+  root: Hex32;
+  n: number;
+  totalSamples: number;
+  mintedAt: number;
+  publisher: string;
+  previousVersion: bigint;
+  encoding: string;
+  manifestCid: string;
+  license: string;
+}
+
+export interface MintRequest {
+  root: Uint8Array;
+  n: number;
+  totalSamples: number;
+  encoding: string;
+  manifestCid: string;
+  license: string;
+  previousVersion?: bigint;
+}
+
+export interface MintResult {
+  id: bigint;
+  /** True when this publisher had already minted this root: nothing was sent. */
+  existing: boolean;
+  txHash: string | null;
+  gasUsed: bigint | null;
+}
+
+const toSolLeaf = (p: LeafProof) => ({ sampleHash: toHex(p.sampleHash), index: p.index, siblings: p.siblings.map(toHex) });
+
+/** Turns a contract revert into the matching ProvenantError; anything else is re-thrown as a chain error. */
+export function chainError(e: unknown, what: string): ProvenantError {
+  if (e instanceof ProvenantError) return e;
+  const err = e as { revert?: { name: string; args: unknown[] }; shortMessage?: string; code?: string };
+  const revert = err.revert;
+  if (revert?.name === "DatasetRegistryUnknownToken" || revert?.name === "ModelRegistryUnknownToken") {
+    return new ChainError("TOKEN_NOT_FOUND", `${what}: token #${String(revert.args[0])} does not exist`, { cause: e });
+  }
+  if (revert) return new ChainError("TX_REVERTED", `${what}: the contract refused with ${revert.name}(${revert.args.join(", ")})`, { cause: e });
+  if (err.code === "ECONNREFUSED" || err.code === "NETWORK_ERROR") {
+    return new ChainError("CHAIN_UNREACHABLE", `${what}: the chain stopped answering`, { cause: e });
+  }
+  return new ChainError("TX_REVERTED", `${what}: ${err.shortMessage ?? (e as Error).message}`, { cause: e });
+}
+
+export class DatasetRegistryClient {
+  readonly address: string;
+  readonly contract: Contract;
+  readonly chainId: number;
+
+  constructor(address: string, runner: ContractRunner, chainId: number) {
+    this.address = address;
+    this.chainId = chainId;
+    this.contract = new Contract(address, datasetRegistryAbi as never, runner);
+  }
+
+  static async connect(conn: ChainConnection): Promise<DatasetRegistryClient> {
+    const address = deployedAddress(conn.chainId, "DatasetRegistry");
+    if ((await conn.provider.getCode(address)) === "0x") {
+      throw new ChainError(
+        "CHAIN_NOT_DEPLOYED",
+        `no DatasetRegistry code at ${address} on chain ${conn.chainId}: the chain was restarted; run npm run chain again`,
+      );
+    }
+    return new DatasetRegistryClient(address, conn.provider, conn.chainId);
+  }
+
+  withSigner(signer: Signer): DatasetRegistryClient {
+    return new DatasetRegistryClient(this.address, signer, this.chainId);
+  }
+
+  async record(id: bigint): Promise<DatasetRecord> {
+    try {
+      const r = await this.contract.datasetOf(id);
+      return {
+        id,
+        root: r.root,
+        n: Number(r.n),
+        totalSamples: Number(r.totalSamples),
+        mintedAt: Number(r.mintedAt),
+        publisher: r.publisher,
+        previousVersion: r.previousVersion,
+        encoding: r.encoding,
+        manifestCid: r.manifestCid,
+        license: r.license,
+      };
+    } catch (e) {
+      const err = chainError(e, `dataset #${id}`);
+      if (err.code === "TOKEN_NOT_FOUND") {
+        throw new ChainError("TOKEN_NOT_FOUND", `dataset #${id} does not exist on chain ${this.chainId}`, { cause: e });
+      }
+      throw err;
+    }
+  }
+
+  async totalMinted(): Promise<bigint> {
+    return this.contract.totalMinted();
+  }
+
+  /** Mints once per (publisher, root): a repeat returns the existing token without a transaction. */
+  async mint(req: MintRequest): Promise<MintResult> {
+    const runner = this.contract.runner as Signer;
+    const publisher = await runner.getAddress();
+    const existing: bigint = await this.contract.tokenOfPublisherRoot(publisher, toHex(req.root));
+    if (existing !== 0n) return { id: existing, existing: true, txHash: null, gasUsed: null };
+    try {
+      const tx = await this.contract.mint({
+        root: toHex(req.root),
+        n: req.n,
+        totalSamples: req.totalSamples,
+        previousVersion: req.previousVersion ?? 0n,
+        encoding: req.encoding,
+        manifestCid: req.manifestCid,
+        license: req.license,
+      });
+      const receipt = await tx.wait();
+      const event = receipt.logs
+        .map((l: { topics: string[]; data: string }) => this.contract.interface.parseLog(l))
+        .find((l: { name: string } | null) => l?.name === "DatasetMinted");
+      return { id: event.args.id, existing: false, txHash: receipt.hash, gasUsed: receipt.gasUsed };
+    } catch (e) {
+      throw chainError(e, "mint");
+    }
+  }
+
+  private proofArgs(id: bigint, p: Proof): [string, unknown[]] {
+    if (p.kind === "inclusion") return ["Inclusion", [id, toHex(p.sampleHash), p.index, p.siblings.map(toHex)]];
+    const neighbors = [p.left, p.right].filter((x): x is LeafProof => x !== null).map(toSolLeaf);
+    return ["Exclusion", [id, toHex(p.x), neighbors]];
+  }
+
+  /** The contract's own verdict (a view call: free, no transaction). */
+  async verify(id: bigint, p: Proof): Promise<boolean> {
+    const [kind, args] = this.proofArgs(id, p);
+    try {
+      return await this.contract[`verify${kind}`](...args);
+    } catch (e) {
+      throw chainError(e, `verify on dataset #${id}`);
+    }
+  }
+
+  /** Records a proof in a transaction, so it can be cited by block and transaction hash. */
+  async recordProof(id: bigint, p: Proof): Promise<{ txHash: string; blockNumber: number; gasUsed: bigint }> {
+    const [kind, args] = this.proofArgs(id, p);
+    try {
+      const tx = await this.contract[`record${kind}`](...args);
+      const receipt = await tx.wait();
+      return { txHash: receipt.hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed };
+    } catch (e) {
+      throw chainError(e, `record proof on dataset #${id}`);
+    }
+  }
+}

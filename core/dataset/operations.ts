@@ -1,0 +1,108 @@
+import { readFileSync, statSync } from "node:fs";
+import { hash } from "node:crypto";
+import { ChainError, FormatError, InputError } from "../errors.ts";
+import { parseHex32, toHex } from "../hex.ts";
+import type { ContentStore } from "../storage/store.ts";
+import type { DatasetRecord, DatasetRegistryClient } from "../chain/dataset-registry.ts";
+import { commitDataset, storeCommitment, type Commitment, type StoredDataset } from "./commit.ts";
+import { canonicalSample, type Encoding, type ProgressFn } from "./encodings.ts";
+import { DatasetProver, verifyProof, type Proof } from "./prover.ts";
+import { proofFromJson, proofToJson, type ProofJson } from "./proof-file.ts";
+
+/** What the user handed `prove`: a file, a literal record (a JSONL line), or a sample hash. */
+export type SampleInput = { file: string } | { text: string } | { hash: string };
+
+export function sampleHashOf(input: SampleInput, encoding: Encoding): Uint8Array {
+  if ("hash" in input) return parseHex32(input.hash, "--hash");
+  if ("text" in input) return hash("sha256", canonicalSample(new TextEncoder().encode(input.text), encoding), "buffer") as unknown as Buffer;
+  let bytes: Buffer;
+  try {
+    if (!statSync(input.file).isFile()) throw new InputError("INPUT_INVALID", `${input.file} is not a file`);
+    bytes = readFileSync(input.file);
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new InputError("INPUT_NOT_FOUND", `${input.file} does not exist`, { cause: e });
+    throw new InputError("INPUT_UNREADABLE", `cannot read ${input.file} (${code})`, { cause: e });
+  }
+  return hash("sha256", canonicalSample(bytes, encoding), "buffer") as unknown as Buffer;
+}
+
+export interface HashResult {
+  commitment: Commitment;
+  stored: StoredDataset;
+  seconds: number;
+}
+
+export async function hashAndStoreDataset(
+  path: string,
+  store: ContentStore,
+  opts: { encoding?: Encoding; name?: string; description?: string; license?: string | null; previousVersion?: string | null; onProgress?: ProgressFn },
+): Promise<HashResult> {
+  const t0 = performance.now();
+  const commitment = commitDataset(path, { encoding: opts.encoding, onProgress: opts.onProgress });
+  const stored = await storeCommitment(commitment, store, {
+    name: opts.name ?? "",
+    description: opts.description,
+    license: opts.license ?? null,
+    previousVersion: opts.previousVersion ?? null,
+  });
+  return { commitment, stored, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** Opens a minted dataset's stored commitment and checks it is the one on-chain. */
+export async function openMintedDataset(record: DatasetRecord, store: ContentStore): Promise<DatasetProver> {
+  const prover = await DatasetProver.open(store, record.manifestCid);
+  if (prover.manifest.root !== record.root.toLowerCase() || prover.manifest.n !== record.n) {
+    throw new FormatError(
+      "ROOT_MISMATCH",
+      `dataset #${record.id}'s manifest ${record.manifestCid} commits to root ${prover.manifest.root} (n=${prover.manifest.n}) but the chain records ${record.root} (n=${record.n})`,
+    );
+  }
+  return prover;
+}
+
+export interface ProveResult {
+  proof: Proof;
+  json: ProofJson;
+  localVerdict: boolean;
+  onChain: boolean;
+  reads: number;
+  bytesRead: number;
+}
+
+export async function proveSample(
+  registry: DatasetRegistryClient,
+  store: ContentStore,
+  datasetId: bigint,
+  input: SampleInput,
+): Promise<ProveResult> {
+  const record = await registry.record(datasetId);
+  const prover = await openMintedDataset(record, store);
+  const x = sampleHashOf(input, prover.manifest.encoding as Encoding);
+  const proof = await prover.prove(x);
+  return {
+    proof,
+    json: proofToJson(proof, datasetId),
+    localVerdict: verifyProof(proof),
+    onChain: await registry.verify(datasetId, proof),
+    reads: prover.reads,
+    bytesRead: prover.bytesRead,
+  };
+}
+
+/** Checks a saved proof file against the dataset's on-chain record, locally and by the contract. */
+export async function verifyProofFile(registry: DatasetRegistryClient, datasetId: bigint, value: unknown) {
+  const { proof, datasetId: claimed } = proofFromJson(value);
+  if (BigInt(claimed) !== datasetId) {
+    throw new InputError("PROOF_WRONG_DATASET", `the proof is for dataset #${claimed}, not dataset #${datasetId}`);
+  }
+  const record = await registry.record(datasetId);
+  if (toHex(proof.root) !== record.root.toLowerCase() || proof.n !== record.n) {
+    throw new ChainError(
+      "PROOF_WRONG_DATASET",
+      `the proof was made for root ${toHex(proof.root)} (n=${proof.n}) but dataset #${datasetId} has root ${record.root} (n=${record.n})`,
+    );
+  }
+  return { proof, localVerdict: verifyProof(proof), onChain: await registry.verify(datasetId, proof) };
+}

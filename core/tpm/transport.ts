@@ -1,0 +1,374 @@
+/**
+ * The TPM I/O boundary. `TpmTransport` is what the attestor talks to; the implementation
+ * here drives tpm2-tools (one process per command) against any TCTI: a swtpm socket for
+ * development and tests, "device:/dev/tpmrm0" on hardware.
+ *
+ * All access through one transport is serialised (a promise queue): a raw swtpm socket
+ * takes one connection at a time and has no resource manager, so transient objects are
+ * flushed after every command that can leave one loaded (else TPM_RC 0x902 after about
+ * three objects). The AK is made persistent at a handle (default 0x81008001) and described
+ * in `<stateDir>/ak.json`, so it survives restarts of the process and of the TPM.
+ */
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ProvenantError, TpmError } from "../errors.ts";
+import { bytesEqual, bytesToHex, hexToBytes } from "./bytes.ts";
+import { encodeToolsCredential, makeCredential as makeCredentialOffline } from "./credential.ts";
+import type { CredentialChallenge } from "./credential.ts";
+import { computeName, parseTpm2bPublic } from "./public.ts";
+import type { PcrValues } from "./quote.ts";
+import { runTool } from "./tools.ts";
+import type { ToolOptions } from "./tools.ts";
+
+export type { CredentialChallenge } from "./credential.ts";
+
+/** The attestation key as the attestor keeps it. */
+export type AkInfo = {
+  /** Persistent handle of the AK in the TPM. */
+  handle: number;
+  /** SubjectPublicKeyInfo PEM (ECC P-256). */
+  publicKeyPem: string;
+  /** TPM2B_PUBLIC as the TPM reports it: what the registry checks and hashes into the Name. */
+  tpm2bPublic: Uint8Array;
+  /** nameAlg ‖ SHA-256(TPMT_PUBLIC), 34 bytes. */
+  name: Uint8Array;
+};
+
+export type QuoteResult = {
+  /** TPMS_ATTEST as signed. */
+  attest: Uint8Array;
+  /** TPMT_SIGNATURE (ECDSA-SHA256). */
+  signature: Uint8Array;
+};
+
+export interface TpmTransport {
+  /** Human-readable target, e.g. the TCTI string. */
+  readonly description: string;
+  /** The RSA EK certificate (DER) from NV index 0x01c00002. */
+  readEkCertificate(): Promise<Uint8Array>;
+  /** Create (re-derive) the RSA-2048 EK from the default template; returns its public key. */
+  createEk(): Promise<{ publicKeyPem: string }>;
+  /** Create a new ECC P-256 restricted signing AK under the EK and make it persistent (replacing any AK at the handle). */
+  createAk(): Promise<AkInfo>;
+  /** The AK recorded in the state dir, after checking the TPM still holds it; undefined when none was created. */
+  loadAk(): Promise<AkInfo | undefined>;
+  /** TPM2_PCR_Extend of the SHA-256 bank with a 32-byte digest (hex). */
+  pcrExtend(pcr: number, digest: string): Promise<void>;
+  /** TPM2_PCR_Reset (only PCR 16 and 23 are resettable from locality 0). */
+  pcrReset(pcr: number): Promise<void>;
+  /** Current SHA-256 PCR values as lowercase hex. */
+  pcrRead(pcrs: readonly number[]): Promise<PcrValues>;
+  /** TPM2_Quote over SHA-256 PCRs with the AK; nonce 1..64 bytes. */
+  quote(pcrs: readonly number[], nonce: Uint8Array): Promise<QuoteResult>;
+  /** TPM2_ActivateCredential with the AK and EK (EK authorised by PolicySecret(endorsement)); returns the secret. */
+  activateCredential(credentialBlob: Uint8Array, encryptedSecret: Uint8Array): Promise<Uint8Array>;
+  /** Verifier side, no TPM needed: a credential for `akName` that only the holder of the EK can activate. */
+  makeCredential(ekPublicKeyPem: string, akName: Uint8Array, secret: Uint8Array): Promise<CredentialChallenge>;
+}
+
+export type Tpm2ToolsTransportOptions = {
+  /** TCTI string: "swtpm:host=127.0.0.1,port=2321", "device:/dev/tpmrm0", ... */
+  tcti: string;
+  /** Directory for ak.json (created when needed). */
+  stateDir: string;
+  /** Persistent handle for the AK; default 0x81008001. */
+  akHandle?: number;
+  /** Directory holding the tpm2_* executables; default: PATH. */
+  toolsDir?: string;
+  /** Per-command timeout in ms; default 120000. */
+  timeoutMs?: number;
+};
+
+export const DEFAULT_AK_HANDLE = 0x81008001;
+export const EK_CERT_NV_INDEX_RSA = 0x01c00002;
+export const HARDWARE_TCTI = "device:/dev/tpmrm0";
+
+const AK_FORMAT = "provenant-tpm-ak-v1";
+
+type AkFile = {
+  format: typeof AK_FORMAT;
+  handle: string;
+  name: string;
+  publicKeyPem: string;
+  tpm2bPublic: string;
+};
+
+function hexHandle(h: number): string {
+  return `0x${h.toString(16).padStart(8, "0")}`;
+}
+
+function checkPcr(pcr: number): void {
+  if (!Number.isInteger(pcr) || pcr < 0 || pcr > 23) {
+    throw new ProvenantError("INPUT_INVALID", `PCR index ${pcr} is not an integer in 0..23`);
+  }
+}
+
+function pcrList(pcrs: readonly number[]): number[] {
+  if (pcrs.length === 0) throw new ProvenantError("INPUT_INVALID", "no PCRs selected");
+  pcrs.forEach(checkPcr);
+  return [...new Set(pcrs)].sort((a, b) => a - b);
+}
+
+/** Trim an NV read to the DER certificate it holds (some TPMs pad the index). */
+function trimDer(bytes: Uint8Array): Uint8Array {
+  if (bytes.length >= 4 && bytes[0] === 0x30 && bytes[1] === 0x82) {
+    const len = 4 + ((bytes[2]! << 8) | bytes[3]!);
+    if (len <= bytes.length) return bytes.slice(0, len);
+  }
+  if (bytes.length >= 3 && bytes[0] === 0x30 && bytes[1] === 0x81) {
+    const len = 3 + bytes[2]!;
+    if (len <= bytes.length) return bytes.slice(0, len);
+  }
+  throw new TpmError("TPM_FAILED", "NV index 0x01c00002 does not hold a DER certificate");
+}
+
+/** A TpmTransport over tpm2-tools. */
+export function createTpm2ToolsTransport(options: Tpm2ToolsTransportOptions): TpmTransport {
+  const akHandle = options.akHandle ?? DEFAULT_AK_HANDLE;
+  const toolOptions: ToolOptions = {
+    tcti: options.tcti,
+    ...(options.toolsDir ? { toolsDir: options.toolsDir } : {}),
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+  };
+  const akPath = join(options.stateDir, "ak.json");
+
+  let tail: Promise<unknown> = Promise.resolve();
+  /** Run `job` after every job queued before it; one TPM conversation at a time. */
+  function serialized<T>(job: () => Promise<T>): Promise<T> {
+    const run = tail.then(job, job);
+    tail = run.catch(() => undefined);
+    return run;
+  }
+
+  const tool = (name: string, args: readonly string[], cwd?: string) =>
+    runTool(name, args, cwd ? { ...toolOptions, cwd } : toolOptions);
+
+  /** Flush transient objects and sessions left behind by the previous tool. */
+  const flush = () => tool("tpm2_flushcontext", ["-t", "-l", "-s"]);
+
+  /** A job with a scratch directory; flushes transients whatever happens. */
+  function withScratch<T>(job: (dir: string) => Promise<T>): Promise<T> {
+    return serialized(async () => {
+      const dir = await mkdtemp(join(tmpdir(), "provenant-tpm-"));
+      try {
+        return await job(dir);
+      } finally {
+        try {
+          await flush();
+        } catch {
+          // The job's own error (or success) is what the caller needs; a failed flush after an
+          // unreachable TPM adds nothing.
+        }
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  let cachedAk: AkInfo | undefined;
+
+  async function persistentHandles(): Promise<number[]> {
+    const { stdout } = await tool("tpm2_getcap", ["handles-persistent"]);
+    return [...stdout.matchAll(/0x[0-9a-fA-F]{8}/g)].map((m) => Number.parseInt(m[0], 16));
+  }
+
+  async function readAkFile(): Promise<AkInfo | undefined> {
+    let text: string;
+    try {
+      text = await readFile(akPath, "utf8");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw new ProvenantError("INPUT_UNREADABLE", `cannot read ${akPath}`, { cause: e });
+    }
+    let f: AkFile;
+    try {
+      f = JSON.parse(text) as AkFile;
+    } catch (e) {
+      throw new ProvenantError("FORMAT_UNSUPPORTED", `${akPath} is not JSON`, { cause: e });
+    }
+    if (f.format !== AK_FORMAT) {
+      throw new ProvenantError("FORMAT_UNSUPPORTED", `${akPath} has format ${String(f.format)}, expected ${AK_FORMAT}`);
+    }
+    const tpm2bPublic = hexToBytes(f.tpm2bPublic, "ak.json tpm2bPublic");
+    const name = hexToBytes(f.name, "ak.json name");
+    if (!bytesEqual(computeName(parseTpm2bPublic(tpm2bPublic)), name)) {
+      throw new ProvenantError("FORMAT_UNSUPPORTED", `${akPath}: name does not match tpm2bPublic`);
+    }
+    return { handle: Number.parseInt(f.handle, 16), publicKeyPem: f.publicKeyPem, tpm2bPublic, name };
+  }
+
+  async function writeAkFile(ak: AkInfo): Promise<void> {
+    const f: AkFile = {
+      format: AK_FORMAT,
+      handle: hexHandle(ak.handle),
+      name: bytesToHex(ak.name),
+      publicKeyPem: ak.publicKeyPem,
+      tpm2bPublic: bytesToHex(ak.tpm2bPublic),
+    };
+    await mkdir(options.stateDir, { recursive: true });
+    const tmp = `${akPath}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(f, null, 2) + "\n");
+    await rename(tmp, akPath);
+  }
+
+  /** Read the name of the object at `handle` (fails when there is none). */
+  async function nameAt(handle: number, dir: string): Promise<Uint8Array> {
+    await tool("tpm2_readpublic", ["-c", hexHandle(handle), "-n", "name.bin"], dir);
+    return new Uint8Array(await readFile(join(dir, "name.bin")));
+  }
+
+  /** The AK, checked once per transport against what the TPM holds at its handle. Call inside a job. */
+  async function requireAk(dir: string): Promise<AkInfo> {
+    if (cachedAk) return cachedAk;
+    const ak = await readAkFile();
+    if (!ak) throw new TpmError("TPM_FAILED", `no AK recorded in ${options.stateDir}; call createAk first`);
+    let name: Uint8Array;
+    try {
+      name = await nameAt(ak.handle, dir);
+    } catch (e) {
+      if (e instanceof TpmError && e.code === "TPM_UNAVAILABLE") throw e;
+      throw new TpmError("TPM_FAILED", `the AK recorded in ${akPath} is not in the TPM at ${hexHandle(ak.handle)}`, {
+        cause: e,
+      });
+    }
+    if (!bytesEqual(name, ak.name)) {
+      throw new TpmError("TPM_FAILED", `the key at ${hexHandle(ak.handle)} is not the AK recorded in ${akPath}`);
+    }
+    cachedAk = ak;
+    return ak;
+  }
+
+  const transport: TpmTransport = {
+    description: options.tcti,
+
+    readEkCertificate: () =>
+      withScratch(async (dir) => {
+        await tool("tpm2_nvread", [hexHandle(EK_CERT_NV_INDEX_RSA), "-C", "o", "-o", "ek.der"], dir);
+        return trimDer(new Uint8Array(await readFile(join(dir, "ek.der"))));
+      }),
+
+    createEk: () =>
+      withScratch(async (dir) => {
+        await tool("tpm2_createek", ["-c", "ek.ctx", "-G", "rsa", "-u", "ek.pem", "-f", "pem"], dir);
+        return { publicKeyPem: await readFile(join(dir, "ek.pem"), "utf8") };
+      }),
+
+    createAk: () =>
+      withScratch(async (dir) => {
+        cachedAk = undefined;
+        if ((await persistentHandles()).includes(akHandle)) {
+          await tool("tpm2_evictcontrol", ["-C", "o", "-c", hexHandle(akHandle)], dir);
+        }
+        await tool("tpm2_createek", ["-c", "ek.ctx", "-G", "rsa", "-u", "ek.pub"], dir);
+        await flush();
+        await tool(
+          "tpm2_createak",
+          ["-C", "ek.ctx", "-c", "ak.ctx", "-G", "ecc", "-g", "sha256", "-s", "ecdsa", "-u", "ak.pem", "-f", "pem", "-n", "ak.name"],
+          dir,
+        );
+        await tool("tpm2_evictcontrol", ["-C", "o", "-c", "ak.ctx", hexHandle(akHandle)], dir);
+        await flush();
+        await tool("tpm2_readpublic", ["-c", hexHandle(akHandle), "-f", "tss", "-o", "ak.tpm2b_public"], dir);
+        const tpm2bPublic = new Uint8Array(await readFile(join(dir, "ak.tpm2b_public")));
+        const toolName = new Uint8Array(await readFile(join(dir, "ak.name")));
+        const name = computeName(parseTpm2bPublic(tpm2bPublic));
+        if (!bytesEqual(name, toolName)) {
+          throw new TpmError("TPM_FAILED", "tpm2_createak reported a name that does not match the AK's public area");
+        }
+        const ak: AkInfo = {
+          handle: akHandle,
+          publicKeyPem: await readFile(join(dir, "ak.pem"), "utf8"),
+          tpm2bPublic,
+          name,
+        };
+        await writeAkFile(ak);
+        cachedAk = ak;
+        return ak;
+      }),
+
+    loadAk: () =>
+      withScratch(async (dir) => {
+        if (!cachedAk && !(await readAkFile())) return undefined;
+        return requireAk(dir);
+      }),
+
+    pcrExtend: (pcr, digest) => {
+      checkPcr(pcr);
+      if (!/^[0-9a-fA-F]{64}$/.test(digest)) {
+        return Promise.reject(new ProvenantError("INPUT_INVALID", "PCR extend digest is not 64 hex characters (SHA-256)"));
+      }
+      return serialized(async () => {
+        await tool("tpm2_pcrextend", [`${pcr}:sha256=${digest.toLowerCase()}`]);
+      });
+    },
+
+    pcrReset: (pcr) => {
+      checkPcr(pcr);
+      return serialized(async () => {
+        await tool("tpm2_pcrreset", [String(pcr)]);
+      });
+    },
+
+    pcrRead: (pcrs) => {
+      const list = pcrList(pcrs);
+      return withScratch(async (dir) => {
+        await tool("tpm2_pcrread", [`sha256:${list.join(",")}`, "-o", "pcrs.bin"], dir);
+        const bytes = new Uint8Array(await readFile(join(dir, "pcrs.bin")));
+        if (bytes.length !== 32 * list.length) {
+          throw new TpmError("TPM_FAILED", `tpm2_pcrread returned ${bytes.length} bytes for ${list.length} SHA-256 PCRs`);
+        }
+        const values: PcrValues = {};
+        list.forEach((pcr, i) => (values[pcr] = bytesToHex(bytes.subarray(32 * i, 32 * i + 32))));
+        return values;
+      });
+    },
+
+    quote: (pcrs, nonce) => {
+      const list = pcrList(pcrs);
+      if (nonce.length < 1 || nonce.length > 64) {
+        return Promise.reject(new ProvenantError("INPUT_INVALID", `quote nonce is ${nonce.length} bytes; it must be 1 to 64`));
+      }
+      return withScratch(async (dir) => {
+        const ak = await requireAk(dir);
+        await tool(
+          "tpm2_quote",
+          ["-c", hexHandle(ak.handle), "-l", `sha256:${list.join(",")}`, "-q", bytesToHex(nonce), "-m", "quote.msg", "-s", "quote.sig", "-g", "sha256"],
+          dir,
+        );
+        return {
+          attest: new Uint8Array(await readFile(join(dir, "quote.msg"))),
+          signature: new Uint8Array(await readFile(join(dir, "quote.sig"))),
+        };
+      });
+    },
+
+    activateCredential: (credentialBlob, encryptedSecret) => {
+      let file: Uint8Array;
+      try {
+        file = encodeToolsCredential({ credentialBlob, encryptedSecret });
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      return withScratch(async (dir) => {
+        const ak = await requireAk(dir);
+        await writeFile(join(dir, "cred.bin"), file);
+        // The EK is re-derived from the endorsement seed: a saved EK context would not survive a TPM reset.
+        await tool("tpm2_createek", ["-c", "ek.ctx", "-G", "rsa", "-u", "ek.pub"], dir);
+        await flush();
+        await tool("tpm2_startauthsession", ["--policy-session", "-S", "session.ctx"], dir);
+        await tool("tpm2_policysecret", ["-S", "session.ctx", "-c", "e"], dir);
+        await tool(
+          "tpm2_activatecredential",
+          ["-c", hexHandle(ak.handle), "-C", "ek.ctx", "-i", "cred.bin", "-o", "secret.bin", "-P", "session:session.ctx"],
+          dir,
+        );
+        return new Uint8Array(await readFile(join(dir, "secret.bin")));
+      });
+    },
+
+    makeCredential: (ekPublicKeyPem, akName, secret) =>
+      makeCredentialOffline({ ekPublicKeyPem, akName, secret, ...(options.toolsDir ? { toolsDir: options.toolsDir } : {}) }),
+  };
+  return transport;
+}
+

@@ -1,0 +1,46 @@
+/**
+ * `npm test`: compiles, checks the generated ABI file is current, runs every Solidity and mocha test through
+ * Hardhat, and ends with the one line CI reads: `N passed, N failed`.
+ */
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { REPO } from "./lib/local-chain.ts";
+
+const bin = (name: string) => join(REPO, "node_modules", ".bin", name);
+
+function run(cmd: string, args: string[]): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: REPO, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, FORCE_COLOR: "0" } });
+    let output = "";
+    const tee = (stream: NodeJS.WriteStream) => (chunk: Buffer) => {
+      output += chunk.toString();
+      stream.write(chunk);
+    };
+    child.stdout.on("data", tee(process.stdout));
+    child.stderr.on("data", tee(process.stderr));
+    child.on("close", (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+let passed = 0;
+let failed = 0;
+const steps: Array<[string, string[]]> = [
+  [bin("hardhat"), ["compile"]],
+  [process.execPath, ["scripts/export-abi.ts", "--check"]],
+  [bin("hardhat"), ["test", ...process.argv.slice(2)]],
+];
+for (const [cmd, args] of steps) {
+  const { code, output } = await run(cmd, args);
+  const count = (re: RegExp) => [...output.matchAll(re)].reduce((a, m) => a + Number(m[1]), 0);
+  const p = count(/^\s*(\d+) passing/gm);
+  const f = count(/^\s*(\d+) failing/gm);
+  passed += p;
+  failed += f;
+  if (code !== 0 && f === 0) {
+    failed += 1; // the step broke before its runner could count: one failure, never a silent pass
+    console.error(`\n${cmd} ${args.join(" ")} exited with ${code}`);
+    if (args[0] !== "test") break;
+  }
+}
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exitCode = failed > 0 ? 1 : 0;
