@@ -30,7 +30,8 @@ export class LocalStore implements ContentStore {
   async put(bytes: Uint8Array): Promise<string> {
     const cid = await cidOf(bytes);
     const path = join(this.dir, cid);
-    if (!existsSync(path)) {
+    // Same CID already here: keep it, unless the copy on disk was damaged, which this write repairs.
+    if (!existsSync(path) || !readFileSync(path).equals(bytes)) {
       const tmp = join(this.dir, `.tmp-${randomBytes(8).toString("hex")}`);
       writeFileSync(tmp, bytes);
       renameSync(tmp, path);
