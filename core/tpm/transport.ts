@@ -292,24 +292,24 @@ export function createTpm2ToolsTransport(options: Tpm2ToolsTransportOptions): Tp
         return requireAk(dir);
       }),
 
-    pcrExtend: (pcr, digest) => {
+    pcrExtend: async (pcr, digest) => {
       checkPcr(pcr);
       if (!/^[0-9a-fA-F]{64}$/.test(digest)) {
-        return Promise.reject(new ProvenantError("INPUT_INVALID", "PCR extend digest is not 64 hex characters (SHA-256)"));
+        throw new ProvenantError("INPUT_INVALID", "PCR extend digest is not 64 hex characters (SHA-256)");
       }
       return serialized(async () => {
         await tool("tpm2_pcrextend", [`${pcr}:sha256=${digest.toLowerCase()}`]);
       });
     },
 
-    pcrReset: (pcr) => {
+    pcrReset: async (pcr) => {
       checkPcr(pcr);
       return serialized(async () => {
         await tool("tpm2_pcrreset", [String(pcr)]);
       });
     },
 
-    pcrRead: (pcrs) => {
+    pcrRead: async (pcrs) => {
       const list = pcrList(pcrs);
       return withScratch(async (dir) => {
         await tool("tpm2_pcrread", [`sha256:${list.join(",")}`, "-o", "pcrs.bin"], dir);
@@ -323,10 +323,10 @@ export function createTpm2ToolsTransport(options: Tpm2ToolsTransportOptions): Tp
       });
     },
 
-    quote: (pcrs, nonce) => {
+    quote: async (pcrs, nonce) => {
       const list = pcrList(pcrs);
       if (nonce.length < 1 || nonce.length > 64) {
-        return Promise.reject(new ProvenantError("INPUT_INVALID", `quote nonce is ${nonce.length} bytes; it must be 1 to 64`));
+        throw new ProvenantError("INPUT_INVALID", `quote nonce is ${nonce.length} bytes; it must be 1 to 64`);
       }
       return withScratch(async (dir) => {
         const ak = await requireAk(dir);
@@ -342,13 +342,8 @@ export function createTpm2ToolsTransport(options: Tpm2ToolsTransportOptions): Tp
       });
     },
 
-    activateCredential: (credentialBlob, encryptedSecret) => {
-      let file: Uint8Array;
-      try {
-        file = encodeToolsCredential({ credentialBlob, encryptedSecret });
-      } catch (e) {
-        return Promise.reject(e);
-      }
+    activateCredential: async (credentialBlob, encryptedSecret) => {
+      const file = encodeToolsCredential({ credentialBlob, encryptedSecret });
       return withScratch(async (dir) => {
         const ak = await requireAk(dir);
         await writeFile(join(dir, "cred.bin"), file);
