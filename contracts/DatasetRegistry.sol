@@ -124,7 +124,7 @@ contract DatasetRegistry is ERC721, IDatasetRegistry {
             LeafProof calldata right = neighbors[1];
             // `left.index < n` first, so that `left.index + 1` cannot overflow.
             if (left.index >= n || right.index != left.index + 1) return false;
-            if (!(left.sampleHash < x && x < right.sampleHash)) return false;
+            if (!(left.sampleHash <= x && x <= right.sampleHash)) return false;
             return
                 MerkleV1.verify(root, n, left.sampleHash, left.index, left.siblings) &&
                 MerkleV1.verify(root, n, right.sampleHash, right.index, right.siblings);

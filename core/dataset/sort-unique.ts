@@ -14,7 +14,8 @@ export function sortUniqueHashes(hashes: Uint8Array): Uint8Array {
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[fill[(buf[i * 32] << 8) | buf[i * 32 + 1]]++] = i;
 
-  const cmp = (a: number, b: number) => buf.compare(buf, a * 32, a * 32 + 32, b * 32, b * 32 + 32);
+  // buf.compare(target, tStart, tEnd, sStart, sEnd) orders the source range against the target range.
+  const cmp = (a: number, b: number) => buf.compare(buf, b * 32, b * 32 + 32, a * 32, a * 32 + 32);
   const out = Buffer.allocUnsafe(n * 32);
   let written = 0;
   let last = -1;

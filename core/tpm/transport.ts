@@ -144,21 +144,42 @@ export function createTpm2ToolsTransport(options: Tpm2ToolsTransportOptions): Tp
   const tool = (name: string, args: readonly string[], cwd?: string) =>
     runTool(name, args, cwd ? { ...toolOptions, cwd } : toolOptions);
 
-  /** Flush transient objects and sessions left behind by the previous tool. */
-  const flush = () => tool("tpm2_flushcontext", ["-t", "-l", "-s"]);
+  /** Flush the transient objects the previous tools left loaded. */
+  const flush = () => tool("tpm2_flushcontext", ["-t"]);
+  /**
+   * Flush transient objects, saved and loaded sessions. One call each: tpm2_flushcontext 5.4
+   * given `-t -l -s` together flushes the sessions and leaves the objects.
+   */
+  const flushAll = async () => {
+    await tool("tpm2_flushcontext", ["-t"]);
+    await tool("tpm2_flushcontext", ["-s"]);
+    await tool("tpm2_flushcontext", ["-l"]);
+  };
 
-  /** A job with a scratch directory; flushes transients whatever happens. */
-  function withScratch<T>(job: (dir: string) => Promise<T>): Promise<T> {
+  /**
+   * A job with a scratch directory. `loads`: what the job leaves loaded (the EK and AK
+   * contexts; the policy session, which tpm2_activatecredential leaves saved) and must be
+   * flushed when it is done. Every job flushes everything after a failure, which can stop
+   * a tool between loading and flushing. Jobs that only use persistent handles,
+   * PCRs or NV (quote, pcrRead, nvread, readpublic) leave nothing loaded: checked with
+   * `tpm2_getcap handles-transient` in test/tpm/quote.test.ts.
+   */
+  function withScratch<T>(job: (dir: string) => Promise<T>, loads: "nothing" | "objects" | "sessions" = "nothing"): Promise<T> {
     return serialized(async () => {
       const dir = await mkdtemp(join(tmpdir(), "provenant-tpm-"));
+      let failed = true;
       try {
-        return await job(dir);
+        const out = await job(dir);
+        failed = false;
+        return out;
       } finally {
-        try {
-          await flush();
-        } catch {
-          // The job's own error (or success) is what the caller needs; a failed flush after an
-          // unreachable TPM adds nothing.
+        if (loads !== "nothing" || failed) {
+          try {
+            await (loads === "objects" && !failed ? flush() : flushAll());
+          } catch {
+            // The job's own error (or success) is what the caller needs; a failed flush after an
+            // unreachable TPM adds nothing.
+          }
         }
         await rm(dir, { recursive: true, force: true });
       }
@@ -251,7 +272,7 @@ export function createTpm2ToolsTransport(options: Tpm2ToolsTransportOptions): Tp
       withScratch(async (dir) => {
         await tool("tpm2_createek", ["-c", "ek.ctx", "-G", "rsa", "-u", "ek.pem", "-f", "pem"], dir);
         return { publicKeyPem: await readFile(join(dir, "ek.pem"), "utf8") };
-      }),
+      }, "objects"),
 
     createAk: () =>
       withScratch(async (dir) => {
@@ -266,6 +287,7 @@ export function createTpm2ToolsTransport(options: Tpm2ToolsTransportOptions): Tp
           ["-C", "ek.ctx", "-c", "ak.ctx", "-G", "ecc", "-g", "sha256", "-s", "ecdsa", "-u", "ak.pem", "-f", "pem", "-n", "ak.name"],
           dir,
         );
+        await flush(); // createak leaves the EK and the AK loaded; swtpm holds only three objects
         await tool("tpm2_evictcontrol", ["-C", "o", "-c", "ak.ctx", hexHandle(akHandle)], dir);
         await flush();
         await tool("tpm2_readpublic", ["-c", hexHandle(akHandle), "-f", "tss", "-o", "ak.tpm2b_public"], dir);
@@ -284,7 +306,7 @@ export function createTpm2ToolsTransport(options: Tpm2ToolsTransportOptions): Tp
         await writeAkFile(ak);
         cachedAk = ak;
         return ak;
-      }),
+      }, "objects"),
 
     loadAk: () =>
       withScratch(async (dir) => {
@@ -358,7 +380,7 @@ export function createTpm2ToolsTransport(options: Tpm2ToolsTransportOptions): Tp
           dir,
         );
         return new Uint8Array(await readFile(join(dir, "secret.bin")));
-      });
+      }, "sessions");
     },
 
     makeCredential: (ekPublicKeyPem, akName, secret) =>

@@ -12,7 +12,7 @@ import {
 import { parseAttest } from "../../core/tpm/quote.ts";
 import type { AkInfo } from "../../core/tpm/transport.ts";
 import { verifyQuote } from "../../core/tpm/verify-node.ts";
-import { ensureTpmToolsInstalled, flipByte, hex, startTestTpm } from "./helpers.ts";
+import { ensureTpmToolsInstalled, flipByte, hex, loadedHandles, startTestTpm } from "./helpers.ts";
 import type { TestTpm } from "./helpers.ts";
 
 describe("TPM enrollment: EK certificate, AK checks, credential round trip (real swtpm)", function () {
@@ -156,6 +156,11 @@ describe("TPM enrollment: EK certificate, AK checks, credential round trip (real
       errorB = e;
     }
     expect(errorB).to.have.property("code", "TPM_FAILED");
+  });
+
+  it("leaves no transient objects or sessions behind after activations, failed ones included", function () {
+    expect(loadedHandles(a.swtpm.tcti)).to.deep.equal([]);
+    expect(loadedHandles(b.swtpm.tcti)).to.deep.equal([]);
   });
 
   it("enrolls the TPM end to end and predicts the qualifiedSigner of its quotes", async function () {

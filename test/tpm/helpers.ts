@@ -72,3 +72,15 @@ export function flipByte(bytes: Uint8Array, index: number): Uint8Array {
   out[index] = out[index]! ^ 0x01;
   return out;
 }
+
+/** Transient objects and sessions currently in the TPM (all three lists should be empty between operations). */
+export function loadedHandles(tcti: string): string[] {
+  const env = { ...process.env, TPM2TOOLS_TCTI: tcti };
+  return ["handles-transient", "handles-loaded-session", "handles-saved-session"].flatMap((cap) =>
+    execFileSync("tpm2_getcap", [cap], { env, encoding: "utf8" })
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith("- "))
+      .map((l) => `${cap} ${l.slice(2)}`),
+  );
+}

@@ -20,7 +20,7 @@ import type { PcrEvent } from "../../core/tpm/quote.ts";
 import type { AkInfo, QuoteResult } from "../../core/tpm/transport.ts";
 import { verifyQuote, verifyQuoteSignature } from "../../core/tpm/verify-node.ts";
 import type { VerifyQuoteParameters } from "../../core/tpm/verify-node.ts";
-import { flipByte, hex, startTestTpm } from "./helpers.ts";
+import { flipByte, hex, loadedHandles, startTestTpm } from "./helpers.ts";
 import type { TestTpm } from "./helpers.ts";
 
 const run = promisify(execFile);
@@ -184,6 +184,10 @@ describe("TPM quote over PCR 23 (real swtpm)", function () {
     quotes.forEach((r, i) => {
       expect(verifyQuote(params({ attest: r.attest, signature: r.signature, nonce: nonces[i]! })).ok).to.equal(true);
     });
+  });
+
+  it("leaves no transient objects or sessions in the TPM after AK creation and quotes", function () {
+    expect(loadedHandles(tpm.swtpm.tcti)).to.deep.equal([]);
   });
 
   it("signs with an AK that stays usable after PCR 23 is reset and extended again", async function () {
