@@ -119,12 +119,12 @@ contract DatasetRegistry is ERC721, IDatasetRegistry {
             bool outside = (only.index == 0 && x < only.sampleHash) || (only.index == n - 1 && x > only.sampleHash);
             return outside && MerkleV1.verify(root, n, only.sampleHash, only.index, only.siblings);
         }
-        if (neighbors.length == 2) {
+        if (neighbors.length >= 2) {
             LeafProof calldata left = neighbors[0];
             LeafProof calldata right = neighbors[1];
             // `left.index < n` first, so that `left.index + 1` cannot overflow.
             if (left.index >= n || right.index != left.index + 1) return false;
-            if (!(left.sampleHash <= x && x <= right.sampleHash)) return false;
+            if (!(left.sampleHash < x && x < right.sampleHash)) return false;
             return
                 MerkleV1.verify(root, n, left.sampleHash, left.index, left.siblings) &&
                 MerkleV1.verify(root, n, right.sampleHash, right.index, right.siblings);

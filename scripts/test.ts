@@ -31,9 +31,10 @@ const steps: Array<[string, string[]]> = [
 ];
 for (const [cmd, args] of steps) {
   const { code, output } = await run(cmd, args);
-  const count = (re: RegExp) => [...output.matchAll(re)].reduce((a, m) => a + Number(m[1]), 0);
-  const p = count(/^\s*(\d+) passing/gm);
-  const f = count(/^\s*(\d+) failing/gm);
+  // Hardhat prints each runner's summary and then the total: the last count of each kind is the total.
+  const last = (re: RegExp) => Number([...output.matchAll(re)].at(-1)?.[1] ?? 0);
+  const p = last(/^\s*(\d+) passing/gm);
+  const f = last(/^\s*(\d+) failing/gm);
   passed += p;
   failed += f;
   if (code !== 0 && f === 0) {

@@ -5,7 +5,10 @@
  * local CA signed it.
  *
  * Layout under `stateDir`: ca/ (local CA, unless `caDir` is given), tpm/ (TPM state),
- * setup.log, swtpm.log.
+ * setup.log, swtpm.log, swtpm.pid.
+ *
+ * swtpm runs as a child of this process. stop() shuts it down; a normal process exit kills
+ * it too; a process killed by a signal leaves it running (kill the pid in swtpm.pid).
  */
 import { execFile, spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
@@ -240,6 +243,9 @@ async function spawnSwtpm(stateDir: string, tpmDir: string, port: number, ctrlPo
       "not-need-init,startup-clear",
       "--log",
       `file=${logFile},level=1`,
+      // For a human cleaning up after a process killed by a signal (no exit hook runs then).
+      "--pid",
+      `file=${join(stateDir, "swtpm.pid")}`,
     ],
     { stdio: "ignore" },
   );

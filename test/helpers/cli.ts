@@ -10,12 +10,17 @@ export interface CliResult {
 }
 
 /** Runs the real CLI in a child process, the way a user does, with `--json` appended. */
-export function runCli(args: string[], env: Record<string, string>, options: { uid?: number; gid?: number } = {}): Promise<CliResult> {
+export function runCli(args: string[], env: Record<string, string>, options: { withoutRootFileAccess?: boolean } = {}): Promise<CliResult> {
+  const argv = [join(REPO, "cli", "provenant.ts"), ...args, "--json"];
+  // Root reads any file; without these two capabilities a mode-000 file is unreadable to root as well.
+  const [cmd, cmdArgs] = options.withoutRootFileAccess
+    ? ["setpriv", ["--inh-caps=-dac_override,-dac_read_search", "--bounding-set=-dac_override,-dac_read_search", process.execPath, ...argv]]
+    : [process.execPath, argv];
   return new Promise((resolve) => {
     execFile(
-      process.execPath,
-      [join(REPO, "cli", "provenant.ts"), ...args, "--json"],
-      { cwd: REPO, env: { ...process.env, ...env }, maxBuffer: 64 << 20, ...options },
+      cmd,
+      cmdArgs,
+      { cwd: REPO, env: { ...process.env, ...env }, maxBuffer: 64 << 20 },
       (error, stdout, stderr) => {
         let json: unknown = null;
         try {
