@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { datasetCommand } from "./commands/dataset.ts";
 import { proveCommand, verifyProofCommand } from "./commands/prove.ts";
+import { serveCommand } from "./commands/serve.ts";
 
 const program = new Command("provenant")
   .description("Verifiable provenance for AI datasets and models")
@@ -9,6 +10,7 @@ const program = new Command("provenant")
   .showHelpAfterError()
   .addCommand(datasetCommand())
   .addCommand(proveCommand())
-  .addCommand(verifyProofCommand());
+  .addCommand(verifyProofCommand())
+  .addCommand(serveCommand());
 
 await program.parseAsync(process.argv);

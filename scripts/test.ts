@@ -25,6 +25,7 @@ function run(cmd: string, args: string[]): Promise<{ code: number; output: strin
 let passed = 0;
 let failed = 0;
 const steps: Array<[string, string[]]> = [
+  ["bash", ["scripts/setup-system.sh"]],
   [bin("hardhat"), ["compile"]],
   [process.execPath, ["scripts/export-abi.ts", "--check"]],
   [bin("hardhat"), ["test", ...process.argv.slice(2)]],

@@ -31,7 +31,7 @@ export class ByteReader {
     if (n > this.remaining) {
       throw malformed(
         this.what,
-        `truncated at ${field} (offset ${this.offset}: need ${n} bytes, have ${this.remaining})`,
+        `truncated at ${field} (offset ${this.offset}: need ${n} bytes, have ${this.remaining})`
       );
     }
   }

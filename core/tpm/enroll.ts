@@ -100,7 +100,11 @@ export function verifyEkCertificate(p: VerifyEkCertificateParameters): EkCertifi
   let leaf: X509Certificate;
   try {
     leaf = parseCert(p.ekCertificate);
-    checks.push({ name: "ekCertificateParsed", ok: true, detail: `subject ${leaf.subject || "(empty)"}, issuer ${leaf.issuer}` });
+    checks.push({
+      name: "ekCertificateParsed",
+      ok: true,
+      detail: `subject ${leaf.subject || "(empty)"}, issuer ${leaf.issuer}`,
+    });
   } catch (e) {
     checks.push({ name: "ekCertificateParsed", ok: false, detail: `not an X.509 certificate: ${errMessage(e)}` });
     return finish();
@@ -117,9 +121,13 @@ export function verifyEkCertificate(p: VerifyEkCertificateParameters): EkCertifi
     });
     intermediates = (p.intermediates ?? []).map((pem) => new X509Certificate(pem));
   } catch (e) {
-    throw new ProvenantError("CONFIG_INVALID", `a configured root or intermediate is not a PEM certificate: ${errMessage(e)}`, {
-      cause: e,
-    });
+    throw new ProvenantError(
+      "CONFIG_INVALID",
+      `a configured root or intermediate is not a PEM certificate: ${errMessage(e)}`,
+      {
+        cause: e,
+      }
+    );
   }
   if (roots.length === 0) throw new ProvenantError("CONFIG_INVALID", "no EK root CAs configured");
 
@@ -153,13 +161,17 @@ export function verifyEkCertificate(p: VerifyEkCertificateParameters): EkCertifi
     checks.push({
       name: "ekCertificateChain",
       ok: true,
-      detail: `chains to ${anchor.label ?? anchor.cert.subject} (${anchor.kind} TPM) via ${chain.length - 1} intermediate(s)`,
+      detail: `chains to ${anchor.label ?? anchor.cert.subject} (${anchor.kind} TPM) via ${
+        chain.length - 1
+      } intermediate(s)`,
     });
   } else {
     checks.push({
       name: "ekCertificateChain",
       ok: false,
-      detail: `no configured root or intermediate issued and signed ${current.subject || "(empty subject)"} (issuer ${current.issuer})`,
+      detail: `no configured root or intermediate issued and signed ${current.subject || "(empty subject)"} (issuer ${
+        current.issuer
+      })`,
     });
   }
 
@@ -183,7 +195,9 @@ export function verifyEkCertificate(p: VerifyEkCertificateParameters): EkCertifi
     ok: rsaOk,
     detail: rsaOk
       ? "RSA-2048 EK (TCG default template)"
-      : `EK key is ${key.asymmetricKeyType} ${details?.modulusLength ?? details?.namedCurve ?? ""}; only RSA-2048 EKs are supported`,
+      : `EK key is ${key.asymmetricKeyType} ${
+          details?.modulusLength ?? details?.namedCurve ?? ""
+        }; only RSA-2048 EKs are supported`,
   });
   if (rsaOk) {
     result.ekPublicKey = key;
@@ -200,7 +214,13 @@ export type AkPublicVerification = {
   publicKeyPem?: string;
 };
 
-const REQUIRED_AK_FLAGS: readonly TpmaObjectFlag[] = ["fixedTPM", "fixedParent", "sensitiveDataOrigin", "restricted", "sign"];
+const REQUIRED_AK_FLAGS: readonly TpmaObjectFlag[] = [
+  "fixedTPM",
+  "fixedParent",
+  "sensitiveDataOrigin",
+  "restricted",
+  "sign",
+];
 const FORBIDDEN_AK_FLAGS: readonly TpmaObjectFlag[] = ["decrypt"];
 
 /**
@@ -208,7 +228,11 @@ const FORBIDDEN_AK_FLAGS: readonly TpmaObjectFlag[] = ["decrypt"];
  * fixed to the TPM and its parent, generated inside the TPM; its Name equals `akName` and its
  * key equals `akPublicKeyPem` when those are given.
  */
-export function checkAkPublic(p: { tpm2bPublic: Uint8Array; akName?: Uint8Array; akPublicKeyPem?: string }): AkPublicVerification {
+export function checkAkPublic(p: {
+  tpm2bPublic: Uint8Array;
+  akName?: Uint8Array;
+  akPublicKeyPem?: string;
+}): AkPublicVerification {
   const checks: EnrollmentCheck[] = [];
   const result: AkPublicVerification = { ok: false, checks };
   const finish = () => {
@@ -229,7 +253,8 @@ export function checkAkPublic(p: { tpm2bPublic: Uint8Array; akName?: Uint8Array;
   if (pub.type !== TPM_ALG_ECC) algProblems.push(`type 0x${pub.type.toString(16)} is not ECC`);
   if (pub.nameAlg !== TPM_ALG_SHA256) algProblems.push(`nameAlg 0x${pub.nameAlg.toString(16)} is not SHA-256`);
   if (pub.curveId !== TPM_ECC_NIST_P256) algProblems.push(`curve ${pub.curveId ?? "none"} is not NIST P-256`);
-  if (pub.scheme.scheme !== TPM_ALG_ECDSA || pub.scheme.hashAlg !== TPM_ALG_SHA256) algProblems.push("scheme is not ECDSA-SHA256");
+  if (pub.scheme.scheme !== TPM_ALG_ECDSA || pub.scheme.hashAlg !== TPM_ALG_SHA256)
+    algProblems.push("scheme is not ECDSA-SHA256");
   if (pub.symmetric.algorithm !== TPM_ALG_NULL) algProblems.push("a signing key must have a NULL symmetric algorithm");
   checks.push({
     name: "akAlgorithm",
@@ -270,8 +295,13 @@ export function checkAkPublic(p: { tpm2bPublic: Uint8Array; akName?: Uint8Array;
       if (p.akPublicKeyPem) {
         const claimed = createPublicKey(p.akPublicKeyPem).export({ format: "jwk" });
         const actual = key.export({ format: "jwk" });
-        const ok = claimed.kty === "EC" && claimed.crv === actual.crv && claimed.x === actual.x && claimed.y === actual.y;
-        checks.push({ name: "akPublicKeyMatches", ok, detail: ok ? "PEM key equals the TPM public area" : "PEM key is not the key in TPM2B_PUBLIC" });
+        const ok =
+          claimed.kty === "EC" && claimed.crv === actual.crv && claimed.x === actual.x && claimed.y === actual.y;
+        checks.push({
+          name: "akPublicKeyMatches",
+          ok,
+          detail: ok ? "PEM key equals the TPM public area" : "PEM key is not the key in TPM2B_PUBLIC",
+        });
       }
     } catch (e) {
       checks.push({ name: "akPublicKeyMatches", ok: false, detail: errMessage(e) });
@@ -376,7 +406,9 @@ export async function enroll(p: EnrollParameters): Promise<EnrollmentResult> {
     });
   } catch (e) {
     // The registry's own failure to make a challenge is not a verdict on the attestor.
-    throw e instanceof ProvenantError ? e : new TpmError("TPM_FAILED", "making the credential challenge failed", { cause: e });
+    throw e instanceof ProvenantError
+      ? e
+      : new TpmError("TPM_FAILED", "making the credential challenge failed", { cause: e });
   }
   try {
     const response = await p.activate(challenge.challenge);

@@ -133,7 +133,7 @@ export function rsaEkPublicArea(modulus: Uint8Array): TpmtPublic {
     u16be(2048),
     u32be(0),
     u16be(modulus.length),
-    modulus,
+    modulus
   );
   return parseTpmtPublic(bytes);
 }

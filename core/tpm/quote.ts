@@ -156,7 +156,10 @@ export function parseEcdsaSignature(signature: Uint8Array): EcdsaSignature {
   const r = rd.tpm2b("signatureR", 32);
   const s = rd.tpm2b("signatureS", 32);
   rd.end();
-  for (const [name, v] of [["r", r], ["s", s]] as const) {
+  for (const [name, v] of [
+    ["r", r],
+    ["s", s],
+  ] as const) {
     const n = bytesToBigInt(v);
     if (n === 0n || n >= P256_N) throw malformed("TPMT_SIGNATURE", `${name} is not in [1, n-1]`);
   }
@@ -254,7 +257,10 @@ export function sha256Selection(pcrs: readonly number[]): PcrSelection[] {
  * selected values concatenated in selection order (banks in order, PCRs ascending).
  * Only SHA-256 banks are supported.
  */
-export function computePcrDigest(selection: readonly PcrSelection[] | readonly number[], values: PcrValues): Uint8Array {
+export function computePcrDigest(
+  selection: readonly PcrSelection[] | readonly number[],
+  values: PcrValues
+): Uint8Array {
   const sel: readonly PcrSelection[] =
     selection.length > 0 && typeof selection[0] === "number"
       ? sha256Selection(selection as readonly number[])
@@ -268,7 +274,8 @@ export function computePcrDigest(selection: readonly PcrSelection[] | readonly n
       const v = values[pcr];
       if (v === undefined) throw new ProvenantError("INPUT_INVALID", `no value for PCR ${pcr}`);
       const bytes = checkSha256Hex(v, `PCR ${pcr} value`);
-      if (bytes.length !== HASH_ALG_SIZES[TPM_ALG_SHA256]) throw new ProvenantError("INPUT_INVALID", `PCR ${pcr} value size`);
+      if (bytes.length !== HASH_ALG_SIZES[TPM_ALG_SHA256])
+        throw new ProvenantError("INPUT_INVALID", `PCR ${pcr} value size`);
       parts.push(bytes);
     }
   }
@@ -313,7 +320,9 @@ export function checkQuoteContents(quote: QuoteInfo, expected: ExpectedQuoteCont
   checks.push({
     name: "pcrSelection",
     ok: selOk,
-    detail: selOk ? `selects ${describe(want)}` : `selects ${describe(quote.pcrSelection) || "nothing"}, expected ${describe(want)}`,
+    detail: selOk
+      ? `selects ${describe(want)}`
+      : `selects ${describe(quote.pcrSelection) || "nothing"}, expected ${describe(want)}`,
   });
 
   let digestOk = false;

@@ -68,7 +68,11 @@ function run(file: string, args: readonly string[], what: string): Promise<strin
     execFile(file, args, { encoding: "utf8", timeout: 120_000 }, (error, stdout, stderr) => {
       if (!error) return resolvePromise(stdout);
       if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-        reject(new TpmError("TPM_UNAVAILABLE", `swtpm is not installed (${file} not found); ${INSTALL_HINT}`, { cause: error }));
+        reject(
+          new TpmError("TPM_UNAVAILABLE", `swtpm is not installed (${file} not found); ${INSTALL_HINT}`, {
+            cause: error,
+          })
+        );
       } else {
         const line = stderr.trim().split("\n").at(-1) || stdout.trim().split("\n").at(-1) || error.message;
         reject(new TpmError("TPM_FAILED", `${what} failed: ${line}`, { cause: Object.assign(error, { stderr }) }));
@@ -139,9 +143,12 @@ export async function writeLocalCaConfig(caDir: string): Promise<string> {
       `issuercert = ${join(caDir, "issuercert.pem")}`,
       `certserial = ${join(caDir, "certserial")}`,
       "",
-    ].join("\n"),
+    ].join("\n")
   );
-  await writeFile(opts, ["--platform-manufacturer Provenant", "--platform-version 2.1", "--platform-model swtpm", ""].join("\n"));
+  await writeFile(
+    opts,
+    ["--platform-manufacturer Provenant", "--platform-version 2.1", "--platform-model swtpm", ""].join("\n")
+  );
   await writeFile(
     setup,
     [
@@ -150,7 +157,7 @@ export async function writeLocalCaConfig(caDir: string): Promise<string> {
       `create_certs_tool_options = ${opts}`,
       "active_pcr_banks = sha256",
       "",
-    ].join("\n"),
+    ].join("\n")
   );
   return setup;
 }
@@ -175,7 +182,7 @@ async function manufacture(tpmDir: string, setupConf: string, logFile: string): 
       "--logfile",
       logFile,
     ],
-    "swtpm_setup",
+    "swtpm_setup"
   );
 }
 
@@ -203,7 +210,10 @@ export async function startSwtpm(options: StartSwtpmOptions = {}): Promise<Swtpm
     }
     const caCertPath = join(caDir, "swtpm-localca-rootca-cert.pem");
     const issuerCertPath = join(caDir, "issuercert.pem");
-    const [caCertPem, issuerCertPem] = await Promise.all([readFile(caCertPath, "utf8"), readFile(issuerCertPath, "utf8")]);
+    const [caCertPem, issuerCertPem] = await Promise.all([
+      readFile(caCertPath, "utf8"),
+      readFile(issuerCertPath, "utf8"),
+    ]);
 
     // Free ports can be taken between probing and binding: retry a few times.
     let lastError: unknown;
@@ -211,7 +221,18 @@ export async function startSwtpm(options: StartSwtpmOptions = {}): Promise<Swtpm
       const [port, ctrlPort] = await freePortPair();
       try {
         const child = await spawnSwtpm(stateDir, tpmDir, port, ctrlPort, timeoutMs);
-        return makeHandle({ child, port, ctrlPort, stateDir, caDir, caCertPath, caCertPem, issuerCertPath, issuerCertPem, ownsState });
+        return makeHandle({
+          child,
+          port,
+          ctrlPort,
+          stateDir,
+          caDir,
+          caCertPath,
+          caCertPem,
+          issuerCertPath,
+          issuerCertPem,
+          ownsState,
+        });
       } catch (e) {
         lastError = e;
         if (!(e instanceof TpmError && /Address already in use|bind/i.test(e.message))) throw e;
@@ -225,7 +246,13 @@ export async function startSwtpm(options: StartSwtpmOptions = {}): Promise<Swtpm
   }
 }
 
-async function spawnSwtpm(stateDir: string, tpmDir: string, port: number, ctrlPort: number, timeoutMs: number): Promise<ChildProcess> {
+async function spawnSwtpm(
+  stateDir: string,
+  tpmDir: string,
+  port: number,
+  ctrlPort: number,
+  timeoutMs: number
+): Promise<ChildProcess> {
   const logFile = join(stateDir, "swtpm.log");
   await rm(logFile, { force: true });
   const child = spawn(
@@ -247,7 +274,7 @@ async function spawnSwtpm(stateDir: string, tpmDir: string, port: number, ctrlPo
       "--pid",
       `file=${join(stateDir, "swtpm.pid")}`,
     ],
-    { stdio: "ignore" },
+    { stdio: "ignore" }
   );
   let exited: string | undefined;
   let spawnError: NodeJS.ErrnoException | undefined;
@@ -263,7 +290,9 @@ async function spawnSwtpm(stateDir: string, tpmDir: string, port: number, ctrlPo
     if (spawnError) {
       running.delete(child);
       if (spawnError.code === "ENOENT") {
-        throw new TpmError("TPM_UNAVAILABLE", `swtpm is not installed (swtpm not found); ${INSTALL_HINT}`, { cause: spawnError });
+        throw new TpmError("TPM_UNAVAILABLE", `swtpm is not installed (swtpm not found); ${INSTALL_HINT}`, {
+          cause: spawnError,
+        });
       }
       throw new TpmError("TPM_FAILED", `swtpm could not start: ${spawnError.message}`, { cause: spawnError });
     }

@@ -34,7 +34,10 @@ function tctiReason(stderr: string): string {
 
 /** The most telling error line from tpm2-tools' stderr. */
 function toolReason(stderr: string): string {
-  const lines = stderr.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   const plain = lines.find((l) => l.startsWith("ERROR: "));
   const chosen = plain ?? lines.filter((l) => !l.startsWith("WARN")).at(-1) ?? lines.at(-1) ?? "no error output";
   return chosen.replace(/^ERROR:\s*/, "");
@@ -70,30 +73,30 @@ export function runTool(tool: string, args: readonly string[], options: ToolOpti
           reject(
             new TpmError("TPM_UNAVAILABLE", `tpm2-tools is not installed (${tool} not found); ${INSTALL_HINT}`, {
               cause: error,
-            }),
+            })
           );
         } else if (err.killed || err.signal === "SIGKILL") {
           reject(
             new TpmError(
               "TPM_UNAVAILABLE",
               `TPM at "${options.tcti}" did not answer ${tool} within ${timeout} ms (is another client holding it?)`,
-              { cause: error },
-            ),
+              { cause: error }
+            )
           );
         } else if (isTctiFailure(stderr)) {
           reject(
             new TpmError("TPM_UNAVAILABLE", `TPM not reachable at "${options.tcti}": ${tctiReason(stderr)}`, {
               cause: Object.assign(error, { stderr }),
-            }),
+            })
           );
         } else {
           reject(
             new TpmError("TPM_FAILED", `${tool} failed: ${toolReason(stderr)}`, {
               cause: Object.assign(error, { stderr }),
-            }),
+            })
           );
         }
-      },
+      }
     );
   });
 }

@@ -164,7 +164,10 @@ export function createTpm2ToolsTransport(options: Tpm2ToolsTransportOptions): Tp
    * PCRs or NV (quote, pcrRead, nvread, readpublic) leave nothing loaded: checked with
    * `tpm2_getcap handles-transient` in test/tpm/quote.test.ts.
    */
-  function withScratch<T>(job: (dir: string) => Promise<T>, loads: "nothing" | "objects" | "sessions" = "nothing"): Promise<T> {
+  function withScratch<T>(
+    job: (dir: string) => Promise<T>,
+    loads: "nothing" | "objects" | "sessions" = "nothing"
+  ): Promise<T> {
     return serialized(async () => {
       const dir = await mkdtemp(join(tmpdir(), "provenant-tpm-"));
       let failed = true;
@@ -284,8 +287,25 @@ export function createTpm2ToolsTransport(options: Tpm2ToolsTransportOptions): Tp
         await flush();
         await tool(
           "tpm2_createak",
-          ["-C", "ek.ctx", "-c", "ak.ctx", "-G", "ecc", "-g", "sha256", "-s", "ecdsa", "-u", "ak.pem", "-f", "pem", "-n", "ak.name"],
-          dir,
+          [
+            "-C",
+            "ek.ctx",
+            "-c",
+            "ak.ctx",
+            "-G",
+            "ecc",
+            "-g",
+            "sha256",
+            "-s",
+            "ecdsa",
+            "-u",
+            "ak.pem",
+            "-f",
+            "pem",
+            "-n",
+            "ak.name",
+          ],
+          dir
         );
         await flush(); // createak leaves the EK and the AK loaded; swtpm holds only three objects
         await tool("tpm2_evictcontrol", ["-C", "o", "-c", "ak.ctx", hexHandle(akHandle)], dir);
@@ -337,7 +357,10 @@ export function createTpm2ToolsTransport(options: Tpm2ToolsTransportOptions): Tp
         await tool("tpm2_pcrread", [`sha256:${list.join(",")}`, "-o", "pcrs.bin"], dir);
         const bytes = new Uint8Array(await readFile(join(dir, "pcrs.bin")));
         if (bytes.length !== 32 * list.length) {
-          throw new TpmError("TPM_FAILED", `tpm2_pcrread returned ${bytes.length} bytes for ${list.length} SHA-256 PCRs`);
+          throw new TpmError(
+            "TPM_FAILED",
+            `tpm2_pcrread returned ${bytes.length} bytes for ${list.length} SHA-256 PCRs`
+          );
         }
         const values: PcrValues = {};
         list.forEach((pcr, i) => (values[pcr] = bytesToHex(bytes.subarray(32 * i, 32 * i + 32))));
@@ -354,8 +377,21 @@ export function createTpm2ToolsTransport(options: Tpm2ToolsTransportOptions): Tp
         const ak = await requireAk(dir);
         await tool(
           "tpm2_quote",
-          ["-c", hexHandle(ak.handle), "-l", `sha256:${list.join(",")}`, "-q", bytesToHex(nonce), "-m", "quote.msg", "-s", "quote.sig", "-g", "sha256"],
-          dir,
+          [
+            "-c",
+            hexHandle(ak.handle),
+            "-l",
+            `sha256:${list.join(",")}`,
+            "-q",
+            bytesToHex(nonce),
+            "-m",
+            "quote.msg",
+            "-s",
+            "quote.sig",
+            "-g",
+            "sha256",
+          ],
+          dir
         );
         return {
           attest: new Uint8Array(await readFile(join(dir, "quote.msg"))),
@@ -376,16 +412,31 @@ export function createTpm2ToolsTransport(options: Tpm2ToolsTransportOptions): Tp
         await tool("tpm2_policysecret", ["-S", "session.ctx", "-c", "e"], dir);
         await tool(
           "tpm2_activatecredential",
-          ["-c", hexHandle(ak.handle), "-C", "ek.ctx", "-i", "cred.bin", "-o", "secret.bin", "-P", "session:session.ctx"],
-          dir,
+          [
+            "-c",
+            hexHandle(ak.handle),
+            "-C",
+            "ek.ctx",
+            "-i",
+            "cred.bin",
+            "-o",
+            "secret.bin",
+            "-P",
+            "session:session.ctx",
+          ],
+          dir
         );
         return new Uint8Array(await readFile(join(dir, "secret.bin")));
       }, "sessions");
     },
 
     makeCredential: (ekPublicKeyPem, akName, secret) =>
-      makeCredentialOffline({ ekPublicKeyPem, akName, secret, ...(options.toolsDir ? { toolsDir: options.toolsDir } : {}) }),
+      makeCredentialOffline({
+        ekPublicKeyPem,
+        akName,
+        secret,
+        ...(options.toolsDir ? { toolsDir: options.toolsDir } : {}),
+      }),
   };
   return transport;
 }
-

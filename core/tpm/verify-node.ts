@@ -6,7 +6,14 @@ import { createPublicKey, verify as cryptoVerify } from "node:crypto";
 import type { KeyObject } from "node:crypto";
 import { ProvenantError } from "../errors.ts";
 import { TPM_ALG_ECC, TPM_ECC_NIST_P256 } from "./constants.ts";
-import { checkQuoteContents, parseAttest, parseEcdsaSignature, replayEventLog, signatureToP1363, ZERO_PCR } from "./quote.ts";
+import {
+  checkQuoteContents,
+  parseAttest,
+  parseEcdsaSignature,
+  replayEventLog,
+  signatureToP1363,
+  ZERO_PCR,
+} from "./quote.ts";
 import type { Check, EcdsaSignature, PcrEvent, PcrValues, QuoteContentCheckName, QuoteInfo } from "./quote.ts";
 import type { TpmtPublic } from "./public.ts";
 
@@ -56,7 +63,7 @@ export function p256PublicKey(key: string | KeyObject): KeyObject {
 export function verifyQuoteSignature(
   akPublicKey: string | KeyObject,
   attest: Uint8Array,
-  signature: Uint8Array | EcdsaSignature,
+  signature: Uint8Array | EcdsaSignature
 ): boolean {
   const key = p256PublicKey(akPublicKey);
   const sig = signature instanceof Uint8Array ? parseEcdsaSignature(signature) : signature;
@@ -124,7 +131,9 @@ export function verifyQuote(p: VerifyQuoteParameters): QuoteVerification {
   let sigDetail = "";
   try {
     sigOk = verifyQuoteSignature(p.akPublicKey, p.attest, sig);
-    sigDetail = sigOk ? "ECDSA P-256 signature by the AK over SHA-256(attest)" : "signature does not verify under the AK public key";
+    sigDetail = sigOk
+      ? "ECDSA P-256 signature by the AK over SHA-256(attest)"
+      : "signature does not verify under the AK public key";
   } catch (e) {
     sigDetail = (e as Error).message;
   }
@@ -148,7 +157,7 @@ export function verifyQuote(p: VerifyQuoteParameters): QuoteVerification {
       pcrs: p.pcrs,
       pcrValues,
       ...(p.qualifiedSigner ? { qualifiedSigner: p.qualifiedSigner } : {}),
-    }),
+    })
   );
   return done({ quote, signature: sig });
 }
@@ -158,4 +167,3 @@ export function assertQuoteValid(v: QuoteVerification): void {
   const failed = v.checks.find((c) => !c.ok);
   if (failed) throw new ProvenantError("ATTESTATION_INVALID", `quote check ${failed.name} failed: ${failed.detail}`);
 }
-

@@ -17,7 +17,11 @@ import { createTpm2ToolsTransport } from "../../core/tpm/transport.ts";
 import { verifyQuote } from "../../core/tpm/verify-node.ts";
 
 const { values: args } = parseArgs({
-  options: { quotes: { type: "string", default: "20" }, aks: { type: "string", default: "10" }, json: { type: "boolean", default: false } },
+  options: {
+    quotes: { type: "string", default: "20" },
+    aks: { type: "string", default: "10" },
+    json: { type: "boolean", default: false },
+  },
 });
 const nQuotes = Number(args.quotes);
 const nAks = Number(args.aks);
@@ -60,7 +64,14 @@ try {
     const [ms, q] = await time(() => t.quote([23], nonce));
     quoteTimes.push(ms);
     const t0 = performance.now();
-    const v = verifyQuote({ attest: q.attest, signature: q.signature, akPublicKey: ak.publicKeyPem, nonce, pcrs: [23], eventLog: log });
+    const v = verifyQuote({
+      attest: q.attest,
+      signature: q.signature,
+      akPublicKey: ak.publicKeyPem,
+      nonce,
+      pcrs: [23],
+      eventLog: log,
+    });
     verifyTimes.push(performance.now() - t0);
     if (!v.ok) throw new Error("quote did not verify");
   }
@@ -69,13 +80,21 @@ try {
   const rawTimes: number[] = [];
   for (let i = 0; i < nQuotes; i++) {
     const [ms] = await time(() =>
-      run("tpm2_quote", ["-c", "0x81008001", "-l", "sha256:23", "-q", "00112233", "-m", join(akDir, "m"), "-s", join(akDir, "s")], {
-        env: { ...process.env, TPM2TOOLS_TCTI: tpm.tcti },
-      }),
+      run(
+        "tpm2_quote",
+        ["-c", "0x81008001", "-l", "sha256:23", "-q", "00112233", "-m", join(akDir, "m"), "-s", join(akDir, "s")],
+        {
+          env: { ...process.env, TPM2TOOLS_TCTI: tpm.tcti },
+        }
+      )
     );
     rawTimes.push(ms);
   }
-  const ek = verifyEkCertificate({ ekCertificate: await t.readEkCertificate(), roots: [tpm.caCertPem], intermediates: [tpm.issuerCertPem] });
+  const ek = verifyEkCertificate({
+    ekCertificate: await t.readEkCertificate(),
+    roots: [tpm.caCertPem],
+    intermediates: [tpm.issuerCertPem],
+  });
   const activateTimes: number[] = [];
   for (let i = 0; i < 5; i++) {
     const { challenge } = await createEnrollmentChallenge({ ekPublicKeyPem: ek.ekPublicKeyPem!, akName: ak.name });
@@ -94,7 +113,9 @@ try {
     console.log(JSON.stringify(result, null, 2));
   } else {
     for (const [k, v] of Object.entries(result)) {
-      console.log(`${k.padEnd(22)} median ${String(v.medianMs).padStart(7)} ms  (min ${v.minMs}, max ${v.maxMs}, n=${v.n})`);
+      console.log(
+        `${k.padEnd(22)} median ${String(v.medianMs).padStart(7)} ms  (min ${v.minMs}, max ${v.maxMs}, n=${v.n})`
+      );
     }
   }
 } finally {

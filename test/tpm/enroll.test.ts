@@ -50,7 +50,7 @@ describe("TPM enrollment: EK certificate, AK checks, credential round trip (real
     const cert = new X509Certificate(Buffer.from(ekCertA));
     const { publicKeyPem } = await a.transport.createEk();
     expect(cert.publicKey.export({ format: "jwk" })).to.deep.equal(
-      (await import("node:crypto")).createPublicKey(publicKeyPem).export({ format: "jwk" }),
+      (await import("node:crypto")).createPublicKey(publicKeyPem).export({ format: "jwk" })
     );
   });
 
@@ -120,22 +120,37 @@ describe("TPM enrollment: EK certificate, AK checks, credential round trip (real
     unrestricted[7] = unrestricted[7]! & ~0x01;
     const v = checkAkPublic({ tpm2bPublic: unrestricted, akName: akA.name });
     expect(v.checks.filter((c) => !c.ok).map((c) => c.name)).to.deep.equal(["akAttributes", "akName"]);
-    const wrongKey = checkAkPublic({ tpm2bPublic: akA.tpm2bPublic, akName: akA.name, akPublicKeyPem: akB.publicKeyPem });
+    const wrongKey = checkAkPublic({
+      tpm2bPublic: akA.tpm2bPublic,
+      akName: akA.name,
+      akPublicKeyPem: akB.publicKeyPem,
+    });
     expect(wrongKey.checks.filter((c) => !c.ok).map((c) => c.name)).to.deep.equal(["akPublicKeyMatches"]);
     const trailing = checkAkPublic({ tpm2bPublic: new Uint8Array([...akA.tpm2bPublic, 0]) });
     expect(trailing.checks.filter((c) => !c.ok).map((c) => c.name)).to.deep.equal(["akPublicParsed"]);
   });
 
   it("activates a credential made for its own EK and AK, returning the secret", async function () {
-    const { ekPublicKeyPem } = verifyEkCertificate({ ekCertificate: ekCertA, roots: roots(), intermediates: intermediates() });
-    const { challenge, secret } = await createEnrollmentChallenge({ ekPublicKeyPem: ekPublicKeyPem!, akName: akA.name });
+    const { ekPublicKeyPem } = verifyEkCertificate({
+      ekCertificate: ekCertA,
+      roots: roots(),
+      intermediates: intermediates(),
+    });
+    const { challenge, secret } = await createEnrollmentChallenge({
+      ekPublicKeyPem: ekPublicKeyPem!,
+      akName: akA.name,
+    });
     const out = await a.transport.activateCredential(challenge.credentialBlob, challenge.encryptedSecret);
     expect(hex(out)).to.equal(hex(secret));
   });
 
   it("fails to activate a credential made for another TPM's EK", async function () {
     // The credential is bound to TPM B's EK (whose certificate chains to the same CA) and A's AK.
-    const { ekPublicKeyPem } = verifyEkCertificate({ ekCertificate: ekCertB, roots: roots(), intermediates: intermediates() });
+    const { ekPublicKeyPem } = verifyEkCertificate({
+      ekCertificate: ekCertB,
+      roots: roots(),
+      intermediates: intermediates(),
+    });
     const { challenge } = await createEnrollmentChallenge({ ekPublicKeyPem: ekPublicKeyPem!, akName: akA.name });
     let error: unknown;
     try {
@@ -146,7 +161,8 @@ describe("TPM enrollment: EK certificate, AK checks, credential round trip (real
     expect(error).to.have.property("code", "TPM_FAILED");
     // ...and B cannot activate A's challenge either: its AK is not the one named.
     const forA = await createEnrollmentChallenge({
-      ekPublicKeyPem: verifyEkCertificate({ ekCertificate: ekCertA, roots: roots(), intermediates: intermediates() }).ekPublicKeyPem!,
+      ekPublicKeyPem: verifyEkCertificate({ ekCertificate: ekCertA, roots: roots(), intermediates: intermediates() })
+        .ekPublicKeyPem!,
       akName: akA.name,
     });
     let errorB: unknown;
@@ -233,6 +249,9 @@ describe("TPM enrollment: EK certificate, AK checks, credential round trip (real
       },
     });
     expect(asked).to.equal(false);
-    expect(result.checks.filter((c) => !c.ok).map((c) => c.name)).to.deep.equal(["ekCertificateChain", "credentialActivated"]);
+    expect(result.checks.filter((c) => !c.ok).map((c) => c.name)).to.deep.equal([
+      "ekCertificateChain",
+      "credentialActivated",
+    ]);
   });
 });

@@ -66,7 +66,8 @@ async function regenerate(): Promise<void> {
     }).ekPublicKeyPem!;
     const vector: Vector = {
       format: FORMAT,
-      description: "TPM2_Quote over sha256:23 by an ECC P-256 AK under the RSA EK of a swtpm 0.7.1, PCR 23 reset then extended with eventLog",
+      description:
+        "TPM2_Quote over sha256:23 by an ECC P-256 AK under the RSA EK of a swtpm 0.7.1, PCR 23 reset then extended with eventLog",
       createdAt: new Date().toISOString(),
       ekCertificate: bytesToHex(ekCertificate),
       caRootPem: tpm.swtpm.caCertPem,
@@ -136,7 +137,11 @@ describe("TPM quote golden vector", function () {
   });
 
   it("accepts the saved AK public area with the saved name", function () {
-    const r = checkAkPublic({ tpm2bPublic: hexToBytes(v.ak.tpm2bPublic), akName: hexToBytes(v.ak.name), akPublicKeyPem: v.ak.publicKeyPem });
+    const r = checkAkPublic({
+      tpm2bPublic: hexToBytes(v.ak.tpm2bPublic),
+      akName: hexToBytes(v.ak.name),
+      akPublicKeyPem: v.ak.publicKeyPem,
+    });
     expect(r.checks.filter((c) => !c.ok)).to.deep.equal([]);
   });
 

@@ -42,7 +42,7 @@ function attest(f: AttestFields = {}): Uint8Array {
     new Uint8Array([f.safe ?? 1]),
     u64be(0x2019102300163636n),
     f.selections ?? concatBytes(u32be(1), u16be(0x000b), new Uint8Array([3, 0x01, 0x00, 0x80])),
-    tpm2b(f.digest ?? new Uint8Array(32).fill(0xdd)),
+    tpm2b(f.digest ?? new Uint8Array(32).fill(0xdd))
   );
 }
 
@@ -120,7 +120,10 @@ describe("TPM quote parsing and PCR arithmetic (pure TypeScript)", function () {
     const a = attest();
     expect(invalid(() => parseAttest(concatBytes(a, new Uint8Array([0]))))).to.equal("ATTESTATION_INVALID");
     for (let n = 0; n < a.length; n++) {
-      expect(invalid(() => parseAttest(a.slice(0, n))), `length ${n}`).to.equal("ATTESTATION_INVALID");
+      expect(
+        invalid(() => parseAttest(a.slice(0, n))),
+        `length ${n}`
+      ).to.equal("ATTESTATION_INVALID");
     }
   });
 
@@ -134,10 +137,14 @@ describe("TPM quote parsing and PCR arithmetic (pure TypeScript)", function () {
     const ok = new Uint8Array(32).fill(1);
     expect(invalid(() => parseEcdsaSignature(ecdsaSig(ok, ok, 0x0014)))).to.equal("ATTESTATION_INVALID");
     expect(invalid(() => parseEcdsaSignature(ecdsaSig(ok, ok, 0x0018, 0x0004)))).to.equal("ATTESTATION_INVALID");
-    expect(invalid(() => parseEcdsaSignature(ecdsaSig(new Uint8Array(33).fill(1), ok)))).to.equal("ATTESTATION_INVALID");
+    expect(invalid(() => parseEcdsaSignature(ecdsaSig(new Uint8Array(33).fill(1), ok)))).to.equal(
+      "ATTESTATION_INVALID"
+    );
     expect(invalid(() => parseEcdsaSignature(ecdsaSig(ok, new Uint8Array(32))))).to.equal("ATTESTATION_INVALID");
     expect(invalid(() => parseEcdsaSignature(ecdsaSig(ok, bigIntToBytes(P256_N, 32))))).to.equal("ATTESTATION_INVALID");
-    expect(invalid(() => parseEcdsaSignature(concatBytes(ecdsaSig(ok, ok), new Uint8Array(1))))).to.equal("ATTESTATION_INVALID");
+    expect(invalid(() => parseEcdsaSignature(concatBytes(ecdsaSig(ok, ok), new Uint8Array(1))))).to.equal(
+      "ATTESTATION_INVALID"
+    );
   });
 
   it("normalises s to n - s only when s > n/2", function () {

@@ -70,7 +70,12 @@ describe("TPM quote over PCR 23 (real swtpm)", function () {
       .checks.filter((c) => !c.ok)
       .map((c) => c.name);
 
-  async function checkquote(attest: Uint8Array, signature: Uint8Array, nonceHex: string, pcrValues: string): Promise<boolean> {
+  async function checkquote(
+    attest: Uint8Array,
+    signature: Uint8Array,
+    nonceHex: string,
+    pcrValues: string
+  ): Promise<boolean> {
     await writeFile(join(dir, "ak.pem"), ak.publicKeyPem);
     await writeFile(join(dir, "q.msg"), attest);
     await writeFile(join(dir, "q.sig"), signature);
@@ -78,8 +83,23 @@ describe("TPM quote over PCR 23 (real swtpm)", function () {
     try {
       await run(
         "tpm2_checkquote",
-        ["-u", "ak.pem", "-m", "q.msg", "-s", "q.sig", "-f", "pcrs.bin", "-l", "sha256:23", "-g", "sha256", "-q", nonceHex],
-        { cwd: dir },
+        [
+          "-u",
+          "ak.pem",
+          "-m",
+          "q.msg",
+          "-s",
+          "q.sig",
+          "-f",
+          "pcrs.bin",
+          "-l",
+          "sha256:23",
+          "-g",
+          "sha256",
+          "-q",
+          nonceHex,
+        ],
+        { cwd: dir }
       );
       return true;
     } catch {
@@ -127,7 +147,9 @@ describe("TPM quote over PCR 23 (real swtpm)", function () {
   });
 
   it("is rejected by tpm2_checkquote too when the attest is tampered", async function () {
-    expect(await checkquote(flipByte(q.attest, 100), q.signature, hex(nonce), replayEventLog(EVENTS)[23]!)).to.equal(false);
+    expect(await checkquote(flipByte(q.attest, 100), q.signature, hex(nonce), replayEventLog(EVENTS)[23]!)).to.equal(
+      false
+    );
   });
 
   it("rejects a quote with a flipped byte in r or s of the signature", function () {
@@ -196,7 +218,11 @@ describe("TPM quote over PCR 23 (real swtpm)", function () {
     await tpm.transport.pcrExtend(23, log[0]!.digest);
     const n = new Uint8Array(randomBytes(20));
     const r = await tpm.transport.quote([23], n);
-    expect(verifyQuote(params({ attest: r.attest, signature: r.signature, nonce: n, eventLog: log })).ok).to.equal(true);
-    expect(failed({ attest: r.attest, signature: r.signature, nonce: n, eventLog: EVENTS })).to.deep.equal(["pcrDigest"]);
+    expect(verifyQuote(params({ attest: r.attest, signature: r.signature, nonce: n, eventLog: log })).ok).to.equal(
+      true
+    );
+    expect(failed({ attest: r.attest, signature: r.signature, nonce: n, eventLog: EVENTS })).to.deep.equal([
+      "pcrDigest",
+    ]);
   });
 });

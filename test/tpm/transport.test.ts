@@ -75,7 +75,14 @@ describe("software TPM and tpm2-tools transport", function () {
       await t.pcrExtend(23, sha256Hex("after restart"));
       const nonce = new Uint8Array(randomBytes(32));
       const q = await t.quote([23], nonce);
-      const v = verifyQuote({ attest: q.attest, signature: q.signature, akPublicKey: ak.publicKeyPem, nonce, pcrs: [23], eventLog: [{ pcr: 23, digest: sha256Hex("after restart") }] });
+      const v = verifyQuote({
+        attest: q.attest,
+        signature: q.signature,
+        akPublicKey: ak.publicKeyPem,
+        nonce,
+        pcrs: [23],
+        eventLog: [{ pcr: 23, digest: sha256Hex("after restart") }],
+      });
       expect(v.ok).to.equal(true);
     } finally {
       await second.stop({ removeState: true });
@@ -157,6 +164,8 @@ describe("software TPM and tpm2-tools transport", function () {
     expect((await rejection(t.quote([23], new Uint8Array(65)))).code).to.equal("INPUT_INVALID");
     expect((await rejection(t.quote([24], new Uint8Array(8)))).code).to.equal("INPUT_INVALID");
     expect((await rejection(t.pcrExtend(23, "abcd"))).code).to.equal("INPUT_INVALID");
-    expect((await rejection(t.makeCredential("x", new Uint8Array(34), new Uint8Array(40)))).code).to.equal("INPUT_INVALID");
+    expect((await rejection(t.makeCredential("x", new Uint8Array(34), new Uint8Array(40)))).code).to.equal(
+      "INPUT_INVALID"
+    );
   });
 });
