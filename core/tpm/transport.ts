@@ -171,12 +171,16 @@ export function createTpm2ToolsTransport(options: Tpm2ToolsTransportOptions): Tp
     return serialized(async () => {
       const dir = await mkdtemp(join(tmpdir(), "provenant-tpm-"));
       let failed = true;
+      let unreachable = false;
       try {
         const out = await job(dir);
         failed = false;
         return out;
+      } catch (e) {
+        unreachable = e instanceof TpmError && e.code === "TPM_UNAVAILABLE";
+        throw e;
       } finally {
-        if (loads !== "nothing" || failed) {
+        if ((loads !== "nothing" || failed) && !unreachable) {
           try {
             await (loads === "objects" && !failed ? flush() : flushAll());
           } catch {
@@ -210,8 +214,21 @@ export function createTpm2ToolsTransport(options: Tpm2ToolsTransportOptions): Tp
     } catch (e) {
       throw new ProvenantError("FORMAT_UNSUPPORTED", `${akPath} is not JSON`, { cause: e });
     }
-    if (f.format !== AK_FORMAT) {
-      throw new ProvenantError("FORMAT_UNSUPPORTED", `${akPath} has format ${String(f.format)}, expected ${AK_FORMAT}`);
+    if (f?.format !== AK_FORMAT) {
+      throw new ProvenantError(
+        "FORMAT_UNSUPPORTED",
+        `${akPath} has format ${String(f?.format)}, expected ${AK_FORMAT}`
+      );
+    }
+    for (const field of ["handle", "name", "publicKeyPem", "tpm2bPublic"] as const) {
+      if (typeof f[field] !== "string")
+        throw new ProvenantError("FORMAT_UNSUPPORTED", `${akPath}: ${field} is missing`);
+    }
+    if (!/^0x[0-9a-fA-F]{8}$/.test(f.handle)) {
+      throw new ProvenantError(
+        "FORMAT_UNSUPPORTED",
+        `${akPath}: handle ${f.handle} is not 0x followed by 8 hex digits`
+      );
     }
     const tpm2bPublic = hexToBytes(f.tpm2bPublic, "ak.json tpm2bPublic");
     const name = hexToBytes(f.name, "ak.json name");

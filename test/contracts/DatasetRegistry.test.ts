@@ -341,6 +341,15 @@ describe("DatasetRegistry", function () {
       expect(await registry.verifyInclusion(id, leaves[1], 1n, [...siblings, ethers.ZeroHash])).to.equal(false);
     });
 
+    it("proves a one-leaf dataset's leaf with an empty proof at index 0 only", async function () {
+      const { registry } = await loadFixture(deployRegistry);
+      const [leaf] = sortedLeaves(1);
+      await registry.mint(params({ root: leaf, n: 1n, totalSamples: 1n }));
+      expect(await registry.verifyInclusion(1n, leaf, 0n, [])).to.equal(true);
+      expect(await registry.verifyInclusion(1n, leaf, 1n, [])).to.equal(false);
+      expect(await registry.verifyInclusion(1n, leaf, 0n, [leaf])).to.equal(false);
+    });
+
     it("does not accept an inner node as a leaf", async function () {
       const { registry, leaves, tree, id } = await loadFixture(deployWithDataset);
       // Level 1 node 0 = H(l0 ‖ l1); its path to the root is the upper part of leaf 0's proof.
@@ -392,6 +401,16 @@ describe("DatasetRegistry", function () {
       const { registry, leaves, tree, id } = await loadFixture(deployWithDataset);
       expect(await registry.verifyExclusion(id, plus(leaves[0], -1n), [leafProof(tree, leaves, 0)])).to.equal(true);
       expect(await registry.verifyExclusion(id, plus(leaves[4], 1n), [leafProof(tree, leaves, 4)])).to.equal(true);
+    });
+
+    it("excludes values on both sides of a one-leaf dataset, but not the leaf", async function () {
+      const { registry } = await loadFixture(deployRegistry);
+      const [leaf] = sortedLeaves(1);
+      await registry.mint(params({ root: leaf, n: 1n, totalSamples: 1n }));
+      const only = [{ sampleHash: leaf, index: 0n, siblings: [] }];
+      expect(await registry.verifyExclusion(1n, plus(leaf, -1n), only)).to.equal(true);
+      expect(await registry.verifyExclusion(1n, plus(leaf, 1n), only)).to.equal(true);
+      expect(await registry.verifyExclusion(1n, leaf, only)).to.equal(false);
     });
 
     it("returns false for a leaf, swapped or non-adjacent neighbours, a single middle leaf, or 0 or 3 entries", async function () {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isProvenantError } from "../../core/errors.ts";
@@ -109,6 +109,7 @@ describe("software TPM and tpm2-tools transport", function () {
   });
 
   it("reports TPM_UNAVAILABLE in one line when nothing listens at the TCTI address", async function () {
+    this.timeout(60_000);
     const tpm = await startSwtpm();
     await tpm.stop();
     const t = createTpm2ToolsTransport({ tcti: tpm.tcti, stateDir: join(scratch, "gone") });
@@ -157,6 +158,16 @@ describe("software TPM and tpm2-tools transport", function () {
     } finally {
       await tpm.stop();
     }
+  });
+
+  it("refuses an ak.json of another format version before touching the TPM", async function () {
+    const dir = join(scratch, "bad-ak");
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, "ak.json"), JSON.stringify({ format: "provenant-tpm-ak-v0", handle: "0x81008001" }));
+    const t = createTpm2ToolsTransport({ tcti: "device:/dev/null-tpm", stateDir: dir });
+    const e = await rejection(t.loadAk());
+    expect(e.code).to.equal("FORMAT_UNSUPPORTED");
+    expect(e.message).to.contain("provenant-tpm-ak-v1");
   });
 
   it("rejects bad inputs before touching the TPM", async function () {

@@ -1,0 +1,64 @@
+// LineageGraph: the ancestry of one model as read from chain + storage.
+// Pure types, browser-safe, no runtime code. Produced by core/lineage/walk.ts,
+// consumed by verify, render and the exporters (core/lineage/exports/**).
+// Keep this file stable: other modules code against it.
+
+export type ParentRelation = "finetune" | "adapter" | "merge" | "quantized" | "distillation";
+
+export type DatasetRole = "training" | "fine-tuning" | "evaluation";
+
+export interface ModelRecordFields {
+  name: string;
+  version: string;
+  description?: string;
+  architecture?: string;
+  task?: string;
+  metrics?: Record<string, number | string>;
+  hyperparameters?: Record<string, unknown>;
+  intendedUse?: string;
+  limitations?: string;
+  license?: string;
+}
+
+export interface ModelNode {
+  id: `model:${string}`;
+  kind: "model";
+  tokenId: string;
+  weightsDigest: `0x${string}`;
+  manifestCid: string;
+  license: string;
+  owner: string;
+  registeredAt: number;
+  provenance: "self-declared" | "attested";
+  certificateCid: string | null;
+  /** Effective record, after inheritance from the first parent. */
+  record: ModelRecordFields;
+  files: { path: string; size: number; digest: `0x${string}` }[];
+}
+
+export interface DatasetNode {
+  id: `dataset:${string}`;
+  kind: "dataset";
+  tokenId: string;
+  name: string;
+  root: `0x${string}`;
+  n: number;
+  totalSamples: number;
+  encoding: string;
+  manifestCid: string;
+  license: string;
+  publisher: string;
+}
+
+export type LineageEdge =
+  | { from: `model:${string}`; to: `model:${string}`; type: "parent"; relation: ParentRelation }
+  | { from: `model:${string}`; to: `dataset:${string}`; type: "dataset"; role: DatasetRole };
+
+export interface LineageGraph {
+  format: "provenant-lineage-v1";
+  chainId: number;
+  registries: { dataset: string; model: string };
+  root: `model:${string}`;
+  nodes: (ModelNode | DatasetNode)[];
+  edges: LineageEdge[];
+}
