@@ -59,6 +59,7 @@ library MerkleV1 {
         uint256 index,
         bytes32[] calldata siblings
     ) internal view returns (bool ok, bytes32 root) {
+        if (index >= n) return (false, bytes32(0));
         uint256 length = siblings.length;
         uint256 used = 0;
         uint256 pos = index;
