@@ -5,12 +5,16 @@ import { connect } from "../../core/chain/connect.ts";
 import { DatasetRegistryClient } from "../../core/chain/dataset-registry.ts";
 import { ENCODINGS, parseEncoding, type Encoding } from "../../core/dataset/encodings.ts";
 import { hashAndStoreDataset, type HashResult } from "../../core/dataset/operations.ts";
+import { combineParts, hashPart, parsePartSpec } from "../../core/dataset/scale/pipeline.ts";
 import { toHex } from "../../core/hex.ts";
+import { InputError } from "../../core/errors.ts";
 import { action, parseTokenId, progressBar, withCommonOptions, type CommonOptions } from "../output.ts";
 
 interface HashOptions extends CommonOptions {
   format?: string;
   out?: string;
+  workers?: string;
+  part?: string;
 }
 interface MintOptions extends HashOptions {
   name: string;
@@ -26,6 +30,8 @@ async function hashStep(path: string, opts: HashOptions & Partial<MintOptions>):
   const bar = progressBar("hashing", opts.json);
   try {
     return await hashAndStoreDataset(path, store, {
+      dataDir: dataDir(opts.dataDir),
+      workers: opts.workers ? parseWorkers(opts.workers) : undefined,
       encoding: opts.format ? parseEncoding(opts.format) : undefined,
       name: opts.name,
       description: opts.description,
@@ -38,8 +44,14 @@ async function hashStep(path: string, opts: HashOptions & Partial<MintOptions>):
   }
 }
 
+function parseWorkers(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InputError("INPUT_INVALID", `--workers must be a whole number >= 1, got "${v}"`);
+  return n;
+}
+
 function summary(r: HashResult) {
-  const m = r.stored.manifest;
+  const m = r.manifest;
   return {
     root: m.root,
     n: m.n,
@@ -48,17 +60,41 @@ function summary(r: HashResult) {
     skipped: m.skipped,
     encoding: m.encoding as Encoding,
     bytes: m.bytes,
-    manifestCid: r.stored.manifestCid,
-    indexCid: r.stored.indexCid,
+    manifestCid: r.manifestCid,
+    indexCid: r.indexCid,
     shardCount: m.shardCount,
+    units: r.units,
+    resumedUnits: r.resumedUnits,
     seconds: Number(r.seconds.toFixed(3)),
     samplesPerSecond: Math.round(m.totalSamples / r.seconds),
   };
 }
 
-function describeSkipped(s: HashResult["stored"]["manifest"]["skipped"]): string {
+function describeSkipped(s: HashResult["manifest"]["skipped"]): string {
   const parts = Object.entries(s).filter(([, v]) => v > 0).map(([k, v]) => `${v} ${k}`);
   return parts.length ? `; skipped ${parts.join(", ")}` : "";
+}
+
+async function hashPartAction(path: string, opts: HashOptions) {
+  const { part, of } = parsePartSpec(opts.part!);
+  if (!opts.out) throw new InputError("INPUT_INVALID", "--part needs --out <directory> for the part's files");
+  const bar = progressBar(`hashing part ${part}/${of}`, opts.json);
+  const t0 = performance.now();
+  try {
+    const p = await hashPart(path, part, of, opts.out, {
+      encoding: opts.format ? parseEncoding(opts.format) : undefined,
+      workers: opts.workers ? parseWorkers(opts.workers) : undefined,
+      onProgress: bar.onProgress,
+    });
+    const samples = p.units.reduce((a, u) => a + u.samples, 0);
+    const seconds = Number(((performance.now() - t0) / 1000).toFixed(3));
+    return {
+      json: { ok: true, part, of, out: opts.out, units: p.units.length, unitCount: p.unitCount, samples, planHash: p.planHash, seconds },
+      text: `hashed part ${part}/${of}: ${p.units.length} of ${p.unitCount} units, ${samples} samples in ${seconds} s -> ${opts.out}\nwhen every part is done: provenant dataset combine <all part directories>`,
+    };
+  } finally {
+    bar.stop();
+  }
 }
 
 export function datasetCommand(): Command {
@@ -70,11 +106,14 @@ export function datasetCommand(): Command {
       .description("hash every sample, build the Merkle tree, store shards, index and manifest")
       .argument("<path>", "a directory (files), a .jsonl or a .csv file")
       .addOption(formatOption())
-      .option("--out <file>", "also write the manifest JSON to this file"),
+      .option("--workers <n>", "hashing processes (default: one per core)")
+      .option("--part <i/N>", "hash only slice i of N (0-based), for spreading one dataset over machines")
+      .option("--out <path>", "with --part: the part directory to write; otherwise a file for the manifest JSON"),
   ).action(
     action<HashOptions>(async ([path], opts) => {
+      if (opts.part) return hashPartAction(path, opts);
       const r = await hashStep(path, opts);
-      if (opts.out) writeFileSync(opts.out, JSON.stringify(r.stored.manifest, null, 2) + "\n");
+      if (opts.out) writeFileSync(opts.out, JSON.stringify(r.manifest, null, 2) + "\n");
       const s = summary(r);
       return {
         json: { ok: true, ...s },
@@ -83,6 +122,31 @@ export function datasetCommand(): Command {
           `${s.n} distinct samples (${s.duplicateSamples} duplicates), ${s.shardCount} shard(s)`,
           `root      ${s.root}`,
           `manifest  ${s.manifestCid}`,
+        ].join("\n"),
+      };
+    }),
+  );
+
+  withCommonOptions(
+    dataset
+      .command("combine")
+      .description("merge part directories (dataset hash --part) into the shards, index and manifest one machine would make")
+      .argument("<parts...>", "every part directory, in any order")
+      .option("--name <name>", "dataset name for the manifest", "")
+      .option("--license <spdx>", "SPDX license id for the manifest")
+      .option("--description <text>", "a sentence about the dataset"),
+  ).action(
+    action<MintOptions & { name: string }>(async (args, opts) => {
+      const dirs = (args as unknown as string[][])[0] ?? args;
+      const store = openStore(opts.storage, dataDir(opts.dataDir));
+      const r = await combineParts(dirs, store, { name: opts.name, description: opts.description, license: opts.license ?? null });
+      const m = r.manifest;
+      return {
+        json: { ok: true, root: m.root, n: m.n, totalSamples: m.totalSamples, duplicateSamples: m.duplicateSamples, manifestCid: r.manifestCid, indexCid: r.indexCid, shardCount: m.shardCount, parts: dirs.length },
+        text: [
+          `combined ${dirs.length} part(s): ${m.totalSamples} samples, ${m.n} distinct, ${m.shardCount} shard(s)`,
+          `root      ${m.root}`,
+          `manifest  ${r.manifestCid}   (mint it with: provenant dataset mint --manifest ${r.manifestCid} --name … --license …)`,
         ].join("\n"),
       };
     }),
@@ -105,13 +169,13 @@ export function datasetCommand(): Command {
       const registry = (await DatasetRegistryClient.connect(conn)).withSigner(await conn.signer());
       if (previous) await registry.record(previous);
       const r = await hashStep(path, opts);
-      const m = r.stored.manifest;
+      const m = r.manifest;
       const minted = await registry.mint({
-        root: r.commitment.root,
+        root: r.root,
         n: m.n,
         totalSamples: m.totalSamples,
         encoding: m.encoding,
-        manifestCid: r.stored.manifestCid,
+        manifestCid: r.manifestCid,
         license: opts.license,
         previousVersion: previous,
       });
@@ -123,8 +187,8 @@ export function datasetCommand(): Command {
             ? `dataset #${minted.id} already holds this root for your address: nothing minted`
             : `minted dataset #${minted.id} "${opts.name}" on chain ${conn.chainId} (tx ${minted.txHash}, ${minted.gasUsed} gas)`,
           `${s.totalSamples} samples, ${s.n} distinct, hashed in ${s.seconds} s (${s.samplesPerSecond} samples/s)${describeSkipped(s.skipped)}`,
-          `root      ${toHex(r.commitment.root)}`,
-          `manifest  ipfs://${r.stored.manifestCid}`,
+          `root      ${toHex(r.root)}`,
+          `manifest  ipfs://${r.manifestCid}`,
         ].join("\n"),
       };
     }),

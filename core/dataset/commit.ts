@@ -1,9 +1,10 @@
 import { buildLevels } from "../merkle/tree.ts";
 import { toHex } from "../hex.ts";
 import type { ContentStore } from "../storage/store.ts";
-import { detectEncoding, hashSamples, type Encoding, type ProgressFn, type SampleHashes } from "./encodings.ts";
+import { detectEncoding, hashSamples, type Encoding, type ProgressFn, type SampleHashes, type SkippedCounts } from "./encodings.ts";
 import { DATASET_FORMAT, encodeManifest, type DatasetManifest } from "./manifest.ts";
-import { encodeShardIndex, SHARD_SIZE, type ShardEntry } from "./shard-index.ts";
+import { encodeShardIndex, SHARD_SIZE } from "./shard-index.ts";
+import { ShardWriter, type ShardedTree } from "./shard-writer.ts";
 import { sortUniqueHashes } from "./sort-unique.ts";
 
 /** A dataset's commitment before storage: the sorted distinct leaves cut into aligned shards. */
@@ -49,21 +50,42 @@ export interface DatasetMetadata {
 }
 
 export interface StoredDataset {
+  root: Uint8Array;
   manifest: DatasetManifest;
   manifestCid: string;
   indexCid: string;
   shardCids: string[];
 }
 
+/** Counts the manifest records about the samples, whichever way they were hashed. */
+export interface SampleStats {
+  encoding: Encoding;
+  totalSamples: number;
+  skipped: SkippedCounts;
+  bytes: number;
+}
+
 /** Writes shards, then the index, then the manifest: the manifest only ever names content already stored. */
 export async function storeCommitment(c: Commitment, store: ContentStore, meta: DatasetMetadata): Promise<StoredDataset> {
-  const shards: ShardEntry[] = [];
-  for (let j = 0; j * SHARD_SIZE < c.n; j++) {
-    const bytes = c.leaves.subarray(j * SHARD_SIZE * 32, Math.min(c.n, (j + 1) * SHARD_SIZE) * 32);
-    const cid = await store.put(bytes, { name: `shard-${j}` });
-    shards.push({ first: bytes.slice(0, 32), root: c.shardRoots[j], cid });
-  }
-  const indexCid = await store.put(encodeShardIndex({ shardSize: SHARD_SIZE, n: c.n, root: c.root, shards }), {
+  const writer = new ShardWriter(store);
+  await writer.push(c.leaves);
+  const tree = await writer.finish();
+  return storeIndexAndManifest(tree, store, meta, {
+    encoding: c.encoding,
+    totalSamples: c.totalSamples,
+    skipped: c.samples.skipped,
+    bytes: c.samples.bytes,
+  });
+}
+
+/** The last two writes of every commit path: the shard index, then the manifest naming it. */
+export async function storeIndexAndManifest(
+  tree: ShardedTree,
+  store: ContentStore,
+  meta: DatasetMetadata,
+  stats: SampleStats,
+): Promise<StoredDataset> {
+  const indexCid = await store.put(encodeShardIndex({ shardSize: SHARD_SIZE, n: tree.n, root: tree.root, shards: tree.shards }), {
     name: "index",
   });
   const manifest: DatasetManifest = {
@@ -71,21 +93,21 @@ export async function storeCommitment(c: Commitment, store: ContentStore, meta: 
     name: meta.name,
     description: meta.description ?? "",
     license: meta.license ?? null,
-    encoding: c.encoding,
+    encoding: stats.encoding,
     commitment: "merkle-v1",
-    root: toHex(c.root),
-    n: c.n,
-    totalSamples: c.totalSamples,
-    duplicateSamples: c.totalSamples - c.n,
-    skipped: c.samples.skipped,
-    bytes: c.samples.bytes,
+    root: toHex(tree.root),
+    n: tree.n,
+    totalSamples: stats.totalSamples,
+    duplicateSamples: stats.totalSamples - tree.n,
+    skipped: stats.skipped,
+    bytes: stats.bytes,
     shardSize: SHARD_SIZE,
-    shardCount: shards.length,
+    shardCount: tree.shards.length,
     index: indexCid,
     previousVersion: meta.previousVersion ?? null,
   };
   const manifestCid = await store.put(encodeManifest(manifest), { name: "manifest.json" });
-  return { manifest, manifestCid, indexCid, shardCids: shards.map((s) => s.cid) };
+  return { manifest, manifestCid, indexCid, shardCids: tree.shards.map((s) => s.cid), root: tree.root };
 }
 
 export function concat(parts: Uint8Array[]): Uint8Array {

@@ -196,20 +196,64 @@ const QUOTE = 0x22;
 function hashRecords(path: string, encoding: "jsonl" | "csv", onProgress?: ProgressFn): SampleHashes {
   const skipped: SkippedCounts = { hidden: 0, symlinks: 0, other: 0, emptyRecords: 0 };
   const sink = new HashSink();
+  const bytes = hashRecordRange(path, encoding, { start: 0, end: Infinity, inQuotes: false }, (d) => sink.push(d), skipped, (b) =>
+    onProgress?.(sink.count, null, b),
+  );
+  return { encoding, hashes: sink.result(), total: sink.count, skipped, bytes };
+}
+
+/**
+ * A byte range of a record file, for splitting one file over many processes or machines.
+ * A record belongs to the range holding its first byte. `inQuotes` is the CSV quote state just before byte
+ * `start - 1` (the parity of quotes in [0, start - 1)); JSONL ignores it.
+ */
+export interface RecordRange {
+  start: number;
+  end: number;
+  inQuotes: boolean;
+}
+
+/**
+ * Hashes the records that start inside `range`, reading past its end to finish the last one.
+ * Returns the number of bytes read. Throws INPUT_UNREADABLE or INPUT_INVALID naming the file.
+ */
+export function hashRecordRange(
+  path: string,
+  encoding: "jsonl" | "csv",
+  range: RecordRange,
+  push: (digest: Uint8Array) => void,
+  skipped: SkippedCounts,
+  onBytes?: (bytes: number) => void,
+): number {
   let fd: number;
   try {
     fd = openSync(path, "r");
   } catch (e) {
-    throw new InputError("INPUT_UNREADABLE", `cannot read ${path} (${(e as NodeJS.ErrnoException).code})`, { cause: e });
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new InputError("INPUT_NOT_FOUND", `${path} does not exist`, { cause: e });
+    throw new InputError("INPUT_UNREADABLE", `cannot read ${path} (${code})`, { cause: e });
   }
   let buf = Buffer.allocUnsafe(16 << 20);
-  let start = 0; // first byte of the current record in buf
+  // Reading starts one byte early so a record starting exactly at range.start is seen to follow a line ending.
+  const origin = range.start > 0 ? range.start - 1 : 0;
+  let filePos = origin; // file offset of buf[0]
+  let recStart = 0; // first byte of the current record in buf
   let end = 0; // bytes valid in buf
   let scan = 0; // next byte to examine
-  let inQuotes = false;
-  let headerPending = encoding === "csv";
+  let inQuotes = range.start > 0 ? range.inQuotes : false;
+  let aligned = range.start === 0; // before the first line ending after origin, bytes belong to the previous range
+  let headerPending = encoding === "csv" && range.start === 0;
   let bytes = 0;
+  let done = false;
   const emit = (from: number, to: number) => {
+    if (!aligned) {
+      aligned = true;
+      return;
+    }
+    if (filePos + from >= range.end) {
+      done = true;
+      return;
+    }
     let stop = to;
     if (stop > from && buf[stop - 1] === CR) stop--;
     if (headerPending) {
@@ -220,60 +264,63 @@ function hashRecords(path: string, encoding: "jsonl" | "csv", onProgress?: Progr
       skipped.emptyRecords++;
       return;
     }
-    sink.push(sha256(buf.subarray(from, stop)));
+    push(sha256(buf.subarray(from, stop)));
   };
   try {
-    for (;;) {
+    while (!done) {
       if (end === buf.length) {
         // Keep the unfinished record: slide it to the front, or grow for a record longer than the buffer.
-        if (start > 0) {
-          buf.copy(buf, 0, start, end);
-          end -= start;
-          scan -= start;
-          start = 0;
+        if (recStart > 0) {
+          buf.copy(buf, 0, recStart, end);
+          end -= recStart;
+          scan -= recStart;
+          filePos += recStart;
+          recStart = 0;
         } else {
           const bigger = Buffer.allocUnsafe(buf.length * 2);
           buf.copy(bigger, 0, 0, end);
           buf = bigger;
         }
       }
-      const got = readSync(fd, buf, end, buf.length - end, null);
+      const got = readSync(fd, buf, end, buf.length - end, filePos + end);
       if (got === 0) break;
       end += got;
       bytes += got;
       if (encoding === "jsonl") {
-        for (;;) {
+        while (!done) {
           const nl = buf.indexOf(NL, scan);
           if (nl < 0 || nl >= end) {
             scan = end;
             break;
           }
-          emit(start, nl);
-          start = scan = nl + 1;
+          emit(recStart, nl);
+          recStart = scan = nl + 1;
         }
       } else {
-        for (; scan < end; scan++) {
+        for (; scan < end && !done; scan++) {
           const c = buf[scan];
           if (c === QUOTE) inQuotes = !inQuotes;
           else if (c === NL && !inQuotes) {
-            emit(start, scan);
-            start = scan + 1;
+            emit(recStart, scan);
+            recStart = scan + 1;
           }
         }
       }
-      onProgress?.(sink.count, null, bytes);
+      onBytes?.(bytes);
     }
-    if (encoding === "csv" && inQuotes) {
-      throw new InputError("INPUT_INVALID", `${path}: a quoted field is not closed before the end of the file`);
+    if (!done) {
+      if (encoding === "csv" && inQuotes) {
+        throw new InputError("INPUT_INVALID", `${path}: a quoted field is not closed before the end of the file`);
+      }
+      if (end > recStart) emit(recStart, end);
     }
-    if (end > start) emit(start, end);
   } catch (e) {
     if (e instanceof InputError) throw e;
     throw new InputError("INPUT_UNREADABLE", `cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? "error"})`, { cause: e });
   } finally {
     closeSync(fd);
   }
-  return { encoding, hashes: sink.result(), total: sink.count, skipped, bytes };
+  return bytes;
 }
 
 /**

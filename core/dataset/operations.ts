@@ -4,7 +4,7 @@ import { ChainError, FormatError, InputError } from "../errors.ts";
 import { parseHex32, toHex } from "../hex.ts";
 import type { ContentStore } from "../storage/store.ts";
 import type { DatasetRecord, DatasetRegistryClient } from "../chain/dataset-registry.ts";
-import { commitDataset, storeCommitment, type Commitment, type StoredDataset } from "./commit.ts";
+import { commitAndStore, workDirFor, type CommitResult } from "./scale/pipeline.ts";
 import { canonicalSample, type Encoding, type ProgressFn } from "./encodings.ts";
 import { DatasetProver, verifyProof, type Proof } from "./prover.ts";
 import { proofFromJson, proofToJson, type ProofJson } from "./proof-file.ts";
@@ -28,26 +28,36 @@ export function sampleHashOf(input: SampleInput, encoding: Encoding): Uint8Array
   return hash("sha256", canonicalSample(bytes, encoding), "buffer") as unknown as Buffer;
 }
 
-export interface HashResult {
-  commitment: Commitment;
-  stored: StoredDataset;
+export interface HashResult extends CommitResult {
   seconds: number;
 }
 
+/**
+ * Hashes a dataset on every core and stores its shards, index and manifest. An interrupted run resumes from
+ * its finished units (kept under <dataDir>/work/) and ends with the same result as an uninterrupted one.
+ */
 export async function hashAndStoreDataset(
   path: string,
   store: ContentStore,
-  opts: { encoding?: Encoding; name?: string; description?: string; license?: string | null; previousVersion?: string | null; onProgress?: ProgressFn },
+  opts: {
+    dataDir: string;
+    encoding?: Encoding;
+    workers?: number;
+    name?: string;
+    description?: string;
+    license?: string | null;
+    previousVersion?: string | null;
+    onProgress?: ProgressFn;
+  },
 ): Promise<HashResult> {
   const t0 = performance.now();
-  const commitment = commitDataset(path, { encoding: opts.encoding, onProgress: opts.onProgress });
-  const stored = await storeCommitment(commitment, store, {
-    name: opts.name ?? "",
-    description: opts.description,
-    license: opts.license ?? null,
-    previousVersion: opts.previousVersion ?? null,
-  });
-  return { commitment, stored, seconds: (performance.now() - t0) / 1000 };
+  const result = await commitAndStore(
+    path,
+    store,
+    { name: opts.name ?? "", description: opts.description, license: opts.license ?? null, previousVersion: opts.previousVersion ?? null },
+    { encoding: opts.encoding, workers: opts.workers, workDir: workDirFor(opts.dataDir, path, opts.encoding), onProgress: opts.onProgress },
+  );
+  return { ...result, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** Opens a minted dataset's stored commitment and checks it is the one on-chain. */

@@ -27,4 +27,18 @@ describe("sortUniqueHashes", () => {
       { numRuns: 200, seed: 1 },
     );
   });
+
+  it("sorts correctly when told to skip a first byte that all hashes share", () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ minLength: 31, maxLength: 31 }), { maxLength: 300 }), (tails) => {
+        const flat = new Uint8Array(tails.length * 32);
+        tails.forEach((t, i) => flat.set([0xab, ...t], i * 32));
+        const expected = [...new Set(tails.map((t) => Buffer.from([0xab, ...t]).toString("hex")))].sort();
+        const got = sortUniqueHashes(flat, 1);
+        const actual = Array.from({ length: got.length / 32 }, (_, i) => Buffer.from(got.subarray(i * 32, i * 32 + 32)).toString("hex"));
+        expect(actual).to.deep.equal(expected);
+      }),
+      { numRuns: 100, seed: 2 },
+    );
+  });
 });

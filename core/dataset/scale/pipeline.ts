@@ -1,0 +1,198 @@
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { InputError, FormatError } from "../../errors.ts";
+import type { ContentStore } from "../../storage/store.ts";
+import { storeIndexAndManifest, type DatasetMetadata, type SampleStats, type StoredDataset } from "../commit.ts";
+import { DatasetEmptyError } from "../errors.ts";
+import type { Encoding, ProgressFn } from "../encodings.ts";
+import { ShardWriter, type ShardedTree } from "../shard-writer.ts";
+import { sortUniqueHashes } from "../sort-unique.ts";
+import { loadPlan, makePlan, savePlan, unitsOfPart, type Plan } from "./plan.ts";
+import { defaultWorkers, hashUnitsInPool } from "./pool.ts";
+import { BUCKETS, RunReader } from "./run-file.ts";
+import { finishedUnit, runPath, type UnitStats } from "./unit.ts";
+
+/**
+ * Commit at any scale: plan deterministic units, hash them on every core into bucketed runs on disk
+ * (resumable: finished units are kept), then merge bucket by bucket into shards. Peak memory is one bucket
+ * (about n/256 hashes) plus one shard, whatever n is.
+ */
+export interface HashOptions {
+  encoding?: Encoding;
+  workers?: number;
+  workDir: string;
+  onProgress?: ProgressFn;
+}
+
+export interface HashedUnits {
+  plan: Plan;
+  stats: UnitStats[];
+  resumedUnits: number;
+}
+
+/** Work directory for an input under a data directory: stable across runs, so a re-run resumes. */
+export function workDirFor(dataDir: string, input: string, encoding?: string): string {
+  const key = createHash("sha256").update(`${resolve(input)}\0${encoding ?? ""}`).digest("hex").slice(0, 16);
+  return join(dataDir, "work", key);
+}
+
+/** Plans (or re-plans and checks) the work, then hashes the wanted units that are not finished yet. */
+export async function hashUnits(input: string, opts: HashOptions & { units?: (plan: Plan) => number[] }): Promise<HashedUnits> {
+  mkdirSync(opts.workDir, { recursive: true });
+  const plan = makePlan(input, opts.encoding, opts.workDir);
+  const previous = loadPlan(opts.workDir);
+  if (previous && previous.planHash !== plan.planHash) {
+    // The input changed since the interrupted run: its runs describe other data.
+    rmSync(join(opts.workDir, "runs"), { recursive: true, force: true });
+  }
+  savePlan(plan, opts.workDir);
+  const wanted = opts.units ? opts.units(plan) : plan.units.map((_, u) => u);
+  const done: UnitStats[] = [];
+  const todo: number[] = [];
+  for (const u of wanted) {
+    const f = finishedUnit(opts.workDir, u);
+    if (f) done.push(f);
+    else todo.push(u);
+  }
+  const already = done.reduce((a, s) => a + s.samples, 0);
+  const total = plan.encoding === "files" ? plan.units.reduce((a, u) => a + (u.kind === "files" ? u.count : 0), 0) : null;
+  const fresh = await hashUnitsInPool(opts.workDir, todo, opts.workers ?? defaultWorkers(), (n) =>
+    opts.onProgress?.(already + n, total, 0),
+  );
+  const stats = [...done, ...fresh].sort((a, b) => a.unit - b.unit);
+  return { plan, stats, resumedUnits: done.length };
+}
+
+/** Merges the runs bucket by bucket (buckets partition by first byte, so duplicates meet) into stored shards. */
+export async function mergeRuns(runPaths: string[], store: ContentStore): Promise<ShardedTree> {
+  const readers = runPaths.map((p) => new RunReader(p));
+  try {
+    const writer = new ShardWriter(store);
+    for (let b = 0; b < BUCKETS; b++) {
+      const total = readers.reduce((a, r) => a + r.counts[b], 0);
+      if (total === 0) continue;
+      const bucket = new Uint8Array(total * 32);
+      let at = 0;
+      for (const r of readers) at += r.readBucketInto(b, bucket, at);
+      await writer.push(sortUniqueHashes(bucket, 1));
+    }
+    if (writer.n === 0) throw new DatasetEmptyError();
+    return await writer.finish();
+  } finally {
+    readers.forEach((r) => r.close());
+  }
+}
+
+function sampleStats(plan: Plan, stats: UnitStats[]): SampleStats {
+  return {
+    encoding: plan.encoding,
+    totalSamples: stats.reduce((a, s) => a + s.samples, 0),
+    skipped: { ...plan.skipped, emptyRecords: stats.reduce((a, s) => a + s.emptyRecords, 0) },
+    bytes: stats.reduce((a, s) => a + s.bytes, 0),
+  };
+}
+
+export interface CommitResult extends StoredDataset {
+  resumedUnits: number;
+  units: number;
+  timings: { hashSeconds: number; mergeSeconds: number };
+}
+
+/** One machine, all cores: hash, merge, store; the work directory is removed once the manifest is stored. */
+export async function commitAndStore(input: string, store: ContentStore, meta: DatasetMetadata, opts: HashOptions): Promise<CommitResult> {
+  const t0 = performance.now();
+  const hashed = await hashUnits(input, opts);
+  const stats = sampleStats(hashed.plan, hashed.stats);
+  if (stats.totalSamples === 0) throw new DatasetEmptyError(input);
+  const t1 = performance.now();
+  const tree = await mergeRuns(hashed.stats.map((s) => runPath(opts.workDir, s.unit)), store);
+  const stored = await storeIndexAndManifest(tree, store, meta, stats);
+  const t2 = performance.now();
+  rmSync(opts.workDir, { recursive: true, force: true });
+  return {
+    ...stored,
+    resumedUnits: hashed.resumedUnits,
+    units: hashed.plan.units.length,
+    timings: { hashSeconds: (t1 - t0) / 1000, mergeSeconds: (t2 - t1) / 1000 },
+  };
+}
+
+/** provenant-part-v1: what one machine hashed of a dataset, to be combined with the other parts. */
+export const PART_FORMAT = "provenant-part-v1";
+export interface PartManifest {
+  format: typeof PART_FORMAT;
+  planHash: string;
+  encoding: Encoding;
+  part: number;
+  of: number;
+  unitCount: number;
+  skipped: Plan["skipped"];
+  units: UnitStats[];
+}
+
+export function parsePartSpec(spec: string): { part: number; of: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(spec);
+  const part = m ? Number(m[1]) : NaN;
+  const of = m ? Number(m[2]) : NaN;
+  if (!m || of < 1 || part >= of) throw new InputError("INPUT_INVALID", `--part must be i/N with 0 <= i < N, got "${spec}"`);
+  return { part, of };
+}
+
+/** Hashes part `part` of `of` into `outDir` (a deterministic slice of the units; resumable like a full run). */
+export async function hashPart(input: string, part: number, of: number, outDir: string, opts: Omit<HashOptions, "workDir">): Promise<PartManifest> {
+  const hashed = await hashUnits(input, { ...opts, workDir: outDir, units: (plan) => unitsOfPart(plan.units.length, part, of) });
+  const manifest: PartManifest = {
+    format: PART_FORMAT,
+    planHash: hashed.plan.planHash,
+    encoding: hashed.plan.encoding,
+    part,
+    of,
+    unitCount: hashed.plan.units.length,
+    skipped: hashed.plan.skipped,
+    units: hashed.stats,
+  };
+  rmSync(join(outDir, "lists"), { recursive: true, force: true });
+  writeFileSync(join(outDir, "part.json.tmp"), JSON.stringify(manifest, null, 2));
+  renameSync(join(outDir, "part.json.tmp"), join(outDir, "part.json"));
+  return manifest;
+}
+
+/** Checks that the parts are one complete, consistent set, then merges them as a single machine would. */
+export async function combineParts(dirs: string[], store: ContentStore, meta: DatasetMetadata): Promise<CommitResult> {
+  const t0 = performance.now();
+  if (dirs.length === 0) throw new InputError("INPUT_INVALID", "combine needs the part directories");
+  const parts = dirs.map((d) => {
+    const file = join(d, "part.json");
+    if (!existsSync(file)) throw new InputError("INPUT_NOT_FOUND", `${d} is not a finished part (no part.json)`);
+    const p = JSON.parse(readFileSync(file, "utf8")) as PartManifest;
+    if (p.format !== PART_FORMAT) throw new FormatError("MANIFEST_INVALID", `${file} is not ${PART_FORMAT}`);
+    return { dir: d, p };
+  });
+  const first = parts[0].p;
+  const seen = new Set<number>();
+  for (const { dir, p } of parts) {
+    if (p.planHash !== first.planHash || p.encoding !== first.encoding || p.of !== first.of) {
+      throw new InputError("INPUT_INVALID", `${dir} was hashed from other data or another split than ${parts[0].dir}`);
+    }
+    if (seen.has(p.part)) throw new InputError("INPUT_INVALID", `part ${p.part}/${p.of} is given twice`);
+    seen.add(p.part);
+  }
+  const missing = Array.from({ length: first.of }, (_, i) => i).filter((i) => !seen.has(i));
+  if (missing.length) throw new InputError("INPUT_INVALID", `missing part(s) ${missing.map((i) => `${i}/${first.of}`).join(", ")}`);
+  const runs: string[] = [];
+  const stats: UnitStats[] = [];
+  for (const { dir, p } of parts) {
+    const expected = unitsOfPart(p.unitCount, p.part, p.of);
+    if (p.units.length !== expected.length || p.units.some((s, k) => s.unit !== expected[k] || !finishedUnit(dir, s.unit))) {
+      throw new InputError("INPUT_INVALID", `${dir} does not hold every unit of part ${p.part}/${p.of}: re-run it`);
+    }
+    for (const s of p.units) runs.push(runPath(dir, s.unit));
+    stats.push(...p.units);
+  }
+  const t1 = performance.now();
+  const sample = sampleStats({ encoding: first.encoding, skipped: first.skipped } as Plan, stats);
+  const tree = await mergeRuns(runs, store);
+  const stored = await storeIndexAndManifest(tree, store, meta, sample);
+  return { ...stored, resumedUnits: 0, units: first.unitCount, timings: { hashSeconds: 0, mergeSeconds: (performance.now() - t1) / 1000 + (t1 - t0) / 1000 } };
+}

@@ -1,0 +1,134 @@
+import { createHash } from "node:crypto";
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync, renameSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { InputError } from "../../errors.ts";
+import { DatasetEmptyError } from "../errors.ts";
+import { detectEncoding, listFiles, type Encoding, type RecordRange, type SkippedCounts } from "../encodings.ts";
+
+/**
+ * A dataset's work plan: deterministic units that any process or machine can hash independently.
+ * `files`: 65,536 consecutive files of the sorted walk per unit. `jsonl`/`csv`: 64 MiB byte ranges, each record
+ * belonging to the range holding its first byte. The plan hash names the work (encoding, file list or size),
+ * so parts hashed on different machines can be checked to belong together before they are combined.
+ */
+export const FILES_PER_UNIT = 65_536;
+export const BYTES_PER_UNIT = 64 << 20;
+
+/** Unit sizes; the environment may shrink them (tests split small inputs). They are part of the plan hash. */
+function unitSizes() {
+  const env = (k: string, d: number) => {
+    const v = Number(process.env[k]);
+    return Number.isSafeInteger(v) && v > 0 ? v : d;
+  };
+  return { files: env("PROVENANT_UNIT_FILES", FILES_PER_UNIT), bytes: env("PROVENANT_UNIT_BYTES", BYTES_PER_UNIT) };
+}
+export const PLAN_FORMAT = "provenant-plan-v1";
+
+export type UnitSpec = { kind: "files"; list: string; count: number } | ({ kind: "range" } & RecordRange);
+
+export interface Plan {
+  format: typeof PLAN_FORMAT;
+  input: string;
+  encoding: Encoding;
+  planHash: string;
+  units: UnitSpec[];
+  /** Entries the file walk skipped (files encoding); record encodings count their own while hashing. */
+  skipped: SkippedCounts;
+  bytes: number;
+}
+
+export function makePlan(input: string, encoding: Encoding | undefined, workDir: string): Plan {
+  const abs = resolve(input);
+  const enc = encoding ?? detectEncoding(abs);
+  const skipped: SkippedCounts = { hidden: 0, symlinks: 0, other: 0, emptyRecords: 0 };
+  const size = unitSizes();
+  const h = createHash("sha256").update(`${PLAN_FORMAT}\0${enc}\0${size.files}\0${size.bytes}\0`);
+  const units: UnitSpec[] = [];
+  let bytes = 0;
+  let st;
+  try {
+    st = statSync(abs);
+  } catch (e) {
+    throw new InputError("INPUT_NOT_FOUND", `${input} does not exist`, { cause: e });
+  }
+  if (enc === "files") {
+    if (!st.isDirectory()) throw new InputError("INPUT_INVALID", `${input} is not a directory: the files encoding hashes every file under a directory`);
+    const files = listFiles(abs, skipped);
+    if (files.length === 0) throw new DatasetEmptyError(input);
+    mkdirSync(join(workDir, "lists"), { recursive: true });
+    for (let u = 0; u * size.files < files.length; u++) {
+      const slice = files.slice(u * size.files, (u + 1) * size.files).map((f) => relative(abs, f));
+      const text = slice.join("\0");
+      h.update(text).update("\0");
+      const list = join(workDir, "lists", `unit-${u}.list`);
+      writeFileSync(list, text);
+      units.push({ kind: "files", list, count: slice.length });
+    }
+  } else {
+    if (!st.isFile()) throw new InputError("INPUT_INVALID", `${input} is not a file: the ${enc} encoding reads one file`);
+    bytes = st.size;
+    h.update(String(st.size));
+    const parity = enc === "csv" ? quoteParity(abs, st.size, size.bytes) : null;
+    for (let start = 0; start < Math.max(1, st.size); start += size.bytes) {
+      const end = Math.min(st.size, start + size.bytes);
+      units.push({ kind: "range", start, end, inQuotes: start > 0 && parity ? parity(start - 1) : false });
+    }
+  }
+  return { format: PLAN_FORMAT, input: abs, encoding: enc, planHash: h.digest("hex"), units, skipped, bytes };
+}
+
+/**
+ * For CSV byte ranges: whether byte `pos` lies inside quotes, from the parity of the quotes before it.
+ * One sequential pass with indexOf (memchr speed); the answers for range starts are kept.
+ */
+function quoteParity(path: string, size: number, unitBytes: number): (pos: number) => boolean {
+  const starts = new Map<number, boolean>();
+  for (let s = unitBytes; s < size; s += unitBytes) starts.set(s - 1, false);
+  const wanted = [...starts.keys()];
+  const fd = openSync(path, "r");
+  const buf = Buffer.allocUnsafe(16 << 20);
+  let odd = false;
+  let next = 0;
+  try {
+    for (let off = 0; off < size && next < wanted.length; ) {
+      const got = readSync(fd, buf, 0, buf.length, off);
+      if (got === 0) break;
+      let i = 0;
+      for (;;) {
+        // Record the parity of quotes strictly before each wanted position inside this chunk.
+        const limit = next < wanted.length && wanted[next] < off + got ? wanted[next] - off : got;
+        for (let q = buf.indexOf(0x22, i); q >= 0 && q < limit; q = buf.indexOf(0x22, q + 1)) odd = !odd;
+        if (limit === got) break;
+        starts.set(wanted[next++], odd);
+        i = limit;
+      }
+      off += got;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return (pos) => starts.get(pos) ?? false;
+}
+
+export function savePlan(plan: Plan, workDir: string): void {
+  mkdirSync(workDir, { recursive: true });
+  const tmp = join(workDir, "plan.json.tmp");
+  writeFileSync(tmp, JSON.stringify(plan));
+  renameSync(tmp, join(workDir, "plan.json"));
+}
+
+export function loadPlan(workDir: string): Plan | null {
+  try {
+    const plan = JSON.parse(readFileSync(join(workDir, "plan.json"), "utf8"));
+    return plan.format === PLAN_FORMAT ? plan : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Units of part i of N: a contiguous block, so every unit is in exactly one part. */
+export function unitsOfPart(unitCount: number, part: number, parts: number): number[] {
+  const from = Math.floor((part * unitCount) / parts);
+  const to = Math.floor(((part + 1) * unitCount) / parts);
+  return Array.from({ length: to - from }, (_, k) => from + k);
+}

@@ -1,0 +1,87 @@
+import { closeSync, openSync, readSync, renameSync, writeSync } from "node:fs";
+import { FormatError } from "../../errors.ts";
+
+/**
+ * A run: the sample hashes of one work unit, grouped by their first byte (256 buckets), so the merge can
+ * take bucket b from every run and sort just that slice in memory. That keeps peak memory near
+ * n/256 hashes at any n: an external distribution sort.
+ *   "PVNTRUN1" | 256 x u64 counts (big-endian) | hashes, bucket 0 first
+ */
+const MAGIC = Buffer.from("PVNTRUN1", "latin1");
+export const BUCKETS = 256;
+const HEADER = 8 + BUCKETS * 8;
+
+/** Writes hashes (any order) as a bucketed run, atomically: a run file either exists whole or not at all. */
+export function writeRun(path: string, hashes: Uint8Array): void {
+  const n = hashes.length / 32;
+  const counts = new Float64Array(BUCKETS);
+  for (let i = 0; i < n; i++) counts[hashes[i * 32]]++;
+  const header = Buffer.alloc(HEADER);
+  MAGIC.copy(header, 0);
+  const offsets = new Float64Array(BUCKETS);
+  let at = 0;
+  for (let b = 0; b < BUCKETS; b++) {
+    header.writeBigUInt64BE(BigInt(counts[b]), 8 + b * 8);
+    offsets[b] = at;
+    at += counts[b];
+  }
+  const body = Buffer.allocUnsafe(n * 32);
+  const src = Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength);
+  for (let i = 0; i < n; i++) src.copy(body, offsets[hashes[i * 32]]++ * 32, i * 32, i * 32 + 32);
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, "w");
+  try {
+    writeSync(fd, header);
+    for (let off = 0; off < body.length; off += 1 << 26) writeSync(fd, body, off, Math.min(1 << 26, body.length - off));
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+/** An open run: bucket b's hashes are read on demand. */
+export class RunReader {
+  readonly path: string;
+  readonly counts: number[];
+  private readonly offsets: number[];
+  private readonly fd: number;
+
+  constructor(path: string) {
+    this.path = path;
+    this.fd = openSync(path, "r");
+    const header = Buffer.alloc(HEADER);
+    if (readSync(this.fd, header, 0, HEADER, 0) !== HEADER || !header.subarray(0, 8).equals(MAGIC)) {
+      closeSync(this.fd);
+      throw new FormatError("MANIFEST_INVALID", `${path} is not a provenant run file`);
+    }
+    this.counts = [];
+    this.offsets = [];
+    let at = HEADER;
+    for (let b = 0; b < BUCKETS; b++) {
+      const c = Number(header.readBigUInt64BE(8 + b * 8));
+      this.counts.push(c);
+      this.offsets.push(at);
+      at += c * 32;
+    }
+  }
+
+  get total(): number {
+    return this.counts.reduce((a, c) => a + c, 0);
+  }
+
+  /** Reads bucket b into `out` at byte `at`; returns the bytes read. */
+  readBucketInto(b: number, out: Uint8Array, at: number): number {
+    const len = this.counts[b] * 32;
+    let done = 0;
+    while (done < len) {
+      const got = readSync(this.fd, out, at + done, len - done, this.offsets[b] + done);
+      if (got === 0) throw new FormatError("MANIFEST_INVALID", `${this.path} is truncated`);
+      done += got;
+    }
+    return len;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
