@@ -7,7 +7,7 @@ import { detectEncoding, listFiles, type Encoding, type RecordRange, type Skippe
 
 /**
  * A dataset's work plan: deterministic units that any process or machine can hash independently.
- * `files`: 65,536 consecutive files of the sorted walk per unit. `jsonl`/`csv`: 64 MiB byte ranges, each record
+ * `files`: consecutive files of the sorted walk, at most 65,536 files or 64 MiB per unit (a bigger file alone). `jsonl`/`csv`: 64 MiB byte ranges, each record
  * belonging to the range holding its first byte. The plan hash names the work (encoding, file list or size),
  * so parts hashed on different machines can be checked to belong together before they are combined.
  */
@@ -56,14 +56,33 @@ export function makePlan(input: string, encoding: Encoding | undefined, workDir:
     const files = listFiles(abs, skipped);
     if (files.length === 0) throw new DatasetEmptyError(input);
     mkdirSync(join(workDir, "lists"), { recursive: true });
-    for (let u = 0; u * size.files < files.length; u++) {
-      const slice = files.slice(u * size.files, (u + 1) * size.files).map((f) => relative(abs, f));
+    // A unit closes at `size.files` files or `size.bytes` bytes, so a few big files still spread over cores.
+    let slice: string[] = [];
+    let sliceBytes = 0;
+    const close = () => {
       const text = slice.join("\0");
-      h.update(text).update("\0");
-      const list = join(workDir, "lists", `unit-${u}.list`);
+      // Count-prefixed, so unit boundaries are part of the plan hash as well as names and sizes.
+      h.update(`${slice.length}:`).update(text).update("\0");
+      const list = join(workDir, "lists", `unit-${units.length}.list`);
       writeFileSync(list, text);
       units.push({ kind: "files", list, count: slice.length });
+      slice = [];
+      sliceBytes = 0;
+    };
+    for (const f of files) {
+      let fileBytes: number;
+      try {
+        fileBytes = statSync(f).size;
+      } catch (e) {
+        throw new InputError("INPUT_UNREADABLE", `cannot read ${f} (${(e as NodeJS.ErrnoException).code})`, { cause: e });
+      }
+      if (slice.length > 0 && (slice.length === size.files || sliceBytes + fileBytes > size.bytes)) close();
+      slice.push(relative(abs, f));
+      h.update(`${fileBytes}\0`);
+      sliceBytes += fileBytes;
+      bytes += fileBytes;
     }
+    close();
   } else {
     if (!st.isFile()) throw new InputError("INPUT_INVALID", `${input} is not a file: the ${enc} encoding reads one file`);
     bytes = st.size;
