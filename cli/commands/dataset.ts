@@ -4,7 +4,7 @@ import { dataDir, openStore } from "../../core/config.ts";
 import { connect } from "../../core/chain/connect.ts";
 import { DatasetRegistryClient } from "../../core/chain/dataset-registry.ts";
 import { ENCODINGS, parseEncoding, type Encoding } from "../../core/dataset/encodings.ts";
-import { hashAndStoreDataset, type HashResult } from "../../core/dataset/operations.ts";
+import { hashAndStoreDataset, relabelStoredDataset, type HashResult } from "../../core/dataset/operations.ts";
 import { combineParts, hashPart, parsePartSpec } from "../../core/dataset/scale/pipeline.ts";
 import { toHex } from "../../core/hex.ts";
 import { InputError } from "../../core/errors.ts";
@@ -17,6 +17,7 @@ interface HashOptions extends CommonOptions {
   part?: string;
 }
 interface MintOptions extends HashOptions {
+  manifest?: string;
   name: string;
   license: string;
   description?: string;
@@ -66,7 +67,7 @@ function summary(r: HashResult) {
     units: r.units,
     resumedUnits: r.resumedUnits,
     seconds: Number(r.seconds.toFixed(3)),
-    samplesPerSecond: Math.round(m.totalSamples / r.seconds),
+    samplesPerSecond: r.seconds > 0 ? Math.round(m.totalSamples / r.seconds) : null,
   };
 }
 
@@ -156,7 +157,8 @@ export function datasetCommand(): Command {
     dataset
       .command("mint")
       .description("hash and store a dataset, then mint its dataset NFT (once per publisher and root)")
-      .argument("<path>", "a directory (files), a .jsonl or a .csv file")
+      .argument("[path]", "a directory (files), a .jsonl or a .csv file")
+      .option("--manifest <cid>", "mint an already stored commitment (from dataset combine) instead of hashing a path")
       .requiredOption("--name <name>", "dataset name")
       .requiredOption("--license <spdx>", "SPDX license id, e.g. CC-BY-SA-3.0")
       .option("--description <text>", "a sentence about the dataset")
@@ -168,7 +170,17 @@ export function datasetCommand(): Command {
       const conn = await connect(opts.network);
       const registry = (await DatasetRegistryClient.connect(conn)).withSigner(await conn.signer());
       if (previous) await registry.record(previous);
-      const r = await hashStep(path, opts);
+      if ((path === undefined) === (opts.manifest === undefined)) {
+        throw new InputError("INPUT_INVALID", "give either a dataset path or --manifest <cid>");
+      }
+      const r = opts.manifest
+        ? await relabelStoredDataset(openStore(opts.storage, dataDir(opts.dataDir)), opts.manifest, {
+            name: opts.name,
+            description: opts.description,
+            license: opts.license,
+            previousVersion: previous?.toString() ?? null,
+          })
+        : await hashStep(path, opts);
       const m = r.manifest;
       const minted = await registry.mint({
         root: r.root,
@@ -186,7 +198,9 @@ export function datasetCommand(): Command {
           minted.existing
             ? `dataset #${minted.id} already holds this root for your address: nothing minted`
             : `minted dataset #${minted.id} "${opts.name}" on chain ${conn.chainId} (tx ${minted.txHash}, ${minted.gasUsed} gas)`,
-          `${s.totalSamples} samples, ${s.n} distinct, hashed in ${s.seconds} s (${s.samplesPerSecond} samples/s)${describeSkipped(s.skipped)}`,
+          opts.manifest
+            ? `${s.totalSamples} samples, ${s.n} distinct, from stored manifest ${opts.manifest}`
+            : `${s.totalSamples} samples, ${s.n} distinct, hashed in ${s.seconds} s (${s.samplesPerSecond} samples/s)${describeSkipped(s.skipped)}`,
           `root      ${toHex(r.root)}`,
           `manifest  ipfs://${r.manifestCid}`,
         ].join("\n"),

@@ -7,6 +7,7 @@ import type { DatasetRecord, DatasetRegistryClient } from "../chain/dataset-regi
 import { commitAndStore, workDirFor, type CommitResult } from "./scale/pipeline.ts";
 import { canonicalSample, type Encoding, type ProgressFn } from "./encodings.ts";
 import { DatasetProver, verifyProof, type Proof } from "./prover.ts";
+import { encodeManifest } from "./manifest.ts";
 import { proofFromJson, proofToJson, type ProofJson } from "./proof-file.ts";
 
 /** What the user handed `prove`: a file, a literal record (a JSONL line), or a sample hash. */
@@ -58,6 +59,37 @@ export async function hashAndStoreDataset(
     { encoding: opts.encoding, workers: opts.workers, workDir: workDirFor(opts.dataDir, path, opts.encoding), onProgress: opts.onProgress },
   );
   return { ...result, seconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * Re-labels a stored commitment (from `dataset combine`, or an earlier hash) with mint metadata: the index and
+ * shards are checked against the manifest's root and reused; only a new manifest is written.
+ */
+export async function relabelStoredDataset(
+  store: ContentStore,
+  manifestCid: string,
+  meta: { name: string; description?: string; license?: string | null; previousVersion?: string | null },
+): Promise<HashResult> {
+  const prover = await DatasetProver.open(store, manifestCid);
+  const manifest = {
+    ...prover.manifest,
+    name: meta.name,
+    description: meta.description ?? prover.manifest.description,
+    license: meta.license ?? prover.manifest.license,
+    previousVersion: meta.previousVersion ?? prover.manifest.previousVersion,
+  };
+  const cid = await store.put(encodeManifest(manifest), { name: "manifest.json" });
+  return {
+    root: prover.root,
+    manifest,
+    manifestCid: cid,
+    indexCid: manifest.index,
+    shardCids: prover.index.shards.map((s) => s.cid),
+    resumedUnits: 0,
+    units: 0,
+    timings: { hashSeconds: 0, mergeSeconds: 0 },
+    seconds: 0,
+  };
 }
 
 /** Opens a minted dataset's stored commitment and checks it is the one on-chain. */

@@ -120,6 +120,22 @@ describe("provenant CLI: datasets end to end on a local chain", function () {
     }
   });
 
+  it("mints a dataset combined from parts by its manifest CID: the root of the whole set, so the same token", async () => {
+    const parts = [0, 1].map((i) => join(work, `part-${i}`));
+    for (const [i, out] of parts.entries()) {
+      const r = await runCli(["dataset", "hash", datasetDir, "--part", `${i}/2`, "--out", out], { ...env, PROVENANT_UNIT_FILES: "50" });
+      expect(r.code, r.stderr).to.equal(0);
+    }
+    const combined = await runCli(["dataset", "combine", ...parts], { ...env, PROVENANT_UNIT_FILES: "50" });
+    expect(combined.code, combined.stderr).to.equal(0);
+    const minted = await runCli(["dataset", "mint", "--manifest", combined.json.manifestCid, "--name", "Combined", "--license", "CC0-1.0", "--network", "localhost"], { ...env, PROVENANT_DEPLOYMENT_ID: chain.deploymentId });
+    expect(minted.code, minted.stderr).to.equal(0);
+    // Same samples as the set minted whole: same root, so the same publisher gets the same token back.
+    expect(minted.json).to.include({ root: combined.json.root, existing: true, datasetId });
+    const both = await runCli(["dataset", "mint", datasetDir, "--manifest", combined.json.manifestCid, "--name", "x", "--license", "CC0-1.0"], env);
+    expect(both.json.error.message).to.match(/either a dataset path or --manifest/);
+  });
+
   it("refuses a proof made for another dataset with one clear line", async () => {
     const other = join(work, "other");
     mkdirSync(other);
