@@ -116,7 +116,7 @@ contract DatasetRegistry is ERC721, IDatasetRegistry {
         if (neighbors.length == 1) {
             LeafProof calldata only = neighbors[0];
             // Before the first leaf, or after the last (with n == 1, leaf 0 is both first and last).
-            bool outside = only.index == 0 ? x < only.sampleHash : (only.index == n - 1 && x > only.sampleHash);
+            bool outside = (only.index == 0 && x < only.sampleHash) || (only.index == n - 1 && x > only.sampleHash);
             return outside && MerkleV1.verify(root, n, only.sampleHash, only.index, only.siblings);
         }
         if (neighbors.length == 2) {

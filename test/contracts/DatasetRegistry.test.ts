@@ -1,11 +1,26 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { MerkleTree } from "merkletreejs";
-import type { IDatasetRegistry } from "../../types/ethers-contracts/DatasetRegistry.js";
 import { foldProof, fromHex, hashPair, sha256, toHex, type Hex } from "./helpers/merkleV1.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { loadFixture, time } = networkHelpers;
+
+/** IDatasetRegistry.MintParams and .LeafProof as ethers takes them. */
+interface MintParams {
+  root: string;
+  n: bigint;
+  totalSamples: bigint;
+  previousVersion: bigint;
+  encoding: string;
+  manifestCid: string;
+  license: string;
+}
+interface LeafProof {
+  sampleHash: string;
+  index: bigint | number;
+  siblings: string[];
+}
 
 const MANIFEST_CID = "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi";
 
@@ -26,7 +41,7 @@ function proofOf(tree: MerkleTree, leaves: readonly Hex[], index: number): Hex[]
   return tree.getHexProof(fromHex(leaves[index]), index) as Hex[];
 }
 
-function leafProof(tree: MerkleTree, leaves: readonly Hex[], index: number): IDatasetRegistry.LeafProofStruct {
+function leafProof(tree: MerkleTree, leaves: readonly Hex[], index: number): LeafProof {
   return { sampleHash: leaves[index], index, siblings: proofOf(tree, leaves, index) };
 }
 
@@ -34,7 +49,7 @@ function plus(value: Hex, delta: bigint): Hex {
   return toHex(ethers.getBytes(ethers.toBeHex(BigInt(value) + delta, 32)));
 }
 
-function params(overrides: Partial<IDatasetRegistry.MintParamsStruct> = {}): IDatasetRegistry.MintParamsStruct {
+function params(overrides: Partial<MintParams> = {}): MintParams {
   return {
     root: ethers.id("root"),
     n: 5n,
@@ -50,7 +65,10 @@ function params(overrides: Partial<IDatasetRegistry.MintParamsStruct> = {}): IDa
 async function deployRegistry() {
   const [publisher, other] = await ethers.getSigners();
   const registry = await ethers.deployContract("DatasetRegistry");
-  return { registry, publisher, other };
+  // The same contract with `other` as the sender. (The cast keeps the method typing: without the typechain
+  // augmentation, which tsconfig does not include, connect() is typed as returning a bare BaseContract.)
+  const asOther = registry.connect(other) as typeof registry;
+  return { registry, asOther, publisher, other };
 }
 
 /** A registry holding one dataset (id 1) over five sorted leaves, minted by `publisher`. */
@@ -173,9 +191,9 @@ describe("DatasetRegistry", function () {
     });
 
     it("mints a new token when another publisher mints the same root", async function () {
-      const { registry, publisher, other } = await loadFixture(deployRegistry);
+      const { registry, asOther, publisher, other } = await loadFixture(deployRegistry);
       await registry.mint(params());
-      await expect(registry.connect(other).mint(params()))
+      await expect(asOther.mint(params()))
         .to.emit(registry, "DatasetMinted")
         .withArgs(2n, other.address, params().root, 5n, 7n, 0n, "raw-v1", MANIFEST_CID, "CC-BY-4.0");
       expect(await registry.tokenOfPublisherRoot(publisher.address, params().root)).to.equal(1n);
@@ -234,9 +252,9 @@ describe("DatasetRegistry", function () {
     });
 
     it("rejects a previous version owned by someone else with DatasetRegistryPreviousVersionNotOwned", async function () {
-      const { registry, publisher, other } = await loadFixture(deployRegistry);
+      const { registry, asOther, publisher, other } = await loadFixture(deployRegistry);
       await registry.mint(params({ root: ethers.id("v1") }));
-      await expect(registry.connect(other).mint(params({ previousVersion: 1n })))
+      await expect(asOther.mint(params({ previousVersion: 1n })))
         .to.be.revertedWithCustomError(registry, "DatasetRegistryPreviousVersionNotOwned")
         .withArgs(1n, other.address, publisher.address);
     });
@@ -251,13 +269,13 @@ describe("DatasetRegistry", function () {
     });
 
     it("accepts a previous version the caller owns, also one received by transfer", async function () {
-      const { registry, publisher, other } = await loadFixture(deployRegistry);
+      const { registry, asOther, publisher, other } = await loadFixture(deployRegistry);
       await registry.mint(params({ root: ethers.id("v1") }));
       await expect(registry.mint(params({ root: ethers.id("v2"), previousVersion: 1n })))
         .to.emit(registry, "DatasetMinted")
         .withArgs(2n, publisher.address, ethers.id("v2"), 5n, 7n, 1n, "raw-v1", MANIFEST_CID, "CC-BY-4.0");
       await registry.transferFrom(publisher.address, other.address, 2n);
-      await registry.connect(other).mint(params({ root: ethers.id("v3"), previousVersion: 2n }));
+      await asOther.mint(params({ root: ethers.id("v3"), previousVersion: 2n }));
       expect((await registry.datasetOf(3n)).previousVersion).to.equal(2n);
       expect((await registry.datasetOf(3n)).publisher).to.equal(other.address);
     });
@@ -274,12 +292,12 @@ describe("DatasetRegistry", function () {
     });
 
     it("keeps a record unchanged through transfers, re-mints and later versions", async function () {
-      const { registry, publisher, other, root } = await loadFixture(deployWithDataset);
+      const { registry, asOther, publisher, other, root } = await loadFixture(deployWithDataset);
       const before = (await registry.datasetOf(1n)).toObject();
       await registry.mint(params({ root, n: 6n, totalSamples: 6n, manifestCid: "bafkreichanged" }));
       await registry.mint(params({ root: ethers.id("v2"), previousVersion: 1n }));
       await registry.transferFrom(publisher.address, other.address, 1n);
-      await registry.connect(other).mint(params({ root: ethers.id("v3"), previousVersion: 1n }));
+      await asOther.mint(params({ root: ethers.id("v3"), previousVersion: 1n }));
       expect((await registry.datasetOf(1n)).toObject()).to.deep.equal(before);
       expect(before.publisher).to.equal(publisher.address);
     });
@@ -368,8 +386,8 @@ describe("DatasetRegistry", function () {
     });
 
     it("records a valid inclusion proof as InclusionRecorded by the caller", async function () {
-      const { registry, other, leaves, tree, id } = await loadFixture(deployWithDataset);
-      await expect(registry.connect(other).recordInclusion(id, leaves[3], 3n, proofOf(tree, leaves, 3)))
+      const { registry, asOther, other, leaves, tree, id } = await loadFixture(deployWithDataset);
+      await expect(asOther.recordInclusion(id, leaves[3], 3n, proofOf(tree, leaves, 3)))
         .to.emit(registry, "InclusionRecorded")
         .withArgs(id, leaves[3], 3n, other.address);
     });
@@ -433,7 +451,7 @@ describe("DatasetRegistry", function () {
       const { registry, leaves, tree, id } = await loadFixture(deployWithDataset);
       const x = plus(leaves[2], 1n);
       const right = leafProof(tree, leaves, 3);
-      const broken = { ...right, siblings: [...(right.siblings as Hex[])].reverse() };
+      const broken = { ...right, siblings: [...right.siblings].reverse() };
       expect(await registry.verifyExclusion(id, x, [leafProof(tree, leaves, 2), broken])).to.equal(false);
     });
 
@@ -445,9 +463,9 @@ describe("DatasetRegistry", function () {
     });
 
     it("records a valid exclusion proof as ExclusionRecorded by the caller", async function () {
-      const { registry, other, leaves, tree, id } = await loadFixture(deployWithDataset);
+      const { registry, asOther, other, leaves, tree, id } = await loadFixture(deployWithDataset);
       const x = plus(leaves[4], 1n);
-      await expect(registry.connect(other).recordExclusion(id, x, [leafProof(tree, leaves, 4)]))
+      await expect(asOther.recordExclusion(id, x, [leafProof(tree, leaves, 4)]))
         .to.emit(registry, "ExclusionRecorded")
         .withArgs(id, x, other.address);
     });

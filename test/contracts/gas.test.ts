@@ -43,7 +43,7 @@ describe("DatasetRegistry gas", function () {
     const [publisher, warmUp] = await ethers.getSigners();
     const registry = await ethers.deployContract("DatasetRegistry");
     const manifestCid = "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi";
-    await registry.connect(warmUp).mint({
+    await (registry.connect(warmUp) as typeof registry).mint({
       root: ethers.id("warm-up"),
       n: 1n,
       totalSamples: 1n,
