@@ -124,8 +124,11 @@ export function newScratch(): ReadScratch {
   return { buf: Buffer.allocUnsafe(1 << 20), size: 0 };
 }
 
-/** SHA-256 of one file, read with synchronous calls into a reused buffer (about 7 µs a small file here). */
-export function hashFile(path: string, scratch: ReadScratch = newScratch()): Buffer {
+/**
+ * SHA-256 of one file, read with synchronous calls into a reused buffer (about 7 µs a small file here).
+ * `knownSize` (from a plan's listing) saves the fstat; a file that changed size since is still read whole.
+ */
+export function hashFile(path: string, scratch: ReadScratch = newScratch(), knownSize?: number): Buffer {
   let fd: number;
   try {
     fd = openSync(path, "r");
@@ -135,31 +138,36 @@ export function hashFile(path: string, scratch: ReadScratch = newScratch()): Buf
     throw new InputError("INPUT_UNREADABLE", `cannot read ${path} (${code})`, { cause: e });
   }
   try {
-    const size = fstatSync(fd).size;
-    scratch.size = size;
+    const size = knownSize ?? fstatSync(fd).size;
     if (size > LARGE_FILE) {
       // Stream big files in 16 MiB reads rather than holding them whole.
       const h = createHash("sha256");
       const chunk = Buffer.allocUnsafe(16 << 20);
+      let total = 0;
       for (;;) {
         const got = readSync(fd, chunk, 0, chunk.length, null);
         if (got === 0) break;
         h.update(chunk.subarray(0, got));
+        total += got;
       }
+      scratch.size = total;
       return h.digest();
     }
     if (scratch.buf.length < size + 1) scratch.buf = Buffer.allocUnsafe(Math.max(size + 1, scratch.buf.length * 2));
     let read = 0;
     for (;;) {
-      const got = readSync(fd, scratch.buf, read, scratch.buf.length - read, null);
-      if (got === 0) break;
+      const want = scratch.buf.length - read;
+      const got = readSync(fd, scratch.buf, read, want, null);
       read += got;
+      // A regular file reads short only at its end: the common case is one read call, no EOF probe.
+      if (got < want) break;
       if (read === scratch.buf.length) {
         const bigger = Buffer.allocUnsafe(scratch.buf.length * 2);
         scratch.buf.copy(bigger);
         scratch.buf = bigger;
       }
     }
+    scratch.size = read;
     return sha256(scratch.buf.subarray(0, read));
   } catch (e) {
     if (e instanceof InputError) throw e;

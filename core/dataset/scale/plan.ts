@@ -77,8 +77,8 @@ export function makePlan(input: string, encoding: Encoding | undefined, workDir:
         throw new InputError("INPUT_UNREADABLE", `cannot read ${f} (${(e as NodeJS.ErrnoException).code})`, { cause: e });
       }
       if (slice.length > 0 && (slice.length === size.files || sliceBytes + fileBytes > size.bytes)) close();
-      slice.push(relative(abs, f));
-      h.update(`${fileBytes}\0`);
+      // "<size>:<path>": workers then read each file with one call, without an fstat.
+      slice.push(`${fileBytes}:${relative(abs, f)}`);
       sliceBytes += fileBytes;
       bytes += fileBytes;
     }

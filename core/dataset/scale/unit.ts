@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, sep } from "node:path";
 import { hashFile, hashRecordRange, newScratch, type SkippedCounts } from "../encodings.ts";
 import { writeRun } from "./run-file.ts";
 import type { Plan } from "./plan.ts";
@@ -48,8 +48,10 @@ export function runUnit(plan: Plan, u: number, workDir: string, onSamples?: (n: 
   if (spec.kind === "files") {
     const files = readFileSync(spec.list, "utf8").split("\0");
     const scratch = newScratch();
+    const root = plan.input.endsWith(sep) ? plan.input : plan.input + sep;
     for (let i = 0; i < files.length; i++) {
-      out.push(hashFile(join(plan.input, files[i]), scratch));
+      const colon = files[i].indexOf(":");
+      out.push(hashFile(root + files[i].slice(colon + 1), scratch, Number(files[i].slice(0, colon))));
       bytes += scratch.size;
       if (onSamples && (i & 4095) === 4095) onSamples(i + 1);
     }
