@@ -1,0 +1,64 @@
+import { writeFileSync } from "node:fs";
+import { Command } from "commander";
+import { InputError } from "../../core/errors.ts";
+import { EXPORT_FORMAT_TITLES, EXPORT_FORMATS, exportLineage, parseExportFormat } from "../../core/lineage/exports/index.ts";
+import { buildLineageGraph } from "../../core/lineage/walk.ts";
+import { action, withCommonOptions, type CommonOptions } from "../output.ts";
+import { openLineageSources, parseModelId } from "./lineage.ts";
+
+interface ExportOptions extends CommonOptions {
+  format: string;
+  out?: string;
+  hubId: string[];
+  producer?: string;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** `model:1=org/name` pairs as a map from graph node id to Hugging Face Hub id. */
+function parseHubIds(pairs: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const m = /^((?:model|dataset):[1-9][0-9]*)=([^\s=]+)$/.exec(pair);
+    if (!m) throw new InputError("INPUT_INVALID", `--hub-id takes model:<id>=<hub id> or dataset:<id>=<hub id>, got "${pair}"`);
+    out[m[1]] = m[2];
+  }
+  return out;
+}
+
+export function exportCommand(): Command {
+  return withCommonOptions(
+    new Command("export")
+      .description("export a model's lineage as a CycloneDX BOM, an SPDX 3 document, a Hugging Face model card or an OpenLineage event")
+      .argument("<model>", "model token id")
+      .requiredOption("--format <format>", `${EXPORT_FORMATS.join(", ")}`)
+      .option("--out <file>", "write the document to this file instead of stdout")
+      .option("--hub-id <node=id>", "Hugging Face id of a model or dataset for the card, e.g. model:1=org/mnist-mlp (repeatable)", collect, [])
+      .option("--producer <uri>", "OpenLineage producer URI (default urn:provenant:lineage-export)"),
+  ).action(
+    action<ExportOptions>(async ([model], opts) => {
+      // Everything that needs no chain is checked first.
+      const format = parseExportFormat(opts.format);
+      const id = parseModelId(model);
+      const hubIds = parseHubIds(opts.hubId);
+      const graph = await buildLineageGraph(await openLineageSources(opts), id);
+      const doc = exportLineage(graph, format, { hubIds, producer: opts.producer });
+      if (opts.out) {
+        try {
+          writeFileSync(opts.out, doc.text);
+        } catch (e) {
+          throw new InputError("INPUT_INVALID", `cannot write ${opts.out}: ${(e as Error).message}`, { cause: e });
+        }
+      }
+      const models = graph.nodes.filter((n) => n.kind === "model").length;
+      const datasets = graph.nodes.length - models;
+      const summary = { ok: true, model: id.toString(), format, contentType: doc.contentType, filename: doc.filename, models, datasets };
+      return opts.out
+        ? {
+            json: { ...summary, out: opts.out },
+            text: `wrote the ${EXPORT_FORMAT_TITLES[format]} of model #${id} (${models} model(s), ${datasets} dataset(s) in its lineage) to ${opts.out}`,
+          }
+        : { json: { ...summary, document: doc.text }, text: doc.text.replace(/\n$/, "") };
+    }),
+  );
+}
