@@ -30,12 +30,18 @@ export default defineConfig({
     hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
     // `npm run chain` and the tests start a node here; tests pick their own port through PROVENANT_RPC_URL.
     localhost: { type: "http", chainType: "l1", url: process.env.PROVENANT_RPC_URL ?? "http://127.0.0.1:8545" },
+    // Filecoin's EVM (docs/deploy-filecoin.md). URL and key only through configuration variables: the environment
+    // or `npx hardhat keystore set <NAME>`. No gas or gasPrice here: FEVM gas is Filecoin gas, estimated per
+    // transaction, never hard-coded. Fee bumping is off: Lotus wants a premium more than 10% higher to replace a
+    // pending message and Ignition bumps by exactly 10%. Confirmations and polling, which Ignition only takes
+    // globally, come per network from core/chain/networks.ts through `npm run deploy`.
     filecoinCalibration: {
       type: "http",
       chainType: "l1",
       chainId: 314159,
       url: configVariable("FILECOIN_CALIBRATION_RPC_URL"),
       accounts: [configVariable("FILECOIN_CALIBRATION_PRIVATE_KEY")],
+      ignition: { disableFeeBumping: true },
     },
     filecoin: {
       type: "http",
@@ -43,6 +49,7 @@ export default defineConfig({
       chainId: 314,
       url: configVariable("FILECOIN_RPC_URL"),
       accounts: [configVariable("FILECOIN_PRIVATE_KEY")],
+      ignition: { disableFeeBumping: true },
     },
   },
 });

@@ -7,7 +7,7 @@ export interface CommonOptions {
   json?: boolean;
   network: string;
   dataDir?: string;
-  storage: string;
+  storage?: string;
 }
 
 /** Options every command takes. */
@@ -16,7 +16,10 @@ export function withCommonOptions(cmd: Command): Command {
     .option("--json", "print exactly one JSON object on stdout")
     .option("--network <name>", "chain to use: localhost, filecoinCalibration or filecoin", "localhost")
     .option("--data-dir <dir>", "data directory (default: $PROVENANT_HOME or ~/.provenant)")
-    .addOption(new Option("--storage <kind>", "where content is stored").choices(["local"]).default("local"));
+    .addOption(
+      // No fixed default: without --storage, provenant.config.json's "storage" applies, else local.
+      new Option("--storage <kind>", "where content is stored (default: provenant.config.json's, else local)").choices(["local", "lighthouse"]),
+    );
 }
 
 /**

@@ -16,6 +16,7 @@ export type ProvenantErrorCode =
   | "STORAGE_CORRUPT"
   | "STORAGE_UNREACHABLE"
   | "STORAGE_AUTH"
+  | "STORAGE_REJECTED"
   | "CHAIN_UNREACHABLE"
   | "CHAIN_NOT_DEPLOYED"
   | "TOKEN_NOT_FOUND"
@@ -25,6 +26,9 @@ export type ProvenantErrorCode =
   | "ATTESTATION_INVALID"
   | "CERTIFICATE_INVALID"
   | "LINEAGE_INVALID"
+  | "MODEL_EMPTY"
+  | "WEIGHTS_MISMATCH"
+  | "RECORD_INVALID"
   | "CONFIG_INVALID";
 
 export class ProvenantError extends Error {
