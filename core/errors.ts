@@ -29,7 +29,13 @@ export type ProvenantErrorCode =
   | "MODEL_EMPTY"
   | "WEIGHTS_MISMATCH"
   | "RECORD_INVALID"
-  | "CONFIG_INVALID";
+  | "CONFIG_INVALID"
+  | "RUN_FAILED"
+  | "RUN_INTERRUPTED"
+  | "UNAUTHORIZED"
+  | "NOT_ENROLLED"
+  | "ATTESTOR_UNREACHABLE"
+  | "QUEUE_FULL";
 
 export class ProvenantError extends Error {
   readonly code: ProvenantErrorCode;

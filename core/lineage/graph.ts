@@ -33,6 +33,10 @@ export interface ModelNode {
   certificateCid: string | null;
   /** Effective record, after inheritance from the first parent. */
   record: ModelRecordFields;
+  /**
+   * The weight files in manifest order. `digest` is the file's SHA-256 when it is smaller than the manifest's
+   * shard size (1 GB); for a larger file, SHA-256 over its shard digests (docs/formats/model-manifest-v1.md).
+   */
   files: { path: string; size: number; digest: `0x${string}` }[];
 }
 

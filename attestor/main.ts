@@ -1,0 +1,105 @@
+/**
+ * `npm run attestor`: the attestor service.
+ *
+ *   node attestor/main.ts [--swtpm] [--host 127.0.0.1] [--port 8746] [--state-dir DIR] [--tcti TCTI] [--network NAME]
+ *
+ * Environment: PROVENANT_ATTESTOR_TOKEN (else <state-dir>/token, created on first start, mode 0600),
+ * PROVENANT_ATTESTOR_HOST, PROVENANT_ATTESTOR_PORT, PROVENANT_ATTESTOR_STATE (default <data dir>/attestor),
+ * PROVENANT_TPM_TCTI (else TPM2TOOLS_TCTI, else device:/dev/tpmrm0), PROVENANT_EK_INTERMEDIATES (PEM files,
+ * ':'-separated), PROVENANT_NETWORK (default localhost), PROVENANT_MODEL_REGISTRY (an address overriding the
+ * deployment's), PROVENANT_HOME (data dir), and the chain's PROVENANT_RPC_URL / PROVENANT_DEPLOYMENT_ID.
+ * `--swtpm` runs a software TPM kept in <state-dir>/swtpm (development and demos: software trust level).
+ * Writes <state-dir>/attestor.json ({url, pid}) so that `provenant train` finds the service.
+ */
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { dataDir as defaultDataDir } from "../core/config.ts";
+import { isProvenantError } from "../core/errors.ts";
+import { HARDWARE_TCTI } from "../core/tpm/transport.ts";
+
+// node:sqlite announces itself as experimental on stderr; the logs there are JSON lines.
+process.removeAllListeners("warning");
+process.on("warning", (w) => {
+  if (w.name !== "ExperimentalWarning") process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: "warn", msg: w.message })}\n`);
+});
+
+const { createLogger } = await import("./log.ts");
+const { startAttestorService } = await import("./service.ts");
+const { startSwtpm } = await import("../core/tpm/swtpm.ts");
+
+export const DEFAULT_PORT = 8746;
+
+const { values } = parseArgs({
+  options: {
+    swtpm: { type: "boolean", default: false },
+    host: { type: "string" },
+    port: { type: "string" },
+    "state-dir": { type: "string" },
+    tcti: { type: "string" },
+    network: { type: "string" },
+  },
+});
+
+const env = process.env;
+const log = createLogger();
+const dataDir = defaultDataDir();
+const stateDir = resolve(values["state-dir"] ?? env.PROVENANT_ATTESTOR_STATE ?? join(dataDir, "attestor"));
+mkdirSync(stateDir, { recursive: true });
+
+function token(): string {
+  if (env.PROVENANT_ATTESTOR_TOKEN) return env.PROVENANT_ATTESTOR_TOKEN;
+  const path = join(stateDir, "token");
+  if (!existsSync(path)) {
+    writeFileSync(path, `${randomBytes(32).toString("hex")}\n`, { mode: 0o600 });
+    chmodSync(path, 0o600);
+    log.info("created an access token", { path });
+  }
+  return readFileSync(path, "utf8").trim();
+}
+
+try {
+  let tcti = values.tcti ?? env.PROVENANT_TPM_TCTI ?? env.TPM2TOOLS_TCTI ?? HARDWARE_TCTI;
+  const ekIntermediates = (env.PROVENANT_EK_INTERMEDIATES ?? "")
+    .split(":")
+    .filter(Boolean)
+    .map((p) => readFileSync(p, "utf8"));
+  let stopSwtpm: (() => Promise<void>) | undefined;
+  if (values.swtpm) {
+    const swtpm = await startSwtpm({ stateDir: join(stateDir, "swtpm") });
+    tcti = swtpm.tcti;
+    ekIntermediates.push(swtpm.issuerCertPem);
+    stopSwtpm = () => swtpm.stop({ removeState: false });
+    log.info("software TPM started", { tcti, caCert: swtpm.caCertPath, pid: swtpm.pid });
+  }
+  const service = await startAttestorService({
+    host: values.host ?? env.PROVENANT_ATTESTOR_HOST ?? "127.0.0.1",
+    port: Number(values.port ?? env.PROVENANT_ATTESTOR_PORT ?? DEFAULT_PORT),
+    stateDir,
+    dataDir,
+    tcti,
+    token: token(),
+    network: values.network ?? env.PROVENANT_NETWORK ?? "localhost",
+    ...(env.PROVENANT_MODEL_REGISTRY ? { addresses: { modelRegistry: env.PROVENANT_MODEL_REGISTRY } } : {}),
+    ekIntermediates,
+    log,
+  });
+  const infoPath = join(stateDir, "attestor.json");
+  writeFileSync(infoPath, `${JSON.stringify({ url: service.url, pid: process.pid, tcti }, null, 2)}\n`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("stopping", { signal });
+    await service.close();
+    await stopSwtpm?.();
+    rmSync(infoPath, { force: true });
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+} catch (e) {
+  log.error("the attestor could not start", { code: isProvenantError(e) ? e.code : "INTERNAL", error: (e as Error).message });
+  process.exit(1);
+}

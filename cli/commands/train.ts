@@ -1,0 +1,162 @@
+/**
+ * `provenant train --dataset 1 --data ./mnist-png --parent 3:finetune --parent-weights ./gen1 --out ./weights
+ *    --name digits --version 2.0.0 -- <training command>`
+ *
+ * A client of the attestor service: it sends the run, streams the command's output as it comes, and prints
+ * the certificate and the registered model. Paths are made absolute here (the service runs on this machine).
+ */
+import { resolve } from "node:path";
+import { Command } from "commander";
+import { dataDir } from "../../core/config.ts";
+import { AttestorClient, attestorEndpoint } from "../../core/attestor/client.ts";
+import type { RunEvent } from "../../core/attestor/client.ts";
+import { AttestorError } from "../../core/attestor/errors.ts";
+import { DATASET_ROLES, PARENT_RELATIONS } from "../../core/attestor/events.ts";
+import { InputError } from "../../core/errors.ts";
+import { loadRecordFile, withIdentity } from "../../core/model/record.ts";
+import { action, withCommonOptions, type CommonOptions } from "../output.ts";
+
+interface TrainOptions extends CommonOptions {
+  dataset: string[];
+  data: string[];
+  parent: string[];
+  parentWeights: string[];
+  code: string;
+  out: string;
+  name?: string;
+  version?: string;
+  record?: string;
+  license: string;
+  config: string[];
+  env: string[];
+  attestor?: string;
+  token?: string;
+  register: boolean;
+  timeout?: string;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+/** Variables passed to the command unless --env says otherwise: enough to find programs. */
+const DEFAULT_ENV = ["PATH", "HOME", "LANG"];
+
+function parseEdge<T extends string>(value: string, kinds: readonly T[], fallback: T, flag: string): { id: string; kind: T } {
+  const [id, kind = fallback] = value.split(":");
+  if (!id || !/^[1-9][0-9]*$/.test(id)) throw new InputError("INPUT_INVALID", `${flag} must be <id>[:kind], got "${value}"`);
+  if (!kinds.includes(kind as T)) throw new InputError("INPUT_INVALID", `${flag} ${value}: "${kind}" is not one of ${kinds.join(", ")}`);
+  return { id, kind: kind as T };
+}
+
+export function commandEnvironment(specs: readonly string[], from: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const k of DEFAULT_ENV) if (from[k] !== undefined) env[k] = from[k]!;
+  for (const s of specs) {
+    const eq = s.indexOf("=");
+    if (eq < 0) {
+      if (from[s] === undefined) throw new InputError("INPUT_INVALID", `--env ${s}: no such variable in this environment`);
+      env[s] = from[s]!;
+    } else env[s.slice(0, eq)] = s.slice(eq + 1);
+  }
+  return env;
+}
+
+export function trainCommand(): Command {
+  return withCommonOptions(
+    new Command("train")
+      .description("train under the attestor: measured inputs, TPM quote, training certificate, attested model registration")
+      .argument("<command...>", "the training command, after --")
+      .option("--dataset <id[:role]>", `a dataset token (role: ${DATASET_ROLES.join(", ")}; default training); repeatable`, collect, [])
+      .option("--data <dir>", "the local files of each --dataset, in the same order; repeatable", collect, [])
+      .option("--parent <id[:relation]>", `a parent model token (relation: ${PARENT_RELATIONS.join(", ")}; default finetune); repeatable`, collect, [])
+      .option("--parent-weights <dir>", "the local weights of each --parent, in the same order; repeatable", collect, [])
+      .option("--code <dir>", "the training code: a git work tree or a directory", ".")
+      .requiredOption("--out <dir>", "where the command writes the weights")
+      .option("--name <name>", "the model's name (or in --record)")
+      .option("--version <semver>", "the model's version (or in --record)")
+      .option("--record <file>", "the model record (YAML or JSON, provenant-model-record-v1)")
+      .option("--license <spdx>", "the model's license", "")
+      .option("--config <file>", "a configuration file the run uses (measured); repeatable", collect, [])
+      .option("--env <NAME[=value]>", "a variable for the command (PATH, HOME, LANG pass by default); repeatable", collect, [])
+      .option("--attestor <url>", "the attestor service (default: the local one)")
+      .option("--token <token>", "the service's token (default $PROVENANT_ATTESTOR_TOKEN or the local service's)")
+      .option("--timeout <ms>", "kill the command after this many milliseconds")
+      .option("--no-register", "certify only: do not register the model"),
+  ).action(
+    action<TrainOptions>(async (args, opts) => {
+      // commander hands a variadic argument over as one array
+      const command = args[0] as unknown as string[];
+      if (opts.dataset.length !== opts.data.length) {
+        throw new InputError("INPUT_INVALID", `${opts.dataset.length} --dataset but ${opts.data.length} --data: give each dataset its files`);
+      }
+      if (opts.parent.length !== opts.parentWeights.length) {
+        throw new InputError("INPUT_INVALID", `${opts.parent.length} --parent but ${opts.parentWeights.length} --parent-weights: give each parent its weights`);
+      }
+      const identity = { ...(opts.name ? { name: opts.name } : {}), ...(opts.version ? { version: opts.version } : {}) };
+      const record = opts.record ? loadRecordFile(opts.record, identity) : withIdentity({}, identity, "--name/--version");
+      const request = {
+        datasets: opts.dataset.map((d, i) => {
+          const e = parseEdge(d, DATASET_ROLES, "training", "--dataset");
+          return { datasetId: e.id, role: e.kind, path: resolve(opts.data[i]!) };
+        }),
+        parents: opts.parent.map((p, i) => {
+          const e = parseEdge(p, PARENT_RELATIONS, "finetune", "--parent");
+          return { modelId: e.id, relation: e.kind, path: resolve(opts.parentWeights[i]!) };
+        }),
+        code: resolve(opts.code),
+        command,
+        cwd: process.cwd(),
+        env: commandEnvironment(opts.env),
+        configFiles: opts.config.map((c) => resolve(c)),
+        outputDir: resolve(opts.out),
+        record,
+        license: opts.license,
+        register: opts.register,
+        ...(opts.timeout ? { timeoutMs: Number(opts.timeout) } : {}),
+      };
+      const client = new AttestorClient(attestorEndpoint(dataDir(opts.dataDir), { url: opts.attestor, token: opts.token }));
+      // The command's output goes to stdout as it comes; with --json stdout holds only the result, so it goes to stderr.
+      const out = opts.json ? process.stderr : process.stdout;
+      const say = (line: string) => process.stderr.write(`attestor: ${line}\n`);
+      const seen: RunEvent[] = [];
+      const last = await client.train(request, (e) => {
+        seen.push(e);
+        if (e.type === "output") out.write(String(e.data));
+        else if (e.type === "queued") say(`run ${e.id} queued${Number(e.position) > 0 ? ` behind ${e.position} run(s)` : ""}`);
+        else if (e.type === "stage") say(`${e.stage}${e.dataset ? ` dataset #${e.dataset}` : e.parent ? ` parent #${e.parent}` : ""}`);
+        else if (e.type === "certificate") say(`certificate ${e.certificateDigest} stored as ${e.certificateCid}`);
+      });
+      const find = (t: string) => seen.find((e) => e.type === t);
+      const queued = find("queued");
+      const certificate = find("certificate");
+      const registered = find("registered");
+      if (last.type !== "done") {
+        throw new AttestorError("RUN_INTERRUPTED", `the connection to the attestor ended before run ${String(queued?.id)} did; ask it with GET /v1/runs/${String(queued?.id)}`);
+      }
+      const ok = last.state === "registered" || last.state === "certified";
+      const error = last.error as { code: string; message: string } | undefined;
+      const json = {
+        ok,
+        runId: queued?.id,
+        state: last.state,
+        ...(error ? { error } : {}),
+        ...(certificate ? { certificateDigest: certificate.certificateDigest, certificateCid: certificate.certificateCid, timings: certificate.timings } : {}),
+        ...(registered ? { modelId: registered.modelId, txHash: registered.txHash, gasUsed: registered.gasUsed } : {}),
+        ms: last.ms,
+      };
+      const t = certificate?.timings as { commandMs: number; overheadMs: number } | undefined;
+      return {
+        ok,
+        json,
+        text: ok
+          ? [
+              registered
+                ? `registered attested model #${registered.modelId} (tx ${registered.txHash}, ${registered.gasUsed} gas)`
+                : "certified (not registered)",
+              `certificate ${certificate?.certificateDigest}  ipfs://${certificate?.certificateCid}`,
+              ...(t ? [`command ${Math.round(t.commandMs)} ms, attestor overhead ${Math.round(t.overheadMs)} ms`] : []),
+            ].join("\n")
+          : `run ${String(queued?.id)} ${String(last.state)}: ${error?.message ?? "unknown error"}`,
+      };
+    }),
+  );
+}

@@ -1,0 +1,56 @@
+/**
+ * `provenant verify certificate <model-id>`: the training certificate of an attested model, every check by
+ * name, failing closed (core/attestor/verify-model.ts). Attach to the verify group with
+ * `.addCommand(verifyCertificateCommand())`.
+ */
+import { Command } from "commander";
+import { dataDir, openStore } from "../../core/config.ts";
+import { connect } from "../../core/chain/connect.ts";
+import { loadEkRoots, verifyModelCertificate } from "../../core/attestor/verify-model.ts";
+import { action, parseTokenId, withCommonOptions, type CommonOptions } from "../output.ts";
+
+interface VerifyCertificateOptions extends CommonOptions {
+  ekRoot: string[];
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+export function verifyCertificateCommand(): Command {
+  return withCommonOptions(
+    new Command("certificate")
+      .description("verify an attested model's training certificate: attestor, EK chain, AK, quote, nonce, event log, lineage, output, clock")
+      .argument("<model>", "model token id")
+      .option("--ek-root <pem>", "trusted EK root CA certificate (repeatable; default $PROVENANT_EK_ROOTS)", collect, []),
+  ).action(
+    action<VerifyCertificateOptions>(async ([model], opts) => {
+      const modelId = parseTokenId(model!, "model").toString();
+      const conn = await connect(opts.network);
+      const v = await verifyModelCertificate({
+        conn,
+        store: openStore(opts.storage, dataDir(opts.dataDir)),
+        modelId,
+        roots: loadEkRoots(opts.ekRoot),
+      });
+      const width = Math.max(...v.checks.map((c) => c.name.length));
+      const pl = v.certificate?.payload;
+      return {
+        ok: v.ok,
+        json: {
+          ok: v.ok,
+          modelId,
+          certificateCid: v.certificateCid,
+          certificateDigest: v.certificate?.certificateDigest ?? null,
+          attestor: pl?.attestor.address ?? null,
+          trustLevel: pl?.attestor.trustLevel ?? null,
+          checks: v.checks,
+        },
+        text: [
+          `training certificate of model #${modelId}${v.certificateCid ? ` (ipfs://${v.certificateCid})` : ""}`,
+          ...(pl ? [`attestor ${pl.attestor.address}, trust level ${pl.attestor.trustLevel}`] : []),
+          ...v.checks.map((c) => `  ${c.ok ? "ok  " : "FAIL"} ${c.name.padEnd(width)}  ${c.detail}`),
+          v.ok ? "VERIFIED" : `FAILED: ${v.checks.filter((c) => !c.ok).map((c) => c.name).join(", ")}`,
+        ].join("\n"),
+      };
+    }),
+  );
+}

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
+import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
+import {IERC721Metadata} from "@openzeppelin/contracts/token/ERC721/extensions/IERC721Metadata.sol";
+import {IDatasetRegistry} from "./interfaces/IDatasetRegistry.sol";
+import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
+
+/// @title Provenant model registry
+/// @notice ERC-721 "Provenant Model" (PVML): one token per model, holding an immutable record of its weights
+/// digest and manifest, and its lineage edges to earlier models and to datasets of a {DatasetRegistry}.
+/// @dev Tokens are never burned and records are never written after registration, so
+/// `_models[id].weightsDigest != 0` is the existence test. Edges are checked against counters, not records:
+/// a parent must have an id in `1.._totalRegistered` (read before the new id is taken), a dataset an id in
+/// `1..totalMinted()` of the dataset registry (whose ids are never burned either).
+/// Edges are packed three to a storage word (see {_edgeWords}), parents first, then datasets; their counts
+/// live in the record's second slot.
+/// Attested registration (a training certificate checked through an attestor registry) will be a second
+/// external entry point that calls {_register} with {Provenance-Attested} and the certificate.
+contract ModelRegistry is ERC721, IModelRegistry {
+    /// @dev The training certificate behind an attested registration; all zero for a self-declared one.
+    struct Certificate {
+        address attestor;
+        bytes32 digest;
+        string cid;
+    }
+
+    /// @dev An edge is `id << 8 | kind` (relation or role) in 80 bits; three fit in a word.
+    uint256 private constant EDGE_BITS = 80;
+    uint256 private constant EDGES_PER_WORD = 3;
+    uint256 private constant EDGE_MASK = (1 << EDGE_BITS) - 1;
+    /// @dev The largest id an edge can hold (2^72 - 1). Ids count up by one per registration or mint.
+    uint256 private constant MAX_EDGE_ID = (1 << (EDGE_BITS - 8)) - 1;
+
+    /// @inheritdoc IModelRegistry
+    uint256 public constant MAX_EDGES = 32;
+
+    IDatasetRegistry private immutable _datasetRegistry;
+
+    mapping(uint256 id => ModelRecord) private _models;
+    /// @dev Edge `i` of model `id` (parents `0..parentCount-1`, then datasets) is bits `[80 * (i % 3), +80)`
+    /// of `_edgeWords[id][i / 3]`.
+    mapping(uint256 id => mapping(uint256 word => uint256)) private _edgeWords;
+    mapping(address registrant => mapping(bytes32 weightsDigest => uint256 id)) private _tokenOfRegistrantDigest;
+    uint256 private _totalRegistered;
+
+    constructor(IDatasetRegistry datasetRegistry_) ERC721("Provenant Model", "PVML") {
+        if (address(datasetRegistry_) == address(0)) revert ModelRegistryZeroDatasetRegistry();
+        _datasetRegistry = datasetRegistry_;
+    }
+
+    /// @inheritdoc IModelRegistry
+    function datasetRegistry() external view returns (IDatasetRegistry) {
+        return _datasetRegistry;
+    }
+
+    /// @inheritdoc IModelRegistry
+    function register(RegisterParams calldata p) external returns (uint256 id) {
+        id = _tokenOfRegistrantDigest[msg.sender][p.weightsDigest];
+        if (id != 0) return id;
+        return _register(p, Provenance.SelfDeclared, Certificate(address(0), bytes32(0), ""));
+    }
+
+    /// @inheritdoc IModelRegistry
+    function modelOf(uint256 id) external view returns (ModelRecord memory) {
+        return _requireModel(id);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function parentsOf(uint256 id) external view returns (ParentEdge[] memory edges) {
+        edges = new ParentEdge[](_requireModel(id).parentCount);
+        for (uint256 i = 0; i < edges.length; i++) {
+            (uint256 target, uint8 kind) = _edge(id, i);
+            edges[i] = ParentEdge({modelId: target, relation: ParentRelation(kind)});
+        }
+    }
+
+    /// @inheritdoc IModelRegistry
+    function datasetsOf(uint256 id) external view returns (DatasetEdge[] memory edges) {
+        ModelRecord storage model = _requireModel(id);
+        uint256 first = model.parentCount;
+        edges = new DatasetEdge[](model.datasetCount);
+        for (uint256 i = 0; i < edges.length; i++) {
+            (uint256 target, uint8 kind) = _edge(id, first + i);
+            edges[i] = DatasetEdge({datasetId: target, role: DatasetRole(kind)});
+        }
+    }
+
+    /// @inheritdoc IModelRegistry
+    function tokenOfRegistrantDigest(address registrant, bytes32 weightsDigest) external view returns (uint256) {
+        return _tokenOfRegistrantDigest[registrant][weightsDigest];
+    }
+
+    /// @inheritdoc IModelRegistry
+    function totalRegistered() external view returns (uint256) {
+        return _totalRegistered;
+    }
+
+    /// @inheritdoc IERC721Metadata
+    /// @dev `"ipfs://" ++ manifestCid`. Reverts {ModelRegistryUnknownToken} for an unknown id.
+    function tokenURI(uint256 tokenId) public view override(ERC721, IERC721Metadata) returns (string memory) {
+        return string.concat("ipfs://", _requireModel(tokenId).manifestCid);
+    }
+
+    /// @inheritdoc IERC165
+    function supportsInterface(bytes4 interfaceId) public view override(ERC721, IERC165) returns (bool) {
+        return interfaceId == type(IModelRegistry).interfaceId || super.supportsInterface(interfaceId);
+    }
+
+    /// @dev Validates `p`, writes the record and its edges, mints the token to the caller and emits the events
+    /// of {register}. `provenance` and `certificate` come from the entry point: {register} passes
+    /// {Provenance-SelfDeclared} and an empty certificate.
+    function _register(
+        RegisterParams calldata p,
+        Provenance provenance,
+        Certificate memory certificate
+    ) internal returns (uint256 id) {
+        if (p.weightsDigest == bytes32(0)) revert ModelRegistryZeroWeightsDigest();
+        if (bytes(p.manifestCid).length == 0) revert ModelRegistryEmptyManifestCid();
+        if (p.parents.length + p.datasets.length > MAX_EDGES) {
+            revert ModelRegistryTooManyEdges(p.parents.length + p.datasets.length, MAX_EDGES);
+        }
+        // The only external call, a view, made before any state changes; skipped when there is no dataset edge.
+        uint256 datasetCount = p.datasets.length == 0 ? 0 : _datasetRegistry.totalMinted();
+
+        // Parents are checked against the count before this model takes its id: the model itself and any
+        // later id are unknown, which is what keeps the lineage acyclic.
+        uint256 known = _totalRegistered;
+        id = known + 1;
+        _totalRegistered = id;
+        _writeRecord(id, p, provenance, certificate);
+        _tokenOfRegistrantDigest[msg.sender][p.weightsDigest] = id;
+
+        // _mint, not _safeMint: the token goes to the caller itself, and no callback can run mid-registration.
+        _mint(msg.sender, id);
+        emit ModelRegistered(id, msg.sender, p.weightsDigest, provenance, p.manifestCid, p.license);
+        _writeEdges(id, known, datasetCount, p.parents, p.datasets);
+    }
+
+    /// @dev Writes the record of the new model `id`. Empty optional fields are not written, so a self-declared
+    /// registration pays nothing for the certificate fields, and an unlicensed one nothing for the license.
+    function _writeRecord(uint256 id, RegisterParams calldata p, Provenance provenance, Certificate memory certificate) private {
+        ModelRecord storage record = _models[id];
+        record.weightsDigest = p.weightsDigest;
+        // A uint64 of seconds lasts until the year 584,942,419,325; the cast cannot truncate.
+        record.registeredAt = uint64(block.timestamp);
+        record.provenance = provenance;
+        // Both counts are at most MAX_EDGES (32), checked by the caller; the casts cannot truncate.
+        record.parentCount = uint8(p.parents.length);
+        record.datasetCount = uint8(p.datasets.length);
+        record.registrant = msg.sender;
+        if (certificate.attestor != address(0)) record.attestor = certificate.attestor;
+        if (certificate.digest != bytes32(0)) record.certificateDigest = certificate.digest;
+        if (bytes(certificate.cid).length != 0) record.certificateCid = certificate.cid;
+        record.manifestCid = p.manifestCid;
+        if (bytes(p.license).length != 0) record.license = p.license;
+    }
+
+    /// @dev Checks the edges of the new model `id` and stores them, one storage write per three edges.
+    /// `known` is the highest model id before `id`; `datasetCount` the dataset registry's `totalMinted()`.
+    function _writeEdges(
+        uint256 id,
+        uint256 known,
+        uint256 datasetCount,
+        ParentEdge[] calldata parents,
+        DatasetEdge[] calldata datasets
+    ) private {
+        mapping(uint256 => uint256) storage words = _edgeWords[id];
+        uint256 word;
+        uint256 n;
+        for (uint256 i = 0; i < parents.length; i++) {
+            ParentEdge calldata edge = parents[i];
+            // `known` grows by one per registration and never nears MAX_EDGE_ID; the bound is for the packing.
+            if (edge.modelId == 0 || edge.modelId > known || edge.modelId > MAX_EDGE_ID) {
+                revert ModelRegistryUnknownParent(edge.modelId);
+            }
+            for (uint256 j = 0; j < i; j++) {
+                if (parents[j].modelId == edge.modelId) revert ModelRegistryDuplicateParent(edge.modelId);
+            }
+            (word, n) = _pack(words, word, n, edge.modelId, uint8(edge.relation));
+            emit ParentLinked(id, edge.modelId, edge.relation);
+        }
+        for (uint256 i = 0; i < datasets.length; i++) {
+            DatasetEdge calldata edge = datasets[i];
+            if (edge.datasetId == 0 || edge.datasetId > datasetCount || edge.datasetId > MAX_EDGE_ID) {
+                revert ModelRegistryUnknownDataset(edge.datasetId);
+            }
+            for (uint256 j = 0; j < i; j++) {
+                if (datasets[j].datasetId == edge.datasetId && datasets[j].role == edge.role) {
+                    revert ModelRegistryDuplicateDataset(edge.datasetId, edge.role);
+                }
+            }
+            (word, n) = _pack(words, word, n, edge.datasetId, uint8(edge.role));
+            emit DatasetLinked(id, edge.datasetId, edge.role);
+        }
+        if (n % EDGES_PER_WORD != 0) words[n / EDGES_PER_WORD] = word;
+    }
+
+    /// @dev Adds edge number `n` (`target`, `kind`) to the word being filled, and stores the word once it
+    /// holds three edges. Returns the word being filled and the new edge count.
+    function _pack(
+        mapping(uint256 => uint256) storage words,
+        uint256 word,
+        uint256 n,
+        uint256 target,
+        uint8 kind
+    ) private returns (uint256, uint256) {
+        word |= ((target << 8) | kind) << (EDGE_BITS * (n % EDGES_PER_WORD));
+        n++;
+        if (n % EDGES_PER_WORD == 0) {
+            words[n / EDGES_PER_WORD - 1] = word;
+            word = 0;
+        }
+        return (word, n);
+    }
+
+    /// @dev Edge number `i` of model `id`: its target id and its relation or role.
+    function _edge(uint256 id, uint256 i) private view returns (uint256 target, uint8 kind) {
+        uint256 packed = (_edgeWords[id][i / EDGES_PER_WORD] >> (EDGE_BITS * (i % EDGES_PER_WORD))) & EDGE_MASK;
+        target = packed >> 8;
+        // The low 8 bits of an edge; the cast keeps exactly them.
+        kind = uint8(packed);
+    }
+
+    /// @dev The record of model `id`, or revert {ModelRegistryUnknownToken}.
+    function _requireModel(uint256 id) private view returns (ModelRecord storage model) {
+        model = _models[id];
+        if (model.weightsDigest == bytes32(0)) revert ModelRegistryUnknownToken(id);
+    }
+}

@@ -1,0 +1,388 @@
+/**
+ * A measured training run, end to end up to the signed certificate:
+ *
+ *   1. measure every input, refusing on a mismatch with the chain: dataset roots re-hashed, parent weights
+ *      re-hashed, training code, command, configuration, environment;
+ *   2. reset PCR 23, extend the run event, quote (the start quote: clock and counters at the start), extend
+ *      the input events;
+ *   3. run the command with exactly the measured environment, streaming its output;
+ *   4. hash the output weights into a model manifest (stored) and extend the output event;
+ *   5. quote PCR 23 with nonce = SHA-256 of the certificate payload.
+ *
+ * The caller holds the TPM for the whole run (one run at a time: PCR 23 is shared) and stores and registers
+ * the certificate. PCR 23 is read back before each quote and compared with the replayed log, so another
+ * TPM client extending or resetting it during the run fails the run instead of producing a bad certificate.
+ */
+import { spawn } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import type { ContentStore } from "../storage/store.ts";
+import { ProvenantError, TpmError } from "../errors.ts";
+import type { DatasetRole, ParentRelation } from "../lineage/graph.ts";
+import { hashAndStoreModel, loadModelManifest, compareWeights } from "../model/operations.ts";
+import { hashWeights } from "../model/hash-weights.ts";
+import { weightsDigestOf } from "../model/digest.ts";
+import type { DeclaredRecord } from "../model/record.ts";
+import { bytesToHex, hexToBytes } from "../tpm/bytes.ts";
+import type { AkInfo, TpmTransport } from "../tpm/transport.ts";
+import { verifyQuote } from "../tpm/verify-node.ts";
+import {
+  CERTIFICATE_FORMAT,
+  TRUST_LEVELS,
+  computeCertificateDigest,
+} from "./certificate.ts";
+import type {
+  CertificateDataset,
+  CertificateParent,
+  TpmKindName,
+  TrainingCertificate,
+  TrainingCertificatePayload,
+} from "./certificate.ts";
+import { AttestorError } from "./errors.ts";
+import { TRAINING_PCR, inputEvents, outputEvent, replayTrainingPcr } from "./events.ts";
+import type { Address, Hex32, TrainingEvent } from "./events.ts";
+import { measureCode, measureCommand, measureConfig, measureDataset, measureEnvironment } from "./measure.ts";
+
+export type TrainingRunRequest = {
+  /** The account that will register the model (bound into the run event). */
+  registrant: Address;
+  datasets: { datasetId: string; role: DatasetRole; path: string }[];
+  parents: { modelId: string; relation: ParentRelation; path: string }[];
+  /** Directory of the training code (a git work tree or a plain directory). */
+  code: string;
+  /** argv of the training command; argv[0] is looked up on env.PATH. */
+  command: string[];
+  cwd: string;
+  /** The command's whole environment: nothing else is passed. */
+  env: Record<string, string>;
+  configFiles: string[];
+  /** Where the command writes the weights; hashed after it exits. */
+  outputDir: string;
+  /** The new model's declared record (name, version, ...), stored in its manifest. */
+  record: DeclaredRecord;
+  license: string;
+  /** Kill the command after this long; default none. */
+  timeoutMs?: number;
+};
+
+/** Who the attestor is: its on-chain address and its TPM identity. */
+export type AttestorIdentity = {
+  address: Address;
+  tpmKind: TpmKindName;
+  ekCertificate: Uint8Array;
+  ekIntermediates: string[];
+  ak: AkInfo;
+  /** 000b ‖ SHA-256(QN(EK) ‖ Name(AK)). */
+  akQualifiedName: Uint8Array;
+};
+
+/** The chain as a run needs it: addresses and two reads. */
+export type RunChain = {
+  chainId: number;
+  attestorRegistry: Address;
+  modelRegistry: Address;
+  datasetRegistry: Address;
+  /** Throws TOKEN_NOT_FOUND for an unknown id. */
+  dataset(id: string): Promise<{ root: string; n: number; encoding: string }>;
+  /** Throws TOKEN_NOT_FOUND for an unknown id. */
+  model(id: string): Promise<{ weightsDigest: string; manifestCid: string }>;
+};
+
+export type RunStage = "measuring" | "extending" | "running" | "hashing-output" | "quoting";
+
+export type RunHooks = {
+  onStage?: (stage: RunStage, detail?: Record<string, unknown>) => void;
+  onOutput?: (stream: "stdout" | "stderr", chunk: Buffer) => void;
+  /** The training command's process id (its process group id too). */
+  onSpawn?: (pid: number) => void;
+  /** Aborting kills the command's process group and fails the run. */
+  signal?: AbortSignal;
+};
+
+export type RunTimings = {
+  /** Re-hashing datasets and parents, hashing code, command, config, environment. */
+  measureMs: number;
+  /** PCR reset, extends and the start quote before the command. */
+  tpmBeforeMs: number;
+  commandMs: number;
+  /** Hashing and storing the output manifest. */
+  outputMs: number;
+  /** The output extend, PCR read-back, the final quote and the self-check. */
+  tpmAfterMs: number;
+  /** Everything but the command: the attestor's overhead. */
+  overheadMs: number;
+};
+
+export type RunResult = {
+  certificate: TrainingCertificate;
+  manifestCid: string;
+  timings: RunTimings;
+};
+
+const now = () => performance.now();
+
+/** util-linux setpriv, to give the training command a parent-death signal; undefined where there is none. */
+const SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p));
+
+/** Measure, run, quote. Throws ProvenantError (codes ROOT_MISMATCH, WEIGHTS_MISMATCH, TOKEN_NOT_FOUND, RUN_FAILED, TPM_*). */
+export async function runMeasuredTraining(p: {
+  request: TrainingRunRequest;
+  identity: AttestorIdentity;
+  tpm: TpmTransport;
+  chain: RunChain;
+  store: ContentStore;
+  hooks?: RunHooks;
+}): Promise<RunResult> {
+  const { request: req, identity: id, tpm, chain, store } = p;
+  const hooks = p.hooks ?? {};
+  const aborted = () => {
+    if (hooks.signal?.aborted) throw new AttestorError("RUN_FAILED", "the run was cancelled");
+  };
+  if (!/^0x[0-9a-fA-F]{40}$/.test(req.registrant)) throw new ProvenantError("INPUT_INVALID", "registrant is not an address");
+  if (!existsSync(resolve(req.cwd))) throw new ProvenantError("INPUT_NOT_FOUND", `working directory ${req.cwd} does not exist`);
+
+  // 1. measure
+  const t0 = now();
+  hooks.onStage?.("measuring");
+  const datasets: CertificateDataset[] = [];
+  for (const d of req.datasets) {
+    const onChain = await chain.dataset(d.datasetId);
+    hooks.onStage?.("measuring", { dataset: d.datasetId });
+    const m = measureDataset(d.datasetId, d.path, onChain);
+    datasets.push({ datasetId: d.datasetId, role: d.role, root: m.root, n: m.n, encoding: m.encoding });
+    aborted();
+  }
+  const parents: CertificateParent[] = [];
+  for (const m of req.parents) {
+    const onChain = await chain.model(m.modelId);
+    hooks.onStage?.("measuring", { parent: m.modelId });
+    const digest = await parentDigest(store, onChain.manifestCid, m.path);
+    if (digest !== onChain.weightsDigest.toLowerCase()) {
+      throw new ProvenantError(
+        "WEIGHTS_MISMATCH",
+        `the weights at ${m.path} hash to ${digest}, but model #${m.modelId} on-chain has ${onChain.weightsDigest}: refusing to train`
+      );
+    }
+    parents.push({ modelId: m.modelId, relation: m.relation, weightsDigest: digest as Hex32 });
+    aborted();
+  }
+  const code = await measureCode(req.code);
+  const command = measureCommand(req.command);
+  const config = measureConfig(req.configFiles);
+  const environment = measureEnvironment(req.env);
+  const runId = `0x${randomBytes(32).toString("hex")}` as Hex32;
+  const measureMs = now() - t0;
+
+  // 2. extend the inputs
+  const t1 = now();
+  hooks.onStage?.("extending");
+  const events: TrainingEvent[] = inputEvents({
+    run: {
+      chainId: chain.chainId,
+      attestorRegistry: chain.attestorRegistry,
+      modelRegistry: chain.modelRegistry,
+      registrant: req.registrant,
+      attestor: id.address,
+      runId,
+    },
+    datasets,
+    parents,
+    codeDigest: code.digest,
+    commandDigest: command.digest,
+    configDigest: config.digest,
+    environmentDigest: environment.digest,
+  });
+  await tpm.pcrReset(TRAINING_PCR);
+  await tpm.pcrExtend(TRAINING_PCR, events[0]!.digest);
+  const startedAt = new Date();
+  const startQuote = await tpm.quote([TRAINING_PCR], hexToBytes(runId));
+  for (const e of events.slice(1)) await tpm.pcrExtend(TRAINING_PCR, e.digest);
+  await expectPcr(tpm, events);
+  const tpmBeforeMs = now() - t1;
+  aborted();
+
+  // 3. run the command
+  hooks.onStage?.("running", { argv: req.command });
+  const t2 = now();
+  const outputLog = createHash("sha256");
+  await runCommand(req, hooks, (stream, chunk) => {
+    outputLog.update(chunk);
+    hooks.onOutput?.(stream, chunk);
+  });
+  const commandMs = now() - t2;
+
+  // 4. hash the output
+  hooks.onStage?.("hashing-output");
+  const t3 = now();
+  const stored = await hashAndStoreModel(req.outputDir, store, {
+    record: req.record,
+    description: req.record.description ?? "",
+  });
+  const weightsDigest = stored.manifest.weights.digest.toLowerCase() as Hex32;
+  const outputMs = now() - t3;
+
+  // 5. extend the output, quote the certificate
+  hooks.onStage?.("quoting");
+  const t4 = now();
+  const out = outputEvent(weightsDigest);
+  events.push(out);
+  await tpm.pcrExtend(TRAINING_PCR, out.digest);
+  await expectPcr(tpm, events);
+  const finishedAt = new Date();
+  const payload: TrainingCertificatePayload = {
+    chain: {
+      chainId: chain.chainId,
+      attestorRegistry: chain.attestorRegistry,
+      modelRegistry: chain.modelRegistry,
+      datasetRegistry: chain.datasetRegistry,
+    },
+    attestor: {
+      address: id.address,
+      tpmKind: id.tpmKind,
+      trustLevel: TRUST_LEVELS[id.tpmKind],
+      ekCertificate: Buffer.from(id.ekCertificate).toString("base64"),
+      ekCertificateSha256: `0x${createHash("sha256").update(id.ekCertificate).digest("hex")}`,
+      ekIntermediates: id.ekIntermediates,
+      akPublic: bytesToHex(id.ak.tpm2bPublic),
+      akName: bytesToHex(id.ak.name),
+      akQualifiedName: bytesToHex(id.akQualifiedName),
+    },
+    run: {
+      id: runId,
+      registrant: req.registrant,
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      durationMs: Math.round(commandMs),
+      exitCode: 0,
+      outputLogSha256: `0x${outputLog.digest("hex")}`,
+      startQuote: { attest: bytesToHex(startQuote.attest), signature: bytesToHex(startQuote.signature) },
+    },
+    inputs: { datasets, parents, code, command, config, environment },
+    outputs: {
+      weightsDigest,
+      manifestCid: stored.manifestCid,
+      files: new Set(stored.manifest.weights.resources.map((r) => r.path)).size,
+      license: req.license,
+    },
+    eventLog: events,
+  };
+  const certificateDigest = computeCertificateDigest(payload);
+  const quote = await tpm.quote([TRAINING_PCR], hexToBytes(certificateDigest));
+  const certificate: TrainingCertificate = {
+    format: CERTIFICATE_FORMAT,
+    payload,
+    certificateDigest,
+    quote: { pcrs: [TRAINING_PCR], attest: bytesToHex(quote.attest), signature: bytesToHex(quote.signature) },
+  };
+  // Self-check: never hand out a certificate this attestor's own verifier would refuse.
+  const self = verifyQuote({
+    attest: quote.attest,
+    signature: quote.signature,
+    akPublicKey: id.ak.publicKeyPem,
+    nonce: hexToBytes(certificateDigest),
+    pcrs: [TRAINING_PCR],
+    eventLog: events,
+    qualifiedSigner: id.akQualifiedName,
+  });
+  const failed = self.checks.find((c) => !c.ok);
+  if (failed) throw new TpmError("TPM_FAILED", `the TPM's quote failed the attestor's own check ${failed.name}: ${failed.detail}`);
+  const tpmAfterMs = now() - t4;
+
+  return {
+    certificate,
+    manifestCid: stored.manifestCid,
+    timings: {
+      measureMs,
+      tpmBeforeMs,
+      commandMs,
+      outputMs,
+      tpmAfterMs,
+      overheadMs: measureMs + tpmBeforeMs + outputMs + tpmAfterMs,
+    },
+  };
+}
+
+/** The parent's weights digest, hashed the way its stored manifest was made when the manifest is at hand. */
+async function parentDigest(store: ContentStore, manifestCid: string, dir: string): Promise<string> {
+  try {
+    const manifest = await loadModelManifest(store, manifestCid);
+    return (await compareWeights(manifest, dir)).digest.toLowerCase();
+  } catch (e) {
+    if (!(e instanceof ProvenantError && (e.code === "STORAGE_NOT_FOUND" || e.code === "STORAGE_UNREACHABLE"))) throw e;
+  }
+  return weightsDigestOf((await hashWeights(dir)).resources).toLowerCase();
+}
+
+/** PCR 23 must be exactly the replay of `events`: nobody else extended or reset it. */
+async function expectPcr(tpm: TpmTransport, events: readonly TrainingEvent[]): Promise<void> {
+  const want = replayTrainingPcr(events).pcr;
+  const got = (await tpm.pcrRead([TRAINING_PCR]))[TRAINING_PCR];
+  if (got !== want) {
+    throw new TpmError(
+      "TPM_FAILED",
+      `PCR ${TRAINING_PCR} is ${got}, not the replay of this run's ${events.length} events (${want}): another TPM client changed it; run again with the attestor as the TPM's only user`
+    );
+  }
+}
+
+/** Run the training command in its own process group; resolve on exit 0, else throw RUN_FAILED. */
+function runCommand(
+  req: TrainingRunRequest,
+  hooks: RunHooks,
+  onChunk: (stream: "stdout" | "stderr", chunk: Buffer) => void
+): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const [cmd, ...cmdArgs] = req.command as [string, ...string[]];
+    // With setpriv (util-linux) the command dies with the attestor: a killed service leaves no orphan training.
+    const [file, args] = SETPRIV ? [SETPRIV, ["--pdeathsig", "KILL", "--", cmd, ...cmdArgs]] : [cmd, cmdArgs];
+    const child = spawn(file, args, {
+      cwd: resolve(req.cwd),
+      env: req.env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true, // its own process group: a kill reaches whatever it started
+    });
+    let timedOut = false;
+    let cancelled = false;
+    const killGroup = () => {
+      try {
+        if (child.pid) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    };
+    const timer = req.timeoutMs ? setTimeout(() => ((timedOut = true), killGroup()), req.timeoutMs) : undefined;
+    const onAbort = () => {
+      cancelled = true;
+      killGroup();
+    };
+    hooks.signal?.addEventListener("abort", onAbort, { once: true });
+    if (child.pid) hooks.onSpawn?.(child.pid);
+    child.stdout!.on("data", (c: Buffer) => onChunk("stdout", c));
+    child.stderr!.on("data", (c: Buffer) => onChunk("stderr", c));
+    let settled = false;
+    const cleanup = () => {
+      settled = true;
+      if (timer) clearTimeout(timer);
+      hooks.signal?.removeEventListener("abort", onAbort);
+    };
+    child.once("error", (e) => {
+      if (settled) return;
+      cleanup();
+      killGroup();
+      reject(new AttestorError("RUN_FAILED", `the training command could not start: ${e.message}`, { cause: e }));
+    });
+    child.once("close", (code, signal) => {
+      if (settled) return;
+      cleanup();
+      if (cancelled) return reject(new AttestorError("RUN_FAILED", "the run was cancelled; the training command was killed"));
+      if (timedOut) return reject(new AttestorError("RUN_FAILED", `the training command ran longer than ${req.timeoutMs} ms and was killed`));
+      if (signal) return reject(new AttestorError("RUN_FAILED", `the training command was killed by ${signal}`));
+      if (code !== 0) {
+        const hint = code === 127 ? ` (${cmd} was not found on the command's PATH)` : "";
+        return reject(new AttestorError("RUN_FAILED", `the training command exited with code ${code}${hint}`));
+      }
+      resolvePromise();
+    });
+  });
+}

@@ -1,0 +1,77 @@
+/**
+ * `provenant verify certificate <model-id>` as a library function: read the model record, fetch its
+ * certificate from the store by CID (the store checks the bytes against the CID), read the chain facts,
+ * ask the contract for its verdict on the lineage the model registry holds, and verify, failing closed.
+ */
+import { readFileSync } from "node:fs";
+import type { ChainConnection } from "../chain/connect.ts";
+import {
+  AttestorRegistryClient,
+  attestedModelRegistry,
+  lineageFromFacts,
+  provenantAddresses,
+  readCertificateFacts,
+  readModelFacts,
+} from "../chain/attestor-registry.ts";
+import type { ModelRegistryAddresses } from "../chain/attestor-registry.ts";
+import { ChainError, ProvenantError } from "../errors.ts";
+import type { ContentStore } from "../storage/store.ts";
+import type { TrustedRoot } from "../tpm/enroll.ts";
+import { certificateEvidence, decodeCertificate } from "./certificate.ts";
+import type { TrainingCertificate } from "./certificate.ts";
+import { verifyTrainingCertificate } from "./verify.ts";
+import type { CertificateCheck, CertificateVerification } from "./verify.ts";
+
+export type ModelCertificateVerification = CertificateVerification & {
+  modelId: string;
+  certificateCid: string | null;
+};
+
+/** EK roots from PEM files: the paths given, else PROVENANT_EK_ROOTS (':'-separated). */
+export function loadEkRoots(paths: readonly string[] = []): TrustedRoot[] {
+  const all = paths.length > 0 ? paths : (process.env.PROVENANT_EK_ROOTS ?? "").split(":").filter(Boolean);
+  return all.map((p) => {
+    try {
+      return { certificatePem: readFileSync(p, "utf8"), label: p };
+    } catch (e) {
+      throw new ProvenantError("CONFIG_INVALID", `EK root certificate ${p} cannot be read`, { cause: e });
+    }
+  });
+}
+
+export async function verifyModelCertificate(p: {
+  conn: ChainConnection;
+  store: ContentStore;
+  modelId: string;
+  roots: readonly (TrustedRoot | string)[];
+  addresses?: Partial<ModelRegistryAddresses>;
+}): Promise<ModelCertificateVerification> {
+  const addr = provenantAddresses(p.conn, p.addresses);
+  const models = attestedModelRegistry(addr.modelRegistry, p.conn.provider);
+  const model = await readModelFacts(models, p.modelId);
+  if (!model) throw new ChainError("TOKEN_NOT_FOUND", `model #${p.modelId} does not exist on chain ${p.conn.chainId}`);
+  const failed = (detail: string): ModelCertificateVerification => ({
+    ok: false,
+    modelId: p.modelId,
+    certificateCid: model.certificateCid || null,
+    checks: [{ name: "certificateFormat", ok: false, detail } as CertificateCheck],
+  });
+  if (model.provenance !== "attested" || !model.certificateCid) {
+    return failed(`model #${p.modelId} is ${model.provenance}: it has no training certificate`);
+  }
+  let certificate: TrainingCertificate;
+  try {
+    certificate = decodeCertificate(await p.store.get(model.certificateCid));
+  } catch (e) {
+    return failed(`certificate ${model.certificateCid}: ${(e as Error).message}`);
+  }
+  const facts = await readCertificateFacts(p.conn, certificate, { modelId: p.modelId, addresses: p.addresses });
+  const attestors = new AttestorRegistryClient(addr.attestorRegistry, p.conn.provider, p.conn.chainId);
+  // The lineage as the model registry holds it (edges from the record, roots and digests from the chain).
+  const contractVerdict = await attestors.checkTrainingCertificate(
+    lineageFromFacts(certificate, facts, model.registrant),
+    certificateEvidence(certificate)
+  );
+  const v = verifyTrainingCertificate({ certificate, facts, roots: p.roots, contractVerdict });
+  return { ...v, modelId: p.modelId, certificateCid: model.certificateCid };
+}

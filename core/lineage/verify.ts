@@ -1,0 +1,189 @@
+import type { ProvenantError } from "../errors.ts";
+import { compareWeights, type WeightsComparison } from "../model/operations.ts";
+import type { HashWeightsOptions } from "../model/hash-weights.ts";
+import { datasetKey, modelKey, type LineageWalk, type StepResult } from "./walk.ts";
+
+/**
+ * The named checks of `provenant verify model`, run over a LineageWalk. Each is about one node; a check whose
+ * input could not be read is skipped, never passed.
+ *   model.on-chain          the model's record and edges read from the ModelRegistry
+ *   model.manifest          its manifest read from storage (bytes checked against the CID) and valid
+ *   model.weights-digest    the manifest's resources hash to the weights digest on-chain
+ *   model.record            the declared record is valid and its inheritance resolves
+ *   model.license           the record's license, if it states one, is the license on-chain
+ *   model.parents-earlier   every parent has a lower id than the model: the lineage is acyclic
+ *   model.weights-on-disk   (root, with --weights) the files on disk hash to the manifest
+ *   dataset.on-chain        the dataset's record read from the DatasetRegistry
+ *   dataset.manifest        its manifest read from storage and valid
+ *   dataset.root            the manifest's root and leaf count are the ones on-chain
+ *   dataset.shard-index     the shard index's shard roots fold (merkle-v1) to that root
+ */
+export const CHECK_NAMES = [
+  "model.on-chain",
+  "model.manifest",
+  "model.weights-digest",
+  "model.record",
+  "model.license",
+  "model.parents-earlier",
+  "model.weights-on-disk",
+  "dataset.on-chain",
+  "dataset.manifest",
+  "dataset.root",
+  "dataset.shard-index",
+] as const;
+export type CheckName = (typeof CHECK_NAMES)[number];
+export type CheckStatus = "pass" | "fail" | "skip";
+
+export interface CheckResult {
+  node: `model:${string}` | `dataset:${string}`;
+  check: CheckName;
+  status: CheckStatus;
+  reason: string;
+  /** The error code behind a failure, when there is one. */
+  code?: string;
+}
+
+export interface VerifyReport {
+  format: "provenant-verify-v1";
+  ok: boolean;
+  root: `model:${string}`;
+  chainId: number;
+  registries: { dataset: string; model: string };
+  summary: { passed: number; failed: number; skipped: number };
+  checks: CheckResult[];
+  /** The comparison of --weights with the root's manifest, when it ran. */
+  weights?: Omit<WeightsComparison, "ok"> & { dir: string };
+}
+
+const pass = (node: CheckResult["node"], check: CheckName, reason: string): CheckResult => ({ node, check, status: "pass", reason });
+const fail = (node: CheckResult["node"], check: CheckName, reason: string, code?: string): CheckResult => ({
+  node,
+  check,
+  status: "fail",
+  reason,
+  ...(code ? { code } : {}),
+});
+const skip = (node: CheckResult["node"], check: CheckName, reason: string): CheckResult => ({ node, check, status: "skip", reason });
+const failed = (node: CheckResult["node"], check: CheckName, r: { ok: false; error: ProvenantError }) =>
+  fail(node, check, r.error.message, r.error.code);
+
+function stepCheck<T>(node: CheckResult["node"], check: CheckName, r: StepResult<T> | null, ok: (v: T) => string, prior: string): CheckResult {
+  if (r === null) return skip(node, check, prior);
+  return r.ok ? pass(node, check, ok(r.value)) : failed(node, check, r);
+}
+
+export interface VerifyOptions {
+  /** A local copy of the root model's weights to compare with its manifest. */
+  weightsDir?: string;
+  hashOptions?: Omit<HashWeightsOptions, "shardSize">;
+}
+
+/** Runs every check over the walk (and hashes `weightsDir` if given). `ok` is true when no check failed. */
+export async function verifyLineage(walk: LineageWalk, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const checks: CheckResult[] = [];
+  let weights: VerifyReport["weights"];
+
+  for (const v of walk.models.values()) {
+    const node = modelKey(v.tokenId);
+    checks.push(stepCheck(node, "model.on-chain", v.chain, (c) => `registered by ${c.record.registrant} (${c.record.provenance}), ${c.parents.length} parent(s), ${c.datasets.length} dataset(s)`, ""));
+    if (!v.chain.ok) {
+      for (const check of ["model.manifest", "model.weights-digest", "model.record", "model.license", "model.parents-earlier"] as const) {
+        checks.push(skip(node, check, "the model could not be read from the chain"));
+      }
+      continue;
+    }
+    const { record, parents } = v.chain.value;
+    checks.push(stepCheck(node, "model.manifest", v.manifest, () => `manifest ${record.manifestCid} read and valid`, "not read"));
+    if (v.manifest?.ok) {
+      const m = v.manifest.value;
+      checks.push(
+        m.weights.digest === record.weightsDigest
+          ? pass(node, "model.weights-digest", `${m.weights.resources.length} resource(s), ${m.weights.bytes} bytes, hash to ${record.weightsDigest}`)
+          : fail(node, "model.weights-digest", `the manifest's resources hash to ${m.weights.digest}, but the chain records ${record.weightsDigest}`, "ROOT_MISMATCH"),
+      );
+    } else {
+      checks.push(skip(node, "model.weights-digest", "the manifest could not be read"));
+    }
+    checks.push(stepCheck(node, "model.record", v.record, (r) => (r.inherited.length ? `valid; inherits ${r.inherited.join(", ")} from model #${parents[0].modelId}` : "valid"), "the manifest could not be read"));
+    if (v.record?.ok) {
+      const stated = v.record.value.record.license;
+      checks.push(
+        stated === undefined || stated === record.license
+          ? pass(node, "model.license", record.license ? `${record.license}` : "none stated")
+          : fail(node, "model.license", `the record states license ${stated} but the chain records ${record.license || "none"}`, "LINEAGE_INVALID"),
+      );
+    } else {
+      checks.push(skip(node, "model.license", "the record could not be resolved"));
+    }
+    const late = parents.filter((p) => p.modelId >= v.tokenId);
+    checks.push(
+      late.length === 0
+        ? pass(node, "model.parents-earlier", parents.length ? `parents ${parents.map((p) => `#${p.modelId}`).join(", ")} precede #${v.tokenId}` : "no parents")
+        : fail(node, "model.parents-earlier", `parent(s) ${late.map((p) => `#${p.modelId}`).join(", ")} do not precede #${v.tokenId}`, "LINEAGE_INVALID"),
+    );
+  }
+
+  if (options.weightsDir !== undefined) {
+    const node = modelKey(walk.root);
+    const root = walk.models.get(walk.root);
+    if (!root?.manifest?.ok || !root.chain.ok) {
+      checks.push(skip(node, "model.weights-on-disk", "the model's manifest could not be read"));
+    } else {
+      try {
+        const c = await compareWeights(root.manifest.value, options.weightsDir, options.hashOptions);
+        const { ok, ...rest } = c;
+        weights = { dir: options.weightsDir, ...rest };
+        const differences = [
+          ...c.changed.map((p) => `${p} changed`),
+          ...c.missing.map((p) => `${p} missing`),
+          ...c.extra.map((p) => `${p} not in the manifest`),
+        ];
+        checks.push(
+          ok
+            ? pass(node, "model.weights-on-disk", `${options.weightsDir} hashes to ${c.digest} (${c.bytes} bytes)`)
+            : fail(node, "model.weights-on-disk", `${options.weightsDir} hashes to ${c.digest}, not ${root.chain.value.record.weightsDigest}: ${differences.join(", ") || "files renamed or reordered"}`, "WEIGHTS_MISMATCH"),
+        );
+      } catch (e) {
+        const err = e as ProvenantError;
+        checks.push(fail(node, "model.weights-on-disk", err.message, err.code));
+      }
+    }
+  }
+
+  for (const v of walk.datasets.values()) {
+    const node = datasetKey(v.tokenId);
+    checks.push(stepCheck(node, "dataset.on-chain", v.chain, (r) => `minted by ${r.publisher}, ${r.n} distinct samples`, ""));
+    if (!v.chain.ok) {
+      for (const check of ["dataset.manifest", "dataset.root", "dataset.shard-index"] as const) {
+        checks.push(skip(node, check, "the dataset could not be read from the chain"));
+      }
+      continue;
+    }
+    const r = v.chain.value;
+    checks.push(stepCheck(node, "dataset.manifest", v.manifest, (m) => `manifest ${r.manifestCid} read and valid (${m.name || "unnamed"})`, "not read"));
+    if (v.manifest?.ok) {
+      const m = v.manifest.value;
+      checks.push(
+        m.root === r.root.toLowerCase() && m.n === r.n
+          ? pass(node, "dataset.root", `root ${r.root}, n = ${r.n}`)
+          : fail(node, "dataset.root", `the manifest commits to root ${m.root} (n=${m.n}) but the chain records ${r.root} (n=${r.n})`, "ROOT_MISMATCH"),
+      );
+    } else {
+      checks.push(skip(node, "dataset.root", "the manifest could not be read"));
+    }
+    checks.push(stepCheck(node, "dataset.shard-index", v.index, (i) => `${i.shardCount} shard root(s) fold to the root`, "the manifest could not be read"));
+  }
+
+  const count = (s: CheckStatus) => checks.filter((c) => c.status === s).length;
+  const summary = { passed: count("pass"), failed: count("fail"), skipped: count("skip") };
+  return {
+    format: "provenant-verify-v1",
+    ok: summary.failed === 0,
+    root: modelKey(walk.root),
+    chainId: walk.chainId,
+    registries: walk.registries,
+    summary,
+    checks,
+    ...(weights ? { weights } : {}),
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * Test support for the attestor suites: real quotes from a software TPM over a training event log, the
+ * registration parameters of its AK, and small builders for lineages.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { bytesToHex, hexToBytes } from "../../core/tpm/bytes.ts";
+import { akQualifiedName, verifyEkCertificate } from "../../core/tpm/enroll.ts";
+import { parseTpm2bPublic } from "../../core/tpm/public.ts";
+import { normalizeLowS, parseEcdsaSignature } from "../../core/tpm/quote.ts";
+import type { AkInfo, TpmTransport } from "../../core/tpm/transport.ts";
+import { TRAINING_PCR, trainingEvents } from "../../core/attestor/events.ts";
+import type { DatasetMeasurement, Hex32, ParentMeasurement, TrainingEvent } from "../../core/attestor/events.ts";
+import { datasetRoleCode, parentRelationCode } from "../../core/attestor/events.ts";
+import type { TrainingEvidenceStruct, TrainingLineageStruct } from "../../core/attestor/certificate.ts";
+import type { AttestorRegistrationParams } from "../../core/attestor/enrollment.ts";
+
+export { ensureTpmToolsInstalled, startTestTpm, hex, flipByte } from "../tpm/helpers.ts";
+export type { TestTpm } from "../tpm/helpers.ts";
+
+export const P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+
+export const randomHex32 = (): Hex32 => `0x${randomBytes(32).toString("hex")}`;
+export const sha = (s: string): Hex32 => `0x${createHash("sha256").update(s).digest("hex")}`;
+
+/** What AttestorRegistry.register takes for this TPM's AK, as the enrollment would derive it. */
+export function registrationFor(
+  address: string,
+  ak: AkInfo,
+  ekCertificate: Uint8Array,
+  caCertPem: string,
+  issuerCertPem: string
+): AttestorRegistrationParams & { akQualifiedNameFull: Uint8Array } {
+  const ek = verifyEkCertificate({ ekCertificate, roots: [caCertPem], intermediates: [issuerCertPem] });
+  if (!ek.ok || !ek.ekPublicKeyPem) throw new Error("the test TPM's EK certificate does not verify");
+  const qn = akQualifiedName(ek.ekPublicKeyPem, ak.name);
+  const pub = parseTpm2bPublic(ak.tpm2bPublic);
+  return {
+    attestor: address as `0x${string}`,
+    akX: `0x${bytesToHex(pub.x!)}`,
+    akY: `0x${bytesToHex(pub.y!)}`,
+    akQualifiedName: `0x${bytesToHex(qn.subarray(2))}`,
+    ekCertificateHash: `0x${createHash("sha256").update(ekCertificate).digest("hex")}`,
+    kind: ek.kind!,
+    akQualifiedNameFull: qn,
+  };
+}
+
+export type QuotedRunInput = {
+  chainId: number;
+  attestorRegistry: string;
+  modelRegistry: string;
+  registrant: string;
+  attestor: string;
+  datasets: DatasetMeasurement[];
+  parents: ParentMeasurement[];
+  weightsDigest: Hex32;
+  certificateDigest?: Hex32;
+  runId?: Hex32;
+  codeDigest?: Hex32;
+  commandDigest?: Hex32;
+  configDigest?: Hex32;
+  environmentDigest?: Hex32;
+};
+
+export type QuotedRun = {
+  lineage: TrainingLineageStruct;
+  evidence: TrainingEvidenceStruct;
+  events: TrainingEvent[];
+  attest: Uint8Array;
+  signature: Uint8Array;
+};
+
+/** Reset PCR 23, extend a training run's events, and quote them with nonce = the certificate digest. */
+export async function quotedRun(tpm: TpmTransport, p: QuotedRunInput): Promise<QuotedRun> {
+  const runId = p.runId ?? randomHex32();
+  const certificateDigest = p.certificateDigest ?? randomHex32();
+  const digests = {
+    codeDigest: p.codeDigest ?? sha("code"),
+    commandDigest: p.commandDigest ?? sha("command"),
+    configDigest: p.configDigest ?? sha("config"),
+    environmentDigest: p.environmentDigest ?? sha("environment"),
+  };
+  const events = trainingEvents({
+    run: {
+      chainId: p.chainId,
+      attestorRegistry: p.attestorRegistry as `0x${string}`,
+      modelRegistry: p.modelRegistry as `0x${string}`,
+      registrant: p.registrant as `0x${string}`,
+      attestor: p.attestor as `0x${string}`,
+      runId,
+    },
+    datasets: p.datasets,
+    parents: p.parents,
+    ...digests,
+    outputDigest: p.weightsDigest,
+  });
+  await tpm.pcrReset(TRAINING_PCR);
+  for (const e of events) await tpm.pcrExtend(TRAINING_PCR, e.digest);
+  const q = await tpm.quote([TRAINING_PCR], hexToBytes(certificateDigest));
+  const sig = normalizeLowS(parseEcdsaSignature(q.signature));
+  return {
+    events,
+    attest: q.attest,
+    signature: q.signature,
+    lineage: {
+      modelRegistry: p.modelRegistry,
+      registrant: p.registrant,
+      weightsDigest: p.weightsDigest,
+      datasets: p.datasets.map((d) => ({ datasetId: BigInt(d.datasetId), role: datasetRoleCode(d.role), root: d.root })),
+      parents: p.parents.map((m) => ({ modelId: BigInt(m.modelId), relation: parentRelationCode(m.relation), weightsDigest: m.weightsDigest })),
+    },
+    evidence: {
+      attestor: p.attestor,
+      certificateDigest,
+      runId,
+      ...digests,
+      attest: `0x${bytesToHex(q.attest)}`,
+      r: `0x${bytesToHex(sig.r)}`,
+      s: `0x${bytesToHex(sig.s)}`,
+    },
+  };
+}
+
+/** n - s as a 0x-hex word: the high-s twin of a low-s signature. */
+export function highS(s: string): string {
+  return `0x${(P256_N - BigInt(s)).toString(16).padStart(64, "0")}`;
+}

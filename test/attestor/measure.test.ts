@@ -1,0 +1,150 @@
+// The pieces a certificate is made of: canonical JSON, event digests (against ethers' ABI encoding, what the
+// contract hashes), code digests (against the shell pipeline they are specified by), environment, requests.
+import { expect } from "chai";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AbiCoder, encodeBytes32String, sha256 } from "ethers";
+import { canonicalJson } from "../../core/attestor/canonical-json.ts";
+import { datasetEvent, digestEvent, parentEvent, runEvent } from "../../core/attestor/events.ts";
+import { measureCode, measureCommand, measureEnvironment } from "../../core/attestor/measure.ts";
+import { parseRunRequest } from "../../attestor/request.ts";
+
+const abi = AbiCoder.defaultAbiCoder();
+const h = (s: string) => sha256(Buffer.from(s)) as `0x${string}`;
+
+describe("attestor measurements", function () {
+  describe("canonical JSON (RFC 8785 subset)", function () {
+    it("sorts keys by UTF-16 code units, writes no whitespace, and keeps array order", function () {
+      expect(canonicalJson({ b: 1, a: [true, null, "x"], "\u20ac": 0, "\ud83d\ude00": 1 })).to.equal(
+        '{"a":[true,null,"x"],"b":1,"\u20ac":0,"\ud83d\ude00":1}'
+      );
+      expect(canonicalJson({ s: 'quote " and \\ and \n' })).to.equal('{"s":"quote \\" and \\\\ and \\n"}');
+    });
+
+    it("refuses what has no single canonical form: floats, undefined, bigint, class instances", function () {
+      for (const v of [{ x: 1.5 }, { x: undefined }, { x: 1n }, { x: new Date() }, { x: 2 ** 60 }]) {
+        expect(() => canonicalJson(v)).to.throw(/cannot canonicalize/);
+      }
+    });
+  });
+
+  describe("event digests, as AttestorRegistry recomputes them", function () {
+    const tag = (s: string) => encodeBytes32String(s);
+    it("run: sha256(abi.encode(tag, chainId, attestorRegistry, modelRegistry, registrant, attestor, runId))", function () {
+      const r = {
+        chainId: 314159,
+        attestorRegistry: "0x1111111111111111111111111111111111111111",
+        modelRegistry: "0x2222222222222222222222222222222222222222",
+        registrant: "0x3333333333333333333333333333333333333333",
+        attestor: "0x4444444444444444444444444444444444444444",
+        runId: h("run"),
+      } as const;
+      const want = sha256(
+        abi.encode(
+          ["bytes32", "uint256", "address", "address", "address", "address", "bytes32"],
+          [tag("provenant/run/v1"), r.chainId, r.attestorRegistry, r.modelRegistry, r.registrant, r.attestor, r.runId]
+        )
+      );
+      expect(`0x${runEvent(r).digest}`).to.equal(want);
+    });
+
+    it("dataset, parent, code and output", function () {
+      expect(`0x${datasetEvent({ datasetId: "7", role: "evaluation", root: h("root") }).digest}`).to.equal(
+        sha256(abi.encode(["bytes32", "uint256", "uint8", "bytes32"], [tag("provenant/dataset/v1"), 7, 2, h("root")]))
+      );
+      expect(`0x${parentEvent({ modelId: "3", relation: "quantized", weightsDigest: h("w") }).digest}`).to.equal(
+        sha256(abi.encode(["bytes32", "uint256", "uint8", "bytes32"], [tag("provenant/parent/v1"), 3, 3, h("w")]))
+      );
+      expect(`0x${digestEvent("code", h("c"), "").digest}`).to.equal(sha256(abi.encode(["bytes32", "bytes32"], [tag("provenant/code/v1"), h("c")])));
+      expect(`0x${digestEvent("output", h("o"), "").digest}`).to.equal(sha256(abi.encode(["bytes32", "bytes32"], [tag("provenant/output/v1"), h("o")])));
+    });
+  });
+
+  describe("code", function () {
+    let dir: string;
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), "provenant-code-"));
+    });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    const write = (rel: string, text: string) => {
+      mkdirSync(join(dir, rel, ".."), { recursive: true });
+      writeFileSync(join(dir, rel), text);
+    };
+
+    it("hashes a directory as `find | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum` does, symlinks by target", async function () {
+      write("train.py", "print('hi')\n");
+      write("src/model.py", "class M: pass\n");
+      write("src/Z.py", "z\n");
+      write("a b.txt", "space in the name\n");
+      write(".git/HEAD", "not a repository, and skipped\n");
+      const m = await measureCode(dir);
+      expect(m.kind).to.equal("directory");
+      expect(m.files).to.equal(4);
+      const shell = execFileSync(
+        "bash",
+        ["-c", "find . -type f ! -path './.git/*' -printf '%P\\0' | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1"],
+        { cwd: dir, encoding: "utf8" }
+      ).trim();
+      expect(m.digest).to.equal(`0x${shell}`);
+      symlinkSync("train.py", join(dir, "link.py"));
+      const withLink = await measureCode(dir);
+      expect(withLink.files).to.equal(5);
+      expect(withLink.digest).to.not.equal(m.digest);
+    });
+
+    it("hashes a git work tree's tracked and unignored files, naming the commit only when the tree is clean", async function () {
+      const git = (...args: string[]) => execFileSync("git", ["-c", "user.email=t@t", "-c", "user.name=t", ...args], { cwd: dir, encoding: "utf8" });
+      git("init", "-q");
+      write("train.py", "v1\n");
+      write(".gitignore", "checkpoints/\n");
+      write("checkpoints/huge.bin", "ignored\n");
+      git("add", ".");
+      git("commit", "-q", "-m", "one");
+      const clean = await measureCode(dir);
+      expect(clean).to.include({ kind: "git", files: 2, gitCommit: git("rev-parse", "HEAD").trim() });
+      write("notes.txt", "untracked, not ignored\n");
+      const dirty = await measureCode(dir);
+      expect(dirty).to.include({ kind: "git", files: 3, gitCommit: null });
+      expect(dirty.digest).to.not.equal(clean.digest);
+    });
+  });
+
+  it("measures the command and the environment, and refuses bad variable names", function () {
+    expect(measureCommand(["python", "train.py"]).digest).to.equal(measureCommand(["python", "train.py"]).digest);
+    expect(measureCommand(["python", "train.py"]).digest).to.not.equal(measureCommand(["python", "train.py", "--lr", "1"]).digest);
+    const a = measureEnvironment({ B: "2", A: "1" });
+    expect(Object.keys(a.variables)).to.deep.equal(["A", "B"]);
+    expect(a.digest).to.equal(measureEnvironment({ A: "1", B: "2" }).digest);
+    expect(() => measureEnvironment({ "A=B": "1" })).to.throw(/not valid/);
+  });
+
+  it("parses run requests strictly: absolute paths, known roles and relations, no unknown fields", function () {
+    const ok = {
+      datasets: [{ datasetId: "1", path: "/data" }],
+      parents: [{ modelId: 2, relation: "adapter", path: "/w" }],
+      code: "/code",
+      command: ["python", "train.py"],
+      cwd: "/",
+      outputDir: "/out",
+      record: { name: "m", version: "1.0.0" },
+    };
+    const r = parseRunRequest(ok);
+    expect(r.datasets[0]).to.deep.equal({ datasetId: "1", role: "training", path: "/data" });
+    expect(r.parents[0]).to.deep.equal({ modelId: "2", relation: "adapter", path: "/w" });
+    expect(r.register).to.equal(true);
+    for (const bad of [
+      { ...ok, code: "relative/code" },
+      { ...ok, datasets: [{ datasetId: "1", role: "pretraining", path: "/d" }] },
+      { ...ok, parents: [{ modelId: "0", path: "/w" }] },
+      { ...ok, command: [] },
+      { ...ok, surprise: 1 },
+      { ...ok, record: { name: "m", version: "one" } },
+      { ...ok, registrant: "0x12" },
+    ]) {
+      expect(() => parseRunRequest(bad), JSON.stringify(bad)).to.throw();
+    }
+  });
+});

@@ -1,0 +1,206 @@
+/**
+ * Everything an attestor end-to-end test needs, for real: a software TPM (swtpm with its local EK CA), a
+ * local chain with the Provenant module under its own deployment id, AttestedModelRegistry deployed beside
+ * it (the model registry with registerAttested), the attestor service as a child process
+ * (`node attestor/main.ts`), and the CLI run as a user runs it.
+ */
+import { execFile, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ContractFactory, JsonRpcProvider } from "ethers";
+import { startSwtpm } from "../../core/tpm/swtpm.ts";
+import type { Swtpm } from "../../core/tpm/swtpm.ts";
+import { deployedAddress } from "../../core/chain/deployments.ts";
+import { freePort, REPO, startLocalChain } from "../../scripts/lib/local-chain.ts";
+import type { LocalChain } from "../../scripts/lib/local-chain.ts";
+import { ensureTpmToolsInstalled } from "../tpm/helpers.ts";
+
+export const CLI = join(REPO, "test", "attestor", "cli.ts");
+export const TRAIN = join(REPO, "test", "attestor", "fixtures", "train.ts");
+
+export type CliResult = { code: number; stdout: string; stderr: string; json: any };
+
+export type ServiceProcess = {
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  logs(): string;
+  /** Lines of the structured log, parsed. */
+  entries(): Record<string, unknown>[];
+  stop(signal?: NodeJS.Signals): Promise<void>;
+};
+
+export type World = {
+  swtpm: Swtpm;
+  chain: LocalChain;
+  work: string;
+  home: string;
+  stateDir: string;
+  token: string;
+  modelRegistry: string;
+  /** Environment for the CLI and the service. */
+  env: Record<string, string>;
+  service: ServiceProcess;
+  cli(args: string[], extraEnv?: Record<string, string>): Promise<CliResult>;
+  startService(options?: { stateDir?: string; tcti?: string }): Promise<ServiceProcess>;
+  stop(): Promise<void>;
+};
+
+export function runNode(script: string, args: string[], env: Record<string, string>, cwd = REPO): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [script, ...args], { cwd, env: { ...process.env, ...env }, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+      let json: unknown = null;
+      try {
+        json = JSON.parse(stdout);
+      } catch {}
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr, json });
+    });
+  });
+}
+
+export async function startServiceProcess(
+  env: Record<string, string>,
+  stateDir: string,
+  tcti: string
+): Promise<ServiceProcess> {
+  mkdirSync(stateDir, { recursive: true });
+  const info = join(stateDir, "attestor.json");
+  rmSync(info, { force: true });
+  const child = spawn(process.execPath, [join(REPO, "attestor", "main.ts"), "--port", "0", "--state-dir", stateDir, "--tcti", tcti], {
+    cwd: REPO,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let logs = "";
+  child.stderr!.on("data", (c: Buffer) => (logs += c.toString()));
+  let exited = false;
+  child.once("exit", () => (exited = true));
+  for (let i = 0; ; i++) {
+    if (existsSync(info)) {
+      const j = JSON.parse(readFileSync(info, "utf8"));
+      if (j.pid === child.pid) {
+        return {
+          url: j.url,
+          pid: child.pid!,
+          child,
+          logs: () => logs,
+          entries: () =>
+            logs
+              .split("\n")
+              .filter((l) => l.startsWith("{"))
+              .map((l) => JSON.parse(l)),
+          async stop(signal: NodeJS.Signals = "SIGTERM") {
+            if (exited) return;
+            const done = new Promise((r) => child.once("exit", r));
+            child.kill(signal);
+            await done;
+          },
+        };
+      }
+    }
+    if (exited) throw new Error(`the attestor service exited at start:\n${logs}`);
+    if (i > 600) throw new Error(`the attestor service did not start within 60 s:\n${logs}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Deploy AttestedModelRegistry next to the module's registries; returns its address. */
+async function deployAttestedModelRegistry(chain: LocalChain): Promise<string> {
+  const artifact = JSON.parse(
+    readFileSync(join(REPO, "artifacts", "contracts", "test-utils", "AttestedModelRegistry.sol", "AttestedModelRegistry.json"), "utf8")
+  );
+  const provider = new JsonRpcProvider(chain.url, 31337, { staticNetwork: true });
+  const signer = await provider.getSigner(0);
+  const previous = process.env.PROVENANT_DEPLOYMENT_ID;
+  process.env.PROVENANT_DEPLOYMENT_ID = chain.deploymentId;
+  try {
+    const factory = new ContractFactory(artifact.abi, artifact.bytecode, signer);
+    const contract = await factory.deploy(deployedAddress(31337, "DatasetRegistry"), deployedAddress(31337, "AttestorRegistry"));
+    await contract.waitForDeployment();
+    return await contract.getAddress();
+  } finally {
+    if (previous === undefined) delete process.env.PROVENANT_DEPLOYMENT_ID;
+    else process.env.PROVENANT_DEPLOYMENT_ID = previous;
+    provider.destroy();
+  }
+}
+
+export async function startWorld(name: string): Promise<World> {
+  ensureTpmToolsInstalled();
+  const work = mkdtempSync(join(tmpdir(), `provenant-attestor-${name}-`));
+  const home = join(work, "home");
+  const stateDir = join(work, "attestor-state");
+  const swtpm = await startSwtpm({ stateDir: join(work, "swtpm") });
+  const port = await freePort();
+  let chain: LocalChain;
+  try {
+    chain = await startLocalChain({ port, deploymentId: `test-attestor-${name}-${port}` });
+  } catch (e) {
+    await swtpm.stop();
+    throw e;
+  }
+  const modelRegistry = await deployAttestedModelRegistry(chain);
+  const token = randomBytes(24).toString("hex");
+  writeFileSync(join(work, "ek-root.pem"), swtpm.caCertPem);
+  writeFileSync(join(work, "ek-intermediate.pem"), swtpm.issuerCertPem);
+  const env: Record<string, string> = {
+    ...chain.env,
+    PROVENANT_HOME: home,
+    PROVENANT_MODEL_REGISTRY: modelRegistry,
+    PROVENANT_ATTESTOR_TOKEN: token,
+    PROVENANT_ATTESTOR_STATE: stateDir,
+    PROVENANT_EK_ROOTS: join(work, "ek-root.pem"),
+    PROVENANT_EK_INTERMEDIATES: join(work, "ek-intermediate.pem"),
+  };
+  const services: ServiceProcess[] = [];
+  const startService = async (o: { stateDir?: string; tcti?: string } = {}) => {
+    const s = await startServiceProcess(env, o.stateDir ?? stateDir, o.tcti ?? swtpm.tcti);
+    services.push(s);
+    return s;
+  };
+  const service = await startService();
+  const world: World = {
+    swtpm,
+    chain,
+    work,
+    home,
+    stateDir,
+    token,
+    modelRegistry,
+    env,
+    service,
+    startService,
+    cli: (args, extraEnv = {}) => {
+      // --json before a `--` that starts the training command, else at the end.
+      const dash = args.indexOf("--");
+      const argv = dash < 0 ? [...args, "--json"] : [...args.slice(0, dash), "--json", ...args.slice(dash)];
+      return runNode(CLI, argv, { ...env, PROVENANT_ATTESTOR_URL: world.service.url, ...extraEnv });
+    },
+    async stop() {
+      for (const s of services) await s.stop("SIGKILL").catch(() => {});
+      await chain.stop();
+      await swtpm.stop();
+      rmSync(join(REPO, "ignition", "deployments", chain.deploymentId), { recursive: true, force: true });
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
+  return world;
+}
+
+/** A directory of `count` small sample files. */
+export function makeDataset(dir: string, count: number, salt = "sample"): string {
+  mkdirSync(dir, { recursive: true });
+  for (let i = 0; i < count; i++) writeFileSync(join(dir, `s${String(i).padStart(4, "0")}.txt`), `${salt} number ${i}\n`);
+  return dir;
+}
+
+export function checkquote(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) =>
+    execFile("tpm2_checkquote", args, (error, stdout, stderr) =>
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr })
+    )
+  );
+}

@@ -1,0 +1,154 @@
+import { expect } from "chai";
+import type { DatasetNode, LineageGraph, ModelNode } from "../../core/lineage/graph.ts";
+import { renderDot, renderMermaid, renderTree, renderVerifyTree } from "../../core/lineage/render.ts";
+import { verifyLineage } from "../../core/lineage/verify.ts";
+import { toLineageGraph, type LineageWalk, type ModelVisit } from "../../core/lineage/walk.ts";
+import { ChainError } from "../../core/errors.ts";
+import type { ModelChainRecord, ParentEdge } from "../../core/chain/model-registry.ts";
+import { validateRecord, resolveRecord } from "../../core/model/record.ts";
+import type { ModelManifest } from "../../core/model/manifest.ts";
+
+const hex = (c: string) => `0x${c.repeat(64)}` as `0x${string}`;
+
+function model(id: number, name: string): ModelNode {
+  return {
+    id: `model:${id}`,
+    kind: "model",
+    tokenId: String(id),
+    weightsDigest: hex(String(id)),
+    manifestCid: `bafkreimodel${id}`,
+    license: "MIT",
+    owner: "0x0000000000000000000000000000000000000001",
+    registeredAt: 1_700_000_000 + id,
+    provenance: "self-declared",
+    certificateCid: null,
+    record: { name, version: `${id}.0.0` },
+    files: [],
+  };
+}
+
+const dataset = (id: number, name: string): DatasetNode => ({
+  id: `dataset:${id}`,
+  kind: "dataset",
+  tokenId: String(id),
+  name,
+  root: hex("d"),
+  n: 100,
+  totalSamples: 120,
+  encoding: "files",
+  manifestCid: `bafkreidataset${id}`,
+  license: "CC0-1.0",
+  publisher: "0x0000000000000000000000000000000000000002",
+});
+
+/** A merge (4) of a fine-tune (2) and a distillation (3) of the same base (1), all over dataset 1. */
+const graph: LineageGraph = {
+  format: "provenant-lineage-v1",
+  chainId: 31337,
+  registries: { dataset: "0xD", model: "0xM" },
+  root: "model:4",
+  nodes: [model(1, "base"), model(2, 'tuned "quoted"'), model(3, "small<student>"), model(4, "merged"), dataset(1, "Digits")],
+  edges: [
+    { from: "model:4", to: "model:2", type: "parent", relation: "merge" },
+    { from: "model:4", to: "model:3", type: "parent", relation: "merge" },
+    { from: "model:4", to: "dataset:1", type: "dataset", role: "evaluation" },
+    { from: "model:2", to: "model:1", type: "parent", relation: "finetune" },
+    { from: "model:3", to: "model:1", type: "parent", relation: "distillation" },
+    { from: "model:1", to: "dataset:1", type: "dataset", role: "training" },
+  ],
+};
+
+describe("lineage rendering", function () {
+  it("draws the ancestry as a tree, parents before datasets, a shared ancestor expanded once", function () {
+    expect(renderTree(graph).split("\n")).to.deep.equal([
+      "model #4 merged 4.0.0 [self-declared] weights 0x44444444…",
+      "├── merge of model #2 tuned \"quoted\" 2.0.0 [self-declared] weights 0x22222222…",
+      "│   └── finetune of model #1 base 1.0.0 [self-declared] weights 0x11111111…",
+      "│       └── training: dataset #1 Digits (120 samples, files) root 0xdddddddd…",
+      "├── merge of model #3 small<student> 3.0.0 [self-declared] weights 0x33333333…",
+      "│   └── distillation of model #1 base 1.0.0 [self-declared] weights 0x11111111… (see above)",
+      "└── evaluation: dataset #1 Digits (120 samples, files) root 0xdddddddd… (see above)",
+    ]);
+    expect(renderTree(graph, { ascii: true })).to.not.match(/[^\x00-\x7f]/);
+  });
+
+  it("writes Graphviz DOT with escaped labels, boxes for models and cylinders for datasets", function () {
+    const dot = renderDot(graph);
+    expect(dot).to.match(/^digraph "lineage of model:4" \{/);
+    expect(dot).to.include('"model:2" [shape=box, label="model #2\\ntuned \\"quoted\\" 2.0.0\\nself-declared"];');
+    expect(dot).to.include('"dataset:1" [shape=cylinder');
+    expect(dot).to.include('"model:3" -> "model:1" [label="distillation"];');
+    expect(dot).to.include('"model:1" -> "dataset:1" [label="training", style=dashed];');
+    expect(dot.trimEnd().endsWith("}")).to.equal(true);
+  });
+
+  it("writes a Mermaid flowchart with entity-escaped labels", function () {
+    const mermaid = renderMermaid(graph);
+    expect(mermaid.split("\n")[0]).to.equal("flowchart BT");
+    expect(mermaid).to.include('m2["model #2<br/>tuned #quot;quoted#quot; 2.0.0<br/>self-declared"]');
+    expect(mermaid).to.include("small#lt;student#gt;");
+    expect(mermaid).to.include('d1[("dataset #1<br/>Digits<br/>120 samples")]');
+    expect(mermaid).to.include("m4 -.->|evaluation| d1");
+    expect(mermaid).to.include("class m4 root");
+  });
+});
+
+describe("lineage verification over a walk", function () {
+  const record = (id: bigint, parents: ParentEdge[]): ModelChainRecord => ({
+    id,
+    weightsDigest: hex("a"),
+    registeredAt: 1,
+    provenance: "self-declared",
+    parentCount: parents.length,
+    datasetCount: 0,
+    registrant: "0x0000000000000000000000000000000000000001",
+    attestor: null,
+    certificateDigest: null,
+    manifestCid: "bafkreim",
+    license: "",
+    certificateCid: null,
+  });
+  const declared = validateRecord({ name: "m", version: "1.0.0" });
+  const manifest = { weights: { digest: hex("a"), resources: [], bytes: 0 }, record: declared } as unknown as ModelManifest;
+  const visit = (id: bigint, parents: ParentEdge[]): ModelVisit => ({
+    tokenId: id,
+    chain: { ok: true, value: { record: record(id, parents), parents, datasets: [] } },
+    manifest: { ok: true, value: manifest },
+    record: { ok: true, value: resolveRecord(declared, null) },
+  });
+
+  it("fails model.parents-earlier for a parent id not below its child (a registry fault), and nothing else", async function () {
+    const walk: LineageWalk = {
+      chainId: 1,
+      registries: { dataset: "0xD", model: "0xM" },
+      root: 2n,
+      models: new Map([[2n, visit(2n, [{ modelId: 5n, relation: "merge" }])]]),
+      datasets: new Map(),
+      edges: [{ from: "model:2", to: "model:5", type: "parent", relation: "merge" }],
+    };
+    const report = await verifyLineage(walk);
+    expect(report.ok).to.equal(false);
+    expect(report.checks.filter((c) => c.status === "fail").map((c) => c.check)).to.deep.equal(["model.parents-earlier"]);
+  });
+
+  it("marks the failed node in the verify tree, skips what depends on it, and refuses to make a graph", async function () {
+    const walk: LineageWalk = {
+      chainId: 1,
+      registries: { dataset: "0xD", model: "0xM" },
+      root: 2n,
+      models: new Map<bigint, ModelVisit>([
+        [1n, { tokenId: 1n, chain: { ok: false, error: new ChainError("TOKEN_NOT_FOUND", "model #1 does not exist on chain 1") }, manifest: null, record: null }],
+        [2n, visit(2n, [{ modelId: 1n, relation: "finetune" }])],
+      ]),
+      datasets: new Map(),
+      edges: [{ from: "model:2", to: "model:1", type: "parent", relation: "finetune" }],
+    };
+    const report = await verifyLineage(walk);
+    expect(report.summary).to.deep.include({ failed: 1, skipped: 5 });
+    const tree = renderVerifyTree(walk, report);
+    expect(tree).to.match(/^model #2 m 1\.0\.0 \[self-declared\] ✓/);
+    expect(tree).to.include("└── finetune of model #1 ✗");
+    expect(tree).to.include("✗ model.on-chain: model #1 does not exist on chain 1");
+    expect(() => toLineageGraph(walk)).to.throw(/model #1 does not exist/).with.property("code", "LINEAGE_INVALID");
+  });
+});
