@@ -44,13 +44,26 @@ export function detectEncoding(path: string): Encoding {
   );
 }
 
+/** The error a user sees when `path` cannot be used: missing, or there but unreadable. */
+export function inputError(path: string, e: unknown): InputError {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return new InputError("INPUT_NOT_FOUND", `${path} does not exist`, { cause: e });
+  return new InputError("INPUT_UNREADABLE", `cannot read ${path} (${code ?? "error"})`, { cause: e });
+}
+
+function openForReading(path: string): number {
+  try {
+    return openSync(path, "r");
+  } catch (e) {
+    throw inputError(path, e);
+  }
+}
+
 function statOrThrow(path: string) {
   try {
     return statSync(path);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new InputError("INPUT_NOT_FOUND", `${path} does not exist`, { cause: e });
-    throw new InputError("INPUT_UNREADABLE", `cannot read ${path} (${code ?? "error"})`, { cause: e });
+    throw inputError(path, e);
   }
 }
 
@@ -129,14 +142,7 @@ export function newScratch(): ReadScratch {
  * `knownSize` (from a plan's listing) saves the fstat; a file that changed size since is still read whole.
  */
 export function hashFile(path: string, scratch: ReadScratch = newScratch(), knownSize?: number): Buffer {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new InputError("INPUT_NOT_FOUND", `${path} does not exist`, { cause: e });
-    throw new InputError("INPUT_UNREADABLE", `cannot read ${path} (${code})`, { cause: e });
-  }
+  const fd = openForReading(path);
   try {
     const size = knownSize ?? fstatSync(fd).size;
     if (size > LARGE_FILE) {
@@ -233,14 +239,7 @@ export function hashRecordRange(
   skipped: SkippedCounts,
   onBytes?: (bytes: number) => void,
 ): number {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new InputError("INPUT_NOT_FOUND", `${path} does not exist`, { cause: e });
-    throw new InputError("INPUT_UNREADABLE", `cannot read ${path} (${code})`, { cause: e });
-  }
+  const fd = openForReading(path);
   let buf = Buffer.allocUnsafe(16 << 20);
   // Reading starts one byte early so a record starting exactly at range.start is seen to follow a line ending.
   const origin = range.start > 0 ? range.start - 1 : 0;

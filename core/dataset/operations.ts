@@ -5,7 +5,7 @@ import { parseHex32, toHex } from "../hex.ts";
 import type { ContentStore } from "../storage/store.ts";
 import type { DatasetRecord, DatasetRegistryClient } from "../chain/dataset-registry.ts";
 import { commitAndStore, workDirFor, type CommitResult } from "./scale/pipeline.ts";
-import { canonicalSample, type Encoding, type ProgressFn } from "./encodings.ts";
+import { canonicalSample, inputError, type Encoding, type ProgressFn } from "./encodings.ts";
 import { DatasetProver, verifyProof, type Proof } from "./prover.ts";
 import { encodeManifest } from "./manifest.ts";
 import { proofFromJson, proofToJson, type ProofJson } from "./proof-file.ts";
@@ -22,9 +22,7 @@ export function sampleHashOf(input: SampleInput, encoding: Encoding): Uint8Array
     bytes = readFileSync(input.file);
   } catch (e) {
     if (e instanceof InputError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new InputError("INPUT_NOT_FOUND", `${input.file} does not exist`, { cause: e });
-    throw new InputError("INPUT_UNREADABLE", `cannot read ${input.file} (${code})`, { cause: e });
+    throw inputError(input.file, e);
   }
   return hash("sha256", canonicalSample(bytes, encoding), "buffer") as unknown as Buffer;
 }

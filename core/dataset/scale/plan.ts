@@ -3,7 +3,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, readSync, statSync, write
 import { join, relative, resolve } from "node:path";
 import { InputError } from "../../errors.ts";
 import { DatasetEmptyError } from "../errors.ts";
-import { detectEncoding, listFiles, type Encoding, type RecordRange, type SkippedCounts } from "../encodings.ts";
+import { detectEncoding, inputError, listFiles, type Encoding, type RecordRange, type SkippedCounts } from "../encodings.ts";
 
 /**
  * A dataset's work plan: deterministic units that any process or machine can hash independently.
@@ -49,7 +49,7 @@ export function makePlan(input: string, encoding: Encoding | undefined, workDir:
   try {
     st = statSync(abs);
   } catch (e) {
-    throw new InputError("INPUT_NOT_FOUND", `${input} does not exist`, { cause: e });
+    throw inputError(input, e);
   }
   if (enc === "files") {
     if (!st.isDirectory()) throw new InputError("INPUT_INVALID", `${input} is not a directory: the files encoding hashes every file under a directory`);
@@ -74,7 +74,7 @@ export function makePlan(input: string, encoding: Encoding | undefined, workDir:
       try {
         fileBytes = statSync(f).size;
       } catch (e) {
-        throw new InputError("INPUT_UNREADABLE", `cannot read ${f} (${(e as NodeJS.ErrnoException).code})`, { cause: e });
+        throw inputError(f, e);
       }
       if (slice.length > 0 && (slice.length === size.files || sliceBytes + fileBytes > size.bytes)) close();
       // "<size>:<path>": workers then read each file with one call, without an fstat.
