@@ -3,7 +3,8 @@
  * Hardhat, and ends with the one line CI reads: `N passed, N failed`.
  */
 import { spawn } from "node:child_process";
-import { join } from "node:path";
+import { readdirSync } from "node:fs";
+import { join, relative } from "node:path";
 import { REPO } from "./lib/local-chain.ts";
 
 const bin = (name: string) => join(REPO, "node_modules", ".bin", name);
@@ -24,12 +25,23 @@ function run(cmd: string, args: string[]): Promise<{ code: number; output: strin
 
 let passed = 0;
 let failed = 0;
+// Only *.test.ts files are suites: test/ also holds helpers and fixtures that must not run on import.
+const given = process.argv.slice(2);
+const mochaFiles = given.length ? given : findTests(join(REPO, "test"));
 const steps: Array<[string, string[]]> = [
   ["bash", ["scripts/setup-system.sh"]],
   [bin("hardhat"), ["compile"]],
   [process.execPath, ["scripts/export-abi.ts", "--check"]],
-  [bin("hardhat"), ["test", ...process.argv.slice(2)]],
+  ...(given.length ? [] : ([[bin("hardhat"), ["test", "solidity", "--no-compile"]]] as Array<[string, string[]]>)),
+  [bin("hardhat"), ["test", "mocha", "--no-compile", ...mochaFiles]],
 ];
+
+function findTests(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith(".test.ts"))
+    .map((e) => relative(REPO, join(e.parentPath, e.name)))
+    .sort();
+}
 for (const [cmd, args] of steps) {
   const { code, output } = await run(cmd, args);
   // Hardhat prints each runner's summary and then the total: the last count of each kind is the total.
@@ -41,7 +53,7 @@ for (const [cmd, args] of steps) {
   if (code !== 0 && f === 0) {
     failed += 1; // the step broke before its runner could count: one failure, never a silent pass
     console.error(`\n${cmd} ${args.join(" ")} exited with ${code}`);
-    if (args[0] !== "test") break;
+    if (args[0] !== "test") break; // no point testing what did not build
   }
 }
 console.log(`\n${passed} passed, ${failed} failed`);
