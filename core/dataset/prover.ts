@@ -1,9 +1,8 @@
 import { FormatError, InputError } from "../errors.ts";
 import { compare, bytesEqual, verifyExclusion, verifyInclusion, type LeafProof } from "../merkle/verify.ts";
 import { buildLevels, proofFromLevels, searchLeaves, type Levels } from "../merkle/tree.ts";
-import { toHex, type Hex32 } from "../hex.ts";
+import { concatBytes, toHex, type Hex32 } from "../hex.ts";
 import type { ContentStore } from "../storage/store.ts";
-import { concat } from "./commit.ts";
 import { decodeManifest, type DatasetManifest } from "./manifest.ts";
 import { decodeShardIndex, shardLength, type ShardIndex } from "./shard-index.ts";
 
@@ -47,7 +46,7 @@ export class DatasetProver {
     if (index.n !== manifest.n || toHex(index.root) !== manifest.root) {
       throw new FormatError("ROOT_MISMATCH", `the shard index ${manifest.index} does not belong to manifest ${manifestCid}`);
     }
-    const topLevels = buildLevels(concat(index.shards.map((s) => s.root)));
+    const topLevels = buildLevels(concatBytes(index.shards.map((s) => s.root)));
     if (!bytesEqual(topLevels[topLevels.length - 1], index.root)) {
       throw new FormatError("ROOT_MISMATCH", `the shard roots in ${manifest.index} do not hash to the manifest's root ${manifest.root}`);
     }

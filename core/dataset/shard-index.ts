@@ -8,7 +8,7 @@ import { cidFromBytes, cidToBytes } from "../storage/cid.ts";
  * All integers big-endian. 1B leaves make 15,259 shards: a 1.5 MiB index.
  */
 export const SHARD_SIZE = 65_536;
-const MAGIC = Buffer.from("PVNTIDX1", "latin1");
+const MAGIC = new TextEncoder().encode("PVNTIDX1");
 const HEADER = 64;
 const ENTRY = 100;
 const CID_BYTES = 36;
@@ -27,11 +27,12 @@ export interface ShardIndex {
 }
 
 export function encodeShardIndex(index: ShardIndex): Uint8Array {
-  const out = Buffer.alloc(HEADER + index.shards.length * ENTRY);
-  MAGIC.copy(out, 0);
-  out.writeUInt32BE(index.shardSize, 8);
-  out.writeUInt32BE(index.shards.length, 12);
-  out.writeBigUInt64BE(BigInt(index.n), 16);
+  const out = new Uint8Array(HEADER + index.shards.length * ENTRY);
+  const view = new DataView(out.buffer);
+  out.set(MAGIC, 0);
+  view.setUint32(8, index.shardSize);
+  view.setUint32(12, index.shards.length);
+  view.setBigUint64(16, BigInt(index.n));
   out.set(index.root, 24);
   index.shards.forEach((s, i) => {
     const at = HEADER + i * ENTRY;
@@ -41,18 +42,19 @@ export function encodeShardIndex(index: ShardIndex): Uint8Array {
     out.set(s.root, at + 32);
     out.set(cid, at + 64);
   });
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  return out;
 }
 
 /** Parses untrusted index bytes: every length is checked before it is read; trailing bytes are rejected. */
 export function decodeShardIndex(bytes: Uint8Array): ShardIndex {
   const bad = (why: string) => new FormatError("MANIFEST_INVALID", `the shard index is not provenant-shard-index-v1: ${why}`);
-  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const b = bytes;
   if (b.length < HEADER) throw bad(`${b.length} bytes is shorter than its header`);
-  if (!b.subarray(0, 8).equals(MAGIC)) throw bad("wrong magic");
-  const shardSize = b.readUInt32BE(8);
-  const count = b.readUInt32BE(12);
-  const n = Number(b.readBigUInt64BE(16));
+  if (MAGIC.some((m, i) => b[i] !== m)) throw bad("wrong magic");
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const shardSize = view.getUint32(8);
+  const count = view.getUint32(12);
+  const n = Number(view.getBigUint64(16));
   if (shardSize !== SHARD_SIZE) throw bad(`shard size ${shardSize}, expected ${SHARD_SIZE}`);
   if (!Number.isSafeInteger(n) || n < 1) throw bad(`leaf count ${n}`);
   if (count !== Math.ceil(n / shardSize)) throw bad(`${count} shards cannot hold ${n} leaves`);

@@ -1,4 +1,5 @@
-import { hashNodesInto } from "./hash-nodes.ts";
+// "#hash-nodes" (package.json "imports"): node:crypto / @chainsafe/hashtree in Node, plain JS in the browser.
+import { hashNodesInto } from "#hash-nodes";
 import { DatasetEmptyError } from "../dataset/errors.ts";
 
 /**
@@ -55,14 +56,21 @@ export function leafAt(leaves: Uint8Array, index: number): Uint8Array {
 export function searchLeaves(leaves: Uint8Array, x: Uint8Array): number {
   let lo = 0;
   let hi = leaves.length / 32 - 1;
-  const xb = Buffer.from(x.buffer, x.byteOffset, 32);
-  const lb = Buffer.from(leaves.buffer, leaves.byteOffset, leaves.byteLength);
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
-    const c = lb.compare(xb, 0, 32, mid * 32, mid * 32 + 32);
+    const c = compareLeaf(leaves, mid * 32, x);
     if (c < 0) lo = mid + 1;
     else if (c > 0) hi = mid - 1;
     else return mid;
   }
   return -lo - 1;
+}
+
+/** The 32-byte leaf at byte offset `at` of `leaves` against `x`, bytewise. */
+function compareLeaf(leaves: Uint8Array, at: number, x: Uint8Array): number {
+  for (let i = 0; i < 32; i++) {
+    const d = leaves[at + i] - x[i];
+    if (d !== 0) return d;
+  }
+  return 0;
 }

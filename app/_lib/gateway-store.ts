@@ -1,0 +1,89 @@
+import { StorageError } from "../../core/errors.ts";
+import { cidOf, parseCid } from "../../core/storage/cid.ts";
+import type { ContentStore } from "../../core/storage/store.ts";
+
+/**
+ * A read-only ContentStore over an IPFS path gateway (`GET <base>/ipfs/<cid>`), for the browser and the
+ * server alike. Every object is checked against its CID before it is returned, so the gateway is not trusted;
+ * objects are immutable, so they are kept for the life of the store.
+ */
+export interface GatewayStats {
+  reads: number;
+  bytes: number;
+  ms: number;
+}
+
+export class GatewayStore implements ContentStore {
+  readonly kind = "gateway";
+  readonly baseUrl: string;
+  readonly stats: GatewayStats = { reads: 0, bytes: 0, ms: 0 };
+  private readonly timeoutMs: number;
+  private readonly cache = new Map<string, Promise<Uint8Array>>();
+
+  /** `baseUrl` may be "" in the browser: the app serves the gateway under its own origin at /ipfs/<cid>. */
+  constructor(baseUrl: string, options: { timeoutMs?: number } = {}) {
+    this.baseUrl = baseUrl.replace(/\/+$/, "");
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  /** Where the gateway is, in words, for error messages. */
+  get where(): string {
+    return this.baseUrl === "" ? "the app's storage gateway (/ipfs)" : `the storage gateway at ${this.baseUrl}`;
+  }
+
+  urlOf(cid: string): string {
+    return `${this.baseUrl}/ipfs/${parseCid(cid)}`;
+  }
+
+  async put(): Promise<string> {
+    throw new StorageError("STORAGE_AUTH", "the gateway is read-only: content is stored through the app's server");
+  }
+
+  async has(cid: string): Promise<boolean> {
+    try {
+      const res = await fetch(this.urlOf(cid), { method: "HEAD", signal: AbortSignal.timeout(this.timeoutMs) });
+      return res.ok;
+    } catch {
+      return false;
+    }
+  }
+
+  get(cid: string): Promise<Uint8Array> {
+    const canonical = parseCid(cid);
+    let pending = this.cache.get(canonical);
+    if (!pending) {
+      pending = this.fetchVerified(canonical);
+      this.cache.set(canonical, pending);
+      pending.catch(() => this.cache.delete(canonical));
+    }
+    return pending;
+  }
+
+  private async fetchVerified(cid: string): Promise<Uint8Array> {
+    const t0 = performance.now();
+    let res: Response;
+    try {
+      res = await fetch(this.urlOf(cid), { signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (e) {
+      throw new StorageError("STORAGE_UNREACHABLE", `${this.where} does not answer`, { cause: e });
+    }
+    if (res.status === 404) throw new StorageError("STORAGE_NOT_FOUND", `${cid} is not on ${this.where}`);
+    if (res.status === 502 && res.headers.get("x-provenant-upstream") === "unreachable") {
+      throw new StorageError("STORAGE_UNREACHABLE", `${this.where} cannot reach its storage (${await res.text()})`);
+    }
+    if (!res.ok) throw new StorageError("STORAGE_UNREACHABLE", `${this.where} answered ${res.status} for ${cid}`);
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await res.arrayBuffer());
+    } catch (e) {
+      throw new StorageError("STORAGE_UNREACHABLE", `${this.where} stopped sending ${cid}`, { cause: e });
+    }
+    if ((await cidOf(bytes)) !== cid) {
+      throw new StorageError("STORAGE_CORRUPT", `${this.where} sent bytes for ${cid} that do not hash to that CID`);
+    }
+    this.stats.reads++;
+    this.stats.bytes += bytes.length;
+    this.stats.ms += performance.now() - t0;
+    return bytes;
+  }
+}

@@ -1,0 +1,88 @@
+import "server-only";
+import { cache } from "react";
+import type { Log } from "ethers";
+import { scanLogsBackward } from "../../../core/chain/logs.ts";
+import { DATASET_ROLES, ModelRegistryClient, PROVENANCES } from "../../../core/chain/model-registry.ts";
+import { decodeModelManifest, type ModelManifest } from "../../../core/model/manifest.ts";
+import { toTrouble, type Trouble } from "../errors.ts";
+import { appChain, optionalAddress } from "./chain.ts";
+import { gatewayReader } from "./storage.ts";
+
+/**
+ * The model side as far as lists go: ModelRegistered events for the home page, DatasetLinked events for
+ * "models that used this dataset". The model page itself (lineage graph, certificate) comes with its own work.
+ */
+export const modelRegistry = cache(async (): Promise<ModelRegistryClient | null> => {
+  const chain = await appChain();
+  if (!optionalAddress(chain.chainId, "ModelRegistry")) return null;
+  return ModelRegistryClient.connect(chain.conn);
+});
+
+export interface ModelCard {
+  id: string;
+  registrant: string;
+  weightsDigest: string;
+  provenance: string;
+  manifestCid: string;
+  license: string;
+  blockNumber: number;
+  manifest: ModelManifest | null;
+  manifestTrouble: Trouble | null;
+}
+
+async function withManifest(card: Omit<ModelCard, "manifest" | "manifestTrouble">): Promise<ModelCard> {
+  try {
+    const manifest = decodeModelManifest(await gatewayReader().get(card.manifestCid), `model manifest ${card.manifestCid}`);
+    return { ...card, manifest, manifestTrouble: null };
+  } catch (e) {
+    return { ...card, manifest: null, manifestTrouble: toTrouble(e) };
+  }
+}
+
+export async function recentModels(limit = 6): Promise<{ deployed: boolean; items: ModelCard[] }> {
+  const registry = await modelRegistry();
+  if (!registry) return { deployed: false, items: [] };
+  const chain = await appChain();
+  const event = registry.contract.interface.getEvent("ModelRegistered")!;
+  const scan = await scanLogsBackward(
+    chain.conn.provider,
+    { address: registry.address, topics: [event.topicHash] },
+    {
+      toBlock: await chain.conn.provider.getBlockNumber(),
+      floor: chain.deploymentBlock,
+      pageBlocks: chain.pageBlocks,
+      want: limit,
+      done: (logs) => logs.some((l) => BigInt(l.topics[1]) === 1n),
+    },
+  );
+  const items = scan.logs.slice(0, limit).map((log: Log) => {
+    const a = registry.contract.interface.parseLog(log)!.args;
+    return withManifest({
+      id: String(a.id),
+      registrant: String(a.registrant),
+      weightsDigest: String(a.weightsDigest),
+      provenance: PROVENANCES[Number(a.provenance)] ?? String(a.provenance),
+      manifestCid: String(a.manifestCid),
+      license: String(a.license),
+      blockNumber: log.blockNumber,
+    });
+  });
+  return { deployed: true, items: await Promise.all(items) };
+}
+
+/** Models that declared dataset `id` in their lineage, newest first, with the role they gave it. */
+export async function modelsUsingDataset(id: bigint): Promise<{ modelId: string; role: string }[] | null> {
+  const registry = await modelRegistry();
+  if (!registry) return null;
+  const chain = await appChain();
+  const event = registry.contract.interface.getEvent("DatasetLinked")!;
+  const scan = await scanLogsBackward(
+    chain.conn.provider,
+    { address: registry.address, topics: [event.topicHash, null, `0x${id.toString(16).padStart(64, "0")}`] },
+    { toBlock: await chain.conn.provider.getBlockNumber(), floor: chain.deploymentBlock, pageBlocks: chain.pageBlocks, want: 50 },
+  );
+  return scan.logs.map((log) => {
+    const a = registry.contract.interface.parseLog(log)!.args;
+    return { modelId: String(a.id), role: DATASET_ROLES[Number(a.role)] ?? String(a.role) };
+  });
+}

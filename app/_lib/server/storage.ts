@@ -1,0 +1,35 @@
+import "server-only";
+import { openStore } from "../../../core/config.ts";
+import { decodeManifest, type DatasetManifest } from "../../../core/dataset/manifest.ts";
+import type { ContentStore } from "../../../core/storage/store.ts";
+import { GatewayStore } from "../gateway-store.ts";
+import { appConfig } from "./config.ts";
+
+/**
+ * Storage on the server: reads go through the configured gateway (as any reader's would), writes go to the
+ * server-side store (core/config.ts openStore), whose keys stay on the server.
+ */
+let readStore: GatewayStore | null = null;
+
+/** A shared, verifying reader for small immutable objects (manifests). */
+export function gatewayReader(): GatewayStore {
+  const { gatewayUrl } = appConfig();
+  if (!readStore || readStore.baseUrl !== gatewayUrl || readStore.stats.reads > 2_000) {
+    readStore = new GatewayStore(gatewayUrl, { timeoutMs: 10_000 });
+  }
+  return readStore;
+}
+
+/** A fresh reader for one proof (shards are large: they are not kept between requests). */
+export function proverStore(): GatewayStore {
+  return new GatewayStore(appConfig().gatewayUrl, { timeoutMs: 30_000 });
+}
+
+export async function readManifest(manifestCid: string): Promise<DatasetManifest> {
+  return decodeManifest(await gatewayReader().get(manifestCid), `manifest ${manifestCid}`);
+}
+
+export function writeStore(): ContentStore {
+  const { storage, home } = appConfig();
+  return openStore(storage, home);
+}

@@ -1,0 +1,287 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import type { DatasetManifest } from "../../../core/dataset/manifest.ts";
+import type { DatasetRecord } from "../../../core/chain/dataset-registry.ts";
+import { isHex32 } from "../../../core/hex.ts";
+import { Hex } from "../../_components/hex.tsx";
+import { Notice } from "../../_components/notice.tsx";
+import { toTrouble, trouble, type Trouble } from "../../_lib/errors.ts";
+import { ENCODING_LABEL, formatBytes, formatCount, formatUtc } from "../../_lib/format.ts";
+import { chainName } from "../../_lib/networks.ts";
+import { appChain, datasetRecord } from "../../_lib/server/chain.ts";
+import { appConfig } from "../../_lib/server/config.ts";
+import { readManifest } from "../../_lib/server/storage.ts";
+import { modelsUsingDataset } from "../../_lib/server/models.ts";
+import { ProvePanel } from "./_components/prove-panel.tsx";
+import styles from "./page.module.css";
+
+const SKIPPED_LABEL: Record<string, string> = {
+  hidden: "hidden entries",
+  symlinks: "symbolic links",
+  other: "special files",
+  emptyRecords: "empty records",
+};
+
+type Props = { params: Promise<{ id: string }>; searchParams: Promise<{ hash?: string }> };
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const { id } = await params;
+  return { title: `Dataset #${id}` };
+}
+
+function gatewayLink(cid: string) {
+  return (
+    <a href={`/ipfs/${cid}`} className="mono" title={cid} target="_blank" rel="noreferrer">
+      {cid.length > 30 ? `${cid.slice(0, 14)}…${cid.slice(-10)}` : cid}
+    </a>
+  );
+}
+
+type UsedBy = { modelId: string; role: string }[] | null;
+
+function RecordCard({ record, owner, registry, chainId, usedBy }: { record: DatasetRecord; owner: string; registry: string; chainId: number; usedBy: UsedBy }) {
+  return (
+    <section className="card" aria-labelledby="record-h">
+      <h2 id="record-h">On-chain record</h2>
+      <table className="kv">
+        <tbody>
+          <tr>
+            <th>Merkle root</th>
+            <td>
+              <Hex value={record.root} full />
+            </td>
+          </tr>
+          <tr>
+            <th>Distinct samples (leaves)</th>
+            <td data-testid="record-n">{formatCount(record.n)}</td>
+          </tr>
+          <tr>
+            <th>Samples, duplicates included</th>
+            <td>{formatCount(record.totalSamples)}</td>
+          </tr>
+          <tr>
+            <th>Encoding</th>
+            <td>{record.encoding}</td>
+          </tr>
+          <tr>
+            <th>License</th>
+            <td>{record.license || <span className="muted">none given</span>}</td>
+          </tr>
+          <tr>
+            <th>Publisher</th>
+            <td className="mono">{record.publisher}</td>
+          </tr>
+          <tr>
+            <th>Owner</th>
+            <td className="mono">{owner}</td>
+          </tr>
+          <tr>
+            <th>Minted</th>
+            <td>{formatUtc(record.mintedAt)}</td>
+          </tr>
+          <tr>
+            <th>Previous version</th>
+            <td>{record.previousVersion === 0n ? <span className="muted">none</span> : <Link href={`/datasets/${record.previousVersion}`}>#{String(record.previousVersion)}</Link>}</td>
+          </tr>
+          <tr>
+            <th>Manifest</th>
+            <td>{gatewayLink(record.manifestCid)}</td>
+          </tr>
+          {usedBy ? (
+            <tr>
+              <th>Used by models</th>
+              <td data-testid="used-by">
+                {usedBy.length === 0 ? (
+                  <span className="muted">none registered yet</span>
+                ) : (
+                  usedBy.map((u, i) => (
+                    <span key={`${u.modelId}-${u.role}`}>
+                      {i > 0 ? ", " : ""}
+                      <Link href={`/models/${u.modelId}`}>model #{u.modelId}</Link> ({u.role})
+                    </span>
+                  ))
+                )}
+              </td>
+            </tr>
+          ) : null}
+          <tr>
+            <th>Registry</th>
+            <td>
+              <span className="mono">{registry}</span>
+              <br />
+              <span className="muted small">
+                {chainName(chainId)}, chain id {chainId}
+              </span>
+            </td>
+          </tr>
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function ManifestCard({ manifest, trouble: t }: { manifest: DatasetManifest | null; trouble: Trouble | null }) {
+  return (
+    <section className="card" aria-labelledby="manifest-h">
+      <h2 id="manifest-h">Manifest</h2>
+      {t ? <Notice trouble={t} /> : null}
+      {manifest ? (
+        <table className="kv">
+          <tbody>
+            <tr>
+              <th>Format</th>
+              <td>
+                {manifest.format}, commitment {manifest.commitment}
+              </td>
+            </tr>
+            <tr>
+              <th>Encoding</th>
+              <td>{ENCODING_LABEL[manifest.encoding] ?? manifest.encoding}</td>
+            </tr>
+            <tr>
+              <th>Samples</th>
+              <td>
+                {formatCount(manifest.totalSamples)} read, {formatCount(manifest.n)} distinct, {formatCount(manifest.duplicateSamples)} duplicate
+                {manifest.duplicateSamples === 1 ? "" : "s"}
+              </td>
+            </tr>
+            <tr>
+              <th>Skipped</th>
+              <td>
+                {Object.entries(manifest.skipped).some(([, v]) => v > 0)
+                  ? Object.entries(manifest.skipped)
+                      .filter(([, v]) => v > 0)
+                      .map(([k, v]) => `${formatCount(v)} ${SKIPPED_LABEL[k] ?? k}`)
+                      .join(", ")
+                  : "nothing"}
+              </td>
+            </tr>
+            <tr>
+              <th>Bytes read</th>
+              <td>{formatBytes(manifest.bytes)}</td>
+            </tr>
+            <tr>
+              <th>License</th>
+              <td>{manifest.license ?? <span className="muted">none given</span>}</td>
+            </tr>
+            <tr>
+              <th>Storage</th>
+              <td>
+                {manifest.shardCount} shard{manifest.shardCount === 1 ? "" : "s"} of up to {formatCount(manifest.shardSize)} leaves
+                <br />
+                index {gatewayLink(manifest.index)}
+              </td>
+            </tr>
+            <tr>
+              <th>Previous version</th>
+              <td>{manifest.previousVersion ? <Link href={`/datasets/${manifest.previousVersion}`}>#{manifest.previousVersion}</Link> : <span className="muted">none</span>}</td>
+            </tr>
+          </tbody>
+        </table>
+      ) : null}
+    </section>
+  );
+}
+
+export default async function DatasetPage({ params, searchParams }: Props) {
+  const { id } = await params;
+  const { hash } = await searchParams;
+  if (!/^[1-9][0-9]*$/.test(id)) {
+    return (
+      <main className="container">
+        <Notice trouble={trouble("INPUT_INVALID", `"${id}" is not a token id: dataset ids are whole numbers from 1.`)} />
+      </main>
+    );
+  }
+  let chain, record, owner;
+  try {
+    chain = await appChain();
+    ({ record, owner } = await datasetRecord(BigInt(id)));
+  } catch (e) {
+    const t = toTrouble(e);
+    let total: bigint | null = null;
+    if (t.code === "TOKEN_NOT_FOUND") total = await chain?.registry.totalMinted().catch(() => null) ?? null;
+    return (
+      <main className="container">
+        <p className={styles.crumbs}>
+          <Link href="/">Datasets</Link> / #{id}
+        </p>
+        <Notice
+          trouble={
+            t.code === "TOKEN_NOT_FOUND"
+              ? trouble(
+                  "TOKEN_NOT_FOUND",
+                  `Dataset #${id} does not exist on ${chainName(chain!.chainId)} (chain ${chain!.chainId}).`,
+                  total === null ? undefined : total === 0n ? "No dataset has been minted on this chain yet." : total === 1n ? "Only dataset #1 exists." : `Datasets #1 to #${total} exist.`,
+                )
+              : t
+          }
+        />
+      </main>
+    );
+  }
+
+  let manifest: DatasetManifest | null = null;
+  let manifestTrouble: Trouble | null = null;
+  try {
+    manifest = await readManifest(record.manifestCid);
+    if (manifest.root !== record.root.toLowerCase() || manifest.n !== record.n) {
+      manifestTrouble = trouble(
+        "ROOT_MISMATCH",
+        `The manifest commits to root ${manifest.root} (n = ${manifest.n}) but the chain records ${record.root} (n = ${record.n}).`,
+      );
+    }
+  } catch (e) {
+    manifestTrouble = toTrouble(e);
+  }
+  const usedBy: UsedBy = await modelsUsingDataset(BigInt(id)).catch(() => null);
+  const { browserGatewayUrl } = appConfig();
+  const name = manifest?.name || `Dataset #${id}`;
+  const matches = manifest !== null && manifestTrouble === null;
+
+  return (
+    <main className="container">
+      <p className={styles.crumbs}>
+        <Link href="/">Datasets</Link> / #{id}
+      </p>
+      <header className={styles.head}>
+        <h1>
+          {name}
+          {manifest?.name ? <span className={styles.num}> #{id}</span> : null}
+        </h1>
+        {manifest?.description ? <p className={styles.desc}>{manifest.description}</p> : null}
+        <div className={styles.badges}>
+          <span className="badge plain">{ENCODING_LABEL[record.encoding] ?? record.encoding}</span>
+          {record.license ? <span className="badge">{record.license}</span> : null}
+          <span className="badge plain">{formatCount(record.n)} distinct samples</span>
+          {matches ? (
+            <span className="badge ok" data-testid="manifest-check">
+              ✓ Manifest matches the on-chain root
+            </span>
+          ) : (
+            <span className="badge bad" data-testid="manifest-check">
+              Manifest not verified
+            </span>
+          )}
+        </div>
+      </header>
+
+      <ProvePanel
+        datasetId={id}
+        chainId={chain.chainId}
+        registry={chain.registry.address}
+        manifestCid={record.manifestCid}
+        encoding={record.encoding as "files" | "jsonl" | "csv"}
+        n={record.n}
+        gateway={browserGatewayUrl}
+        storageTrouble={manifest ? null : manifestTrouble}
+        initialHash={hash && isHex32(hash) ? hash.toLowerCase() : null}
+      />
+
+      <div className={styles.columns}>
+        <RecordCard record={record} owner={owner} registry={chain.registry.address} chainId={chain.chainId} usedBy={usedBy} />
+        <ManifestCard manifest={manifest} trouble={manifestTrouble} />
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,178 @@
+import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
+import { InputError } from "../errors.ts";
+
+/**
+ * The canonical bytes and hashes of encodings-v1 (docs/formats/encodings-v1.md), browser-safe: no Buffer, no
+ * node:* imports. The browser and the app use this module; the CLI reads files with encodings.ts. The two
+ * agree on the same inputs (test/app/sample-hash.test.ts runs both over the same bytes).
+ */
+
+/** The canonical encodings of encodings-v1; encodings.ts exports the same list. */
+export const ENCODINGS = ["files", "jsonl", "csv"] as const;
+export type SampleEncoding = (typeof ENCODINGS)[number];
+
+const NL = 0x0a;
+const CR = 0x0d;
+const QUOTE = 0x22;
+
+/**
+ * The canonical bytes of one sample given on its own (what `provenant prove` takes): a file's bytes under
+ * `files`; for `jsonl` and `csv` a one-record file or text, without one final line ending (`\n` or `\r\n`).
+ */
+export function canonicalSample(bytes: Uint8Array, encoding: SampleEncoding): Uint8Array {
+  if (encoding === "files") return bytes;
+  let end = bytes.length;
+  if (end > 0 && bytes[end - 1] === NL) end--;
+  if (end > 0 && bytes[end - 1] === CR) end--;
+  return bytes.subarray(0, end);
+}
+
+/** Inputs up to this size are hashed synchronously in JavaScript; bigger ones go to WebCrypto. */
+const SYNC_LIMIT = 64 * 1024;
+
+/** SHA-256 of `bytes`: synchronous JavaScript for small inputs (no promise per record), WebCrypto otherwise. */
+export async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
+  if (bytes.length <= SYNC_LIMIT) return nobleSha256(bytes);
+  return new Uint8Array(await globalThis.crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+}
+
+/** SHA-256 in JavaScript, for many small records (one call per JSONL line) where a promise each would cost more. */
+export function sha256Sync(bytes: Uint8Array): Uint8Array {
+  return nobleSha256(bytes);
+}
+
+/** An incremental SHA-256, for files too big to hold whole. */
+export function sha256Stream(): { update(chunk: Uint8Array): void; digest(): Uint8Array } {
+  const h = nobleSha256.create();
+  return { update: (chunk) => void h.update(chunk), digest: () => h.digest() };
+}
+
+/** The sample hash of one sample given on its own: SHA-256 of its canonical bytes. */
+export async function sampleHash(bytes: Uint8Array, encoding: SampleEncoding): Promise<Uint8Array> {
+  return sha256(canonicalSample(bytes, encoding));
+}
+
+/** The sample hash of a text record (a pasted JSONL line), UTF-8 encoded as typed. */
+export async function textSampleHash(text: string, encoding: SampleEncoding): Promise<Uint8Array> {
+  return sampleHash(new TextEncoder().encode(text), encoding);
+}
+
+export interface RecordCounts {
+  /** Records taken as samples. */
+  records: number;
+  /** Empty records, skipped (manifest `skipped.emptyRecords`). */
+  emptyRecords: number;
+  /** Bytes seen. */
+  bytes: number;
+}
+
+/**
+ * Splits a JSONL or CSV byte stream into records exactly as encodings-v1 says, chunk by chunk, calling
+ * `onRecord` with each record's raw bytes without its line ending. JSONL: a record is a line; a `\r` before
+ * the `\n` belongs to the ending; empty lines are skipped and counted. CSV: the first record is the header and
+ * is not a sample; a `"` toggles quoting, and a `\n` inside quotes belongs to the record. The bytes passed to
+ * `onRecord` are only valid during the call.
+ */
+export class RecordSplitter {
+  readonly encoding: "jsonl" | "csv";
+  private readonly onRecord: (record: Uint8Array) => void;
+  private carry: Uint8Array[] = [];
+  private carryLength = 0;
+  private inQuotes = false;
+  private headerPending: boolean;
+  readonly counts: RecordCounts = { records: 0, emptyRecords: 0, bytes: 0 };
+
+  constructor(encoding: "jsonl" | "csv", onRecord: (record: Uint8Array) => void) {
+    this.encoding = encoding;
+    this.onRecord = onRecord;
+    this.headerPending = encoding === "csv";
+  }
+
+  private emit(record: Uint8Array): void {
+    const stop = record.length > 0 && record[record.length - 1] === CR ? record.length - 1 : record.length;
+    if (this.headerPending) {
+      this.headerPending = false;
+      return;
+    }
+    if (stop === 0) {
+      this.counts.emptyRecords++;
+      return;
+    }
+    this.counts.records++;
+    this.onRecord(record.subarray(0, stop));
+  }
+
+  /** The record that ends at `chunk[to]` (exclusive) and began in earlier chunks or at `chunk[from]`. */
+  private finishRecord(chunk: Uint8Array, from: number, to: number): void {
+    if (this.carryLength === 0) return this.emit(chunk.subarray(from, to));
+    const record = new Uint8Array(this.carryLength + (to - from));
+    let at = 0;
+    for (const part of this.carry) {
+      record.set(part, at);
+      at += part.length;
+    }
+    record.set(chunk.subarray(from, to), at);
+    this.carry = [];
+    this.carryLength = 0;
+    this.emit(record);
+  }
+
+  push(chunk: Uint8Array): void {
+    this.counts.bytes += chunk.length;
+    let start = 0;
+    if (this.encoding === "jsonl") {
+      for (;;) {
+        const nl = chunk.indexOf(NL, start);
+        if (nl < 0) break;
+        this.finishRecord(chunk, start, nl);
+        start = nl + 1;
+      }
+    } else {
+      let inQuotes = this.inQuotes;
+      for (let i = 0; i < chunk.length; i++) {
+        const c = chunk[i];
+        if (c === QUOTE) inQuotes = !inQuotes;
+        else if (c === NL && !inQuotes) {
+          this.inQuotes = inQuotes;
+          this.finishRecord(chunk, start, i);
+          start = i + 1;
+        }
+      }
+      this.inQuotes = inQuotes;
+    }
+    if (start < chunk.length) {
+      // Keep a copy: the caller may reuse the chunk's memory.
+      this.carry.push(chunk.slice(start));
+      this.carryLength += chunk.length - start;
+    }
+  }
+
+  /** Ends the stream: emits an unterminated last record; a CSV quote still open is an error. */
+  end(): RecordCounts {
+    if (this.encoding === "csv" && this.inQuotes) {
+      throw new InputError("INPUT_INVALID", "a quoted field is not closed before the end of the file");
+    }
+    if (this.carryLength > 0) this.finishRecord(new Uint8Array(0), 0, 0);
+    return this.counts;
+  }
+}
+
+/**
+ * The `files` rule for a path relative to the dataset directory ("a/b.png"): null when the file is a sample,
+ * otherwise the hidden entry that excludes it ("a/.cache" for "a/.cache/x"). A hidden directory is one skipped
+ * entry however many files it holds, as the CLI counts it. Browsers cannot see symbolic links (they follow
+ * them) nor special files, which the CLI skips.
+ */
+export function hiddenEntryOf(relativePath: string): string | null {
+  const parts = relativePath.split("/").filter((p) => p.length > 0);
+  for (let i = 0; i < parts.length; i++) if (parts[i].startsWith(".")) return parts.slice(0, i + 1).join("/");
+  return null;
+}
+
+/** The encoding a path implies: `.jsonl`/`.ndjson` is jsonl, `.csv` is csv, anything else null. */
+export function encodingOfFileName(name: string): SampleEncoding | null {
+  const lower = name.toLowerCase();
+  if (lower.endsWith(".jsonl") || lower.endsWith(".ndjson")) return "jsonl";
+  if (lower.endsWith(".csv")) return "csv";
+  return null;
+}
