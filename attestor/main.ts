@@ -6,8 +6,8 @@
  * Environment: PROVENANT_ATTESTOR_TOKEN (else <state-dir>/token, created on first start, mode 0600),
  * PROVENANT_ATTESTOR_HOST, PROVENANT_ATTESTOR_PORT, PROVENANT_ATTESTOR_STATE (default <data dir>/attestor),
  * PROVENANT_TPM_TCTI (else TPM2TOOLS_TCTI, else device:/dev/tpmrm0), PROVENANT_EK_INTERMEDIATES (PEM files,
- * ':'-separated), PROVENANT_NETWORK (default localhost), PROVENANT_MODEL_REGISTRY (an address overriding the
- * deployment's), PROVENANT_HOME (data dir), and the chain's PROVENANT_RPC_URL / PROVENANT_DEPLOYMENT_ID.
+ * ':'-separated), PROVENANT_NETWORK (default localhost), PROVENANT_HOME (data dir), and the chain's
+ * PROVENANT_RPC_URL / PROVENANT_DEPLOYMENT_ID (the registries are the deployment's).
  * `--swtpm` runs a software TPM kept in <state-dir>/swtpm (development and demos: software trust level).
  * Writes <state-dir>/attestor.json ({url, pid}) so that `provenant train` finds the service.
  */
@@ -81,7 +81,6 @@ try {
     tcti,
     token: token(),
     network: values.network ?? env.PROVENANT_NETWORK ?? "localhost",
-    ...(env.PROVENANT_MODEL_REGISTRY ? { addresses: { modelRegistry: env.PROVENANT_MODEL_REGISTRY } } : {}),
     ekIntermediates,
     log,
   });

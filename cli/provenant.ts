@@ -8,6 +8,8 @@ import { modelCommand } from "./commands/model.ts";
 import { lineageCommand } from "./commands/lineage.ts";
 import { verifyCommand } from "./commands/verify.ts";
 import { exportCommand } from "./commands/export.ts";
+import { attestorCommand } from "./commands/attestor.ts";
+import { trainCommand } from "./commands/train.ts";
 
 const program = new Command("provenant")
   .description("Verifiable provenance for AI datasets and models")
@@ -23,6 +25,8 @@ const program = new Command("provenant")
   .addCommand(modelCommand())
   .addCommand(lineageCommand())
   .addCommand(verifyCommand())
-  .addCommand(exportCommand());
+  .addCommand(exportCommand())
+  .addCommand(attestorCommand())
+  .addCommand(trainCommand());
 
 await program.parseAsync(process.argv);

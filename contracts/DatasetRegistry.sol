@@ -72,6 +72,11 @@ contract DatasetRegistry is ERC721, IDatasetRegistry {
     }
 
     /// @inheritdoc IDatasetRegistry
+    function rootOf(uint256 id) external view returns (bytes32) {
+        return _datasets[id].root;
+    }
+
+    /// @inheritdoc IDatasetRegistry
     function tokenOfPublisherRoot(address publisher, bytes32 root) external view returns (uint256) {
         return _tokenOfPublisherRoot[publisher][root];
     }

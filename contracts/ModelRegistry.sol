@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {IERC721Metadata} from "@openzeppelin/contracts/token/ERC721/extensions/IERC721Metadata.sol";
+import {IAttestorRegistry} from "./interfaces/IAttestorRegistry.sol";
 import {IDatasetRegistry} from "./interfaces/IDatasetRegistry.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 
@@ -16,8 +17,8 @@ import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 /// `1..totalMinted()` of the dataset registry (whose ids are never burned either).
 /// Edges are packed three to a storage word (see {_edgeWords}), parents first, then datasets; their counts
 /// live in the record's second slot.
-/// Attested registration (a training certificate checked through an attestor registry) will be a second
-/// external entry point that calls {_register} with {Provenance-Attested} and the certificate.
+/// Two entry points share {_register}: {register} (self-declared) and {registerAttested}, which first has the
+/// attestor registry check a training certificate against the lineage built from the chain.
 contract ModelRegistry is ERC721, IModelRegistry {
     /// @dev The training certificate behind an attested registration; all zero for a self-declared one.
     struct Certificate {
@@ -37,17 +38,21 @@ contract ModelRegistry is ERC721, IModelRegistry {
     uint256 public constant MAX_EDGES = 32;
 
     IDatasetRegistry private immutable _datasetRegistry;
+    IAttestorRegistry private immutable _attestorRegistry;
 
     mapping(uint256 id => ModelRecord) private _models;
     /// @dev Edge `i` of model `id` (parents `0..parentCount-1`, then datasets) is bits `[80 * (i % 3), +80)`
     /// of `_edgeWords[id][i / 3]`.
     mapping(uint256 id => mapping(uint256 word => uint256)) private _edgeWords;
     mapping(address registrant => mapping(bytes32 weightsDigest => uint256 id)) private _tokenOfRegistrantDigest;
+    mapping(bytes32 certificateDigest => uint256 id) private _modelOfCertificate;
     uint256 private _totalRegistered;
 
-    constructor(IDatasetRegistry datasetRegistry_) ERC721("Provenant Model", "PVML") {
+    constructor(IDatasetRegistry datasetRegistry_, IAttestorRegistry attestorRegistry_) ERC721("Provenant Model", "PVML") {
         if (address(datasetRegistry_) == address(0)) revert ModelRegistryZeroDatasetRegistry();
+        if (address(attestorRegistry_) == address(0)) revert ModelRegistryZeroAttestorRegistry();
         _datasetRegistry = datasetRegistry_;
+        _attestorRegistry = attestorRegistry_;
     }
 
     /// @inheritdoc IModelRegistry
@@ -56,10 +61,31 @@ contract ModelRegistry is ERC721, IModelRegistry {
     }
 
     /// @inheritdoc IModelRegistry
+    function attestorRegistry() external view returns (IAttestorRegistry) {
+        return _attestorRegistry;
+    }
+
+    /// @inheritdoc IModelRegistry
     function register(RegisterParams calldata p) external returns (uint256 id) {
         id = _tokenOfRegistrantDigest[msg.sender][p.weightsDigest];
         if (id != 0) return id;
         return _register(p, Provenance.SelfDeclared, Certificate(address(0), bytes32(0), ""));
+    }
+
+    /// @inheritdoc IModelRegistry
+    function registerAttested(
+        RegisterParams calldata p,
+        IAttestorRegistry.TrainingEvidence calldata evidence,
+        string calldata certificateCid
+    ) external returns (uint256 id) {
+        uint256 used = _modelOfCertificate[evidence.certificateDigest];
+        if (used != 0) revert ModelRegistryCertificateUsed(evidence.certificateDigest, used);
+        if (bytes(certificateCid).length == 0) revert ModelRegistryEmptyCertificateCid();
+        // A view, so a STATICCALL: it cannot call back into this registry with state changes. It returns true
+        // or reverts with the error naming the failed check, which bubbles up unchanged.
+        _attestorRegistry.checkTrainingCertificate(_trainingLineage(p), evidence);
+        id = _register(p, Provenance.Attested, Certificate(evidence.attestor, evidence.certificateDigest, certificateCid));
+        _modelOfCertificate[evidence.certificateDigest] = id;
     }
 
     /// @inheritdoc IModelRegistry
@@ -88,6 +114,11 @@ contract ModelRegistry is ERC721, IModelRegistry {
     }
 
     /// @inheritdoc IModelRegistry
+    function modelOfCertificate(bytes32 certificateDigest) external view returns (uint256) {
+        return _modelOfCertificate[certificateDigest];
+    }
+
+    /// @inheritdoc IModelRegistry
     function tokenOfRegistrantDigest(address registrant, bytes32 weightsDigest) external view returns (uint256) {
         return _tokenOfRegistrantDigest[registrant][weightsDigest];
     }
@@ -110,7 +141,8 @@ contract ModelRegistry is ERC721, IModelRegistry {
 
     /// @dev Validates `p`, writes the record and its edges, mints the token to the caller and emits the events
     /// of {register}. `provenance` and `certificate` come from the entry point: {register} passes
-    /// {Provenance-SelfDeclared} and an empty certificate.
+    /// {Provenance-SelfDeclared} and an empty certificate, {registerAttested} {Provenance-Attested} and the
+    /// certificate it had checked.
     function _register(
         RegisterParams calldata p,
         Provenance provenance,
@@ -136,6 +168,42 @@ contract ModelRegistry is ERC721, IModelRegistry {
         _mint(msg.sender, id);
         emit ModelRegistered(id, msg.sender, p.weightsDigest, provenance, p.manifestCid, p.license);
         _writeEdges(id, known, datasetCount, p.parents, p.datasets);
+    }
+
+    /// @dev The lineage a training certificate must cover for registration `p` by the caller, read from the chain:
+    /// dataset roots from the dataset registry, parent digests from this registry's records, in the order of `p`.
+    /// An unknown dataset or parent reverts here with the error {_register} would give, rather than reaching the
+    /// certificate check as a zero root or digest; so does a registration with too many edges.
+    function _trainingLineage(RegisterParams calldata p) private view returns (IAttestorRegistry.TrainingLineage memory lineage) {
+        uint256 edges = p.parents.length + p.datasets.length;
+        if (edges > MAX_EDGES) revert ModelRegistryTooManyEdges(edges, MAX_EDGES);
+        lineage.modelRegistry = address(this);
+        lineage.registrant = msg.sender;
+        lineage.weightsDigest = p.weightsDigest;
+        lineage.datasets = new IAttestorRegistry.DatasetInput[](p.datasets.length);
+        for (uint256 i = 0; i < p.datasets.length; i++) {
+            DatasetEdge calldata edge = p.datasets[i];
+            // Roots are never zero, so zero means no such dataset.
+            bytes32 root = _datasetRegistry.rootOf(edge.datasetId);
+            if (root == bytes32(0)) revert ModelRegistryUnknownDataset(edge.datasetId);
+            lineage.datasets[i] = IAttestorRegistry.DatasetInput({
+                datasetId: edge.datasetId,
+                role: uint8(edge.role),
+                root: root
+            });
+        }
+        lineage.parents = new IAttestorRegistry.ParentInput[](p.parents.length);
+        for (uint256 i = 0; i < p.parents.length; i++) {
+            ParentEdge calldata edge = p.parents[i];
+            // Records exist exactly for ids 1.._totalRegistered and their digests are never zero.
+            bytes32 digest = _models[edge.modelId].weightsDigest;
+            if (digest == bytes32(0)) revert ModelRegistryUnknownParent(edge.modelId);
+            lineage.parents[i] = IAttestorRegistry.ParentInput({
+                modelId: edge.modelId,
+                relation: uint8(edge.relation),
+                weightsDigest: digest
+            });
+        }
     }
 
     /// @dev Writes the record of the new model `id`. Empty optional fields are not written, so a self-declared

@@ -1,7 +1,7 @@
 /**
  * `provenant verify certificate <model-id>`: the training certificate of an attested model, every check by
- * name, failing closed (core/attestor/verify-model.ts). Attach to the verify group with
- * `.addCommand(verifyCertificateCommand())`.
+ * name, failing closed (core/attestor/verify-model.ts). Part of the verify group (cli/commands/verify.ts);
+ * `verify model` runs the same checks for every attested model of an ancestry.
  */
 import { Command } from "commander";
 import { dataDir, openStore } from "../../core/config.ts";

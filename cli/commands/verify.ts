@@ -1,34 +1,62 @@
 import { Command } from "commander";
+import { loadEkRoots, verifyModelCertificate } from "../../core/attestor/verify-model.ts";
 import { renderVerifyTree } from "../../core/lineage/render.ts";
 import { verifyLineage } from "../../core/lineage/verify.ts";
 import { walkLineage } from "../../core/lineage/walk.ts";
 import { action, progressBar, withCommonOptions, type CommonOptions } from "../output.ts";
 import { openLineageSources, parseModelId } from "./lineage.ts";
+import { verifyCertificateCommand } from "./verify-certificate.ts";
 
 interface VerifyModelOptions extends CommonOptions {
   weights?: string;
   ascii?: boolean;
+  ekRoot: string[];
 }
 
-/** `verify model <id>`: every check of core/lineage/verify.ts over the model's whole ancestry. */
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+/**
+ * `verify model <id>`: every check of core/lineage/verify.ts over the model's whole ancestry, and for each
+ * attested model every check of its training certificate (core/attestor/verify-model.ts).
+ */
 export function verifyModelCommand(): Command {
   return withCommonOptions(
     new Command("model")
-      .description("verify a model's whole ancestry: every model and dataset on-chain, every manifest against its digest")
+      .description(
+        "verify a model's whole ancestry: every model and dataset on-chain, every manifest against its digest, every attested model's training certificate",
+      )
       .argument("<model>", "model token id")
       .option("--weights <dir>", "also check that the weight files in this directory are the registered ones")
+      .option("--ek-root <pem>", "trusted EK root CA certificate for training certificates (repeatable; default $PROVENANT_EK_ROOTS)", collect, [])
       .option("--ascii", "draw the tree with ASCII characters only"),
   ).action(
     action<VerifyModelOptions>(async ([model], opts) => {
       const id = parseModelId(model);
       const src = await openLineageSources(opts);
       const walk = await walkLineage(src, id);
+      const roots = loadEkRoots(opts.ekRoot);
       const bar = progressBar("hashing weights", opts.json);
       let report;
       try {
         report = await verifyLineage(walk, {
           weightsDir: opts.weights,
           hashOptions: { onProgress: (done, total) => bar.onProgress(done, total, done) },
+          verifyCertificate: async (tokenId) => {
+            const v = await verifyModelCertificate({
+              conn: src.conn,
+              store: src.store,
+              modelId: tokenId.toString(),
+              roots,
+              addresses: { modelRegistry: walk.registries.model, datasetRegistry: walk.registries.dataset },
+            });
+            const attestor = v.certificate?.payload.attestor;
+            return {
+              ok: v.ok,
+              certificateCid: v.certificateCid,
+              checks: v.checks,
+              ...(attestor ? { attestor: attestor.address, trustLevel: attestor.trustLevel } : {}),
+            };
+          },
         });
       } finally {
         bar.stop();
@@ -50,7 +78,10 @@ export function verifyModelCommand(): Command {
   );
 }
 
-/** The `verify` group; more subcommands (e.g. `verify certificate`) are added here. */
+/** The `verify` group: `verify model` (a whole ancestry) and `verify certificate` (one training certificate). */
 export function verifyCommand(): Command {
-  return new Command("verify").description("verify models (and, later, certificates) end to end").addCommand(verifyModelCommand());
+  return new Command("verify")
+    .description("verify models end to end, and attested models' training certificates")
+    .addCommand(verifyModelCommand())
+    .addCommand(verifyCertificateCommand());
 }

@@ -114,6 +114,11 @@ interface IDatasetRegistry is IERC721Metadata {
     /// @notice The record of dataset `id`. Reverts {DatasetRegistryUnknownToken} for an unknown id.
     function datasetOf(uint256 id) external view returns (DatasetRecord memory);
 
+    /// @notice The root of dataset `id`, or zero if there is none (a minted root is never zero).
+    /// @dev One storage read: what a contract binding a dataset needs, without copying the whole record as
+    /// {datasetOf} does. The model registry reads it for every dataset of an attested registration.
+    function rootOf(uint256 id) external view returns (bytes32);
+
     /// @notice The id of the dataset `publisher` minted with `root`, or 0 if there is none.
     function tokenOfPublisherRoot(address publisher, bytes32 root) external view returns (uint256);
 

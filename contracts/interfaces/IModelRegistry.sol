@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {IERC721Metadata} from "@openzeppelin/contracts/token/ERC721/extensions/IERC721Metadata.sol";
+import {IAttestorRegistry} from "./IAttestorRegistry.sol";
 import {IDatasetRegistry} from "./IDatasetRegistry.sol";
 
 /// @title Provenant model registry
@@ -14,6 +15,9 @@ import {IDatasetRegistry} from "./IDatasetRegistry.sol";
 /// registered, so an edge can never point to the model itself or to any later model, and the lineage
 /// graph is acyclic by construction (every parent id is lower than its child's id).
 /// `tokenURI(id)` is `"ipfs://" ++ manifestCid`.
+/// A model is registered either self-declared ({register}: the registrant alone vouches for its lineage) or
+/// attested ({registerAttested}: a training certificate whose TPM quote the {attestorRegistry} checks against
+/// the lineage as this registry reads it from the chain; see docs/attestor.md).
 interface IModelRegistry is IERC721Metadata {
     /// @notice How a model derives from a parent model: Hugging Face's `base_model_relation` values.
     enum ParentRelation {
@@ -58,7 +62,7 @@ interface IModelRegistry is IERC721Metadata {
         bytes32 weightsDigest;
         /// @notice `block.timestamp` of the registration.
         uint64 registeredAt;
-        /// @notice {Provenance-SelfDeclared} for {register}; {Provenance-Attested} for attested registrations.
+        /// @notice {Provenance-SelfDeclared} for {register}; {Provenance-Attested} for {registerAttested}.
         Provenance provenance;
         /// @notice Number of parent edges ({parentsOf}).
         uint8 parentCount;
@@ -78,7 +82,7 @@ interface IModelRegistry is IERC721Metadata {
         string certificateCid;
     }
 
-    /// @notice Arguments of {register}; see {ModelRecord} for the fields.
+    /// @notice Arguments of {register} and {registerAttested}; see {ModelRecord} for the fields.
     struct RegisterParams {
         bytes32 weightsDigest;
         string manifestCid;
@@ -109,6 +113,8 @@ interface IModelRegistry is IERC721Metadata {
     error ModelRegistryUnknownToken(uint256 id);
     /// @notice The dataset registry given to the constructor is the zero address.
     error ModelRegistryZeroDatasetRegistry();
+    /// @notice The attestor registry given to the constructor is the zero address.
+    error ModelRegistryZeroAttestorRegistry();
     /// @notice The weights digest to register is zero.
     error ModelRegistryZeroWeightsDigest();
     /// @notice The manifest CID to register is empty.
@@ -123,12 +129,19 @@ interface IModelRegistry is IERC721Metadata {
     error ModelRegistryUnknownDataset(uint256 datasetId);
     /// @notice The pair (`datasetId`, `role`) is listed more than once.
     error ModelRegistryDuplicateDataset(uint256 datasetId, DatasetRole role);
+    /// @notice Training certificate `certificateDigest` already registered model `id`: one certificate, one model.
+    error ModelRegistryCertificateUsed(bytes32 certificateDigest, uint256 id);
+    /// @notice The training certificate's CID is empty: an attested model must say where its certificate is.
+    error ModelRegistryEmptyCertificateCid();
 
     /// @notice The most edges (parents plus datasets) one model may have.
     function MAX_EDGES() external view returns (uint256);
 
     /// @notice The dataset registry whose tokens dataset edges point to.
     function datasetRegistry() external view returns (IDatasetRegistry);
+
+    /// @notice The attestor registry that checks the training certificates of {registerAttested}.
+    function attestorRegistry() external view returns (IAttestorRegistry);
 
     /// @notice Registers a self-declared model and mints its token to the caller, or returns the caller's
     /// existing token for `p.weightsDigest`.
@@ -143,6 +156,31 @@ interface IModelRegistry is IERC721Metadata {
     /// @return id The model's token id (at least 1).
     function register(RegisterParams calldata p) external returns (uint256 id);
 
+    /// @notice Registers a model whose training a TPM attestor certified, with provenance
+    /// {Provenance-Attested} and the certificate's attestor, digest and CID, and mints its token to the caller.
+    /// @dev Builds the lineage the certificate must cover from the chain, never from the caller: this registry,
+    /// `msg.sender` as registrant, `p.weightsDigest` as output, `p.datasets` in order with each root read from
+    /// {datasetRegistry} (`rootOf`), `p.parents` in order with each weights digest read from this registry's
+    /// records. Then `attestorRegistry().checkTrainingCertificate(lineage, evidence)`: the attestor is active
+    /// and its quote, whose nonce is `evidence.certificateDigest`, covers exactly that lineage; a refusal
+    /// bubbles up as the attestor registry's error naming the failed check (`AttestorRegistry*`, `TpmQuote*`).
+    /// Then registers as {register} does, with the same validation, events and id.
+    /// Not idempotent: each certificate registers once ({ModelRegistryCertificateUsed}), and a registrant that
+    /// registered `p.weightsDigest` before (self-declared, or under another certificate) gets a new token, which
+    /// {tokenOfRegistrantDigest} then names.
+    /// Reverts {ModelRegistryCertificateUsed}, {ModelRegistryEmptyCertificateCid}, {ModelRegistryTooManyEdges},
+    /// {ModelRegistryUnknownDataset} or {ModelRegistryUnknownParent} before the certificate check; the attestor
+    /// registry's errors; then the errors of {register}.
+    /// @param p The record and edges to register; the edges are the lineage the certificate must cover.
+    /// @param evidence The certificate's on-chain part: attestor, certificate digest, measured digests, quote.
+    /// @param certificateCid IPFS CID of the full certificate (`provenant-training-certificate-v1`), non-empty.
+    /// @return id The model's token id.
+    function registerAttested(
+        RegisterParams calldata p,
+        IAttestorRegistry.TrainingEvidence calldata evidence,
+        string calldata certificateCid
+    ) external returns (uint256 id);
+
     /// @notice The record of model `id`. Reverts {ModelRegistryUnknownToken} for an unknown id.
     function modelOf(uint256 id) external view returns (ModelRecord memory);
 
@@ -152,7 +190,11 @@ interface IModelRegistry is IERC721Metadata {
     /// @notice The dataset edges of model `id`, in registration order. Reverts {ModelRegistryUnknownToken}.
     function datasetsOf(uint256 id) external view returns (DatasetEdge[] memory);
 
-    /// @notice The id of the model `registrant` registered with `weightsDigest`, or 0 if there is none.
+    /// @notice The model registered with training certificate `certificateDigest`, or 0 if there is none.
+    function modelOfCertificate(bytes32 certificateDigest) external view returns (uint256);
+
+    /// @notice The id of the model `registrant` registered with `weightsDigest` (the latest, when an attested
+    /// registration repeated the digest), or 0 if there is none.
     function tokenOfRegistrantDigest(address registrant, bytes32 weightsDigest) external view returns (uint256);
 
     /// @notice Number of models registered so far; also the highest id.

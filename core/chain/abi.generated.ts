@@ -696,6 +696,25 @@ export const datasetRegistryAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      }
+    ],
+    "name": "rootOf",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "from",
         "type": "address"
@@ -962,6 +981,11 @@ export const modelRegistryAbi = [
         "internalType": "contract IDatasetRegistry",
         "name": "datasetRegistry_",
         "type": "address"
+      },
+      {
+        "internalType": "contract IAttestorRegistry",
+        "name": "attestorRegistry_",
+        "type": "address"
       }
     ],
     "stateMutability": "nonpayable",
@@ -1073,6 +1097,22 @@ export const modelRegistryAbi = [
   {
     "inputs": [
       {
+        "internalType": "bytes32",
+        "name": "certificateDigest",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      }
+    ],
+    "name": "ModelRegistryCertificateUsed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "datasetId",
         "type": "uint256"
@@ -1095,6 +1135,11 @@ export const modelRegistryAbi = [
       }
     ],
     "name": "ModelRegistryDuplicateParent",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "ModelRegistryEmptyCertificateCid",
     "type": "error"
   },
   {
@@ -1149,6 +1194,11 @@ export const modelRegistryAbi = [
       }
     ],
     "name": "ModelRegistryUnknownToken",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "ModelRegistryZeroAttestorRegistry",
     "type": "error"
   },
   {
@@ -1361,6 +1411,19 @@ export const modelRegistryAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "attestorRegistry",
+    "outputs": [
+      {
+        "internalType": "contract IAttestorRegistry",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "internalType": "address",
@@ -1543,6 +1606,25 @@ export const modelRegistryAbi = [
     "type": "function"
   },
   {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "certificateDigest",
+        "type": "bytes32"
+      }
+    ],
+    "name": "modelOfCertificate",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [],
     "name": "name",
     "outputs": [
@@ -1665,6 +1747,138 @@ export const modelRegistryAbi = [
       }
     ],
     "name": "register",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "components": [
+          {
+            "internalType": "bytes32",
+            "name": "weightsDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "string",
+            "name": "manifestCid",
+            "type": "string"
+          },
+          {
+            "internalType": "string",
+            "name": "license",
+            "type": "string"
+          },
+          {
+            "components": [
+              {
+                "internalType": "uint256",
+                "name": "modelId",
+                "type": "uint256"
+              },
+              {
+                "internalType": "enum IModelRegistry.ParentRelation",
+                "name": "relation",
+                "type": "uint8"
+              }
+            ],
+            "internalType": "struct IModelRegistry.ParentEdge[]",
+            "name": "parents",
+            "type": "tuple[]"
+          },
+          {
+            "components": [
+              {
+                "internalType": "uint256",
+                "name": "datasetId",
+                "type": "uint256"
+              },
+              {
+                "internalType": "enum IModelRegistry.DatasetRole",
+                "name": "role",
+                "type": "uint8"
+              }
+            ],
+            "internalType": "struct IModelRegistry.DatasetEdge[]",
+            "name": "datasets",
+            "type": "tuple[]"
+          }
+        ],
+        "internalType": "struct IModelRegistry.RegisterParams",
+        "name": "p",
+        "type": "tuple"
+      },
+      {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "attestor",
+            "type": "address"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "certificateDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "runId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "codeDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "commandDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "configDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "environmentDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes",
+            "name": "attest",
+            "type": "bytes"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "r",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "s",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct IAttestorRegistry.TrainingEvidence",
+        "name": "evidence",
+        "type": "tuple"
+      },
+      {
+        "internalType": "string",
+        "name": "certificateCid",
+        "type": "string"
+      }
+    ],
+    "name": "registerAttested",
     "outputs": [
       {
         "internalType": "uint256",

@@ -34,23 +34,16 @@ export type AttestorRegistration = {
 export type TxResult = { txHash: string; blockNumber: number; gasUsed: bigint };
 
 /**
- * The entry point the model registry exposes for attested registrations. Declared here because it is wired
- * into ModelRegistry after the attestor work (see contracts/test-utils/AttestedModelRegistry.sol for the
- * reference implementation); the errors of every contract it can revert with are merged in so reverts decode.
+ * ModelRegistry's generated ABI plus the errors of the registries it calls: a refused certificate reverts
+ * registerAttested with AttestorRegistry's error (or TpmQuote's), which then decodes by name.
  */
-const REGISTER_ATTESTED_FRAGMENT =
-  "function registerAttested((bytes32 weightsDigest, string manifestCid, string license, (uint256 modelId, uint8 relation)[] parents, (uint256 datasetId, uint8 role)[] datasets) p, (address attestor, bytes32 certificateDigest, bytes32 runId, bytes32 codeDigest, bytes32 commandDigest, bytes32 configDigest, bytes32 environmentDigest, bytes attest, bytes32 r, bytes32 s) evidence, string certificateCid) returns (uint256 id)";
-const CERTIFICATE_USED_FRAGMENT = "error ModelRegistryCertificateUsed(bytes32 certificateDigest, uint256 id)";
-
 function attestedModelRegistryInterface(): Interface {
-  const seen = new Set<string>();
-  const fragments: unknown[] = [REGISTER_ATTESTED_FRAGMENT, CERTIFICATE_USED_FRAGMENT];
-  for (const abi of [modelRegistryAbi, attestorRegistryAbi, datasetRegistryAbi] as readonly (readonly { type: string; name?: string }[])[]) {
+  const fragments: unknown[] = modelRegistryAbi.filter((f) => f.type !== "constructor");
+  const seen = new Set(modelRegistryAbi.filter((f) => f.type === "error").map((f) => (f as { name: string }).name));
+  for (const abi of [attestorRegistryAbi, datasetRegistryAbi] as readonly (readonly { type: string; name?: string }[])[]) {
     for (const f of abi) {
-      if (f.type === "constructor" || f.type === "fallback" || f.type === "receive") continue;
-      const key = `${f.type}:${f.name}`;
-      if (f.name === "registerAttested" || seen.has(key)) continue;
-      seen.add(key);
+      if (f.type !== "error" || seen.has(f.name!)) continue;
+      seen.add(f.name!);
       fragments.push(f);
     }
   }
@@ -162,20 +155,16 @@ export type ModelRegistryAddresses = {
   attestorRegistry: string;
 };
 
-/**
- * The Provenant addresses on this chain; `overrides` replaces any of them, and so does the environment
- * variable PROVENANT_MODEL_REGISTRY for the model registry (a registry with registerAttested deployed
- * beside the module's, until the module's own has it).
- */
+/** The Provenant addresses on this chain (the Ignition deployment); `overrides` replaces any of them. */
 export function provenantAddresses(conn: ChainConnection, overrides: Partial<ModelRegistryAddresses> = {}): ModelRegistryAddresses {
   return {
-    modelRegistry: overrides.modelRegistry ?? process.env.PROVENANT_MODEL_REGISTRY ?? deployedAddress(conn.chainId, "ModelRegistry"),
+    modelRegistry: overrides.modelRegistry ?? deployedAddress(conn.chainId, "ModelRegistry"),
     datasetRegistry: overrides.datasetRegistry ?? deployedAddress(conn.chainId, "DatasetRegistry"),
     attestorRegistry: overrides.attestorRegistry ?? deployedAddress(conn.chainId, "AttestorRegistry"),
   };
 }
 
-/** The model registry with the attested entry point and every error it can bubble up. */
+/** The model registry, with every error its attested entry point can bubble up. */
 export function attestedModelRegistry(address: string, runner: ContractRunner): Contract {
   return new Contract(address, attestedModelRegistryInterface(), runner);
 }
@@ -293,11 +282,12 @@ export async function registerAttestedModel(
   const registry = attestedModelRegistry(addr.modelRegistry, signer);
   const params = certificateRegisterParams(certificate);
   const evidence = certificateEvidence(certificate);
+  // A deployment older than registerAttested would revert without a reason: say what is wrong instead.
   const selector = registry.interface.getFunction("registerAttested")!.selector.slice(2);
   if (!(await conn.provider.getCode(addr.modelRegistry)).includes(selector)) {
     throw new ChainError(
       "CHAIN_NOT_DEPLOYED",
-      `the model registry at ${addr.modelRegistry} has no registerAttested entry point (selector ${selector})`
+      `the model registry at ${addr.modelRegistry} has no registerAttested entry point (selector ${selector}): redeploy the Provenant module`
     );
   }
   try {
@@ -325,7 +315,7 @@ export async function registerAttestedModel(
   }
 }
 
-/** The model registered with this certificate digest by `registrant`, if any (after a restart mid-registration). */
+/** The model registered with this certificate, if any (after a restart mid-registration). */
 export async function findAttestedModel(
   conn: ChainConnection,
   certificate: TrainingCertificate,
@@ -333,8 +323,6 @@ export async function findAttestedModel(
 ): Promise<bigint | undefined> {
   const addr = provenantAddresses(conn, options.addresses);
   const registry = attestedModelRegistry(addr.modelRegistry, conn.provider);
-  const id: bigint = await registry.tokenOfRegistrantDigest(certificate.payload.run.registrant, certificate.payload.outputs.weightsDigest);
-  if (id === 0n) return undefined;
-  const r = await registry.modelOf(id);
-  return r.certificateDigest.toLowerCase() === certificate.certificateDigest ? id : undefined;
+  const id: bigint = await registry.modelOfCertificate(certificate.certificateDigest);
+  return id === 0n ? undefined : id;
 }

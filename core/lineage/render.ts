@@ -79,9 +79,18 @@ export function renderTree(graph: LineageGraph, options: TreeOptions = {}): stri
   return drawTree(build(graph.root, ""), options.ascii);
 }
 
+/** The line under an attested model whose training certificate passed every check. */
+function certificateNote(report: VerifyReport, key: `model:${string}`, ascii: boolean): string[] {
+  const c = report.certificates?.[key];
+  if (!c?.ok) return [];
+  const where = c.certificateCid ? ` ipfs://${c.certificateCid}` : "";
+  return [`${ascii ? "[ok]" : "✓"} training certificate${where} (${c.trustLevel ?? "unknown trust level"}): ${c.passed} checks passed`];
+}
+
 /**
  * The tree `verify model` prints: built from the walk itself, so that nodes that could not be read still
- * appear (with what is known of them) and carry their failed checks.
+ * appear (with what is known of them) and carry their failed checks; an attested model whose certificate
+ * verified says so on a line of its own.
  */
 export function renderVerifyTree(walk: LineageWalk, report: VerifyReport, ascii = false): string {
   const expanded = new Set<string>();
@@ -101,6 +110,7 @@ export function renderVerifyTree(walk: LineageWalk, report: VerifyReport, ascii 
     const r = v?.record?.ok ? ` ${v.record.value.record.name} ${v.record.value.record.version}` : "";
     const label = `${edgeLabel}model #${raw}${r}${v?.chain.ok ? ` [${v.chain.value.record.provenance}]` : ""}${mark}`;
     if (expanded.has(key)) return { label: `${label} (see above)`, children: [] };
+    const modelNotes = [...certificateNote(report, modelKey(raw), ascii), ...notes];
     expanded.add(key);
     const children = v?.chain.ok
       ? [
@@ -108,7 +118,7 @@ export function renderVerifyTree(walk: LineageWalk, report: VerifyReport, ascii 
           ...v.chain.value.datasets.map((d) => build(datasetKey(d.datasetId), `${d.role}: `)),
         ]
       : [];
-    return { label, notes, children };
+    return { label, notes: modelNotes, children };
   };
   return drawTree(build(modelKey(walk.root), ""), ascii);
 }

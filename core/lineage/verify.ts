@@ -1,3 +1,4 @@
+import type { CertificateCheckName } from "../attestor/verify.ts";
 import type { ProvenantError } from "../errors.ts";
 import { compareWeights, type WeightsComparison } from "../model/operations.ts";
 import type { HashWeightsOptions } from "../model/hash-weights.ts";
@@ -12,6 +13,10 @@ import { datasetKey, modelKey, type LineageWalk, type StepResult } from "./walk.
  *   model.record            the declared record is valid and its inheritance resolves
  *   model.license           the record's license, if it states one, is the license on-chain
  *   model.parents-earlier   every parent has a lower id than the model: the lineage is acyclic
+ *   model.certificate.<c>   (attested models) each named check <c> of the training certificate
+ *                           (core/attestor/verify.ts: attestor, EK chain, AK, quote, nonce, event log, PCR
+ *                           replay, roots, parents, output, clock, model record, the contract's verdict);
+ *                           `model.certificate` alone when it could not be verified at all
  *   model.weights-on-disk   (root, with --weights) the files on disk hash to the manifest
  *   dataset.on-chain        the dataset's record read from the DatasetRegistry
  *   dataset.manifest        its manifest read from storage and valid
@@ -25,13 +30,14 @@ export const CHECK_NAMES = [
   "model.record",
   "model.license",
   "model.parents-earlier",
+  "model.certificate",
   "model.weights-on-disk",
   "dataset.on-chain",
   "dataset.manifest",
   "dataset.root",
   "dataset.shard-index",
 ] as const;
-export type CheckName = (typeof CHECK_NAMES)[number];
+export type CheckName = (typeof CHECK_NAMES)[number] | `model.certificate.${CertificateCheckName}`;
 export type CheckStatus = "pass" | "fail" | "skip";
 
 export interface CheckResult {
@@ -53,6 +59,26 @@ export interface VerifyReport {
   checks: CheckResult[];
   /** The comparison of --weights with the root's manifest, when it ran. */
   weights?: Omit<WeightsComparison, "ok"> & { dir: string };
+  /** The training certificate of each attested model, by node (its checks are in `checks`). */
+  certificates?: Record<`model:${string}`, CertificateSummary>;
+}
+
+/** What `verifyCertificate` answers for one attested model (core/attestor/verify-model.ts, check by check). */
+export interface CertificateVerdict {
+  ok: boolean;
+  certificateCid: string | null;
+  attestor?: string;
+  trustLevel?: string;
+  checks: { name: CertificateCheckName; ok: boolean; detail: string }[];
+}
+
+export interface CertificateSummary {
+  ok: boolean;
+  certificateCid: string | null;
+  attestor: string | null;
+  trustLevel: string | null;
+  passed: number;
+  failed: number;
 }
 
 const pass = (node: CheckResult["node"], check: CheckName, reason: string): CheckResult => ({ node, check, status: "pass", reason });
@@ -76,12 +102,18 @@ export interface VerifyOptions {
   /** A local copy of the root model's weights to compare with its manifest. */
   weightsDir?: string;
   hashOptions?: Omit<HashWeightsOptions, "shardSize">;
+  /**
+   * Verifies the training certificate of an attested model. Without it, attested models get a skipped
+   * `model.certificate` check: their certificates are not vouched for.
+   */
+  verifyCertificate?: (tokenId: bigint) => Promise<CertificateVerdict>;
 }
 
 /** Runs every check over the walk (and hashes `weightsDir` if given). `ok` is true when no check failed. */
 export async function verifyLineage(walk: LineageWalk, options: VerifyOptions = {}): Promise<VerifyReport> {
   const checks: CheckResult[] = [];
   let weights: VerifyReport["weights"];
+  const certificates: NonNullable<VerifyReport["certificates"]> = {};
 
   for (const v of walk.models.values()) {
     const node = modelKey(v.tokenId);
@@ -121,6 +153,35 @@ export async function verifyLineage(walk: LineageWalk, options: VerifyOptions = 
         ? pass(node, "model.parents-earlier", parents.length ? `parents ${parents.map((p) => `#${p.modelId}`).join(", ")} precede #${v.tokenId}` : "no parents")
         : fail(node, "model.parents-earlier", `parent(s) ${late.map((p) => `#${p.modelId}`).join(", ")} do not precede #${v.tokenId}`, "LINEAGE_INVALID"),
     );
+    if (record.provenance === "attested") {
+      if (!options.verifyCertificate) {
+        checks.push(skip(node, "model.certificate", "attested, but its training certificate was not verified"));
+      } else {
+        try {
+          const c = await options.verifyCertificate(v.tokenId);
+          for (const check of c.checks) {
+            const name = `model.certificate.${check.name}` as const;
+            checks.push(check.ok ? pass(node, name, check.detail) : fail(node, name, check.detail, "CERTIFICATE_INVALID"));
+          }
+          const failedChecks = c.checks.filter((check) => !check.ok).length;
+          // Fail closed: a verdict that is not ok, or has nothing to show, never passes.
+          if (c.checks.length === 0 || (!c.ok && failedChecks === 0)) {
+            checks.push(fail(node, "model.certificate", "the certificate verification did not pass", "CERTIFICATE_INVALID"));
+          }
+          certificates[node] = {
+            ok: c.ok && failedChecks === 0,
+            certificateCid: c.certificateCid,
+            attestor: c.attestor ?? null,
+            trustLevel: c.trustLevel ?? null,
+            passed: c.checks.length - failedChecks,
+            failed: failedChecks,
+          };
+        } catch (e) {
+          const err = e as ProvenantError;
+          checks.push(fail(node, "model.certificate", `the training certificate could not be verified: ${err.message}`, err.code));
+        }
+      }
+    }
   }
 
   if (options.weightsDir !== undefined) {
@@ -185,5 +246,6 @@ export async function verifyLineage(walk: LineageWalk, options: VerifyOptions = 
     summary,
     checks,
     ...(weights ? { weights } : {}),
+    ...(Object.keys(certificates).length > 0 ? { certificates } : {}),
   };
 }

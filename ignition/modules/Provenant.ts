@@ -1,11 +1,14 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
-/** Provenant's contracts. DatasetRegistry takes no constructor arguments; ModelRegistry takes the DatasetRegistry. */
+/**
+ * Provenant's contracts. DatasetRegistry takes no constructor arguments; AttestorRegistry its owner;
+ * ModelRegistry both (datasets its edges point to, attestors whose certificates registerAttested accepts).
+ */
 export default buildModule("Provenant", (m) => {
   const datasetRegistry = m.contract("DatasetRegistry");
-  const modelRegistry = m.contract("ModelRegistry", [datasetRegistry]);
   // AttestorRegistry is owned by the deploying account, which enrolls and revokes attestors.
   const attestorRegistry = m.contract("AttestorRegistry", [m.getAccount(0)]);
+  const modelRegistry = m.contract("ModelRegistry", [datasetRegistry, attestorRegistry]);
 
   return { datasetRegistry, modelRegistry, attestorRegistry };
 });

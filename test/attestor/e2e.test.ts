@@ -26,7 +26,7 @@ import { hexToBytes } from "../../core/tpm/bytes.ts";
 import { parseTpm2bPublic } from "../../core/tpm/public.ts";
 import { ecPublicKeyFromTpmtPublic, publicKeyToPem } from "../../core/tpm/verify-node.ts";
 import { REPO } from "../../scripts/lib/local-chain.ts";
-import { TRAIN, checkquote, makeDataset, startWorld } from "./world.ts";
+import { CLI, TRAIN, checkquote, makeDataset, runNode, startWorld } from "./world.ts";
 import type { World } from "./world.ts";
 import { GOLDEN_PATH, leafTampers } from "./tamper.ts";
 import type { GoldenCertificate } from "./tamper.ts";
@@ -214,6 +214,23 @@ describe("attestor end to end (real swtpm, local chain, service and CLI)", funct
     expect(v.json.checks.every((c: { ok: boolean }) => c.ok)).to.equal(true);
   });
 
+  it("verify model includes both certificates' checks for the attested generations, in its tree and --json", async function () {
+    const r = await w.cli(["verify", "model", gen2.modelId, "--weights", gen2Dir]);
+    expect(r.code, r.stderr + r.stdout).to.equal(0);
+    expect(r.json).to.include({ format: "provenant-verify-v1", ok: true });
+    expect(r.json.summary).to.include({ failed: 0, skipped: 0 });
+    for (const node of ["model:1", "model:2"]) {
+      const names = r.json.checks.filter((c: { node: string }) => c.node === node).map((c: { check: string }) => c.check);
+      expect(names).to.include.members([...CERTIFICATE_CHECKS, "contractVerdict"].map((n) => `model.certificate.${n}`));
+      expect(r.json.certificates[node]).to.include({ ok: true, failed: 0, trustLevel: "software-tpm-pcr23" });
+    }
+    expect(r.json.certificates["model:2"].certificateCid).to.equal(gen2.certificateCid);
+    const text = await runNode(CLI, ["verify", "model", gen2.modelId], w.env);
+    expect(text.code, text.stdout).to.equal(0);
+    expect(text.stdout).to.contain(`✓ training certificate ipfs://${gen2.certificateCid} (software-tpm-pcr23): 16 checks passed`);
+    expect(text.stdout).to.contain(`✓ training certificate ipfs://${gen1.certificateCid} (software-tpm-pcr23): 16 checks passed`);
+  });
+
   it("refuses to train when the local dataset is not the on-chain one, before extending a PCR or sending a transaction", async function () {
     const altered = makeDataset(join(w.work, "altered"), 40);
     writeFileSync(join(altered, "s0000.txt"), "changed\n");
@@ -307,6 +324,11 @@ describe("attestor end to end (real swtpm, local chain, service and CLI)", funct
       expect(v.code).to.equal(1);
       const failed = v.json.checks.filter((c: { ok: boolean }) => !c.ok).map((c: { name: string }) => c.name);
       expect(failed).to.deep.equal(["attestorRegistered", "contractVerdict"]);
+      const tree = await w.cli(["verify", "model", gen1.modelId]);
+      expect(tree.code).to.equal(1);
+      expect(
+        tree.json.checks.filter((c: { status: string }) => c.status === "fail").map((c: { node: string; check: string }) => `${c.node} ${c.check}`)
+      ).to.deep.equal(["model:1 model.certificate.attestorRegistered", "model:1 model.certificate.contractVerdict"]);
       const r = await w.cli(trainArgs({ data: datasetDir, out: join(w.work, "never3"), name: "x", version: "1.0.0" }));
       expect(r.code).to.equal(1);
       expect(r.json.error.code).to.equal("NOT_ENROLLED");

@@ -1,8 +1,7 @@
 /**
  * Everything an attestor end-to-end test needs, for real: a software TPM (swtpm with its local EK CA), a
- * local chain with the Provenant module under its own deployment id, AttestedModelRegistry deployed beside
- * it (the model registry with registerAttested), the attestor service as a child process
- * (`node attestor/main.ts`), and the CLI run as a user runs it.
+ * local chain with the Provenant module under its own deployment id, the attestor service as a child process
+ * (`node attestor/main.ts`), and the CLI (cli/provenant.ts) run as a user runs it.
  */
 import { execFile, spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
@@ -10,7 +9,6 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ContractFactory, JsonRpcProvider } from "ethers";
 import { startSwtpm } from "../../core/tpm/swtpm.ts";
 import type { Swtpm } from "../../core/tpm/swtpm.ts";
 import { deployedAddress } from "../../core/chain/deployments.ts";
@@ -18,7 +16,7 @@ import { freePort, REPO, startLocalChain } from "../../scripts/lib/local-chain.t
 import type { LocalChain } from "../../scripts/lib/local-chain.ts";
 import { ensureTpmToolsInstalled } from "../tpm/helpers.ts";
 
-export const CLI = join(REPO, "test", "attestor", "cli.ts");
+export const CLI = join(REPO, "cli", "provenant.ts");
 export const TRAIN = join(REPO, "test", "attestor", "fixtures", "train.ts");
 
 export type CliResult = { code: number; stdout: string; stderr: string; json: any };
@@ -40,6 +38,7 @@ export type World = {
   home: string;
   stateDir: string;
   token: string;
+  /** The module's ModelRegistry. */
   modelRegistry: string;
   /** Environment for the CLI and the service. */
   env: Record<string, string>;
@@ -107,24 +106,15 @@ export async function startServiceProcess(
   }
 }
 
-/** Deploy AttestedModelRegistry next to the module's registries; returns its address. */
-async function deployAttestedModelRegistry(chain: LocalChain): Promise<string> {
-  const artifact = JSON.parse(
-    readFileSync(join(REPO, "artifacts", "contracts", "test-utils", "AttestedModelRegistry.sol", "AttestedModelRegistry.json"), "utf8")
-  );
-  const provider = new JsonRpcProvider(chain.url, 31337, { staticNetwork: true });
-  const signer = await provider.getSigner(0);
+/** The address of `contract` in the chain's Ignition deployment. */
+function moduleAddress(chain: LocalChain, contract: "ModelRegistry"): string {
   const previous = process.env.PROVENANT_DEPLOYMENT_ID;
   process.env.PROVENANT_DEPLOYMENT_ID = chain.deploymentId;
   try {
-    const factory = new ContractFactory(artifact.abi, artifact.bytecode, signer);
-    const contract = await factory.deploy(deployedAddress(31337, "DatasetRegistry"), deployedAddress(31337, "AttestorRegistry"));
-    await contract.waitForDeployment();
-    return await contract.getAddress();
+    return deployedAddress(31337, contract);
   } finally {
     if (previous === undefined) delete process.env.PROVENANT_DEPLOYMENT_ID;
     else process.env.PROVENANT_DEPLOYMENT_ID = previous;
-    provider.destroy();
   }
 }
 
@@ -142,14 +132,13 @@ export async function startWorld(name: string): Promise<World> {
     await swtpm.stop();
     throw e;
   }
-  const modelRegistry = await deployAttestedModelRegistry(chain);
+  const modelRegistry = moduleAddress(chain, "ModelRegistry");
   const token = randomBytes(24).toString("hex");
   writeFileSync(join(work, "ek-root.pem"), swtpm.caCertPem);
   writeFileSync(join(work, "ek-intermediate.pem"), swtpm.issuerCertPem);
   const env: Record<string, string> = {
     ...chain.env,
     PROVENANT_HOME: home,
-    PROVENANT_MODEL_REGISTRY: modelRegistry,
     PROVENANT_ATTESTOR_TOKEN: token,
     PROVENANT_ATTESTOR_STATE: stateDir,
     PROVENANT_EK_ROOTS: join(work, "ek-root.pem"),

@@ -1,6 +1,7 @@
 // AttestorRegistry against real quotes from a software TPM: registration and revocation, the quote check,
 // every field of the evidence and lineage tampered with (each rejected with the error naming the check),
-// every byte of the quote flipped, and the gas of the attested registration path (gas-report-attestor.json).
+// every byte of the quote flipped; ModelRegistry.registerAttested as the Provenant Ignition module deploys it;
+// and the gas of the attested registration path (gas-report-attestor.json).
 import { createHash } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { expect } from "chai";
@@ -19,8 +20,9 @@ import {
 } from "../attestor/helpers.ts";
 import type { QuotedRun, TestTpm } from "../attestor/helpers.ts";
 import type { AkInfo } from "../../core/tpm/transport.ts";
+import ProvenantModule from "../../ignition/modules/Provenant.ts";
 
-const { ethers, networkHelpers } = await network.create();
+const { ethers, networkHelpers, ignition } = await network.create();
 const { loadFixture } = networkHelpers;
 
 const REPORT_URL = new URL("../../gas-report-attestor.json", import.meta.url);
@@ -29,6 +31,12 @@ async function deploy() {
   const [owner, attestor, other, registrant] = await ethers.getSigners();
   const registry: any = await ethers.deployContract("AttestorRegistry", [owner.address]);
   return { registry, owner, attestor, other, registrant, address: (await registry.getAddress()) as string };
+}
+
+/** The Provenant module as Ignition deploys it: AttestorRegistry owned by signer 0, ModelRegistry bound to both registries. */
+async function deployProvenant() {
+  const deployed = await ignition.deploy(ProvenantModule);
+  return { datasets: deployed.datasetRegistry as any, attestors: deployed.attestorRegistry as any, models: deployed.modelRegistry as any };
 }
 
 describe("AttestorRegistry (real swtpm quotes)", function () {
@@ -331,15 +339,160 @@ describe("AttestorRegistry (real swtpm quotes)", function () {
     });
   });
 
+  describe("ModelRegistry.registerAttested (the Provenant module, real quotes)", function () {
+    const ROOT = sha("mnist a");
+    const CID = "bafkreicertificate";
+    let gen1: QuotedRun;
+    let gen2: QuotedRun;
+
+    /** The module deployed, this TPM's attestor registered, one dataset minted by the registrant. */
+    async function attestedWorld() {
+      const [, attestor, other, registrant] = await ethers.getSigners();
+      const d = await deployProvenant();
+      await d.attestors.register(params());
+      await d.datasets.connect(registrant).mint({
+        root: ROOT,
+        n: 10n,
+        totalSamples: 10n,
+        previousVersion: 0n,
+        encoding: "files",
+        manifestCid: "bafkreidatasetmanifest",
+        license: "CC0-1.0",
+      });
+      return { ...d, attestor, other, registrant };
+    }
+
+    const registerParams = (q: QuotedRun) => ({
+      weightsDigest: q.lineage.weightsDigest,
+      manifestCid: "bafkreimodelmanifest",
+      license: "MIT",
+      parents: q.lineage.parents.map((p) => ({ modelId: p.modelId, relation: p.relation })),
+      datasets: q.lineage.datasets.map((d) => ({ datasetId: d.datasetId, role: d.role })),
+    });
+
+    before(async function () {
+      const { models, attestors, registrant } = await loadFixture(attestedWorld);
+      const run = (parents: { modelId: string; weightsDigest: `0x${string}` }[], weights: `0x${string}`) =>
+        quotedRun(tpm.transport, {
+          chainId,
+          attestorRegistry: attestors.target,
+          modelRegistry: models.target,
+          registrant: registrant.address,
+          attestor: reg.attestor,
+          datasets: [{ datasetId: "1", role: "training", root: ROOT }],
+          parents: parents.map((p) => ({ ...p, relation: "finetune" as const })),
+          weightsDigest: weights,
+        });
+      gen1 = await run([], sha("gen1 weights"));
+      gen2 = await run([{ modelId: "1", weightsDigest: sha("gen1 weights") }], sha("gen2 weights"));
+    });
+
+    it("registers a model whose certificate covers its lineage: provenance Attested, the certificate's attestor, digest and CID", async function () {
+      const { models, registrant } = await loadFixture(attestedWorld);
+      await expect(models.connect(registrant).registerAttested(registerParams(gen1), gen1.evidence, CID))
+        .to.emit(models, "ModelRegistered")
+        .withArgs(1n, registrant.address, gen1.lineage.weightsDigest, 1n, "bafkreimodelmanifest", "MIT");
+      await expect(models.connect(registrant).registerAttested(registerParams(gen2), gen2.evidence, `${CID}2`))
+        .to.emit(models, "ParentLinked")
+        .withArgs(2n, 1n, 0n);
+      for (const [id, q, cid] of [[1n, gen1, CID], [2n, gen2, `${CID}2`]] as const) {
+        const r = await models.modelOf(id);
+        expect(r.provenance).to.equal(1n);
+        expect([r.registrant, r.attestor, r.certificateDigest, r.certificateCid, r.weightsDigest]).to.deep.equal([
+          registrant.address,
+          reg.attestor,
+          q.evidence.certificateDigest,
+          cid,
+          q.lineage.weightsDigest,
+        ]);
+        expect(await models.modelOfCertificate(q.evidence.certificateDigest)).to.equal(id);
+        expect(await models.ownerOf(id)).to.equal(registrant.address);
+      }
+      expect((await models.datasetsOf(2n)).map((d: any) => [d.datasetId, d.role])).to.deep.equal([[1n, 0n]]);
+    });
+
+    it("refuses a certificate digest used before with ModelRegistryCertificateUsed(digest, id)", async function () {
+      const { models, registrant } = await loadFixture(attestedWorld);
+      await models.connect(registrant).registerAttested(registerParams(gen1), gen1.evidence, CID);
+      await expect(models.connect(registrant).registerAttested(registerParams(gen1), gen1.evidence, CID))
+        .to.be.revertedWithCustomError(models, "ModelRegistryCertificateUsed")
+        .withArgs(gen1.evidence.certificateDigest, 1n);
+      expect(await models.totalRegistered()).to.equal(1n);
+    });
+
+    it("refuses a revoked attestor's certificate with AttestorRegistryAttestorRevoked, registering nothing", async function () {
+      const { models, attestors, registrant } = await loadFixture(attestedWorld);
+      await attestors.revoke(reg.attestor);
+      const revokedAt = (await attestors.attestorOf(reg.attestor)).revokedAt;
+      await expect(models.connect(registrant).registerAttested(registerParams(gen1), gen1.evidence, CID))
+        .to.be.revertedWithCustomError(attestors, "AttestorRegistryAttestorRevoked")
+        .withArgs(reg.attestor, revokedAt);
+      expect(await models.totalRegistered()).to.equal(0n);
+      expect(await models.modelOfCertificate(gen1.evidence.certificateDigest)).to.equal(0n);
+    });
+
+    it("refuses a tampered quote or signature with the attestor registry's error naming the check", async function () {
+      const { models, attestors, registrant } = await loadFixture(attestedWorld);
+      const as = models.connect(registrant);
+      const p = registerParams(gen1);
+      await expect(as.registerAttested(p, { ...gen1.evidence, attest: `0x${bytesToHex(flip(gen1.attest, 83))}` }, CID)).to.be.revertedWithCustomError(
+        attestors,
+        "AttestorRegistryInvalidSignature"
+      );
+      await expect(as.registerAttested(p, { ...gen1.evidence, attest: `0x${bytesToHex(flip(gen1.attest, 130))}` }, CID)).to.be.revertedWithCustomError(
+        attestors,
+        "AttestorRegistryPcrDigestMismatch"
+      );
+      await expect(as.registerAttested(p, { ...gen1.evidence, s: highS(gen1.evidence.s) }, CID)).to.be.revertedWithCustomError(
+        attestors,
+        "AttestorRegistryHighS"
+      );
+      const other = randomHex32();
+      await expect(as.registerAttested(p, { ...gen1.evidence, certificateDigest: other }, CID))
+        .to.be.revertedWithCustomError(attestors, "AttestorRegistryNonceMismatch")
+        .withArgs(other, gen1.evidence.certificateDigest);
+      expect(await models.totalRegistered()).to.equal(0n);
+    });
+
+    it("checks the lineage the chain holds, not the caller's: another registrant, role, output, parent or root is refused", async function () {
+      const { models, datasets, attestors, registrant, other } = await loadFixture(attestedWorld);
+      const mismatch = "AttestorRegistryPcrDigestMismatch";
+      // Only the registrant the attestor measured can register its run.
+      await expect(models.connect(other).registerAttested(registerParams(gen1), gen1.evidence, CID)).to.be.revertedWithCustomError(attestors, mismatch);
+      const as = models.connect(registrant);
+      await expect(as.registerAttested({ ...registerParams(gen1), datasets: [{ datasetId: 1n, role: 2 }] }, gen1.evidence, CID)).to.be.revertedWithCustomError(
+        attestors,
+        mismatch
+      );
+      await expect(as.registerAttested({ ...registerParams(gen1), weightsDigest: sha("other") }, gen1.evidence, CID)).to.be.revertedWithCustomError(
+        attestors,
+        mismatch
+      );
+      // Generation 2 measured parent #1 with gen 1's digest; here #1 is a self-declared model with other weights.
+      await as.register({ ...registerParams(gen1), weightsDigest: sha("not gen1") });
+      await expect(as.registerAttested(registerParams(gen2), gen2.evidence, CID)).to.be.revertedWithCustomError(attestors, mismatch);
+      // A dataset #2 whose on-chain root is not the measured one, even with the right root claimed off-chain.
+      await datasets.connect(registrant).mint({
+        root: sha("another root"),
+        n: 1n,
+        totalSamples: 1n,
+        previousVersion: 0n,
+        encoding: "files",
+        manifestCid: "bafkreidatasetmanifest",
+        license: "",
+      });
+      await expect(as.registerAttested({ ...registerParams(gen1), datasets: [{ datasetId: 2n, role: 0 }] }, gen1.evidence, CID)).to.be.revertedWithCustomError(
+        attestors,
+        mismatch
+      );
+      expect(await models.totalRegistered()).to.equal(1n);
+    });
+  });
+
   describe("gas", function () {
-    it("measures registration, the quote check and an attested registration through a model registry", async function () {
+    it("measures registration, the quote check and an attested registration through the module's ModelRegistry", async function () {
       const [owner, attestor, registrant] = await ethers.getSigners();
-      const datasets: any = await ethers.deployContract("DatasetRegistry");
-      const attestors: any = await ethers.deployContract("AttestorRegistry", [owner.address]);
-      const models: any = await ethers.deployContract("AttestedModelRegistry", [
-        await datasets.getAddress(),
-        await attestors.getAddress(),
-      ]);
+      const { datasets, attestors, models } = await deployProvenant();
       const r2 = registrationFor(attestor.address, ak, ekCert, tpm.swtpm.caCertPem, tpm.swtpm.issuerCertPem);
       const registerTx = await attestors.register({ ...r2, kind: 0 });
       const registerGas = Number((await registerTx.wait()).gasUsed);

@@ -95,6 +95,7 @@ describe("DatasetRegistry", function () {
       const own = [
         "mint((bytes32,uint64,uint64,uint256,string,string,string))",
         "datasetOf(uint256)",
+        "rootOf(uint256)",
         "tokenOfPublisherRoot(address,bytes32)",
         "totalMinted()",
         "verifyInclusion(uint256,bytes32,uint256,bytes32[])",
@@ -300,6 +301,15 @@ describe("DatasetRegistry", function () {
       await asOther.mint(params({ root: ethers.id("v3"), previousVersion: 1n }));
       expect((await registry.datasetOf(1n)).toObject()).to.deep.equal(before);
       expect(before.publisher).to.equal(publisher.address);
+    });
+
+    it("answers rootOf with the record's root, and zero for id 0 and ids above totalMinted", async function () {
+      const { registry, root } = await loadFixture(deployWithDataset);
+      expect(await registry.rootOf(1n)).to.equal(root);
+      expect(await registry.rootOf(1n)).to.equal((await registry.datasetOf(1n)).root);
+      await registry.mint(params({ root: ethers.id("second") }));
+      expect(await registry.rootOf(2n)).to.equal(ethers.id("second"));
+      for (const id of [0n, 3n, 2n ** 256n - 1n]) expect(await registry.rootOf(id), String(id)).to.equal(ethers.ZeroHash);
     });
 
     it("returns 0 from tokenOfPublisherRoot for a root the publisher never minted", async function () {

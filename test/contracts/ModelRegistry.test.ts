@@ -46,7 +46,8 @@ function params(overrides: Partial<Params> = {}): Params {
 async function deployRegistries() {
   const [registrant, other, publisher] = await ethers.getSigners();
   const datasets = await ethers.deployContract("DatasetRegistry");
-  const registry = await ethers.deployContract("ModelRegistry", [await datasets.getAddress()]);
+  const attestors = await ethers.deployContract("AttestorRegistry", [registrant.address]);
+  const registry = await ethers.deployContract("ModelRegistry", [await datasets.getAddress(), await attestors.getAddress()]);
   for (const name of ["a", "b", "c"]) {
     await as(datasets, publisher).mint({
       root: ethers.id(`dataset ${name}`),
@@ -58,7 +59,7 @@ async function deployRegistries() {
       license: "CC0-1.0",
     });
   }
-  return { registry, datasets, registrant, other, publisher };
+  return { registry, datasets, attestors, registrant, other, publisher };
 }
 
 /** Model 1 (a base on dataset 1) and model 2 (its fine-tune on dataset 2, evaluated on dataset 1). */
@@ -77,19 +78,25 @@ async function deployWithTwoGenerations() {
 
 describe("ModelRegistry", function () {
   describe("deployment and metadata", function () {
-    it("is the ERC-721 collection Provenant Model (PVML) bound to a dataset registry", async function () {
-      const { registry, datasets } = await loadFixture(deployRegistries);
+    it("is the ERC-721 collection Provenant Model (PVML) bound to a dataset registry and an attestor registry", async function () {
+      const { registry, datasets, attestors } = await loadFixture(deployRegistries);
       expect(await registry.name()).to.equal("Provenant Model");
       expect(await registry.symbol()).to.equal("PVML");
       expect(await registry.datasetRegistry()).to.equal(await datasets.getAddress());
+      expect(await registry.attestorRegistry()).to.equal(await attestors.getAddress());
       expect(await registry.MAX_EDGES()).to.equal(32n);
     });
 
-    it("refuses a zero dataset registry with ModelRegistryZeroDatasetRegistry", async function () {
+    it("refuses a zero dataset or attestor registry with ModelRegistryZeroDatasetRegistry / ModelRegistryZeroAttestorRegistry", async function () {
+      const { datasets, attestors } = await loadFixture(deployRegistries);
       const factory = await ethers.getContractFactory("ModelRegistry");
-      await expect(ethers.deployContract("ModelRegistry", [ethers.ZeroAddress])).to.be.revertedWithCustomError(
+      await expect(ethers.deployContract("ModelRegistry", [ethers.ZeroAddress, await attestors.getAddress()])).to.be.revertedWithCustomError(
         factory,
         "ModelRegistryZeroDatasetRegistry",
+      );
+      await expect(ethers.deployContract("ModelRegistry", [await datasets.getAddress(), ethers.ZeroAddress])).to.be.revertedWithCustomError(
+        factory,
+        "ModelRegistryZeroAttestorRegistry",
       );
     });
 
@@ -98,7 +105,10 @@ describe("ModelRegistry", function () {
       const own = [
         "MAX_EDGES()",
         "datasetRegistry()",
+        "attestorRegistry()",
         "register((bytes32,string,string,(uint256,uint8)[],(uint256,uint8)[]))",
+        "registerAttested((bytes32,string,string,(uint256,uint8)[],(uint256,uint8)[]),(address,bytes32,bytes32,bytes32,bytes32,bytes32,bytes32,bytes,bytes32,bytes32),string)",
+        "modelOfCertificate(bytes32)",
         "modelOf(uint256)",
         "parentsOf(uint256)",
         "datasetsOf(uint256)",
@@ -334,7 +344,8 @@ describe("ModelRegistry gas", function () {
   it("measures registration with 0, 1, 3, 10 and 32 edges, written to gas-report-models.json", async function () {
     const signers = await ethers.getSigners();
     const datasets = await ethers.deployContract("DatasetRegistry");
-    const registry = await ethers.deployContract("ModelRegistry", [await datasets.getAddress()]);
+    const attestors = await ethers.deployContract("AttestorRegistry", [signers[0].address]);
+    const registry = await ethers.deployContract("ModelRegistry", [await datasets.getAddress(), await attestors.getAddress()]);
     for (let i = 1; i <= 16; i++) {
       await datasets.mint({
         root: ethers.id(`dataset ${i}`),

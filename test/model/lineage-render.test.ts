@@ -131,6 +131,80 @@ describe("lineage verification over a walk", function () {
     expect(report.checks.filter((c) => c.status === "fail").map((c) => c.check)).to.deep.equal(["model.parents-earlier"]);
   });
 
+  describe("attested models: the training certificate's checks", function () {
+    const attested = (id: bigint, parents: ParentEdge[]): ModelVisit => {
+      const v = visit(id, parents);
+      if (v.chain.ok) v.chain.value.record = { ...v.chain.value.record, provenance: "attested", certificateCid: `bafkreicert${id}` };
+      return v;
+    };
+    const walk: LineageWalk = {
+      chainId: 1,
+      registries: { dataset: "0xD", model: "0xM" },
+      root: 2n,
+      models: new Map([
+        [1n, visit(1n, [])],
+        [2n, attested(2n, [{ modelId: 1n, relation: "finetune" }])],
+      ]),
+      datasets: new Map(),
+      edges: [{ from: "model:2", to: "model:1", type: "parent", relation: "finetune" }],
+    };
+    const verdict = (ok: boolean) => async (tokenId: bigint) => ({
+      ok,
+      certificateCid: `bafkreicert${tokenId}`,
+      attestor: "0x00000000000000000000000000000000000000a7",
+      trustLevel: "software-tpm-pcr23",
+      checks: [
+        { name: "quoteSignature" as const, ok: true, detail: "signed by the AK" },
+        { name: "contractVerdict" as const, ok, detail: ok ? "accepted" : "AttestorRegistryAttestorRevoked(0xa7, 5)" },
+      ],
+    });
+
+    it("adds each check as model.certificate.<name> for attested models only, and notes the certificate in the tree", async function () {
+      const asked: bigint[] = [];
+      const report = await verifyLineage(walk, {
+        verifyCertificate: async (id) => {
+          asked.push(id);
+          return verdict(true)(id);
+        },
+      });
+      expect(asked).to.deep.equal([2n]);
+      expect(report.ok).to.equal(true);
+      expect(report.checks.filter((c) => c.check.startsWith("model.certificate")).map((c) => `${c.node} ${c.check} ${c.status}`)).to.deep.equal([
+        "model:2 model.certificate.quoteSignature pass",
+        "model:2 model.certificate.contractVerdict pass",
+      ]);
+      expect(report.certificates).to.deep.equal({
+        "model:2": { ok: true, certificateCid: "bafkreicert2", attestor: "0x00000000000000000000000000000000000000a7", trustLevel: "software-tpm-pcr23", passed: 2, failed: 0 },
+      });
+      const tree = renderVerifyTree(walk, report);
+      expect(tree).to.match(/^model #2 m 1\.0\.0 \[attested\] ✓\n│ {3}✓ training certificate ipfs:\/\/bafkreicert2 \(software-tpm-pcr23\): 2 checks passed\n/);
+      expect(tree).to.not.include("bafkreicert1");
+    });
+
+    it("fails the model on a failed certificate check, naming it, and never passes an attested model unverified", async function () {
+      const refused = await verifyLineage(walk, { verifyCertificate: verdict(false) });
+      expect(refused.ok).to.equal(false);
+      expect(refused.checks.filter((c) => c.status === "fail").map((c) => [c.check, c.code])).to.deep.equal([
+        ["model.certificate.contractVerdict", "CERTIFICATE_INVALID"],
+      ]);
+      expect(renderVerifyTree(walk, refused)).to.include("✗ model.certificate.contractVerdict: AttestorRegistryAttestorRevoked(0xa7, 5)");
+
+      const unasked = await verifyLineage(walk);
+      expect(unasked.summary).to.deep.include({ failed: 0, skipped: 1 });
+      expect(unasked.checks.find((c) => c.status === "skip")).to.include({ node: "model:2", check: "model.certificate" });
+
+      const broken = await verifyLineage(walk, {
+        verifyCertificate: async () => {
+          throw new ChainError("CHAIN_UNREACHABLE", "no chain");
+        },
+      });
+      expect(broken.checks.filter((c) => c.status === "fail").map((c) => [c.check, c.code])).to.deep.equal([["model.certificate", "CHAIN_UNREACHABLE"]]);
+
+      const empty = await verifyLineage(walk, { verifyCertificate: async () => ({ ok: true, certificateCid: null, checks: [] }) });
+      expect(empty.ok).to.equal(false);
+    });
+  });
+
   it("marks the failed node in the verify tree, skips what depends on it, and refuses to make a graph", async function () {
     const walk: LineageWalk = {
       chainId: 1,
