@@ -7,18 +7,22 @@
  *      second dataset); both registered as attested models with their lineage edges (attestor/demo.ts).
  *   3. The child's lineage printed, and `verify model` of the child: every model and dataset, every manifest,
  *      the weights on disk, and both training certificates, check by check.
- * Then the chain keeps running for exploring with the CLI, until Ctrl-C.
+ *   4. The dApp built and started on http://127.0.0.1:3000 over the demo's chain and store (a gateway on :8080),
+ *      running with the chain for the browser and the CLI until Ctrl-C.
  *
  * Environment: PROVENANT_DEMO_HOME (data dir, default .provenant/demo; cleared at start),
  * PROVENANT_DEMO_DEPLOYMENT (Ignition deployment id, default chain-31337, the one the CLI reads by default),
- * PROVENANT_DEMO_PORT (the chain's port, default 8545), PROVENANT_DEMO_EXIT=1 (exit at the end).
+ * PROVENANT_DEMO_PORT (the chain's port, default 8545), PROVENANT_DEMO_GATEWAY_PORT (8080), PROVENANT_DEMO_APP_PORT
+ * (3000), PROVENANT_DEMO_EXIT=1 (exit at the end instead of serving).
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { promisify } from "node:util";
 import { attestedDemo } from "../attestor/demo.ts";
 import { REPO, startLocalChain } from "./lib/local-chain.ts";
+import { startGateway } from "../core/storage/gateway.ts";
+import { LocalStore } from "../core/storage/local-store.ts";
 import { digitPng, pngPixels, writeMnistPngs } from "./demo/mnist-png.ts";
 
 const exec = promisify(execFile);
@@ -117,16 +121,38 @@ try {
   ok &&= lineage.code === 0 && verified.code === 0;
 
   if (ok && !exitAtEnd) {
+    // ---- 4. the dApp over the demo's chain and store ---------------------------------------------------
+    const gateway = await startGateway(new LocalStore(home), { port: Number(process.env.PROVENANT_DEMO_GATEWAY_PORT ?? 8080) });
+    const appEnv = {
+      ...chain.env,
+      PROVENANT_GATEWAY_URL: gateway.url,
+      PROVENANT_HOME: home,
+      PROVENANT_EK_ROOTS: attested.ekRoot,
+    };
+    say(`
+building the app (next build)...`);
+    await exec(join(REPO, "node_modules", ".bin", "next"), ["build"], { cwd: REPO, env: { ...process.env, ...appEnv }, maxBuffer: 64 << 20 });
+    const appPort = process.env.PROVENANT_DEMO_APP_PORT ?? "3000";
+    const app = spawn(join(REPO, "node_modules", ".bin", "next"), ["start", "--hostname", "127.0.0.1", "--port", appPort], {
+      cwd: REPO,
+      env: { ...process.env, ...appEnv },
+      stdio: ["ignore", "ignore", "inherit"],
+    });
     const env = [
       `PROVENANT_HOME=${short(home)}`,
       ...(chain.port === 8545 ? [] : [`PROVENANT_RPC_URL=${chain.url}`]),
       ...(chain.deploymentId === "chain-31337" ? [] : [`PROVENANT_DEPLOYMENT_ID=${chain.deploymentId}`]),
     ].join(" ");
-    say(`\nthe chain keeps running at ${chain.url}: try \`${env} npx provenant export ${child.id} --format cyclonedx\`. Ctrl-C stops it.`);
+    say(`
+the app is on http://127.0.0.1:${appPort}: open /models/${child.id} for the lineage graph, or /datasets/${minted.datasetId} and drop a digit from ${short(digits)}`);
+    say(`the chain (${chain.url}) and gateway (${gateway.url}) keep running for the CLI too: try \`${env} npx provenant export ${child.id} --format cyclonedx\`. Ctrl-C stops everything.`);
     await new Promise<void>((done) => {
       process.once("SIGINT", done);
       process.once("SIGTERM", done);
+      app.once("exit", () => done());
     });
+    app.kill();
+    await gateway.close();
   }
 } catch (e) {
   ok = false;
