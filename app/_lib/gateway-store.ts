@@ -71,6 +71,11 @@ export class GatewayStore implements ContentStore {
     if (res.status === 502 && res.headers.get("x-provenant-upstream") === "unreachable") {
       throw new StorageError("STORAGE_UNREACHABLE", `${this.where} cannot reach its storage (${await res.text()})`);
     }
+    if (res.status === 502 && res.headers.get("x-provenant-error") === "STORAGE_CORRUPT") {
+      // A Provenant gateway that found its own copy corrupt says so; the bytes were never sent.
+      const said = (await res.text().catch(() => "")).trim().slice(0, 300);
+      throw new StorageError("STORAGE_CORRUPT", `${this.where} holds a copy of ${cid} that does not hash to that CID${said ? ` (${said})` : ""}`);
+    }
     if (!res.ok) throw new StorageError("STORAGE_UNREACHABLE", `${this.where} answered ${res.status} for ${cid}`);
     let bytes: Uint8Array;
     try {

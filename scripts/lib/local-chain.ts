@@ -2,9 +2,14 @@ import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
-import { join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 
 const exec = promisify(execFile);
+
+// Tools in node_modules/.bin (hardhat, next) start with `#!/usr/bin/env node`: put this process's Node (22,
+// from the npm package) first on PATH so they never pick up an older system Node when run outside npm.
+const nodeDir = dirname(process.execPath);
+if (!(process.env.PATH ?? "").split(delimiter).includes(nodeDir)) process.env.PATH = `${nodeDir}${delimiter}${process.env.PATH ?? ""}`;
 export const REPO = join(fileURLToPath(import.meta.url), "..", "..", "..");
 const HARDHAT = join(REPO, "node_modules", ".bin", "hardhat");
 
@@ -55,7 +60,13 @@ export async function startLocalChain(options: { port?: number; deploymentId?: s
   const node: ChildProcess = spawn(HARDHAT, ["node", "--hostname", "127.0.0.1", "--port", String(port)], {
     cwd: REPO,
     env: { ...process.env, ...env },
-    stdio: ["ignore", "ignore", options.quiet === false ? "inherit" : "ignore"],
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  // Keep the node's last words: when it dies early they are the only explanation.
+  let stderrTail = "";
+  node.stderr?.on("data", (d: Buffer) => {
+    if (options.quiet === false) process.stderr.write(d);
+    stderrTail = (stderrTail + d.toString()).slice(-2000);
   });
   let exited = false;
   node.on("exit", () => (exited = true));
@@ -67,7 +78,7 @@ export async function startLocalChain(options: { port?: number; deploymentId?: s
   };
   try {
     for (let i = 0; !(await rpcAnswers(url)); i++) {
-      if (exited) throw new Error("hardhat node exited before it answered");
+      if (exited) throw new Error(`hardhat node exited before it answered:\n${stderrTail.trim()}`);
       if (i > 600) throw new Error(`hardhat node did not answer at ${url} within 60 s`);
       await new Promise((r) => setTimeout(r, 100));
     }

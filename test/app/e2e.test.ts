@@ -216,7 +216,7 @@ describe("the app in a real browser (chromium, production build, local chain and
     expect(readdirSync(ipfs).length).to.equal(before);
   });
 
-  it("lists a model registered with the CLI, links it from its dataset, and keeps the lineage page's place", async () => {
+  it("lists a model registered with the CLI, links it from its dataset, and draws its lineage", async () => {
     const weights = join(stack.work, "model");
     mkdirSync(weights, { recursive: true });
     writeFileSync(join(weights, "weights.bin"), randomBytes(4096));
@@ -233,7 +233,8 @@ describe("the app in a real browser (chromium, production build, local chain and
     expect(await page.textContent('[data-testid="used-by"]')).to.contain(`model #${modelId} (training)`);
     await page.goto(`${app.url}/models/${modelId}`, { waitUntil: "networkidle" });
     expect(await page.textContent('[data-testid="model-datasets"]')).to.contain(`dataset #${datasetId} (training)`);
-    expect(await page.textContent('[data-testid="model-placeholder"]')).to.contain("Lineage arrives with the model registry");
+    await page.waitForSelector('[data-testid="lineage-node"]');
+    expect(await page.getAttribute('[data-testid="lineage"]', "data-ok")).to.equal("true");
     await screenshot(page, "model");
   });
 

@@ -5,8 +5,14 @@ import { decodeModelManifest, type ModelManifest } from "../../../core/model/man
 import { Hex } from "../../_components/hex.tsx";
 import { Notice } from "../../_components/notice.tsx";
 import { toTrouble, trouble, type Trouble } from "../../_lib/errors.ts";
+import type { ViewCheck } from "../../_lib/lineage-view.ts";
 import { formatUtc } from "../../_lib/format.ts";
+import { checkWords, type LineageView } from "../../_lib/lineage-view.ts";
+import { modelLineage } from "../../_lib/server/lineage.ts";
 import { modelRegistry } from "../../_lib/server/models.ts";
+import { CertificatePanel } from "./_components/CertificatePanel.tsx";
+import ExportButtons from "./_components/ExportButtons.tsx";
+import LineageGraph from "./_components/LineageGraph.tsx";
 import { gatewayReader } from "../../_lib/server/storage.ts";
 import styles from "../models.module.css";
 
@@ -17,9 +23,9 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 }
 
 /**
- * The model page's place. Today: the on-chain record and its declared edges. With the lineage work it shows
- * the lineage graph (core/lineage LineageGraph, drawn with @xyflow/react in a client leaf) with every node
- * verified, and the training certificate checked in the browser.
+ * A model: its on-chain record and declared edges, its lineage graph with every node verified (the checks of
+ * `provenant verify model`, run on the server by _lib/server/lineage.ts and drawn with @xyflow/react in a
+ * client leaf), the training certificate of an attested model in plain words, and the lineage exports.
  */
 export default async function ModelPage({ params }: Props) {
   const { id } = await params;
@@ -28,6 +34,8 @@ export default async function ModelPage({ params }: Props) {
   let datasets: DatasetEdge[] = [];
   let problem: Trouble | null = null;
   let manifest: ModelManifest | null = null;
+  let lineage: LineageView | null = null;
+  let lineageProblem: Trouble | null = null;
   if (!/^[1-9][0-9]*$/.test(id)) problem = trouble("INPUT_INVALID", `"${id}" is not a token id: model ids are whole numbers from 1.`);
   else {
     try {
@@ -36,6 +44,11 @@ export default async function ModelPage({ params }: Props) {
       else {
         record = await registry.record(BigInt(id));
         [parents, datasets] = await Promise.all([registry.parents(BigInt(id)), registry.datasets(BigInt(id))]);
+        try {
+          lineage = await modelLineage(BigInt(id));
+        } catch (e) {
+          lineageProblem = toTrouble(e);
+        }
         manifest = decodeModelManifest(await gatewayReader().get(record.manifestCid), `model manifest ${record.manifestCid}`);
       }
     } catch (e) {
@@ -118,13 +131,66 @@ export default async function ModelPage({ params }: Props) {
           </table>
         </section>
       ) : null}
-      <div className={`card ${styles.placeholder}`} data-testid="model-placeholder">
-        <h2>Lineage arrives with the model registry</h2>
-        <p>
-          This page will draw the model&apos;s lineage graph, its parents and the datasets they were trained on, with each node checked against
-          the chain, and verify its TPM-attested training certificate in your browser.
-        </p>
-      </div>
+      {lineageProblem ? <Notice trouble={lineageProblem} /> : null}
+      {lineage ? <LineageSection lineage={lineage} /> : null}
     </main>
   );
+}
+
+function LineageSection({ lineage }: { lineage: LineageView }) {
+  const failures = lineage.nodes.flatMap((n) => n.checks.filter((c) => c.status === "fail").map((c) => ({ node: n, check: c })));
+  const { passed, failed, skipped } = lineage.summary;
+  return (
+    <>
+      <section className="card" style={{ marginBottom: "1rem" }} data-testid="lineage" data-ok={lineage.ok ? "true" : "false"}>
+        <h2>
+          Lineage{" "}
+          <span className={lineage.ok ? "badge ok" : "badge bad"} data-testid="lineage-verdict">
+            {lineage.ok ? "✓ verified" : "✗ verification failed"}
+          </span>
+        </h2>
+        <p className="muted small" data-testid="lineage-summary">
+          {lineage.nodes.length} node(s), {lineage.edges.length} edge(s): {passed} check(s) passed, {failed} failed, {skipped} skipped. Every record was
+          read from the chain (chain {lineage.chainId}) and every manifest from storage, checked against its CID.
+        </p>
+        {failures.length ? (
+          <div className="notice" role="alert" data-testid="lineage-failures">
+            <strong>What failed</strong>
+            <ul>
+              {failures.map(({ node, check }) => (
+                <li key={`${node.id}-${check.check}`} data-node={node.id} data-check={check.check} data-code={check.code}>
+                  <span style={{ fontWeight: 600 }}>
+                    {node.kind === "model" ? "Model" : "Dataset"} #{node.tokenId}
+                    {node.title !== `${node.kind} #${node.tokenId}` ? ` (${node.title})` : ""}
+                  </span>
+                  : {checkWords(check.check).replace(/^./, (c) => c.toLowerCase())}, failed. {failureWords(check)}
+                </li>
+              ))}
+            </ul>
+          </div>
+        ) : null}
+        <LineageGraph nodes={lineage.nodes} edges={lineage.edges} root={lineage.root} />
+      </section>
+      {lineage.certificate ? <CertificatePanel cert={lineage.certificate} /> : null}
+      <section className="card" style={{ marginBottom: "1rem" }} data-testid="exports">
+        <h2>Export the lineage</h2>
+        {lineage.graph ? (
+          <>
+            <p className="muted small">Made in your browser from the graph above (the same documents as provenant lineage export).</p>
+            <ExportButtons graph={lineage.graph} />
+          </>
+        ) : (
+          <p className="muted">Not available: part of the lineage could not be read ({lineage.incomplete}).</p>
+        )}
+      </section>
+    </>
+  );
+}
+
+/** A failed check's reason as a sentence, led by what its error code means ("Storage sent the wrong bytes"). */
+function failureWords(check: ViewCheck): string {
+  const reason = check.reason.trim().replace(/^./, (c) => c.toUpperCase());
+  const known = check.code ? trouble(check.code as Trouble["code"], "") : null;
+  const lead = known && known.title !== "Something went wrong" ? `${known.title}: ` : "";
+  return `${lead}${reason}${/[.!?)]$/.test(reason) ? "" : "."}`;
 }
