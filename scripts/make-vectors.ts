@@ -20,7 +20,8 @@ const trees = sizes.map((n) => {
   const proof = (i: number) => ({ sampleHash: leaf(i), index: i, siblings: proofFromLevels(levels, i).map(toHex) });
   const before = "0x" + "00".repeat(32);
   const after = "0x" + "ff".repeat(32);
-  const exclusions = [
+  type LeafJson = ReturnType<typeof proof>;
+  const exclusions: { x: string; left: LeafJson | null; right: LeafJson | null }[] = [
     { x: before, left: null, right: proof(0) },
     { x: after, left: proof(n - 1), right: null },
   ];

@@ -32,6 +32,7 @@ const steps: Array<[string, string[]]> = [
   ["bash", ["scripts/setup-system.sh"]],
   [bin("hardhat"), ["compile"]],
   [process.execPath, ["scripts/export-abi.ts", "--check"]],
+  [bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]],
   ...(given.length ? [] : ([[bin("hardhat"), ["test", "solidity", "--no-compile"]]] as Array<[string, string[]]>)),
   [bin("hardhat"), ["test", "mocha", "--no-compile", ...mochaFiles]],
 ];
