@@ -17,7 +17,7 @@ import type { AttestorFacts, ChainFacts, ModelFacts } from "../attestor/verify.t
 import { attestorRegistryAbi, datasetRegistryAbi, modelRegistryAbi } from "./abi.generated.ts";
 import type { ChainConnection } from "./connect.ts";
 import { chainError, DatasetRegistryClient } from "./dataset-registry.ts";
-import { deployedAddress } from "./deployments.ts";
+import { deployedAddress, liveAddress } from "./deployments.ts";
 
 export const TPM_KINDS: readonly TpmKindName[] = ["software", "hardware"];
 
@@ -69,10 +69,7 @@ export class AttestorRegistryClient {
   }
 
   static async connect(conn: ChainConnection, address?: string): Promise<AttestorRegistryClient> {
-    const at = address ?? deployedAddress(conn.chainId, "AttestorRegistry");
-    if ((await conn.provider.getCode(at)) === "0x") {
-      throw new ChainError("CHAIN_NOT_DEPLOYED", `no AttestorRegistry code at ${at} on chain ${conn.chainId}: deploy the Provenant module`);
-    }
+    const at = await liveAddress(conn.provider, conn.chainId, "AttestorRegistry", address);
     return new AttestorRegistryClient(at, conn.provider, conn.chainId);
   }
 

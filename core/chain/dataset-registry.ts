@@ -5,7 +5,7 @@ import type { LeafProof } from "../merkle/verify.ts";
 import type { Proof } from "../dataset/prover.ts";
 import { datasetRegistryAbi } from "./abi.generated.ts";
 import type { ChainConnection } from "./connect.ts";
-import { deployedAddress } from "./deployments.ts";
+import { liveAddress } from "./deployments.ts";
 
 export interface DatasetRecord {
   id: bigint;
@@ -67,13 +67,7 @@ export class DatasetRegistryClient {
   }
 
   static async connect(conn: ChainConnection): Promise<DatasetRegistryClient> {
-    const address = deployedAddress(conn.chainId, "DatasetRegistry");
-    if ((await conn.provider.getCode(address)) === "0x") {
-      throw new ChainError(
-        "CHAIN_NOT_DEPLOYED",
-        `no DatasetRegistry code at ${address} on chain ${conn.chainId}: the chain was restarted; run npm run chain again`,
-      );
-    }
+    const address = await liveAddress(conn.provider, conn.chainId, "DatasetRegistry");
     return new DatasetRegistryClient(address, conn.provider, conn.chainId);
   }
 

@@ -32,3 +32,22 @@ export function deployedAddress(chainId: number, contract: ContractName): string
   if (!address) throw new ChainError("CHAIN_NOT_DEPLOYED", `${contract} is not deployed on chain ${chainId} (${file})`);
   return address;
 }
+
+/**
+ * The address of `contract` on the connected chain, refusing one that holds no code: the deployment record
+ * outlived its chain (a restarted local node) and every call would fail obscurely.
+ */
+export async function liveAddress(
+  provider: { getCode(address: string): Promise<string> },
+  chainId: number,
+  contract: ContractName,
+  address = deployedAddress(chainId, contract),
+): Promise<string> {
+  if ((await provider.getCode(address)) === "0x") {
+    throw new ChainError(
+      "CHAIN_NOT_DEPLOYED",
+      `no ${contract} code at ${address} on chain ${chainId}: the chain was restarted or not deployed; run npm run chain (or npm run deploy) again`,
+    );
+  }
+  return address;
+}

@@ -5,7 +5,7 @@ import type { DatasetRole, ParentRelation } from "../lineage/graph.ts";
 import { modelRegistryAbi } from "./abi.generated.ts";
 import type { ChainConnection } from "./connect.ts";
 import { chainError } from "./dataset-registry.ts";
-import { deployedAddress } from "./deployments.ts";
+import { liveAddress } from "./deployments.ts";
 
 /** Solidity enum order of IModelRegistry.ParentRelation, DatasetRole and Provenance. */
 export const PARENT_RELATIONS: readonly ParentRelation[] = ["finetune", "adapter", "merge", "quantized", "distillation"];
@@ -97,13 +97,7 @@ export class ModelRegistryClient {
   }
 
   static async connect(conn: ChainConnection): Promise<ModelRegistryClient> {
-    const address = deployedAddress(conn.chainId, "ModelRegistry");
-    if ((await conn.provider.getCode(address)) === "0x") {
-      throw new ChainError(
-        "CHAIN_NOT_DEPLOYED",
-        `no ModelRegistry code at ${address} on chain ${conn.chainId}: the chain was restarted; run npm run chain again`,
-      );
-    }
+    const address = await liveAddress(conn.provider, conn.chainId, "ModelRegistry");
     return new ModelRegistryClient(address, conn.provider, conn.chainId);
   }
 
