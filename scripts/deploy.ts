@@ -86,7 +86,7 @@ try {
     }
   }
 } catch (e) {
-  const message = (e as Error).message ?? String(e);
+  const message = ((e as Error).message ?? String(e)).split("\n")[0];
   const variable = /Configuration Variable "([A-Z0-9_]+)" not found/i.exec(message)?.[1];
   fail(variable ? `${message} Set it in the environment or with: npx hardhat keystore set ${variable}` : message);
 }
