@@ -1,5 +1,5 @@
 import { buildLevels } from "../merkle/tree.ts";
-import { toHex } from "../hex.ts";
+import { concatBytes, toHex } from "../hex.ts";
 import type { ContentStore } from "../storage/store.ts";
 import { detectEncoding, hashSamples, type Encoding, type ProgressFn, type SampleHashes, type SkippedCounts } from "./encodings.ts";
 import { DATASET_FORMAT, encodeManifest, type DatasetManifest } from "./manifest.ts";
@@ -27,7 +27,7 @@ export function commitSamples(samples: SampleHashes): Commitment {
     shardRoots.push(levels[levels.length - 1]);
   }
   // The shards are aligned power-of-two subtrees, so the tree over their roots has the full tree's root.
-  const top = buildLevels(concat(shardRoots));
+  const top = buildLevels(concatBytes(shardRoots));
   const root = top[top.length - 1].slice(0, 32);
   return { encoding: samples.encoding, leaves, n, totalSamples: samples.total, root, shardRoots, samples };
 }
@@ -108,14 +108,4 @@ export async function storeIndexAndManifest(
   };
   const manifestCid = await store.put(encodeManifest(manifest), { name: "manifest.json" });
   return { manifest, manifestCid, indexCid, shardCids: tree.shards.map((s) => s.cid), root: tree.root };
-}
-
-export function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
