@@ -1,4 +1,4 @@
-import { FormatError } from "../errors.ts";
+import { parseVersionedJson } from "../versioned-json.ts";
 import { isHex32, type Hex32 } from "../hex.ts";
 import { parseCid } from "../storage/cid.ts";
 import type { Encoding, SkippedCounts } from "./encodings.ts";
@@ -38,20 +38,7 @@ export function encodeManifest(m: DatasetManifest): Uint8Array {
 
 /** Parses and validates untrusted manifest bytes; every failure names the field. */
 export function decodeManifest(bytes: Uint8Array, where = "the manifest"): DatasetManifest {
-  let m: Record<string, unknown>;
-  try {
-    m = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
-  } catch (e) {
-    throw new FormatError("MANIFEST_INVALID", `${where} is not JSON`, { cause: e });
-  }
-  const bad = (why: string) => new FormatError("MANIFEST_INVALID", `${where} is invalid: ${why}`);
-  if (typeof m !== "object" || m === null || Array.isArray(m)) throw bad("not a JSON object");
-  if (m.format !== DATASET_FORMAT) {
-    throw new FormatError(
-      "MANIFEST_INVALID",
-      `${where} has format ${JSON.stringify(m.format ?? null)}; this version of provenant reads ${DATASET_FORMAT}`,
-    );
-  }
+  const { value: m, bad } = parseVersionedJson(bytes, where, DATASET_FORMAT);
   const count = (k: string, min: number) => {
     const v = m[k];
     if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min) throw bad(`${k} must be an integer >= ${min}`);

@@ -1,4 +1,5 @@
 import { FormatError } from "../errors.ts";
+import { parseVersionedJson } from "../versioned-json.ts";
 import { isHex32, type Hex32 } from "../hex.ts";
 import { compareResources, weightsDigestOf, type WeightResource } from "./digest.ts";
 import { checkRelativePath } from "./paths.ts";
@@ -73,17 +74,7 @@ export function checkResources(resources: readonly WeightResource[], shardSize: 
 
 /** Parses and validates untrusted manifest bytes; every failure names the field. */
 export function decodeModelManifest(bytes: Uint8Array, where = "the model manifest"): ModelManifest {
-  let m: Record<string, unknown>;
-  try {
-    m = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
-  } catch (e) {
-    throw new FormatError("MANIFEST_INVALID", `${where} is not JSON`, { cause: e });
-  }
-  const bad = (why: string) => new FormatError("MANIFEST_INVALID", `${where} is invalid: ${why}`);
-  if (typeof m !== "object" || m === null || Array.isArray(m)) throw bad("not a JSON object");
-  if (m.format !== MODEL_FORMAT) {
-    throw new FormatError("MANIFEST_INVALID", `${where} has format ${JSON.stringify(m.format ?? null)}; this version of provenant reads ${MODEL_FORMAT}`);
-  }
+  const { value: m, bad } = parseVersionedJson(bytes, where, MODEL_FORMAT);
   if (typeof m.name !== "string") throw bad("name must be a string");
   if (typeof m.description !== "string") throw bad("description must be a string");
   const w = m.weights as Record<string, unknown> | undefined;
