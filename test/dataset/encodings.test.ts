@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { canonicalSample, detectEncoding, hashSamples } from "../../core/dataset/encodings.ts";
+import { canonicalSample, detectEncoding, hashFile, hashSamples, newScratch } from "../../core/dataset/encodings.ts";
 import { ProvenantError } from "../../core/errors.ts";
 
 const sha = (s: string | Buffer) => createHash("sha256").update(s).digest("hex");
@@ -65,6 +65,20 @@ describe("encodings-v1", () => {
     expect(hashesOf(r).sort()).to.deep.equal([sha("alpha"), sha("beta")].sort());
     expect(r.skipped.hidden).to.equal(1);
     expect(r.bytes).to.equal(9);
+  });
+
+  it("streams a file over 64 MiB through the reused buffer to the same digest, and reports its size", () => {
+    const f = join(dir, "big.bin");
+    const bytes = Buffer.alloc((64 << 20) + 12345, 7);
+    bytes[bytes.length - 1] = 1;
+    writeFileSync(f, bytes);
+    const scratch = newScratch();
+    expect(hashFile(f, scratch).toString("hex")).to.equal(sha(bytes));
+    expect(scratch.size).to.equal(bytes.length);
+    // Reused: a second big file does not need a new buffer.
+    const buf = scratch.buf;
+    hashFile(f, scratch);
+    expect(scratch.buf).to.equal(buf);
   });
 
   it("strips one final line ending from a single jsonl or csv sample, never from a file sample", () => {
