@@ -67,10 +67,12 @@ function statOrThrow(path: string) {
   }
 }
 
-class HashSink {
+/** A growable buffer of 32-byte digests, in the order they are pushed. */
+export class HashSink {
   buf = new Uint8Array(32 * 1024);
   count = 0;
-  push(digest: Uint8Array) {
+  // An arrow property, so `sink.push` can be handed on as a callback.
+  push = (digest: Uint8Array) => {
     if ((this.count + 1) * 32 > this.buf.length) {
       const next = new Uint8Array(this.buf.length * 2);
       next.set(this.buf);
@@ -78,7 +80,7 @@ class HashSink {
     }
     this.buf.set(digest, this.count * 32);
     this.count++;
-  }
+  };
   result() {
     return this.buf.subarray(0, this.count * 32);
   }
@@ -212,7 +214,7 @@ const QUOTE = 0x22;
 function hashRecords(path: string, encoding: "jsonl" | "csv", onProgress?: ProgressFn): SampleHashes {
   const skipped: SkippedCounts = { hidden: 0, symlinks: 0, other: 0, emptyRecords: 0 };
   const sink = new HashSink();
-  const bytes = hashRecordRange(path, encoding, { start: 0, end: Infinity, inQuotes: false }, (d) => sink.push(d), skipped, (b) =>
+  const bytes = hashRecordRange(path, encoding, { start: 0, end: Infinity, inQuotes: false }, sink.push, skipped, (b) =>
     onProgress?.(sink.count, null, b),
   );
   return { encoding, hashes: sink.result(), total: sink.count, skipped, bytes };

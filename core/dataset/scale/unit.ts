@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, sep } from "node:path";
-import { hashFile, hashRecordRange, newScratch, type SkippedCounts } from "../encodings.ts";
+import { HashSink, hashFile, hashRecordRange, newScratch, type SkippedCounts } from "../encodings.ts";
 import { writeRun } from "./run-file.ts";
 import type { Plan } from "./plan.ts";
 
@@ -25,24 +25,10 @@ export function finishedUnit(workDir: string, u: number): UnitStats | null {
   }
 }
 
-class Hashes {
-  buf = new Uint8Array(1 << 20);
-  count = 0;
-  push = (d: Uint8Array) => {
-    if ((this.count + 1) * 32 > this.buf.length) {
-      const next = new Uint8Array(this.buf.length * 2);
-      next.set(this.buf);
-      this.buf = next;
-    }
-    this.buf.set(d, this.count * 32);
-    this.count++;
-  };
-}
-
 /** Hashes one unit into its run file, then writes its stats: the run is complete before it is marked done. */
 export function runUnit(plan: Plan, u: number, workDir: string, onSamples?: (n: number) => void): UnitStats {
   const spec = plan.units[u];
-  const out = new Hashes();
+  const out = new HashSink();
   const skipped: SkippedCounts = { hidden: 0, symlinks: 0, other: 0, emptyRecords: 0 };
   let bytes = 0;
   if (spec.kind === "files") {
@@ -60,7 +46,7 @@ export function runUnit(plan: Plan, u: number, workDir: string, onSamples?: (n: 
     bytes = spec.end - spec.start;
   }
   mkdirSync(join(workDir, "runs"), { recursive: true });
-  writeRun(runPath(workDir, u), out.buf.subarray(0, out.count * 32));
+  writeRun(runPath(workDir, u), out.result());
   const stats: UnitStats = { unit: u, samples: out.count, bytes, emptyRecords: skipped.emptyRecords };
   writeFileSync(`${statsPath(workDir, u)}.tmp`, JSON.stringify(stats));
   renameSync(`${statsPath(workDir, u)}.tmp`, statsPath(workDir, u));
