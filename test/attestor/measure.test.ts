@@ -8,7 +8,9 @@ import { join } from "node:path";
 import { AbiCoder, encodeBytes32String, sha256 } from "ethers";
 import { canonicalJson } from "../../core/attestor/canonical-json.ts";
 import { datasetEvent, digestEvent, parentEvent, runEvent } from "../../core/attestor/events.ts";
-import { measureCode, measureCommand, measureEnvironment } from "../../core/attestor/measure.ts";
+import { measureCode, measureCommand, measureDataset, measureEnvironment } from "../../core/attestor/measure.ts";
+import { commitDataset } from "../../core/dataset/commit.ts";
+import { toHex } from "../../core/hex.ts";
 import { parseRunRequest } from "../../attestor/request.ts";
 
 const abi = AbiCoder.defaultAbiCoder();
@@ -109,6 +111,52 @@ describe("attestor measurements", function () {
       const dirty = await measureCode(dir);
       expect(dirty).to.include({ kind: "git", files: 3, gitCommit: null });
       expect(dirty.digest).to.not.equal(clean.digest);
+    });
+  });
+
+  describe("dataset folders", function () {
+    let dir: string;
+    let onChain: { root: string; n: number; encoding: string };
+    before(() => {
+      dir = mkdtempSync(join(tmpdir(), "provenant-data-"));
+      writeFileSync(join(dir, "a.txt"), "a sample\n");
+      writeFileSync(join(dir, "b.txt"), "another\n");
+      // Entries the commitment leaves out but a training command could read: a link out of the folder, a hidden file.
+      symlinkSync("/etc/hostname", join(dir, "outside"));
+      writeFileSync(join(dir, ".extra"), "uncommitted training data\n");
+      const c = commitDataset(dir);
+      onChain = { root: toHex(c.root), n: c.n, encoding: "files" };
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const measure = (accept?: unknown) => (measureDataset as (...a: unknown[]) => ReturnType<typeof measureDataset>)("1", dir, onChain, accept);
+
+    it("refuses to certify a folder holding entries that are not samples, naming them", function () {
+      expect(() => measure()).to.throw(/\.extra \(hidden\).*outside \(symlink\)/).with.property("code", "DATASET_SKIPPED_ENTRIES");
+      // Accepting one of two is not enough.
+      expect(() => measure([{ path: "outside", reason: "symlink" }])).to.throw(/\.extra \(hidden\)/);
+      // An acceptance names the reason too: a path alone does not accept whatever is there.
+      expect(() => measure([{ path: "outside", reason: "hidden" }, { reason: "hidden" }])).to.throw(/outside \(symlink\)/);
+    });
+
+    it("certifies it once the request accepts each skipped entry, by path or by reason, and reports what it accepted", function () {
+      const listed = [
+        { path: ".extra", reason: "hidden" },
+        { path: "outside", reason: "symlink" },
+      ];
+      expect(measure(listed)).to.deep.include({ root: onChain.root, n: 2, acceptedSkips: listed });
+      expect(measure([{ reason: "symlink" }, { reason: "hidden" }])).to.deep.include({ acceptedSkips: listed });
+    });
+
+    it("reports no accepted skips for a clean folder", function () {
+      const clean = mkdtempSync(join(tmpdir(), "provenant-clean-"));
+      try {
+        writeFileSync(join(clean, "a.txt"), "a sample\n");
+        const c = commitDataset(clean);
+        const m = (measureDataset as (...a: unknown[]) => ReturnType<typeof measureDataset>)("2", clean, { root: toHex(c.root), n: 1, encoding: "files" });
+        expect(m).to.deep.include({ n: 1, acceptedSkips: [] });
+      } finally {
+        rmSync(clean, { recursive: true, force: true });
+      }
     });
   });
 
