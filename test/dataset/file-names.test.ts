@@ -81,7 +81,7 @@ describe("files encoding: names are bytes, skipped entries are listed", function
     mkdirSync(join(d, "sub"));
     symlinkSync("../sample", bytePath(`${d}/sub`, 0x6c, 0xff));
     writeFileSync(join(d, "sub", "100%"), "a sample whose name holds a percent sign");
-    const r = hashSamples(d, "files") as ReturnType<typeof hashSamples> & { skippedEntries: unknown };
+    const r = hashSamples(d, "files");
     expect(r.total).to.equal(2);
     expect(r.skipped).to.include({ hidden: 1, symlinks: 2, other: 1 });
     expect(r.skippedEntries).to.deep.equal([
@@ -124,9 +124,25 @@ describe("files encoding: names are bytes, skipped entries are listed", function
       const combined = await combineParts(parts, store, { name: "" });
       expect(combined.manifestCid).to.equal(parallel.manifestCid);
       const listed = [{ path: "l%80", reason: "symlink" }];
-      expect((single.samples as { skippedEntries?: unknown }).skippedEntries).to.deep.equal(listed);
-      expect((parallel as { skippedEntries?: unknown }).skippedEntries).to.deep.equal(listed);
-      expect((combined as { skippedEntries?: unknown }).skippedEntries).to.deep.equal(listed);
+      expect(single.samples.skippedEntries).to.deep.equal(listed);
+      expect(parallel.skippedEntries).to.deep.equal(listed);
+      expect(combined.skippedEntries).to.deep.equal(listed);
+    });
+
+    it("will not combine parts that disagree on what was skipped", async () => {
+      const parts = [join(work, "skew-0"), join(work, "skew-1")];
+      await hashPart(d, 0, 2, parts[0], { workers: 1 });
+      // Same files, one more entry left out: the parts describe different folders.
+      symlinkSync("x", join(d, "late-link"));
+      try {
+        await hashPart(d, 1, 2, parts[1], { workers: 1 });
+        const store = new LocalStore(join(work, "skew-store"));
+        let error: unknown;
+        await combineParts(parts, store, { name: "" }).catch((e) => (error = e));
+        expect(error).to.match(/other data or another split/);
+      } finally {
+        rmSync(join(d, "late-link"));
+      }
     });
   });
 });
