@@ -58,12 +58,14 @@ export function inputError(path: string, e: unknown): InputError {
   return new InputError("INPUT_UNREADABLE", `cannot read ${path} (${code ?? "error"})`, { cause: e });
 }
 
-/** `shown`: the path as messages name it, when `path` is bytes. */
-function openForReading(path: string | Buffer, shown = String(path)): number {
+/** A path as messages name it: bytes in their text form (path-text.ts). Only on failure: it costs a decode. */
+const shownPath = (path: string | Buffer) => (typeof path === "string" ? path : pathText(path));
+
+function openForReading(path: string | Buffer): number {
   try {
     return openSync(path, "r");
   } catch (e) {
-    throw inputError(shown, e);
+    throw inputError(shownPath(path), e);
   }
 }
 
@@ -194,8 +196,7 @@ export function newScratch(): ReadScratch {
  * `knownSize` (from a plan's listing) saves the fstat; a file that changed size since is still read whole.
  */
 export function hashFile(path: string | Buffer, scratch: ReadScratch = newScratch(), knownSize?: number): Buffer {
-  const shown = typeof path === "string" ? path : pathText(path);
-  const fd = openForReading(path, shown);
+  const fd = openForReading(path);
   try {
     const size = knownSize ?? fstatSync(fd).size;
     if (size > LARGE_FILE) {
@@ -232,7 +233,7 @@ export function hashFile(path: string | Buffer, scratch: ReadScratch = newScratc
     return sha256(scratch.buf.subarray(0, read));
   } catch (e) {
     if (e instanceof InputError) throw e;
-    throw new InputError("INPUT_UNREADABLE", `cannot read ${shown} (${(e as NodeJS.ErrnoException).code ?? "error"})`, { cause: e });
+    throw new InputError("INPUT_UNREADABLE", `cannot read ${shownPath(path)} (${(e as NodeJS.ErrnoException).code ?? "error"})`, { cause: e });
   } finally {
     closeSync(fd);
   }
