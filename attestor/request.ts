@@ -4,6 +4,7 @@ import { InputError } from "../core/errors.ts";
 import { DATASET_ROLES, PARENT_RELATIONS } from "../core/attestor/events.ts";
 import type { TrainingRunRequest } from "../core/attestor/run.ts";
 import { validateRecord } from "../core/model/record.ts";
+import { parseAcceptedSkip, type AcceptedSkip } from "../core/dataset/skipped.ts";
 import type { DatasetRole, ParentRelation } from "../core/lineage/graph.ts";
 
 export type RunRequest = Omit<TrainingRunRequest, "registrant"> & {
@@ -29,6 +30,17 @@ function tokenId(v: unknown, what: string): string {
   return s as string;
 }
 
+/** A dataset's accepted skips, when given: `[{reason, path?}]` (core/dataset/skipped.ts). */
+function acceptSkipped(v: unknown, what: string): { acceptSkipped?: AcceptedSkip[] } {
+  if (v === undefined) return {};
+  if (!Array.isArray(v)) bad(`${what} must be a list of {reason, path?}`);
+  try {
+    return { acceptSkipped: (v as unknown[]).map((x, k) => parseAcceptedSkip(x, `${what}[${k}]`)) };
+  } catch (e) {
+    return bad((e as Error).message);
+  }
+}
+
 export function parseRunRequest(body: unknown): RunRequest {
   if (typeof body !== "object" || body === null || Array.isArray(body)) bad("not a JSON object");
   const b = body as Record<string, unknown>;
@@ -40,7 +52,12 @@ export function parseRunRequest(body: unknown): RunRequest {
     const d = (x ?? {}) as Record<string, unknown>;
     const role = (d.role ?? "training") as DatasetRole;
     if (!DATASET_ROLES.includes(role)) bad(`datasets[${i}].role must be one of ${DATASET_ROLES.join(", ")}`);
-    return { datasetId: tokenId(d.datasetId, `datasets[${i}].datasetId`), role, path: absPath(d.path, `datasets[${i}].path`) };
+    return {
+      datasetId: tokenId(d.datasetId, `datasets[${i}].datasetId`),
+      role,
+      path: absPath(d.path, `datasets[${i}].path`),
+      ...acceptSkipped(d.acceptSkipped, `datasets[${i}].acceptSkipped`),
+    };
   });
   const parents = ((b.parents ?? []) as unknown[]).map((x, i) => {
     const d = (x ?? {}) as Record<string, unknown>;

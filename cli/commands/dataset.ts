@@ -7,6 +7,7 @@ import { ENCODINGS, parseEncoding, type Encoding } from "../../core/dataset/enco
 import { hashAndStoreDataset, relabelStoredDataset, type HashResult } from "../../core/dataset/operations.ts";
 import { combineParts, hashPart, parsePartSpec } from "../../core/dataset/scale/pipeline.ts";
 import { toHex } from "../../core/hex.ts";
+import type { SkippedEntry } from "../../core/dataset/skipped.ts";
 import { InputError } from "../../core/errors.ts";
 import { action, parseTokenId, progressBar, withCommonOptions, type CommonOptions } from "../output.ts";
 
@@ -59,6 +60,7 @@ function summary(r: HashResult) {
     totalSamples: m.totalSamples,
     duplicateSamples: m.duplicateSamples,
     skipped: m.skipped,
+    skippedEntries: r.skippedEntries,
     encoding: m.encoding as Encoding,
     bytes: m.bytes,
     manifestCid: r.manifestCid,
@@ -76,6 +78,19 @@ function describeSkipped(s: HashResult["manifest"]["skipped"]): string {
   return parts.length ? `; skipped ${parts.join(", ")}` : "";
 }
 
+const LISTED = 20;
+
+/** The entries that are not samples, one a line, the first LISTED of them (--json has all). */
+function listSkipped(entries: readonly SkippedEntry[] | null): string[] {
+  if (!entries?.length) return [];
+  const more = entries.length - LISTED;
+  return [
+    `not samples (${entries.length}; names in text form, bytes that are not UTF-8 as %XX):`,
+    ...entries.slice(0, LISTED).map((e) => `  ${e.reason.padEnd(8)} ${e.path}`),
+    ...(more > 0 ? [`  … and ${more} more (--json lists every one)`] : []),
+  ];
+}
+
 async function hashPartAction(path: string, opts: HashOptions) {
   const { part, of } = parsePartSpec(opts.part!);
   if (!opts.out) throw new InputError("INPUT_INVALID", "--part needs --out <directory> for the part's files");
@@ -90,8 +105,12 @@ async function hashPartAction(path: string, opts: HashOptions) {
     const samples = p.units.reduce((a, u) => a + u.samples, 0);
     const seconds = Number(((performance.now() - t0) / 1000).toFixed(3));
     return {
-      json: { ok: true, part, of, out: opts.out, units: p.units.length, unitCount: p.unitCount, samples, planHash: p.planHash, seconds },
-      text: `hashed part ${part}/${of}: ${p.units.length} of ${p.unitCount} units, ${samples} samples in ${seconds} s -> ${opts.out}\nwhen every part is done: provenant dataset combine <all part directories>`,
+      json: { ok: true, part, of, out: opts.out, units: p.units.length, unitCount: p.unitCount, samples, planHash: p.planHash, skippedEntries: p.skippedEntries, seconds },
+      text: [
+        `hashed part ${part}/${of}: ${p.units.length} of ${p.unitCount} units, ${samples} samples in ${seconds} s -> ${opts.out}`,
+        ...listSkipped(p.skippedEntries),
+        "when every part is done: provenant dataset combine <all part directories>",
+      ].join("\n"),
     };
   } finally {
     bar.stop();
@@ -121,6 +140,7 @@ export function datasetCommand(): Command {
         text: [
           `hashed ${s.totalSamples} samples (${s.encoding}) in ${s.seconds} s, ${s.samplesPerSecond} samples/s${describeSkipped(s.skipped)}`,
           `${s.n} distinct samples (${s.duplicateSamples} duplicates), ${s.shardCount} shard(s)`,
+          ...listSkipped(s.skippedEntries),
           `root      ${s.root}`,
           `manifest  ${s.manifestCid}`,
         ].join("\n"),
@@ -143,9 +163,10 @@ export function datasetCommand(): Command {
       const r = await combineParts(dirs, store, { name: opts.name, description: opts.description, license: opts.license ?? null });
       const m = r.manifest;
       return {
-        json: { ok: true, root: m.root, n: m.n, totalSamples: m.totalSamples, duplicateSamples: m.duplicateSamples, manifestCid: r.manifestCid, indexCid: r.indexCid, shardCount: m.shardCount, parts: dirs.length },
+        json: { ok: true, root: m.root, n: m.n, totalSamples: m.totalSamples, duplicateSamples: m.duplicateSamples, skipped: m.skipped, skippedEntries: r.skippedEntries, manifestCid: r.manifestCid, indexCid: r.indexCid, shardCount: m.shardCount, parts: dirs.length },
         text: [
           `combined ${dirs.length} part(s): ${m.totalSamples} samples, ${m.n} distinct, ${m.shardCount} shard(s)`,
+          ...listSkipped(r.skippedEntries),
           `root      ${m.root}`,
           `manifest  ${r.manifestCid}   (mint it with: provenant dataset mint --manifest ${r.manifestCid} --name … --license …)`,
         ].join("\n"),
@@ -201,6 +222,7 @@ export function datasetCommand(): Command {
           opts.manifest
             ? `${s.totalSamples} samples, ${s.n} distinct, from stored manifest ${opts.manifest}`
             : `${s.totalSamples} samples, ${s.n} distinct, hashed in ${s.seconds} s (${s.samplesPerSecond} samples/s)${describeSkipped(s.skipped)}`,
+          ...listSkipped(s.skippedEntries),
           `root      ${toHex(r.root)}`,
           `manifest  ipfs://${r.manifestCid}`,
         ].join("\n"),

@@ -14,6 +14,7 @@ import { AttestorError } from "../../core/attestor/errors.ts";
 import { DATASET_ROLES, PARENT_RELATIONS } from "../../core/attestor/events.ts";
 import { InputError } from "../../core/errors.ts";
 import { loadRecordFile, withIdentity } from "../../core/model/record.ts";
+import { SKIP_REASONS, parseAcceptedSkip, type AcceptedSkip } from "../../core/dataset/skipped.ts";
 import { action, withCommonOptions, type CommonOptions } from "../output.ts";
 
 interface TrainOptions extends CommonOptions {
@@ -33,6 +34,7 @@ interface TrainOptions extends CommonOptions {
   token?: string;
   register: boolean;
   timeout?: string;
+  acceptSkipped: string[];
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -45,6 +47,23 @@ function parseEdge<T extends string>(value: string, kinds: readonly T[], fallbac
   if (!id || !/^[1-9][0-9]*$/.test(id)) throw new InputError("INPUT_INVALID", `${flag} must be <id>[:kind], got "${value}"`);
   if (!kinds.includes(kind as T)) throw new InputError("INPUT_INVALID", `${flag} ${value}: "${kind}" is not one of ${kinds.join(", ")}`);
   return { id, kind: kind as T };
+}
+
+/**
+ * `--accept-skipped <id>:<reason>[:<path>]`, per dataset id: the entries of that dataset's folder that are not
+ * samples and may be there anyway. The path (last, so it may hold colons) is in text form, as `dataset hash` prints it.
+ */
+export function acceptedSkipsByDataset(specs: readonly string[], datasetIds: readonly string[]): Map<string, AcceptedSkip[]> {
+  const out = new Map<string, AcceptedSkip[]>();
+  for (const spec of specs) {
+    const m = /^([^:]*):([^:]*)(?::(.*))?$/s.exec(spec);
+    if (!m || !datasetIds.includes(m[1]!)) {
+      throw new InputError("INPUT_INVALID", `--accept-skipped must be <dataset id>:<reason>[:<path>] naming a --dataset, got "${spec}"`);
+    }
+    const accepted = parseAcceptedSkip(m[3] === undefined ? { reason: m[2] } : { reason: m[2], path: m[3] }, `--accept-skipped ${spec}`);
+    out.set(m[1]!, [...(out.get(m[1]!) ?? []), accepted]);
+  }
+  return out;
 }
 
 export function commandEnvironment(specs: readonly string[], from: NodeJS.ProcessEnv = process.env): Record<string, string> {
@@ -80,6 +99,12 @@ export function trainCommand(): Command {
       .option("--attestor <url>", "the attestor service (default: the local one)")
       .option("--token <token>", "the service's token (default $PROVENANT_ATTESTOR_TOKEN or the local service's)")
       .option("--timeout <ms>", "kill the command after this many milliseconds")
+      .option(
+        "--accept-skipped <id:reason[:path]>",
+        `let a dataset's folder hold entries that are not samples (reason: ${SKIP_REASONS.join(", ")}; a path as dataset hash lists it, or every entry of that reason); recorded in the certificate; repeatable`,
+        collect,
+        [],
+      )
       .option("--no-register", "certify only: do not register the model"),
   ).action(
     action<TrainOptions>(async (args, opts) => {
@@ -93,10 +118,12 @@ export function trainCommand(): Command {
       }
       const identity = { ...(opts.name ? { name: opts.name } : {}), ...(opts.version ? { version: opts.version } : {}) };
       const record = opts.record ? loadRecordFile(opts.record, identity) : withIdentity({}, identity, "--name/--version");
+      const edges = opts.dataset.map((d) => parseEdge(d, DATASET_ROLES, "training", "--dataset"));
+      const accepted = acceptedSkipsByDataset(opts.acceptSkipped, edges.map((e) => e.id));
       const request = {
-        datasets: opts.dataset.map((d, i) => {
-          const e = parseEdge(d, DATASET_ROLES, "training", "--dataset");
-          return { datasetId: e.id, role: e.kind, path: resolve(opts.data[i]!) };
+        datasets: edges.map((e, i) => {
+          const acceptSkipped = accepted.get(e.id);
+          return { datasetId: e.id, role: e.kind, path: resolve(opts.data[i]!), ...(acceptSkipped ? { acceptSkipped } : {}) };
         }),
         parents: opts.parent.map((p, i) => {
           const e = parseEdge(p, PARENT_RELATIONS, "finetune", "--parent");

@@ -9,6 +9,8 @@ import type { DatasetRole, ParentRelation } from "../lineage/graph.ts";
 import { bytesToHex, hexToBytes } from "../tpm/bytes.ts";
 import { normalizeLowS, parseEcdsaSignature } from "../tpm/quote.ts";
 import { canonicalJsonBytes } from "./canonical-json.ts";
+import { SKIP_REASONS, type SkippedEntry, type SkipReason } from "../dataset/skipped.ts";
+import { canonicalPathText } from "../dataset/path-text.ts";
 import {
   DATASET_ROLES,
   EVENT_TYPES,
@@ -75,6 +77,11 @@ export type CertificateDataset = {
   root: Hex32;
   n: number;
   encoding: string;
+  /**
+   * Entries of the measured folder that are not samples (so not under `root`) and that the run request
+   * accepted; absent when there were none. The training command could read them.
+   */
+  acceptedSkips?: SkippedEntry[];
 };
 
 export type CertificateParent = {
@@ -209,6 +216,23 @@ const TOKEN_ID = /^[1-9][0-9]{0,76}$/;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
+function acceptedSkips(v: unknown, path: string): SkippedEntry[] {
+  const list = arr(v, path);
+  if (list.length === 0) bad(path, "is empty: a dataset with no accepted skips has no acceptedSkips field");
+  return list.map((x, k) => {
+    const e = obj(x, `${path}[${k}]`, ["path", "reason"]);
+    const reason = str(e.reason, `${path}[${k}].reason`) as SkipReason;
+    if (!SKIP_REASONS.includes(reason)) bad(`${path}[${k}].reason`, `is not one of ${SKIP_REASONS.join(", ")}`);
+    const p = str(e.path, `${path}[${k}].path`, /^.+$/);
+    let canonical: string | null = null;
+    try {
+      canonical = canonicalPathText(p);
+    } catch {}
+    if (canonical !== p) bad(`${path}[${k}].path`, "is not a path in text form (docs/formats/encodings-v1.md)");
+    return { path: p, reason };
+  });
+}
+
 function quoteBytes(v: unknown, path: string): QuoteBytes {
   const o = obj(v, path, ["attest", "signature"]);
   return { attest: str(o.attest, `${path}.attest`, HEX), signature: str(o.signature, `${path}.signature`, HEX) };
@@ -278,7 +302,9 @@ function loadPayload(v: unknown): TrainingCertificatePayload {
   const i = obj(p.inputs, "payload.inputs", ["datasets", "parents", "code", "command", "config", "environment"]);
   const datasets = arr(i.datasets, "payload.inputs.datasets").map((x, k): CertificateDataset => {
     const path = `payload.inputs.datasets[${k}]`;
-    const d = obj(x, path, ["datasetId", "role", "root", "n", "encoding"]);
+    const keys = ["datasetId", "role", "root", "n", "encoding"];
+    // Optional, and kept exactly as given: the digest is recomputed from what this returns.
+    const d = obj(x, path, (x as Obj | null)?.acceptedSkips === undefined ? keys : [...keys, "acceptedSkips"]);
     const role = str(d.role, `${path}.role`) as DatasetRole;
     if (!DATASET_ROLES.includes(role)) bad(`${path}.role`, `is not one of ${DATASET_ROLES.join(", ")}`);
     return {
@@ -287,6 +313,7 @@ function loadPayload(v: unknown): TrainingCertificatePayload {
       root: str(d.root, `${path}.root`, HEX32) as Hex32,
       n: int(d.n, `${path}.n`, 1),
       encoding: str(d.encoding, `${path}.encoding`, /^.+$/),
+      ...(d.acceptedSkips === undefined ? {} : { acceptedSkips: acceptedSkips(d.acceptedSkips, `${path}.acceptedSkips`) }),
     };
   });
   const parents = arr(i.parents, "payload.inputs.parents").map((x, k): CertificateParent => {

@@ -9,6 +9,7 @@ import { lstatSync, readFileSync, readdirSync, readlinkSync, statSync } from "no
 import { basename, join, relative, resolve, sep } from "node:path";
 import { commitDataset } from "../dataset/commit.ts";
 import { parseEncoding } from "../dataset/encodings.ts";
+import { describeSkipped, sortOutSkipped, type AcceptedSkip, type SkippedEntry } from "../dataset/skipped.ts";
 import { InputError, ProvenantError } from "../errors.ts";
 import { commandDigestOf, configDigestOf, environmentDigestOf } from "./certificate.ts";
 import type { CertificateCode, CertificateCommand, CertificateConfig, CertificateEnvironment } from "./certificate.ts";
@@ -34,13 +35,27 @@ function requireDir(path: string, what: string): string {
 
 export type DatasetOnChain = { root: string; n: number; encoding: string };
 
-export type DatasetMeasurementResult = { root: Hex32; n: number; encoding: string; seconds: number };
+export type DatasetMeasurementResult = {
+  root: Hex32;
+  n: number;
+  encoding: string;
+  /** The folder's entries that are not samples, each covered by an acceptance in the request. */
+  acceptedSkips: SkippedEntry[];
+  seconds: number;
+};
 
 /**
  * Re-hash the dataset at `path` with the encoding recorded on-chain and refuse (ROOT_MISMATCH) unless its
- * Merkle root and leaf count equal the token's.
+ * Merkle root and leaf count equal the token's. Refuse too (DATASET_SKIPPED_ENTRIES) when the folder holds
+ * entries that are not samples (hidden, symlinks, FIFOs, ...) that `acceptSkipped` does not cover: the
+ * training command could read them, and the root does not commit to them.
  */
-export function measureDataset(datasetId: string, path: string, onChain: DatasetOnChain): DatasetMeasurementResult {
+export function measureDataset(
+  datasetId: string,
+  path: string,
+  onChain: DatasetOnChain,
+  acceptSkipped: readonly AcceptedSkip[] = []
+): DatasetMeasurementResult {
   const t0 = performance.now();
   let encoding;
   try {
@@ -60,7 +75,14 @@ export function measureDataset(datasetId: string, path: string, onChain: Dataset
       `the files at ${path} hash to root ${root} (n=${c.n}), but dataset #${datasetId} on-chain has root ${onChain.root} (n=${onChain.n}): refusing to train`
     );
   }
-  return { root, n: c.n, encoding: onChain.encoding, seconds: (performance.now() - t0) / 1000 };
+  const { accepted, refused } = sortOutSkipped(c.samples.skippedEntries ?? [], acceptSkipped);
+  if (refused.length > 0) {
+    throw new ProvenantError(
+      "DATASET_SKIPPED_ENTRIES",
+      `the files at ${path} hold ${refused.length} entr${refused.length === 1 ? "y" : "ies"} that dataset #${datasetId} does not commit to but the training command could read: ${describeSkipped(refused)}; refusing to train (remove them, or accept them in the request's acceptSkipped)`
+    );
+  }
+  return { root, n: c.n, encoding: onChain.encoding, acceptedSkips: accepted, seconds: (performance.now() - t0) / 1000 };
 }
 
 // ---- code ---------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ import { resolve } from "node:path";
 import type { ContentStore } from "../storage/store.ts";
 import { ProvenantError, TpmError } from "../errors.ts";
 import type { DatasetRole, ParentRelation } from "../lineage/graph.ts";
+import type { AcceptedSkip } from "../dataset/skipped.ts";
 import { hashAndStoreModel, loadModelManifest, compareWeights } from "../model/operations.ts";
 import { hashWeights } from "../model/hash-weights.ts";
 import { weightsDigestOf } from "../model/digest.ts";
@@ -47,7 +48,11 @@ import { measureCode, measureCommand, measureConfig, measureDataset, measureEnvi
 export type TrainingRunRequest = {
   /** The account that will register the model (bound into the run event). */
   registrant: Address;
-  datasets: { datasetId: string; role: DatasetRole; path: string }[];
+  /**
+   * `acceptSkipped`: the folder's entries that are not samples (hidden, symlinks, ...) the caller accepts;
+   * any other such entry fails the run. The certificate lists the entries accepted.
+   */
+  datasets: { datasetId: string; role: DatasetRole; path: string; acceptSkipped?: AcceptedSkip[] }[];
   parents: { modelId: string; relation: ParentRelation; path: string }[];
   /** Directory of the training code (a git work tree or a plain directory). */
   code: string;
@@ -149,8 +154,16 @@ export async function runMeasuredTraining(p: {
   for (const d of req.datasets) {
     const onChain = await chain.dataset(d.datasetId);
     hooks.onStage?.("measuring", { dataset: d.datasetId });
-    const m = measureDataset(d.datasetId, d.path, onChain);
-    datasets.push({ datasetId: d.datasetId, role: d.role, root: m.root, n: m.n, encoding: m.encoding });
+    const m = measureDataset(d.datasetId, d.path, onChain, d.acceptSkipped);
+    datasets.push({
+      datasetId: d.datasetId,
+      role: d.role,
+      root: m.root,
+      n: m.n,
+      encoding: m.encoding,
+      // Only when there are some: a clean folder's certificate is what it was before the field existed.
+      ...(m.acceptedSkips.length > 0 ? { acceptedSkips: m.acceptedSkips } : {}),
+    });
     aborted();
   }
   const parents: CertificateParent[] = [];

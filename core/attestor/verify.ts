@@ -27,6 +27,7 @@ import type { TpmKindName, TrainingCertificate } from "./certificate.ts";
 import { TRAINING_PCR, replayTrainingPcr, trainingEvents } from "./events.ts";
 import type { Address, Hex32, TrainingEvent } from "./events.ts";
 import type { DatasetRole, ParentRelation } from "../lineage/graph.ts";
+import { describeSkipped } from "../dataset/skipped.ts";
 
 export const CERTIFICATE_CHECKS = [
   "certificateFormat",
@@ -392,11 +393,16 @@ export function verifyTrainingCertificate(p: VerifyCertificateParameters): Certi
     if (!root) dsProblems.push(`dataset #${d.datasetId} does not exist`);
     else if (!eqHex(root, d.root)) dsProblems.push(`dataset #${d.datasetId} has root ${root} on-chain, the run measured ${d.root}`);
   }
+  // Entries the attestor let through beside the samples: the check passes, but a reader is told of them.
+  const skips = pl.inputs.datasets
+    .filter((d) => d.acceptedSkips)
+    .map((d) => `; dataset #${d.datasetId}'s folder also held ${d.acceptedSkips!.length} accepted entr${d.acceptedSkips!.length === 1 ? "y" : "ies"} that are not samples: ${describeSkipped(d.acceptedSkips!)}`)
+    .join("");
   set(
     "datasetRoots",
     dsProblems.length === 0,
     dsProblems.length === 0
-      ? `${pl.inputs.datasets.length} dataset root(s) measured equal the on-chain roots`
+      ? `${pl.inputs.datasets.length} dataset root(s) measured equal the on-chain roots${skips}`
       : dsProblems.join("; ")
   );
   const parentProblems: string[] = [];

@@ -1,8 +1,10 @@
 import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { createHash, hash } from "node:crypto";
-import { extname, join, resolve } from "node:path";
+import { extname, resolve } from "node:path";
 import { FormatError, InputError } from "../errors.ts";
 import { DatasetEmptyError } from "./errors.ts";
+import { pathText } from "./path-text.ts";
+import type { SkippedEntry, SkipReason } from "./skipped.ts";
 
 /** The canonical encodings of docs/formats/encodings-v1.md. */
 export const ENCODINGS = ["files", "jsonl", "csv"] as const;
@@ -21,6 +23,11 @@ export interface SampleHashes {
   hashes: Uint8Array;
   total: number;
   skipped: SkippedCounts;
+  /**
+   * `files`: every entry that is not a sample, in walk order; empty for record encodings. hashSamples always
+   * sets it; hashes that came from elsewhere (leaves a browser sent) may have none.
+   */
+  skippedEntries?: SkippedEntry[];
   bytes: number;
 }
 
@@ -51,11 +58,14 @@ export function inputError(path: string, e: unknown): InputError {
   return new InputError("INPUT_UNREADABLE", `cannot read ${path} (${code ?? "error"})`, { cause: e });
 }
 
-function openForReading(path: string): number {
+/** A path as messages name it: bytes in their text form (path-text.ts). Only on failure: it costs a decode. */
+const shownPath = (path: string | Buffer) => (typeof path === "string" ? path : pathText(path));
+
+function openForReading(path: string | Buffer): number {
   try {
     return openSync(path, "r");
   } catch (e) {
-    throw inputError(path, e);
+    throw inputError(shownPath(path), e);
   }
 }
 
@@ -103,28 +113,70 @@ export function hashSamples(path: string, encoding: Encoding, onProgress?: Progr
   return result;
 }
 
-/** Lists regular files under `dir`, skipping (and counting) hidden entries, symlinks and special files. */
-export function listFiles(dir: string, skipped: SkippedCounts): string[] {
-  const files: string[] = [];
-  const walk = (d: string) => {
+export const emptySkippedCounts = (): SkippedCounts => ({ hidden: 0, symlinks: 0, other: 0, emptyRecords: 0 });
+
+/**
+ * A walk of a `files` dataset. Paths are byte strings (one char per byte, latin1), so a name that is not
+ * UTF-8 keeps its exact bytes, and strings compare in byte order; `bytePath` makes one a path to open.
+ */
+export interface FileWalk {
+  /** The directory, absolute, with a final `/`, as a byte string. */
+  root: string;
+  /** Regular files, relative to `root`, in walk order. */
+  files: string[];
+  skipped: SkippedCounts;
+  skippedEntries: SkippedEntry[];
+}
+
+/** A byte string (FileWalk) as the path Node opens: a Buffer, never decoded as UTF-8. */
+export const bytePath = (s: string): Buffer => Buffer.from(s, "latin1");
+
+/** A byte-string path as people read it (path-text.ts): lossless, `%XX` for bytes that are not UTF-8. */
+export const displayPath = (s: string): string => pathText(bytePath(s));
+
+const DOT = 0x2e;
+
+function skipReason(entry: { isSymbolicLink(): boolean; isFIFO(): boolean; isSocket(): boolean; isBlockDevice(): boolean; isCharacterDevice(): boolean }): SkipReason {
+  if (entry.isSymbolicLink()) return "symlink";
+  if (entry.isFIFO()) return "fifo";
+  if (entry.isSocket()) return "socket";
+  if (entry.isBlockDevice() || entry.isCharacterDevice()) return "device";
+  return "other";
+}
+
+/**
+ * Walks `dir` depth first, each directory's entries in byte order of their names, reading names as bytes.
+ * Regular files are samples; every other entry is skipped, counted and listed with its reason: hidden
+ * (name starts with `.`; a hidden directory is skipped whole), symlink (never followed), fifo, socket,
+ * device, other. A directory that cannot be listed stops the walk.
+ */
+export function walkFiles(dir: string): FileWalk {
+  const root = Buffer.from(resolve(dir).replace(/\/*$/, "/")).toString("latin1");
+  const walk: FileWalk = { root, files: [], skipped: emptySkippedCounts(), skippedEntries: [] };
+  const skip = (rel: string, reason: SkipReason) => {
+    walk.skippedEntries.push({ path: displayPath(rel), reason });
+    if (reason === "hidden") walk.skipped.hidden++;
+    else if (reason === "symlink") walk.skipped.symlinks++;
+    else walk.skipped.other++;
+  };
+  const visit = (rel: string) => {
     let entries;
     try {
-      entries = readdirSync(d, { withFileTypes: true });
+      entries = readdirSync(bytePath(root + rel), { withFileTypes: true, encoding: "buffer" });
     } catch (e) {
-      throw new InputError("INPUT_UNREADABLE", `cannot list ${d} (${(e as NodeJS.ErrnoException).code})`, { cause: e });
+      throw new InputError("INPUT_UNREADABLE", `cannot list ${displayPath(root + rel)} (${(e as NodeJS.ErrnoException).code})`, { cause: e });
     }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    entries.sort((a, b) => Buffer.compare(a.name, b.name));
     for (const entry of entries) {
-      const p = join(d, entry.name);
-      if (entry.name.startsWith(".")) skipped.hidden++;
-      else if (entry.isSymbolicLink()) skipped.symlinks++;
-      else if (entry.isDirectory()) walk(p);
-      else if (entry.isFile()) files.push(p);
-      else skipped.other++;
+      const p = rel + entry.name.toString("latin1");
+      if (entry.name[0] === DOT) skip(p, "hidden");
+      else if (entry.isDirectory()) visit(`${p}/`);
+      else if (entry.isFile()) walk.files.push(p);
+      else skip(p, skipReason(entry));
     }
   };
-  walk(dir);
-  return files;
+  visit("");
+  return walk;
 }
 
 const LARGE_FILE = 64 * 1024 * 1024;
@@ -143,7 +195,7 @@ export function newScratch(): ReadScratch {
  * SHA-256 of one file, read with synchronous calls into a reused buffer (about 7 µs a small file here).
  * `knownSize` (from a plan's listing) saves the fstat; a file that changed size since is still read whole.
  */
-export function hashFile(path: string, scratch: ReadScratch = newScratch(), knownSize?: number): Buffer {
+export function hashFile(path: string | Buffer, scratch: ReadScratch = newScratch(), knownSize?: number): Buffer {
   const fd = openForReading(path);
   try {
     const size = knownSize ?? fstatSync(fd).size;
@@ -181,25 +233,24 @@ export function hashFile(path: string, scratch: ReadScratch = newScratch(), know
     return sha256(scratch.buf.subarray(0, read));
   } catch (e) {
     if (e instanceof InputError) throw e;
-    throw new InputError("INPUT_UNREADABLE", `cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? "error"})`, { cause: e });
+    throw new InputError("INPUT_UNREADABLE", `cannot read ${shownPath(path)} (${(e as NodeJS.ErrnoException).code ?? "error"})`, { cause: e });
   } finally {
     closeSync(fd);
   }
 }
 
 function hashFiles(dir: string, onProgress?: ProgressFn): SampleHashes {
-  const skipped: SkippedCounts = { hidden: 0, symlinks: 0, other: 0, emptyRecords: 0 };
-  const files = listFiles(dir, skipped);
+  const { root, files, skipped, skippedEntries } = walkFiles(dir);
   const sink = new HashSink();
   const scratch = newScratch();
   let bytes = 0;
   for (let i = 0; i < files.length; i++) {
-    sink.push(hashFile(files[i], scratch));
+    sink.push(hashFile(bytePath(root + files[i]), scratch));
     bytes += scratch.size;
     if (onProgress && (i & 1023) === 1023) onProgress(i + 1, files.length, bytes);
   }
   onProgress?.(files.length, files.length, bytes);
-  return { encoding: "files", hashes: sink.result(), total: sink.count, skipped, bytes };
+  return { encoding: "files", hashes: sink.result(), total: sink.count, skipped, skippedEntries, bytes };
 }
 
 const NL = 0x0a;
@@ -212,12 +263,12 @@ const QUOTE = 0x22;
  * a newline inside a double-quoted field belongs to the record.
  */
 function hashRecords(path: string, encoding: "jsonl" | "csv", onProgress?: ProgressFn): SampleHashes {
-  const skipped: SkippedCounts = { hidden: 0, symlinks: 0, other: 0, emptyRecords: 0 };
+  const skipped = emptySkippedCounts();
   const sink = new HashSink();
   const bytes = hashRecordRange(path, encoding, { start: 0, end: Infinity, inQuotes: false }, sink.push, skipped, (b) =>
     onProgress?.(sink.count, null, b),
   );
-  return { encoding, hashes: sink.result(), total: sink.count, skipped, bytes };
+  return { encoding, hashes: sink.result(), total: sink.count, skipped, skippedEntries: [], bytes };
 }
 
 /**

@@ -27,7 +27,9 @@ export function sampleHashOf(input: SampleInput, encoding: Encoding): Uint8Array
   return hash("sha256", canonicalSample(bytes, encoding), "buffer") as unknown as Buffer;
 }
 
-export interface HashResult extends CommitResult {
+export interface HashResult extends Omit<CommitResult, "skippedEntries"> {
+  /** null when not known: a stored manifest (relabelStoredDataset) records the counts only. */
+  skippedEntries: CommitResult["skippedEntries"] | null;
   seconds: number;
 }
 
@@ -83,6 +85,7 @@ export async function relabelStoredDataset(
     manifestCid: cid,
     indexCid: manifest.index,
     shardCids: prover.index.shards.map((s) => s.cid),
+    skippedEntries: null,
     resumedUnits: 0,
     units: 0,
     timings: { hashSeconds: 0, mergeSeconds: 0 },

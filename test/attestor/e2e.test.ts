@@ -3,7 +3,7 @@
 // attestor, verifies both certificates, has tpm2_checkquote accept the quotes, tampers with every field of
 // a real certificate, and writes the golden certificate (UPDATE_GOLDEN=1).
 import { expect } from "chai";
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { JsonRpcProvider, Network } from "ethers";
 import { openStore } from "../../core/config.ts";
@@ -250,6 +250,36 @@ describe("attestor end to end (real swtpm, local chain, service and CLI)", funct
     const r = await w.cli(trainArgs({ data: datasetDir, out: join(w.work, "never2"), name: "x", version: "1.0.0", parent: "1", parentWeights: fake }));
     expect(r.code).to.equal(1);
     expect(r.json.error.code).to.equal("WEIGHTS_MISMATCH");
+  });
+
+  it("refuses a data folder holding entries the root does not commit to, and certifies it once they are accepted, listing them", async function () {
+    // The dataset's files plus a link out of the folder and a hidden file: the same root, but the command reads more.
+    const extended = join(w.work, "data-extended");
+    cpSync(datasetDir, extended, { recursive: true });
+    symlinkSync("/etc/hostname", join(extended, "outside"));
+    writeFileSync(join(extended, ".notes"), "uncommitted training data\n");
+    const args = (accept: string[], out: string) => ["train", ...accept, ...trainArgs({ data: extended, out, name: "skips-net", version: "1.0.0" }).slice(1)];
+    const refused = await w.cli(args([], join(w.work, "never-skips")));
+    expect(refused.code).to.equal(1);
+    expect(refused.json.error.code).to.equal("DATASET_SKIPPED_ENTRIES");
+    expect(refused.json.error.message).to.match(/\.notes \(hidden\), outside \(symlink\)/);
+    const partly = await w.cli(args(["--accept-skipped", "1:symlink:outside"], join(w.work, "never-skips")));
+    expect(partly.json.error.code).to.equal("DATASET_SKIPPED_ENTRIES");
+    const r = await w.cli(args(["--accept-skipped", "1:symlink:outside", "--accept-skipped", "1:hidden"], join(w.work, "skips")));
+    expect(r.code, r.stderr + r.stdout).to.equal(0);
+    expect(r.json).to.include({ ok: true, state: "registered" });
+    const cert = await certificateOf(r.json.certificateCid);
+    expect(cert.payload.inputs.datasets[0]!.acceptedSkips).to.deep.equal([
+      { path: ".notes", reason: "hidden" },
+      { path: "outside", reason: "symlink" },
+    ]);
+    const v = await w.cli(["verify", "certificate", r.json.modelId]);
+    expect(v.code, v.stdout).to.equal(0);
+    const roots = v.json.checks.find((c: { name: string }) => c.name === "datasetRoots");
+    expect(roots).to.include({ ok: true });
+    expect(roots.detail).to.match(/2 accepted entries that are not samples: \.notes \(hidden\), outside \(symlink\)/);
+    // The certificate of a clean folder has no such field: older certificates keep their digest.
+    expect(Object.keys((await certificateOf(gen1.certificateCid)).payload.inputs.datasets[0]!)).to.not.include("acceptedSkips");
   });
 
   describe("every field of a real certificate tampered with", function () {

@@ -65,6 +65,19 @@ describe("training certificate v1: golden file", function () {
     }
   });
 
+  it("keeps accepted skips inside the signed payload: added to a real certificate they break its digest; malformed, it does not load", function () {
+    const withSkips = structuredClone(golden.certificate) as { payload: { inputs: { datasets: Record<string, unknown>[] } } };
+    withSkips.payload.inputs.datasets[0]!.acceptedSkips = [{ path: "outside", reason: "symlink" }];
+    const parsed = parseCertificate(withSkips);
+    expect(parsed.payload.inputs.datasets[0]!.acceptedSkips).to.deep.equal([{ path: "outside", reason: "symlink" }]);
+    const v = verifyTrainingCertificate({ certificate: withSkips, facts: golden.facts, roots: golden.roots });
+    expect(v.checks.filter((c) => !c.ok).map((c) => c.name)).to.include("certificateDigest");
+    for (const bad of [[], [{ path: "x", reason: "secret" }], [{ path: "100%", reason: "hidden" }], [{ path: "x" }], [{ path: "x", reason: "fifo", extra: 1 }]]) {
+      withSkips.payload.inputs.datasets[0]!.acceptedSkips = bad;
+      expect(() => parseCertificate(withSkips), JSON.stringify(bad)).to.throw(/acceptedSkips/);
+    }
+  });
+
   it("fails closed without roots, with a revoked attestor, another chain, or a model record that is not this one", function () {
     const base = { certificate: golden.certificate, roots: golden.roots };
     const failed = (v: ReturnType<typeof verifyTrainingCertificate>) => v.checks.filter((c) => !c.ok).map((c) => c.name);

@@ -8,8 +8,12 @@ import { join } from "node:path";
 import { AbiCoder, encodeBytes32String, sha256 } from "ethers";
 import { canonicalJson } from "../../core/attestor/canonical-json.ts";
 import { datasetEvent, digestEvent, parentEvent, runEvent } from "../../core/attestor/events.ts";
-import { measureCode, measureCommand, measureEnvironment } from "../../core/attestor/measure.ts";
+import { measureCode, measureCommand, measureDataset, measureEnvironment } from "../../core/attestor/measure.ts";
+import { commitDataset } from "../../core/dataset/commit.ts";
+import { toHex } from "../../core/hex.ts";
+import type { AcceptedSkip, SkippedEntry } from "../../core/dataset/skipped.ts";
 import { parseRunRequest } from "../../attestor/request.ts";
+import { acceptedSkipsByDataset } from "../../cli/commands/train.ts";
 
 const abi = AbiCoder.defaultAbiCoder();
 const h = (s: string) => sha256(Buffer.from(s)) as `0x${string}`;
@@ -112,6 +116,62 @@ describe("attestor measurements", function () {
     });
   });
 
+  describe("dataset folders", function () {
+    let dir: string;
+    let onChain: { root: string; n: number; encoding: string };
+    before(() => {
+      dir = mkdtempSync(join(tmpdir(), "provenant-data-"));
+      writeFileSync(join(dir, "a.txt"), "a sample\n");
+      writeFileSync(join(dir, "b.txt"), "another\n");
+      // Entries the commitment leaves out but a training command could read: a link out of the folder, a hidden file.
+      symlinkSync("/etc/hostname", join(dir, "outside"));
+      writeFileSync(join(dir, ".extra"), "uncommitted training data\n");
+      const c = commitDataset(dir);
+      onChain = { root: toHex(c.root), n: c.n, encoding: "files" };
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const measure = (accept: AcceptedSkip[] = []) => measureDataset("1", dir, onChain, accept);
+
+    it("refuses to certify a folder holding entries that are not samples, naming them", function () {
+      expect(() => measure()).to.throw(/\.extra \(hidden\).*outside \(symlink\)/).with.property("code", "DATASET_SKIPPED_ENTRIES");
+      // Accepting one of two is not enough.
+      expect(() => measure([{ path: "outside", reason: "symlink" }])).to.throw(/\.extra \(hidden\)/);
+      // An acceptance names the reason too: a path alone does not accept whatever is there.
+      expect(() => measure([{ path: "outside", reason: "hidden" }, { reason: "hidden" }])).to.throw(/outside \(symlink\)/);
+    });
+
+    it("certifies it once the request accepts each skipped entry, by path or by reason, and reports what it accepted", function () {
+      const listed: SkippedEntry[] = [
+        { path: ".extra", reason: "hidden" },
+        { path: "outside", reason: "symlink" },
+      ];
+      expect(measure(listed)).to.deep.include({ root: onChain.root, n: 2, acceptedSkips: listed });
+      expect(measure([{ reason: "symlink" }, { reason: "hidden" }])).to.deep.include({ acceptedSkips: listed });
+    });
+
+    it("reports no accepted skips for a clean folder", function () {
+      const clean = mkdtempSync(join(tmpdir(), "provenant-clean-"));
+      try {
+        writeFileSync(join(clean, "a.txt"), "a sample\n");
+        const c = commitDataset(clean);
+        const m = measureDataset("2", clean, { root: toHex(c.root), n: 1, encoding: "files" });
+        expect(m).to.deep.include({ n: 1, acceptedSkips: [] });
+      } finally {
+        rmSync(clean, { recursive: true, force: true });
+      }
+    });
+  });
+
+  it("reads --accept-skipped as <dataset id>:<reason>[:<path>], for a dataset of the run only", function () {
+    const m = acceptedSkipsByDataset(["1:hidden", "2:symlink:a:b/c%FF", "1:fifo:pipe"], ["1", "2"]);
+    expect(m.get("1")).to.deep.equal([{ reason: "hidden" }, { reason: "fifo", path: "pipe" }]);
+    expect(m.get("2")).to.deep.equal([{ reason: "symlink", path: "a:b/c%FF" }]);
+    expect(() => acceptedSkipsByDataset(["3:hidden"], ["1"])).to.throw(/naming a --dataset/);
+    expect(() => acceptedSkipsByDataset(["1"], ["1"])).to.throw(/naming a --dataset/);
+    expect(() => acceptedSkipsByDataset(["1:secret"], ["1"])).to.throw(/reason must be one of/);
+    expect(() => acceptedSkipsByDataset(["1:symlink:"], ["1"])).to.throw(/non-empty path/);
+  });
+
   it("measures the command and the environment, and refuses bad variable names", function () {
     expect(measureCommand(["python", "train.py"]).digest).to.equal(measureCommand(["python", "train.py"]).digest);
     expect(measureCommand(["python", "train.py"]).digest).to.not.equal(measureCommand(["python", "train.py", "--lr", "1"]).digest);
@@ -135,7 +195,12 @@ describe("attestor measurements", function () {
     expect(r.datasets[0]).to.deep.equal({ datasetId: "1", role: "training", path: "/data" });
     expect(r.parents[0]).to.deep.equal({ modelId: "2", relation: "adapter", path: "/w" });
     expect(r.register).to.equal(true);
+    const accepting = parseRunRequest({ ...ok, datasets: [{ datasetId: "1", path: "/data", acceptSkipped: [{ reason: "hidden" }, { reason: "symlink", path: "l%ff" }] }] });
+    expect(accepting.datasets[0]!.acceptSkipped).to.deep.equal([{ reason: "hidden" }, { reason: "symlink", path: "l%FF" }]);
     for (const bad of [
+      { ...ok, datasets: [{ datasetId: "1", path: "/d", acceptSkipped: { reason: "hidden" } }] },
+      { ...ok, datasets: [{ datasetId: "1", path: "/d", acceptSkipped: [{ reason: "anything" }] }] },
+      { ...ok, datasets: [{ datasetId: "1", path: "/d", acceptSkipped: [{ path: "x" }] }] },
       { ...ok, code: "relative/code" },
       { ...ok, datasets: [{ datasetId: "1", role: "pretraining", path: "/d" }] },
       { ...ok, parents: [{ modelId: "0", path: "/w" }] },

@@ -4,7 +4,8 @@ import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { JsonRpcProvider, Contract } from "ethers";
-import { startLocalChain, freePort, type LocalChain } from "../../scripts/lib/local-chain.ts";
+import { execFile } from "node:child_process";
+import { REPO, startLocalChain, freePort, type LocalChain } from "../../scripts/lib/local-chain.ts";
 import { runCli } from "../helpers/cli.ts";
 import { LocalStore } from "../../core/storage/local-store.ts";
 import { rootOf } from "../../core/merkle/tree.ts";
@@ -67,6 +68,10 @@ describe("provenant CLI: datasets end to end on a local chain", function () {
     expect(r.json.n).to.equal(300);
     expect(r.json.duplicateSamples).to.equal(1);
     expect(r.json.skipped).to.deep.include({ hidden: 1, symlinks: 1 });
+    expect(r.json.skippedEntries).to.deep.equal([
+      { path: ".hidden", reason: "hidden" },
+      { path: "link.txt", reason: "symlink" },
+    ]);
     const leaves = sortUniqueHashes(Buffer.concat(contents.map((c) => sha(c))));
     expect(r.json.root).to.equal(toHex(rootOf(leaves)));
   });
@@ -134,6 +139,31 @@ describe("provenant CLI: datasets end to end on a local chain", function () {
     expect(minted.json).to.include({ root: combined.json.root, existing: true, datasetId });
     const both = await runCli(["dataset", "mint", datasetDir, "--manifest", combined.json.manifestCid, "--name", "x", "--license", "CC0-1.0"], env);
     expect(both.json.error.message).to.match(/either a dataset path or --manifest/);
+  });
+
+  it("mints a folder whose names are not UTF-8: every file a sample, the odd one proven in, skipped entries listed", async () => {
+    const dir = join(work, "odd-names");
+    mkdirSync(dir);
+    const named = (...bytes: number[]) => Buffer.concat([Buffer.from(`${dir}/`), Buffer.from(bytes)]);
+    writeFileSync(named(0x61, 0xef, 0xbf, 0xbd), "look-alike"); // "a\uFFFD", what a+0xFF decodes to
+    writeFileSync(named(0x61, 0xff), "odd");
+    symlinkSync("a\uFFFD", named(0x6c, 0xfe));
+    const text = await runCli(["dataset", "hash", dir], env);
+    expect(text.json).to.include({ n: 2, totalSamples: 2, duplicateSamples: 0 });
+    expect(text.json.skippedEntries).to.deep.equal([{ path: "l%FE", reason: "symlink" }]);
+    const minted = await runCli(["dataset", "mint", dir, "--name", "Odd names", "--license", "CC0-1.0"], env);
+    expect(minted.code, minted.stderr).to.equal(0);
+    const copy = join(work, "odd-copy.bin");
+    writeFileSync(copy, "odd");
+    const proof = await runCli(["prove", copy, "--dataset", minted.json.datasetId], env);
+    expect(proof.code, proof.stderr).to.equal(0);
+    expect(proof.json).to.include({ kind: "inclusion" });
+    expect(proof.json.verdict.onChain).to.equal(true);
+    // The human output names each skipped entry, in text form.
+    const human = await new Promise<string>((done) =>
+      execFile(process.execPath, [join(REPO, "cli", "provenant.ts"), "dataset", "hash", dir], { cwd: REPO, env: { ...process.env, ...env } }, (_e, out) => done(out)),
+    );
+    expect(human).to.match(/not samples \(1;.*\n\s+symlink\s+l%FE\n/);
   });
 
   it("refuses a proof made for another dataset with one clear line", async () => {

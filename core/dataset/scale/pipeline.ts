@@ -8,6 +8,7 @@ import { DatasetEmptyError } from "../errors.ts";
 import type { Encoding, ProgressFn } from "../encodings.ts";
 import { ShardWriter, type ShardedTree } from "../shard-writer.ts";
 import { sortUniqueHashes } from "../sort-unique.ts";
+import type { SkippedEntry } from "../skipped.ts";
 import { loadPlan, makePlan, savePlan, unitsOfPart, type Plan } from "./plan.ts";
 import { defaultWorkers, hashUnitsInPool } from "./pool.ts";
 import { BUCKETS, RunReader } from "./run-file.ts";
@@ -94,6 +95,8 @@ function sampleStats(plan: Plan, stats: UnitStats[]): SampleStats {
 }
 
 export interface CommitResult extends StoredDataset {
+  /** Every entry the walk did not hash (files encoding), with its reason; the manifest keeps only the counts. */
+  skippedEntries: SkippedEntry[];
   resumedUnits: number;
   units: number;
   timings: { hashSeconds: number; mergeSeconds: number };
@@ -112,6 +115,7 @@ export async function commitAndStore(input: string, store: ContentStore, meta: D
   rmSync(opts.workDir, { recursive: true, force: true });
   return {
     ...stored,
+    skippedEntries: hashed.plan.skippedEntries,
     resumedUnits: hashed.resumedUnits,
     units: hashed.plan.units.length,
     timings: { hashSeconds: (t1 - t0) / 1000, mergeSeconds: (t2 - t1) / 1000 },
@@ -128,6 +132,7 @@ export interface PartManifest {
   of: number;
   unitCount: number;
   skipped: Plan["skipped"];
+  skippedEntries: SkippedEntry[];
   units: UnitStats[];
 }
 
@@ -150,6 +155,7 @@ export async function hashPart(input: string, part: number, of: number, outDir: 
     of,
     unitCount: hashed.plan.units.length,
     skipped: hashed.plan.skipped,
+    skippedEntries: hashed.plan.skippedEntries,
     units: hashed.stats,
   };
   rmSync(join(outDir, "lists"), { recursive: true, force: true });
@@ -194,5 +200,6 @@ export async function combineParts(dirs: string[], store: ContentStore, meta: Da
   const sample = sampleStats({ encoding: first.encoding, skipped: first.skipped } as Plan, stats);
   const tree = await mergeRuns(runs, store);
   const stored = await storeIndexAndManifest(tree, store, meta, sample);
-  return { ...stored, resumedUnits: 0, units: first.unitCount, timings: { hashSeconds: 0, mergeSeconds: (performance.now() - t1) / 1000 + (t1 - t0) / 1000 } };
+  // Every part has the first's plan hash, which covers the skipped entries: the first's list is everyone's.
+  return { ...stored, skippedEntries: first.skippedEntries ?? [], resumedUnits: 0, units: first.unitCount, timings: { hashSeconds: 0, mergeSeconds: (performance.now() - t1) / 1000 + (t1 - t0) / 1000 } };
 }

@@ -1,9 +1,20 @@
 import { createHash } from "node:crypto";
 import { closeSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync, renameSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { InputError } from "../../errors.ts";
 import { DatasetEmptyError } from "../errors.ts";
-import { detectEncoding, inputError, listFiles, type Encoding, type RecordRange, type SkippedCounts } from "../encodings.ts";
+import {
+  bytePath,
+  detectEncoding,
+  displayPath,
+  emptySkippedCounts,
+  inputError,
+  walkFiles,
+  type Encoding,
+  type RecordRange,
+  type SkippedCounts,
+} from "../encodings.ts";
+import type { SkippedEntry } from "../skipped.ts";
 
 /**
  * A dataset's work plan: deterministic units that any process or machine can hash independently.
@@ -24,6 +35,7 @@ function unitSizes() {
 }
 export const PLAN_FORMAT = "provenant-plan-v1";
 
+/** A files unit's list: `<size>:<path>` items joined by NUL, paths relative and raw bytes (a name holds no NUL). */
 export type UnitSpec = { kind: "files"; list: string; count: number } | ({ kind: "range" } & RecordRange);
 
 export interface Plan {
@@ -34,13 +46,16 @@ export interface Plan {
   units: UnitSpec[];
   /** Entries the file walk skipped (files encoding); record encodings count their own while hashing. */
   skipped: SkippedCounts;
+  /** The entries behind `skipped` (files encoding), in walk order; part of the plan hash. */
+  skippedEntries: SkippedEntry[];
   bytes: number;
 }
 
 export function makePlan(input: string, encoding: Encoding | undefined, workDir: string): Plan {
   const abs = resolve(input);
   const enc = encoding ?? detectEncoding(abs);
-  const skipped: SkippedCounts = { hidden: 0, symlinks: 0, other: 0, emptyRecords: 0 };
+  let skipped = emptySkippedCounts();
+  let skippedEntries: SkippedEntry[] = [];
   const size = unitSizes();
   const h = createHash("sha256").update(`${PLAN_FORMAT}\0${enc}\0${size.files}\0${size.bytes}\0`);
   const units: UnitSpec[] = [];
@@ -53,18 +68,21 @@ export function makePlan(input: string, encoding: Encoding | undefined, workDir:
   }
   if (enc === "files") {
     if (!st.isDirectory()) throw new InputError("INPUT_INVALID", `${input} is not a directory: the files encoding hashes every file under a directory`);
-    const files = listFiles(abs, skipped);
+    const walk = walkFiles(abs);
+    ({ skipped, skippedEntries } = walk);
+    const files = walk.files;
     if (files.length === 0) throw new DatasetEmptyError(input);
     mkdirSync(join(workDir, "lists"), { recursive: true });
     // A unit closes at `size.files` files or `size.bytes` bytes, so a few big files still spread over cores.
     let slice: string[] = [];
     let sliceBytes = 0;
     const close = () => {
+      // Byte strings (FileWalk): written and hashed as latin1, so every name keeps its exact bytes.
       const text = slice.join("\0");
       // Count-prefixed, so unit boundaries are part of the plan hash as well as names and sizes.
-      h.update(`${slice.length}:`).update(text).update("\0");
+      h.update(`${slice.length}:`).update(text, "latin1").update("\0");
       const list = join(workDir, "lists", `unit-${units.length}.list`);
-      writeFileSync(list, text);
+      writeFileSync(list, text, "latin1");
       units.push({ kind: "files", list, count: slice.length });
       slice = [];
       sliceBytes = 0;
@@ -72,17 +90,20 @@ export function makePlan(input: string, encoding: Encoding | undefined, workDir:
     for (const f of files) {
       let fileBytes: number;
       try {
-        fileBytes = statSync(f).size;
+        fileBytes = statSync(bytePath(walk.root + f)).size;
       } catch (e) {
-        throw inputError(f, e);
+        throw inputError(displayPath(walk.root + f), e);
       }
       if (slice.length > 0 && (slice.length === size.files || sliceBytes + fileBytes > size.bytes)) close();
       // "<size>:<path>": workers then read each file with one call, without an fstat.
-      slice.push(`${fileBytes}:${relative(abs, f)}`);
+      slice.push(`${fileBytes}:${f}`);
       sliceBytes += fileBytes;
       bytes += fileBytes;
     }
     close();
+    // Parts hashed while an entry appeared or went would disagree on what was left out: they must not combine.
+    h.update(`skipped:${skippedEntries.length}\0`);
+    for (const e of skippedEntries) h.update(`${e.reason}\0${e.path}\0`);
   } else {
     if (!st.isFile()) throw new InputError("INPUT_INVALID", `${input} is not a file: the ${enc} encoding reads one file`);
     bytes = st.size;
@@ -93,7 +114,7 @@ export function makePlan(input: string, encoding: Encoding | undefined, workDir:
       units.push({ kind: "range", start, end, inQuotes: start > 0 && parity ? parity(start - 1) : false });
     }
   }
-  return { format: PLAN_FORMAT, input: abs, encoding: enc, planHash: h.digest("hex"), units, skipped, bytes };
+  return { format: PLAN_FORMAT, input: abs, encoding: enc, planHash: h.digest("hex"), units, skipped, skippedEntries, bytes };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { join, sep } from "node:path";
-import { HashSink, hashFile, hashRecordRange, newScratch, type SkippedCounts } from "../encodings.ts";
+import { join } from "node:path";
+import { HashSink, bytePath, emptySkippedCounts, hashFile, hashRecordRange, newScratch } from "../encodings.ts";
 import { writeRun } from "./run-file.ts";
 import type { Plan } from "./plan.ts";
 
@@ -29,15 +29,16 @@ export function finishedUnit(workDir: string, u: number): UnitStats | null {
 export function runUnit(plan: Plan, u: number, workDir: string, onSamples?: (n: number) => void): UnitStats {
   const spec = plan.units[u];
   const out = new HashSink();
-  const skipped: SkippedCounts = { hidden: 0, symlinks: 0, other: 0, emptyRecords: 0 };
+  const skipped = emptySkippedCounts();
   let bytes = 0;
   if (spec.kind === "files") {
-    const files = readFileSync(spec.list, "utf8").split("\0");
+    // Byte strings, as the plan wrote them (plan.ts): names that are not UTF-8 open as their own bytes.
+    const files = readFileSync(spec.list, "latin1").split("\0");
     const scratch = newScratch();
-    const root = plan.input.endsWith(sep) ? plan.input : plan.input + sep;
+    const root = Buffer.from(plan.input.endsWith("/") ? plan.input : `${plan.input}/`).toString("latin1");
     for (let i = 0; i < files.length; i++) {
       const colon = files[i].indexOf(":");
-      out.push(hashFile(root + files[i].slice(colon + 1), scratch, Number(files[i].slice(0, colon))));
+      out.push(hashFile(bytePath(root + files[i].slice(colon + 1)), scratch, Number(files[i].slice(0, colon))));
       bytes += scratch.size;
       if (onSamples && (i & 4095) === 4095) onSamples(i + 1);
     }
