@@ -21,6 +21,9 @@ import type { Address, Hex32, TrainingEvent } from "./events.ts";
 
 export const CERTIFICATE_FORMAT = "provenant-training-certificate-v1";
 
+/** A certificate is tens of KiB (EK certificate, two quotes, the event log); readers take no more than this. */
+export const MAX_CERTIFICATE_BYTES = 16 * 1024 * 1024;
+
 export type TpmKindName = "software" | "hardware";
 
 /** What a certificate's quote is worth; see docs/attestor.md "Trust levels". */

@@ -17,7 +17,7 @@ import type { ModelRegistryAddresses } from "../chain/attestor-registry.ts";
 import { ChainError, ProvenantError } from "../errors.ts";
 import type { ContentStore } from "../storage/store.ts";
 import type { TrustedRoot } from "../tpm/enroll.ts";
-import { certificateEvidence, decodeCertificate } from "./certificate.ts";
+import { certificateEvidence, decodeCertificate, MAX_CERTIFICATE_BYTES } from "./certificate.ts";
 import type { TrainingCertificate } from "./certificate.ts";
 import { verifyTrainingCertificate } from "./verify.ts";
 import type { CertificateCheck, CertificateVerification } from "./verify.ts";
@@ -61,7 +61,7 @@ export async function verifyModelCertificate(p: {
   }
   let certificate: TrainingCertificate;
   try {
-    certificate = decodeCertificate(await p.store.get(model.certificateCid));
+    certificate = decodeCertificate(await p.store.get(model.certificateCid, { maxBytes: MAX_CERTIFICATE_BYTES, what: "training certificate" }));
   } catch (e) {
     return failed(`certificate ${model.certificateCid}: ${(e as Error).message}`);
   }

@@ -3,7 +3,7 @@ import { cache } from "react";
 import type { Log } from "ethers";
 import { scanLogsBackward } from "../../../core/chain/logs.ts";
 import { DATASET_ROLES, ModelRegistryClient, PROVENANCES } from "../../../core/chain/model-registry.ts";
-import { decodeModelManifest, type ModelManifest } from "../../../core/model/manifest.ts";
+import { readModelManifest, type ModelManifest } from "../../../core/model/manifest.ts";
 import { toTrouble, type Trouble } from "../errors.ts";
 import { appChain, optionalAddress } from "./chain.ts";
 import { gatewayReader } from "./storage.ts";
@@ -32,7 +32,7 @@ export interface ModelCard {
 
 async function withManifest(card: Omit<ModelCard, "manifest" | "manifestTrouble">): Promise<ModelCard> {
   try {
-    const manifest = decodeModelManifest(await gatewayReader().get(card.manifestCid), `model manifest ${card.manifestCid}`);
+    const manifest = readModelManifest(gatewayReader(), card.manifestCid);
     return { ...card, manifest, manifestTrouble: null };
   } catch (e) {
     return { ...card, manifest: null, manifestTrouble: toTrouble(e) };

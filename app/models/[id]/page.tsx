@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import type { DatasetEdge, ModelChainRecord, ParentEdge } from "../../../core/chain/model-registry.ts";
-import { decodeModelManifest, type ModelManifest } from "../../../core/model/manifest.ts";
+import { readModelManifest, type ModelManifest } from "../../../core/model/manifest.ts";
 import { Hex } from "../../_components/hex.tsx";
 import { Notice } from "../../_components/notice.tsx";
 import { toTrouble, trouble, type Trouble } from "../../_lib/errors.ts";
@@ -49,7 +49,7 @@ export default async function ModelPage({ params }: Props) {
         } catch (e) {
           lineageProblem = toTrouble(e);
         }
-        manifest = decodeModelManifest(await gatewayReader().get(record.manifestCid), `model manifest ${record.manifestCid}`);
+        manifest = readModelManifest(gatewayReader(), record.manifestCid);
       }
     } catch (e) {
       problem = toTrouble(e);
