@@ -32,7 +32,7 @@ export interface ModelCard {
 
 async function withManifest(card: Omit<ModelCard, "manifest" | "manifestTrouble">): Promise<ModelCard> {
   try {
-    const manifest = readModelManifest(gatewayReader(), card.manifestCid);
+    const manifest = await readModelManifest(gatewayReader(), card.manifestCid);
     return { ...card, manifest, manifestTrouble: null };
   } catch (e) {
     return { ...card, manifest: null, manifestTrouble: toTrouble(e) };

@@ -49,7 +49,7 @@ export default async function ModelPage({ params }: Props) {
         } catch (e) {
           lineageProblem = toTrouble(e);
         }
-        manifest = readModelManifest(gatewayReader(), record.manifestCid);
+        manifest = await readModelManifest(gatewayReader(), record.manifestCid);
       }
     } catch (e) {
       problem = toTrouble(e);
