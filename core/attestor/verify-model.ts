@@ -25,6 +25,8 @@ import type { CertificateCheck, CertificateVerification } from "./verify.ts";
 export type ModelCertificateVerification = CertificateVerification & {
   modelId: string;
   certificateCid: string | null;
+  /** When the model's attestor was revoked (unix seconds), read from AttestorRegistry; null while active or unknown. */
+  attestorRevokedAt: number | null;
 };
 
 /** EK roots from PEM files: the paths given, else PROVENANT_EK_ROOTS (':'-separated). */
@@ -50,10 +52,15 @@ export async function verifyModelCertificate(p: {
   const models = attestedModelRegistry(addr.modelRegistry, p.conn.provider);
   const model = await readModelFacts(models, p.modelId);
   if (!model) throw new ChainError("TOKEN_NOT_FOUND", `model #${p.modelId} does not exist on chain ${p.conn.chainId}`);
+  const attestors = new AttestorRegistryClient(addr.attestorRegistry, p.conn.provider, p.conn.chainId);
+  // Read for the model's own attestor, so a revocation shows even when the certificate cannot be read.
+  const attestorRevokedAt =
+    model.provenance === "attested" && !/^0x0{40}$/i.test(model.attestor) ? (await attestors.attestorOf(model.attestor))?.revokedAt || null : null;
   const failed = (detail: string): ModelCertificateVerification => ({
     ok: false,
     modelId: p.modelId,
     certificateCid: model.certificateCid || null,
+    attestorRevokedAt,
     checks: [{ name: "certificateFormat", ok: false, detail } as CertificateCheck],
   });
   if (model.provenance !== "attested" || !model.certificateCid) {
@@ -66,12 +73,11 @@ export async function verifyModelCertificate(p: {
     return failed(`certificate ${model.certificateCid}: ${(e as Error).message}`);
   }
   const facts = await readCertificateFacts(p.conn, certificate, { modelId: p.modelId, addresses: p.addresses });
-  const attestors = new AttestorRegistryClient(addr.attestorRegistry, p.conn.provider, p.conn.chainId);
   // The lineage as the model registry holds it (edges from the record, roots and digests from the chain).
   const contractVerdict = await attestors.checkTrainingCertificate(
     lineageFromFacts(certificate, facts, model.registrant),
     certificateEvidence(certificate)
   );
   const v = verifyTrainingCertificate({ certificate, facts, roots: p.roots, contractVerdict });
-  return { ...v, modelId: p.modelId, certificateCid: model.certificateCid };
+  return { ...v, modelId: p.modelId, certificateCid: model.certificateCid, attestorRevokedAt };
 }
