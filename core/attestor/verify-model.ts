@@ -14,7 +14,9 @@ import {
   readModelFacts,
 } from "../chain/attestor-registry.ts";
 import type { ModelRegistryAddresses } from "../chain/attestor-registry.ts";
-import { ChainError, ProvenantError } from "../errors.ts";
+import { ChainError, isProvenantError, ProvenantError } from "../errors.ts";
+import type { ModelAttestation } from "../lineage/graph.ts";
+import { attestationFrom } from "./attestation.ts";
 import type { ContentStore } from "../storage/store.ts";
 import type { TrustedRoot } from "../tpm/enroll.ts";
 import { certificateEvidence, decodeCertificate, MAX_CERTIFICATE_BYTES } from "./certificate.ts";
@@ -80,4 +82,21 @@ export async function verifyModelCertificate(p: {
   );
   const v = verifyTrainingCertificate({ certificate, facts, roots: p.roots, contractVerdict });
   return { ...v, modelId: p.modelId, certificateCid: model.certificateCid, attestorRevokedAt };
+}
+
+/** The verdict a verification comes to (core/attestor/attestation.ts), knowing whether any EK root was given. */
+export function attestationOfVerification(v: ModelCertificateVerification, rootCount: number): ModelAttestation {
+  return attestationFrom({ ...v, trustLevel: v.certificate?.payload.attestor.trustLevel ?? null, rootsConfigured: rootCount > 0 });
+}
+
+/**
+ * The verdict on model `modelId`'s training certificate, for an edge that shows or exports it: never throws;
+ * a verification that cannot run (chain, storage) is "unchecked" with the reason.
+ */
+export async function modelAttestation(p: Parameters<typeof verifyModelCertificate>[0]): Promise<ModelAttestation> {
+  try {
+    return attestationOfVerification(await verifyModelCertificate(p), p.roots.length);
+  } catch (e) {
+    return { state: "unchecked", trustLevel: null, revokedAt: null, reason: isProvenantError(e) ? e.message : "the certificate could not be checked" };
+  }
 }

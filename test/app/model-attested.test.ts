@@ -78,6 +78,9 @@ describe("the model page of an attested model: certificate in plain words (swtpm
     expect(await page.textContent(RECORD_GREEN)).to.contain("TPM-attested");
     const card = await exportText(page, "hf-card");
     expect(card).to.contain("provenant-attested").and.to.contain("the machine's boot state is not attested");
+    const cli = await w.cli(["export", gen2.modelId, "--format", "hf-card"]);
+    expect(cli.code, cli.stderr).to.equal(0);
+    expect(cli.json.document).to.contain("provenant-attested");
     expect(cert).to.contain("Replaying the event log gives the PCR value the TPM quoted");
     const statuses = await page.$$eval('[data-testid="certificate-checks"] li', (els) => els.map((e) => e.getAttribute("data-status")));
     expect(statuses.length).to.be.greaterThan(10);
@@ -110,7 +113,7 @@ describe("the model page of an attested model: certificate in plain words (swtpm
       expect(card).to.not.contain("provenant-attested");
       expect(card).to.match(/failed verification/);
       const bom = await exportText(page, "cyclonedx");
-      expect(bom).to.not.contain("(TPM-attested)");
+      expect(bom).to.not.contain("TPM-attested");
       await page.goto(`${app.url}/models`, { waitUntil: "networkidle" });
       expect(await page.$$(`[data-model-id="${gen2.modelId}"] .badge.ok`)).to.have.length(0);
       expect(await page.textContent(`[data-model-id="${gen2.modelId}"]`)).to.match(/attestation failed/);
@@ -125,7 +128,7 @@ describe("the model page of an attested model: certificate in plain words (swtpm
     const revoked = await w.cli(["attestor", "revoke", status.json.address]);
     expect(revoked.code, revoked.stderr).to.equal(0);
     const after = await w.cli(["attestor", "status", status.json.address]);
-    const when = new Date(after.json.revokedAt * 1000).toISOString();
+    const when = new Date(after.json.revokedAt * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
 
     await page.goto(`${app.url}/models/${gen2.modelId}`, { waitUntil: "networkidle" });
     await page.waitForSelector('[data-testid="lineage-node"]');
@@ -135,7 +138,11 @@ describe("the model page of an attested model: certificate in plain words (swtpm
     expect(card).to.not.contain("provenant-attested");
     expect(card).to.contain("revoked attestor").and.to.contain(when);
     const spdx = await exportText(page, "spdx");
-    expect(spdx).to.not.contain("(TPM-attested)");
+    expect(spdx).to.not.contain("TPM-attested");
+    const cli = await w.cli(["export", gen2.modelId, "--format", "hf-card"]);
+    expect(cli.code, cli.stderr).to.equal(0);
+    expect(cli.json.document).to.not.contain("provenant-attested");
+    expect(cli.json.document).to.contain("revoked attestor").and.to.contain(when);
     await page.goto(`${app.url}/models`, { waitUntil: "networkidle" });
     for (const id of ["1", gen2.modelId]) {
       expect(await page.$$(`[data-model-id="${id}"] .badge.ok`)).to.have.length(0);

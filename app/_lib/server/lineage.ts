@@ -1,6 +1,12 @@
 import "server-only";
-import { attestationFrom, provenanceWords } from "../../../core/attestor/attestation.ts";
-import { loadEkRoots, verifyModelCertificate, type ModelCertificateVerification } from "../../../core/attestor/verify-model.ts";
+import { provenanceWords } from "../../../core/attestor/attestation.ts";
+import {
+  attestationOfVerification,
+  loadEkRoots,
+  modelAttestation,
+  verifyModelCertificate,
+  type ModelCertificateVerification,
+} from "../../../core/attestor/verify-model.ts";
 import { DatasetRegistryClient } from "../../../core/chain/dataset-registry.ts";
 import { ModelRegistryClient } from "../../../core/chain/model-registry.ts";
 import { isProvenantError } from "../../../core/errors.ts";
@@ -37,10 +43,6 @@ function ekRoots(): { roots: TrustedRoot[]; problem: string | null } {
   }
 }
 
-function attestationOf(v: ModelCertificateVerification, rootCount: number): ModelAttestation {
-  return attestationFrom({ ...v, trustLevel: v.certificate?.payload.attestor.trustLevel ?? null, rootsConfigured: rootCount > 0 });
-}
-
 /**
  * The attestation of each attested model among `ids`, checked as the model page checks it (every check of
  * verify-model, a fresh verifying store, the EK roots of PROVENANT_EK_ROOTS): lists show no green "attested"
@@ -51,15 +53,7 @@ export async function modelAttestations(ids: readonly string[]): Promise<Map<str
   if (ids.length === 0) return out;
   const src = await openAppLineageSources();
   const { roots } = ekRoots();
-  await Promise.all(
-    ids.map(async (modelId) => {
-      try {
-        out.set(modelId, attestationOf(await verifyModelCertificate({ conn: src.conn, store: src.store, modelId, roots }), roots.length));
-      } catch (e) {
-        out.set(modelId, { state: "unchecked", trustLevel: null, revokedAt: null, reason: isProvenantError(e) ? e.message : "the certificate could not be checked" });
-      }
-    }),
-  );
+  await Promise.all(ids.map(async (modelId) => out.set(modelId, await modelAttestation({ conn: src.conn, store: src.store, modelId, roots }))));
   return out;
 }
 
@@ -80,7 +74,7 @@ export async function modelLineage(id: bigint): Promise<LineageView> {
         addresses: { modelRegistry: walk.registries.model, datasetRegistry: walk.registries.dataset },
       });
       full.set(tokenId.toString(), v);
-      attestations.set(tokenId.toString(), attestationOf(v, roots.length));
+      attestations.set(tokenId.toString(), attestationOfVerification(v, roots.length));
       const attestor = v.certificate?.payload.attestor;
       return {
         ok: v.ok,
