@@ -112,8 +112,10 @@ describe("the model page of an attested model: certificate in plain words (swtpm
       const card = await exportText(page, "hf-card");
       expect(card).to.not.contain("provenant-attested");
       expect(card).to.match(/failed verification/);
-      const bom = await exportText(page, "cyclonedx");
-      expect(bom).to.not.contain("TPM-attested");
+      // The BOM holds generation 1 too, whose certificate is intact: the root's component is the one to read.
+      const root = JSON.parse(await exportText(page, "cyclonedx")).metadata.component;
+      expect(JSON.stringify(root.externalReferences)).to.not.contain("TPM-attested").and.to.contain("failed verification");
+      expect(root.properties).to.deep.include({ name: "provenant:provenance", value: "attestation-failed" });
       await page.goto(`${app.url}/models`, { waitUntil: "networkidle" });
       expect(await page.$$(`[data-model-id="${gen2.modelId}"] .badge.ok`)).to.have.length(0);
       expect(await page.textContent(`[data-model-id="${gen2.modelId}"]`)).to.match(/attestation failed/);
