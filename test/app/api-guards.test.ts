@@ -253,6 +253,7 @@ describe("the app's write and signing endpoints refuse other sites and oversized
         expect(res.json?.error?.message, what).to.match(/more than|application\/vnd\.provenant/);
         expect(res.sentWhenAnswered, `${what}: the server read the whole body before answering`).to.be.below(400 * MiB);
         expect(grew, what).to.be.below(a.growth);
+        console.log(`      ${what.split(":")[0]}: ${res.status} after ${(res.sentWhenAnswered / MiB).toFixed(0)} MiB sent, server memory +${(grew / MiB).toFixed(0)} MiB`);
       }
     });
 
