@@ -1,11 +1,12 @@
 import { StorageError } from "../../core/errors.ts";
 import { cidOf, parseCid } from "../../core/storage/cid.ts";
-import type { ContentStore } from "../../core/storage/store.ts";
+import { DEFAULT_MAX_GET_BYTES, tooLargeMessage, type ContentStore, type GetOptions } from "../../core/storage/store.ts";
 
 /**
  * A read-only ContentStore over an IPFS path gateway (`GET <base>/ipfs/<cid>`), for the browser and the
  * server alike. Every object is checked against its CID before it is returned, so the gateway is not trusted;
- * objects are immutable, so they are kept for the life of the store.
+ * objects are immutable, so they are kept for the life of the store. Nor is its size trusted: an object is
+ * refused when its Content-Length is above the caller's cap, and cut off when the bytes keep coming past it.
  */
 export interface GatewayStats {
   reads: number;
@@ -48,18 +49,59 @@ export class GatewayStore implements ContentStore {
     }
   }
 
-  get(cid: string): Promise<Uint8Array> {
+  async get(cid: string, options: GetOptions = {}): Promise<Uint8Array> {
     const canonical = parseCid(cid);
     let pending = this.cache.get(canonical);
     if (!pending) {
-      pending = this.fetchVerified(canonical);
+      pending = this.fetchVerified(canonical, options);
       this.cache.set(canonical, pending);
       pending.catch(() => this.cache.delete(canonical));
     }
-    return pending;
+    const bytes = await pending;
+    // Fetched earlier under a larger cap: this caller's cap still holds.
+    if (bytes.length > (options.maxBytes ?? DEFAULT_MAX_GET_BYTES)) {
+      throw new StorageError("STORAGE_CORRUPT", tooLargeMessage(this.where, canonical, bytes.length, options));
+    }
+    return bytes;
   }
 
-  private async fetchVerified(cid: string): Promise<Uint8Array> {
+  /** The body, counted as it arrives: refused on a Content-Length above the cap, cut off once past it. */
+  private async readCapped(res: Response, cid: string, options: GetOptions): Promise<Uint8Array> {
+    const max = options.maxBytes ?? DEFAULT_MAX_GET_BYTES;
+    const declared = res.headers.get("content-length");
+    if (declared !== null && Number(declared) > max) {
+      await res.body?.cancel().catch(() => {});
+      throw new StorageError("STORAGE_CORRUPT", tooLargeMessage(this.where, cid, Number(declared), options));
+    }
+    if (!res.body) return new Uint8Array(0);
+    const reader = res.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let received = 0;
+    for (;;) {
+      let next: ReadableStreamReadResult<Uint8Array>;
+      try {
+        next = await reader.read();
+      } catch (e) {
+        throw new StorageError("STORAGE_UNREACHABLE", `${this.where} stopped sending ${cid}`, { cause: e });
+      }
+      if (next.done) break;
+      received += next.value.length;
+      if (received > max) {
+        await reader.cancel().catch(() => {});
+        throw new StorageError("STORAGE_CORRUPT", tooLargeMessage(this.where, cid, "more", options));
+      }
+      chunks.push(next.value);
+    }
+    const bytes = new Uint8Array(received);
+    let at = 0;
+    for (const c of chunks) {
+      bytes.set(c, at);
+      at += c.length;
+    }
+    return bytes;
+  }
+
+  private async fetchVerified(cid: string, options: GetOptions): Promise<Uint8Array> {
     const t0 = performance.now();
     let res: Response;
     try {
@@ -77,12 +119,7 @@ export class GatewayStore implements ContentStore {
       throw new StorageError("STORAGE_CORRUPT", `${this.where} holds a copy of ${cid} that does not hash to that CID${said ? ` (${said})` : ""}`);
     }
     if (!res.ok) throw new StorageError("STORAGE_UNREACHABLE", `${this.where} answered ${res.status} for ${cid}`);
-    let bytes: Uint8Array;
-    try {
-      bytes = new Uint8Array(await res.arrayBuffer());
-    } catch (e) {
-      throw new StorageError("STORAGE_UNREACHABLE", `${this.where} stopped sending ${cid}`, { cause: e });
-    }
+    const bytes = await this.readCapped(res, cid, options);
     if ((await cidOf(bytes)) !== cid) {
       throw new StorageError("STORAGE_CORRUPT", `${this.where} sent bytes for ${cid} that do not hash to that CID`);
     }

@@ -1,4 +1,4 @@
-import type { LineageGraph } from "../../core/lineage/graph.ts";
+import type { LineageGraph, ModelAttestation } from "../../core/lineage/graph.ts";
 
 /**
  * What the model page's server part hands its client leaves: the lineage walk flattened to plain data, each
@@ -19,6 +19,8 @@ export interface ViewNode {
   title: string;
   detail: string;
   provenance: "self-declared" | "attested" | null;
+  /** An attested model's certificate verdict (core/attestor/attestation.ts); null for others or when unread. */
+  attestation: ModelAttestation | null;
   ok: boolean;
   checks: ViewCheck[];
 }
@@ -32,6 +34,7 @@ export interface ViewEdge {
 
 export interface CertificateView {
   ok: boolean;
+  attestation: ModelAttestation;
   certificateCid: string | null;
   checks: { name: string; ok: boolean; detail: string }[];
   /** Why the EK roots from PROVENANT_EK_ROOTS could not be loaded, if they could not. */

@@ -3,6 +3,7 @@ import { Notice } from "../_components/notice.tsx";
 import { toTrouble } from "../_lib/errors.ts";
 import { chainName } from "../_lib/networks.ts";
 import { appChain } from "../_lib/server/chain.ts";
+import { appConfig } from "../_lib/server/config.ts";
 import { MintForm } from "./_components/mint-form.tsx";
 import styles from "./mint.module.css";
 
@@ -29,7 +30,7 @@ export default async function MintPage() {
         {chainName(chain.chainId)}. The samples themselves are never uploaded: only their hashes.
       </p>
       <div className={styles.layout}>
-        <MintForm chainId={chain.chainId} registry={chain.registry.address} />
+        <MintForm chainId={chain.chainId} registry={chain.registry.address} tokenRequired={appConfig().writeToken !== null} />
         <aside className={styles.aside} aria-label="What goes where">
           <h3>What goes where</h3>
           <dl>

@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { Command } from "commander";
+import { loadEkRoots, modelAttestation } from "../../core/attestor/verify-model.ts";
 import { InputError } from "../../core/errors.ts";
 import { EXPORT_FORMAT_TITLES, EXPORT_FORMATS, exportLineage, parseExportFormat } from "../../core/lineage/exports/index.ts";
 import { buildLineageGraph } from "../../core/lineage/walk.ts";
@@ -41,7 +42,14 @@ export function exportCommand(): Command {
       const format = parseExportFormat(opts.format);
       const id = parseModelId(model);
       const hubIds = parseHubIds(opts.hubId);
-      const graph = await buildLineageGraph(await openLineageSources(opts), id);
+      const src = await openLineageSources(opts);
+      const graph = await buildLineageGraph(src, id);
+      // An export calls a model attested only when its certificate verifies now (EK roots from PROVENANT_EK_ROOTS).
+      const roots = loadEkRoots();
+      const addresses = { modelRegistry: graph.registries.model, datasetRegistry: graph.registries.dataset };
+      for (const n of graph.nodes) {
+        if (n.kind === "model" && n.provenance === "attested") n.attestation = await modelAttestation({ conn: src.conn, store: src.store, modelId: n.tokenId, roots, addresses });
+      }
       const doc = exportLineage(graph, format, { hubIds, producer: opts.producer });
       if (opts.out) {
         try {

@@ -23,6 +23,9 @@ import type { Address, Hex32, TrainingEvent } from "./events.ts";
 
 export const CERTIFICATE_FORMAT = "provenant-training-certificate-v1";
 
+/** A certificate is tens of KiB (EK certificate, two quotes, the event log); readers take no more than this. */
+export const MAX_CERTIFICATE_BYTES = 16 * 1024 * 1024;
+
 export type TpmKindName = "software" | "hardware";
 
 /** What a certificate's quote is worth; see docs/attestor.md "Trust levels". */
@@ -30,6 +33,23 @@ export const TRUST_LEVELS = {
   software: "software-tpm-pcr23",
   hardware: "hardware-tpm-pcr23",
 } as const;
+
+/**
+ * Each trust level in words a user understands: `short` for a badge or a list, `long` for a sentence. Today
+ * every level quotes PCR 23 alone, so each says the boot state of the machine is not attested.
+ */
+export const TRUST_LEVEL_WORDS: Record<(typeof TRUST_LEVELS)[TpmKindName], { short: string; long: string }> = {
+  "software-tpm-pcr23": {
+    short: "software TPM, training process only",
+    long:
+      "measured by a software TPM attestor (training process only; the machine's boot state is not attested; " +
+      "a software TPM's keys are files on that machine, so this is tamper-evidence for the run's log, not third-party assurance)",
+  },
+  "hardware-tpm-pcr23": {
+    short: "hardware TPM, training process only",
+    long: "measured by a hardware TPM attestor (training process only; the machine's boot state is not attested)",
+  },
+};
 
 export type CertificateAttestor = {
   address: Address;

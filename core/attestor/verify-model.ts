@@ -14,10 +14,12 @@ import {
   readModelFacts,
 } from "../chain/attestor-registry.ts";
 import type { ModelRegistryAddresses } from "../chain/attestor-registry.ts";
-import { ChainError, ProvenantError } from "../errors.ts";
+import { ChainError, isProvenantError, ProvenantError } from "../errors.ts";
+import type { ModelAttestation } from "../lineage/graph.ts";
+import { attestationFrom } from "./attestation.ts";
 import type { ContentStore } from "../storage/store.ts";
 import type { TrustedRoot } from "../tpm/enroll.ts";
-import { certificateEvidence, decodeCertificate } from "./certificate.ts";
+import { certificateEvidence, decodeCertificate, MAX_CERTIFICATE_BYTES } from "./certificate.ts";
 import type { TrainingCertificate } from "./certificate.ts";
 import { verifyTrainingCertificate } from "./verify.ts";
 import type { CertificateCheck, CertificateVerification } from "./verify.ts";
@@ -25,6 +27,8 @@ import type { CertificateCheck, CertificateVerification } from "./verify.ts";
 export type ModelCertificateVerification = CertificateVerification & {
   modelId: string;
   certificateCid: string | null;
+  /** When the model's attestor was revoked (unix seconds), read from AttestorRegistry; null while active or unknown. */
+  attestorRevokedAt: number | null;
 };
 
 /** EK roots from PEM files: the paths given, else PROVENANT_EK_ROOTS (':'-separated). */
@@ -50,10 +54,15 @@ export async function verifyModelCertificate(p: {
   const models = attestedModelRegistry(addr.modelRegistry, p.conn.provider);
   const model = await readModelFacts(models, p.modelId);
   if (!model) throw new ChainError("TOKEN_NOT_FOUND", `model #${p.modelId} does not exist on chain ${p.conn.chainId}`);
+  const attestors = new AttestorRegistryClient(addr.attestorRegistry, p.conn.provider, p.conn.chainId);
+  // Read for the model's own attestor, so a revocation shows even when the certificate cannot be read.
+  const attestorRevokedAt =
+    model.provenance === "attested" && !/^0x0{40}$/i.test(model.attestor) ? (await attestors.attestorOf(model.attestor))?.revokedAt || null : null;
   const failed = (detail: string): ModelCertificateVerification => ({
     ok: false,
     modelId: p.modelId,
     certificateCid: model.certificateCid || null,
+    attestorRevokedAt,
     checks: [{ name: "certificateFormat", ok: false, detail } as CertificateCheck],
   });
   if (model.provenance !== "attested" || !model.certificateCid) {
@@ -61,17 +70,33 @@ export async function verifyModelCertificate(p: {
   }
   let certificate: TrainingCertificate;
   try {
-    certificate = decodeCertificate(await p.store.get(model.certificateCid));
+    certificate = decodeCertificate(await p.store.get(model.certificateCid, { maxBytes: MAX_CERTIFICATE_BYTES, what: "training certificate" }));
   } catch (e) {
     return failed(`certificate ${model.certificateCid}: ${(e as Error).message}`);
   }
   const facts = await readCertificateFacts(p.conn, certificate, { modelId: p.modelId, addresses: p.addresses });
-  const attestors = new AttestorRegistryClient(addr.attestorRegistry, p.conn.provider, p.conn.chainId);
   // The lineage as the model registry holds it (edges from the record, roots and digests from the chain).
   const contractVerdict = await attestors.checkTrainingCertificate(
     lineageFromFacts(certificate, facts, model.registrant),
     certificateEvidence(certificate)
   );
   const v = verifyTrainingCertificate({ certificate, facts, roots: p.roots, contractVerdict });
-  return { ...v, modelId: p.modelId, certificateCid: model.certificateCid };
+  return { ...v, modelId: p.modelId, certificateCid: model.certificateCid, attestorRevokedAt };
+}
+
+/** The verdict a verification comes to (core/attestor/attestation.ts), knowing whether any EK root was given. */
+export function attestationOfVerification(v: ModelCertificateVerification, rootCount: number): ModelAttestation {
+  return attestationFrom({ ...v, trustLevel: v.certificate?.payload.attestor.trustLevel ?? null, rootsConfigured: rootCount > 0 });
+}
+
+/**
+ * The verdict on model `modelId`'s training certificate, for an edge that shows or exports it: never throws;
+ * a verification that cannot run (chain, storage) is "unchecked" with the reason.
+ */
+export async function modelAttestation(p: Parameters<typeof verifyModelCertificate>[0]): Promise<ModelAttestation> {
+  try {
+    return attestationOfVerification(await verifyModelCertificate(p), p.roots.length);
+  } catch (e) {
+    return { state: "unchecked", trustLevel: null, revokedAt: null, reason: isProvenantError(e) ? e.message : "the certificate could not be checked" };
+  }
 }

@@ -1,6 +1,8 @@
+import { FormatError } from "../errors.ts";
 import { parseVersionedJson } from "../versioned-json.ts";
 import { isHex32, type Hex32 } from "../hex.ts";
 import { parseCid } from "../storage/cid.ts";
+import type { ContentStore } from "../storage/store.ts";
 import type { Encoding, SkippedCounts } from "./encodings.ts";
 // The value list comes from the browser-safe module (encodings.ts reads files); a test checks the two agree.
 import { ENCODINGS } from "./sample-hash.ts";
@@ -12,6 +14,9 @@ import { SHARD_SIZE } from "./shard-index.ts";
  * always give the same manifest CID.
  */
 export const DATASET_FORMAT = "provenant-dataset-v1";
+
+/** No valid manifest comes near this (a few hundred bytes plus name and description): readers take no more. */
+export const MAX_DATASET_MANIFEST_BYTES = 1024 * 1024;
 
 export interface DatasetManifest {
   format: typeof DATASET_FORMAT;
@@ -38,6 +43,9 @@ export function encodeManifest(m: DatasetManifest): Uint8Array {
 
 /** Parses and validates untrusted manifest bytes; every failure names the field. */
 export function decodeManifest(bytes: Uint8Array, where = "the manifest"): DatasetManifest {
+  if (bytes.length > MAX_DATASET_MANIFEST_BYTES) {
+    throw new FormatError("MANIFEST_INVALID", `${where} is ${bytes.length} bytes, more than a manifest can be (${MAX_DATASET_MANIFEST_BYTES})`);
+  }
   const { value: m, bad } = parseVersionedJson(bytes, where, DATASET_FORMAT);
   const count = (k: string, min: number) => {
     const v = m[k];
@@ -65,4 +73,9 @@ export function decodeManifest(bytes: Uint8Array, where = "the manifest"): Datas
     throw bad("previousVersion must be a token id string or null");
   }
   return m as unknown as DatasetManifest;
+}
+
+/** Reads and validates a stored dataset manifest, taking no more bytes than a manifest can be. */
+export async function readDatasetManifest(store: ContentStore, cid: string, where = `manifest ${cid}`): Promise<DatasetManifest> {
+  return decodeManifest(await store.get(cid, { maxBytes: MAX_DATASET_MANIFEST_BYTES, what: "dataset manifest" }), where);
 }

@@ -3,8 +3,8 @@ import { compare, bytesEqual, verifyExclusion, verifyInclusion, type LeafProof }
 import { buildLevels, proofFromLevels, searchLeaves, type Levels } from "../merkle/tree.ts";
 import { concatBytes, toHex, type Hex32 } from "../hex.ts";
 import type { ContentStore } from "../storage/store.ts";
-import { decodeManifest, type DatasetManifest } from "./manifest.ts";
-import { decodeShardIndex, shardLength, type ShardIndex } from "./shard-index.ts";
+import { MAX_DATASET_MANIFEST_BYTES, decodeManifest, type DatasetManifest } from "./manifest.ts";
+import { MAX_SHARD_INDEX_BYTES, decodeShardIndex, shardIndexBytes, shardLength, type ShardIndex } from "./shard-index.ts";
 
 export type InclusionProof = { kind: "inclusion"; root: Uint8Array; n: number } & LeafProof;
 export interface ExclusionProof {
@@ -20,7 +20,8 @@ export type Proof = InclusionProof | ExclusionProof;
 /**
  * Builds proofs for a stored dataset from the manifest, the index and one shard (two shards only when the
  * sample sorts between two shards). Every read is verified: CIDs by the store, shard roots against the index,
- * the index against the manifest's root.
+ * the index against the manifest's root. Every read is also capped before it starts: the manifest at what a
+ * manifest can be, the index and each shard at their exact sizes, so a store cannot make a reader hold more.
  */
 export class DatasetProver {
   readonly manifest: DatasetManifest;
@@ -39,9 +40,13 @@ export class DatasetProver {
   }
 
   static async open(store: ContentStore, manifestCid: string): Promise<DatasetProver> {
-    const manifestBytes = await store.get(manifestCid);
+    const manifestBytes = await store.get(manifestCid, { maxBytes: MAX_DATASET_MANIFEST_BYTES, what: "dataset manifest" });
     const manifest = decodeManifest(manifestBytes, `manifest ${manifestCid}`);
-    const indexBytes = await store.get(manifest.index);
+    const indexSize = shardIndexBytes(manifest.shardCount);
+    if (indexSize > MAX_SHARD_INDEX_BYTES) {
+      throw new FormatError("MANIFEST_INVALID", `manifest ${manifestCid} claims ${manifest.n} samples: a ${indexSize}-byte shard index, more than a reader takes (${MAX_SHARD_INDEX_BYTES})`);
+    }
+    const indexBytes = await store.get(manifest.index, { maxBytes: indexSize, what: `shard index of ${manifest.shardCount} shard(s)` });
     const index = decodeShardIndex(indexBytes);
     if (index.n !== manifest.n || toHex(index.root) !== manifest.root) {
       throw new FormatError("ROOT_MISMATCH", `the shard index ${manifest.index} does not belong to manifest ${manifestCid}`);
@@ -64,10 +69,10 @@ export class DatasetProver {
     const cached = this.shardCache.get(j);
     if (cached) return cached;
     const entry = this.index.shards[j];
-    const leaves = await this.store.get(entry.cid);
+    const expected = shardLength(j, this.index.n, this.index.shardSize);
+    const leaves = await this.store.get(entry.cid, { maxBytes: expected * 32, what: `shard of ${expected} leaves` });
     this.reads++;
     this.bytesRead += leaves.length;
-    const expected = shardLength(j, this.index.n, this.index.shardSize);
     if (leaves.length !== expected * 32) {
       throw new FormatError("ROOT_MISMATCH", `shard ${j} (${entry.cid}) holds ${leaves.length / 32} leaves, expected ${expected}`);
     }

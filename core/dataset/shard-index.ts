@@ -11,6 +11,12 @@ export const SHARD_SIZE = 65_536;
 const MAGIC = new TextEncoder().encode("PVNTIDX1");
 const HEADER = 64;
 const ENTRY = 100;
+
+/** The size of the index of `shardCount` shards: what a reader expects, to the byte. */
+export const shardIndexBytes = (shardCount: number) => HEADER + shardCount * ENTRY;
+
+/** 64 MiB: the index of about 43 billion samples. A manifest claiming more is not read. */
+export const MAX_SHARD_INDEX_BYTES = 64 * 1024 * 1024;
 const CID_BYTES = 36;
 
 export interface ShardEntry {

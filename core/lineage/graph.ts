@@ -20,6 +20,20 @@ export interface ModelRecordFields {
   license?: string;
 }
 
+/**
+ * What the model's training certificate was found worth when the graph was built (core/attestor/attestation.ts).
+ * Absent: nobody checked it, and an attested model is then not called attested.
+ */
+export interface ModelAttestation {
+  state: "verified" | "revoked" | "failed" | "unchecked";
+  /** The certificate's trust level ("software-tpm-pcr23"), when it could be read. */
+  trustLevel: string | null;
+  /** When the attestor was revoked (unix seconds); null while it is active. */
+  revokedAt: number | null;
+  /** Why it is not verified (the first failed check); null when verified. */
+  reason: string | null;
+}
+
 export interface ModelNode {
   id: `model:${string}`;
   kind: "model";
@@ -29,8 +43,10 @@ export interface ModelNode {
   license: string;
   owner: string;
   registeredAt: number;
+  /** The registry's flag: a certificate was accepted at registration. Exports say "attested" only with a verified `attestation`. */
   provenance: "self-declared" | "attested";
   certificateCid: string | null;
+  attestation?: ModelAttestation;
   /** Effective record, after inheritance from the first parent. */
   record: ModelRecordFields;
   /**

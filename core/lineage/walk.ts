@@ -1,10 +1,10 @@
 import { ProvenantError, ChainError } from "../errors.ts";
 import type { DatasetRecord, DatasetRegistryClient } from "../chain/dataset-registry.ts";
 import type { DatasetEdge, ModelChainRecord, ModelRegistryClient, ParentEdge } from "../chain/model-registry.ts";
-import { decodeManifest, type DatasetManifest } from "../dataset/manifest.ts";
+import { readDatasetManifest, type DatasetManifest } from "../dataset/manifest.ts";
 import { DatasetProver } from "../dataset/prover.ts";
 import { filesOf } from "../model/digest.ts";
-import { decodeModelManifest, type ModelManifest } from "../model/manifest.ts";
+import { readModelManifest, type ModelManifest } from "../model/manifest.ts";
 import { resolveRecord, type ResolvedRecord } from "../model/record.ts";
 import type { ContentStore } from "../storage/store.ts";
 import type { DatasetNode, LineageEdge, LineageGraph, ModelNode } from "./graph.ts";
@@ -118,7 +118,7 @@ async function visitModel(src: LineageSources, id: bigint): Promise<ModelVisit> 
   });
   if (!chain.ok) return { tokenId: id, chain, manifest: null, record: null };
   const cid = chain.value.record.manifestCid;
-  const manifest = await step(`model #${id}'s manifest`, async () => decodeModelManifest(await src.store.get(cid), `model #${id}'s manifest ${cid}`));
+  const manifest = await step(`model #${id}'s manifest`, async () => readModelManifest(src.store, cid, `model #${id}'s manifest ${cid}`));
   return { tokenId: id, chain, manifest, record: null };
 }
 
@@ -145,7 +145,7 @@ async function visitDataset(src: LineageSources, id: bigint): Promise<DatasetVis
   const chain = await step(`dataset #${id}`, () => src.datasets.record(id));
   if (!chain.ok) return { tokenId: id, chain, manifest: null, index: null };
   const cid = chain.value.manifestCid;
-  const manifest = await step(`dataset #${id}'s manifest`, async () => decodeManifest(await src.store.get(cid), `dataset #${id}'s manifest ${cid}`));
+  const manifest = await step(`dataset #${id}'s manifest`, async () => readDatasetManifest(src.store, cid, `dataset #${id}'s manifest ${cid}`));
   if (!manifest.ok) return { tokenId: id, chain, manifest, index: null };
   const index = await step(`dataset #${id}'s shard index`, async () => {
     const prover = await DatasetProver.open(src.store, cid);

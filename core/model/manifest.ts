@@ -3,6 +3,7 @@ import { parseVersionedJson } from "../versioned-json.ts";
 import { isHex32, type Hex32 } from "../hex.ts";
 import { compareResources, weightsDigestOf, type WeightResource } from "./digest.ts";
 import { checkRelativePath } from "./paths.ts";
+import type { ContentStore } from "../storage/store.ts";
 import { RECORD_FORMAT, validateRecord, type DeclaredRecord } from "./record.ts";
 
 /**
@@ -45,6 +46,9 @@ export function encodeModelManifest(m: ModelManifest): Uint8Array {
 
 const MAX_RESOURCES = 1_000_000;
 
+/** MAX_RESOURCES resources at a couple of hundred bytes each, and room to spare: readers take no more. */
+export const MAX_MODEL_MANIFEST_BYTES = 256 * 1024 * 1024;
+
 /**
  * Checks that resources are in manifest order, that each file is cut into consecutive shards of exactly
  * `shardSize` bytes from offset 0 (the last one 1..shardSize bytes), and that no resource repeats.
@@ -74,6 +78,7 @@ export function checkResources(resources: readonly WeightResource[], shardSize: 
 
 /** Parses and validates untrusted manifest bytes; every failure names the field. */
 export function decodeModelManifest(bytes: Uint8Array, where = "the model manifest"): ModelManifest {
+  if (bytes.length > MAX_MODEL_MANIFEST_BYTES) throw new FormatError("MANIFEST_INVALID", `${where} is ${bytes.length} bytes, more than a model manifest can be`);
   const { value: m, bad } = parseVersionedJson(bytes, where, MODEL_FORMAT);
   if (typeof m.name !== "string") throw bad("name must be a string");
   if (typeof m.description !== "string") throw bad("description must be a string");
@@ -105,4 +110,9 @@ export function decodeModelManifest(bytes: Uint8Array, where = "the model manife
     throw new FormatError("MANIFEST_INVALID", (e as Error).message, { cause: e });
   }
   return m as unknown as ModelManifest;
+}
+
+/** Reads and validates a stored model manifest, taking no more bytes than one can be. */
+export async function readModelManifest(store: ContentStore, cid: string, where = `model manifest ${cid}`): Promise<ModelManifest> {
+  return decodeModelManifest(await store.get(cid, { maxBytes: MAX_MODEL_MANIFEST_BYTES, what: "model manifest" }), where);
 }

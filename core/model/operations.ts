@@ -2,7 +2,7 @@ import type { ContentStore } from "../storage/store.ts";
 import type { Hex32 } from "../hex.ts";
 import { weightsDigestOf, filesOf, type WeightResource } from "./digest.ts";
 import { hashWeights, type HashedWeights, type HashWeightsOptions } from "./hash-weights.ts";
-import { decodeModelManifest, encodeModelManifest, MODEL_FORMAT, type ModelManifest } from "./manifest.ts";
+import { decodeModelManifest, encodeModelManifest, MODEL_FORMAT, readModelManifest, type ModelManifest } from "./manifest.ts";
 import type { DeclaredRecord } from "./record.ts";
 
 /** The manifest of hashed weights and a declared record; `description` is the effective one (ERC-721). */
@@ -43,7 +43,7 @@ export async function hashAndStoreModel(
 
 /** Reads and validates a stored model manifest; the store has checked the bytes against the CID. */
 export async function loadModelManifest(store: ContentStore, cid: string): Promise<ModelManifest> {
-  return decodeModelManifest(await store.get(cid), `model manifest ${cid}`);
+  return readModelManifest(store, cid);
 }
 
 export interface WeightsComparison {

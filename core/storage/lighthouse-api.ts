@@ -191,9 +191,9 @@ export class LighthouseClient {
   }
 
   /** The bytes the gateway serves for a CID, unverified: the store checks them against the CID. */
-  async read(cid: string): Promise<Uint8Array> {
-    const what = `reading ${cid} from the gateway ${new URL(this.endpoints.gateway).host}`;
-    return this.#request(what, `${this.endpoints.gateway}/ipfs/${cid}`, { idleTimeoutMs: this.#options.timeoutMs }, (res) => {
+  async read(cid: string, maxBytes?: number, kind?: string): Promise<Uint8Array> {
+    const what = `reading ${cid}${kind ? ` (a ${kind})` : ""} from the gateway ${new URL(this.endpoints.gateway).host}`;
+    return this.#request(what, `${this.endpoints.gateway}/ipfs/${cid}`, { idleTimeoutMs: this.#options.timeoutMs, maxBodyBytes: maxBytes }, (res) => {
       if (res.status !== 200) throw statusError(res, what, "the gateway needs no key: check the gateway URL");
       return new Uint8Array(res.body.buffer, res.body.byteOffset, res.body.length);
     });

@@ -3,7 +3,7 @@ import { cidOf, parseCid } from "./cid.ts";
 import { LighthouseClient, type LighthouseEndpoints, type UploadProgress } from "./lighthouse-api.ts";
 import { LocalStore } from "./local-store.ts";
 import type { RetryPolicy } from "./retry.ts";
-import type { ContentStore } from "./store.ts";
+import { DEFAULT_MAX_GET_BYTES, type ContentStore, type GetOptions } from "./store.ts";
 import { journalPath, UploadJournal } from "./upload-journal.ts";
 
 export interface LighthouseStoreOptions {
@@ -74,15 +74,15 @@ export class LighthouseStore implements ContentStore {
     return cid;
   }
 
-  async get(cid: string): Promise<Uint8Array> {
+  async get(cid: string, options: GetOptions = {}): Promise<Uint8Array> {
     const canonical = parseCid(cid);
     try {
-      return await this.local.get(canonical);
+      return await this.local.get(canonical, options);
     } catch (e) {
       // Not cached, or the cached copy was damaged: the gateway's verified copy replaces it.
       if (!isProvenantError(e) || (e.code !== "STORAGE_NOT_FOUND" && e.code !== "STORAGE_CORRUPT")) throw e;
     }
-    const bytes = await this.client.read(canonical).catch((e) => {
+    const bytes = await this.client.read(canonical, options.maxBytes ?? DEFAULT_MAX_GET_BYTES, options.what).catch((e) => {
       if (isProvenantError(e) && e.code === "STORAGE_NOT_FOUND") {
         throw new StorageError("STORAGE_NOT_FOUND", `${canonical} is neither in the local store nor on the gateway ${this.client.endpoints.gateway}`, { cause: e });
       }

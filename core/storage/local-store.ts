@@ -1,9 +1,9 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { StorageError } from "../errors.ts";
 import { cidOf, parseCid } from "./cid.ts";
-import type { ContentStore } from "./store.ts";
+import { DEFAULT_MAX_GET_BYTES, tooLargeMessage, type ContentStore, type GetOptions } from "./store.ts";
 
 /**
  * The embedded content-addressed store: one file per CID under `<dir>/ipfs/`.
@@ -39,12 +39,18 @@ export class LocalStore implements ContentStore {
     return cid;
   }
 
-  async get(cid: string): Promise<Uint8Array> {
+  async get(cid: string, options: GetOptions = {}): Promise<Uint8Array> {
     const canonical = parseCid(cid);
     let bytes: Uint8Array;
     try {
-      bytes = readFileSync(join(this.dir, canonical));
+      const path = join(this.dir, canonical);
+      const size = statSync(path).size;
+      if (size > (options.maxBytes ?? DEFAULT_MAX_GET_BYTES)) {
+        throw new StorageError("STORAGE_CORRUPT", tooLargeMessage(`the local store (${this.dir})`, canonical, size, options));
+      }
+      bytes = readFileSync(path);
     } catch (e) {
+      if (e instanceof StorageError) throw e;
       if ((e as NodeJS.ErrnoException).code === "ENOENT") {
         throw new StorageError("STORAGE_NOT_FOUND", `${canonical} is not in the local store (${this.dir})`, { cause: e });
       }

@@ -3,6 +3,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { DATASET_UPLOAD_TYPE, encodeDatasetUpload } from "../../app/_lib/dataset-upload.ts";
 import { digitPng, loadDigitPixels } from "../../scripts/demo/mnist-png.ts";
 import { REPO } from "../../scripts/lib/local-chain.ts";
 import { runCli } from "../helpers/cli.ts";
@@ -200,11 +201,9 @@ describe("the app in a real browser (chromium, production build, local chain and
     const before = readdirSync(ipfs).length;
     const leaves = [sha("a"), sha("b"), sha("c")].sort().map((h) => Buffer.from(h.slice(2), "hex"));
     const post = async (parts: Buffer[], root: string) => {
-      const form = new FormData();
       const meta = { name: "forged", license: "CC0-1.0", encoding: "jsonl", root, totalSamples: 3, skipped: { hidden: 0, symlinks: 0, other: 0, emptyRecords: 0 }, bytes: 3 };
-      form.set("meta", JSON.stringify(meta));
-      form.set("leaves", new Blob([Buffer.concat(parts)]));
-      const res = await fetch(`${app.url}/api/datasets`, { method: "POST", body: form });
+      const body = encodeDatasetUpload(meta, Buffer.concat(parts));
+      const res = await fetch(`${app.url}/api/datasets`, { method: "POST", headers: { "content-type": DATASET_UPLOAD_TYPE }, body });
       return { status: res.status, body: (await res.json()) as { ok: boolean; error?: { code: string; message: string } } };
     };
     const wrongRoot = await post(leaves, sha("not the root"));

@@ -50,7 +50,7 @@ describe("the model page of an attested model: certificate in plain words (swtpm
     await built;
     app = await startApp({ ...w.chain.env, PROVENANT_GATEWAY_URL: gateway.url, PROVENANT_HOME: w.home, PROVENANT_EK_ROOTS: w.env.PROVENANT_EK_ROOTS });
     browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 1000 } })).newPage();
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true })).newPage();
     page.on("pageerror", (e) => console.error(`page error: ${e.message}`));
   });
 
@@ -62,6 +62,8 @@ describe("the model page of an attested model: certificate in plain words (swtpm
   });
 
   it("verifies both attested generations and shows who attested, what was measured, every check and the replay", async () => {
+    await page.goto(`${app.url}/models`, { waitUntil: "networkidle" });
+    expect(await page.textContent(`[data-model-id="${gen2.modelId}"] .badge.ok`)).to.contain("TPM-attested");
     await page.goto(`${app.url}/models/${gen2.modelId}`, { waitUntil: "networkidle" });
     await page.waitForSelector('[data-testid="lineage-node"]');
     const nodes = await page.$$eval('[data-testid="lineage-node"]', (els) => els.map((e) => [e.getAttribute("data-node"), e.getAttribute("data-verified")]));
@@ -71,6 +73,14 @@ describe("the model page of an attested model: certificate in plain words (swtpm
     expect(await page.getAttribute('[data-testid="certificate"]', "data-ok")).to.equal("true");
     const cert = (await page.textContent('[data-testid="certificate"]'))!;
     expect(cert).to.contain("software TPM").and.to.contain("software-tpm-pcr23").and.to.contain("model #1").and.to.contain("dataset #1");
+    // What a PCR-23-only certificate is worth, in words, on the page and in the exports.
+    expect(cert).to.contain("the machine's boot state is not attested");
+    expect(await page.textContent(RECORD_GREEN)).to.contain("TPM-attested");
+    const card = await exportText(page, "hf-card");
+    expect(card).to.contain("provenant-attested").and.to.contain("the machine's boot state is not attested");
+    const cli = await w.cli(["export", gen2.modelId, "--format", "hf-card"]);
+    expect(cli.code, cli.stderr).to.equal(0);
+    expect(cli.json.document).to.contain("provenant-attested");
     expect(cert).to.contain("Replaying the event log gives the PCR value the TPM quoted");
     const statuses = await page.$$eval('[data-testid="certificate-checks"] li', (els) => els.map((e) => e.getAttribute("data-status")));
     expect(statuses.length).to.be.greaterThan(10);
@@ -95,8 +105,62 @@ describe("the model page of an attested model: certificate in plain words (swtpm
       expect(failures, failures).to.contain("training certificate: the certificate is a well-formed provenant-training-certificate-v1, failed");
       expect(failures).to.contain("does not hash to");
       await screenshot(page, "model-attested-tampered");
+
+      // No green "attested" anywhere: the record, the certificate's exports, the list of models.
+      expect(await page.$$(RECORD_GREEN)).to.have.length(0);
+      expect(await page.textContent(RECORD_PROVENANCE)).to.match(/attestation failed/);
+      const card = await exportText(page, "hf-card");
+      expect(card).to.not.contain("provenant-attested");
+      expect(card).to.match(/failed verification/);
+      // The BOM holds generation 1 too, whose certificate is intact: the root's component is the one to read.
+      const root = JSON.parse(await exportText(page, "cyclonedx")).metadata.component;
+      expect(JSON.stringify(root.externalReferences)).to.not.contain("TPM-attested");
+      expect(JSON.stringify(root.externalReferences)).to.contain("failed verification");
+      expect(root.properties).to.deep.include({ name: "provenant:provenance", value: "attestation-failed" });
+      await page.goto(`${app.url}/models`, { waitUntil: "networkidle" });
+      expect(await page.$$(`[data-model-id="${gen2.modelId}"] .badge.ok`)).to.have.length(0);
+      expect(await page.textContent(`[data-model-id="${gen2.modelId}"]`)).to.match(/attestation failed/);
+      expect(await page.$$(`[data-model-id="1"] .badge.ok`), "generation 1's certificate is intact").to.have.length(1);
     } finally {
       writeFileSync(path, original);
     }
   });
+
+  it("says 'attested by a revoked attestor' with the revocation time once the attestor is revoked, on the page, in the list and the exports", async () => {
+    const status = await w.cli(["attestor", "status"]);
+    const revoked = await w.cli(["attestor", "revoke", status.json.address]);
+    expect(revoked.code, revoked.stderr).to.equal(0);
+    const after = await w.cli(["attestor", "status", status.json.address]);
+    const when = new Date(after.json.revokedAt * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+
+    await page.goto(`${app.url}/models/${gen2.modelId}`, { waitUntil: "networkidle" });
+    await page.waitForSelector('[data-testid="lineage-node"]');
+    expect(await page.$$(RECORD_GREEN)).to.have.length(0);
+    expect(await page.textContent(RECORD_PROVENANCE)).to.contain("attested by a revoked attestor").and.to.contain(when);
+    const card = await exportText(page, "hf-card");
+    expect(card).to.not.contain("provenant-attested");
+    expect(card).to.contain("revoked attestor").and.to.contain(when);
+    const spdx = await exportText(page, "spdx");
+    expect(spdx).to.not.contain("TPM-attested");
+    const cli = await w.cli(["export", gen2.modelId, "--format", "hf-card"]);
+    expect(cli.code, cli.stderr).to.equal(0);
+    expect(cli.json.document).to.not.contain("provenant-attested");
+    expect(cli.json.document).to.contain("revoked attestor").and.to.contain(when);
+    await page.goto(`${app.url}/models`, { waitUntil: "networkidle" });
+    for (const id of ["1", gen2.modelId]) {
+      expect(await page.$$(`[data-model-id="${id}"] .badge.ok`)).to.have.length(0);
+      expect(await page.textContent(`[data-model-id="${id}"]`)).to.contain("attested by a revoked attestor");
+    }
+    await screenshot(page, "models-revoked-attestor");
+  });
 });
+
+/** The Provenance row of the model page's on-chain record, and a green badge in it. */
+const RECORD_PROVENANCE = 'tr:has(th:text-is("Provenance")) td';
+const RECORD_GREEN = `${RECORD_PROVENANCE} .badge.ok`;
+
+/** The text of an export the model page makes in the browser, as the user downloads it. */
+async function exportText(page: Page, format: string): Promise<string> {
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click(`[data-testid="export-${format}"]`)]);
+  return readFileSync((await download.path())!, "utf8");
+}

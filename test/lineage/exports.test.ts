@@ -9,7 +9,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import ajvFormats from "ajv-formats";
 import { parse as parseYaml } from "yaml";
 import { isProvenantError } from "../../core/errors.ts";
-import type { LineageGraph } from "../../core/lineage/graph.ts";
+import type { LineageGraph, ModelNode } from "../../core/lineage/graph.ts";
 import { EXPORT_FORMATS, exportLineage, parseExportFormat } from "../../core/lineage/exports/index.ts";
 import { hfLicense } from "../../core/lineage/exports/hf-card.ts";
 import { OPENLINEAGE_SPEC } from "../../core/lineage/exports/openlineage.ts";
@@ -158,7 +158,9 @@ describe("lineage exports", function () {
       expect(parent.externalReferences).to.deep.include({
         type: "attestation",
         url: "ipfs://bafkreibrctsyjnfyfspp5oiiybxsz4e2f5i36mrj2wtpj2fkgmglavr5wq",
-        comment: "Provenant training certificate (TPM-attested)",
+        comment:
+          "Provenant training certificate, TPM-attested: measured by a software TPM attestor (training process only; the machine's boot state is not attested; " +
+          "a software TPM's keys are files on that machine, so this is tamper-evidence for the run's log, not third-party assurance)",
       });
       expect(parent.pedigree).to.equal(undefined);
       const mnist = byRef.get(MNIST_ID) as Doc;
@@ -455,15 +457,26 @@ describe("lineage exports", function () {
       }
     });
 
-    it("keeps its modules browser-safe: no node: imports, no Buffer, no process, no clock", () => {
+    it("keeps its modules browser-safe: no node: imports, no Buffer, no process, no clock, in them or anything they import", () => {
       const dir = join(import.meta.dirname, "..", "..", "core", "lineage", "exports");
+      const strip = (path: string) => readFileSync(path, "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
       for (const f of readdirSync(dir)) {
-        const src = readFileSync(join(dir, f), "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
-        expect(src, f).to.not.match(/from\s+["']node:|require\(|\bBuffer\b|\bprocess\.|Date\.now|new Date\(\)|Math\.random/);
-        for (const [, spec] of src.matchAll(/from\s+["'](\.[^"']+)["']/g)) {
-          expect(["./common.ts", "./cyclonedx.ts", "./spdx.ts", "./hf-card.ts", "./openlineage.ts", "../graph.ts", "../../errors.ts"], `${f} imports ${spec}`).to.include(spec);
+        for (const [, spec] of strip(join(dir, f)).matchAll(/from\s+["'](\.[^"']+)["']/g)) {
+          const allowed = ["./common.ts", "./cyclonedx.ts", "./spdx.ts", "./hf-card.ts", "./openlineage.ts", "../graph.ts", "../../errors.ts", "../../attestor/attestation.ts"];
+          expect(allowed, `${f} imports ${spec}`).to.include(spec);
         }
       }
+      // The attestation words (core/attestor/attestation.ts) bring the certificate module along: all of it must hold.
+      const seen = new Set<string>();
+      const visit = (path: string) => {
+        if (seen.has(path)) return;
+        seen.add(path);
+        const src = strip(path);
+        expect(src, path).to.not.match(/from\s+["']node:|require\(|\bBuffer\b|\bprocess\.|Date\.now|new Date\(\)|Math\.random/);
+        for (const [, spec] of src.matchAll(/^import\s+(?!type\b)[^;]*?from\s+["'](\.[^"']+)["']/gm)) visit(join(dirname(path), spec));
+      };
+      for (const f of readdirSync(dir)) visit(join(dir, f));
+      expect(seen.size).to.be.greaterThan(7);
     });
   });
 
@@ -581,3 +594,53 @@ function runCliText(args: string[], env: Record<string, string>): Promise<{ code
     );
   });
 }
+
+describe("lineage exports call a model attested only when its certificate verified", function () {
+  this.timeout(60_000);
+  const REVOKED_AT = 1_767_312_000; // 2026-01-02T00:00:00Z
+  const verdicts: Array<[string, ModelNode["attestation"] | undefined, RegExp]> = [
+    ["failed", { state: "failed", trustLevel: "software-tpm-pcr23", revokedAt: null, reason: "quoteSignature: the quote is not signed by the AK" }, /failed verification \(quoteSignature: the quote is not signed by the AK\)/],
+    ["revoked", { state: "revoked", trustLevel: "software-tpm-pcr23", revokedAt: REVOKED_AT, reason: "attestorRegistered: revoked" }, /attested by a revoked attestor \(revoked 2026-01-02T00:00:00Z\)/],
+    ["never checked", undefined, /was not checked/],
+  ];
+  /** model #1 alone, attested on-chain, with the given verdict on its certificate. */
+  const graphWith = (attestation: ModelNode["attestation"] | undefined): LineageGraph => {
+    const g = oneGenerationGraph();
+    const m = g.nodes.find((n): n is ModelNode => n.kind === "model")!;
+    if (attestation) m.attestation = attestation;
+    else delete m.attestation;
+    return g;
+  };
+  let cdx: ValidateFunction;
+  let spdx: ValidateFunction;
+  let hf: ValidateFunction;
+  let ol: ReturnType<typeof openLineageValidators>;
+  before(() => {
+    cdx = cycloneDxValidator();
+    spdx = spdxValidator();
+    hf = hfValidator();
+    ol = openLineageValidators();
+  });
+
+  it("claims it in every format when it verified: the hf-card tag, the CycloneDX comment, the trust level in words", () => {
+    const g = graphWith({ state: "verified", trustLevel: "hardware-tpm-pcr23", revokedAt: null, reason: null });
+    expect(frontMatter(exported("hf-card", g).text).meta.tags).to.include("provenant-attested");
+    expect(exported("cyclonedx", g).text).to.contain("TPM-attested: measured by a hardware TPM attestor (training process only; the machine's boot state is not attested)");
+    expect(JSON.parse(exported("openlineage", g).text).run.facets.provenant_training.provenance).to.equal("attested");
+  });
+
+  for (const [name, attestation, says] of verdicts) {
+    it(`does not when it ${name === "never checked" ? "was never checked" : name}, says why, and stays schema-valid`, () => {
+      const g = graphWith(attestation);
+      const docs = Object.fromEntries(EXPORT_FORMATS.map((f) => [f, exported(f, g).text]));
+      for (const [format, text] of Object.entries(docs)) {
+        expect(text, format).to.not.contain("TPM-attested").and.to.not.contain("provenant-attested").and.to.not.match(/"provenance": "attested"/);
+        expect(text, format).to.match(says);
+      }
+      expect(check(cdx, JSON.parse(docs.cyclonedx))).to.deep.equal([]);
+      expect(check(spdx, JSON.parse(docs.spdx))).to.deep.equal([]);
+      expect(check(hf, frontMatter(docs["hf-card"]).meta)).to.deep.equal([]);
+      expect(check(ol.event, JSON.parse(docs.openlineage))).to.deep.equal([]);
+    });
+  }
+});

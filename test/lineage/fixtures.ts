@@ -22,6 +22,7 @@ const mlp: ModelNode = {
   registeredAt: 1_767_225_600, // 2026-01-01T00:00:00Z
   provenance: "attested",
   certificateCid: "bafkreibrctsyjnfyfspp5oiiybxsz4e2f5i36mrj2wtpj2fkgmglavr5wq",
+  attestation: { state: "verified", trustLevel: "software-tpm-pcr23", revokedAt: null, reason: null },
   record: {
     name: "mnist-mlp",
     version: "1.0.0",

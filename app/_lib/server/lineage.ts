@@ -1,9 +1,16 @@
 import "server-only";
-import { loadEkRoots, verifyModelCertificate, type ModelCertificateVerification } from "../../../core/attestor/verify-model.ts";
+import { provenanceWords } from "../../../core/attestor/attestation.ts";
+import {
+  attestationOfVerification,
+  loadEkRoots,
+  modelAttestation,
+  verifyModelCertificate,
+  type ModelCertificateVerification,
+} from "../../../core/attestor/verify-model.ts";
 import { DatasetRegistryClient } from "../../../core/chain/dataset-registry.ts";
 import { ModelRegistryClient } from "../../../core/chain/model-registry.ts";
 import { isProvenantError } from "../../../core/errors.ts";
-import type { LineageGraph } from "../../../core/lineage/graph.ts";
+import type { LineageGraph, ModelAttestation } from "../../../core/lineage/graph.ts";
 import { verifyLineage, type CertificateVerdict, type CheckResult, type VerifyReport } from "../../../core/lineage/verify.ts";
 import { toLineageGraph, walkLineage, type LineageSources, type LineageWalk } from "../../../core/lineage/walk.ts";
 import type { TrustedRoot } from "../../../core/tpm/enroll.ts";
@@ -36,12 +43,27 @@ function ekRoots(): { roots: TrustedRoot[]; problem: string | null } {
   }
 }
 
+/**
+ * The attestation of each attested model among `ids`, checked as the model page checks it (every check of
+ * verify-model, a fresh verifying store, the EK roots of PROVENANT_EK_ROOTS): lists show no green "attested"
+ * that the model page would not.
+ */
+export async function modelAttestations(ids: readonly string[]): Promise<Map<string, ModelAttestation>> {
+  const out = new Map<string, ModelAttestation>();
+  if (ids.length === 0) return out;
+  const src = await openAppLineageSources();
+  const { roots } = ekRoots();
+  await Promise.all(ids.map(async (modelId) => out.set(modelId, await modelAttestation({ conn: src.conn, store: src.store, modelId, roots }))));
+  return out;
+}
+
 /** Walks, verifies and flattens the lineage of model `id`. Throws only when the chain cannot be reached at all. */
 export async function modelLineage(id: bigint): Promise<LineageView> {
   const src = await openAppLineageSources();
   const walk = await walkLineage(src, id);
   const { roots, problem: rootsProblem } = ekRoots();
   const full = new Map<string, ModelCertificateVerification>();
+  const attestations = new Map<string, ModelAttestation>();
   const report = await verifyLineage(walk, {
     verifyCertificate: async (tokenId): Promise<CertificateVerdict> => {
       const v = await verifyModelCertificate({
@@ -52,6 +74,7 @@ export async function modelLineage(id: bigint): Promise<LineageView> {
         addresses: { modelRegistry: walk.registries.model, datasetRegistry: walk.registries.dataset },
       });
       full.set(tokenId.toString(), v);
+      attestations.set(tokenId.toString(), attestationOfVerification(v, roots.length));
       const attestor = v.certificate?.payload.attestor;
       return {
         ok: v.ok,
@@ -65,6 +88,11 @@ export async function modelLineage(id: bigint): Promise<LineageView> {
   let incomplete: string | null = null;
   try {
     graph = toLineageGraph(walk);
+    // The exports say "attested" only for what verified here (core/lineage/exports).
+    for (const n of graph.nodes) {
+      const a = n.kind === "model" ? attestations.get(n.tokenId) : undefined;
+      if (n.kind === "model" && a) n.attestation = a;
+    }
   } catch (e) {
     incomplete = isProvenantError(e) ? e.message : String(e);
   }
@@ -75,15 +103,15 @@ export async function modelLineage(id: bigint): Promise<LineageView> {
     registries: walk.registries,
     ok: report.ok,
     summary: report.summary,
-    nodes: viewNodes(walk, report),
+    nodes: viewNodes(walk, report, attestations),
     edges: walk.edges.map((e) => ({ from: e.from, to: e.to, type: e.type, label: e.type === "parent" ? e.relation : e.role })),
     graph,
     incomplete,
-    certificate: rootCert ? certificateView(rootCert, rootsProblem, roots.length) : null,
+    certificate: rootCert ? certificateView(rootCert, attestations.get(id.toString())!, rootsProblem, roots.length) : null,
   };
 }
 
-function viewNodes(walk: LineageWalk, report: VerifyReport): ViewNode[] {
+function viewNodes(walk: LineageWalk, report: VerifyReport, attestations: Map<string, ModelAttestation>): ViewNode[] {
   const checksOf = (node: string) =>
     report.checks.filter((c) => c.node === node).map((c: CheckResult) => ({ check: c.check, status: c.status, reason: c.reason, ...(c.code ? { code: c.code } : {}) }));
   const nodes: ViewNode[] = [];
@@ -92,13 +120,15 @@ function viewNodes(walk: LineageWalk, report: VerifyReport): ViewNode[] {
     const chain = v.chain.ok ? v.chain.value.record : null;
     const record = v.record?.ok ? v.record.value.record : v.manifest?.ok ? v.manifest.value.record : null;
     const checks = checksOf(id);
+    const attestation = chain?.provenance === "attested" ? (attestations.get(v.tokenId.toString()) ?? null) : null;
     nodes.push({
       id,
       kind: "model",
       tokenId: v.tokenId.toString(),
       title: record ? `${record.name} ${record.version}` : `model #${v.tokenId}`,
-      detail: chain ? `${chain.provenance}${chain.license ? ` · ${chain.license}` : ""}` : "not readable from the chain",
+      detail: chain ? `${provenanceWords(chain.provenance, attestation).badge}${chain.license ? ` · ${chain.license}` : ""}` : "not readable from the chain",
       provenance: chain?.provenance ?? null,
+      attestation,
       ok: checks.every((c) => c.status !== "fail"),
       checks,
     });
@@ -114,6 +144,7 @@ function viewNodes(walk: LineageWalk, report: VerifyReport): ViewNode[] {
       title: v.manifest?.ok && v.manifest.value.name ? v.manifest.value.name : `dataset #${v.tokenId}`,
       detail: r ? `${r.n.toLocaleString("en-US")} samples · ${r.encoding}${r.license ? ` · ${r.license}` : ""}` : "not readable from the chain",
       provenance: null,
+      attestation: null,
       ok: checks.every((c) => c.status !== "fail"),
       checks,
     });
@@ -121,10 +152,10 @@ function viewNodes(walk: LineageWalk, report: VerifyReport): ViewNode[] {
   return nodes;
 }
 
-function certificateView(v: ModelCertificateVerification, rootsProblem: string | null, rootCount: number): CertificateView {
+function certificateView(v: ModelCertificateVerification, attestation: ModelAttestation, rootsProblem: string | null, rootCount: number): CertificateView {
   const c = v.certificate;
   const checks = v.checks.map((k) => ({ name: k.name, ok: k.ok, detail: k.detail }));
-  if (!c) return { ok: v.ok, certificateCid: v.certificateCid, checks, rootsProblem, rootCount, attestor: null, run: null, inputs: null, outputs: null, replay: [], replayedPcr: null };
+  if (!c) return { ok: v.ok, attestation, certificateCid: v.certificateCid, checks, rootsProblem, rootCount, attestor: null, run: null, inputs: null, outputs: null, replay: [], replayedPcr: null };
   const p = c.payload;
   let pcr = ZERO_PCR;
   const replay = p.eventLog.map((e, i) => {
@@ -133,6 +164,7 @@ function certificateView(v: ModelCertificateVerification, rootsProblem: string |
   });
   return {
     ok: v.ok,
+    attestation,
     certificateCid: v.certificateCid,
     checks,
     rootsProblem,

@@ -3,9 +3,11 @@ import { cache } from "react";
 import type { Log } from "ethers";
 import { scanLogsBackward } from "../../../core/chain/logs.ts";
 import { DATASET_ROLES, ModelRegistryClient, PROVENANCES } from "../../../core/chain/model-registry.ts";
-import { decodeModelManifest, type ModelManifest } from "../../../core/model/manifest.ts";
+import { readModelManifest, type ModelManifest } from "../../../core/model/manifest.ts";
 import { toTrouble, type Trouble } from "../errors.ts";
+import type { ModelAttestation } from "../../../core/lineage/graph.ts";
 import { appChain, optionalAddress } from "./chain.ts";
+import { modelAttestations } from "./lineage.ts";
 import { gatewayReader } from "./storage.ts";
 
 /**
@@ -28,11 +30,13 @@ export interface ModelCard {
   blockNumber: number;
   manifest: ModelManifest | null;
   manifestTrouble: Trouble | null;
+  /** An attested model's certificate, checked as its page checks it; null for self-declared models. */
+  attestation: ModelAttestation | null;
 }
 
-async function withManifest(card: Omit<ModelCard, "manifest" | "manifestTrouble">): Promise<ModelCard> {
+async function withManifest(card: Omit<ModelCard, "manifest" | "manifestTrouble" | "attestation">): Promise<Omit<ModelCard, "attestation">> {
   try {
-    const manifest = decodeModelManifest(await gatewayReader().get(card.manifestCid), `model manifest ${card.manifestCid}`);
+    const manifest = await readModelManifest(gatewayReader(), card.manifestCid);
     return { ...card, manifest, manifestTrouble: null };
   } catch (e) {
     return { ...card, manifest: null, manifestTrouble: toTrouble(e) };
@@ -67,7 +71,9 @@ export async function recentModels(limit = 6): Promise<{ deployed: boolean; item
       blockNumber: log.blockNumber,
     });
   });
-  return { deployed: true, items: await Promise.all(items) };
+  const cards = await Promise.all(items);
+  const attestations = await modelAttestations(cards.filter((c) => c.provenance === "attested").map((c) => c.id));
+  return { deployed: true, items: cards.map((c) => ({ ...c, attestation: attestations.get(c.id) ?? null })) };
 }
 
 /** Models that declared dataset `id` in their lineage, newest first, with the role they gave it. */

@@ -1,6 +1,6 @@
 import "server-only";
 import { openStore } from "../../../core/config.ts";
-import { decodeManifest, type DatasetManifest } from "../../../core/dataset/manifest.ts";
+import { readDatasetManifest, type DatasetManifest } from "../../../core/dataset/manifest.ts";
 import type { ContentStore } from "../../../core/storage/store.ts";
 import { GatewayStore } from "../gateway-store.ts";
 import { appConfig } from "./config.ts";
@@ -26,7 +26,7 @@ export function proverStore(): GatewayStore {
 }
 
 export async function readManifest(manifestCid: string): Promise<DatasetManifest> {
-  return decodeManifest(await gatewayReader().get(manifestCid), `manifest ${manifestCid}`);
+  return readDatasetManifest(gatewayReader(), manifestCid);
 }
 
 export function writeStore(): ContentStore {

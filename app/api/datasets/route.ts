@@ -3,15 +3,22 @@ import type { Encoding } from "../../../core/dataset/encodings.ts";
 import { ENCODINGS } from "../../../core/dataset/sample-hash.ts";
 import { InputError, isProvenantError, ProvenantError } from "../../../core/errors.ts";
 import { compareBytes, isHex32, toHex } from "../../../core/hex.ts";
-import { appChain } from "../../_lib/server/chain.ts";
-import { writeStore } from "../../_lib/server/storage.ts";
+import { DATASET_UPLOAD_TYPE, MAX_DATASET_UPLOAD_BYTES, splitDatasetUpload } from "../../_lib/dataset-upload.ts";
 import { MAX_BROWSER_LEAVES } from "../../_lib/limits.ts";
+import { appChain } from "../../_lib/server/chain.ts";
+import { appConfig } from "../../_lib/server/config.ts";
+import { readCappedBody, refuseOtherSites, requireContentType, requireWriteToken, RequestRefused } from "../../_lib/server/request-guard.ts";
+import { writeStore } from "../../_lib/server/storage.ts";
 
 /**
  * Stores a dataset's commitment that a browser built: the sorted distinct leaves and the metadata. The server
  * trusts none of it: it checks the leaves are sorted and distinct, recomputes the root with the library and
  * refuses a mismatch, then stores shards, index and manifest with the library's storeCommitment. The storage
  * credentials stay here; the browser gets back the manifest CID to mint with its wallet.
+ *
+ * Only the app's own pages may upload (request-guard.ts): same origin, the upload media type (which no other
+ * site's page can send without a preflight), a body cut at its cap while it streams, and off loopback the
+ * operator's write token.
  */
 export const dynamic = "force-dynamic";
 
@@ -80,6 +87,7 @@ function parseMeta(raw: unknown): MintMeta {
 }
 
 function status(e: ProvenantError): number {
+  if (e instanceof RequestRefused) return e.status;
   if (e.code === "STORAGE_UNREACHABLE" || e.code === "CHAIN_UNREACHABLE") return 502;
   if (e.code === "ROOT_MISMATCH") return 422;
   return 400;
@@ -87,21 +95,19 @@ function status(e: ProvenantError): number {
 
 export async function POST(request: Request): Promise<Response> {
   try {
-    let form: FormData;
-    try {
-      form = await request.formData();
-    } catch {
-      bad("expected a multipart form with meta and leaves");
-    }
-    const meta = parseMeta(form.get("meta"));
-    const blob = form.get("leaves");
-    if (!(blob instanceof Blob)) bad("leaves are missing");
-    if (blob.size % 32 !== 0) bad("leaves must be whole 32-byte hashes");
-    const n = blob.size / 32;
+    const config = appConfig();
+    refuseOtherSites(request, config);
+    requireWriteToken(request, config);
+    requireContentType(request, DATASET_UPLOAD_TYPE);
+    const upload = splitDatasetUpload(await readCappedBody(request, MAX_DATASET_UPLOAD_BYTES, "the upload"));
+    if (!upload) bad("the upload does not start with a line of metadata");
+    const meta = parseMeta(upload.meta);
+    const leaves = upload.leaves;
+    if (leaves.length % 32 !== 0) bad("leaves must be whole 32-byte hashes");
+    const n = leaves.length / 32;
     if (n === 0) throw new InputError("DATASET_EMPTY", "the dataset has no samples: an empty dataset has no commitment");
     if (n > MAX_BROWSER_LEAVES) bad(`${n} leaves is more than the app stores (${MAX_BROWSER_LEAVES}); use provenant dataset mint`);
     if (meta.totalSamples < n) bad(`totalSamples (${meta.totalSamples}) is below the number of distinct samples (${n})`);
-    const leaves = new Uint8Array(await blob.arrayBuffer());
     for (let i = 1; i < n; i++) {
       if (compareBytes(leaves.subarray((i - 1) * 32, i * 32), leaves.subarray(i * 32, i * 32 + 32)) >= 0) {
         bad(`leaves must be sorted ascending and distinct (leaf ${i} is not above leaf ${i - 1})`);

@@ -1,11 +1,16 @@
-import { appConfig } from "../../_lib/server/config.ts";
 import { isDevChain } from "../../_lib/networks.ts";
+import { appConfig } from "../../_lib/server/config.ts";
+import { readCappedBody, refuseOtherSites, requireContentType, RequestRefused } from "../../_lib/server/request-guard.ts";
 
 /**
  * JSON-RPC for the browser, under the app's origin: the reads, view calls and fee queries a wallet flow needs
  * pass through to PROVENANT_RPC_URL (whose URL may carry an API key: it never reaches the browser); event
- * scans stay on the server, which pages them. On a development chain the node's own
- * unlocked accounts may also sign, so the local demo mints without a wallet extension.
+ * scans stay on the server, which pages them. On a development chain, and only when PROVENANT_NODE_ACCOUNTS=on,
+ * the node's own unlocked accounts may also sign, so the local demo mints without a wallet extension.
+ *
+ * Only the app's own pages may call it (request-guard.ts): a page of another site could otherwise send
+ * transactions from those accounts with a text/plain POST, which needs no CORS preflight. So every call must
+ * be same-origin, application/json (which needs one, never granted) and at most MAX_RPC_BODY bytes.
  */
 export const dynamic = "force-dynamic";
 
@@ -26,6 +31,8 @@ const READ = new Set([
   "eth_getTransactionReceipt",
 ]);
 const DEV_SIGNING = new Set(["eth_accounts", "eth_sendTransaction"]);
+/** 100 calls of a wallet flow fit many times over. */
+const MAX_RPC_BODY = 1024 * 1024;
 
 interface RpcRequest {
   jsonrpc?: string;
@@ -55,10 +62,20 @@ function refusal(req: RpcRequest, message: string) {
 }
 
 export async function POST(request: Request): Promise<Response> {
-  const { rpcUrl, nodeAccounts } = appConfig();
+  const config = appConfig();
+  const { rpcUrl, nodeAccounts } = config;
+  let raw: Uint8Array;
+  try {
+    refuseOtherSites(request, config);
+    requireContentType(request, "application/json");
+    raw = await readCappedBody(request, MAX_RPC_BODY, "the JSON-RPC request");
+  } catch (e) {
+    if (!(e instanceof RequestRefused)) throw e;
+    return Response.json({ jsonrpc: "2.0", id: null, error: { code: -32600, message: e.message } }, { status: e.status });
+  }
   let body: unknown;
   try {
-    body = await request.json();
+    body = JSON.parse(new TextDecoder().decode(raw));
   } catch {
     return Response.json({ jsonrpc: "2.0", id: null, error: { code: -32700, message: "parse error" } }, { status: 400 });
   }

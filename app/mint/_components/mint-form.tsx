@@ -6,6 +6,7 @@ import { toHex } from "../../../core/hex.ts";
 import { Notice } from "../../_components/notice.tsx";
 import { useWallets } from "../../_components/providers.tsx";
 import { toTrouble, trouble, type Trouble } from "../../_lib/errors.ts";
+import { DATASET_UPLOAD_TYPE, encodeDatasetUpload } from "../../_lib/dataset-upload.ts";
 import { formatBytes, formatCount, formatMs } from "../../_lib/format.ts";
 import { hashFolder, hashRecordFile, warmHashWorker } from "../../_lib/hash-client.ts";
 import type { DatasetResult, HashProgress } from "../../_lib/hash-protocol.ts";
@@ -36,7 +37,7 @@ const tooBig = (what: string, name: string) =>
     `Mint it from a terminal, which streams any size: provenant dataset mint "${name}" --name "…" --license <SPDX id>`,
   );
 
-export function MintForm({ chainId, registry }: { chainId: number; registry: string }) {
+export function MintForm({ chainId, registry, tokenRequired }: { chainId: number; registry: string; tokenRequired: boolean }) {
   const { connected, app } = useWallets();
   const [selection, setSelection] = useState<Selection | null>(null);
   const [phase, setPhase] = useState<Phase>("pick");
@@ -48,6 +49,7 @@ export function MintForm({ chainId, registry }: { chainId: number; registry: str
   const setProblem = (t: Trouble | null, step = 1) => setProblemState(t ? { t, step } : null);
   const [dragging, setDragging] = useState(false);
   const [meta, setMeta] = useState({ name: "", license: "", description: "", previous: "" });
+  const [writeToken, setWriteToken] = useState("");
   const folderInput = useRef<HTMLInputElement>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const t0 = useRef(0);
@@ -108,10 +110,8 @@ export function MintForm({ chainId, registry }: { chainId: number; registry: str
       let s = stored;
       if (!s) {
         setPhase("storing");
-        const form = new FormData();
-        form.set(
-          "meta",
-          JSON.stringify({
+        const upload = encodeDatasetUpload(
+          {
             name: meta.name,
             license: meta.license,
             description: meta.description,
@@ -121,12 +121,16 @@ export function MintForm({ chainId, registry }: { chainId: number; registry: str
             totalSamples: hashed.totalSamples,
             skipped: hashed.skipped,
             bytes: hashed.bytes,
-          }),
+          },
+          hashed.leaves,
         );
-        form.set("leaves", new Blob([hashed.leaves as Uint8Array<ArrayBuffer>], { type: "application/octet-stream" }));
         let res: Response;
         try {
-          res = await fetch("/api/datasets", { method: "POST", body: form });
+          res = await fetch("/api/datasets", {
+            method: "POST",
+            headers: { "content-type": DATASET_UPLOAD_TYPE, ...(writeToken ? { authorization: `Bearer ${writeToken.trim()}` } : {}) },
+            body: upload,
+          });
         } catch (e) {
           throw trouble("STORAGE_UNREACHABLE", "The app's server did not answer while storing the dataset.");
         }
@@ -155,7 +159,11 @@ export function MintForm({ chainId, registry }: { chainId: number; registry: str
     }
   };
 
-  const metaReady = meta.name.trim().length > 0 && meta.license.trim().length > 0 && (meta.previous.trim() === "" || /^[1-9][0-9]*$/.test(meta.previous.trim()));
+  const metaReady =
+    meta.name.trim().length > 0 &&
+    meta.license.trim().length > 0 &&
+    (meta.previous.trim() === "" || /^[1-9][0-9]*$/.test(meta.previous.trim())) &&
+    (!tokenRequired || writeToken.trim().length > 0);
   const wrongNetwork = connected !== null && connected.chainId !== chainId;
   const canMint = phase === "hashed" && hashed !== null && connected !== null && !wrongNetwork && metaReady;
   const pct = progress ? (progress.total ? progress.done / progress.total : progress.totalBytes ? progress.bytes / progress.totalBytes : 0) : 0;
@@ -247,6 +255,14 @@ export function MintForm({ chainId, registry }: { chainId: number; registry: str
             </span>
             <input type="text" value={meta.previous} onChange={(e) => setMeta({ ...meta, previous: e.target.value })} placeholder="e.g. 1" name="previous" />
           </label>
+          {tokenRequired ? (
+            <label>
+              <span>
+                Write token <span className="muted">(from this app&apos;s operator)</span>
+              </span>
+              <input type="password" value={writeToken} onChange={(e) => setWriteToken(e.target.value)} name="write-token" autoComplete="off" />
+            </label>
+          ) : null}
         </div>
         {problem?.step === 2 ? <Notice trouble={problem.t} /> : null}
       </section>

@@ -1,7 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import type { DatasetEdge, ModelChainRecord, ParentEdge } from "../../../core/chain/model-registry.ts";
-import { decodeModelManifest, type ModelManifest } from "../../../core/model/manifest.ts";
+import { readModelManifest, type ModelManifest } from "../../../core/model/manifest.ts";
+import { provenanceWords } from "../../../core/attestor/attestation.ts";
 import { Hex } from "../../_components/hex.tsx";
 import { Notice } from "../../_components/notice.tsx";
 import { toTrouble, trouble, type Trouble } from "../../_lib/errors.ts";
@@ -49,7 +50,7 @@ export default async function ModelPage({ params }: Props) {
         } catch (e) {
           lineageProblem = toTrouble(e);
         }
-        manifest = decodeModelManifest(await gatewayReader().get(record.manifestCid), `model manifest ${record.manifestCid}`);
+        manifest = await readModelManifest(gatewayReader(), record.manifestCid);
       }
     } catch (e) {
       problem = toTrouble(e);
@@ -76,9 +77,8 @@ export default async function ModelPage({ params }: Props) {
               </tr>
               <tr>
                 <th>Provenance</th>
-                <td>
-                  <span className={record.provenance === "attested" ? "badge ok" : "badge plain"}>{record.provenance}</span>
-                  {record.attestor ? <span className="mono small"> attestor {record.attestor}</span> : null}
+                <td data-testid="record-provenance">
+                  <ProvenanceCell provenance={record.provenance} attestor={record.attestor} lineage={lineage} id={id} />
                 </td>
               </tr>
               <tr>
@@ -134,6 +134,24 @@ export default async function ModelPage({ params }: Props) {
       {lineageProblem ? <Notice trouble={lineageProblem} /> : null}
       {lineage ? <LineageSection lineage={lineage} /> : null}
     </main>
+  );
+}
+
+/**
+ * The chain's provenance flag with what the certificate was found worth: green only when it verified here,
+ * never from the flag alone (the flag says a certificate was accepted at registration, not that it holds now).
+ */
+function ProvenanceCell({ provenance, attestor, lineage, id }: { provenance: string; attestor: string | null; lineage: LineageView | null; id: string }) {
+  const attestation = lineage?.nodes.find((n) => n.id === `model:${id}`)?.attestation ?? null;
+  const p = provenanceWords(provenance, attestation ?? (lineage ? null : { state: "unchecked", trustLevel: null, revokedAt: null, reason: "the lineage could not be verified" }));
+  return (
+    <>
+      <span className={`badge ${p.tone}`} data-provenance={p.value}>
+        {p.badge}
+      </span>
+      {attestor ? <span className="mono small"> attestor {attestor}</span> : null}
+      {provenance === "attested" ? <div className="small">{p.sentence.replace(/^./, (c) => c.toUpperCase())}.</div> : null}
+    </>
   );
 }
 

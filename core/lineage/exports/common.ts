@@ -2,6 +2,7 @@
 // UUIDs and timestamps. Browser-safe: no node:* imports, no Buffer, no clock, no randomness.
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
+import { provenanceWords, type ProvenanceWords } from "../../attestor/attestation.ts";
 import { FormatError } from "../../errors.ts";
 import type { DatasetNode, DatasetRole, LineageGraph, ModelNode, ParentRelation } from "../graph.ts";
 
@@ -157,3 +158,15 @@ export const label = (n: ModelNode | DatasetNode) => `${n.kind} #${n.tokenId}`;
 
 /** "mnist-mlp 1.0.0". */
 export const modelTitle = (m: ModelNode) => `${m.record.name} ${m.record.version}`;
+
+/**
+ * A model's provenance as an export states it: "attested" only when the graph carries a verified certificate
+ * verdict (core/attestor/attestation.ts); otherwise what was found (revoked attestor, failed, not checked).
+ */
+export const provenanceOf = (m: ModelNode): ProvenanceWords => provenanceWords(m.provenance, m.attestation);
+
+/** How an export describes the certificate it links: what it covers when verified, what is wrong otherwise. */
+export const certificateComment = (m: ModelNode): string => {
+  const p = provenanceOf(m);
+  return p.attested ? `Provenant training certificate, TPM-attested: ${p.sentence.replace(/^attested: /, "")}` : `Provenant training certificate, not to be relied on: ${p.sentence}`;
+};

@@ -15,7 +15,9 @@ import {
   EXPORTER_NAME,
   isoSeconds,
   label,
+  certificateComment,
   modelTitle,
+  provenanceOf,
   SINGLE_SHARD_MAX_BYTES,
   uuidOf,
   valueText,
@@ -90,7 +92,7 @@ function modelComponent(view: LineageView, m: ModelNode, ref: (n: ModelNode | Da
   const externalReferences: Json[] = [
     { type: ExternalReferenceType.Other, url: `ipfs://${m.manifestCid}`, comment: "Provenant model manifest (provenant-model-v1): weight files and their SHA-256" },
     ...(m.certificateCid
-      ? [{ type: ExternalReferenceType.Attestation, url: `ipfs://${m.certificateCid}`, comment: "Provenant training certificate (TPM-attested)" }]
+      ? [{ type: ExternalReferenceType.Attestation, url: `ipfs://${m.certificateCid}`, comment: certificateComment(m) }]
       : []),
   ];
   return {
@@ -126,7 +128,8 @@ function modelComponent(view: LineageView, m: ModelNode, ref: (n: ModelNode | Da
       prop("weightsDigest", m.weightsDigest),
       prop("manifestCid", m.manifestCid),
       prop("registeredAt", isoSeconds(m.registeredAt)),
-      prop("provenance", m.provenance),
+      prop("provenance", provenanceOf(m).value),
+      ...(m.provenance === "attested" ? [prop("attestation", provenanceOf(m).sentence)] : []),
       ...(m.certificateCid ? [prop("certificateCid", m.certificateCid)] : []),
     ],
   };

@@ -4,7 +4,7 @@
 import { fixupSpdxId } from "@cyclonedx/cyclonedx-library/SPDX";
 import { stringify } from "yaml";
 import type { DatasetNode, LineageGraph, ModelNode, ParentRelation } from "../graph.ts";
-import { assetId, bareHex, caip2, isoSeconds, label, modelTitle, SINGLE_SHARD_MAX_BYTES, valueText, viewOf, type LineageView } from "./common.ts";
+import { assetId, bareHex, caip2, isoSeconds, label, modelTitle, provenanceOf, SINGLE_SHARD_MAX_BYTES, valueText, viewOf, type LineageView } from "./common.ts";
 
 export interface HfCardOptions {
   /**
@@ -72,7 +72,7 @@ function lineageTree(view: LineageView, m: ModelNode, depth: number, seen: Set<s
   for (const d of view.datasetsOf(m)) out.push(`${pad}- ${d.role} data: **${line(d.node.name)}** (${label(d.node)}, root \`${d.node.root}\`)`);
   for (const p of view.parentsOf(m)) {
     const again = seen.has(p.node.id);
-    out.push(`${pad}- ${p.relation} of **${line(modelTitle(p.node))}** (${label(p.node)}, ${p.node.provenance})${again ? ", see above" : ""}`);
+    out.push(`${pad}- ${p.relation} of **${line(modelTitle(p.node))}** (${label(p.node)}, ${provenanceOf(p.node).value})${again ? ", see above" : ""}`);
     if (!again) {
       seen.add(p.node.id);
       out.push(...lineageTree(view, p.node, depth + 1, seen));
@@ -98,7 +98,7 @@ export function toHfCard(graph: LineageGraph, options: HfCardOptions = {}): stri
     ...(parents.length === 1 ? { base_model: hubId(parents[0].node) } : parents.length > 1 ? { base_model: parents.map((p) => hubId(p.node)) } : {}),
     ...(relations.length === 1 && relations[0] ? { base_model_relation: relations[0] } : {}),
     ...(datasets.length ? { datasets: [...new Set(datasets.map((d) => hubId(d.node)))] } : {}),
-    tags: ["provenant", ...(root.provenance === "attested" ? ["provenant-attested"] : []), ...(r.task ? [r.task] : [])],
+    tags: ["provenant", ...(provenanceOf(root).attested ? ["provenant-attested"] : []), ...(r.task ? [r.task] : [])],
     model_name: r.name,
     ...(evaluation.length && metrics.length
       ? {
@@ -134,11 +134,7 @@ export function toHfCard(graph: LineageGraph, options: HfCardOptions = {}): stri
         ["Registered", isoSeconds(root.registeredAt)],
         [
           "Provenance",
-          root.provenance === "attested" && root.certificateCid
-            ? `attested: TPM training certificate ipfs://${root.certificateCid}`
-            : root.provenance === "attested"
-              ? "attested"
-              : "self-declared by the owner",
+          `${provenanceOf(root).sentence}${root.certificateCid ? `; training certificate ipfs://${root.certificateCid}` : ""}`,
         ],
         ["License", root.license || "none declared"],
       ],

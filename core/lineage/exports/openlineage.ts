@@ -1,7 +1,7 @@
 // An OpenLineage RunEvent for the training run of the exported model: its datasets (and the weights of its
 // parent models) as inputs, the model's weights as the output. docs/exports.md maps every field.
 import type { DatasetNode, LineageGraph, ModelNode } from "../graph.ts";
-import { assetId, caip2, isoSeconds, label, modelTitle, uuidV7Of, valueText, viewOf } from "./common.ts";
+import { assetId, caip2, isoSeconds, label, modelTitle, provenanceOf, uuidV7Of, valueText, viewOf } from "./common.ts";
 
 /** The OpenLineage core spec version this event follows (its schema is vendored under test/schemas/openlineage). */
 export const OPENLINEAGE_SPEC = "https://openlineage.io/spec/2-0-7/OpenLineage.json";
@@ -66,7 +66,8 @@ export function toOpenLineage(graph: LineageGraph, options: OpenLineageOptions =
       manifest: `ipfs://${m.manifestCid}`,
       license: m.license,
       owner: m.owner,
-      provenance: m.provenance,
+      provenance: provenanceOf(m).value,
+      attestation: provenanceOf(m).sentence,
       certificate: m.certificateCid ? `ipfs://${m.certificateCid}` : null,
       files: m.files.map((f) => ({ path: f.path, size: f.size, digest: f.digest })),
     }),
@@ -84,7 +85,8 @@ export function toOpenLineage(graph: LineageGraph, options: OpenLineageOptions =
       facets: {
         provenant_training: facet(`${PROVENANT_FACETS}#/$defs/ProvenantTrainingRunFacet`, {
           model: assetId(graph, root),
-          provenance: root.provenance,
+          provenance: provenanceOf(root).value,
+          attestation: provenanceOf(root).sentence,
           certificate: root.certificateCid ? `ipfs://${root.certificateCid}` : null,
           registeredAt: eventTime,
           hyperparameters: Object.fromEntries(Object.entries(r.hyperparameters ?? {}).map(([k, v]) => [k, valueText(v)])),

@@ -10,7 +10,9 @@ import {
   EXPORTER_NAME,
   isoSeconds,
   label,
+  certificateComment,
   modelTitle,
+  provenanceOf,
   SINGLE_SHARD_MAX_BYTES,
   uuidOf,
   valueText,
@@ -102,7 +104,7 @@ export function toSpdx(graph: LineageGraph): Json {
       externalRef: [
         { type: "ExternalRef", externalRefType: "other", locator: [`ipfs://${m.manifestCid}`], comment: "Provenant model manifest" },
         ...(m.certificateCid
-          ? [{ type: "ExternalRef", externalRefType: "other", locator: [`ipfs://${m.certificateCid}`], comment: "Provenant training certificate (TPM-attested)" }]
+          ? [{ type: "ExternalRef", externalRefType: "other", locator: [`ipfs://${m.certificateCid}`], comment: certificateComment(m) }]
           : []),
       ],
       ...(r.architecture ? { ai_typeOfModel: [r.architecture] } : {}),
@@ -111,8 +113,8 @@ export function toSpdx(graph: LineageGraph): Json {
       ...(r.metrics && Object.keys(r.metrics).length ? { ai_metric: dictionary(r.metrics) } : {}),
       ...(r.intendedUse ? { ai_informationAboutApplication: r.intendedUse } : {}),
       ...(r.limitations ? { ai_limitation: r.limitations } : {}),
-      ...(training.length ? { ai_informationAboutTraining: `${training.join("; ")}. Provenance: ${m.provenance}.` } : {}),
-      comment: `${label(m)}, weights digest ${m.weightsDigest}, provenance ${m.provenance}`,
+      ...(training.length ? { ai_informationAboutTraining: `${training.join("; ")}. Provenance: ${provenanceOf(m).sentence}.` } : {}),
+      comment: `${label(m)}, weights digest ${m.weightsDigest}, provenance: ${provenanceOf(m).sentence}`,
     });
 
     const files = m.files.map((f, i) => {

@@ -19,6 +19,8 @@ const NEXT = join(REPO, "node_modules", ".bin", "next");
 export interface AppProcess {
   url: string;
   port: number;
+  /** The `next start` process (its memory is read from /proc by tests). */
+  pid: number;
   env: Record<string, string>;
   output(): string;
   stop(): Promise<void>;
@@ -100,7 +102,7 @@ export async function startApp(env: Record<string, string>, port?: number, distD
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { url, port: p, env: fullEnv, output: () => output, stop };
+  return { url, port: p, pid: child.pid!, env: fullEnv, output: () => output, stop };
 }
 
 /** Chain, store, gateway; the app when `withApp` (after buildApp()). */
@@ -125,7 +127,8 @@ export async function startStack(options: { name: string; withApp?: boolean; app
     const cliEnv = { ...chain.env, PROVENANT_HOME: home };
     if (options.withApp) {
       await buildApp();
-      app = await startApp({ ...chain.env, PROVENANT_GATEWAY_URL: gateway.url, PROVENANT_HOME: home }, options.appPort);
+      // The browser tests mint with the local node's accounts, which the app offers only when opted in.
+      app = await startApp({ ...chain.env, PROVENANT_GATEWAY_URL: gateway.url, PROVENANT_HOME: home, PROVENANT_NODE_ACCOUNTS: "on" }, options.appPort);
     }
     return { chain, gateway, store, home, work, cliEnv, app, stop };
   } catch (e) {

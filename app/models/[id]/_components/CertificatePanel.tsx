@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { provenanceWords, trustLevelWords } from "../../../../core/attestor/attestation.ts";
 import { Hex } from "../../../_components/hex.tsx";
 import { certificateCheckWords, type CertificateView } from "../../../_lib/lineage-view.ts";
 import styles from "./lineage.module.css";
@@ -7,11 +8,17 @@ import styles from "./lineage.module.css";
 export function CertificatePanel({ cert }: { cert: CertificateView }) {
   const a = cert.attestor;
   const failed = cert.checks.filter((c) => !c.ok);
+  const verdict = provenanceWords("attested", cert.attestation);
   return (
     <section className="card" style={{ marginBottom: "1rem" }} data-testid="certificate" data-ok={cert.ok ? "true" : "false"}>
       <h2>
         Training certificate <span className={cert.ok ? "badge ok" : "badge bad"}>{cert.ok ? "✓ verified" : `✗ ${failed.length} check(s) failed`}</span>
       </h2>
+      {verdict.attested ? null : (
+        <p className={`notice ${verdict.tone === "warn" ? "warn" : ""}`} data-testid="attestation-verdict">
+          This model is {verdict.sentence}.
+        </p>
+      )}
       <p className="muted small">
         Certificate <span className="mono">{cert.certificateCid ?? "none"}</span>, checked on the server against the chain with{" "}
         {cert.rootCount} trusted EK root(s) from PROVENANT_EK_ROOTS.
@@ -27,6 +34,10 @@ export function CertificatePanel({ cert }: { cert: CertificateView }) {
               ? ": its keys are files on the attested machine, so this is tamper-evidence for the run's log, not third-party assurance"
               : ": its endorsement key certificate comes from the TPM's vendor"}). EK
             certificate <Hex value={a.ekCertificateSha256} />.
+          </p>
+          <p data-testid="trust-words">
+            What it covers: {trustLevelWords(a.trustLevel).long}. A quote over PCR 23 alone binds the run&apos;s inputs and output to this TPM; it
+            says nothing of the software the machine booted.
           </p>
         </>
       ) : null}
