@@ -226,30 +226,45 @@ export async function startAttestorService(config: ServiceConfig): Promise<Attes
   };
   const addresses = async () => provenantAddresses(await chainConn(), config.addresses);
 
-  // -- one run at a time, FIFO
-  let running = false;
-  const waiting: (() => void)[] = [];
-  const acquire = () =>
+  // -- the TPM lock, FIFO: held by a run from measuring to its end, or by one short TPM step (an enrollment
+  // step, a liveness quote)
+  type Holder = "run" | "step";
+  let holder: Holder | undefined;
+  const waiting: { kind: Holder; go: () => void }[] = [];
+  const acquire = (kind: Holder) =>
     new Promise<void>((res) => {
-      if (!running) {
-        running = true;
+      if (!holder) {
+        holder = kind;
         res();
-      } else waiting.push(res);
+      } else
+        waiting.push({
+          kind,
+          go: () => {
+            holder = kind;
+            res();
+          },
+        });
     });
   const release = () => {
     const next = waiting.shift();
-    if (next) next();
-    else running = false;
+    if (next) next.go();
+    else holder = undefined;
   };
+  const runsWaiting = () => waiting.filter((w) => w.kind === "run").length;
+  const runActive = () => holder === "run" || runsWaiting() > 0;
   /**
-   * Enrollment steps and liveness quotes take the lock only when it is free: waiting behind a training run
-   * could take hours, so they are refused while one holds it. A run queued meanwhile waits for them.
+   * A short TPM step under the lock, refused (409) while a run holds it or is queued for it: waiting behind
+   * training could take hours. It waits only behind other short steps; a run queued meanwhile waits for it.
    */
   async function whenIdle<T>(what: string, work: () => Promise<T>): Promise<T> {
-    if (running) {
-      throw new HttpError(409, "ATTESTOR_BUSY", `a run holds the TPM (${waiting.length} more queued): ${what} waits until the attestor is idle; try again then`);
+    if (runActive()) {
+      throw new HttpError(
+        409,
+        "ATTESTOR_BUSY",
+        `a run holds the TPM${runsWaiting() ? ` and ${runsWaiting()} more are queued` : ""}: ${what} waits until the attestor is idle; try again then`
+      );
     }
-    running = true;
+    await acquire("step");
     try {
       return await work();
     } finally {
@@ -300,7 +315,7 @@ export async function startAttestorService(config: ServiceConfig): Promise<Attes
   /** Execute a queued run to its end; never throws (the outcome is in the database and the events). */
   async function execute(id: string, request: RunRequest): Promise<void> {
     const rlog = log.child({ run: id });
-    await acquire();
+    await acquire("run");
     const started = performance.now();
     try {
       if (live.get(id)?.abort.signal.aborted) throw new AttestorError("RUN_FAILED", "the run was cancelled while queued");
@@ -448,7 +463,7 @@ export async function startAttestorService(config: ServiceConfig): Promise<Attes
       ok = false;
       out.chain = { ok: false, error: errorBody(e) };
     }
-    out.queue = { running, waiting: waiting.length };
+    out.queue = { running: holder === "run", waiting: runsWaiting() };
     return { ok, ...out };
   }
 
@@ -517,7 +532,7 @@ export async function startAttestorService(config: ServiceConfig): Promise<Attes
     }
     if (method === "POST" && path === "/v1/runs") {
       const request = parseRunRequest(await readJson(req));
-      if (waiting.length >= (config.maxQueue ?? 16)) throw new HttpError(503, "QUEUE_FULL", `${waiting.length} runs are already waiting`);
+      if (runsWaiting() >= (config.maxQueue ?? 16)) throw new HttpError(503, "QUEUE_FULL", `${runsWaiting()} runs are already waiting`);
       const id = randomUUID();
       db.insert(id, request);
       const run: LiveRun = { abort: new AbortController(), listeners: new Set() };
@@ -530,8 +545,9 @@ export async function startAttestorService(config: ServiceConfig): Promise<Attes
       run.listeners.add(write);
       // The run outlives the connection: a client that goes away can poll GET /v1/runs/:id.
       res.on("close", () => run.listeners.delete(write));
-      write({ type: "queued", id, position: (running ? 1 : 0) + waiting.length });
-      log.info("run queued", { run: id, position: waiting.length, command: request.command });
+      const position = (holder === "run" ? 1 : 0) + runsWaiting();
+      write({ type: "queued", id, position });
+      log.info("run queued", { run: id, position, command: request.command });
       const done = execute(id, request);
       inflight.add(done);
       void done.finally(() => inflight.delete(done));

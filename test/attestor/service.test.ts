@@ -421,6 +421,17 @@ describe("attestor service (a process, real swtpm, local chain)", function () {
       }
     });
 
+    it("serves concurrent liveness quotes one after another, each over the liveness event alone, none refused", async function () {
+      const liveness = replayTrainingPcr([livenessEvent()]);
+      const quotes = await Promise.all(Array.from({ length: 6 }, (_, i) => client().quote(Buffer.alloc(32, i + 1))));
+      for (const [i, q] of quotes.entries()) {
+        const attest = parseAttest(hexToBytes(q.attest));
+        expect(bytesToHex(attest.extraData)).to.equal(Buffer.alloc(32, i + 1).toString("hex"));
+        expect(bytesToHex(attest.pcrDigest)).to.equal(liveness.pcrDigest);
+        expect(q.pcr23).to.equal(liveness.pcr);
+      }
+    });
+
     it("refuses enrollment (a new AK, credential activation) and liveness quotes while a run holds the TPM", async function () {
       const idBefore = await client().identity();
       let id = "";
