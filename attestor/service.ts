@@ -9,13 +9,13 @@
  *   GET  /v1/enrollment-request      provenant-attestor-enrollment-v1 (creates the AK if there is none)
  *   POST /v1/activate-credential     {credentialBlob, encryptedSecret} -> {secret}   (enrollment)
  *   POST /v1/quote                   {nonce} -> a quote over PCR 23 reset to the liveness event
- *
- * Runs, enrollment and liveness quotes all hold the one TPM lock: enrollment and quotes are refused with
- * 409 ATTESTOR_BUSY while a run holds it (an AK must not change under a run, and no quote may be made over a
- * run's PCR 23), and a run waits for an enrollment step in progress.
  *   POST /v1/runs                    a run request -> NDJSON events until the run ends
  *   GET  /v1/runs, /v1/runs/:id      run records
  *   POST /v1/runs/:id/cancel         kill the run's command
+ *
+ * Runs, enrollment steps and liveness quotes all take the one TPM lock: enrollment steps and quotes are
+ * refused with 409 ATTESTOR_BUSY while a run holds it or waits for it (an AK must not change under a run,
+ * and no quote may be made over a run's PCR 23), and a run waits for a step in progress.
  */
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
