@@ -2,6 +2,7 @@
 import { isAbsolute } from "node:path";
 import { InputError } from "../core/errors.ts";
 import { DATASET_ROLES, PARENT_RELATIONS } from "../core/attestor/events.ts";
+import { checkEnvironment } from "../core/attestor/measure.ts";
 import type { TrainingRunRequest } from "../core/attestor/run.ts";
 import { validateRecord } from "../core/model/record.ts";
 import { parseAcceptedSkip, type AcceptedSkip } from "../core/dataset/skipped.ts";
@@ -44,7 +45,23 @@ function acceptSkipped(v: unknown, what: string): { acceptSkipped?: AcceptedSkip
 export function parseRunRequest(body: unknown): RunRequest {
   if (typeof body !== "object" || body === null || Array.isArray(body)) bad("not a JSON object");
   const b = body as Record<string, unknown>;
-  const known = ["registrant", "datasets", "parents", "code", "command", "cwd", "env", "configFiles", "outputDir", "record", "license", "timeoutMs", "register"];
+  const known = [
+    "registrant",
+    "datasets",
+    "parents",
+    "code",
+    "command",
+    "cwd",
+    "env",
+    "secretEnv",
+    "publishEnv",
+    "configFiles",
+    "outputDir",
+    "record",
+    "license",
+    "timeoutMs",
+    "register",
+  ];
   for (const k of Object.keys(b)) if (!known.includes(k)) bad(`unknown field "${k}"`);
 
   if (!Array.isArray(b.datasets)) bad("datasets must be a list");
@@ -59,13 +76,13 @@ export function parseRunRequest(body: unknown): RunRequest {
       ...acceptSkipped(d.acceptSkipped, `datasets[${i}].acceptSkipped`),
     };
   });
+  if (!Array.isArray(b.parents ?? [])) bad("parents must be a list");
   const parents = ((b.parents ?? []) as unknown[]).map((x, i) => {
     const d = (x ?? {}) as Record<string, unknown>;
     const relation = (d.relation ?? "finetune") as ParentRelation;
     if (!PARENT_RELATIONS.includes(relation)) bad(`parents[${i}].relation must be one of ${PARENT_RELATIONS.join(", ")}`);
     return { modelId: tokenId(d.modelId, `parents[${i}].modelId`), relation, path: absPath(d.path, `parents[${i}].path`) };
   });
-  if (!Array.isArray(b.parents ?? [])) bad("parents must be a list");
   if (datasets.length + parents.length > 32) bad("at most 32 datasets and parents");
 
   if (!Array.isArray(b.command) || b.command.length === 0 || b.command.some((a) => typeof a !== "string")) {
@@ -74,6 +91,14 @@ export function parseRunRequest(body: unknown): RunRequest {
   const env = (b.env ?? {}) as Record<string, unknown>;
   if (typeof env !== "object" || Array.isArray(env)) bad("env must be an object of strings");
   for (const [k, v] of Object.entries(env)) if (typeof v !== "string") bad(`env.${k} must be a string`);
+  const names = (v: unknown, what: string): string[] => {
+    if (!Array.isArray(v ?? []) || ((v ?? []) as unknown[]).some((x) => typeof x !== "string")) bad(`${what} must be a list of variable names`);
+    return (v ?? []) as string[];
+  };
+  const secretEnv = names(b.secretEnv, "secretEnv");
+  const publishEnv = names(b.publishEnv, "publishEnv");
+  // Refused here (400), before the run is queued: a credential must not reach a certificate.
+  checkEnvironment(env as Record<string, string>, { secret: secretEnv, publish: publishEnv });
   const configFiles = (b.configFiles ?? []) as unknown[];
   if (!Array.isArray(configFiles)) bad("configFiles must be a list of paths");
   if (b.registrant !== undefined && (typeof b.registrant !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(b.registrant))) {
@@ -91,6 +116,8 @@ export function parseRunRequest(body: unknown): RunRequest {
     command: b.command as string[],
     cwd: absPath(b.cwd, "cwd"),
     env: env as Record<string, string>,
+    ...(secretEnv.length ? { secretEnv } : {}),
+    ...(publishEnv.length ? { publishEnv } : {}),
     configFiles: configFiles.map((p, i) => absPath(p, `configFiles[${i}]`)),
     outputDir: absPath(b.outputDir, "outputDir"),
     record: validateRecord(b.record, "run request record"),

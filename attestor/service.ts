@@ -8,10 +8,14 @@
  *   GET  /v1/identity                the attestor's address, AK, EK certificate hash, TPM kind, registration
  *   GET  /v1/enrollment-request      provenant-attestor-enrollment-v1 (creates the AK if there is none)
  *   POST /v1/activate-credential     {credentialBlob, encryptedSecret} -> {secret}   (enrollment)
- *   POST /v1/quote                   {nonce} -> a quote over PCR 23                   (liveness, latency)
+ *   POST /v1/quote                   {nonce} -> a quote over PCR 23 reset to the liveness event
  *   POST /v1/runs                    a run request -> NDJSON events until the run ends
  *   GET  /v1/runs, /v1/runs/:id      run records
  *   POST /v1/runs/:id/cancel         kill the run's command
+ *
+ * Runs, enrollment steps and liveness quotes all take the one TPM lock: enrollment steps and quotes are
+ * refused with 409 ATTESTOR_BUSY while a run holds it or waits for it (an AK must not change under a run,
+ * and no quote may be made over a run's PCR 23), and a run waits for a step in progress.
  */
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
@@ -38,7 +42,7 @@ import type { ModelRegistryAddresses } from "../core/chain/attestor-registry.ts"
 import { certificateEvidence, decodeCertificate, encodeCertificate } from "../core/attestor/certificate.ts";
 import { createEnrollmentRequest } from "../core/attestor/enrollment.ts";
 import { AttestorError } from "../core/attestor/errors.ts";
-import { TRAINING_PCR } from "../core/attestor/events.ts";
+import { TRAINING_PCR, closingEvent, livenessEvent, replayTrainingPcr } from "../core/attestor/events.ts";
 import { resolveAttestorIdentity } from "../core/attestor/identity.ts";
 import { runMeasuredTraining } from "../core/attestor/run.ts";
 import type { RunChain } from "../core/attestor/run.ts";
@@ -92,6 +96,11 @@ type LiveRun = {
 };
 
 const MAX_BODY = 1 << 20;
+/**
+ * An oversized body is read and discarded up to this much before the 413, so the connection stays usable;
+ * beyond it the 413 goes out with `connection: close` and the connection is closed after it.
+ */
+const MAX_DRAIN = 64 << 20;
 
 class HttpError extends Error {
   readonly status: number;
@@ -129,14 +138,42 @@ function statusOf(e: unknown): number {
   }
 }
 
+/** A 413 that also closes the connection (the rest of the body was not read). */
+class BodyTooLarge extends HttpError {
+  readonly closeConnection: boolean;
+  constructor(closeConnection: boolean) {
+    super(413, "INPUT_INVALID", `request body over ${MAX_BODY} bytes`);
+    this.closeConnection = closeConnection;
+  }
+}
+
+/**
+ * The request body as JSON, at most MAX_BODY bytes. An oversized body is still read to its end (up to
+ * MAX_DRAIN) and dropped, never left half-read: a half-read request leaves the keep-alive connection
+ * unusable, and breaking out of the stream would reset it under the client.
+ */
 async function readJson(req: IncomingMessage): Promise<unknown> {
+  const declared = Number(req.headers["content-length"] ?? NaN);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > MAX_BODY) throw new HttpError(413, "INPUT_INVALID", `request body over ${MAX_BODY} bytes`);
-    chunks.push(c as Buffer);
-  }
+  await new Promise<void>((resolve, reject) => {
+    const onData = (c: Buffer) => {
+      size += c.length;
+      if (size <= MAX_BODY) chunks.push(c);
+      else if (size > MAX_DRAIN) {
+        req.off("data", onData);
+        req.pause();
+        reject(new BodyTooLarge(true));
+      }
+    };
+    if (declared > MAX_DRAIN) return reject(new BodyTooLarge(true));
+    req.on("data", onData);
+    req.once("end", () => (size > MAX_BODY ? reject(new BodyTooLarge(false)) : resolve()));
+    req.once("close", () => {
+      if (!req.complete) reject(new HttpError(400, "INPUT_INVALID", "the request body ended early"));
+    });
+    req.once("error", reject);
+  });
   if (size === 0) return {};
   try {
     return JSON.parse(Buffer.concat(chunks).toString("utf8"));
@@ -152,6 +189,20 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 const tokenDigest = (t: string) => createHash("sha256").update(t).digest();
+
+/** PCR 23 as every liveness quote sees it: reset, then the liveness event alone. */
+const LIVENESS_PCR = replayTrainingPcr([livenessEvent()]).pcr;
+
+/**
+ * A liveness quote: PCR 23 reset and extended with the liveness event first, so the quote is never over a
+ * value some run left there (a certificate's value, quoted again with another payload's digest as nonce,
+ * would certify an altered copy of that run). Called under the TPM lock.
+ */
+async function livenessQuote(tpm: TpmTransport, nonce: Uint8Array) {
+  await tpm.pcrReset(TRAINING_PCR);
+  await tpm.pcrExtend(TRAINING_PCR, livenessEvent().digest);
+  return tpm.quote([TRAINING_PCR], nonce);
+}
 
 /** Start the service. Unfinished runs from a previous process are settled first (see settleUnfinished). */
 export async function startAttestorService(config: ServiceConfig): Promise<AttestorService> {
@@ -175,21 +226,51 @@ export async function startAttestorService(config: ServiceConfig): Promise<Attes
   };
   const addresses = async () => provenantAddresses(await chainConn(), config.addresses);
 
-  // -- one run at a time, FIFO
-  let running = false;
-  const waiting: (() => void)[] = [];
-  const acquire = () =>
+  // -- the TPM lock, FIFO: held by a run from measuring to its end, or by one short TPM step (an enrollment
+  // step, a liveness quote)
+  type Holder = "run" | "step";
+  let holder: Holder | undefined;
+  const waiting: { kind: Holder; go: () => void }[] = [];
+  const acquire = (kind: Holder) =>
     new Promise<void>((res) => {
-      if (!running) {
-        running = true;
+      if (!holder) {
+        holder = kind;
         res();
-      } else waiting.push(res);
+      } else
+        waiting.push({
+          kind,
+          go: () => {
+            holder = kind;
+            res();
+          },
+        });
     });
   const release = () => {
     const next = waiting.shift();
-    if (next) next();
-    else running = false;
+    if (next) next.go();
+    else holder = undefined;
   };
+  const runsWaiting = () => waiting.filter((w) => w.kind === "run").length;
+  const runActive = () => holder === "run" || runsWaiting() > 0;
+  /**
+   * A short TPM step under the lock, refused (409) while a run holds it or is queued for it: waiting behind
+   * training could take hours. It waits only behind other short steps; a run queued meanwhile waits for it.
+   */
+  async function whenIdle<T>(what: string, work: () => Promise<T>): Promise<T> {
+    if (runActive()) {
+      throw new HttpError(
+        409,
+        "ATTESTOR_BUSY",
+        `a run holds the TPM${runsWaiting() ? ` and ${runsWaiting()} more are queued` : ""}: ${what} waits until the attestor is idle; try again then`
+      );
+    }
+    await acquire("step");
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  }
 
   const emit = (id: string, e: RunEvent) => {
     for (const l of live.get(id)?.listeners ?? []) l(e);
@@ -234,7 +315,7 @@ export async function startAttestorService(config: ServiceConfig): Promise<Attes
   /** Execute a queued run to its end; never throws (the outcome is in the database and the events). */
   async function execute(id: string, request: RunRequest): Promise<void> {
     const rlog = log.child({ run: id });
-    await acquire();
+    await acquire("run");
     const started = performance.now();
     try {
       if (live.get(id)?.abort.signal.aborted) throw new AttestorError("RUN_FAILED", "the run was cancelled while queued");
@@ -344,6 +425,19 @@ export async function startAttestorService(config: ServiceConfig): Promise<Attes
     }
   }
 
+  /**
+   * At start, extend the closing event: a process that died between a run's final quote and its closing
+   * event left PCR 23 at the certified value. Liveness quotes reset PCR 23 anyway; this is the second lock
+   * on that door. A TPM that is not there yet is only logged (health reports it; runs fail on it).
+   */
+  async function closeTrainingPcr(): Promise<void> {
+    try {
+      await tpm.pcrExtend(TRAINING_PCR, closingEvent().digest);
+    } catch (e) {
+      log.warn("could not extend the closing event into PCR 23 at start", { error: errorBody(e) });
+    }
+  }
+
   async function health() {
     const out: Record<string, unknown> = { service: SERVICE_VERSION, tcti: config.tcti };
     let ok = true;
@@ -369,7 +463,7 @@ export async function startAttestorService(config: ServiceConfig): Promise<Attes
       ok = false;
       out.chain = { ok: false, error: errorBody(e) };
     }
-    out.queue = { running, waiting: waiting.length };
+    out.queue = { running: holder === "run", waiting: runsWaiting() };
     return { ok, ...out };
   }
 
@@ -400,11 +494,13 @@ export async function startAttestorService(config: ServiceConfig): Promise<Attes
     if (method === "GET" && path === "/v1/enrollment-request") {
       const address = url.searchParams.get("address");
       if (!address) throw new HttpError(400, "INPUT_INVALID", "address query parameter is required");
-      const { request, created } = await createEnrollmentRequest(tpm, {
-        address,
-        ekIntermediates: config.ekIntermediates,
-        newAk: url.searchParams.get("newAk") === "true",
-      });
+      const { request, created } = await whenIdle("enrollment", () =>
+        createEnrollmentRequest(tpm, {
+          address,
+          ekIntermediates: config.ekIntermediates,
+          newAk: url.searchParams.get("newAk") === "true",
+        })
+      );
       log.info("enrollment request made", { address, akCreated: created });
       return sendJson(res, 200, request);
     }
@@ -413,24 +509,30 @@ export async function startAttestorService(config: ServiceConfig): Promise<Attes
       if (typeof body.credentialBlob !== "string" || typeof body.encryptedSecret !== "string") {
         throw new HttpError(400, "INPUT_INVALID", "credentialBlob and encryptedSecret (hex) are required");
       }
-      const secret = await tpm.activateCredential(
-        hexToBytes(body.credentialBlob, "credentialBlob"),
-        hexToBytes(body.encryptedSecret, "encryptedSecret")
-      );
+      const blob = hexToBytes(body.credentialBlob, "credentialBlob");
+      const encryptedSecret = hexToBytes(body.encryptedSecret, "encryptedSecret");
+      const secret = await whenIdle("credential activation", () => tpm.activateCredential(blob, encryptedSecret));
       log.info("credential activated");
       return sendJson(res, 200, { secret: bytesToHex(secret) });
     }
     if (method === "POST" && path === "/v1/quote") {
       const body = (await readJson(req)) as Record<string, unknown>;
       if (typeof body.nonce !== "string") throw new HttpError(400, "INPUT_INVALID", "nonce (hex) is required");
+      const nonce = hexToBytes(body.nonce, "nonce");
       const t0 = performance.now();
-      const q = await tpm.quote([TRAINING_PCR], hexToBytes(body.nonce, "nonce"));
+      const q = await whenIdle("a liveness quote", () => livenessQuote(tpm, nonce));
       const ms = performance.now() - t0;
-      return sendJson(res, 200, { pcrs: [TRAINING_PCR], attest: bytesToHex(q.attest), signature: bytesToHex(q.signature), tpmMs: Math.round(ms * 10) / 10 });
+      return sendJson(res, 200, {
+        pcrs: [TRAINING_PCR],
+        pcr23: LIVENESS_PCR,
+        attest: bytesToHex(q.attest),
+        signature: bytesToHex(q.signature),
+        tpmMs: Math.round(ms * 10) / 10,
+      });
     }
     if (method === "POST" && path === "/v1/runs") {
       const request = parseRunRequest(await readJson(req));
-      if (waiting.length >= (config.maxQueue ?? 16)) throw new HttpError(503, "QUEUE_FULL", `${waiting.length} runs are already waiting`);
+      if (runsWaiting() >= (config.maxQueue ?? 16)) throw new HttpError(503, "QUEUE_FULL", `${runsWaiting()} runs are already waiting`);
       const id = randomUUID();
       db.insert(id, request);
       const run: LiveRun = { abort: new AbortController(), listeners: new Set() };
@@ -443,8 +545,9 @@ export async function startAttestorService(config: ServiceConfig): Promise<Attes
       run.listeners.add(write);
       // The run outlives the connection: a client that goes away can poll GET /v1/runs/:id.
       res.on("close", () => run.listeners.delete(write));
-      write({ type: "queued", id, position: (running ? 1 : 0) + waiting.length });
-      log.info("run queued", { run: id, position: waiting.length, command: request.command });
+      const position = (holder === "run" ? 1 : 0) + runsWaiting();
+      write({ type: "queued", id, position });
+      log.info("run queued", { run: id, position, command: request.command });
       const done = execute(id, request);
       inflight.add(done);
       void done.finally(() => inflight.delete(done));
@@ -483,11 +586,17 @@ export async function startAttestorService(config: ServiceConfig): Promise<Attes
         res.end();
         return;
       }
+      if (e instanceof BodyTooLarge && e.closeConnection) {
+        // The rest of the body is not read: say so, and close once the answer is out.
+        res.setHeader("connection", "close");
+        res.once("finish", () => req.socket.destroySoon());
+      }
       sendJson(res, statusOf(e), { ok: false, error: errorBody(e) });
     });
   });
 
   await settleUnfinished();
+  await closeTrainingPcr();
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => resolve());

@@ -84,7 +84,7 @@ describe("npm run demo", function () {
     const verify = run.stdout.slice(run.stdout.indexOf("$ provenant verify model 2"));
     expect(verify).to.match(/model #2 mnist-mlp-358 1\.1\.0 \[attested\] ✓/);
     expect(verify).to.match(/finetune of model #1 mnist-mlp 1\.0\.0 \[attested\] ✓/);
-    const certificates = verify.match(/✓ training certificate ipfs:\/\/b[a-z2-7]+ \(software-tpm-pcr23\): (\d+) checks passed/g) ?? [];
+    const certificates = verify.match(/✓ training certificate ipfs:\/\/b[a-z2-7]+ \(software-tpm-pcr23: software TPM, for development and demos only\): (\d+) checks passed/g) ?? [];
     expect(certificates).to.have.length(2);
     expect(verify).to.match(/dataset #1 MNIST 10k \(10000 samples\) ✓/);
     expect(verify).to.match(/dataset #2 MNIST 3\/5\/8 \(\d+ samples\) ✓/);

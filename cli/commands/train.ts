@@ -12,6 +12,7 @@ import { AttestorClient, attestorEndpoint } from "../../core/attestor/client.ts"
 import type { RunEvent } from "../../core/attestor/client.ts";
 import { AttestorError } from "../../core/attestor/errors.ts";
 import { DATASET_ROLES, PARENT_RELATIONS } from "../../core/attestor/events.ts";
+import { checkEnvironment } from "../../core/attestor/measure.ts";
 import { InputError } from "../../core/errors.ts";
 import { loadRecordFile, withIdentity } from "../../core/model/record.ts";
 import { SKIP_REASONS, parseAcceptedSkip, type AcceptedSkip } from "../../core/dataset/skipped.ts";
@@ -30,6 +31,8 @@ interface TrainOptions extends CommonOptions {
   license: string;
   config: string[];
   env: string[];
+  secretEnv: string[];
+  publishEnv: string[];
   attestor?: string;
   token?: string;
   register: boolean;
@@ -66,7 +69,15 @@ export function acceptedSkipsByDataset(specs: readonly string[], datasetIds: rea
   return out;
 }
 
-export function commandEnvironment(specs: readonly string[], from: NodeJS.ProcessEnv = process.env): Record<string, string> {
+/**
+ * The command's environment from --env (NAME or NAME=value) and --secret-env (NAME only: a value on the command
+ * line would end up in shell history and the process list), with the names to record as secrets.
+ */
+export function commandEnvironment(
+  specs: readonly string[],
+  from: NodeJS.ProcessEnv = process.env,
+  secretNames: readonly string[] = []
+): { env: Record<string, string>; secretEnv: string[] } {
   const env: Record<string, string> = {};
   for (const k of DEFAULT_ENV) if (from[k] !== undefined) env[k] = from[k]!;
   for (const s of specs) {
@@ -76,7 +87,15 @@ export function commandEnvironment(specs: readonly string[], from: NodeJS.Proces
       env[s] = from[s]!;
     } else env[s.slice(0, eq)] = s.slice(eq + 1);
   }
-  return env;
+  for (const name of secretNames) {
+    if (name.includes("=")) {
+      throw new InputError("INPUT_INVALID", `--secret-env takes a variable's name, not its value: export ${name.slice(0, name.indexOf("="))} and pass --secret-env ${name.slice(0, name.indexOf("="))}`);
+    }
+    if (specs.some((s) => s === name || s.startsWith(`${name}=`))) throw new InputError("INPUT_INVALID", `${name} is given with both --env and --secret-env`);
+    if (from[name] === undefined) throw new InputError("INPUT_INVALID", `--secret-env ${name}: no such variable in this environment`);
+    env[name] = from[name]!;
+  }
+  return { env, secretEnv: [...secretNames] };
 }
 
 export function trainCommand(): Command {
@@ -95,7 +114,9 @@ export function trainCommand(): Command {
       .option("--record <file>", "the model record (YAML or JSON, provenant-model-record-v1)")
       .option("--license <spdx>", "the model's license", "")
       .option("--config <file>", "a configuration file the run uses (measured); repeatable", collect, [])
-      .option("--env <NAME[=value]>", "a variable for the command (PATH, HOME, LANG pass by default); repeatable", collect, [])
+      .option("--env <NAME[=value]>", "a variable for the command, its value published in the certificate (PATH, HOME, LANG pass by default); repeatable", collect, [])
+      .option("--secret-env <NAME>", "a variable from this environment for the command, recorded in the certificate only as a salted hash (tokens, keys); repeatable", collect, [])
+      .option("--publish-env <NAME>", "publish this --env variable's value although its name looks secret (TOKEN, KEY, SECRET, PASSWORD...); repeatable", collect, [])
       .option("--attestor <url>", "the attestor service (default: the local one)")
       .option("--token <token>", "the service's token (default $PROVENANT_ATTESTOR_TOKEN or the local service's)")
       .option("--timeout <ms>", "kill the command after this many milliseconds")
@@ -118,6 +139,9 @@ export function trainCommand(): Command {
       }
       const identity = { ...(opts.name ? { name: opts.name } : {}), ...(opts.version ? { version: opts.version } : {}) };
       const record = opts.record ? loadRecordFile(opts.record, identity) : withIdentity({}, identity, "--name/--version");
+      const { env, secretEnv } = commandEnvironment(opts.env, process.env, opts.secretEnv);
+      // The service refuses the same; refusing here keeps a credential from even leaving this process.
+      checkEnvironment(env, { secret: secretEnv, publish: opts.publishEnv });
       const edges = opts.dataset.map((d) => parseEdge(d, DATASET_ROLES, "training", "--dataset"));
       const accepted = acceptedSkipsByDataset(opts.acceptSkipped, edges.map((e) => e.id));
       const request = {
@@ -132,7 +156,9 @@ export function trainCommand(): Command {
         code: resolve(opts.code),
         command,
         cwd: process.cwd(),
-        env: commandEnvironment(opts.env),
+        env,
+        ...(secretEnv.length ? { secretEnv } : {}),
+        ...(opts.publishEnv.length ? { publishEnv: opts.publishEnv } : {}),
         configFiles: opts.config.map((c) => resolve(c)),
         outputDir: resolve(opts.out),
         record,

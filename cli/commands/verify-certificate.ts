@@ -6,6 +6,7 @@
 import { Command } from "commander";
 import { dataDir, openStore } from "../../core/config.ts";
 import { connect } from "../../core/chain/connect.ts";
+import { describeTrustLevel } from "../../core/attestor/certificate.ts";
 import { loadEkRoots, verifyModelCertificate } from "../../core/attestor/verify-model.ts";
 import { action, parseTokenId, withCommonOptions, type CommonOptions } from "../output.ts";
 
@@ -33,6 +34,7 @@ export function verifyCertificateCommand(): Command {
       });
       const width = Math.max(...v.checks.map((c) => c.name.length));
       const pl = v.certificate?.payload;
+      const trust = pl ? describeTrustLevel(pl.attestor.trustLevel) : undefined;
       return {
         ok: v.ok,
         json: {
@@ -42,13 +44,15 @@ export function verifyCertificateCommand(): Command {
           certificateDigest: v.certificate?.certificateDigest ?? null,
           attestor: pl?.attestor.address ?? null,
           trustLevel: pl?.attestor.trustLevel ?? null,
+          trust: trust ?? null,
           checks: v.checks,
         },
         text: [
           `training certificate of model #${modelId}${v.certificateCid ? ` (ipfs://${v.certificateCid})` : ""}`,
-          ...(pl ? [`attestor ${pl.attestor.address}, trust level ${pl.attestor.trustLevel}`] : []),
+          ...(pl ? [`attestor ${pl.attestor.address}, trust level ${pl.attestor.trustLevel} (${trust!.summary})`] : []),
           ...v.checks.map((c) => `  ${c.ok ? "ok  " : "FAIL"} ${c.name.padEnd(width)}  ${c.detail}`),
-          v.ok ? "VERIFIED" : `FAILED: ${v.checks.filter((c) => !c.ok).map((c) => c.name).join(", ")}`,
+          v.ok ? `VERIFIED, at trust level ${pl!.attestor.trustLevel}: ${trust!.summary}` : `FAILED: ${v.checks.filter((c) => !c.ok).map((c) => c.name).join(", ")}`,
+          ...(v.ok ? [`What that is worth: ${trust!.meaning}`] : []),
         ].join("\n"),
       };
     }),

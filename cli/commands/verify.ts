@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { describeTrustLevel } from "../../core/attestor/certificate.ts";
 import { loadEkRoots, verifyModelCertificate } from "../../core/attestor/verify-model.ts";
 import { renderVerifyTree } from "../../core/lineage/render.ts";
 import { verifyLineage } from "../../core/lineage/verify.ts";
@@ -62,6 +63,8 @@ export function verifyModelCommand(): Command {
         bar.stop();
       }
       const { passed, failed, skipped } = report.summary;
+      // What the verified certificates are worth, once per trust level met, in plain words.
+      const levels = [...new Set(Object.values(report.certificates ?? {}).flatMap((c) => (c.ok && c.trustLevel ? [c.trustLevel] : [])))];
       return {
         ok: report.ok,
         json: report,
@@ -72,6 +75,7 @@ export function verifyModelCommand(): Command {
             ? [`weights on disk: ${report.weights.dir} hashes to ${report.weights.digest} (${report.weights.bytes} bytes, ${report.weights.seconds.toFixed(2)} s)`]
             : []),
           `${report.ok ? "VERIFIED" : "FAILED"}: ${passed} check(s) passed, ${failed} failed, ${skipped} skipped (chain ${report.chainId}, models ${report.registries.model})`,
+          ...levels.map((l) => `training certificates at ${l}: ${describeTrustLevel(l).meaning}`),
         ].join("\n"),
       };
     }),

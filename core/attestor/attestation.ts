@@ -6,7 +6,7 @@
  * Browser-safe, no I/O.
  */
 import type { ModelAttestation } from "../lineage/graph.ts";
-import { TRUST_LEVEL_WORDS } from "./certificate.ts";
+import { describeTrustLevel } from "./certificate.ts";
 
 export type { ModelAttestation };
 
@@ -38,12 +38,6 @@ export function attestationFrom(v: AttestationInput): ModelAttestation {
   return { state: "failed", trustLevel, revokedAt: null, reason };
 }
 
-/** A trust level in plain words (TRUST_LEVEL_WORDS), or the level itself when this version does not know it. */
-export function trustLevelWords(level: string | null): { short: string; long: string } {
-  const known = level ? (TRUST_LEVEL_WORDS as Record<string, { short: string; long: string }>)[level] : undefined;
-  return known ?? { short: `TPM attestor${level ? `, trust level ${level}` : ""}`, long: `measured by a TPM attestor${level ? ` (trust level ${level})` : ""}` };
-}
-
 export const isoTime = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
 
 export interface ProvenanceWords {
@@ -65,7 +59,7 @@ export function provenanceWords(provenance: string, attestation: ModelAttestatio
   const a = attestation ?? NOT_CHECKED;
   switch (a.state) {
     case "verified":
-      return { value: "attested", attested: true, badge: "TPM-attested", tone: "ok", sentence: `attested: ${trustLevelWords(a.trustLevel).long}` };
+      return { value: "attested", attested: true, badge: "TPM-attested", tone: "ok", sentence: `attested (${describeTrustLevel(a.trustLevel).summary}). ${describeTrustLevel(a.trustLevel).meaning}` };
     case "revoked": {
       const when = a.revokedAt ? isoTime(a.revokedAt) : "at an unknown time";
       return {

@@ -34,22 +34,42 @@ export const TRUST_LEVELS = {
   hardware: "hardware-tpm-pcr23",
 } as const;
 
+export type TrustLevel = (typeof TRUST_LEVELS)[TpmKindName];
+
+export type TrustLevelDescription = {
+  /** A few words, for a line of output or a badge. */
+  summary: string;
+  /** What a user may and may not conclude, in plain words. */
+  meaning: string;
+};
+
 /**
- * Each trust level in words a user understands: `short` for a badge or a list, `long` for a sentence. Today
- * every level quotes PCR 23 alone, so each says the boot state of the machine is not attested.
+ * Each trust level in words a user understands: the one description the CLI, the dApp and the exports show.
+ * Both levels quote PCR 23 alone, so neither says anything about how the attestor's machine booted or what
+ * it runs (docs/attestor.md "Trust levels"); a boot-state level would be a new entry here.
  */
-export const TRUST_LEVEL_WORDS: Record<(typeof TRUST_LEVELS)[TpmKindName], { short: string; long: string }> = {
+export const TRUST_LEVEL_DESCRIPTIONS: Readonly<Record<TrustLevel, TrustLevelDescription>> = {
   "software-tpm-pcr23": {
-    short: "software TPM, training process only",
-    long:
-      "measured by a software TPM attestor (training process only; the machine's boot state is not attested; " +
-      "a software TPM's keys are files on that machine, so this is tamper-evidence for the run's log, not third-party assurance)",
+    summary: "software TPM, for development and demos only",
+    meaning:
+      "It covers the training process only; the machine's boot state is not attested. A software TPM recorded this run: its keys are files on the attestor's machine, so whoever runs that machine could have made this certificate for a run that never happened. It shows the pipeline works, not that the model was trained this way.",
   },
   "hardware-tpm-pcr23": {
-    short: "hardware TPM, training process only",
-    long: "measured by a hardware TPM attestor (training process only; the machine's boot state is not attested)",
+    summary: "hardware TPM, machine state not checked",
+    meaning:
+      "It covers the training process only; the machine's boot state is not attested. A hardware TPM recorded these inputs and outputs, but not how the attestor's machine booted or what software it ran. Whoever controls that machine could have made this certificate for a run that never happened: it is worth as much as your trust in the attestor's operator.",
   },
 };
+
+/** The description of a certificate's trust level; an unknown level is described as worth nothing. */
+export function describeTrustLevel(level: string | null | undefined): TrustLevelDescription {
+  return (
+    (TRUST_LEVEL_DESCRIPTIONS as Record<string, TrustLevelDescription>)[level ?? ""] ?? {
+      summary: "unknown trust level",
+      meaning: `The trust level ${JSON.stringify(level ?? null)} is not one this verifier knows: treat the certificate as unverified.`,
+    }
+  );
+}
 
 export type CertificateAttestor = {
   address: Address;
@@ -121,9 +141,14 @@ export type CertificateCode = {
 
 export type CertificateCommand = { argv: string[]; digest: Hex32 };
 export type CertificateConfig = { files: { name: string; sha256: string }[]; digest: Hex32 };
+/** A variable recorded without its value: SHA-256 of the UTF-8 string `<salt>:<value>` (both hex, no 0x). */
+export type CertificateSecret = { salt: string; sha256: string };
+
 export type CertificateEnvironment = {
-  /** Exactly the environment the command ran with. */
+  /** The environment the command ran with, except the secrets. */
   variables: Record<string, string>;
+  /** The rest of it: variables passed as secrets, by name, value hashed with a random salt. Absent when none. */
+  secrets?: Record<string, CertificateSecret>;
   platform: string;
   arch: string;
   digest: Hex32;
@@ -192,7 +217,15 @@ export function configDigestOf(c: Pick<CertificateConfig, "files">): Hex32 {
   return canonicalDigest({ files: c.files });
 }
 export function environmentDigestOf(e: Omit<CertificateEnvironment, "digest">): Hex32 {
-  return canonicalDigest({ variables: e.variables, platform: e.platform, arch: e.arch });
+  return canonicalDigest({ variables: e.variables, ...(e.secrets ? { secrets: e.secrets } : {}), platform: e.platform, arch: e.arch });
+}
+
+/**
+ * How a secret variable is recorded: SHA-256 of `<salt>:<value>`, hex. Whoever knows the value can check it
+ * (`printf '%s:%s' "$salt" "$VALUE" | sha256sum`); whoever does not learns nothing but what guessing gives.
+ */
+export function secretEnvDigest(salt: string, value: string): string {
+  return bytesToHex(sha256(new TextEncoder().encode(`${salt}:${value}`)));
 }
 
 // ---- loader -------------------------------------------------------------------------------------------
@@ -358,10 +391,25 @@ function loadPayload(v: unknown): TrainingCertificatePayload {
   const argv = arr(cm.argv, "payload.inputs.command.argv").map((x, k) => str(x, `payload.inputs.command.argv[${k}]`));
   if (argv.length === 0) bad("payload.inputs.command.argv", "is empty");
   const cf = obj(i.config, "payload.inputs.config", ["files", "digest"]);
-  const en = obj(i.environment, "payload.inputs.environment", ["variables", "platform", "arch", "digest"]);
+  const hasSecrets = typeof i.environment === "object" && i.environment !== null && "secrets" in i.environment;
+  const en = obj(i.environment, "payload.inputs.environment", ["variables", ...(hasSecrets ? ["secrets"] : []), "platform", "arch", "digest"]);
   const vars = obj(en.variables, "payload.inputs.environment.variables", Object.keys(en.variables ?? {}));
   const variables: Record<string, string> = {};
   for (const [k, v] of Object.entries(vars)) variables[k] = str(v, `payload.inputs.environment.variables.${k}`);
+  let secrets: Record<string, CertificateSecret> | undefined;
+  if (hasSecrets) {
+    const path = "payload.inputs.environment.secrets";
+    const names = Object.keys(obj(en.secrets, path, Object.keys(en.secrets ?? {})));
+    // One form per certificate: no secrets is no field, so certificates without them keep their digest.
+    if (names.length === 0) bad(path, "is empty (leave it out)");
+    secrets = {};
+    for (const k of names) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) bad(`${path}.${k}`, "is not a variable name");
+      if (k in variables) bad(`${path}.${k}`, "is also in variables");
+      const e = obj((en.secrets as Obj)[k], `${path}.${k}`, ["salt", "sha256"]);
+      secrets[k] = { salt: str(e.salt, `${path}.${k}.salt`, SHA256_HEX), sha256: str(e.sha256, `${path}.${k}.sha256`, SHA256_HEX) };
+    }
+  }
   const inputs: CertificateInputs = {
     datasets,
     parents,
@@ -379,6 +427,7 @@ function loadPayload(v: unknown): TrainingCertificatePayload {
     },
     environment: {
       variables,
+      ...(secrets ? { secrets } : {}),
       platform: str(en.platform, "payload.inputs.environment.platform"),
       arch: str(en.arch, "payload.inputs.environment.arch"),
       digest: str(en.digest, "payload.inputs.environment.digest", HEX32) as Hex32,

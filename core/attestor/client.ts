@@ -85,7 +85,8 @@ export class AttestorClient {
     return hexToBytes(r.secret, "secret");
   }
 
-  quote(nonce: Uint8Array): Promise<{ attest: string; signature: string; pcrs: number[]; tpmMs: number }> {
+  /** A liveness quote: over PCR 23 reset to the liveness event (`pcr23` is that value); 409 ATTESTOR_BUSY during a run. */
+  quote(nonce: Uint8Array): Promise<{ attest: string; signature: string; pcrs: number[]; pcr23: string; tpmMs: number }> {
     return this.json("/v1/quote", { method: "POST", body: JSON.stringify({ nonce: bytesToHex(nonce) }) });
   }
 

@@ -12,6 +12,11 @@
  * Order: run, datasets in request order, parents in request order, code, command, config, environment,
  * output. The tag is ASCII, left-aligned and zero-padded (`bytes32("provenant/dataset/v1")`), so events of
  * different kinds can never be confused. Pure TypeScript (@noble/hashes), browser-safe.
+ *
+ * Two more events belong to the attestor, never to a certificate: `close` (extended after a run's final
+ * quote and at the service's start, so PCR 23 never again holds a value a certificate was quoted over) and
+ * `liveness` (PCR 23 is reset to it before every liveness quote). Their tags are in no certificate's log, so
+ * a PCR value they produced replays from no certificate's events.
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { ProvenantError } from "../errors.ts";
@@ -70,8 +75,16 @@ export type Hex32 = `0x${string}`;
 /** 0x-prefixed 20-byte address (any case). */
 export type Address = `0x${string}`;
 
-function tagWord(type: TrainingEventType): Uint8Array {
-  const ascii = new TextEncoder().encode(EVENT_TAGS[type]);
+/** The attestor's own events: never part of a certificate's log (EVENT_TYPES does not list them). */
+export const SERVICE_EVENT_TAGS = {
+  close: "provenant/close/v1",
+  liveness: "provenant/liveness/v1",
+} as const;
+export type ServiceEventType = keyof typeof SERVICE_EVENT_TAGS;
+
+function tagWord(type: TrainingEventType | ServiceEventType): Uint8Array {
+  const tag = type in SERVICE_EVENT_TAGS ? SERVICE_EVENT_TAGS[type as ServiceEventType] : EVENT_TAGS[type as TrainingEventType];
+  const ascii = new TextEncoder().encode(tag);
   const w = new Uint8Array(32);
   w.set(ascii);
   return w;
@@ -100,7 +113,7 @@ function bytes32Word(h: string, what: string): Uint8Array {
   return hexToBytes(h);
 }
 
-function digestOf(type: TrainingEventType, ...words: Uint8Array[]): string {
+function digestOf(type: TrainingEventType | ServiceEventType, ...words: Uint8Array[]): string {
   return bytesToHex(sha256(concatBytes(tagWord(type), ...words)));
 }
 
@@ -212,4 +225,18 @@ export function replayTrainingPcr(events: readonly PcrEvent[]): { pcr: string; p
     pcr = extendPcr(pcr, e.digest);
   }
   return { pcr, pcrDigest: bytesToHex(sha256(hexToBytes(pcr))) };
+}
+
+/**
+ * The closing event: extended into PCR 23 after a run's final quote (`runId`) and when the service starts
+ * (no run: zero), so that no later quote can be made over the value a certificate was quoted over.
+ */
+export function closingEvent(runId?: Hex32): PcrEvent {
+  const word = runId ? bytes32Word(runId, "runId") : new Uint8Array(32);
+  return { pcr: TRAINING_PCR, digest: digestOf("close", word) };
+}
+
+/** The liveness event: PCR 23 is reset and extended with it before every liveness quote (POST /v1/quote). */
+export function livenessEvent(): PcrEvent {
+  return { pcr: TRAINING_PCR, digest: digestOf("liveness") };
 }

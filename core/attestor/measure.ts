@@ -4,15 +4,21 @@
  * or a directory), the command, configuration files and environment. Node only (file system, git).
  */
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { lstatSync, readFileSync, readdirSync, readlinkSync, statSync } from "node:fs";
 import { basename, join, relative, resolve, sep } from "node:path";
 import { commitDataset } from "../dataset/commit.ts";
 import { parseEncoding } from "../dataset/encodings.ts";
 import { describeSkipped, sortOutSkipped, type AcceptedSkip, type SkippedEntry } from "../dataset/skipped.ts";
 import { InputError, ProvenantError } from "../errors.ts";
-import { commandDigestOf, configDigestOf, environmentDigestOf } from "./certificate.ts";
-import type { CertificateCode, CertificateCommand, CertificateConfig, CertificateEnvironment } from "./certificate.ts";
+import { commandDigestOf, configDigestOf, environmentDigestOf, secretEnvDigest } from "./certificate.ts";
+import type {
+  CertificateCode,
+  CertificateCommand,
+  CertificateConfig,
+  CertificateEnvironment,
+  CertificateSecret,
+} from "./certificate.ts";
 import type { Hex32 } from "./events.ts";
 
 export function sha256Hex(data: Uint8Array | string): string {
@@ -181,15 +187,72 @@ export function measureConfig(paths: readonly string[]): CertificateConfig {
   return { files, digest: configDigestOf({ files }) };
 }
 
-/** The environment the command runs with, exactly (the attestor passes nothing else). */
-export function measureEnvironment(variables: Record<string, string>): CertificateEnvironment {
-  const vars: Record<string, string> = {};
-  for (const k of Object.keys(variables).sort()) {
+/** Names that look like they hold credentials: their values are not published unless asked for by name. */
+const SECRET_NAME = /TOKEN|KEY|SECRET|PASSWORD|PASSWD|CREDENTIAL|PRIVATE/i;
+
+export function looksSecret(name: string): boolean {
+  return SECRET_NAME.test(name);
+}
+
+/** How the environment is recorded in the certificate, which is public and permanent. */
+export type EnvironmentPolicy = {
+  /** Variables recorded only as a salted SHA-256 of the value; the command still gets the value. */
+  secret?: readonly string[];
+  /** Variables that look secret (looksSecret) whose values are to be published in plain text anyway. */
+  publish?: readonly string[];
+};
+
+/**
+ * Refuse (INPUT_INVALID, one line naming the variable) an environment the certificate would publish a
+ * credential from: a variable whose name looks secret, neither recorded as a secret nor published on
+ * purpose. Also: bad names, non-string values, policy names that are not in the environment.
+ */
+export function checkEnvironment(variables: Record<string, string>, policy: EnvironmentPolicy = {}): void {
+  const secret = policy.secret ?? [];
+  const publish = policy.publish ?? [];
+  for (const k of Object.keys(variables)) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new InputError("INPUT_INVALID", `environment variable name "${k}" is not valid`);
-    const v = variables[k];
-    if (typeof v !== "string") throw new InputError("INPUT_INVALID", `environment variable ${k} is not a string`);
-    vars[k] = v;
+    if (typeof variables[k] !== "string") throw new InputError("INPUT_INVALID", `environment variable ${k} is not a string`);
   }
-  const body = { variables: vars, platform: process.platform, arch: process.arch };
+  for (const [list, what] of [
+    [secret, "secret"],
+    [publish, "published"],
+  ] as const) {
+    for (const k of list) {
+      if (!Object.hasOwn(variables, k)) throw new InputError("INPUT_INVALID", `${what} environment variable ${k} is not in the command's environment`);
+    }
+  }
+  const both = secret.find((k) => publish.includes(k));
+  if (both) throw new InputError("INPUT_INVALID", `environment variable ${both} cannot be both secret and published`);
+  for (const k of Object.keys(variables).sort()) {
+    if (looksSecret(k) && !secret.includes(k) && !publish.includes(k)) {
+      throw new InputError(
+        "INPUT_INVALID",
+        `environment variable ${k} looks secret and the certificate is public and permanent: pass it with --secret-env ${k} (run request "secretEnv") to record only a salted hash, or --publish-env ${k} ("publishEnv") to publish its value on purpose`
+      );
+    }
+  }
+}
+
+/**
+ * The environment the command runs with, exactly (the attestor passes nothing else): every variable by value,
+ * except the `secret` ones, recorded as SHA-256("<salt>:<value>") with a fresh random salt each.
+ */
+export function measureEnvironment(variables: Record<string, string>, policy: EnvironmentPolicy = {}): CertificateEnvironment {
+  checkEnvironment(variables, policy);
+  const vars: Record<string, string> = {};
+  const secrets: Record<string, CertificateSecret> = {};
+  for (const k of Object.keys(variables).sort()) {
+    if (policy.secret?.includes(k)) {
+      const salt = randomBytes(32).toString("hex");
+      secrets[k] = { salt, sha256: secretEnvDigest(salt, variables[k]!) };
+    } else vars[k] = variables[k]!;
+  }
+  const body = {
+    variables: vars,
+    ...(Object.keys(secrets).length > 0 ? { secrets } : {}),
+    platform: process.platform,
+    arch: process.arch,
+  };
   return { ...body, digest: environmentDigestOf(body) };
 }

@@ -7,7 +7,8 @@
  *      the input events;
  *   3. run the command with exactly the measured environment, streaming its output;
  *   4. hash the output weights into a model manifest (stored) and extend the output event;
- *   5. quote PCR 23 with nonce = SHA-256 of the certificate payload.
+ *   5. quote PCR 23 with nonce = SHA-256 of the certificate payload, then extend the closing event, so that
+ *      no later quote is over the value this certificate was quoted over.
  *
  * The caller holds the TPM for the whole run (one run at a time: PCR 23 is shared) and stores and registers
  * the certificate. PCR 23 is read back before each quote and compared with the replayed log, so another
@@ -41,7 +42,7 @@ import type {
   TrainingCertificatePayload,
 } from "./certificate.ts";
 import { AttestorError } from "./errors.ts";
-import { TRAINING_PCR, inputEvents, outputEvent, replayTrainingPcr } from "./events.ts";
+import { TRAINING_PCR, closingEvent, inputEvents, outputEvent, replayTrainingPcr } from "./events.ts";
 import type { Address, Hex32, TrainingEvent } from "./events.ts";
 import { measureCode, measureCommand, measureConfig, measureDataset, measureEnvironment } from "./measure.ts";
 
@@ -61,6 +62,10 @@ export type TrainingRunRequest = {
   cwd: string;
   /** The command's whole environment: nothing else is passed. */
   env: Record<string, string>;
+  /** Names in `env` recorded in the certificate only as a salted hash (measure.ts EnvironmentPolicy). */
+  secretEnv?: string[];
+  /** Names in `env` that look secret but are to be published in plain text, on purpose. */
+  publishEnv?: string[];
   configFiles: string[];
   /** Where the command writes the weights; hashed after it exits. */
   outputDir: string;
@@ -183,7 +188,7 @@ export async function runMeasuredTraining(p: {
   const code = await measureCode(req.code);
   const command = measureCommand(req.command);
   const config = measureConfig(req.configFiles);
-  const environment = measureEnvironment(req.env);
+  const environment = measureEnvironment(req.env, { secret: req.secretEnv, publish: req.publishEnv });
   const runId = `0x${randomBytes(32).toString("hex")}` as Hex32;
   const measureMs = now() - t0;
 
@@ -281,7 +286,7 @@ export async function runMeasuredTraining(p: {
     eventLog: events,
   };
   const certificateDigest = computeCertificateDigest(payload);
-  const quote = await tpm.quote([TRAINING_PCR], hexToBytes(certificateDigest));
+  const quote = await quoteThenClose(tpm, certificateDigest, runId);
   const certificate: TrainingCertificate = {
     format: CERTIFICATE_FORMAT,
     payload,
@@ -325,6 +330,23 @@ async function parentDigest(store: ContentStore, manifestCid: string, dir: strin
     if (!(e instanceof ProvenantError && (e.code === "STORAGE_NOT_FOUND" || e.code === "STORAGE_UNREACHABLE"))) throw e;
   }
   return weightsDigestOf((await hashWeights(dir)).resources).toLowerCase();
+}
+
+/**
+ * The final quote, then the closing event, whatever the quote came to: PCR 23 must not keep the value this
+ * certificate is quoted over, or any later quote over it (with another payload's digest as nonce) would
+ * certify an altered copy of this run.
+ */
+async function quoteThenClose(tpm: TpmTransport, certificateDigest: Hex32, runId: Hex32) {
+  let quote;
+  try {
+    quote = await tpm.quote([TRAINING_PCR], hexToBytes(certificateDigest));
+  } catch (e) {
+    await tpm.pcrExtend(TRAINING_PCR, closingEvent(runId).digest).catch(() => {});
+    throw e;
+  }
+  await tpm.pcrExtend(TRAINING_PCR, closingEvent(runId).digest);
+  return quote;
 }
 
 /** PCR 23 must be exactly the replay of `events`: nobody else extended or reset it. */

@@ -1,3 +1,4 @@
+import { describeTrustLevel } from "../attestor/certificate.ts";
 import type { DatasetNode, LineageGraph, ModelNode } from "./graph.ts";
 import type { CheckResult, VerifyReport } from "./verify.ts";
 import { datasetKey, modelKey, type LineageWalk } from "./walk.ts";
@@ -84,7 +85,8 @@ function certificateNote(report: VerifyReport, key: `model:${string}`, ascii: bo
   const c = report.certificates?.[key];
   if (!c?.ok) return [];
   const where = c.certificateCid ? ` ipfs://${c.certificateCid}` : "";
-  return [`${ascii ? "[ok]" : "✓"} training certificate${where} (${c.trustLevel ?? "unknown trust level"}): ${c.passed} checks passed`];
+  const level = c.trustLevel ? `${c.trustLevel}: ${describeTrustLevel(c.trustLevel).summary}` : "unknown trust level";
+  return [`${ascii ? "[ok]" : "✓"} training certificate${where} (${level}): ${c.passed} checks passed`];
 }
 
 /**

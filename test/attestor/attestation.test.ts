@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { attestationFrom, provenanceWords } from "../../core/attestor/attestation.ts";
-import { TRUST_LEVEL_WORDS, TRUST_LEVELS } from "../../core/attestor/certificate.ts";
+import { TRUST_LEVELS, describeTrustLevel } from "../../core/attestor/certificate.ts";
 
 const pass = (name: string) => ({ name, ok: true, detail: "fine" });
 const fail = (name: string, detail: string) => ({ name, ok: false, detail });
@@ -31,8 +31,8 @@ describe("what an attested model's certificate verdict is called", () => {
     expect(provenanceWords("attested", undefined)).to.include({ attested: false, value: "attestation-unchecked" });
     expect(provenanceWords("self-declared", { state: "verified", trustLevel: null, revokedAt: null, reason: null })).to.include({ attested: false, value: "self-declared" });
     for (const level of Object.values(TRUST_LEVELS)) {
-      expect(TRUST_LEVEL_WORDS[level].long).to.contain("training process only").and.to.contain("boot state is not attested");
-      expect(provenanceWords("attested", { state: "verified", trustLevel: level, revokedAt: null, reason: null }).sentence).to.contain(TRUST_LEVEL_WORDS[level].long);
+      expect(describeTrustLevel(level).meaning).to.match(/could have made this certificate for a run that never happened/);
+      expect(provenanceWords("attested", { state: "verified", trustLevel: level, revokedAt: null, reason: null }).sentence).to.contain(describeTrustLevel(level).meaning);
     }
   });
 });

@@ -17,7 +17,7 @@ import {
   readCertificateFacts,
 } from "../../core/chain/attestor-registry.ts";
 import type { ModelRegistryAddresses } from "../../core/chain/attestor-registry.ts";
-import { certificateEvidence, decodeCertificate, parseCertificate } from "../../core/attestor/certificate.ts";
+import { TRUST_LEVEL_DESCRIPTIONS, certificateEvidence, decodeCertificate, parseCertificate } from "../../core/attestor/certificate.ts";
 import type { TrainingCertificate } from "../../core/attestor/certificate.ts";
 import { CERTIFICATE_CHECKS, verifyTrainingCertificate } from "../../core/attestor/verify.ts";
 import type { ChainFacts } from "../../core/attestor/verify.ts";
@@ -172,6 +172,12 @@ describe("attestor end to end (real swtpm, local chain, service and CLI)", funct
     expect(r.code, r.stderr + r.stdout).to.equal(0);
     expect(r.json.checks.map((c: { name: string }) => c.name)).to.deep.equal([...CERTIFICATE_CHECKS, "contractVerdict"]);
     for (const c of r.json.checks) expect(c.ok, `${c.name}: ${c.detail}`).to.equal(true);
+    expect(r.json.trust).to.deep.equal(TRUST_LEVEL_DESCRIPTIONS["software-tpm-pcr23"]);
+    // In text, "VERIFIED" comes with what a software TPM's certificate is worth.
+    const text = await runNode(CLI, ["verify", "certificate", gen1.modelId], w.env);
+    expect(text.code, text.stdout).to.equal(0);
+    expect(text.stdout).to.contain("VERIFIED, at trust level software-tpm-pcr23: software TPM, for development and demos only");
+    expect(text.stdout).to.contain(`What that is worth: ${TRUST_LEVEL_DESCRIPTIONS["software-tpm-pcr23"].meaning}`);
   });
 
   it("has tpm2_checkquote accept the quotes the attestor makes (final and start)", async function () {
@@ -227,8 +233,12 @@ describe("attestor end to end (real swtpm, local chain, service and CLI)", funct
     expect(r.json.certificates["model:2"].certificateCid).to.equal(gen2.certificateCid);
     const text = await runNode(CLI, ["verify", "model", gen2.modelId], w.env);
     expect(text.code, text.stdout).to.equal(0);
-    expect(text.stdout).to.contain(`✓ training certificate ipfs://${gen2.certificateCid} (software-tpm-pcr23): 16 checks passed`);
-    expect(text.stdout).to.contain(`✓ training certificate ipfs://${gen1.certificateCid} (software-tpm-pcr23): 16 checks passed`);
+    const software = TRUST_LEVEL_DESCRIPTIONS["software-tpm-pcr23"];
+    expect(text.stdout).to.contain(`✓ training certificate ipfs://${gen2.certificateCid} (software-tpm-pcr23: ${software.summary}): 16 checks passed`);
+    expect(text.stdout).to.contain(`✓ training certificate ipfs://${gen1.certificateCid} (software-tpm-pcr23: ${software.summary}): 16 checks passed`);
+    // What a PCR-23-only certificate is worth, said once below the tree, in words.
+    expect(text.stdout.split(software.meaning)).to.have.length(2);
+    expect(software.meaning).to.match(/could have made this certificate for a run that never happened/);
   });
 
   it("refuses to train when the local dataset is not the on-chain one, before extending a PCR or sending a transaction", async function () {

@@ -6,7 +6,9 @@ import { readFileSync } from "node:fs";
 import {
   certificateEvidence,
   computeCertificateDigest,
+  environmentDigestOf,
   parseCertificate,
+  secretEnvDigest,
 } from "../../core/attestor/certificate.ts";
 import { canonicalJson } from "../../core/attestor/canonical-json.ts";
 import { replayTrainingPcr, trainingEvents } from "../../core/attestor/events.ts";
@@ -98,6 +100,34 @@ describe("training certificate v1: golden file", function () {
     expect(failed(verifyTrainingCertificate({ ...base, facts: { ...golden.facts, model: { ...model, provenance: "self-declared" } } }))).to.deep.equal(["modelRecord"]);
     expect(failed(verifyTrainingCertificate({ ...base, facts: { ...golden.facts, model: { ...model, datasets: [] } } }))).to.deep.equal(["modelRecord"]);
     expect(failed(verifyTrainingCertificate({ ...base, facts: { ...golden.facts, model: undefined } }))).to.deep.equal(["outputDigest", "modelRecord"]);
+  });
+
+  it("loads secret variables (name, salt, salted hash) and binds them into the environment digest and the event log", function () {
+    const salt = "ab".repeat(32);
+    const withSecret = (secrets: unknown) => {
+      const c = structuredClone(golden.certificate) as unknown as { payload: { inputs: { environment: Record<string, unknown> } } };
+      c.payload.inputs.environment.secrets = secrets;
+      return c;
+    };
+    const good = { HF_TOKEN: { salt, sha256: secretEnvDigest(salt, "hf_x") } };
+    const loaded = parseCertificate(withSecret(good)).payload.inputs.environment;
+    expect(loaded.secrets).to.deep.equal(good);
+    // Its environment digest covers the secret, so the golden event log (measured without it) no longer matches.
+    expect(environmentDigestOf(loaded)).to.not.equal(golden.certificate.payload.inputs.environment.digest);
+    const v = verifyTrainingCertificate({ certificate: withSecret(good), facts: golden.facts, roots: golden.roots });
+    expect(v.checks.find((c) => c.name === "eventLog")!.ok).to.equal(false);
+    // One form only, and never a second copy of a variable.
+    for (const bad of [
+      {},
+      { HF_TOKEN: { salt: "ab", sha256: good.HF_TOKEN.sha256 } },
+      { HF_TOKEN: { salt, sha256: good.HF_TOKEN.sha256, value: "hf_x" } },
+      { HF_TOKEN: "hf_x" },
+      { "A=B": good.HF_TOKEN },
+      { PATH: good.HF_TOKEN },
+      "hf_x",
+    ]) {
+      expect(() => parseCertificate(withSecret(bad)), JSON.stringify(bad)).to.throw(/payload\.inputs\.environment\.secrets/);
+    }
   });
 
   it("refuses a command that ran longer than the TPM clock advanced between the quotes", function () {

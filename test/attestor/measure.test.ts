@@ -2,21 +2,43 @@
 // contract hashes), code digests (against the shell pipeline they are specified by), environment, requests.
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AbiCoder, encodeBytes32String, sha256 } from "ethers";
 import { canonicalJson } from "../../core/attestor/canonical-json.ts";
-import { datasetEvent, digestEvent, parentEvent, runEvent } from "../../core/attestor/events.ts";
-import { measureCode, measureCommand, measureDataset, measureEnvironment } from "../../core/attestor/measure.ts";
+import {
+  EVENT_TAGS,
+  EVENT_TYPES,
+  SERVICE_EVENT_TAGS,
+  closingEvent,
+  datasetEvent,
+  digestEvent,
+  livenessEvent,
+  parentEvent,
+  runEvent,
+} from "../../core/attestor/events.ts";
+import { looksSecret, measureCode, measureCommand, measureDataset, measureEnvironment } from "../../core/attestor/measure.ts";
+import { environmentDigestOf, secretEnvDigest } from "../../core/attestor/certificate.ts";
+import { parseRunRequest } from "../../attestor/request.ts";
+import { ProvenantError } from "../../core/errors.ts";
 import { commitDataset } from "../../core/dataset/commit.ts";
 import { toHex } from "../../core/hex.ts";
 import type { AcceptedSkip, SkippedEntry } from "../../core/dataset/skipped.ts";
-import { parseRunRequest } from "../../attestor/request.ts";
 import { acceptedSkipsByDataset } from "../../cli/commands/train.ts";
 
 const abi = AbiCoder.defaultAbiCoder();
 const h = (s: string) => sha256(Buffer.from(s)) as `0x${string}`;
+
+const runRequest = {
+  datasets: [{ datasetId: "1", path: "/data" }],
+  code: "/code",
+  command: ["python", "train.py"],
+  cwd: "/",
+  outputDir: "/out",
+  record: { name: "m", version: "1.0.0" },
+};
 
 describe("attestor measurements", function () {
   describe("canonical JSON (RFC 8785 subset)", function () {
@@ -63,6 +85,15 @@ describe("attestor measurements", function () {
       );
       expect(`0x${digestEvent("code", h("c"), "").digest}`).to.equal(sha256(abi.encode(["bytes32", "bytes32"], [tag("provenant/code/v1"), h("c")])));
       expect(`0x${digestEvent("output", h("o"), "").digest}`).to.equal(sha256(abi.encode(["bytes32", "bytes32"], [tag("provenant/output/v1"), h("o")])));
+    });
+
+    it("closing and liveness: tags of their own, no certificate event type, so no certificate's log contains them", function () {
+      expect(`0x${closingEvent(h("run")).digest}`).to.equal(sha256(abi.encode(["bytes32", "bytes32"], [tag("provenant/close/v1"), h("run")])));
+      expect(`0x${closingEvent().digest}`).to.equal(sha256(abi.encode(["bytes32", "bytes32"], [tag("provenant/close/v1"), `0x${"0".repeat(64)}`])));
+      expect(`0x${livenessEvent().digest}`).to.equal(sha256(abi.encode(["bytes32"], [tag("provenant/liveness/v1")])));
+      const certificateTags = Object.values(EVENT_TAGS) as string[];
+      for (const t of Object.values(SERVICE_EVENT_TAGS)) expect(certificateTags).to.not.include(t);
+      for (const t of Object.keys(SERVICE_EVENT_TAGS)) expect(EVENT_TYPES as readonly string[]).to.not.include(t);
     });
   });
 
@@ -181,6 +212,38 @@ describe("attestor measurements", function () {
     expect(() => measureEnvironment({ "A=B": "1" })).to.throw(/not valid/);
   });
 
+  it("records secret variables only as SHA-256(salt:value) with a fresh salt, and keeps the digest of environments without", function () {
+    const plain = measureEnvironment({ PATH: "/bin" });
+    expect(plain).to.not.have.property("secrets");
+    expect(plain.digest).to.equal(environmentDigestOf({ variables: { PATH: "/bin" }, platform: process.platform, arch: process.arch }));
+    const a = measureEnvironment({ PATH: "/bin", HF_TOKEN: "hf_abc" }, { secret: ["HF_TOKEN"] });
+    const b = measureEnvironment({ PATH: "/bin", HF_TOKEN: "hf_abc" }, { secret: ["HF_TOKEN"] });
+    expect(a.variables).to.deep.equal({ PATH: "/bin" });
+    expect(JSON.stringify(a)).to.not.contain("hf_abc");
+    const s = a.secrets!.HF_TOKEN!;
+    expect(s.sha256).to.equal(createHash("sha256").update(`${s.salt}:hf_abc`).digest("hex"));
+    expect(s.sha256).to.equal(secretEnvDigest(s.salt, "hf_abc"));
+    expect(b.secrets!.HF_TOKEN!.salt, "the salt is random per run").to.not.equal(s.salt);
+    expect(a.digest).to.not.equal(b.digest);
+    expect(a.digest).to.equal(environmentDigestOf({ variables: a.variables, secrets: a.secrets!, platform: a.platform, arch: a.arch }));
+  });
+
+  it("refuses to publish a variable whose name looks secret unless it is a secret or published by name", function () {
+    for (const name of ["HF_TOKEN", "OPENAI_API_KEY", "AWS_SECRET_ACCESS_KEY", "DB_PASSWORD", "github_token", "GOOGLE_APPLICATION_CREDENTIALS", "SSH_PRIVATE"]) {
+      expect(looksSecret(name), name).to.equal(true);
+      expect(() => measureEnvironment({ PATH: "/bin", [name]: "v" }), name).to.throw(new RegExp(`${name} looks secret.*--secret-env ${name}.*--publish-env ${name}`));
+      expect(measureEnvironment({ [name]: "v" }, { publish: [name] }).variables[name]).to.equal("v");
+      expect(measureEnvironment({ [name]: "v" }, { secret: [name] }).secrets).to.have.property(name);
+    }
+    for (const name of ["PATH", "HOME", "LANG", "CUDA_VISIBLE_DEVICES", "OMP_NUM_THREADS"]) expect(looksSecret(name), name).to.equal(false);
+    expect(() => measureEnvironment({ A: "1" }, { secret: ["B"] })).to.throw(/secret environment variable B is not in/);
+    expect(() => measureEnvironment({ A: "1" }, { publish: ["B"] })).to.throw(/published environment variable B is not in/);
+    expect(() => measureEnvironment({ KEY: "1" }, { secret: ["KEY"], publish: ["KEY"] })).to.throw(/both secret and published/);
+    expect(() => parseRunRequest({ ...runRequest, env: { HF_TOKEN: "hf_x" } })).to.throw(/HF_TOKEN looks secret/);
+    expect(parseRunRequest({ ...runRequest, env: { HF_TOKEN: "hf_x" }, secretEnv: ["HF_TOKEN"] }).secretEnv).to.deep.equal(["HF_TOKEN"]);
+    expect(() => parseRunRequest({ ...runRequest, secretEnv: "HF_TOKEN" })).to.throw(/secretEnv must be a list/);
+  });
+
   it("parses run requests strictly: absolute paths, known roles and relations, no unknown fields", function () {
     const ok = {
       datasets: [{ datasetId: "1", path: "/data" }],
@@ -211,5 +274,39 @@ describe("attestor measurements", function () {
     ]) {
       expect(() => parseRunRequest(bad), JSON.stringify(bad)).to.throw();
     }
+  });
+
+  it("answers every wrongly typed run request field with INPUT_INVALID naming the field, never a TypeError", function () {
+    const ok = {
+      datasets: [{ datasetId: "1", path: "/data" }],
+      parents: [{ modelId: "2", path: "/w" }],
+      code: "/code",
+      command: ["python", "train.py"],
+      cwd: "/",
+      env: { PATH: "/bin" },
+      configFiles: ["/c.yaml"],
+      outputDir: "/out",
+      record: { name: "m", version: "1.0.0" },
+      license: "MIT",
+      timeoutMs: 1000,
+      register: true,
+    };
+    expect(() => parseRunRequest(ok)).to.not.throw();
+    const wrong: unknown[] = [null, "x", 5, -1, 1.5, true, {}, [], [null], ["x"], [5], [{}], { a: 1 }];
+    for (const field of Object.keys(ok)) {
+      for (const value of wrong) {
+        let error: unknown;
+        try {
+          parseRunRequest({ ...ok, [field]: value });
+        } catch (e) {
+          error = e;
+        }
+        if (error === undefined) continue; // some of these are valid for some fields ([] parents, {} env)
+        const what = `${field} = ${JSON.stringify(value)}`;
+        expect(error, what).to.be.instanceOf(ProvenantError);
+        expect((error as ProvenantError).code, what).to.be.oneOf(["INPUT_INVALID", "RECORD_INVALID"]);
+      }
+    }
+    expect(() => parseRunRequest({ ...ok, parents: "x" })).to.throw(/parents must be a list/);
   });
 });

@@ -159,8 +159,9 @@ describe("lineage exports", function () {
         type: "attestation",
         url: "ipfs://bafkreibrctsyjnfyfspp5oiiybxsz4e2f5i36mrj2wtpj2fkgmglavr5wq",
         comment:
-          "Provenant training certificate, TPM-attested: measured by a software TPM attestor (training process only; the machine's boot state is not attested; " +
-          "a software TPM's keys are files on that machine, so this is tamper-evidence for the run's log, not third-party assurance)",
+          "Provenant training certificate, TPM-attested (software TPM, for development and demos only). It covers the training process only; " +
+          "the machine's boot state is not attested. A software TPM recorded this run: its keys are files on the attestor's machine, so whoever " +
+          "runs that machine could have made this certificate for a run that never happened. It shows the pipeline works, not that the model was trained this way.",
       });
       expect(parent.pedigree).to.equal(undefined);
       const mnist = byRef.get(MNIST_ID) as Doc;
@@ -625,7 +626,7 @@ describe("lineage exports call a model attested only when its certificate verifi
   it("claims it in every format when it verified: the hf-card tag, the CycloneDX comment, the trust level in words", () => {
     const g = graphWith({ state: "verified", trustLevel: "hardware-tpm-pcr23", revokedAt: null, reason: null });
     expect(frontMatter(exported("hf-card", g).text).meta.tags).to.include("provenant-attested");
-    expect(exported("cyclonedx", g).text).to.contain("TPM-attested: measured by a hardware TPM attestor (training process only; the machine's boot state is not attested)");
+    expect(exported("cyclonedx", g).text).to.contain("TPM-attested (hardware TPM, machine state not checked). It covers the training process only; the machine's boot state is not attested.");
     expect(JSON.parse(exported("openlineage", g).text).run.facets.provenant_training.provenance).to.equal("attested");
   });
 

@@ -177,7 +177,7 @@ describe("lineage verification over a walk", function () {
         "model:2": { ok: true, certificateCid: "bafkreicert2", attestor: "0x00000000000000000000000000000000000000a7", trustLevel: "software-tpm-pcr23", passed: 2, failed: 0 },
       });
       const tree = renderVerifyTree(walk, report);
-      expect(tree).to.match(/^model #2 m 1\.0\.0 \[attested\] ✓\n│ {3}✓ training certificate ipfs:\/\/bafkreicert2 \(software-tpm-pcr23\): 2 checks passed\n/);
+      expect(tree).to.match(/^model #2 m 1\.0\.0 \[attested\] ✓\n│ {3}✓ training certificate ipfs:\/\/bafkreicert2 \(software-tpm-pcr23: software TPM, for development and demos only\): 2 checks passed\n/);
       expect(tree).to.not.include("bafkreicert1");
     });
 

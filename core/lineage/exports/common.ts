@@ -168,5 +168,5 @@ export const provenanceOf = (m: ModelNode): ProvenanceWords => provenanceWords(m
 /** How an export describes the certificate it links: what it covers when verified, what is wrong otherwise. */
 export const certificateComment = (m: ModelNode): string => {
   const p = provenanceOf(m);
-  return p.attested ? `Provenant training certificate, TPM-attested: ${p.sentence.replace(/^attested: /, "")}` : `Provenant training certificate, not to be relied on: ${p.sentence}`;
+  return p.attested ? `Provenant training certificate, TPM-${p.sentence}` : `Provenant training certificate, not to be relied on: ${p.sentence}`;
 };

@@ -1,5 +1,6 @@
 import Link from "next/link";
-import { provenanceWords, trustLevelWords } from "../../../../core/attestor/attestation.ts";
+import { provenanceWords } from "../../../../core/attestor/attestation.ts";
+import { describeTrustLevel } from "../../../../core/attestor/certificate.ts";
 import { Hex } from "../../../_components/hex.tsx";
 import { certificateCheckWords, type CertificateView } from "../../../_lib/lineage-view.ts";
 import styles from "./lineage.module.css";
@@ -36,8 +37,8 @@ export function CertificatePanel({ cert }: { cert: CertificateView }) {
             certificate <Hex value={a.ekCertificateSha256} />.
           </p>
           <p data-testid="trust-words">
-            What it covers: {trustLevelWords(a.trustLevel).long}. A quote over PCR 23 alone binds the run&apos;s inputs and output to this TPM; it
-            says nothing of the software the machine booted.
+            What it is worth ({describeTrustLevel(a.trustLevel).summary}): {describeTrustLevel(a.trustLevel).meaning} A quote over PCR 23 alone
+            binds the run&apos;s inputs and output to this TPM; it says nothing of the software the machine booted.
           </p>
         </>
       ) : null}
