@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests and the demo use: a software TPM (swtpm) with tpm2-tools for the
-# attestor, Chromium for the dApp's browser tests. Idempotent and quick when everything is present.
+# attestor, acl (the attestor hands folders to the training command with setfacl), Chromium for the dApp's
+# browser tests; and creates the unprivileged user training commands run as. Idempotent and quick when
+# everything is present.
 set -euo pipefail
-packages=(swtpm swtpm-tools tpm2-tools libtss2-tcti-swtpm0 chromium)
+bash "$(dirname "$0")/tpm/train-user.sh"
+packages=(swtpm swtpm-tools tpm2-tools libtss2-tcti-swtpm0 acl chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

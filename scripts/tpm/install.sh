@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Install the software TPM (swtpm) and tpm2-tools from Debian packages. Idempotent:
-# does nothing when every package is already installed; runs `apt-get update` only
-# when a package is missing. Needs root (or sudo). Usage: scripts/tpm/install.sh
+# Install the software TPM (swtpm), tpm2-tools and acl (setfacl: the attestor hands folders to the
+# training command) from Debian packages, and create the unprivileged user training commands run as
+# (scripts/tpm/train-user.sh). Idempotent: does nothing when every package is already installed; runs
+# `apt-get update` only when a package is missing. Needs root (or sudo). Usage: scripts/tpm/install.sh
 set -euo pipefail
 
-PACKAGES=(swtpm swtpm-tools tpm2-tools libtss2-tcti-swtpm0)
+bash "$(dirname "$0")/train-user.sh"
+PACKAGES=(swtpm swtpm-tools tpm2-tools libtss2-tcti-swtpm0 acl)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
