@@ -360,11 +360,14 @@ export async function openSandbox(config: SandboxConfig): Promise<CommandSandbox
     const owner = await stat(existsSync(top) ? top : dirname(top));
     await mkdir(resolve(h.write), { recursive: true });
     const write = await real(h.write, "output directory");
-    for (const p of [...read, ...enter, write]) {
-      if (p === "/" || within(p, "/dev") || within(p, "/proc") || within(p, "/sys") || within(p, stateDir) || within(stateDir, p)) {
+    const system = (p: string) => ["/dev", "/proc", "/sys"].some((d) => within(p, d)) || within(p, stateDir);
+    for (const p of [...read, write]) {
+      if (p === "/" || system(p) || within(stateDir, p)) {
         throw unsafe(`refusing to hand ${p} to the training command: it is or holds the attestor's state or the system's devices`);
       }
     }
+    // The working directory is entered and listed, not read through: it may hold the state dir, not be in it.
+    for (const p of enter) if (system(p)) throw unsafe(`refusing to let the training command work in ${p}: it is the attestor's state or the system's`);
     if (read.some((p) => within(p, write) || within(write, p))) {
       throw unsafe(`the output directory ${write} overlaps an input; give the command a fresh output directory`);
     }
