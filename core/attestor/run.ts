@@ -108,6 +108,8 @@ export type RunTimings = {
   measureMs: number;
   /** PCR reset, extends and the start quote before the command. */
   tpmBeforeMs: number;
+  /** Handing the command its folders, the probe, and taking the folders back. */
+  sandboxMs: number;
   commandMs: number;
   /** Hashing and storing the output manifest. */
   outputMs: number;
@@ -178,6 +180,7 @@ export async function runMeasuredTraining(p: {
 
   // The command's folders, handed over for the run only; the probe checks, as the command, that the TPM and
   // the attestor's state are out of its reach, before PCR 23 is touched.
+  const ts = now();
   const takeBack = await sandbox.handOver({
     read: [req.code, ...req.datasets.map((d) => d.path), ...req.parents.map((m) => m.path), ...req.configFiles],
     enter: [req.cwd],
@@ -189,8 +192,10 @@ export async function runMeasuredTraining(p: {
   const events: TrainingEvent[] = [];
   const outputLog = createHash("sha256");
   let commandMs: number;
+  let sandboxMs = 0;
   try {
     await sandbox.check();
+    sandboxMs += now() - ts;
 
     // 2. extend the inputs
     const t1 = now();
@@ -231,7 +236,9 @@ export async function runMeasuredTraining(p: {
     });
     commandMs = now() - t2;
   } finally {
+    const tb = now();
     await takeBack();
+    sandboxMs += now() - tb;
   }
 
   // 4. hash the output
@@ -317,10 +324,11 @@ export async function runMeasuredTraining(p: {
     timings: {
       measureMs,
       tpmBeforeMs,
+      sandboxMs,
       commandMs,
       outputMs,
       tpmAfterMs,
-      overheadMs: measureMs + tpmBeforeMs + outputMs + tpmAfterMs,
+      overheadMs: measureMs + tpmBeforeMs + sandboxMs + outputMs + tpmAfterMs,
     },
   };
 }
