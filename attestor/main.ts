@@ -49,8 +49,6 @@ const env = process.env;
 const log = createLogger();
 const dataDir = defaultDataDir();
 const stateDir = resolve(values["state-dir"] ?? env.PROVENANT_ATTESTOR_STATE ?? join(dataDir, "attestor"));
-mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-chmodSync(stateDir, 0o700);
 
 function token(): string {
   if (env.PROVENANT_ATTESTOR_TOKEN) return env.PROVENANT_ATTESTOR_TOKEN;
@@ -64,6 +62,8 @@ function token(): string {
 }
 
 try {
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  chmodSync(stateDir, 0o700);
   let tcti = values.tcti ?? env.PROVENANT_TPM_TCTI ?? env.TPM2TOOLS_TCTI ?? HARDWARE_TCTI;
   const ekIntermediates = (env.PROVENANT_EK_INTERMEDIATES ?? "")
     .split(":")

@@ -142,7 +142,7 @@ async function lookUpUser(name: string): Promise<TrainUser> {
   if (!/^[a-z_][a-z0-9_-]*[$]?$/i.test(name)) throw unsafe(`${JSON.stringify(name)} is not a user name`);
   const [uid, gid] = await Promise.all([exec("id", ["-u", name]), exec("id", ["-g", name])]);
   if (uid.code !== 0 || gid.code !== 0) {
-    throw unsafe(`there is no user ${name} to run training commands as; create it with scripts/tpm/train-user.sh (${INSTALL_HINT})`);
+    throw unsafe(`there is no user ${name} to run training commands as: create it with scripts/tpm/install.sh (or scripts/tpm/train-user.sh)`);
   }
   const user = { name, uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
   if (user.uid === 0 || user.gid === 0) throw unsafe(`the training user ${name} is root; it must be an unprivileged user`);

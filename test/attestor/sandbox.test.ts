@@ -1,13 +1,13 @@
 // The training command's sandbox on its own (core/attestor/sandbox.ts), for real: the unprivileged user made by
 // scripts/tpm/train-user.sh, namespaces, setfacl. The attestor-level attacks are in containment.test.ts.
 import { expect } from "chai";
-import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import type { Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openSandbox } from "../../core/attestor/sandbox.ts";
+import { killLeftover, openSandbox } from "../../core/attestor/sandbox.ts";
 import type { CommandSandbox } from "../../core/attestor/sandbox.ts";
 import { isProvenantError } from "../../core/errors.ts";
 import { REPO } from "../../scripts/lib/local-chain.ts";
@@ -20,6 +20,20 @@ async function rejection(p: Promise<unknown>): Promise<{ code: string; message: 
     throw e;
   }
   throw new Error("expected a rejection");
+}
+
+/** Pids of live (not zombie) processes whose command line contains `marker`. */
+function livingWith(marker: string): string[] {
+  return readdirSync("/proc")
+    .filter((n) => /^\d+$/.test(n))
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").includes(marker) && stat.replace(/^.*\) /, "")[0] !== "Z";
+      } catch {
+        return false;
+      }
+    });
 }
 
 /** Run argv in the sandbox; its exit code and output. */
@@ -144,6 +158,30 @@ describe("the training command's sandbox (real user, namespaces, ACLs)", functio
     for (const p of [join(home, "runs"), out, join(out, "copy.txt"), join(out, "d")]) expect(statSync(p).uid, p).to.equal(owner);
     expect(statSync(outside).uid).to.equal(0);
     expect(existsSync(join(state, "handover.json"))).to.equal(false);
+  });
+
+  it("kills a leftover sandboxed tree by its launcher's pid, and leaves a process that is not a sandbox alone", async function () {
+    const marker = `600.${process.pid}${Date.now() % 100000}`;
+    const { child, started } = sandbox.spawn(["sh", "-c", `sleep ${marker} & setsid sleep ${marker} & wait`], { cwd: "/", env: { PATH } });
+    await started;
+    const gone = new Promise((r) => child.once("close", r));
+    const plain = spawn("sleep", ["600"]);
+    const plainGone = new Promise((r) => plain.once("close", r));
+    try {
+      expect(killLeftover(plain.pid!), "killed a process that is not a sandbox").to.equal(false);
+      expect(killLeftover(child.pid!)).to.equal(true);
+      await gone; // the launcher, and with it the namespace's init and everything under it
+      let left = livingWith(`sleep ${marker}`);
+      for (let i = 0; i < 100 && left.length > 0; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        left = livingWith(`sleep ${marker}`);
+      }
+      expect(left, "processes of the killed tree").to.deep.equal([]);
+      expect(plain.exitCode === null && plain.signalCode === null, "the plain process died").to.equal(true);
+    } finally {
+      plain.kill("SIGKILL");
+      await plainGone;
+    }
   });
 
   it("refuses to hand over the attestor's state or a folder that holds it", async function () {
