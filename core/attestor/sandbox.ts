@@ -38,7 +38,7 @@ export const DEFAULT_TRAIN_USER = "provenant-train";
 /** In the command line of every sandboxed process tree (the init's $0): how a restarted service finds leftovers. */
 export const SANDBOX_MARKER = "provenant-sandbox-init";
 
-const TOOLS = { setpriv: "setpriv", unshare: "unshare", setfacl: "setfacl", chown: "chown", sh: "sh", bash: "bash" } as const;
+const TOOLS = { setpriv: "setpriv", unshare: "unshare", setfacl: "setfacl", chown: "chown", find: "find", sh: "sh", bash: "bash" } as const;
 const SEARCH_PATH = ["/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 const INSTALL_HINT = "run scripts/tpm/install.sh (or scripts/setup-system.sh)";
 const HANDOVER_FORMAT = "provenant-handover-v1";
@@ -311,9 +311,24 @@ export async function openSandbox(config: SandboxConfig): Promise<CommandSandbox
     }
   }
 
-  async function setfacl(args: string[], quiet = false): Promise<void> {
-    const r = await exec(tools.setfacl, args);
-    if (r.code !== 0 && !quiet) throw unsafe(`setfacl ${args.join(" ")} failed: ${firstLine(r.stderr)}`);
+  /** setfacl with `args` on `paths`, a few thousand paths per process. */
+  async function setfacl(args: string[], paths: string[], quiet = false): Promise<void> {
+    for (let i = 0; i < paths.length; i += 2000) {
+      const r = await exec(tools.setfacl, [...args, "--", ...paths.slice(i, i + 2000)]);
+      if (r.code !== 0 && !quiet) throw unsafe(`setfacl ${args.join(" ")} failed: ${firstLine(r.stderr)}`);
+    }
+  }
+
+  /**
+   * What under `path` the user cannot read as "other": directories without o+rx, files without o+r. Only
+   * these get an entry, so a world-readable dataset is handed over without touching a file. Symbolic
+   * links are not followed.
+   */
+  async function unreadable(path: string): Promise<string[]> {
+    const args = [path, "(", "-type", "d", "!", "-perm", "-005", "-o", "-type", "f", "!", "-perm", "-004", ")", "-print0"];
+    const r = await exec(tools.find, args);
+    if (r.code !== 0) throw unsafe(`cannot list ${path} to hand it over: ${firstLine(r.stderr)}`);
+    return r.stdout.split("\0").filter(Boolean);
   }
 
   /** The ancestors of `path` that others cannot search (they get an ACL entry for the user). */
@@ -335,11 +350,11 @@ export async function openSandbox(config: SandboxConfig): Promise<CommandSandbox
     }
     const recursive = r.recursive.filter((p) => existsSync(p));
     const single = r.single.filter((p) => existsSync(p));
-    if (recursive.length) await setfacl(["-R", "-P", "-x", `u:${r.uid}`, ...recursive]);
-    if (single.length) await setfacl(["-P", "-x", `u:${r.uid}`, ...single]);
+    await setfacl(["-R", "-P", "-x", `u:${r.uid}`], recursive);
+    await setfacl(["-P", "-x", `u:${r.uid}`], single);
     // Drop the mask entry our grant added where no other named entry needs it (fails, harmlessly, where one does).
-    if (recursive.length) await setfacl(["-R", "-P", "-x", "m::", ...recursive], true);
-    if (single.length) await setfacl(["-P", "-x", "m::", ...single], true);
+    await setfacl(["-R", "-P", "-x", "m::"], recursive, true);
+    await setfacl(["-P", "-x", "m::"], single, true);
     await rm(recordPath, { force: true });
   }
 
@@ -373,19 +388,20 @@ export async function openSandbox(config: SandboxConfig): Promise<CommandSandbox
     }
     const ancestors = new Set<string>();
     for (const p of [...read, ...enter, write]) for (const a of await closedAncestors(p)) ancestors.add(a);
+    const closedInputs: string[] = [];
+    for (const p of read) closedInputs.push(...(await unreadable(p)));
     const record: Record_ = {
       format: HANDOVER_FORMAT,
       uid: user.uid,
-      recursive: [...read, write],
-      single: [...new Set([...enter, ...ancestors])],
+      recursive: [write],
+      single: [...new Set([...enter, ...ancestors, ...closedInputs])],
       output: { dir: top, uid: owner.uid, gid: owner.gid },
     };
     // Recorded before granting, so a crash in between is taken back by recover().
     await writeFile(recordPath, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
     try {
-      if (record.single.length) await setfacl(["-P", "-m", `u:${user.uid}:rx`, ...record.single]);
-      if (read.length) await setfacl(["-R", "-P", "-m", `u:${user.uid}:rX`, ...read]);
-      await setfacl(["-R", "-P", "-m", `u:${user.uid}:rwX`, write]);
+      await setfacl(["-P", "-m", `u:${user.uid}:rX`], record.single);
+      await setfacl(["-R", "-P", "-m", `u:${user.uid}:rwX`], [write]);
     } catch (e) {
       await release(record).catch(() => {});
       throw e;
