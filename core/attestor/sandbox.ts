@@ -17,8 +17,8 @@
  * Its folders are handed over explicitly with POSIX ACLs for the run: read on the code, datasets, parents and
  * config files, search on the working directory and on every ancestor others cannot search, read-write on the
  * output directory. Nothing else of the attestor is granted: the state dir is 0700 and its files 0600. After
- * the run the grants are removed and the output tree goes back to the owner of the output directory's
- * parent; a record in the state dir lets a restarted service finish that after a crash.
+ * the run the grants are removed and what the command wrote goes to the owner of the output directory (or of
+ * its nearest existing parent); a record in the state dir lets a restarted service finish that after a crash.
  *
  * Before every run a probe runs exactly as the command would (same user, same namespaces) and reports what it
  * can reach: the TPM device nodes, the TCTI's host and port or socket, the attestor's state dir and files, the
@@ -340,14 +340,27 @@ export async function openSandbox(config: SandboxConfig): Promise<CommandSandbox
     return out;
   }
 
-  type Record_ = { format: typeof HANDOVER_FORMAT; uid: number; recursive: string[]; single: string[]; output: { dir: string; uid: number; gid: number } };
+  type Record_ = {
+    format: typeof HANDOVER_FORMAT;
+    uid: number;
+    /** Granted recursively (the output dir), and one by one (ancestors, the working dir, closed inputs). */
+    recursive: string[];
+    single: string[];
+    /** The output dir, the folders made for it, and who gets what the command wrote. */
+    output: { dir: string; made: string[]; uid: number; gid: number };
+  };
 
   async function release(r: Record_): Promise<void> {
-    // The output tree first goes back to its owner, links not followed: the command may have planted some.
-    if (existsSync(r.output.dir)) {
-      const own = await exec(tools.chown, ["-R", "-h", "-P", `${r.output.uid}:${r.output.gid}`, r.output.dir]);
-      if (own.code !== 0) throw unsafe(`chown of ${r.output.dir} failed: ${firstLine(own.stderr)}`);
-    }
+    // What the command wrote (and only that: --from its uid) goes to the output's owner, links not followed:
+    // the command may have planted links, or hard links to files it could write but does not own.
+    const owner = `${r.output.uid}:${r.output.gid}`;
+    const chown = async (args: string[]) => {
+      const own = await exec(tools.chown, args);
+      if (own.code !== 0) throw unsafe(`chown ${args.join(" ")} failed: ${firstLine(own.stderr)}`);
+    };
+    if (existsSync(r.output.dir)) await chown(["-R", "-h", "-P", `--from=${r.uid}`, owner, r.output.dir]);
+    const made = r.output.made.filter((p) => existsSync(p));
+    if (made.length) await chown(["-h", owner, ...made]);
     const recursive = r.recursive.filter((p) => existsSync(p));
     const single = r.single.filter((p) => existsSync(p));
     await setfacl(["-R", "-P", "-x", `u:${r.uid}`], recursive);
@@ -369,10 +382,11 @@ export async function openSandbox(config: SandboxConfig): Promise<CommandSandbox
     };
     const read = await Promise.all(h.read.map((p) => real(p, "input")));
     const enter = await Promise.all(h.enter.map((p) => real(p, "working directory")));
-    // The output tree, and the folders made for it, go back to the owner of its nearest existing folder.
-    let top = resolve(h.write);
-    while (!existsSync(dirname(top))) top = dirname(top); // the output dir, or the first folder this run makes for it
-    const owner = await stat(existsSync(top) ? top : dirname(top));
+    // What the command writes, and the folders made for it, go to the owner of the nearest existing folder.
+    const made: string[] = [];
+    let existing = resolve(h.write);
+    for (; !existsSync(existing); existing = dirname(existing)) made.unshift(existing);
+    const owner = await stat(existing);
     await mkdir(resolve(h.write), { recursive: true });
     const write = await real(h.write, "output directory");
     const system = (p: string) => ["/dev", "/proc", "/sys"].some((d) => within(p, d)) || within(p, stateDir);
@@ -395,12 +409,13 @@ export async function openSandbox(config: SandboxConfig): Promise<CommandSandbox
       uid: user.uid,
       recursive: [write],
       single: [...new Set([...enter, ...ancestors, ...closedInputs])],
-      output: { dir: top, uid: owner.uid, gid: owner.gid },
+      output: { dir: write, made, uid: owner.uid, gid: owner.gid },
     };
     // Recorded before granting, so a crash in between is taken back by recover().
     await writeFile(recordPath, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
     try {
-      await setfacl(["-P", "-m", `u:${user.uid}:rX`], record.single);
+      await setfacl(["-P", "-m", `u:${user.uid}:x`], [...ancestors].filter((a) => !enter.includes(a) && !closedInputs.includes(a)));
+      await setfacl(["-P", "-m", `u:${user.uid}:rX`], [...new Set([...enter, ...closedInputs])]);
       await setfacl(["-R", "-P", "-m", `u:${user.uid}:rwX`], [write]);
     } catch (e) {
       await release(record).catch(() => {});

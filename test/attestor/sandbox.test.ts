@@ -133,7 +133,7 @@ describe("the training command's sandbox (real user, namespaces, ACLs)", functio
     }
   });
 
-  it("hands the run's folders over and takes them back: no ACL left, outputs owned by their folder's owner, links not followed", async function () {
+  it("hands the run's folders over and takes them back: no ACL left, what the command wrote owned by the folder's owner, links not followed", async function () {
     const owner = 65534; // nobody: the builder whose folders these are
     const home = join(work, "home");
     mkdirSync(join(home, "data", "sub"), { recursive: true, mode: 0o700 });
@@ -142,11 +142,14 @@ describe("the training command's sandbox (real user, namespaces, ACLs)", functio
     chownSync(home, owner, owner);
     const outside = join(work, "outside.txt");
     writeFileSync(outside, "root's", { mode: 0o600 });
+    const shared = join(work, "shared.txt"); // root's, but anyone may write it: the command can hard-link it
+    writeFileSync(shared, "anyone's");
+    chmodSync(shared, 0o666);
     const out = join(home, "runs", "out");
     const takeBack = await sandbox.handOver({ read: [join(home, "data")], enter: [home], write: out });
     const r = await runIn(
       sandbox,
-      ["sh", "-c", `cat ${join(home, "data", "sub", "x.txt")} > ${join(out, "copy.txt")} && ln -s ${outside} ${join(out, "link")} && mkdir ${join(out, "d")}`],
+      ["sh", "-c", `cat ${join(home, "data", "sub", "x.txt")} > ${join(out, "copy.txt")} && ln -s ${outside} ${join(out, "link")} && ln ${shared} ${join(out, "hard")} && mkdir ${join(out, "d")}`],
       { PATH },
       home
     );
@@ -157,6 +160,7 @@ describe("the training command's sandbox (real user, namespaces, ACLs)", functio
     expect(withAcl, "entries still carrying an ACL").to.equal("");
     for (const p of [join(home, "runs"), out, join(out, "copy.txt"), join(out, "d")]) expect(statSync(p).uid, p).to.equal(owner);
     expect(statSync(outside).uid).to.equal(0);
+    expect(statSync(shared).uid, "a hard link the command made gave root's file away").to.equal(0);
     expect(existsSync(join(state, "handover.json"))).to.equal(false);
   });
 
