@@ -397,9 +397,6 @@ export async function openSandbox(config: SandboxConfig): Promise<CommandSandbox
     }
     // The working directory is entered and listed, not read through: it may hold the state dir, not be in it.
     for (const p of enter) if (system(p)) throw unsafe(`refusing to let the training command work in ${p}: it is the attestor's state or the system's`);
-    if (read.some((p) => within(p, write) || within(write, p))) {
-      throw unsafe(`the output directory ${write} overlaps an input; give the command a fresh output directory`);
-    }
     const ancestors = new Set<string>();
     for (const p of [...read, ...enter, write]) for (const a of await closedAncestors(p)) ancestors.add(a);
     const closedInputs: string[] = [];
