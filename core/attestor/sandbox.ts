@@ -136,7 +136,8 @@ function exec(file: string, args: readonly string[], o: { env?: Record<string, s
   });
 }
 
-const firstLine = (s: string) => s.trim().split("\n").at(-1) ?? "";
+/** The last line of a tool's output: where setfacl, chown and setpriv say what went wrong. */
+const lastLine = (s: string) => s.trim().split("\n").at(-1) ?? "";
 
 async function lookUpUser(name: string): Promise<TrainUser> {
   if (!/^[a-z_][a-z0-9_-]*[$]?$/i.test(name)) throw unsafe(`${JSON.stringify(name)} is not a user name`);
@@ -259,7 +260,7 @@ export async function openSandbox(config: SandboxConfig): Promise<CommandSandbox
         child.stderr!.off("data", onErr);
         rej(new AttestorError("RUN_FAILED", `the training command's sandbox did not start: ${why}`));
       };
-      const onExit = (code: number | null, signal: NodeJS.Signals | null) => fail(firstLine(stderr) || (signal ? `killed by ${signal}` : `exit code ${code}`));
+      const onExit = (code: number | null, signal: NodeJS.Signals | null) => fail(lastLine(stderr) || (signal ? `killed by ${signal}` : `exit code ${code}`));
       child.once("error", (e) => fail(e.message));
       child.once("exit", onExit);
       control.on("data", (c: Buffer) => {
@@ -292,7 +293,7 @@ export async function openSandbox(config: SandboxConfig): Promise<CommandSandbox
     const code = await closed;
     const lines = stdout.split("\n").filter(Boolean);
     if (code !== 0 || lines.at(-1) !== "probed") {
-      throw unsafe(`the sandbox probe as ${user.name} failed (exit ${code}): ${firstLine(stderr) || "no output"}`);
+      throw unsafe(`the sandbox probe as ${user.name} failed (exit ${code}): ${lastLine(stderr) || "no output"}`);
     }
     return lines;
   }
@@ -315,7 +316,7 @@ export async function openSandbox(config: SandboxConfig): Promise<CommandSandbox
   async function setfacl(args: string[], paths: string[], quiet = false): Promise<void> {
     for (let i = 0; i < paths.length; i += 2000) {
       const r = await exec(tools.setfacl, [...args, "--", ...paths.slice(i, i + 2000)]);
-      if (r.code !== 0 && !quiet) throw unsafe(`setfacl ${args.join(" ")} failed: ${firstLine(r.stderr)}`);
+      if (r.code !== 0 && !quiet) throw unsafe(`setfacl ${args.join(" ")} failed: ${lastLine(r.stderr)}`);
     }
   }
 
@@ -327,7 +328,7 @@ export async function openSandbox(config: SandboxConfig): Promise<CommandSandbox
   async function unreadable(path: string): Promise<string[]> {
     const args = [path, "(", "-type", "d", "!", "-perm", "-005", "-o", "-type", "f", "!", "-perm", "-004", ")", "-print0"];
     const r = await exec(tools.find, args);
-    if (r.code !== 0) throw unsafe(`cannot list ${path} to hand it over: ${firstLine(r.stderr)}`);
+    if (r.code !== 0) throw unsafe(`cannot list ${path} to hand it over: ${lastLine(r.stderr)}`);
     return r.stdout.split("\0").filter(Boolean);
   }
 
@@ -356,7 +357,7 @@ export async function openSandbox(config: SandboxConfig): Promise<CommandSandbox
     const owner = `${r.output.uid}:${r.output.gid}`;
     const chown = async (args: string[]) => {
       const own = await exec(tools.chown, args);
-      if (own.code !== 0) throw unsafe(`chown ${args.join(" ")} failed: ${firstLine(own.stderr)}`);
+      if (own.code !== 0) throw unsafe(`chown ${args.join(" ")} failed: ${lastLine(own.stderr)}`);
     };
     if (existsSync(r.output.dir)) await chown(["-R", "-h", "-P", `--from=${r.uid}`, owner, r.output.dir]);
     const made = r.output.made.filter((p) => existsSync(p));
