@@ -2,10 +2,12 @@
  * `npm run attestor`: the attestor service.
  *
  *   node attestor/main.ts [--swtpm] [--host 127.0.0.1] [--port 8746] [--state-dir DIR] [--tcti TCTI] [--network NAME]
+ *                         [--train-user NAME]
  *
  * Environment: PROVENANT_ATTESTOR_TOKEN (else <state-dir>/token, created on first start, mode 0600),
  * PROVENANT_ATTESTOR_HOST, PROVENANT_ATTESTOR_PORT, PROVENANT_ATTESTOR_STATE (default <data dir>/attestor),
- * PROVENANT_TPM_TCTI (else TPM2TOOLS_TCTI, else device:/dev/tpmrm0), PROVENANT_EK_INTERMEDIATES (PEM files,
+ * PROVENANT_TPM_TCTI (else TPM2TOOLS_TCTI, else device:/dev/tpmrm0), PROVENANT_TRAIN_USER (the unprivileged
+ * user training commands run as, default provenant-train), PROVENANT_EK_INTERMEDIATES (PEM files,
  * ':'-separated), PROVENANT_NETWORK (default localhost), PROVENANT_HOME (data dir), and the chain's
  * PROVENANT_RPC_URL / PROVENANT_DEPLOYMENT_ID (the registries are the deployment's).
  * `--swtpm` runs a software TPM kept in <state-dir>/swtpm (development and demos: software trust level).
@@ -39,6 +41,7 @@ const { values } = parseArgs({
     "state-dir": { type: "string" },
     tcti: { type: "string" },
     network: { type: "string" },
+    "train-user": { type: "string" },
   },
 });
 
@@ -46,7 +49,6 @@ const env = process.env;
 const log = createLogger();
 const dataDir = defaultDataDir();
 const stateDir = resolve(values["state-dir"] ?? env.PROVENANT_ATTESTOR_STATE ?? join(dataDir, "attestor"));
-mkdirSync(stateDir, { recursive: true });
 
 function token(): string {
   if (env.PROVENANT_ATTESTOR_TOKEN) return env.PROVENANT_ATTESTOR_TOKEN;
@@ -60,6 +62,8 @@ function token(): string {
 }
 
 try {
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  chmodSync(stateDir, 0o700);
   let tcti = values.tcti ?? env.PROVENANT_TPM_TCTI ?? env.TPM2TOOLS_TCTI ?? HARDWARE_TCTI;
   const ekIntermediates = (env.PROVENANT_EK_INTERMEDIATES ?? "")
     .split(":")
@@ -83,6 +87,7 @@ try {
     network: values.network ?? env.PROVENANT_NETWORK ?? "localhost",
     ekIntermediates,
     log,
+    ...(values["train-user"] || env.PROVENANT_TRAIN_USER ? { trainUser: values["train-user"] ?? env.PROVENANT_TRAIN_USER } : {}),
   });
   const infoPath = join(stateDir, "attestor.json");
   writeFileSync(infoPath, `${JSON.stringify({ url: service.url, pid: process.pid, tcti }, null, 2)}\n`);

@@ -18,6 +18,7 @@
  * and no quote may be made over a run's PCR 23), and a run waits for a step in progress.
  */
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
+import { chmodSync, mkdirSync } from "node:fs";
 import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -45,6 +46,7 @@ import { AttestorError } from "../core/attestor/errors.ts";
 import { TRAINING_PCR, closingEvent, livenessEvent, replayTrainingPcr } from "../core/attestor/events.ts";
 import { resolveAttestorIdentity } from "../core/attestor/identity.ts";
 import { runMeasuredTraining } from "../core/attestor/run.ts";
+import { killLeftover, openSandbox } from "../core/attestor/sandbox.ts";
 import type { RunChain } from "../core/attestor/run.ts";
 import { bytesToHex, hexToBytes } from "../core/tpm/bytes.ts";
 import { createTpm2ToolsTransport } from "../core/tpm/transport.ts";
@@ -78,6 +80,8 @@ export type ServiceConfig = {
   log?: Logger;
   /** For tests: the transport to use instead of tpm2-tools on `tcti`. */
   tpm?: TpmTransport;
+  /** The unprivileged user training commands run as; default provenant-train (core/attestor/sandbox.ts). */
+  trainUser?: string;
 };
 
 export type AttestorService = {
@@ -209,6 +213,11 @@ export async function startAttestorService(config: ServiceConfig): Promise<Attes
   const log = config.log ?? createLogger();
   if (config.token.length < 16) throw new ProvenantError("CONFIG_INVALID", "the attestor token must be at least 16 characters");
   const expectedToken = tokenDigest(config.token);
+  // The state (AK and its authorization, runs, hand-over records) is the attestor's alone.
+  mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+  chmodSync(config.stateDir, 0o700);
+  // Fails closed, before anything listens, when commands cannot be run as the unprivileged user.
+  const sandbox = await openSandbox({ tcti: config.tcti, stateDir: config.stateDir, ...(config.trainUser ? { user: config.trainUser } : {}) });
   const db = new RunsDb(join(config.stateDir, "runs.sqlite"));
   const tpm = config.tpm ?? createTpm2ToolsTransport({ tcti: config.tcti, stateDir: config.stateDir });
   const store: ContentStore = openStore("local", config.dataDir);
@@ -336,6 +345,7 @@ export async function startAttestorService(config: ServiceConfig): Promise<Attes
         tpm,
         chain,
         store,
+        sandbox,
         hooks: {
           signal: live.get(id)!.abort.signal,
           onStage: (stage, detail) => {
@@ -393,8 +403,14 @@ export async function startAttestorService(config: ServiceConfig): Promise<Attes
   /**
    * Runs a previous process left unfinished: before registration they become `interrupted` (nothing was
    * sent to the chain); during registration, the chain says whether the one transaction went through.
+   * Whatever is left of their commands is killed (the PID namespace and parent-death chain should have done
+   * it already) and the folders handed to the last one are taken back.
    */
   async function settleUnfinished(): Promise<void> {
+    for (const row of db.unfinished()) {
+      if (row.pid !== null && killLeftover(row.pid)) log.warn("killed what was left of an interrupted run's command", { run: row.id, pid: row.pid });
+    }
+    await sandbox.recover();
     for (const row of db.unfinished()) {
       if (row.state !== "registering") {
         db.update(row.id, {
@@ -597,6 +613,7 @@ export async function startAttestorService(config: ServiceConfig): Promise<Attes
 
   await settleUnfinished();
   await closeTrainingPcr();
+  await sandbox.check();
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => resolve());

@@ -36,7 +36,8 @@ export type ProvenantErrorCode =
   | "UNAUTHORIZED"
   | "NOT_ENROLLED"
   | "ATTESTOR_UNREACHABLE"
-  | "QUEUE_FULL";
+  | "QUEUE_FULL"
+  | "SANDBOX_UNSAFE";
 
 export class ProvenantError extends Error {
   readonly code: ProvenantErrorCode;

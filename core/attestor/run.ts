@@ -5,7 +5,9 @@
  *      re-hashed, training code, command, configuration, environment;
  *   2. reset PCR 23, extend the run event, quote (the start quote: clock and counters at the start), extend
  *      the input events;
- *   3. run the command with exactly the measured environment, streaming its output;
+ *   3. run the command with exactly the measured environment, streaming its output, in its sandbox
+ *      (sandbox.ts: an unprivileged user without the TPM or the attestor's state, its folders handed over for
+ *      the run, checked by a probe first);
  *   4. hash the output weights into a model manifest (stored) and extend the output event;
  *   5. quote PCR 23 with nonce = SHA-256 of the certificate payload, then extend the closing event, so that
  *      no later quote is over the value this certificate was quoted over.
@@ -14,9 +16,9 @@
  * the certificate. PCR 23 is read back before each quote and compared with the replayed log, so another
  * TPM client extending or resetting it during the run fails the run instead of producing a bad certificate.
  */
-import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
+import { constants } from "node:os";
 import { resolve } from "node:path";
 import type { ContentStore } from "../storage/store.ts";
 import { ProvenantError, TpmError } from "../errors.ts";
@@ -27,7 +29,7 @@ import { hashWeights } from "../model/hash-weights.ts";
 import { weightsDigestOf } from "../model/digest.ts";
 import type { DeclaredRecord } from "../model/record.ts";
 import { bytesToHex, hexToBytes } from "../tpm/bytes.ts";
-import type { AkInfo, TpmTransport } from "../tpm/transport.ts";
+import type { AkInfo, QuoteResult, TpmTransport } from "../tpm/transport.ts";
 import { verifyQuote } from "../tpm/verify-node.ts";
 import {
   CERTIFICATE_FORMAT,
@@ -45,6 +47,7 @@ import { AttestorError } from "./errors.ts";
 import { TRAINING_PCR, closingEvent, inputEvents, outputEvent, replayTrainingPcr } from "./events.ts";
 import type { Address, Hex32, TrainingEvent } from "./events.ts";
 import { measureCode, measureCommand, measureConfig, measureDataset, measureEnvironment } from "./measure.ts";
+import type { CommandSandbox } from "./sandbox.ts";
 
 export type TrainingRunRequest = {
   /** The account that will register the model (bound into the run event). */
@@ -104,7 +107,7 @@ export type RunStage = "measuring" | "extending" | "running" | "hashing-output" 
 export type RunHooks = {
   onStage?: (stage: RunStage, detail?: Record<string, unknown>) => void;
   onOutput?: (stream: "stdout" | "stderr", chunk: Buffer) => void;
-  /** The training command's process id (its process group id too). */
+  /** The training command's sandbox launcher's process id (its process group id too). */
   onSpawn?: (pid: number) => void;
   /** Aborting kills the command's process group and fails the run. */
   signal?: AbortSignal;
@@ -115,6 +118,8 @@ export type RunTimings = {
   measureMs: number;
   /** PCR reset, extends and the start quote before the command. */
   tpmBeforeMs: number;
+  /** Handing the command its folders, the probe, and taking the folders back. */
+  sandboxMs: number;
   commandMs: number;
   /** Hashing and storing the output manifest. */
   outputMs: number;
@@ -132,9 +137,6 @@ export type RunResult = {
 
 const now = () => performance.now();
 
-/** util-linux setpriv, to give the training command a parent-death signal; undefined where there is none. */
-const SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p));
-
 /** Measure, run, quote. Throws ProvenantError (codes ROOT_MISMATCH, WEIGHTS_MISMATCH, TOKEN_NOT_FOUND, RUN_FAILED, TPM_*). */
 export async function runMeasuredTraining(p: {
   request: TrainingRunRequest;
@@ -142,9 +144,11 @@ export async function runMeasuredTraining(p: {
   tpm: TpmTransport;
   chain: RunChain;
   store: ContentStore;
+  /** Where the command runs: never as the attestor's own user (see sandbox.ts). */
+  sandbox: CommandSandbox;
   hooks?: RunHooks;
 }): Promise<RunResult> {
-  const { request: req, identity: id, tpm, chain, store } = p;
+  const { request: req, identity: id, tpm, chain, store, sandbox } = p;
   const hooks = p.hooks ?? {};
   const aborted = () => {
     if (hooks.signal?.aborted) throw new AttestorError("RUN_FAILED", "the run was cancelled");
@@ -192,43 +196,68 @@ export async function runMeasuredTraining(p: {
   const runId = `0x${randomBytes(32).toString("hex")}` as Hex32;
   const measureMs = now() - t0;
 
-  // 2. extend the inputs
-  const t1 = now();
-  hooks.onStage?.("extending");
-  const events: TrainingEvent[] = inputEvents({
-    run: {
-      chainId: chain.chainId,
-      attestorRegistry: chain.attestorRegistry,
-      modelRegistry: chain.modelRegistry,
-      registrant: req.registrant,
-      attestor: id.address,
-      runId,
-    },
-    datasets,
-    parents,
-    codeDigest: code.digest,
-    commandDigest: command.digest,
-    configDigest: config.digest,
-    environmentDigest: environment.digest,
+  // The command's folders, handed over for the run only; the probe checks, as the command, that the TPM and
+  // the attestor's state are out of its reach, before PCR 23 is touched.
+  const ts = now();
+  const takeBack = await sandbox.handOver({
+    read: [req.code, ...req.datasets.map((d) => d.path), ...req.parents.map((m) => m.path), ...req.configFiles],
+    enter: [req.cwd],
+    write: req.outputDir,
   });
-  await tpm.pcrReset(TRAINING_PCR);
-  await tpm.pcrExtend(TRAINING_PCR, events[0]!.digest);
-  const startedAt = new Date();
-  const startQuote = await tpm.quote([TRAINING_PCR], hexToBytes(runId));
-  for (const e of events.slice(1)) await tpm.pcrExtend(TRAINING_PCR, e.digest);
-  await expectPcr(tpm, events);
-  const tpmBeforeMs = now() - t1;
-  aborted();
-
-  // 3. run the command
-  hooks.onStage?.("running", { argv: req.command });
-  const t2 = now();
+  let tpmBeforeMs: number;
+  let startQuote: QuoteResult;
+  let startedAt: Date;
+  const events: TrainingEvent[] = [];
   const outputLog = createHash("sha256");
-  await runCommand(req, hooks, (stream, chunk) => {
-    outputLog.update(chunk);
-    hooks.onOutput?.(stream, chunk);
-  });
-  const commandMs = now() - t2;
+  let commandMs: number;
+  let sandboxMs = 0;
+  try {
+    await sandbox.check();
+    sandboxMs += now() - ts;
+
+    // 2. extend the inputs
+    const t1 = now();
+    hooks.onStage?.("extending");
+    events.push(
+      ...inputEvents({
+        run: {
+          chainId: chain.chainId,
+          attestorRegistry: chain.attestorRegistry,
+          modelRegistry: chain.modelRegistry,
+          registrant: req.registrant,
+          attestor: id.address,
+          runId,
+        },
+        datasets,
+        parents,
+        codeDigest: code.digest,
+        commandDigest: command.digest,
+        configDigest: config.digest,
+        environmentDigest: environment.digest,
+      })
+    );
+    await tpm.pcrReset(TRAINING_PCR);
+    await tpm.pcrExtend(TRAINING_PCR, events[0]!.digest);
+    startedAt = new Date();
+    startQuote = await tpm.quote([TRAINING_PCR], hexToBytes(runId));
+    for (const e of events.slice(1)) await tpm.pcrExtend(TRAINING_PCR, e.digest);
+    await expectPcr(tpm, events);
+    tpmBeforeMs = now() - t1;
+    aborted();
+
+    // 3. run the command
+    hooks.onStage?.("running", { argv: req.command });
+    const t2 = now();
+    await runCommand(req, sandbox, hooks, (stream, chunk) => {
+      outputLog.update(chunk);
+      hooks.onOutput?.(stream, chunk);
+    });
+    commandMs = now() - t2;
+  } finally {
+    const tb = now();
+    await takeBack();
+    sandboxMs += now() - tb;
+  }
 
   // 4. hash the output
   hooks.onStage?.("hashing-output");
@@ -313,10 +342,11 @@ export async function runMeasuredTraining(p: {
     timings: {
       measureMs,
       tpmBeforeMs,
+      sandboxMs,
       commandMs,
       outputMs,
       tpmAfterMs,
-      overheadMs: measureMs + tpmBeforeMs + outputMs + tpmAfterMs,
+      overheadMs: measureMs + tpmBeforeMs + sandboxMs + outputMs + tpmAfterMs,
     },
   };
 }
@@ -361,63 +391,67 @@ async function expectPcr(tpm: TpmTransport, events: readonly TrainingEvent[]): P
   }
 }
 
-/** Run the training command in its own process group; resolve on exit 0, else throw RUN_FAILED. */
-function runCommand(
+/** The signal a shell's exit status 128+n reports, when n is one. */
+function signalOfStatus(code: number): string | undefined {
+  return code > 128 ? Object.entries(constants.signals).find(([, n]) => n === code - 128)?.[0] : undefined;
+}
+
+/**
+ * Run the training command in its sandbox (its own process group and PID namespace); resolve on exit 0, else
+ * throw RUN_FAILED. When the command exits, the kernel kills whatever it left running.
+ */
+async function runCommand(
   req: TrainingRunRequest,
+  sandbox: CommandSandbox,
   hooks: RunHooks,
   onChunk: (stream: "stdout" | "stderr", chunk: Buffer) => void
 ): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    const [cmd, ...cmdArgs] = req.command as [string, ...string[]];
-    // With setpriv (util-linux) the command dies with the attestor: a killed service leaves no orphan training.
-    const [file, args] = SETPRIV ? [SETPRIV, ["--pdeathsig", "KILL", "--", cmd, ...cmdArgs]] : [cmd, cmdArgs];
-    const child = spawn(file, args, {
-      cwd: resolve(req.cwd),
-      env: req.env,
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true, // its own process group: a kill reaches whatever it started
-    });
-    let timedOut = false;
-    let cancelled = false;
-    const killGroup = () => {
-      try {
-        if (child.pid) process.kill(-child.pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    };
-    const timer = req.timeoutMs ? setTimeout(() => ((timedOut = true), killGroup()), req.timeoutMs) : undefined;
-    const onAbort = () => {
-      cancelled = true;
+  const [cmd] = req.command as [string, ...string[]];
+  const { child, started } = sandbox.spawn(req.command, { cwd: resolve(req.cwd), env: req.env });
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((res) => {
+    child.once("close", (code, signal) => res({ code, signal }));
+    child.once("error", (error) => res({ code: null, signal: null, error }));
+  });
+  const killGroup = () => {
+    try {
+      if (child.pid) process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  };
+  let timedOut = false;
+  let cancelled = false;
+  const onAbort = () => {
+    cancelled = true;
+    killGroup();
+  };
+  hooks.signal?.addEventListener("abort", onAbort, { once: true });
+  if (child.pid) hooks.onSpawn?.(child.pid);
+  const timer = req.timeoutMs ? setTimeout(() => ((timedOut = true), killGroup()), req.timeoutMs) : undefined;
+  try {
+    if (hooks.signal?.aborted) onAbort();
+    try {
+      await started;
+    } catch (e) {
       killGroup();
-    };
-    hooks.signal?.addEventListener("abort", onAbort, { once: true });
-    if (child.pid) hooks.onSpawn?.(child.pid);
+      await ended;
+      if (cancelled) throw new AttestorError("RUN_FAILED", "the run was cancelled; the training command was killed");
+      throw e;
+    }
     child.stdout!.on("data", (c: Buffer) => onChunk("stdout", c));
     child.stderr!.on("data", (c: Buffer) => onChunk("stderr", c));
-    let settled = false;
-    const cleanup = () => {
-      settled = true;
-      if (timer) clearTimeout(timer);
-      hooks.signal?.removeEventListener("abort", onAbort);
-    };
-    child.once("error", (e) => {
-      if (settled) return;
-      cleanup();
-      killGroup();
-      reject(new AttestorError("RUN_FAILED", `the training command could not start: ${e.message}`, { cause: e }));
-    });
-    child.once("close", (code, signal) => {
-      if (settled) return;
-      cleanup();
-      if (cancelled) return reject(new AttestorError("RUN_FAILED", "the run was cancelled; the training command was killed"));
-      if (timedOut) return reject(new AttestorError("RUN_FAILED", `the training command ran longer than ${req.timeoutMs} ms and was killed`));
-      if (signal) return reject(new AttestorError("RUN_FAILED", `the training command was killed by ${signal}`));
-      if (code !== 0) {
-        const hint = code === 127 ? ` (${cmd} was not found on the command's PATH)` : "";
-        return reject(new AttestorError("RUN_FAILED", `the training command exited with code ${code}${hint}`));
-      }
-      resolvePromise();
-    });
-  });
+    const { code, signal, error } = await ended;
+    if (error) throw new AttestorError("RUN_FAILED", `the training command could not start: ${error.message}`, { cause: error });
+    if (cancelled) throw new AttestorError("RUN_FAILED", "the run was cancelled; the training command was killed");
+    if (timedOut) throw new AttestorError("RUN_FAILED", `the training command ran longer than ${req.timeoutMs} ms and was killed`);
+    if (signal) throw new AttestorError("RUN_FAILED", `the training command was killed by ${signal}`);
+    if (code !== 0) {
+      const by = signalOfStatus(code ?? 0);
+      const hint = code === 127 ? ` (${cmd} was not found on the command's PATH)` : by ? ` (killed by ${by})` : "";
+      throw new AttestorError("RUN_FAILED", `the training command exited with code ${code}${hint}`);
+    }
+  } finally {
+    if (timer) clearTimeout(timer);
+    hooks.signal?.removeEventListener("abort", onAbort);
+  }
 }

@@ -4,7 +4,7 @@
  * 127.0.0.1 ports. Not for production: the EK certificate proves only that this machine's
  * local CA signed it.
  *
- * Layout under `stateDir`: ca/ (local CA, unless `caDir` is given), tpm/ (TPM state),
+ * Layout under `stateDir` (mode 0700): ca/ (local CA, unless `caDir` is given), tpm/ (TPM state),
  * setup.log, swtpm.log, swtpm.pid.
  *
  * swtpm runs as a child of this process. stop() shuts it down; a normal process exit kills
@@ -13,7 +13,7 @@
 import { execFile, spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { connect, createServer } from "node:net";
 import type { AddressInfo, Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -203,7 +203,9 @@ export async function startSwtpm(options: StartSwtpmOptions = {}): Promise<Swtpm
   const tpmDir = join(stateDir, "tpm");
   const timeoutMs = options.timeoutMs ?? 10_000;
   try {
-    await mkdir(stateDir, { recursive: true });
+    // The TPM's state and the local CA's keys are the software TPM's secrets: its owner alone may read them.
+    await mkdir(stateDir, { recursive: true, mode: 0o700 });
+    await chmod(stateDir, 0o700);
     const setupConf = await writeLocalCaConfig(caDir);
     if (!existsSync(join(tpmDir, "tpm2-00.permall"))) {
       await manufacture(tpmDir, setupConf, join(stateDir, "setup.log"));

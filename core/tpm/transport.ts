@@ -8,8 +8,15 @@
  * flushed after every command that can leave one loaded (else TPM_RC 0x902 after about
  * three objects). The AK is made persistent at a handle (default 0x81008001) and described
  * in `<stateDir>/ak.json`, so it survives restarts of the process and of the TPM.
+ *
+ * The AK has a random 32-byte authorization value, kept in ak.json (mode 0600) and handed to
+ * tpm2-tools in a file, never on a command line: another process that can talk to the TPM
+ * (a training command, another member of group tss) cannot quote with it. The AK is `noDA`:
+ * a 256-bit secret needs no dictionary-attack lockout, and wrong guesses by others cannot
+ * lock the attestor out.
  */
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ProvenantError, TpmError } from "../errors.ts";
@@ -84,7 +91,8 @@ export const DEFAULT_AK_HANDLE = 0x81008001;
 export const EK_CERT_NV_INDEX_RSA = 0x01c00002;
 export const HARDWARE_TCTI = "device:/dev/tpmrm0";
 
-const AK_FORMAT = "provenant-tpm-ak-v1";
+const AK_FORMAT = "provenant-tpm-ak-v2";
+const AK_FORMAT_WITHOUT_AUTH = "provenant-tpm-ak-v1";
 
 type AkFile = {
   format: typeof AK_FORMAT;
@@ -92,7 +100,12 @@ type AkFile = {
   name: string;
   publicKeyPem: string;
   tpm2bPublic: string;
+  /** The AK's authorization value, hex (32 bytes). */
+  auth: string;
 };
+
+/** The attributes tpm2_createak gives an AK, plus noDA (see the file comment). */
+const AK_ATTRIBUTES = "fixedtpm|fixedparent|sensitivedataorigin|userwithauth|noda|restricted|sign";
 
 function hexHandle(h: number): string {
   return `0x${h.toString(16).padStart(8, "0")}`;
@@ -193,14 +206,14 @@ export function createTpm2ToolsTransport(options: Tpm2ToolsTransportOptions): Tp
     });
   }
 
-  let cachedAk: AkInfo | undefined;
+  let cachedAk: { ak: AkInfo; auth: string } | undefined;
 
   async function persistentHandles(): Promise<number[]> {
     const { stdout } = await tool("tpm2_getcap", ["handles-persistent"]);
     return [...stdout.matchAll(/0x[0-9a-fA-F]{8}/g)].map((m) => Number.parseInt(m[0], 16));
   }
 
-  async function readAkFile(): Promise<AkInfo | undefined> {
+  async function readAkFile(): Promise<{ ak: AkInfo; auth: string } | undefined> {
     let text: string;
     try {
       text = await readFile(akPath, "utf8");
@@ -214,13 +227,19 @@ export function createTpm2ToolsTransport(options: Tpm2ToolsTransportOptions): Tp
     } catch (e) {
       throw new ProvenantError("FORMAT_UNSUPPORTED", `${akPath} is not JSON`, { cause: e });
     }
+    if ((f as { format?: unknown })?.format === AK_FORMAT_WITHOUT_AUTH) {
+      throw new TpmError(
+        "NOT_ENROLLED",
+        `the AK recorded in ${akPath} has no authorization value, so any process that can reach the TPM can quote with it: create a new AK and enroll it (provenant attestor enroll --new-ak)`
+      );
+    }
     if (f?.format !== AK_FORMAT) {
       throw new ProvenantError(
         "FORMAT_UNSUPPORTED",
         `${akPath} has format ${String(f?.format)}, expected ${AK_FORMAT}`
       );
     }
-    for (const field of ["handle", "name", "publicKeyPem", "tpm2bPublic"] as const) {
+    for (const field of ["handle", "name", "publicKeyPem", "tpm2bPublic", "auth"] as const) {
       if (typeof f[field] !== "string")
         throw new ProvenantError("FORMAT_UNSUPPORTED", `${akPath}: ${field} is missing`);
     }
@@ -235,21 +254,31 @@ export function createTpm2ToolsTransport(options: Tpm2ToolsTransportOptions): Tp
     if (!bytesEqual(computeName(parseTpm2bPublic(tpm2bPublic)), name)) {
       throw new ProvenantError("FORMAT_UNSUPPORTED", `${akPath}: name does not match tpm2bPublic`);
     }
-    return { handle: Number.parseInt(f.handle, 16), publicKeyPem: f.publicKeyPem, tpm2bPublic, name };
+    if (!/^[0-9a-f]{64}$/.test(f.auth)) throw new ProvenantError("FORMAT_UNSUPPORTED", `${akPath}: auth is not 32 bytes of hex`);
+    return { ak: { handle: Number.parseInt(f.handle, 16), publicKeyPem: f.publicKeyPem, tpm2bPublic, name }, auth: f.auth };
   }
 
-  async function writeAkFile(ak: AkInfo): Promise<void> {
+  async function writeAkFile(ak: AkInfo, auth: string): Promise<void> {
     const f: AkFile = {
       format: AK_FORMAT,
       handle: hexHandle(ak.handle),
       name: bytesToHex(ak.name),
       publicKeyPem: ak.publicKeyPem,
       tpm2bPublic: bytesToHex(ak.tpm2bPublic),
+      auth,
     };
-    await mkdir(options.stateDir, { recursive: true });
+    await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
     const tmp = `${akPath}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(f, null, 2) + "\n");
+    await writeFile(tmp, JSON.stringify(f, null, 2) + "\n", { mode: 0o600 });
+    await chmod(tmp, 0o600); // an umask cannot widen it, a leftover tmp file keeps no wider mode
     await rename(tmp, akPath);
+  }
+
+  /** Put the AK's authorization where tpm2-tools reads it (`-p file:…`): a 0600 file in the job's 0700 scratch dir. */
+  async function authFile(dir: string, auth: string): Promise<string> {
+    const path = join(dir, "ak.auth");
+    await writeFile(path, `hex:${auth}`, { mode: 0o600 });
+    return `file:${path}`;
   }
 
   /** Read the name of the object at `handle` (fails when there is none). */
@@ -258,11 +287,12 @@ export function createTpm2ToolsTransport(options: Tpm2ToolsTransportOptions): Tp
     return new Uint8Array(await readFile(join(dir, "name.bin")));
   }
 
-  /** The AK, checked once per transport against what the TPM holds at its handle. Call inside a job. */
-  async function requireAk(dir: string): Promise<AkInfo> {
+  /** The AK and its authorization, checked once per transport against what the TPM holds at its handle. Call inside a job. */
+  async function requireAk(dir: string): Promise<{ ak: AkInfo; auth: string }> {
     if (cachedAk) return cachedAk;
-    const ak = await readAkFile();
-    if (!ak) throw new TpmError("TPM_FAILED", `no AK recorded in ${options.stateDir}; call createAk first`);
+    const recorded = await readAkFile();
+    if (!recorded) throw new TpmError("TPM_FAILED", `no AK recorded in ${options.stateDir}; call createAk first`);
+    const { ak } = recorded;
     let name: Uint8Array;
     try {
       name = await nameAt(ak.handle, dir);
@@ -275,8 +305,8 @@ export function createTpm2ToolsTransport(options: Tpm2ToolsTransportOptions): Tp
     if (!bytesEqual(name, ak.name)) {
       throw new TpmError("TPM_FAILED", `the key at ${hexHandle(ak.handle)} is not the AK recorded in ${akPath}`);
     }
-    cachedAk = ak;
-    return ak;
+    cachedAk = recorded;
+    return recorded;
   }
 
   const transport: TpmTransport = {
@@ -300,39 +330,36 @@ export function createTpm2ToolsTransport(options: Tpm2ToolsTransportOptions): Tp
         if ((await persistentHandles()).includes(akHandle)) {
           await tool("tpm2_evictcontrol", ["-C", "o", "-c", hexHandle(akHandle)], dir);
         }
+        const auth = randomBytes(32).toString("hex");
+        const akAuth = await authFile(dir, auth);
         await tool("tpm2_createek", ["-c", "ek.ctx", "-G", "rsa", "-u", "ek.pub"], dir);
         await flush();
+        // tpm2_createak cannot set noDA, so the AK is made with tpm2_create under the EK, as createak does it:
+        // the EK's policy is PolicySecret(endorsement), one policy session per use.
+        const ekSession = async () => {
+          await tool("tpm2_startauthsession", ["--policy-session", "-S", "session.ctx"], dir);
+          await tool("tpm2_policysecret", ["-S", "session.ctx", "-c", "e"], dir);
+        };
+        await ekSession();
         await tool(
-          "tpm2_createak",
-          [
-            "-C",
-            "ek.ctx",
-            "-c",
-            "ak.ctx",
-            "-G",
-            "ecc",
-            "-g",
-            "sha256",
-            "-s",
-            "ecdsa",
-            "-u",
-            "ak.pem",
-            "-f",
-            "pem",
-            "-n",
-            "ak.name",
-          ],
+          "tpm2_create",
+          ["-C", "ek.ctx", "-P", "session:session.ctx", "-G", "ecc256:ecdsa-sha256:null", "-g", "sha256", "-a", AK_ATTRIBUTES, "-p", akAuth, "-u", "ak.pub", "-r", "ak.priv"],
           dir
         );
-        await flush(); // createak leaves the EK and the AK loaded; swtpm holds only three objects
+        await tool("tpm2_flushcontext", ["session.ctx"], dir);
+        await flush(); // the EK and the new key's parent copy; swtpm holds only three objects
+        await ekSession();
+        await tool("tpm2_load", ["-C", "ek.ctx", "-P", "session:session.ctx", "-u", "ak.pub", "-r", "ak.priv", "-c", "ak.ctx"], dir);
+        await tool("tpm2_flushcontext", ["session.ctx"], dir);
         await tool("tpm2_evictcontrol", ["-C", "o", "-c", "ak.ctx", hexHandle(akHandle)], dir);
         await flush();
-        await tool("tpm2_readpublic", ["-c", hexHandle(akHandle), "-f", "tss", "-o", "ak.tpm2b_public"], dir);
+        await tool("tpm2_readpublic", ["-c", hexHandle(akHandle), "-f", "tss", "-o", "ak.tpm2b_public", "-n", "ak.name"], dir);
+        await tool("tpm2_readpublic", ["-c", hexHandle(akHandle), "-f", "pem", "-o", "ak.pem"], dir);
         const tpm2bPublic = new Uint8Array(await readFile(join(dir, "ak.tpm2b_public")));
         const toolName = new Uint8Array(await readFile(join(dir, "ak.name")));
         const name = computeName(parseTpm2bPublic(tpm2bPublic));
         if (!bytesEqual(name, toolName)) {
-          throw new TpmError("TPM_FAILED", "tpm2_createak reported a name that does not match the AK's public area");
+          throw new TpmError("TPM_FAILED", "tpm2_readpublic reported a name that does not match the AK's public area");
         }
         const ak: AkInfo = {
           handle: akHandle,
@@ -340,15 +367,15 @@ export function createTpm2ToolsTransport(options: Tpm2ToolsTransportOptions): Tp
           tpm2bPublic,
           name,
         };
-        await writeAkFile(ak);
-        cachedAk = ak;
+        await writeAkFile(ak, auth);
+        cachedAk = { ak, auth };
         return ak;
-      }, "objects"),
+      }, "sessions"),
 
     loadAk: () =>
       withScratch(async (dir) => {
         if (!cachedAk && !(await readAkFile())) return undefined;
-        return requireAk(dir);
+        return (await requireAk(dir)).ak;
       }),
 
     pcrExtend: async (pcr, digest) => {
@@ -391,12 +418,14 @@ export function createTpm2ToolsTransport(options: Tpm2ToolsTransportOptions): Tp
         throw new ProvenantError("INPUT_INVALID", `quote nonce is ${nonce.length} bytes; it must be 1 to 64`);
       }
       return withScratch(async (dir) => {
-        const ak = await requireAk(dir);
+        const { ak, auth } = await requireAk(dir);
         await tool(
           "tpm2_quote",
           [
             "-c",
             hexHandle(ak.handle),
+            "-p",
+            await authFile(dir, auth),
             "-l",
             `sha256:${list.join(",")}`,
             "-q",
@@ -420,7 +449,7 @@ export function createTpm2ToolsTransport(options: Tpm2ToolsTransportOptions): Tp
     activateCredential: async (credentialBlob, encryptedSecret) => {
       const file = encodeToolsCredential({ credentialBlob, encryptedSecret });
       return withScratch(async (dir) => {
-        const ak = await requireAk(dir);
+        const { ak, auth } = await requireAk(dir);
         await writeFile(join(dir, "cred.bin"), file);
         // The EK is re-derived from the endorsement seed: a saved EK context would not survive a TPM reset.
         await tool("tpm2_createek", ["-c", "ek.ctx", "-G", "rsa", "-u", "ek.pub"], dir);
@@ -432,6 +461,8 @@ export function createTpm2ToolsTransport(options: Tpm2ToolsTransportOptions): Tp
           [
             "-c",
             hexHandle(ak.handle),
+            "-p",
+            await authFile(dir, auth),
             "-C",
             "ek.ctx",
             "-i",

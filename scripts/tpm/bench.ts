@@ -6,7 +6,7 @@
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs, promisify } from "node:util";
@@ -77,12 +77,15 @@ try {
   }
   // tpm2_quote alone (one process, no flush, no temp dir): the floor of the tools path.
   const run = promisify(execFile);
+  // The AK's authorization, from the transport's ak.json, in a 0600 file as the transport passes it.
+  const auth = JSON.parse(await readFile(join(akDir, "ak.json"), "utf8")).auth as string;
+  await writeFile(join(akDir, "ak.auth"), `hex:${auth}`, { mode: 0o600 });
   const rawTimes: number[] = [];
   for (let i = 0; i < nQuotes; i++) {
     const [ms] = await time(() =>
       run(
         "tpm2_quote",
-        ["-c", "0x81008001", "-l", "sha256:23", "-q", "00112233", "-m", join(akDir, "m"), "-s", join(akDir, "s")],
+        ["-c", "0x81008001", "-p", `file:${join(akDir, "ak.auth")}`, "-l", "sha256:23", "-q", "00112233", "-m", join(akDir, "m"), "-s", join(akDir, "s")],
         {
           env: { ...process.env, TPM2TOOLS_TCTI: tpm.tcti },
         }

@@ -23,6 +23,7 @@ const REQUIRED = [
   "tpm2_quote",
   "tpm2_checkquote",
   "tpm2_makecredential",
+  "setfacl",
 ];
 
 function missingTools(): string[] {

@@ -1,7 +1,8 @@
 import { expect } from "chai";
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isProvenantError } from "../../core/errors.ts";
@@ -167,7 +168,39 @@ describe("software TPM and tpm2-tools transport", function () {
     const t = createTpm2ToolsTransport({ tcti: "device:/dev/null-tpm", stateDir: dir });
     const e = await rejection(t.loadAk());
     expect(e.code).to.equal("FORMAT_UNSUPPORTED");
-    expect(e.message).to.contain("provenant-tpm-ak-v1");
+    expect(e.message).to.contain("provenant-tpm-ak-v2");
+  });
+
+  it("refuses an AK recorded without an authorization value (ak.json v1) and says to make a new one", async function () {
+    const dir = join(scratch, "v1-ak");
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, "ak.json"), JSON.stringify({ format: "provenant-tpm-ak-v1", handle: "0x81008001", name: "00", publicKeyPem: "", tpm2bPublic: "00" }));
+    const t = createTpm2ToolsTransport({ tcti: "device:/dev/null-tpm", stateDir: dir });
+    const e = await rejection(t.loadAk());
+    expect(e.code).to.equal("NOT_ENROLLED");
+    expect(e.message).to.contain("--new-ak");
+  });
+
+  it("gives the AK an authorization value: tpm2_quote without it is refused, the transport quotes, ak.json is 0600", async function () {
+    const tpm = await startSwtpm();
+    const dir = join(scratch, "ak-auth");
+    try {
+      const t = createTpm2ToolsTransport({ tcti: tpm.tcti, stateDir: dir });
+      const ak = await t.createAk();
+      expect((await stat(join(dir, "ak.json"))).mode & 0o777).to.equal(0o600);
+      const q = await t.quote([23], new Uint8Array(32));
+      expect(q.attest.length).to.be.greaterThan(0);
+      const args = ["-c", `0x${ak.handle.toString(16)}`, "-l", "sha256:23", "-q", "00", "-m", join(dir, "m"), "-s", join(dir, "s")];
+      const without = spawnSync("tpm2_quote", args, { env: { ...process.env, TPM2TOOLS_TCTI: tpm.tcti }, encoding: "utf8" });
+      expect(without.status).to.not.equal(0);
+      // noDA: a wrong guess is refused without counting towards a lockout of the TPM.
+      expect(without.stderr).to.contain("0x9A2");
+      const wrong = spawnSync("tpm2_quote", [...args, "-p", "hex:00"], { env: { ...process.env, TPM2TOOLS_TCTI: tpm.tcti }, encoding: "utf8" });
+      expect(wrong.status).to.not.equal(0);
+      expect((await t.quote([23], new Uint8Array(32))).attest.length).to.be.greaterThan(0);
+    } finally {
+      await tpm.stop();
+    }
   });
 
   it("rejects bad inputs before touching the TPM", async function () {
