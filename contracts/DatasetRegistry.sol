@@ -23,7 +23,10 @@ contract DatasetRegistry is ERC721, IDatasetRegistry {
     /// @inheritdoc IDatasetRegistry
     function mint(MintParams calldata p) external returns (uint256 id) {
         id = _tokenOfPublisherRoot[msg.sender][p.root];
-        if (id != 0) return id;
+        if (id != 0) {
+            if (!_sameFields(_datasets[id], p)) revert DatasetRegistryRootAlreadyMinted(p.root, id);
+            return id;
+        }
 
         if (p.root == bytes32(0)) revert DatasetRegistryZeroRoot();
         if (p.n == 0) revert DatasetRegistryZeroLeafCount();
@@ -186,6 +189,17 @@ contract DatasetRegistry is ERC721, IDatasetRegistry {
                 MerkleV1.verify(root, n, right.sampleHash, right.index, right.siblings);
         }
         return false;
+    }
+
+    /// @dev Whether `p` asks for exactly the record `dataset` holds (its root is known to be equal).
+    function _sameFields(DatasetRecord storage dataset, MintParams calldata p) private view returns (bool) {
+        return
+            dataset.n == p.n &&
+            dataset.totalSamples == p.totalSamples &&
+            dataset.previousVersion == p.previousVersion &&
+            keccak256(bytes(dataset.encoding)) == keccak256(bytes(p.encoding)) &&
+            keccak256(bytes(dataset.manifestCid)) == keccak256(bytes(p.manifestCid)) &&
+            keccak256(bytes(dataset.license)) == keccak256(bytes(p.license));
     }
 
     /// @dev The record of dataset `id`, or revert {DatasetRegistryUnknownToken}.

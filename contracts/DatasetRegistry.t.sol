@@ -289,6 +289,42 @@ contract DatasetRegistryTest is Test {
         assertTrue(registry.verifyExclusion(id, x, _two(three[0], three[1])), "the honest pair");
     }
 
+    // ---- repeat mints ------------------------------------------------------------------------------
+
+    /// @notice A repeat of the same (publisher, root) returns the token only when every field is the same;
+    /// any other field named differently reverts, naming the token, and leaves its record as it was.
+    function testFuzz_RepeatMintWithAnyOtherFieldReverts(uint256 seed, uint256 what, uint64 value) public {
+        (uint256 id, bytes32[][] memory levels) = _mintTree(seed, 5);
+        IDatasetRegistry.MintParams memory p = IDatasetRegistry.MintParams({
+            root: levels.root(),
+            n: 5,
+            totalSamples: 5,
+            previousVersion: 0,
+            encoding: "raw-v1",
+            manifestCid: "bafkreitest",
+            license: "CC0-1.0"
+        });
+        assertEq(registry.mint(p), id, "identical repeat");
+        what = what % 6;
+        if (what == 0) p.n = value == 5 ? 4 : value;
+        else if (what == 1) p.totalSamples = value == 5 ? 6 : value;
+        else if (what == 2) p.previousVersion = uint256(value) + 1;
+        else if (what == 3) p.encoding = "jsonl";
+        else if (what == 4) p.manifestCid = "bafkreiother";
+        else p.license = "";
+        try registry.mint(p) {
+            revert AssertionFailed("repeat with another field accepted");
+        } catch (bytes memory reason) {
+            assertEq(
+                reason,
+                abi.encodeWithSelector(IDatasetRegistry.DatasetRegistryRootAlreadyMinted.selector, p.root, id),
+                "RootAlreadyMinted"
+            );
+        }
+        assertEq(registry.datasetOf(id).n, 5, "record unchanged");
+        assertEq(registry.totalMinted(), id, "nothing minted");
+    }
+
     // ---- misordered commitments (reportMisordered) -------------------------------------------------
 
     function _expectError(bytes memory reason, bytes memory expected, string memory what) internal pure {

@@ -109,6 +109,9 @@ interface IDatasetRegistry is IERC721Metadata {
     error DatasetRegistryPreviousVersionNotOwned(uint256 previousVersion, address sender, address owner);
     /// @notice A proof submitted to {recordInclusion}, {recordExclusion} or {reportMisordered} does not verify.
     error DatasetRegistryInvalidProof(uint256 datasetId);
+    /// @notice The caller already minted `root` as token `existingId` with other fields (n, totalSamples,
+    /// encoding, manifest CID, license or previous version): a root is minted once per publisher.
+    error DatasetRegistryRootAlreadyMinted(bytes32 root, uint256 existingId);
     /// @notice Dataset `datasetId` was reported misordered: it proves no exclusion.
     error DatasetRegistryMisordered(uint256 datasetId);
     /// @notice Dataset `datasetId` was already reported misordered.
@@ -119,13 +122,16 @@ interface IDatasetRegistry is IERC721Metadata {
     error DatasetRegistryLeavesInOrder(uint256 datasetId, uint256 index);
 
     /// @notice Mints a dataset token to the caller, or returns the caller's existing token for `p.root`.
-    /// @dev Idempotent per (caller, root): if the caller already minted `p.root`, returns that id without
-    /// minting, emitting or checking the other fields. Otherwise validates `p` and mints id
-    /// `totalMinted() + 1`, emitting {IERC721-Transfer} then {DatasetMinted}.
+    /// @dev Idempotent per (caller, root): if the caller already minted `p.root` with exactly these fields,
+    /// returns that id without minting or emitting; with any other field different, reverts
+    /// {DatasetRegistryRootAlreadyMinted} naming that id (a repeat never silently keeps other values than
+    /// the ones asked for). Otherwise validates `p` and mints id `totalMinted() + 1`, emitting
+    /// {IERC721-Transfer} then {DatasetMinted}.
     /// Reverts {DatasetRegistryZeroRoot}, {DatasetRegistryZeroLeafCount},
     /// {DatasetRegistryTotalSamplesBelowLeafCount}, {DatasetRegistryEmptyEncoding},
     /// {DatasetRegistryEmptyManifestCid}, {DatasetRegistryUnknownPreviousVersion} or
-    /// {DatasetRegistryPreviousVersionNotOwned} (the caller must currently own `p.previousVersion`).
+    /// {DatasetRegistryPreviousVersionNotOwned} (the caller must currently own `p.previousVersion`), or
+    /// {DatasetRegistryRootAlreadyMinted}.
     /// @param p The record to mint.
     /// @return id The dataset's token id (at least 1).
     function mint(MintParams calldata p) external returns (uint256 id);

@@ -105,6 +105,22 @@ export const datasetRegistryAbi = [
   {
     "inputs": [
       {
+        "internalType": "bytes32",
+        "name": "root",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "existingId",
+        "type": "uint256"
+      }
+    ],
+    "name": "DatasetRegistryRootAlreadyMinted",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint64",
         "name": "totalSamples",
         "type": "uint64"

@@ -180,14 +180,13 @@ describe("DatasetRegistry", function () {
       expect((await registry.datasetOf(1n)).mintedAt).to.equal(BigInt(at));
     });
 
-    it("returns the existing id and mints nothing when the same publisher mints the same root again", async function () {
+    it("returns the existing id and mints nothing when the same publisher mints the same record again", async function () {
       const { registry, publisher } = await loadFixture(deployRegistry);
       await registry.mint(params());
       await registry.mint(params({ root: ethers.id("another") }));
       const before = (await registry.datasetOf(1n)).toObject();
 
-      // Other fields are ignored: the root identifies the dataset.
-      const again = params({ n: 9n, totalSamples: 9n, manifestCid: "bafkreiother", license: "MIT" });
+      const again = params();
       expect(await registry.mint.staticCall(again)).to.equal(1n);
       const tx = registry.mint(again);
       await expect(tx).to.not.emit(registry, "DatasetMinted");
@@ -205,6 +204,31 @@ describe("DatasetRegistry", function () {
       expect(await registry.mint.staticCall(params())).to.equal(1n);
       await expect(registry.mint(params())).to.not.emit(registry, "DatasetMinted");
       expect(await registry.ownerOf(1n)).to.equal(other.address);
+    });
+
+    it("refuses the same root with any other field with DatasetRegistryRootAlreadyMinted, naming the existing token", async function () {
+      const { registry, publisher } = await loadFixture(deployRegistry);
+      await registry.mint(params({ root: ethers.id("v1") }));
+      await registry.mint(params());
+      const before = (await registry.datasetOf(2n)).toObject();
+      // The attack on a reader of the CLI's "already minted" answer: it must not silently keep other values.
+      const changes: Partial<MintParams>[] = [
+        { n: 4n },
+        { totalSamples: 8n },
+        { encoding: "jsonl" },
+        { manifestCid: "bafkreiother" },
+        { license: "MIT" },
+        { license: "" },
+        { previousVersion: 1n },
+      ];
+      for (const change of changes) {
+        await expect(registry.mint(params(change)), JSON.stringify(change, (_, v) => (typeof v === "bigint" ? String(v) : v)))
+          .to.be.revertedWithCustomError(registry, "DatasetRegistryRootAlreadyMinted")
+          .withArgs(params().root, 2n);
+      }
+      expect((await registry.datasetOf(2n)).toObject()).to.deep.equal(before);
+      expect(await registry.totalMinted()).to.equal(2n);
+      expect(await registry.balanceOf(publisher.address)).to.equal(2n);
     });
 
     it("mints a new token when another publisher mints the same root", async function () {
@@ -311,7 +335,7 @@ describe("DatasetRegistry", function () {
     it("keeps a record unchanged through transfers, re-mints and later versions", async function () {
       const { registry, asOther, publisher, other, root } = await loadFixture(deployWithDataset);
       const before = (await registry.datasetOf(1n)).toObject();
-      await registry.mint(params({ root, n: 6n, totalSamples: 6n, manifestCid: "bafkreichanged" }));
+      await registry.mint(params({ root, n: 5n, totalSamples: 5n }));
       await registry.mint(params({ root: ethers.id("v2"), previousVersion: 1n }));
       await registry.transferFrom(publisher.address, other.address, 1n);
       await asOther.mint(params({ root: ethers.id("v3"), previousVersion: 1n }));
