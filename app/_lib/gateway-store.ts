@@ -18,12 +18,16 @@ export class GatewayStore implements ContentStore {
   readonly baseUrl: string;
   readonly stats: GatewayStats = { reads: 0, bytes: 0, ms: 0 };
   private readonly timeoutMs: number;
-  private readonly cache = new Map<string, Promise<Uint8Array>>();
+  private readonly cache: Map<string, Promise<Uint8Array>> | null;
 
-  /** `baseUrl` may be "" in the browser: the app serves the gateway under its own origin at /ipfs/<cid>. */
-  constructor(baseUrl: string, options: { timeoutMs?: number } = {}) {
+  /**
+   * `baseUrl` may be "" in the browser: the app serves the gateway under its own origin at /ipfs/<cid>.
+   * `cache: false` keeps nothing, for a reader that streams every shard once (an audit).
+   */
+  constructor(baseUrl: string, options: { timeoutMs?: number; cache?: boolean } = {}) {
     this.baseUrl = baseUrl.replace(/\/+$/, "");
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.cache = options.cache === false ? null : new Map();
   }
 
   /** Where the gateway is, in words, for error messages. */
@@ -50,11 +54,13 @@ export class GatewayStore implements ContentStore {
 
   get(cid: string): Promise<Uint8Array> {
     const canonical = parseCid(cid);
-    let pending = this.cache.get(canonical);
+    const cache = this.cache;
+    if (!cache) return this.fetchVerified(canonical);
+    let pending = cache.get(canonical);
     if (!pending) {
       pending = this.fetchVerified(canonical);
-      this.cache.set(canonical, pending);
-      pending.catch(() => this.cache.delete(canonical));
+      cache.set(canonical, pending);
+      pending.catch(() => cache.delete(canonical));
     }
     return pending;
   }

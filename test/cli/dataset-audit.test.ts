@@ -121,12 +121,25 @@ describe("provenant dataset audit: a misordered commitment minted directly, foun
   it("reports a misorder across a shard boundary, with proofs from both shards", async () => {
     const big = sortedHashes(65_537, "cli-boundary");
     const id = String(await mintDirectly(registry, await storeLeavesAsGiven(store, swapped(big, 65_535, 65_536))));
+    // The last shard alone is sorted: the prover proves a sample after the last leaf absent, truly so.
+    const proofFile = join(work, "after-last.json");
+    const last = `0x${"ff".repeat(31)}fe`;
+    const before = await runCli(["prove", "--hash", last, "--dataset", id, "--out", proofFile], env);
+    expect(before.code, before.stderr).to.equal(0);
+    expect(before.json.kind).to.equal("exclusion");
+
     const r = await runCli(["dataset", "audit", id, "--report"], env);
     unsound(r);
     expect(r.json).to.deep.include({ shardCount: 2, violationCount: 1, leavesChecked: 65_537 });
     expect(r.json.violations[0]).to.include({ index: 65_535, shard: 0 });
     expect(r.json.reported).to.include({ index: 65_535 });
     expect((await registry.datasetOf(id)).misordered).to.equal(true);
+    // Flagged: prove and verify-proof say why the contract refuses every exclusion proof of it.
+    for (const after of [await runCli(["prove", "--hash", last, "--dataset", id], env), await runCli(["verify-proof", proofFile, "--dataset", id], env)]) {
+      expect(after.code).to.equal(1);
+      expect(after.json.error.code).to.equal("DATASET_MISORDERED");
+      expect(after.stderr).to.match(new RegExp(`dataset #${id} was reported misordered on-chain`));
+    }
   });
 
   describe("a sound dataset of 70,000 samples in two shards", () => {
