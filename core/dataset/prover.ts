@@ -31,8 +31,8 @@ export interface VerifiedShard {
  * Builds proofs for a stored dataset from the manifest, the index and one shard (two shards only when the
  * sample sorts between two shards). Every read is verified: CIDs by the store, shard roots against the index,
  * the index against the manifest's root. An exclusion proof is refused when the leaves it relies on are not
- * strictly increasing (the shards it reads, their boundary, the index's first leaves): over misordered leaves
- * neighbours around a sample prove nothing. Only `dataset audit` sees every shard.
+ * strictly increasing (the shards it reads, the index's first leaves): over misordered leaves neighbours
+ * around a sample prove nothing. A violation in a shard it does not read is `dataset audit`'s to find.
  */
 export class DatasetProver {
   readonly manifest: DatasetManifest;
