@@ -10,8 +10,9 @@ import {MerkleV1} from "./libraries/MerkleV1.sol";
 /// @title Provenant dataset registry
 /// @notice ERC-721 "Provenant Dataset" (PVDS): one token per dataset, holding an immutable `merkle-v1`
 /// commitment to its sample hashes, with on-chain inclusion and exclusion checks.
-/// @dev Tokens are never burned and records are never written after mint, so `_datasets[id].n != 0`
-/// (every record has `n >= 1`) is the existence test, read from the slot verification needs anyway.
+/// @dev Tokens are never burned, and after mint a record only ever gains its `misordered` flag, so
+/// `_datasets[id].n != 0` (every record has `n >= 1`) is the existence test, read from the slot
+/// verification needs anyway; the flag shares that slot.
 contract DatasetRegistry is ERC721, IDatasetRegistry {
     mapping(uint256 id => DatasetRecord) private _datasets;
     mapping(address publisher => mapping(bytes32 root => uint256 id)) private _tokenOfPublisherRoot;
@@ -22,7 +23,10 @@ contract DatasetRegistry is ERC721, IDatasetRegistry {
     /// @inheritdoc IDatasetRegistry
     function mint(MintParams calldata p) external returns (uint256 id) {
         id = _tokenOfPublisherRoot[msg.sender][p.root];
-        if (id != 0) return id;
+        if (id != 0) {
+            if (!_sameFields(_datasets[id], p)) revert DatasetRegistryRootAlreadyMinted(p.root, id);
+            return id;
+        }
 
         if (p.root == bytes32(0)) revert DatasetRegistryZeroRoot();
         if (p.n == 0) revert DatasetRegistryZeroLeafCount();
@@ -44,6 +48,7 @@ contract DatasetRegistry is ERC721, IDatasetRegistry {
             totalSamples: p.totalSamples,
             // A uint64 of seconds lasts until the year 584,942,419,325; the cast cannot truncate.
             mintedAt: uint64(block.timestamp),
+            misordered: false,
             publisher: msg.sender,
             previousVersion: p.previousVersion,
             encoding: p.encoding,
@@ -114,9 +119,58 @@ contract DatasetRegistry is ERC721, IDatasetRegistry {
         bytes32 x,
         LeafProof[] calldata neighbors
     ) public view returns (bool) {
+        return _excludes(_requireDataset(datasetId), x, neighbors);
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function recordInclusion(
+        uint256 datasetId,
+        bytes32 sampleHash,
+        uint256 index,
+        bytes32[] calldata siblings
+    ) external {
+        if (!verifyInclusion(datasetId, sampleHash, index, siblings)) revert DatasetRegistryInvalidProof(datasetId);
+        emit InclusionRecorded(datasetId, sampleHash, index, msg.sender);
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function recordExclusion(uint256 datasetId, bytes32 x, LeafProof[] calldata neighbors) external {
         DatasetRecord storage dataset = _requireDataset(datasetId);
-        bytes32 root = dataset.root;
+        if (dataset.misordered) revert DatasetRegistryMisordered(datasetId);
+        if (!_excludes(dataset, x, neighbors)) revert DatasetRegistryInvalidProof(datasetId);
+        emit ExclusionRecorded(datasetId, x, msg.sender);
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function reportMisordered(uint256 datasetId, LeafProof calldata left, LeafProof calldata right) external {
+        DatasetRecord storage dataset = _requireDataset(datasetId);
+        if (dataset.misordered) revert DatasetRegistryAlreadyMisordered(datasetId);
         uint256 n = dataset.n;
+        // No leaf has an index >= n; checked first so that `left.index + 1` cannot overflow.
+        if (left.index >= n) revert DatasetRegistryInvalidProof(datasetId);
+        if (right.index != left.index + 1) revert DatasetRegistryLeavesNotAdjacent(left.index, right.index);
+        if (left.sampleHash < right.sampleHash) revert DatasetRegistryLeavesInOrder(datasetId, left.index);
+        bytes32 root = dataset.root;
+        if (
+            !MerkleV1.verify(root, n, left.sampleHash, left.index, left.siblings) ||
+            !MerkleV1.verify(root, n, right.sampleHash, right.index, right.siblings)
+        ) revert DatasetRegistryInvalidProof(datasetId);
+        dataset.misordered = true;
+        emit DatasetMisordered(datasetId, left.index, msg.sender);
+    }
+
+    /// @dev {verifyExclusion} on a record already read: false for a misordered dataset, whose leaves are
+    /// not sorted, so that neighbours around `x` prove nothing.
+    function _excludes(
+        DatasetRecord storage dataset,
+        bytes32 x,
+        LeafProof[] calldata neighbors
+    ) private view returns (bool) {
+        // Both read from the same slot, before any branch, so that the optimizer loads it once.
+        uint256 n = dataset.n;
+        bool misordered = dataset.misordered;
+        if (misordered) return false;
+        bytes32 root = dataset.root;
 
         if (neighbors.length == 1) {
             LeafProof calldata only = neighbors[0];
@@ -137,21 +191,15 @@ contract DatasetRegistry is ERC721, IDatasetRegistry {
         return false;
     }
 
-    /// @inheritdoc IDatasetRegistry
-    function recordInclusion(
-        uint256 datasetId,
-        bytes32 sampleHash,
-        uint256 index,
-        bytes32[] calldata siblings
-    ) external {
-        if (!verifyInclusion(datasetId, sampleHash, index, siblings)) revert DatasetRegistryInvalidProof(datasetId);
-        emit InclusionRecorded(datasetId, sampleHash, index, msg.sender);
-    }
-
-    /// @inheritdoc IDatasetRegistry
-    function recordExclusion(uint256 datasetId, bytes32 x, LeafProof[] calldata neighbors) external {
-        if (!verifyExclusion(datasetId, x, neighbors)) revert DatasetRegistryInvalidProof(datasetId);
-        emit ExclusionRecorded(datasetId, x, msg.sender);
+    /// @dev Whether `p` asks for exactly the record `dataset` holds (its root is known to be equal).
+    function _sameFields(DatasetRecord storage dataset, MintParams calldata p) private view returns (bool) {
+        return
+            dataset.n == p.n &&
+            dataset.totalSamples == p.totalSamples &&
+            dataset.previousVersion == p.previousVersion &&
+            keccak256(bytes(dataset.encoding)) == keccak256(bytes(p.encoding)) &&
+            keccak256(bytes(dataset.manifestCid)) == keccak256(bytes(p.manifestCid)) &&
+            keccak256(bytes(dataset.license)) == keccak256(bytes(p.license));
     }
 
     /// @dev The record of dataset `id`, or revert {DatasetRegistryUnknownToken}.

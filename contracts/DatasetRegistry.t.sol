@@ -23,19 +23,23 @@ contract DatasetRegistryTest is Test {
 
     // ---- helpers -----------------------------------------------------------------------------------
 
-    function _mintTree(uint256 seed, uint256 n) internal returns (uint256 id, bytes32[][] memory levels) {
-        levels = ReferenceTree.build(ReferenceTree.sortedLeaves(seed, n));
+    function _mintLeaves(bytes32[] memory leaves) internal returns (uint256 id, bytes32[][] memory levels) {
+        levels = ReferenceTree.build(leaves);
         id = registry.mint(
             IDatasetRegistry.MintParams({
                 root: levels.root(),
-                n: uint64(n),
-                totalSamples: uint64(n),
+                n: uint64(leaves.length),
+                totalSamples: uint64(leaves.length),
                 previousVersion: 0,
                 encoding: "raw-v1",
                 manifestCid: "bafkreitest",
                 license: "CC0-1.0"
             })
         );
+    }
+
+    function _mintTree(uint256 seed, uint256 n) internal returns (uint256 id, bytes32[][] memory levels) {
+        return _mintLeaves(ReferenceTree.sortedLeaves(seed, n));
     }
 
     function _leafProof(
@@ -285,6 +289,121 @@ contract DatasetRegistryTest is Test {
         assertTrue(registry.verifyExclusion(id, x, _two(three[0], three[1])), "the honest pair");
     }
 
+    // ---- repeat mints ------------------------------------------------------------------------------
+
+    /// @notice A repeat of the same (publisher, root) returns the token only when every field is the same;
+    /// any other field named differently reverts, naming the token, and leaves its record as it was.
+    function testFuzz_RepeatMintWithAnyOtherFieldReverts(uint256 seed, uint256 what, uint64 value) public {
+        (uint256 id, bytes32[][] memory levels) = _mintTree(seed, 5);
+        IDatasetRegistry.MintParams memory p = IDatasetRegistry.MintParams({
+            root: levels.root(),
+            n: 5,
+            totalSamples: 5,
+            previousVersion: 0,
+            encoding: "raw-v1",
+            manifestCid: "bafkreitest",
+            license: "CC0-1.0"
+        });
+        assertEq(registry.mint(p), id, "identical repeat");
+        what = what % 6;
+        if (what == 0) p.n = value == 5 ? 4 : value;
+        else if (what == 1) p.totalSamples = value == 5 ? 6 : value;
+        else if (what == 2) p.previousVersion = uint256(value) + 1;
+        else if (what == 3) p.encoding = "jsonl";
+        else if (what == 4) p.manifestCid = "bafkreiother";
+        else p.license = "";
+        try registry.mint(p) {
+            revert AssertionFailed("repeat with another field accepted");
+        } catch (bytes memory reason) {
+            assertEq(
+                reason,
+                abi.encodeWithSelector(IDatasetRegistry.DatasetRegistryRootAlreadyMinted.selector, p.root, id),
+                "RootAlreadyMinted"
+            );
+        }
+        assertEq(registry.datasetOf(id).n, 5, "record unchanged");
+        assertEq(registry.totalMinted(), id, "nothing minted");
+    }
+
+    // ---- misordered commitments (reportMisordered) -------------------------------------------------
+
+    function _expectError(bytes memory reason, bytes memory expected, string memory what) internal pure {
+        assertEq(reason, expected, what);
+    }
+
+    /// @notice The attack: a publisher mints a root over sorted leaves with leaves i and i + 1 swapped. The
+    /// leaf L[i], now at index i + 1, gets a valid exclusion proof from the neighbours around its sorted
+    /// place, until anyone reports the swapped pair; from then on no exclusion verifies or records, and
+    /// every leaf still proves its inclusion.
+    function testFuzz_MisorderedCommitmentExcludesNothingOnceReported(uint256 seed, uint256 n, uint256 i) public {
+        n = bound(n, 2, MAX_N);
+        i = bound(i, 0, n - 2);
+        bytes32[] memory leaves = ReferenceTree.sortedLeaves(seed, n);
+        bytes32 victim = leaves[i];
+        (leaves[i], leaves[i + 1]) = (leaves[i + 1], leaves[i]);
+        (uint256 id, bytes32[][] memory levels) = _mintLeaves(leaves);
+
+        // Where `victim` would sit if the leaves were sorted: after leaf i - 1, before leaf i (now L[i + 1]).
+        IDatasetRegistry.LeafProof[] memory forged = i == 0
+            ? _one(_leafProof(levels, 0))
+            : _two(_leafProof(levels, i - 1), _leafProof(levels, i));
+        assertTrue(registry.verifyInclusion(id, victim, i + 1, levels.proof(i + 1)), "the victim is a leaf");
+        assertTrue(registry.verifyExclusion(id, victim, forged), "the attack: a leaf excluded");
+
+        registry.reportMisordered(id, _leafProof(levels, i), _leafProof(levels, i + 1));
+        assertTrue(registry.datasetOf(id).misordered, "flagged");
+        assertFalse(registry.verifyExclusion(id, victim, forged), "forged exclusion after the report");
+        bytes32 absent = sha256(abi.encode(seed, "absent"));
+        vm.assume(!_isLeaf(levels, absent));
+        assertFalse(registry.verifyExclusion(id, absent, _neighbors(levels, absent)), "any exclusion after the report");
+        try registry.recordExclusion(id, victim, forged) {
+            revert AssertionFailed("exclusion recorded after the report");
+        } catch (bytes memory reason) {
+            _expectError(reason, abi.encodeWithSelector(IDatasetRegistry.DatasetRegistryMisordered.selector, id), "Misordered");
+        }
+        for (uint256 j = 0; j < n; j++) {
+            assertTrue(registry.verifyInclusion(id, leaves[j], j, levels.proof(j)), "inclusion after the report");
+        }
+        try registry.reportMisordered(id, _leafProof(levels, i), _leafProof(levels, i + 1)) {
+            revert AssertionFailed("reported twice");
+        } catch (bytes memory reason) {
+            _expectError(reason, abi.encodeWithSelector(IDatasetRegistry.DatasetRegistryAlreadyMisordered.selector, id), "AlreadyMisordered");
+        }
+    }
+
+    /// @notice No report against a sound dataset goes through: true neighbours are in order, and claiming
+    /// them at each other's index, or a tampered proof, does not verify.
+    function testFuzz_SoundDatasetCannotBeReported(uint256 seed, uint256 n, uint256 i, uint256 bit) public {
+        n = bound(n, 2, MAX_N);
+        i = bound(i, 0, n - 2);
+        (uint256 id, bytes32[][] memory levels) = _mintTree(seed, n);
+        IDatasetRegistry.LeafProof memory left = _leafProof(levels, i);
+        IDatasetRegistry.LeafProof memory right = _leafProof(levels, i + 1);
+        try registry.reportMisordered(id, left, right) {
+            revert AssertionFailed("sound pair reported");
+        } catch (bytes memory reason) {
+            _expectError(reason, abi.encodeWithSelector(IDatasetRegistry.DatasetRegistryLeavesInOrder.selector, id, i), "LeavesInOrder");
+        }
+        // The two hashes claimed at each other's index: in the wrong order, as a report needs, but unproven.
+        (left.sampleHash, right.sampleHash) = (right.sampleHash, left.sampleHash);
+        if (bit % 2 == 1) (left.siblings, right.siblings) = (right.siblings, left.siblings);
+        try registry.reportMisordered(id, left, right) {
+            revert AssertionFailed("swapped hashes reported");
+        } catch (bytes memory reason) {
+            _expectError(reason, abi.encodeWithSelector(IDatasetRegistry.DatasetRegistryInvalidProof.selector, id), "InvalidProof");
+        }
+        try registry.reportMisordered(id, _leafProof(levels, i + 1), _leafProof(levels, i)) {
+            revert AssertionFailed("reversed pair reported");
+        } catch (bytes memory reason) {
+            _expectError(
+                reason,
+                abi.encodeWithSelector(IDatasetRegistry.DatasetRegistryLeavesNotAdjacent.selector, i + 1, i),
+                "LeavesNotAdjacent"
+            );
+        }
+        assertFalse(registry.datasetOf(id).misordered, "sound dataset flagged");
+    }
+
     // ---- unknown datasets --------------------------------------------------------------------------
 
     function testFuzz_UnknownDatasetReverts(uint256 id) public {
@@ -300,6 +419,11 @@ contract DatasetRegistryTest is Test {
             revert AssertionFailed("verifyExclusion of an unknown dataset");
         } catch (bytes memory reason) {
             assertEq(reason, expected, "verifyExclusion");
+        }
+        try registry.reportMisordered(id, IDatasetRegistry.LeafProof(0, 0, new bytes32[](0)), IDatasetRegistry.LeafProof(0, 1, new bytes32[](0))) {
+            revert AssertionFailed("reportMisordered of an unknown dataset");
+        } catch (bytes memory reason) {
+            assertEq(reason, expected, "reportMisordered");
         }
     }
 }

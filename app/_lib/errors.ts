@@ -39,6 +39,14 @@ const TITLES: Partial<Record<Trouble["code"], { title: string; hint?: string }>>
   PROOF_INVALID: { title: "Not a valid proof" },
   DATASET_EMPTY: { title: "Nothing to hash", hint: "A dataset needs at least one sample." },
   TX_REVERTED: { title: "The transaction failed" },
+  MINT_CONFLICT: {
+    title: "Already minted with other details",
+    hint: "Your address minted this root before with another name, license or sample count; that token keeps them.",
+  },
+  DATASET_MISORDERED: {
+    title: "Dataset misordered",
+    hint: "Its leaves were proven out of order on-chain: inclusion proofs still hold, exclusion proofs mean nothing.",
+  },
   NO_WALLET: {
     title: "No wallet found",
     hint: "Install a browser wallet (MetaMask, Rabby, Frame…) and reload, or mint from a terminal with provenant dataset mint.",

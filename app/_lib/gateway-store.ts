@@ -19,12 +19,16 @@ export class GatewayStore implements ContentStore {
   readonly baseUrl: string;
   readonly stats: GatewayStats = { reads: 0, bytes: 0, ms: 0 };
   private readonly timeoutMs: number;
-  private readonly cache = new Map<string, Promise<Uint8Array>>();
+  private readonly cache: Map<string, Promise<Uint8Array>> | null;
 
-  /** `baseUrl` may be "" in the browser: the app serves the gateway under its own origin at /ipfs/<cid>. */
-  constructor(baseUrl: string, options: { timeoutMs?: number } = {}) {
+  /**
+   * `baseUrl` may be "" in the browser: the app serves the gateway under its own origin at /ipfs/<cid>.
+   * `cache: false` keeps nothing, for a reader that streams every shard once (an audit).
+   */
+  constructor(baseUrl: string, options: { timeoutMs?: number; cache?: boolean } = {}) {
     this.baseUrl = baseUrl.replace(/\/+$/, "");
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.cache = options.cache === false ? null : new Map();
   }
 
   /** Where the gateway is, in words, for error messages. */
@@ -51,11 +55,13 @@ export class GatewayStore implements ContentStore {
 
   async get(cid: string, options: GetOptions = {}): Promise<Uint8Array> {
     const canonical = parseCid(cid);
-    let pending = this.cache.get(canonical);
+    const cache = this.cache;
+    if (!cache) return this.fetchVerified(canonical, options);
+    let pending = cache.get(canonical);
     if (!pending) {
       pending = this.fetchVerified(canonical, options);
-      this.cache.set(canonical, pending);
-      pending.catch(() => this.cache.delete(canonical));
+      cache.set(canonical, pending);
+      pending.catch(() => cache.delete(canonical));
     }
     const bytes = await pending;
     // Fetched earlier under a larger cap: this caller's cap still holds.

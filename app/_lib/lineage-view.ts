@@ -82,6 +82,7 @@ const CHECK_WORDS: Record<string, string> = {
   "model.certificate": "The training certificate verifies",
   "model.weights-on-disk": "The weights on disk are the registered ones",
   "dataset.on-chain": "Record read from the DatasetRegistry",
+  "dataset.order": "No one has proven two of its leaves out of order on-chain (a misordered dataset's exclusion proofs are void)",
   "dataset.manifest": "Manifest read from storage, its bytes match its CID, and it is valid",
   "dataset.root": "The manifest's Merkle root and sample count are the ones on-chain",
   "dataset.shard-index": "The shard index folds to that root",

@@ -1,5 +1,6 @@
 import { BrowserProvider, Contract, JsonRpcProvider, Network, type ContractRunner, type Eip1193Provider, type Signer } from "ethers";
 import { datasetRegistryAbi } from "../../core/chain/abi.generated.ts";
+import { chainError } from "../../core/chain/chain-error.ts";
 import { toHex } from "../../core/hex.ts";
 import type { Proof } from "../../core/dataset/prover.ts";
 import type { LeafProof } from "../../core/merkle/verify.ts";
@@ -56,12 +57,13 @@ export interface MintOutcome {
   txHash: string | null;
 }
 
-/** Mints once per (publisher, root), as the contract does: a repeat returns the publisher's existing token. */
+/**
+ * Mints once per (publisher, root), as the contract does: an identical repeat returns the publisher's existing
+ * token; a repeat with other fields is refused by the contract (DatasetRegistryRootAlreadyMinted), asked in a call.
+ */
 export async function mintDataset(registry: Contract, signer: Signer, args: MintArgs, onSent?: (txHash: string) => void): Promise<MintOutcome> {
   const publisher = await signer.getAddress();
-  const existing: bigint = await registry.tokenOfPublisherRoot(publisher, args.root);
-  if (existing !== 0n) return { id: existing, existing: true, txHash: null };
-  const tx = await (registry.connect(signer) as Contract).mint({
+  const params = {
     root: args.root,
     n: args.n,
     totalSamples: args.totalSamples,
@@ -69,7 +71,18 @@ export async function mintDataset(registry: Contract, signer: Signer, args: Mint
     encoding: args.encoding,
     manifestCid: args.manifestCid,
     license: args.license,
-  });
+  };
+  const signed = registry.connect(signer) as Contract;
+  const existing: bigint = await registry.tokenOfPublisherRoot(publisher, args.root);
+  if (existing !== 0n) {
+    try {
+      await signed.mint.staticCall(params);
+    } catch (e) {
+      throw chainError(e, "mint");
+    }
+    return { id: existing, existing: true, txHash: null };
+  }
+  const tx = await signed.mint(params);
   onSent?.(tx.hash);
   const receipt = await tx.wait();
   for (const log of receipt.logs as { topics: string[]; data: string }[]) {

@@ -4,7 +4,7 @@ import { dataDir, openStore } from "../../core/config.ts";
 import { connect } from "../../core/chain/connect.ts";
 import { DatasetRegistryClient } from "../../core/chain/dataset-registry.ts";
 import { ENCODINGS, parseEncoding, type Encoding } from "../../core/dataset/encodings.ts";
-import { hashAndStoreDataset, relabelStoredDataset, type HashResult } from "../../core/dataset/operations.ts";
+import { auditDataset, hashAndStoreDataset, relabelStoredDataset, type AuditResult, type HashResult } from "../../core/dataset/operations.ts";
 import { combineParts, hashPart, parsePartSpec } from "../../core/dataset/scale/pipeline.ts";
 import { toHex } from "../../core/hex.ts";
 import type { SkippedEntry } from "../../core/dataset/skipped.ts";
@@ -117,6 +117,27 @@ async function hashPartAction(path: string, opts: HashOptions) {
   }
 }
 
+/** What `dataset audit` prints: the verdict first, then each finding on a line of its own. */
+function describeAudit(r: AuditResult): string {
+  const shards = r.shardCount === null ? "" : ` in ${r.shardCount} shard(s)`;
+  const lines = [`dataset #${r.datasetId}: ${r.leavesChecked} of ${r.n} leaves checked${shards}, root ${r.root}`];
+  for (const p of r.problems) lines.push(`✗ ${p.message}`);
+  for (const v of r.violations) lines.push(`✗ leaves ${v.index} and ${v.index + 1} are out of order: ${v.left} >= ${v.right}`);
+  if (r.violationCount > r.violations.length) lines.push(`  … ${r.violationCount - r.violations.length} more pair(s) out of order`);
+  if (r.problems.length === 0 && r.violationCount === 0) {
+    lines.push("✓ every shard folds to the index, the index to the on-chain root and n; every leaf is below the next");
+  }
+  if (r.reported) {
+    lines.push(`reported leaves ${r.reported.index} and ${r.reported.index + 1} on-chain (tx ${r.reported.txHash}, block ${r.reported.blockNumber}, ${r.reported.gasUsed} gas): dataset #${r.datasetId} is flagged misordered, its exclusion proofs are void`);
+  } else if (r.flaggedOnChain) {
+    lines.push(`dataset #${r.datasetId} is already flagged misordered on-chain: its exclusion proofs are void`);
+  } else if (r.violationCount > 0) {
+    lines.push(`not reported: run provenant dataset audit ${r.datasetId} --report to flag it on-chain`);
+  }
+  lines.push(r.sound ? "SOUND" : "UNSOUND");
+  return lines.join("\n");
+}
+
 export function datasetCommand(): Command {
   const dataset = new Command("dataset").description("hash, store and mint datasets");
 
@@ -227,6 +248,29 @@ export function datasetCommand(): Command {
           `manifest  ipfs://${r.manifestCid}`,
         ].join("\n"),
       };
+    }),
+  );
+  withCommonOptions(
+    dataset
+      .command("audit")
+      .description("read every shard of a minted dataset and check the whole commitment: strict order, shards against the index, the index against the on-chain root and n")
+      .argument("<id>", "dataset token id")
+      .option("--report", "prove the first pair of leaves out of order on-chain (reportMisordered), which disables the dataset's exclusion proofs"),
+  ).action(
+    action<CommonOptions & { report?: boolean }>(async ([id], opts) => {
+      if (!/^[1-9][0-9]*$/.test(id)) throw new InputError("INPUT_INVALID", `the dataset must be a token id (1, 2, ...), got "${id}"`);
+      const datasetId = BigInt(id);
+      const conn = await connect(opts.network);
+      const registry = await DatasetRegistryClient.connect(conn);
+      const reportWith = opts.report ? registry.withSigner(await conn.signer()) : undefined;
+      const bar = progressBar("auditing", opts.json);
+      let r: AuditResult;
+      try {
+        r = await auditDataset(registry, openStore(opts.storage, dataDir(opts.dataDir)), datasetId, { reportWith, onProgress: (done, total) => bar.onProgress(done, total, done) });
+      } finally {
+        bar.stop();
+      }
+      return { ok: r.sound, json: { ok: r.sound, ...r, chainId: conn.chainId, registry: registry.address }, text: describeAudit(r) };
     }),
   );
   return dataset;

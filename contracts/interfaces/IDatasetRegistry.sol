@@ -7,12 +7,16 @@ import {IERC721Metadata} from "@openzeppelin/contracts/token/ERC721/extensions/I
 /// @notice Each token is one dataset: an immutable record whose `root` is the `merkle-v1` commitment
 /// (docs/formats/merkle-v1.md) over the dataset's `n` distinct, sorted sample hashes. Anyone can check
 /// on-chain that a sample hash is in a dataset (inclusion) or is not (exclusion).
+/// Exclusion is sound only if the committed leaves really are strictly increasing, which no one can check
+/// at mint (it would read every leaf). Anyone who finds two adjacent leaves out of order proves it with
+/// {reportMisordered}; the dataset is then marked misordered for good and proves no exclusion any more.
 /// @dev Token ids start at 1 and are never burned, so a dataset id is known iff `1 <= id <= totalMinted()`.
 /// `tokenURI(id)` is `"ipfs://" ++ manifestCid`.
 interface IDatasetRegistry is IERC721Metadata {
-    /// @notice The on-chain record of one dataset. Written once at mint, never changed.
-    /// @dev Field order packs the fixed-size fields into four slots: root | n, totalSamples, mintedAt |
-    /// publisher | previousVersion. Verification reads only the first two.
+    /// @notice The on-chain record of one dataset. Written once at mint; afterwards only `misordered` can
+    /// change, once, from false to true ({reportMisordered}).
+    /// @dev Field order packs the fixed-size fields into four slots: root | n, totalSamples, mintedAt,
+    /// misordered | publisher | previousVersion. Verification reads only the first two.
     struct DatasetRecord {
         /// @notice `merkle-v1` root over the distinct sample hashes (never zero).
         bytes32 root;
@@ -22,6 +26,9 @@ interface IDatasetRegistry is IERC721Metadata {
         uint64 totalSamples;
         /// @notice `block.timestamp` of the mint.
         uint64 mintedAt;
+        /// @notice Whether two adjacent leaves were proven out of order ({reportMisordered}): the commitment
+        /// is not `merkle-v1`, and {verifyExclusion} returns false for every proof. False at mint.
+        bool misordered;
         /// @notice The account that minted the dataset (the token may have moved since).
         address publisher;
         /// @notice Dataset id this one supersedes, or 0 for none.
@@ -80,6 +87,10 @@ interface IDatasetRegistry is IERC721Metadata {
     /// @notice `recorder` proved on-chain that `x` is not a leaf of dataset `datasetId`.
     event ExclusionRecorded(uint256 indexed datasetId, bytes32 indexed x, address indexed recorder);
 
+    /// @notice `reporter` proved that leaves `index` and `index + 1` of dataset `datasetId` are out of order;
+    /// the dataset is misordered from now on.
+    event DatasetMisordered(uint256 indexed datasetId, uint256 index, address indexed reporter);
+
     /// @notice No dataset has id `id`.
     error DatasetRegistryUnknownToken(uint256 id);
     /// @notice The Merkle root to mint is zero.
@@ -96,17 +107,31 @@ interface IDatasetRegistry is IERC721Metadata {
     error DatasetRegistryUnknownPreviousVersion(uint256 previousVersion);
     /// @notice `previousVersion` is owned by `owner`, not by the minting `sender`.
     error DatasetRegistryPreviousVersionNotOwned(uint256 previousVersion, address sender, address owner);
-    /// @notice A proof submitted to {recordInclusion} or {recordExclusion} does not verify.
+    /// @notice A proof submitted to {recordInclusion}, {recordExclusion} or {reportMisordered} does not verify.
     error DatasetRegistryInvalidProof(uint256 datasetId);
+    /// @notice The caller already minted `root` as token `existingId` with other fields (n, totalSamples,
+    /// encoding, manifest CID, license or previous version): a root is minted once per publisher.
+    error DatasetRegistryRootAlreadyMinted(bytes32 root, uint256 existingId);
+    /// @notice Dataset `datasetId` was reported misordered: it proves no exclusion.
+    error DatasetRegistryMisordered(uint256 datasetId);
+    /// @notice Dataset `datasetId` was already reported misordered.
+    error DatasetRegistryAlreadyMisordered(uint256 datasetId);
+    /// @notice The two leaves of a misorder report must be at adjacent indexes `i` and `i + 1`.
+    error DatasetRegistryLeavesNotAdjacent(uint256 leftIndex, uint256 rightIndex);
+    /// @notice Leaves `index` and `index + 1` of the report are in order (left below right): nothing to report.
+    error DatasetRegistryLeavesInOrder(uint256 datasetId, uint256 index);
 
     /// @notice Mints a dataset token to the caller, or returns the caller's existing token for `p.root`.
-    /// @dev Idempotent per (caller, root): if the caller already minted `p.root`, returns that id without
-    /// minting, emitting or checking the other fields. Otherwise validates `p` and mints id
-    /// `totalMinted() + 1`, emitting {IERC721-Transfer} then {DatasetMinted}.
+    /// @dev Idempotent per (caller, root): if the caller already minted `p.root` with exactly these fields,
+    /// returns that id without minting or emitting; with any other field different, reverts
+    /// {DatasetRegistryRootAlreadyMinted} naming that id (a repeat never silently keeps other values than
+    /// the ones asked for). Otherwise validates `p` and mints id `totalMinted() + 1`, emitting
+    /// {IERC721-Transfer} then {DatasetMinted}.
     /// Reverts {DatasetRegistryZeroRoot}, {DatasetRegistryZeroLeafCount},
     /// {DatasetRegistryTotalSamplesBelowLeafCount}, {DatasetRegistryEmptyEncoding},
     /// {DatasetRegistryEmptyManifestCid}, {DatasetRegistryUnknownPreviousVersion} or
-    /// {DatasetRegistryPreviousVersionNotOwned} (the caller must currently own `p.previousVersion`).
+    /// {DatasetRegistryPreviousVersionNotOwned} (the caller must currently own `p.previousVersion`), or
+    /// {DatasetRegistryRootAlreadyMinted}.
     /// @param p The record to mint.
     /// @return id The dataset's token id (at least 1).
     function mint(MintParams calldata p) external returns (uint256 id);
@@ -142,8 +167,9 @@ interface IDatasetRegistry is IERC721Metadata {
     /// - `[left, right]`: `right.index == left.index + 1` and `left.sampleHash < x < right.sampleHash`;
     /// - `[first]`: `first.index == 0` and `x < first.sampleHash`;
     /// - `[last]`: `last.index == n - 1` and `x > last.sampleHash`;
-    /// and every entry's inclusion proof must verify. Anything else returns false.
-    /// Reverts only {DatasetRegistryUnknownToken}.
+    /// and every entry's inclusion proof must verify. Anything else returns false, and so does every
+    /// proof once the dataset is misordered ({reportMisordered}): its leaves are not sorted, so adjacent
+    /// neighbours prove nothing. Reverts only {DatasetRegistryUnknownToken}.
     function verifyExclusion(
         uint256 datasetId,
         bytes32 x,
@@ -160,6 +186,15 @@ interface IDatasetRegistry is IERC721Metadata {
     ) external;
 
     /// @notice Verifies like {verifyExclusion} and records the result as an {ExclusionRecorded} event.
-    /// @dev Reverts {DatasetRegistryInvalidProof} when the proof does not verify.
+    /// @dev Reverts {DatasetRegistryMisordered} for a misordered dataset, {DatasetRegistryInvalidProof} when
+    /// the proof does not verify.
     function recordExclusion(uint256 datasetId, bytes32 x, LeafProof[] calldata neighbors) external;
+
+    /// @notice Fraud proof of a commitment whose leaves are not strictly increasing: marks dataset
+    /// `datasetId` misordered for good and emits {DatasetMisordered}. Anyone may call it.
+    /// @dev `left` and `right` are inclusion proofs against the record, at indexes `i` and `i + 1`, with
+    /// `left.sampleHash >= right.sampleHash`. Reverts {DatasetRegistryUnknownToken},
+    /// {DatasetRegistryAlreadyMisordered}, {DatasetRegistryLeavesNotAdjacent}, {DatasetRegistryLeavesInOrder},
+    /// or {DatasetRegistryInvalidProof} (also for `left.index >= n`).
+    function reportMisordered(uint256 datasetId, LeafProof calldata left, LeafProof calldata right) external;
 }

@@ -7,6 +7,17 @@ export const datasetRegistryAbi = [
     "type": "constructor"
   },
   {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "datasetId",
+        "type": "uint256"
+      }
+    ],
+    "name": "DatasetRegistryAlreadyMisordered",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "DatasetRegistryEmptyEncoding",
     "type": "error"
@@ -31,6 +42,49 @@ export const datasetRegistryAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "datasetId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      }
+    ],
+    "name": "DatasetRegistryLeavesInOrder",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "leftIndex",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "rightIndex",
+        "type": "uint256"
+      }
+    ],
+    "name": "DatasetRegistryLeavesNotAdjacent",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "datasetId",
+        "type": "uint256"
+      }
+    ],
+    "name": "DatasetRegistryMisordered",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "previousVersion",
         "type": "uint256"
       },
@@ -46,6 +100,22 @@ export const datasetRegistryAbi = [
       }
     ],
     "name": "DatasetRegistryPreviousVersionNotOwned",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "root",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "existingId",
+        "type": "uint256"
+      }
+    ],
+    "name": "DatasetRegistryRootAlreadyMinted",
     "type": "error"
   },
   {
@@ -320,6 +390,31 @@ export const datasetRegistryAbi = [
         "type": "uint256"
       },
       {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "reporter",
+        "type": "address"
+      }
+    ],
+    "name": "DatasetMisordered",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "datasetId",
+        "type": "uint256"
+      },
+      {
         "indexed": true,
         "internalType": "bytes32",
         "name": "x",
@@ -459,6 +554,11 @@ export const datasetRegistryAbi = [
             "internalType": "uint64",
             "name": "mintedAt",
             "type": "uint64"
+          },
+          {
+            "internalType": "bool",
+            "name": "misordered",
+            "type": "bool"
           },
           {
             "internalType": "address",
@@ -689,6 +789,63 @@ export const datasetRegistryAbi = [
       }
     ],
     "name": "recordInclusion",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "datasetId",
+        "type": "uint256"
+      },
+      {
+        "components": [
+          {
+            "internalType": "bytes32",
+            "name": "sampleHash",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "uint256",
+            "name": "index",
+            "type": "uint256"
+          },
+          {
+            "internalType": "bytes32[]",
+            "name": "siblings",
+            "type": "bytes32[]"
+          }
+        ],
+        "internalType": "struct IDatasetRegistry.LeafProof",
+        "name": "left",
+        "type": "tuple"
+      },
+      {
+        "components": [
+          {
+            "internalType": "bytes32",
+            "name": "sampleHash",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "uint256",
+            "name": "index",
+            "type": "uint256"
+          },
+          {
+            "internalType": "bytes32[]",
+            "name": "siblings",
+            "type": "bytes32[]"
+          }
+        ],
+        "internalType": "struct IDatasetRegistry.LeafProof",
+        "name": "right",
+        "type": "tuple"
+      }
+    ],
+    "name": "reportMisordered",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"

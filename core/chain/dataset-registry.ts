@@ -1,5 +1,6 @@
 import { Contract, type ContractRunner, type Signer } from "ethers";
-import { ChainError, ProvenantError } from "../errors.ts";
+import { ChainError } from "../errors.ts";
+import { chainError } from "./chain-error.ts";
 import { toHex, type Hex32 } from "../hex.ts";
 import type { LeafProof } from "../merkle/verify.ts";
 import type { Proof } from "../dataset/prover.ts";
@@ -13,6 +14,8 @@ export interface DatasetRecord {
   n: number;
   totalSamples: number;
   mintedAt: number;
+  /** Two adjacent leaves were proven out of order on-chain (reportMisordered): the dataset proves no exclusion. */
+  misordered: boolean;
   publisher: string;
   previousVersion: bigint;
   encoding: string;
@@ -38,22 +41,9 @@ export interface MintResult {
   gasUsed: bigint | null;
 }
 
-const toSolLeaf = (p: LeafProof) => ({ sampleHash: toHex(p.sampleHash), index: p.index, siblings: p.siblings.map(toHex) });
+export { chainError };
 
-/** Turns a contract revert into the matching ProvenantError; anything else is re-thrown as a chain error. */
-export function chainError(e: unknown, what: string): ProvenantError {
-  if (e instanceof ProvenantError) return e;
-  const err = e as { revert?: { name: string; args: unknown[] }; shortMessage?: string; code?: string };
-  const revert = err.revert;
-  if (revert?.name === "DatasetRegistryUnknownToken" || revert?.name === "ModelRegistryUnknownToken") {
-    return new ChainError("TOKEN_NOT_FOUND", `${what}: token #${String(revert.args[0])} does not exist`, { cause: e });
-  }
-  if (revert) return new ChainError("TX_REVERTED", `${what}: the contract refused with ${revert.name}(${revert.args.join(", ")})`, { cause: e });
-  if (err.code === "ECONNREFUSED" || err.code === "NETWORK_ERROR") {
-    return new ChainError("CHAIN_UNREACHABLE", `${what}: the chain stopped answering`, { cause: e });
-  }
-  return new ChainError("TX_REVERTED", `${what}: ${err.shortMessage ?? (e as Error).message}`, { cause: e });
-}
+const toSolLeaf = (p: LeafProof) => ({ sampleHash: toHex(p.sampleHash), index: p.index, siblings: p.siblings.map(toHex) });
 
 export class DatasetRegistryClient {
   readonly address: string;
@@ -84,6 +74,7 @@ export class DatasetRegistryClient {
         n: Number(r.n),
         totalSamples: Number(r.totalSamples),
         mintedAt: Number(r.mintedAt),
+        misordered: r.misordered,
         publisher: r.publisher,
         previousVersion: r.previousVersion,
         encoding: r.encoding,
@@ -103,22 +94,34 @@ export class DatasetRegistryClient {
     return this.contract.totalMinted();
   }
 
-  /** Mints once per (publisher, root): a repeat returns the existing token without a transaction. */
+  /**
+   * Mints once per (publisher, root): an identical repeat returns the existing token without a transaction; a
+   * repeat with any other field fails with MINT_CONFLICT naming that token (the contract's own answer, asked
+   * in a call).
+   */
   async mint(req: MintRequest): Promise<MintResult> {
     const runner = this.contract.runner as Signer;
     const publisher = await runner.getAddress();
-    const existing: bigint = await this.contract.tokenOfPublisherRoot(publisher, toHex(req.root));
-    if (existing !== 0n) return { id: existing, existing: true, txHash: null, gasUsed: null };
+    const params = {
+      root: toHex(req.root),
+      n: req.n,
+      totalSamples: req.totalSamples,
+      previousVersion: req.previousVersion ?? 0n,
+      encoding: req.encoding,
+      manifestCid: req.manifestCid,
+      license: req.license,
+    };
+    const existing: bigint = await this.contract.tokenOfPublisherRoot(publisher, params.root);
+    if (existing !== 0n) {
+      try {
+        await this.contract.mint.staticCall(params);
+      } catch (e) {
+        throw chainError(e, "mint");
+      }
+      return { id: existing, existing: true, txHash: null, gasUsed: null };
+    }
     try {
-      const tx = await this.contract.mint({
-        root: toHex(req.root),
-        n: req.n,
-        totalSamples: req.totalSamples,
-        previousVersion: req.previousVersion ?? 0n,
-        encoding: req.encoding,
-        manifestCid: req.manifestCid,
-        license: req.license,
-      });
+      const tx = await this.contract.mint(params);
       const receipt = await tx.wait();
       const event = receipt.logs
         .map((l: { topics: string[]; data: string }) => this.contract.interface.parseLog(l))
@@ -126,6 +129,20 @@ export class DatasetRegistryClient {
       return { id: event.args.id, existing: false, txHash: receipt.hash, gasUsed: receipt.gasUsed };
     } catch (e) {
       throw chainError(e, "mint");
+    }
+  }
+
+  /**
+   * Submits the fraud proof of two adjacent leaves out of order (`left.sampleHash >= right.sampleHash`,
+   * `right.index == left.index + 1`): the dataset is misordered on-chain from then on.
+   */
+  async reportMisordered(id: bigint, left: LeafProof, right: LeafProof): Promise<{ txHash: string; blockNumber: number; gasUsed: bigint }> {
+    try {
+      const tx = await this.contract.reportMisordered(id, toSolLeaf(left), toSolLeaf(right));
+      const receipt = await tx.wait();
+      return { txHash: receipt.hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed };
+    } catch (e) {
+      throw chainError(e, `report dataset #${id} misordered`);
     }
   }
 

@@ -7,6 +7,7 @@ import type { DatasetRecord, DatasetRegistryClient } from "../chain/dataset-regi
 import { commitAndStore, workDirFor, type CommitResult } from "./scale/pipeline.ts";
 import { canonicalSample, inputError, type Encoding, type ProgressFn } from "./encodings.ts";
 import { DatasetProver, verifyProof, type Proof } from "./prover.ts";
+import { auditStoredDataset, misorderProof, type AuditOptions, type AuditReport } from "./audit.ts";
 import { encodeManifest } from "./manifest.ts";
 import { proofFromJson, proofToJson, type ProofJson } from "./proof-file.ts";
 
@@ -94,15 +95,16 @@ export async function relabelStoredDataset(
 }
 
 /** Opens a minted dataset's stored commitment and checks it is the one on-chain. */
-export async function openMintedDataset(record: DatasetRecord, store: ContentStore): Promise<DatasetProver> {
-  const prover = await DatasetProver.open(store, record.manifestCid);
-  if (prover.manifest.root !== record.root.toLowerCase() || prover.manifest.n !== record.n) {
-    throw new FormatError(
-      "ROOT_MISMATCH",
-      `dataset #${record.id}'s manifest ${record.manifestCid} commits to root ${prover.manifest.root} (n=${prover.manifest.n}) but the chain records ${record.root} (n=${record.n})`,
-    );
-  }
-  return prover;
+export function openMintedDataset(record: DatasetRecord, store: ContentStore): Promise<DatasetProver> {
+  return DatasetProver.openMinted(record, store);
+}
+
+/** The one line for an exclusion asked of a dataset flagged misordered on-chain. */
+function misorderedOnChain(id: bigint): ChainError {
+  return new ChainError(
+    "DATASET_MISORDERED",
+    `dataset #${id} was reported misordered on-chain (two adjacent leaves out of order): it proves no sample absent, and the contract refuses every exclusion proof of it; inclusion proofs still hold`,
+  );
 }
 
 export interface ProveResult {
@@ -124,6 +126,7 @@ export async function proveSample(
   const prover = await openMintedDataset(record, store);
   const x = sampleHashOf(input, prover.manifest.encoding as Encoding);
   const proof = await prover.prove(x);
+  if (proof.kind === "exclusion" && record.misordered) throw misorderedOnChain(datasetId);
   return {
     proof,
     json: proofToJson(proof, datasetId),
@@ -147,5 +150,31 @@ export async function verifyProofFile(registry: DatasetRegistryClient, datasetId
       `the proof was made for root ${toHex(proof.root)} (n=${proof.n}) but dataset #${datasetId} has root ${record.root} (n=${record.n})`,
     );
   }
+  if (proof.kind === "exclusion" && record.misordered) throw misorderedOnChain(datasetId);
   return { proof, localVerdict: verifyProof(proof), onChain: await registry.verify(datasetId, proof) };
+}
+
+export interface AuditResult extends AuditReport {
+  /** The fraud proof sent for the first violation (with `report`), or null when none was sent. */
+  reported: { index: number; txHash: string; blockNumber: number; gasUsed: bigint } | null;
+}
+
+/**
+ * Audits minted dataset `datasetId` shard by shard (core/dataset/audit.ts). With `reportWith` (a client with a
+ * signer), the first order violation found is proven on-chain with reportMisordered, unless the dataset is
+ * already flagged; problems of storage alone (a shard that does not match the index) have no on-chain proof.
+ */
+export async function auditDataset(
+  registry: DatasetRegistryClient,
+  store: ContentStore,
+  datasetId: bigint,
+  options: AuditOptions & { reportWith?: DatasetRegistryClient } = {},
+): Promise<AuditResult> {
+  const record = await registry.record(datasetId);
+  const { report, prover } = await auditStoredDataset(record, store, options);
+  const first = report.violations[0];
+  if (!options.reportWith || !first || !prover || record.misordered) return { ...report, reported: null };
+  const { left, right } = await misorderProof(prover, first.index);
+  const sent = await options.reportWith.reportMisordered(datasetId, left, right);
+  return { ...report, flaggedOnChain: true, reported: { index: first.index, ...sent } };
 }

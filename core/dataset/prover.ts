@@ -1,8 +1,9 @@
 import { FormatError, InputError } from "../errors.ts";
 import { compare, bytesEqual, verifyExclusion, verifyInclusion, type LeafProof } from "../merkle/verify.ts";
-import { buildLevels, proofFromLevels, searchLeaves, type Levels } from "../merkle/tree.ts";
+import { buildLevels, firstOrderViolation, proofFromLevels, searchLeaves, type Levels } from "../merkle/tree.ts";
 import { concatBytes, toHex, type Hex32 } from "../hex.ts";
 import type { ContentStore } from "../storage/store.ts";
+import type { DatasetRecord } from "../chain/dataset-registry.ts";
 import { MAX_DATASET_MANIFEST_BYTES, decodeManifest, type DatasetManifest } from "./manifest.ts";
 import { MAX_SHARD_INDEX_BYTES, decodeShardIndex, shardIndexBytes, shardLength, type ShardIndex } from "./shard-index.ts";
 
@@ -17,18 +18,31 @@ export interface ExclusionProof {
 }
 export type Proof = InclusionProof | ExclusionProof;
 
+/** The parts of an on-chain record that a stored commitment must match. */
+export type MintedDataset = Pick<DatasetRecord, "id" | "root" | "n" | "manifestCid">;
+
+/** One shard as read from storage and checked against the index: its leaves and its tree. */
+export interface VerifiedShard {
+  leaves: Uint8Array;
+  levels: Levels;
+}
+
 /**
  * Builds proofs for a stored dataset from the manifest, the index and one shard (two shards only when the
  * sample sorts between two shards). Every read is verified: CIDs by the store, shard roots against the index,
  * the index against the manifest's root. Every read is also capped before it starts: the manifest at what a
  * manifest can be, the index and each shard at their exact sizes, so a store cannot make a reader hold more.
+ * An exclusion proof is refused when the leaves it relies on are not strictly increasing (the shards it reads, the index's first leaves): over misordered leaves neighbours
+ * around a sample prove nothing. A violation in a shard it does not read is `dataset audit`'s to find.
  */
 export class DatasetProver {
   readonly manifest: DatasetManifest;
   readonly index: ShardIndex;
   readonly store: ContentStore;
   private readonly topLevels: Levels;
-  private readonly shardCache = new Map<number, { leaves: Uint8Array; levels: Levels }>();
+  private readonly shardCache = new Map<number, VerifiedShard>();
+  /** First shard whose first leaf is not above the previous shard's, -1 for none; computed on first need. */
+  private indexDisorder: number | undefined;
   reads = 0;
   bytesRead = 0;
 
@@ -61,13 +75,38 @@ export class DatasetProver {
     return prover;
   }
 
+  /**
+   * Opens a minted dataset's stored commitment and checks it is the one on-chain: the manifest's root and leaf
+   * count are the record's (and, through open, the index's).
+   */
+  static async openMinted(record: MintedDataset, store: ContentStore): Promise<DatasetProver> {
+    const prover = await DatasetProver.open(store, record.manifestCid);
+    if (prover.manifest.root !== record.root.toLowerCase() || prover.manifest.n !== record.n) {
+      throw new FormatError(
+        "ROOT_MISMATCH",
+        `dataset #${record.id}'s manifest ${record.manifestCid} commits to root ${prover.manifest.root} (n=${prover.manifest.n}) but the chain records ${record.root} (n=${record.n})`,
+      );
+    }
+    return prover;
+  }
+
   get root(): Uint8Array {
     return this.index.root;
   }
 
-  private async shard(j: number) {
+  private async shard(j: number): Promise<VerifiedShard> {
     const cached = this.shardCache.get(j);
     if (cached) return cached;
+    const loaded = await this.readShard(j);
+    this.shardCache.set(j, loaded);
+    return loaded;
+  }
+
+  /**
+   * Shard `j` read from the store (which checks its CID) and checked against its index entry: its length,
+   * its first leaf, and its root. Not cached: `dataset audit` streams every shard through this.
+   */
+  async readShard(j: number): Promise<VerifiedShard> {
     const entry = this.index.shards[j];
     const expected = shardLength(j, this.index.n, this.index.shardSize);
     const leaves = await this.store.get(entry.cid, { maxBytes: expected * 32, what: `shard of ${expected} leaves` });
@@ -80,9 +119,7 @@ export class DatasetProver {
     if (!bytesEqual(levels[levels.length - 1], entry.root) || !bytesEqual(leaves.subarray(0, 32), entry.first)) {
       throw new FormatError("ROOT_MISMATCH", `shard ${j} (${entry.cid}) does not match its entry in the index`);
     }
-    const loaded = { leaves, levels };
-    this.shardCache.set(j, loaded);
-    return loaded;
+    return { leaves, levels };
   }
 
   /** The inclusion proof of the leaf at global `index`. */
@@ -120,7 +157,28 @@ export class DatasetProver {
     const insertion = base + (-found - 1); // global index of the first leaf greater than x
     const left = insertion > 0 ? await this.leafProof(insertion - 1) : null;
     const right = insertion < n ? await this.leafProof(insertion) : null;
+    // Every shard the proof read is in the cache now: j, and j + 1 when x sorts after all of shard j. (Then
+    // shard j's last leaf < x < shard j + 1's first, so that boundary is in order by construction.)
+    this.refuseMisordered(x, [j, j + 1].filter((k) => this.shardCache.has(k)));
     return { kind: "exclusion", root, n, x: x.slice(), left, right };
+  }
+
+  /** Throws DATASET_MISORDERED unless the index's first leaves and the leaves of the given shards are strictly increasing. */
+  private refuseMisordered(x: Uint8Array, shards: number[]): void {
+    const refuse = (why: string) =>
+      new FormatError(
+        "DATASET_MISORDERED",
+        `cannot prove ${toHex(x)} absent: ${why}, so neighbours prove nothing (provenant dataset audit <id> --report flags it on-chain)`,
+      );
+    const { shardSize } = this.index;
+    this.indexDisorder ??= firstOrderViolation(concatBytes(this.index.shards.map((s) => s.first)));
+    if (this.indexDisorder >= 0) {
+      throw refuse(`the shard index ${this.manifest.index} lists shard ${this.indexDisorder + 1}'s first leaf not above shard ${this.indexDisorder}'s`);
+    }
+    for (const j of shards) {
+      const i = firstOrderViolation(this.shardCache.get(j)!.leaves);
+      if (i >= 0) throw refuse(`shard ${j} (${this.index.shards[j].cid}) holds leaves ${j * shardSize + i} and ${j * shardSize + i + 1} out of order`);
+    }
   }
 }
 

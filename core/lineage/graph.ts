@@ -68,6 +68,8 @@ export interface DatasetNode {
   manifestCid: string;
   license: string;
   publisher: string;
+  /** Reported misordered on-chain (DatasetRegistry.reportMisordered): its exclusion proofs are void. */
+  misordered: boolean;
 }
 
 export type LineageEdge =

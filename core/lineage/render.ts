@@ -35,7 +35,8 @@ function modelLabel(m: ModelNode, ascii: boolean): string {
 }
 
 function datasetLabel(d: DatasetNode, ascii: boolean): string {
-  return `dataset #${d.tokenId} ${d.name || "(unnamed)"} (${d.totalSamples} samples, ${d.encoding}) root ${short(d.root, ascii)}`;
+  const flag = d.misordered ? " MISORDERED (exclusion proofs void)" : "";
+  return `dataset #${d.tokenId} ${d.name || "(unnamed)"} (${d.totalSamples} samples, ${d.encoding}) root ${short(d.root, ascii)}${flag}`;
 }
 
 export interface TreeOptions {
@@ -103,7 +104,7 @@ export function renderVerifyTree(walk: LineageWalk, report: VerifyReport, ascii 
     if (kind === "dataset") {
       const v = walk.datasets.get(id);
       const name = v?.manifest?.ok ? ` ${v.manifest.value.name || "(unnamed)"}` : "";
-      const size = v?.chain.ok ? ` (${v.chain.value.totalSamples} samples)` : "";
+      const size = v?.chain.ok ? ` (${v.chain.value.totalSamples} samples)${v.chain.value.misordered ? " MISORDERED" : ""}` : "";
       const again = expanded.has(key);
       expanded.add(key);
       return { label: `${edgeLabel}dataset #${raw}${name}${size}${mark}${again ? " (see above)" : ""}`, notes: again ? [] : notes, children: [] };
@@ -141,7 +142,7 @@ export function renderDot(graph: LineageGraph): string {
       const style = n.id === graph.root ? ', style="bold"' : "";
       lines.push(`  ${dotString(n.id)} [shape=box, label=${dotString(label)}${style}];`);
     } else {
-      const label = `dataset #${n.tokenId}\n${n.name || "(unnamed)"}\n${n.totalSamples} samples`;
+      const label = `dataset #${n.tokenId}\n${n.name || "(unnamed)"}\n${n.totalSamples} samples${n.misordered ? "\nMISORDERED" : ""}`;
       lines.push(`  ${dotString(n.id)} [shape=cylinder, label=${dotString(label)}];`);
     }
   }
@@ -164,7 +165,7 @@ export function renderMermaid(graph: LineageGraph): string {
     if (n.kind === "model") {
       lines.push(`  ${id}["model #${n.tokenId}<br/>${mermaidText(`${n.record.name} ${n.record.version}`)}<br/>${n.provenance}"]`);
     } else {
-      lines.push(`  ${id}[("dataset #${n.tokenId}<br/>${mermaidText(n.name || "(unnamed)")}<br/>${n.totalSamples} samples")]`);
+      lines.push(`  ${id}[("dataset #${n.tokenId}<br/>${mermaidText(n.name || "(unnamed)")}<br/>${n.totalSamples} samples${n.misordered ? "<br/>MISORDERED" : ""}")]`);
     }
   }
   for (const e of graph.edges) {

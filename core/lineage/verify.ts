@@ -19,6 +19,8 @@ import { datasetKey, modelKey, type LineageWalk, type StepResult } from "./walk.
  *                           `model.certificate` alone when it could not be verified at all
  *   model.weights-on-disk   (root, with --weights) the files on disk hash to the manifest
  *   dataset.on-chain        the dataset's record read from the DatasetRegistry
+ *   dataset.order           no one has proven two adjacent leaves out of order on-chain (reportMisordered);
+ *                           a misordered dataset's exclusion proofs are void (`dataset audit` reads every leaf)
  *   dataset.manifest        its manifest read from storage and valid
  *   dataset.root            the manifest's root and leaf count are the ones on-chain
  *   dataset.shard-index     the shard index's shard roots fold (merkle-v1) to that root
@@ -33,6 +35,7 @@ export const CHECK_NAMES = [
   "model.certificate",
   "model.weights-on-disk",
   "dataset.on-chain",
+  "dataset.order",
   "dataset.manifest",
   "dataset.root",
   "dataset.shard-index",
@@ -215,12 +218,17 @@ export async function verifyLineage(walk: LineageWalk, options: VerifyOptions = 
     const node = datasetKey(v.tokenId);
     checks.push(stepCheck(node, "dataset.on-chain", v.chain, (r) => `minted by ${r.publisher}, ${r.n} distinct samples`, ""));
     if (!v.chain.ok) {
-      for (const check of ["dataset.manifest", "dataset.root", "dataset.shard-index"] as const) {
+      for (const check of ["dataset.order", "dataset.manifest", "dataset.root", "dataset.shard-index"] as const) {
         checks.push(skip(node, check, "the dataset could not be read from the chain"));
       }
       continue;
     }
     const r = v.chain.value;
+    checks.push(
+      r.misordered
+        ? fail(node, "dataset.order", `reported misordered on-chain: two adjacent leaves are out of order, so its exclusion proofs are void (inclusion still holds)`, "DATASET_MISORDERED")
+        : pass(node, "dataset.order", "no misorder reported on-chain"),
+    );
     checks.push(stepCheck(node, "dataset.manifest", v.manifest, (m) => `manifest ${r.manifestCid} read and valid (${m.name || "unnamed"})`, "not read"));
     if (v.manifest?.ok) {
       const m = v.manifest.value;

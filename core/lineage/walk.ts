@@ -204,6 +204,7 @@ export function toLineageGraph(walk: LineageWalk): LineageGraph {
       manifestCid: r.manifestCid,
       license: r.license,
       publisher: r.publisher,
+      misordered: r.misordered,
     });
   }
   return {

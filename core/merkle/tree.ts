@@ -66,6 +66,19 @@ export function searchLeaves(leaves: Uint8Array, x: Uint8Array): number {
   return -lo - 1;
 }
 
+/**
+ * The first index `i` at or after `from` whose leaf is not below the next one (`leaf i >= leaf i + 1`), or -1
+ * when the leaves from `from` on are strictly increasing, as merkle-v1 requires. Binary search and exclusion
+ * proofs are only sound over such leaves.
+ */
+export function firstOrderViolation(leaves: Uint8Array, from = 0): number {
+  const count = leaves.length / 32;
+  for (let i = Math.max(0, from); i + 1 < count; i++) {
+    if (compareLeaf(leaves, i * 32, leaves.subarray(i * 32 + 32, i * 32 + 64)) >= 0) return i;
+  }
+  return -1;
+}
+
 /** The 32-byte leaf at byte offset `at` of `leaves` against `x`, bytewise. */
 function compareLeaf(leaves: Uint8Array, at: number, x: Uint8Array): number {
   for (let i = 0; i < 32; i++) {

@@ -84,6 +84,10 @@ describe("provenant CLI: datasets end to end on a local chain", function () {
     const again = await runCli(["dataset", "mint", datasetDir, "--name", "Test set", "--license", "CC0-1.0"], env);
     expect(again.code, again.stderr).to.equal(0);
     expect(again.json).to.include({ existing: true, datasetId, txHash: null });
+    const relicensed = await runCli(["dataset", "mint", datasetDir, "--name", "Test set", "--license", "MIT"], env);
+    expect(relicensed.code).to.equal(1);
+    expect(relicensed.json.error.code).to.equal("MINT_CONFLICT");
+    expect(relicensed.stderr).to.match(new RegExp(`as dataset #${datasetId} with other fields`));
   });
 
   it("proves a member file in and a non-member out, both accepted by the contract, in three reads", async () => {
@@ -133,10 +137,16 @@ describe("provenant CLI: datasets end to end on a local chain", function () {
     }
     const combined = await runCli(["dataset", "combine", ...parts], { ...env, PROVENANT_UNIT_FILES: "50" });
     expect(combined.code, combined.stderr).to.equal(0);
-    const minted = await runCli(["dataset", "mint", "--manifest", combined.json.manifestCid, "--name", "Combined", "--license", "CC0-1.0", "--network", "localhost"], { ...env, PROVENANT_DEPLOYMENT_ID: chain.deploymentId });
+    const minted = await runCli(["dataset", "mint", "--manifest", combined.json.manifestCid, "--name", "Test set", "--license", "CC0-1.0", "--network", "localhost"], { ...env, PROVENANT_DEPLOYMENT_ID: chain.deploymentId });
     expect(minted.code, minted.stderr).to.equal(0);
-    // Same samples as the set minted whole: same root, so the same publisher gets the same token back.
+    // Same samples and metadata as the set minted whole: the same manifest, so the same publisher gets the same token back.
     expect(minted.json).to.include({ root: combined.json.root, existing: true, datasetId });
+    // The same root under another name would be a different record: refused, naming the token that keeps the old one.
+    const renamed = await runCli(["dataset", "mint", "--manifest", combined.json.manifestCid, "--name", "Combined", "--license", "CC0-1.0"], env);
+    expect(renamed.code).to.equal(1);
+    expect(renamed.json.error.code).to.equal("MINT_CONFLICT");
+    expect(renamed.stderr).to.match(new RegExp(`already minted root 0x[0-9a-f]{64} as dataset #${datasetId} with other fields`));
+    expect(renamed.stderr.trim().split("\n")).to.have.length(1);
     const both = await runCli(["dataset", "mint", datasetDir, "--manifest", combined.json.manifestCid, "--name", "x", "--license", "CC0-1.0"], env);
     expect(both.json.error.message).to.match(/either a dataset path or --manifest/);
   });

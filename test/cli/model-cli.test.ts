@@ -13,6 +13,7 @@ import { LocalStore } from "../../core/storage/local-store.ts";
 import { decodeModelManifest } from "../../core/model/manifest.ts";
 import { fromInTotoStatement } from "../../core/model/in-toto.ts";
 import type { LineageGraph, ModelNode } from "../../core/lineage/graph.ts";
+import { mintDirectly, sortedHashes, storeLeavesAsGiven, swapped } from "../helpers/misordered.ts";
 
 /** A directory of weight-like files: a config and a binary blob. */
 function makeWeights(dir: string, bytes = 40_000): void {
@@ -306,6 +307,33 @@ describe("provenant CLI: models and lineage end to end on a local chain", functi
       const c = checkOf(r, `model:${id}`, "model.weights-digest");
       expect(c).to.include({ status: "fail", code: "ROOT_MISMATCH" });
       expect(c.reason).to.match(/but the chain records 0xcdcd/);
+    });
+
+    it("flags a model trained on a dataset reported misordered: verify fails dataset.order, lineage says MISORDERED", async () => {
+      // A publisher mints leaves [a, c, b] directly; anyone's audit proves the pair on-chain.
+      const ds = new Contract((await registry.datasetRegistry()) as string, datasetRegistryAbi as never, await new JsonRpcProvider(chain.url).getSigner(1));
+      const stored = await storeLeavesAsGiven(new LocalStore(home), swapped(sortedHashes(3, "model-cli"), 1, 2));
+      const datasetId = String(await mintDirectly(ds, stored));
+      const weights = join(work, "on-misordered");
+      makeWeights(weights, 1000);
+      const registered = await runCli(["model", "register", weights, "--name", "tainted", "--version", "1.0.0", "--dataset", `${datasetId}:training`], env);
+      expect(registered.code, registered.stderr).to.equal(0);
+      const modelId = registered.json.modelId as string;
+      expect((await runCli(["verify", "model", modelId], env)).json.ok, "before the report").to.equal(true);
+
+      const audit = await runCli(["dataset", "audit", datasetId, "--report"], env);
+      expect(audit.json.reported).to.include({ index: 1 });
+      const r = await runCli(["verify", "model", modelId], env);
+      expect(r.code).to.equal(1);
+      expect(checkOf(r, `dataset:${datasetId}`, "dataset.order")).to.include({ status: "fail", code: "DATASET_MISORDERED" });
+      expect(r.json.summary.failed).to.equal(1);
+      const text = await runText(["verify", "model", modelId]);
+      expect(text.stdout).to.include(`training: dataset #${datasetId} misordered (3 samples) MISORDERED ✗`);
+      expect(text.stdout).to.match(/FAILED: \d+ check\(s\) passed, 1 failed/);
+
+      const lineage = await runCli(["lineage", modelId], env);
+      expect((lineage.json as LineageGraph).nodes.find((n) => n.id === `dataset:${datasetId}`)).to.deep.include({ misordered: true });
+      expect((await runText(["lineage", modelId])).stdout).to.match(/training: dataset #\d+ misordered .* MISORDERED \(exclusion proofs void\)/);
     });
 
     it("exports the two-generation lineage, and refuses an unknown export format", async () => {

@@ -81,6 +81,20 @@ async function deployWithDataset() {
   return { ...base, leaves, tree, root, id: 1n };
 }
 
+/**
+ * The attack of a publisher who calls mint directly: a root over the leaves [a, c, b] (a < b < c), out of
+ * order. Leaf b is in the tree, yet a (index 0) and c (index 1) are adjacent leaves around it.
+ */
+async function deployWithMisordered() {
+  const base = await deployRegistry();
+  const [a, b, c] = sortedLeaves(3, "misordered");
+  const leaves = [a, c, b];
+  const tree = merkletreejs(leaves);
+  const root = tree.getHexRoot() as Hex;
+  await base.registry.mint(params({ root, n: 3n, totalSamples: 3n }));
+  return { ...base, a, b, c, leaves, tree, root, id: 1n };
+}
+
 describe("DatasetRegistry", function () {
   describe("metadata", function () {
     it("is the ERC-721 collection Provenant Dataset (PVDS)", async function () {
@@ -102,6 +116,7 @@ describe("DatasetRegistry", function () {
         "verifyExclusion(uint256,bytes32,(bytes32,uint256,bytes32[])[])",
         "recordInclusion(uint256,bytes32,uint256,bytes32[])",
         "recordExclusion(uint256,bytes32,(bytes32,uint256,bytes32[])[])",
+        "reportMisordered(uint256,(bytes32,uint256,bytes32[]),(bytes32,uint256,bytes32[]))",
       ];
       const interfaceId = own.map((signature) => BigInt(ethers.id(signature).slice(0, 10))).reduce((a, b) => a ^ b);
       for (const id of ["0x01ffc9a7", "0x80ac58cd", "0x5b5e139f", ethers.toBeHex(interfaceId, 4)]) {
@@ -128,6 +143,7 @@ describe("DatasetRegistry", function () {
         n: 5n,
         totalSamples: 7n,
         mintedAt,
+        misordered: false,
         publisher: publisher.address,
         previousVersion: 0n,
         encoding: "raw-v1",
@@ -164,14 +180,13 @@ describe("DatasetRegistry", function () {
       expect((await registry.datasetOf(1n)).mintedAt).to.equal(BigInt(at));
     });
 
-    it("returns the existing id and mints nothing when the same publisher mints the same root again", async function () {
+    it("returns the existing id and mints nothing when the same publisher mints the same record again", async function () {
       const { registry, publisher } = await loadFixture(deployRegistry);
       await registry.mint(params());
       await registry.mint(params({ root: ethers.id("another") }));
       const before = (await registry.datasetOf(1n)).toObject();
 
-      // Other fields are ignored: the root identifies the dataset.
-      const again = params({ n: 9n, totalSamples: 9n, manifestCid: "bafkreiother", license: "MIT" });
+      const again = params();
       expect(await registry.mint.staticCall(again)).to.equal(1n);
       const tx = registry.mint(again);
       await expect(tx).to.not.emit(registry, "DatasetMinted");
@@ -189,6 +204,31 @@ describe("DatasetRegistry", function () {
       expect(await registry.mint.staticCall(params())).to.equal(1n);
       await expect(registry.mint(params())).to.not.emit(registry, "DatasetMinted");
       expect(await registry.ownerOf(1n)).to.equal(other.address);
+    });
+
+    it("refuses the same root with any other field with DatasetRegistryRootAlreadyMinted, naming the existing token", async function () {
+      const { registry, publisher } = await loadFixture(deployRegistry);
+      await registry.mint(params({ root: ethers.id("v1") }));
+      await registry.mint(params());
+      const before = (await registry.datasetOf(2n)).toObject();
+      // The attack on a reader of the CLI's "already minted" answer: it must not silently keep other values.
+      const changes: Partial<MintParams>[] = [
+        { n: 4n },
+        { totalSamples: 8n },
+        { encoding: "jsonl" },
+        { manifestCid: "bafkreiother" },
+        { license: "MIT" },
+        { license: "" },
+        { previousVersion: 1n },
+      ];
+      for (const change of changes) {
+        await expect(registry.mint(params(change)), JSON.stringify(change, (_, v) => (typeof v === "bigint" ? String(v) : v)))
+          .to.be.revertedWithCustomError(registry, "DatasetRegistryRootAlreadyMinted")
+          .withArgs(params().root, 2n);
+      }
+      expect((await registry.datasetOf(2n)).toObject()).to.deep.equal(before);
+      expect(await registry.totalMinted()).to.equal(2n);
+      expect(await registry.balanceOf(publisher.address)).to.equal(2n);
     });
 
     it("mints a new token when another publisher mints the same root", async function () {
@@ -295,7 +335,7 @@ describe("DatasetRegistry", function () {
     it("keeps a record unchanged through transfers, re-mints and later versions", async function () {
       const { registry, asOther, publisher, other, root } = await loadFixture(deployWithDataset);
       const before = (await registry.datasetOf(1n)).toObject();
-      await registry.mint(params({ root, n: 6n, totalSamples: 6n, manifestCid: "bafkreichanged" }));
+      await registry.mint(params({ root, n: 5n, totalSamples: 5n }));
       await registry.mint(params({ root: ethers.id("v2"), previousVersion: 1n }));
       await registry.transferFrom(publisher.address, other.address, 1n);
       await asOther.mint(params({ root: ethers.id("v3"), previousVersion: 1n }));
@@ -492,6 +532,132 @@ describe("DatasetRegistry", function () {
       await expect(registry.recordExclusion(3n, ethers.ZeroHash, []))
         .to.be.revertedWithCustomError(registry, "DatasetRegistryUnknownToken")
         .withArgs(3n);
+    });
+  });
+
+  describe("misordered commitments (attack: exclusion of a leaf)", function () {
+    it("lets a root over [a, c, b] prove b both in and out while nobody has reported it", async function () {
+      const { registry, asOther, other, b, leaves, tree, id } = await loadFixture(deployWithMisordered);
+      expect(await registry.verifyInclusion(id, b, 2n, proofOf(tree, leaves, 2))).to.equal(true);
+      const forged = [leafProof(tree, leaves, 0), leafProof(tree, leaves, 1)];
+      expect(await registry.verifyExclusion(id, b, forged)).to.equal(true);
+      await expect(asOther.recordExclusion(id, b, forged)).to.emit(registry, "ExclusionRecorded").withArgs(id, b, other.address);
+    });
+
+    it("refuses that exclusion for good once anyone reports the out-of-order pair (c, b)", async function () {
+      const { registry, asOther, other, b, leaves, tree, id } = await loadFixture(deployWithMisordered);
+      await expect(asOther.reportMisordered(id, leafProof(tree, leaves, 1), leafProof(tree, leaves, 2)))
+        .to.emit(registry, "DatasetMisordered")
+        .withArgs(id, 1n, other.address);
+      const forged = [leafProof(tree, leaves, 0), leafProof(tree, leaves, 1)];
+      expect(await registry.verifyExclusion(id, b, forged)).to.equal(false);
+      await expect(registry.recordExclusion(id, b, forged))
+        .to.be.revertedWithCustomError(registry, "DatasetRegistryMisordered")
+        .withArgs(id);
+      expect((await registry.datasetOf(id)).misordered).to.equal(true);
+    });
+  });
+
+  describe("reportMisordered", function () {
+    it("keeps inclusion proofs of a misordered dataset valid: the leaves are still committed", async function () {
+      const { registry, leaves, tree, id } = await loadFixture(deployWithMisordered);
+      await registry.reportMisordered(id, leafProof(tree, leaves, 1), leafProof(tree, leaves, 2));
+      for (let i = 0; i < 3; i++) expect(await registry.verifyInclusion(id, leaves[i], i, proofOf(tree, leaves, i))).to.equal(true);
+      await expect(registry.recordInclusion(id, leaves[2], 2n, proofOf(tree, leaves, 2))).to.emit(registry, "InclusionRecorded");
+    });
+
+    it("makes every exclusion false, also before the first and after the last leaf", async function () {
+      const { registry, a, b, leaves, tree, id } = await loadFixture(deployWithMisordered);
+      const first = [leafProof(tree, leaves, 0)];
+      const last = [leafProof(tree, leaves, 2)];
+      expect(await registry.verifyExclusion(id, plus(a, -1n), first)).to.equal(true);
+      expect(await registry.verifyExclusion(id, plus(b, 1n), last)).to.equal(true);
+      await registry.reportMisordered(id, leafProof(tree, leaves, 1), leafProof(tree, leaves, 2));
+      expect(await registry.verifyExclusion(id, plus(a, -1n), first)).to.equal(false);
+      expect(await registry.verifyExclusion(id, plus(b, 1n), last)).to.equal(false);
+      await expect(registry.recordExclusion(id, plus(a, -1n), first))
+        .to.be.revertedWithCustomError(registry, "DatasetRegistryMisordered")
+        .withArgs(id);
+    });
+
+    it("accepts equal adjacent leaves: leaves must be strictly increasing", async function () {
+      const { registry, other } = await loadFixture(deployRegistry);
+      const [a, b] = sortedLeaves(2, "duplicate");
+      const leaves = [a, a, b];
+      const tree = merkletreejs(leaves);
+      await registry.mint(params({ root: tree.getHexRoot(), n: 3n, totalSamples: 3n }));
+      await expect((registry.connect(other) as typeof registry).reportMisordered(1n, leafProof(tree, leaves, 0), leafProof(tree, leaves, 1)))
+        .to.emit(registry, "DatasetMisordered")
+        .withArgs(1n, 0n, other.address);
+      expect((await registry.datasetOf(1n)).misordered).to.equal(true);
+    });
+
+    it("leaves every other field of the record as it was", async function () {
+      const { registry, leaves, tree, id } = await loadFixture(deployWithMisordered);
+      const before = (await registry.datasetOf(id)).toObject();
+      await registry.reportMisordered(id, leafProof(tree, leaves, 1), leafProof(tree, leaves, 2));
+      expect((await registry.datasetOf(id)).toObject()).to.deep.equal({ ...before, misordered: true });
+    });
+
+    it("reverts DatasetRegistryLeavesInOrder for every adjacent pair of a sound dataset", async function () {
+      const { registry, leaves, tree, id } = await loadFixture(deployWithDataset);
+      for (let i = 0; i + 1 < leaves.length; i++) {
+        await expect(registry.reportMisordered(id, leafProof(tree, leaves, i), leafProof(tree, leaves, i + 1)))
+          .to.be.revertedWithCustomError(registry, "DatasetRegistryLeavesInOrder")
+          .withArgs(id, BigInt(i));
+      }
+      expect((await registry.datasetOf(id)).misordered).to.equal(false);
+    });
+
+    it("reverts DatasetRegistryInvalidProof when a sound dataset's leaves are claimed at each other's index", async function () {
+      const { registry, leaves, tree, id } = await loadFixture(deployWithDataset);
+      const swapped = (at: number, from: number) => ({ ...leafProof(tree, leaves, from), index: at });
+      await expect(registry.reportMisordered(id, swapped(1, 2), swapped(2, 1)))
+        .to.be.revertedWithCustomError(registry, "DatasetRegistryInvalidProof")
+        .withArgs(id);
+    });
+
+    it("reverts DatasetRegistryInvalidProof for a tampered sibling, and for a left index >= n", async function () {
+      const { registry, leaves, tree, id } = await loadFixture(deployWithMisordered);
+      const left = leafProof(tree, leaves, 1);
+      const right = leafProof(tree, leaves, 2);
+      for (const bad of [
+        [{ ...left, siblings: [ethers.ZeroHash, ...left.siblings.slice(1)] }, right],
+        [left, { ...right, siblings: [...right.siblings, ethers.ZeroHash] }],
+        [{ ...left, index: 3n }, { ...right, index: 4n }],
+        [{ ...left, index: ethers.MaxUint256 }, { ...right, index: 0n }],
+      ]) {
+        await expect(registry.reportMisordered(id, bad[0], bad[1]))
+          .to.be.revertedWithCustomError(registry, "DatasetRegistryInvalidProof")
+          .withArgs(id);
+      }
+      expect((await registry.datasetOf(id)).misordered).to.equal(false);
+    });
+
+    it("reverts DatasetRegistryLeavesNotAdjacent unless the right leaf is at the left index + 1", async function () {
+      const { registry, leaves, tree, id } = await loadFixture(deployWithMisordered);
+      // Leaves 1 (c) and 2 (b) are the misordered pair; 0 (a) and 2 (b) are out of order too, but not adjacent.
+      await expect(registry.reportMisordered(id, leafProof(tree, leaves, 2), leafProof(tree, leaves, 1)))
+        .to.be.revertedWithCustomError(registry, "DatasetRegistryLeavesNotAdjacent")
+        .withArgs(2n, 1n);
+      await expect(registry.reportMisordered(id, leafProof(tree, leaves, 1), leafProof(tree, leaves, 1)))
+        .to.be.revertedWithCustomError(registry, "DatasetRegistryLeavesNotAdjacent")
+        .withArgs(1n, 1n);
+    });
+
+    it("reverts DatasetRegistryAlreadyMisordered on a second report", async function () {
+      const { registry, asOther, leaves, tree, id } = await loadFixture(deployWithMisordered);
+      await registry.reportMisordered(id, leafProof(tree, leaves, 1), leafProof(tree, leaves, 2));
+      await expect(asOther.reportMisordered(id, leafProof(tree, leaves, 1), leafProof(tree, leaves, 2)))
+        .to.be.revertedWithCustomError(registry, "DatasetRegistryAlreadyMisordered")
+        .withArgs(id);
+    });
+
+    it("reverts DatasetRegistryUnknownToken for an unknown dataset", async function () {
+      const { registry, leaves, tree } = await loadFixture(deployWithMisordered);
+      await expect(registry.reportMisordered(2n, leafProof(tree, leaves, 1), leafProof(tree, leaves, 2)))
+        .to.be.revertedWithCustomError(registry, "DatasetRegistryUnknownToken")
+        .withArgs(2n);
     });
   });
 });

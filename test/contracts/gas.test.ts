@@ -25,6 +25,8 @@ interface GasReport {
   exclusion: BySize;
   /** receipt gasUsed of recordInclusion */
   recordInclusion: BySize;
+  /** receipt gasUsed of reportMisordered: two adjacent out-of-order leaves whose paths meet only at the root */
+  reportMisordered: BySize;
 }
 
 /** Deterministic "random" hashes, so that the figures (calldata included) repeat from run to run. */
@@ -39,7 +41,7 @@ function hashStartingWith(top: number): bigint {
 const asHash = (value: bigint): Hex => ethers.toBeHex(value, 32) as Hex;
 
 describe("DatasetRegistry gas", function () {
-  it("measures mint, inclusion and exclusion at n = 2^14, 2^20 and 2^27", async function () {
+  it("measures mint, inclusion, exclusion and misorder reports at n = 2^14, 2^20 and 2^27", async function () {
     const [publisher, warmUp] = await ethers.getSigners();
     const registry = await ethers.deployContract("DatasetRegistry");
     const manifestCid = "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi";
@@ -57,6 +59,7 @@ describe("DatasetRegistry gas", function () {
     const inclusion = {} as BySize;
     const exclusion = {} as BySize;
     const recordInclusion = {} as BySize;
+    const reportMisordered = {} as BySize;
 
     for (const log2n of LOG2_SIZES) {
       const n = 2 ** log2n;
@@ -107,13 +110,40 @@ describe("DatasetRegistry gas", function () {
       exclusion[log2n] = Number(await registry.verifyExclusion.estimateGas(id, x, neighbors));
       const recorded = await registry.recordInclusion(...inclusionArgs);
       recordInclusion[log2n] = Number((await recorded.wait())!.gasUsed);
+
+      // A misordered dataset of the same size: the same two positions, the larger leaf on the left.
+      const misordered = sparseTree(
+        n,
+        new Map([
+          [left, asHash(rightLeaf)],
+          [right, asHash(leftLeaf)],
+        ]),
+        nextHash,
+      );
+      await registry.mint({
+        root: misordered.root,
+        n: BigInt(n),
+        totalSamples: BigInt(n),
+        previousVersion: 0n,
+        encoding: "raw-v1",
+        manifestCid,
+        license: "CC-BY-4.0",
+      });
+      const misorderedId = await registry.tokenOfPublisherRoot(publisher.address, misordered.root);
+      const report = await registry.reportMisordered(
+        misorderedId,
+        { sampleHash: asHash(rightLeaf), index: BigInt(left), siblings: misordered.proofs.get(left)! },
+        { sampleHash: asHash(leftLeaf), index: BigInt(right), siblings: misordered.proofs.get(right)! },
+      );
+      reportMisordered[log2n] = Number((await report.wait())!.gasUsed);
+      expect((await registry.datasetOf(misorderedId)).misordered).to.equal(true);
     }
 
-    const report: GasReport = { mint: Math.max(...mint), inclusion, exclusion, recordInclusion };
+    const report: GasReport = { mint: Math.max(...mint), inclusion, exclusion, recordInclusion, reportMisordered };
     console.log(`\n    mint: ${report.mint} gas (receipt)`);
-    console.log("    n       verifyInclusion  verifyExclusion  recordInclusion   (estimateGas, estimateGas, receipt)");
+    console.log("    n       verifyInclusion  verifyExclusion  recordInclusion  reportMisordered   (estimateGas, estimateGas, receipt, receipt)");
     for (const log2n of LOG2_SIZES) {
-      const cells = [inclusion[log2n], exclusion[log2n], recordInclusion[log2n]].map((gas) => String(gas).padStart(15));
+      const cells = [inclusion[log2n], exclusion[log2n], recordInclusion[log2n], reportMisordered[log2n]].map((gas) => String(gas).padStart(15));
       console.log(`    2^${log2n}  ${cells.join("  ")}`);
     }
     await writeFile(REPORT_URL, `${JSON.stringify(report, null, 2)}\n`);

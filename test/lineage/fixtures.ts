@@ -98,6 +98,7 @@ export function twoGenerationGraph(): LineageGraph {
         manifestCid: "bafkreihslhh4tpg55ecpdm6setc7726gtiudyznftmighsb6uefoiciqwq",
         license: "CC-BY-SA-3.0",
         publisher: ALICE,
+        misordered: false,
       },
     ],
     edges: [

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { createHash, randomBytes } from "node:crypto";
 import fc from "fast-check";
 import { MerkleTree } from "merkletreejs";
-import { buildLevels, proofFromLevels, rootOf, searchLeaves } from "../../core/merkle/tree.ts";
+import { buildLevels, firstOrderViolation, proofFromLevels, rootOf, searchLeaves } from "../../core/merkle/tree.ts";
 import { computeRoot, expectedProofLength, verifyExclusion, verifyInclusion } from "../../core/merkle/verify.ts";
 import { cryptoHashNodesInto, hashNodesBackend, hashNodesInto } from "../../core/merkle/hash-nodes.ts";
 import { sortUniqueHashes } from "../../core/dataset/sort-unique.ts";
@@ -30,6 +30,26 @@ describe("merkle-v1", () => {
     hashNodesInto(input, a);
     cryptoHashNodesInto(input, b);
     expect(Buffer.from(a).equals(Buffer.from(b))).to.equal(true);
+  });
+
+  it("finds the first pair of leaves out of order (or equal), and none in sorted distinct leaves", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 200 }), fc.integer(), fc.nat(), fc.boolean(), (n, seed, at, duplicate) => {
+        const leaves = sortedLeaves(n, seed);
+        expect(firstOrderViolation(leaves)).to.equal(-1);
+        const i = at % (n - 1);
+        const broken = leaves.slice();
+        // Leaf i + 1 becomes a copy of leaf i, or the two swap places: either way leaf i >= leaf i + 1.
+        if (duplicate) broken.copyWithin((i + 1) * 32, i * 32, i * 32 + 32);
+        else {
+          broken.set(leaves.subarray((i + 1) * 32, (i + 2) * 32), i * 32);
+          broken.set(leaves.subarray(i * 32, (i + 1) * 32), (i + 1) * 32);
+        }
+        expect(firstOrderViolation(broken)).to.equal(i);
+        expect(firstOrderViolation(broken, i + 1), "after the broken pair").to.equal(-1);
+      }),
+    );
+    expect(firstOrderViolation(new Uint8Array(32))).to.equal(-1);
   });
 
   it("builds the same root as merkletreejs for every size from 1 to 300 and random sizes to 5000", () => {

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import type { DatasetNode, LineageGraph, ModelNode } from "../../core/lineage/graph.ts";
 import { renderDot, renderMermaid, renderTree, renderVerifyTree } from "../../core/lineage/render.ts";
 import { verifyLineage } from "../../core/lineage/verify.ts";
-import { toLineageGraph, type LineageWalk, type ModelVisit } from "../../core/lineage/walk.ts";
+import { toLineageGraph, type DatasetVisit, type LineageWalk, type ModelVisit } from "../../core/lineage/walk.ts";
 import { ChainError } from "../../core/errors.ts";
 import type { ModelChainRecord, ParentEdge } from "../../core/chain/model-registry.ts";
 import { validateRecord, resolveRecord } from "../../core/model/record.ts";
@@ -39,6 +39,7 @@ const dataset = (id: number, name: string): DatasetNode => ({
   manifestCid: `bafkreidataset${id}`,
   license: "CC0-1.0",
   publisher: "0x0000000000000000000000000000000000000002",
+  misordered: false,
 });
 
 /** A merge (4) of a fine-tune (2) and a distillation (3) of the same base (1), all over dataset 1. */
@@ -90,6 +91,14 @@ describe("lineage rendering", function () {
     expect(mermaid).to.include('d1[("dataset #1<br/>Digits<br/>120 samples")]');
     expect(mermaid).to.include("m4 -.->|evaluation| d1");
     expect(mermaid).to.include("class m4 root");
+  });
+
+  it("marks a dataset reported misordered on-chain in the tree, DOT and Mermaid", function () {
+    const flagged: LineageGraph = { ...graph, nodes: graph.nodes.map((n) => (n.kind === "dataset" ? { ...n, misordered: true } : n)) };
+    expect(renderTree(flagged)).to.include("training: dataset #1 Digits (120 samples, files) root 0xdddddddd… MISORDERED (exclusion proofs void)");
+    expect(renderDot(flagged)).to.include("120 samples\\nMISORDERED");
+    expect(renderMermaid(flagged)).to.include('d1[("dataset #1<br/>Digits<br/>120 samples<br/>MISORDERED")]');
+    expect(renderTree(graph)).to.not.include("MISORDERED");
   });
 });
 
@@ -203,6 +212,36 @@ describe("lineage verification over a walk", function () {
       const empty = await verifyLineage(walk, { verifyCertificate: async () => ({ ok: true, certificateCid: null, checks: [] }) });
       expect(empty.ok).to.equal(false);
     });
+  });
+
+  it("fails dataset.order for a dataset reported misordered on-chain, and marks it in the verify tree", async function () {
+    const dataset = (misordered: boolean): DatasetVisit => ({
+      tokenId: 1n,
+      chain: {
+        ok: true,
+        value: { id: 1n, root: hex("d"), n: 3, totalSamples: 3, mintedAt: 1, misordered, publisher: "0x0000000000000000000000000000000000000002", previousVersion: 0n, encoding: "jsonl", manifestCid: "bafkreid", license: "" },
+      },
+      manifest: null,
+      index: null,
+    });
+    const walkWith = (misordered: boolean): LineageWalk => ({
+      chainId: 1,
+      registries: { dataset: "0xD", model: "0xM" },
+      root: 2n,
+      models: new Map([[2n, { ...visit(2n, []), chain: { ok: true, value: { record: record(2n, []), parents: [], datasets: [{ datasetId: 1n, role: "training" }] } } }]]),
+      datasets: new Map([[1n, dataset(misordered)]]),
+      edges: [{ from: "model:2", to: "dataset:1", type: "dataset", role: "training" }],
+    });
+    const sound = await verifyLineage(walkWith(false));
+    expect(sound.checks.find((c) => c.check === "dataset.order")).to.include({ status: "pass" });
+    const report = await verifyLineage(walkWith(true));
+    expect(report.ok).to.equal(false);
+    expect(report.checks.filter((c) => c.status === "fail")).to.deep.equal([
+      { node: "dataset:1", check: "dataset.order", status: "fail", code: "DATASET_MISORDERED", reason: "reported misordered on-chain: two adjacent leaves are out of order, so its exclusion proofs are void (inclusion still holds)" },
+    ]);
+    const tree = renderVerifyTree(walkWith(true), report);
+    expect(tree).to.include("└── training: dataset #1 (3 samples) MISORDERED ✗");
+    expect(tree).to.include("✗ dataset.order: reported misordered on-chain");
   });
 
   it("marks the failed node in the verify tree, skips what depends on it, and refuses to make a graph", async function () {

@@ -142,7 +142,9 @@ function viewNodes(walk: LineageWalk, report: VerifyReport, attestations: Map<st
       kind: "dataset",
       tokenId: v.tokenId.toString(),
       title: v.manifest?.ok && v.manifest.value.name ? v.manifest.value.name : `dataset #${v.tokenId}`,
-      detail: r ? `${r.n.toLocaleString("en-US")} samples · ${r.encoding}${r.license ? ` · ${r.license}` : ""}` : "not readable from the chain",
+      detail: r
+        ? `${r.misordered ? "MISORDERED · " : ""}${r.n.toLocaleString("en-US")} samples · ${r.encoding}${r.license ? ` · ${r.license}` : ""}`
+        : "not readable from the chain",
       provenance: null,
       attestation: null,
       ok: checks.every((c) => c.status !== "fail"),

@@ -12,6 +12,7 @@ import { appChain, datasetRecord } from "../../_lib/server/chain.ts";
 import { appConfig } from "../../_lib/server/config.ts";
 import { readManifest } from "../../_lib/server/storage.ts";
 import { modelsUsingDataset } from "../../_lib/server/models.ts";
+import { AuditPanel } from "./_components/audit-panel.tsx";
 import { ProvePanel } from "./_components/prove-panel.tsx";
 import styles from "./page.module.css";
 
@@ -62,6 +63,16 @@ function RecordCard({ record, owner, registry, chainId, usedBy }: { record: Data
           <tr>
             <th>Encoding</th>
             <td>{record.encoding}</td>
+          </tr>
+          <tr>
+            <th>Leaf order</th>
+            <td data-testid="record-order">
+              {record.misordered ? (
+                <strong>reported misordered: exclusion proofs disabled</strong>
+              ) : (
+                <span>no misorder reported (an audit reads every leaf)</span>
+              )}
+            </td>
           </tr>
           <tr>
             <th>License</th>
@@ -254,6 +265,11 @@ export default async function DatasetPage({ params, searchParams }: Props) {
           <span className="badge plain">{ENCODING_LABEL[record.encoding] ?? record.encoding}</span>
           {record.license ? <span className="badge">{record.license}</span> : null}
           <span className="badge plain">{formatCount(record.n)} distinct samples</span>
+          {record.misordered ? (
+            <span className="badge bad" data-testid="misordered" title="Two adjacent leaves were proven out of order on-chain (reportMisordered)">
+              Misordered: exclusion disabled
+            </span>
+          ) : null}
           {matches ? (
             <span className="badge ok" data-testid="manifest-check">
               ✓ Manifest matches the on-chain root
@@ -266,6 +282,18 @@ export default async function DatasetPage({ params, searchParams }: Props) {
         </div>
       </header>
 
+      {record.misordered ? (
+        <Notice
+          tone="warn"
+          trouble={{
+            code: "DATASET_MISORDERED",
+            title: "Misordered: exclusion proofs disabled",
+            detail:
+              "Someone proved on-chain that two adjacent leaves of this dataset are out of order, so its commitment is not the sorted merkle-v1 tree it claims. A sample can still be proven in it, never out of it; the contract refuses every exclusion proof",
+          }}
+        />
+      ) : null}
+
       <ProvePanel
         datasetId={id}
         chainId={chain.chainId}
@@ -276,7 +304,10 @@ export default async function DatasetPage({ params, searchParams }: Props) {
         gateway={browserGatewayUrl}
         storageTrouble={manifest ? null : manifestTrouble}
         initialHash={hash && isHex32(hash) ? hash.toLowerCase() : null}
+        misordered={record.misordered}
       />
+
+      <AuditPanel datasetId={id} chainId={chain.chainId} registry={chain.registry.address} gateway={browserGatewayUrl} />
 
       <div className={styles.columns}>
         <RecordCard record={record} owner={owner} registry={chain.registry.address} chainId={chain.chainId} usedBy={usedBy} />

@@ -48,6 +48,8 @@ export interface ProvePanelProps {
   gateway: string;
   storageTrouble: Trouble | null;
   initialHash: string | null;
+  /** Reported misordered on-chain: the contract refuses every exclusion proof, so the panel builds none. */
+  misordered: boolean;
 }
 
 const NETWORK_FLAG: Record<number, string> = { 314159: " --network filecoinCalibration", 314: " --network filecoin" };
@@ -57,7 +59,7 @@ function proofFileName(datasetId: string, sampleHash: string) {
 }
 
 export function ProvePanel(props: ProvePanelProps) {
-  const { datasetId, chainId, registry, manifestCid, encoding, n, gateway, initialHash } = props;
+  const { datasetId, chainId, registry, manifestCid, encoding, n, gateway, initialHash, misordered } = props;
   const [mode, setMode] = useState<Mode>(initialHash ? "hash" : "file");
   const [stage, setStage] = useState<Stage>("idle");
   const [progress, setProgress] = useState<number | null>(null);
@@ -140,6 +142,12 @@ export function ProvePanel(props: ProvePanelProps) {
         const before = { ...store.stats };
         const tProve0 = performance.now();
         const proof = await p.prove(x);
+        if (proof.kind === "exclusion" && misordered) {
+          throw trouble(
+            "DATASET_MISORDERED",
+            `Dataset #${datasetId} was reported misordered on-chain: its leaves are not sorted, so no sample can be proven absent from it, and this one was not found in it.`,
+          );
+        }
         const tProved = performance.now();
         const storageMs = store.stats.ms - before.ms;
         const local = verifyProof(proof);
@@ -175,7 +183,7 @@ export function ProvePanel(props: ProvePanelProps) {
         setStage("idle");
       }
     },
-    [chainId, datasetId, encoding, n, openProver, registry],
+    [chainId, datasetId, encoding, misordered, n, openProver, registry],
   );
 
   useEffect(() => {
