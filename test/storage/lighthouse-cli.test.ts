@@ -93,7 +93,11 @@ describe("provenant CLI with --storage lighthouse against the stand-in", functio
     const h = home("resume");
     const minted = async () => (await registry.totalMinted()) as bigint;
     const total0 = await minted();
-    const mint = () => runCli(["dataset", "mint", records, "--name", "Records", "--license", "CC0-1.0", "--storage", "lighthouse"], { ...env, PROVENANT_HOME: h });
+    // A roomier inactivity timeout than the shared 2 s: on a loaded machine a 2 MiB shard upload could time out
+    // and take a fault meant for another attempt, so the run would fail for another reason than the one staged.
+    const config = standin.writeProjectConfig(join(work, "resume-config.json"), { timeoutMs: 30_000 });
+    const mint = () =>
+      runCli(["dataset", "mint", records, "--name", "Records", "--license", "CC0-1.0", "--storage", "lighthouse"], { ...env, PROVENANT_CONFIG: config, PROVENANT_HOME: h });
 
     // Lighthouse accepts two objects, then fails for good: the run stops before minting.
     standin.failNext("upload", { kind: "pass" }, 2);
