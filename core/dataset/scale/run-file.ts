@@ -25,9 +25,15 @@ export function writeRun(path: string, hashes: Uint8Array): void {
     offsets[b] = at;
     at += counts[b];
   }
+  // Word copies, not a Buffer call per hash; a misaligned input is copied once to get word views.
+  const src = hashes.byteOffset % 4 === 0 ? hashes : hashes.slice();
+  const words = new Uint32Array(src.buffer, src.byteOffset, n * 8);
   const body = Buffer.allocUnsafe(n * 32);
-  const src = Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength);
-  for (let i = 0; i < n; i++) src.copy(body, offsets[hashes[i * 32]]++ * 32, i * 32, i * 32 + 32);
+  const bodyWords = new Uint32Array(body.buffer, body.byteOffset, n * 8);
+  for (let i = 0; i < n; i++) {
+    const o = offsets[src[i * 32]]++ * 8;
+    for (let k = 0; k < 8; k++) bodyWords[o + k] = words[i * 8 + k];
+  }
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, "w");
   try {
