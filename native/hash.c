@@ -69,8 +69,8 @@ static __thread bytes_t tls_bucketed;/* the same, grouped by first byte */
 
 /* ---- errors: where a job failed, for the JavaScript side to name the file ------------------------------ */
 
-enum op { OP_NONE = 0, OP_OPEN, OP_READ, OP_WRITE, OP_FORMAT, OP_QUOTE, OP_MEMORY };
-static const char *OP_NAMES[] = {"", "open", "read", "write", "format", "quote", "memory"};
+enum op { OP_NONE = 0, OP_OPEN, OP_READ, OP_WRITE, OP_FORMAT, OP_QUOTE, OP_MEMORY, OP_BUCKET };
+static const char *OP_NAMES[] = {"", "open", "read", "write", "format", "quote", "memory", "bucket"};
 
 typedef struct {
   int op;
@@ -431,8 +431,29 @@ static size_t sort_unique_bucket(const uint8_t *in, size_t n, uint8_t *out, uint
   return written;
 }
 
+/*
+ * Reads a run's header into counts[], refusing anything but a whole run: the right magic, and a size equal to
+ * the header plus 32 bytes per counted hash. Run files can come from other machines (`dataset combine`), so the
+ * counts are checked against the file before any size is computed from them.
+ */
+static int read_run_header(int fd, uint64_t counts[BUCKETS]) {
+  uint8_t header[RUN_HEADER];
+  struct stat st;
+  if (fstat(fd, &st) != 0 || pread(fd, header, RUN_HEADER, 0) != RUN_HEADER || memcmp(header, RUN_MAGIC, 8) != 0) return 0;
+  if (st.st_size < RUN_HEADER) return 0;
+  uint64_t room = ((uint64_t)st.st_size - RUN_HEADER) / 32, sum = 0;
+  for (int b = 0; b < BUCKETS; b++) {
+    uint64_t c = 0;
+    for (int k = 0; k < 8; k++) c = (c << 8) | header[8 + b * 8 + k];
+    if (c > room - sum) return 0; /* more hashes than the file can hold, without overflowing */
+    sum += c;
+    counts[b] = c;
+  }
+  return (uint64_t)st.st_size == RUN_HEADER + sum * 32;
+}
+
 static void merge_runs(merge_job *j) {
-  uint64_t (*counts)[BUCKETS] = calloc(j->runs ? j->runs : 1, sizeof *counts);
+  uint64_t(*counts)[BUCKETS] = calloc(j->runs ? j->runs : 1, sizeof *counts);
   int *fds = malloc((j->runs ? j->runs : 1) * sizeof(int));
   uint32_t *starts = malloc(((1 << 16) + 1) * sizeof(uint32_t));
   if (!counts || !fds || !starts) {
@@ -441,7 +462,7 @@ static void merge_runs(merge_job *j) {
     free(starts);
     return fail(&j->failure, OP_MEMORY, ENOMEM, 0);
   }
-  size_t opened = 0, total = 0, biggest = 0;
+  size_t opened = 0;
   for (; opened < j->runs; opened++) {
     int fd = open(j->paths[opened], O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -449,36 +470,32 @@ static void merge_runs(merge_job *j) {
       break;
     }
     fds[opened] = fd;
-    uint8_t header[RUN_HEADER];
-    ssize_t got = pread(fd, header, RUN_HEADER, 0);
-    if (got != RUN_HEADER || memcmp(header, RUN_MAGIC, 8) != 0) {
+    if (!read_run_header(fd, counts[opened])) {
       fail(&j->failure, OP_FORMAT, 0, (double)opened);
       opened++;
       break;
     }
-    for (int b = 0; b < BUCKETS; b++) {
-      uint64_t c = 0;
-      for (int k = 0; k < 8; k++) c = (c << 8) | header[8 + b * 8 + k];
-      counts[opened][b] = c;
-    }
   }
-  size_t per_bucket_max = 0;
+  /* Every count now fits its file, so these sums are bounded by the bytes on disk. */
+  size_t total = 0, biggest = 0;
   if (!j->failure.op) {
     for (int b = j->from; b < j->to; b++) {
       size_t sum = 0;
       for (size_t r = 0; r < j->runs; r++) sum += counts[r][b];
       total += sum;
-      if (sum > per_bucket_max) per_bucket_max = sum;
+      if (sum > biggest) biggest = sum;
     }
-    biggest = per_bucket_max;
   }
   uint8_t *gathered = NULL, *out = NULL;
   uint32_t *order = NULL;
   if (!j->failure.op) {
-    gathered = malloc(biggest * 32 + 1);
-    order = malloc(biggest * sizeof(uint32_t) + 4);
-    out = malloc(total * 32 + 1);
-    if (!gathered || !order || !out) fail(&j->failure, OP_MEMORY, ENOMEM, 0);
+    if (biggest > UINT32_MAX) fail(&j->failure, OP_MEMORY, ENOMEM, 0);
+    else {
+      gathered = malloc(biggest * 32 + 1);
+      order = malloc(biggest * sizeof(uint32_t) + 4);
+      out = malloc(total * 32 + 1);
+      if (!gathered || !order || !out) fail(&j->failure, OP_MEMORY, ENOMEM, 0);
+    }
   }
   size_t written = 0;
   for (int b = j->from; b < j->to && !j->failure.op; b++) {
@@ -487,8 +504,9 @@ static void merge_runs(merge_job *j) {
       uint64_t off = RUN_HEADER;
       for (int c = 0; c < b; c++) off += counts[r][c] * 32;
       size_t len = counts[r][b] * 32, done = 0;
+      uint8_t *dst = gathered + n * 32;
       while (done < len) {
-        ssize_t got = pread(fds[r], gathered + n * 32 + done, len - done, (off_t)(off + done));
+        ssize_t got = pread(fds[r], dst + done, len - done, (off_t)(off + done));
         if (got < 0 && errno == EINTR) continue;
         if (got <= 0) {
           fail(&j->failure, got < 0 ? OP_READ : OP_FORMAT, got < 0 ? errno : 0, (double)r);
@@ -496,6 +514,9 @@ static void merge_runs(merge_job *j) {
         }
         done += (size_t)got;
       }
+      /* A hash filed under another first byte would land out of order: the tree would not be sorted. */
+      for (size_t i = 0; i < counts[r][b] && !j->failure.op; i++)
+        if (dst[i * 32] != b) fail(&j->failure, OP_BUCKET, 0, (double)r);
       n += counts[r][b];
     }
     if (!j->failure.op) written += sort_unique_bucket(gathered, n, out + written * 32, starts, order);

@@ -14,7 +14,7 @@ export const NATIVE_PATH = fileURLToPath(new URL("../../native/build/provenant_h
 
 /** Where a native job stopped: which call failed (`op`), its errno, and which file of a list or which run. */
 export interface NativeFailure {
-  op: "open" | "read" | "write" | "format" | "quote" | "memory";
+  op: "open" | "read" | "write" | "format" | "quote" | "memory" | "bucket";
   errno: number;
   index: number;
 }

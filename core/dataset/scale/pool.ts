@@ -4,6 +4,8 @@ import { fileURLToPath } from "node:url";
 import { ProvenantError, FormatError, type ProvenantErrorCode } from "../../errors.ts";
 import { nativeHasher, type NativeHasher } from "../native.ts";
 import { mergeRangeJs } from "./merge.ts";
+import { runDamaged, runMisfiled } from "./run-file.ts";
+import { nativeFailureError } from "../encodings.ts";
 import { loadPlan, type Plan } from "./plan.ts";
 import { runUnit, runUnitNative, type UnitStats } from "./unit.ts";
 
@@ -65,7 +67,9 @@ function nativeExecutor(native: NativeHasher, workDir: string, slots: number): E
       const r = await native.mergeRuns(runs, from, to, true);
       if (r.failure) {
         const run = runs[r.failure.index] ?? "a run file";
-        throw new FormatError("MANIFEST_INVALID", r.failure.op === "open" ? `cannot open ${run}` : `${run} is truncated or not a provenant run file`);
+        if (r.failure.op === "bucket") throw runMisfiled(run);
+        if (r.failure.op === "format") throw runDamaged(run);
+        throw nativeFailureError(run, r.failure);
       }
       return r.leaves;
     },
