@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
  * work unit, against about 700 ns of fixed cost per node:crypto call. The JavaScript in encodings.ts and scale/
  * is the reference and the fallback; both give the same bytes (test/dataset/native.test.ts).
  * PROVENANT_NATIVE=0 forces the JavaScript path; if the addon is missing or fails to load, Provenant says so once
- * on stderr and uses the JavaScript path.
+ * on stderr and uses the JavaScript path. PROVENANT_NATIVE_PATH names another build.
  */
 export const NATIVE_PATH = fileURLToPath(new URL("../../native/build/provenant_hash.node", import.meta.url));
 
@@ -67,12 +67,14 @@ export function nativeHasher(): NativeHasher | null {
 }
 
 function load(): Addon | null {
+  // Another build can be named (tests point this at a missing or broken file to see the fallback).
+  const path = process.env.PROVENANT_NATIVE_PATH || NATIVE_PATH;
   let reason: string;
-  if (!existsSync(NATIVE_PATH)) {
-    reason = "native/build/provenant_hash.node is missing";
+  if (!existsSync(path)) {
+    reason = `${path} is missing`;
   } else {
     try {
-      return createRequire(import.meta.url)(NATIVE_PATH) as Addon;
+      return createRequire(import.meta.url)(path) as Addon;
     } catch (e) {
       reason = `it failed to load (${(e as Error).message.split("\n")[0]})`;
     }
