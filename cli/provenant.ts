@@ -1,32 +1,34 @@
 #!/usr/bin/env node
 import { Command } from "commander";
-import { datasetCommand } from "./commands/dataset.ts";
-import { proveCommand, verifyProofCommand } from "./commands/prove.ts";
-import { serveCommand } from "./commands/serve.ts";
-import { storageCommand } from "./commands/storage.ts";
-import { modelCommand } from "./commands/model.ts";
-import { lineageCommand } from "./commands/lineage.ts";
-import { verifyCommand } from "./commands/verify.ts";
-import { exportCommand } from "./commands/export.ts";
-import { attestorCommand } from "./commands/attestor.ts";
-import { trainCommand } from "./commands/train.ts";
+
+/**
+ * Each top-level command's module, imported only when that command runs: start-up (type-stripping and importing
+ * ethers, the Lighthouse SDK, ...) is most of the time of a small run, and one command needs few of them.
+ * Help, --version and unknown commands load them all, so every command is listed.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  dataset: async () => (await import("./commands/dataset.ts")).datasetCommand(),
+  prove: async () => (await import("./commands/prove.ts")).proveCommand(),
+  "verify-proof": async () => (await import("./commands/prove.ts")).verifyProofCommand(),
+  serve: async () => (await import("./commands/serve.ts")).serveCommand(),
+  storage: async () => (await import("./commands/storage.ts")).storageCommand(),
+  model: async () => (await import("./commands/model.ts")).modelCommand(),
+  lineage: async () => (await import("./commands/lineage.ts")).lineageCommand(),
+  verify: async () => (await import("./commands/verify.ts")).verifyCommand(),
+  export: async () => (await import("./commands/export.ts")).exportCommand(),
+  attestor: async () => (await import("./commands/attestor.ts")).attestorCommand(),
+  train: async () => (await import("./commands/train.ts")).trainCommand(),
+};
 
 const program = new Command("provenant")
   .description("Verifiable provenance for AI datasets and models")
   .version("0.1.0")
   // Program options (--version) only before a subcommand, so that `model register --version 1.0.0` reaches it.
   .enablePositionalOptions()
-  .showHelpAfterError()
-  .addCommand(datasetCommand())
-  .addCommand(proveCommand())
-  .addCommand(verifyProofCommand())
-  .addCommand(serveCommand())
-  .addCommand(storageCommand())
-  .addCommand(modelCommand())
-  .addCommand(lineageCommand())
-  .addCommand(verifyCommand())
-  .addCommand(exportCommand())
-  .addCommand(attestorCommand())
-  .addCommand(trainCommand());
+  .showHelpAfterError();
+
+const asked = process.argv[2];
+const wanted = asked !== undefined && Object.hasOwn(COMMANDS, asked) ? [asked] : Object.keys(COMMANDS);
+for (const command of await Promise.all(wanted.map((name) => COMMANDS[name]()))) program.addCommand(command);
 
 await program.parseAsync(process.argv);

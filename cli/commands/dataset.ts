@@ -1,8 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { dataDir, openStore } from "../../core/config.ts";
-import { connect } from "../../core/chain/connect.ts";
-import { DatasetRegistryClient } from "../../core/chain/dataset-registry.ts";
 import { ENCODINGS, parseEncoding, type Encoding } from "../../core/dataset/encodings.ts";
 import { hashAndStoreDataset, relabelStoredDataset, type HashResult } from "../../core/dataset/operations.ts";
 import { combineParts, hashPart, parsePartSpec } from "../../core/dataset/scale/pipeline.ts";
@@ -167,6 +165,9 @@ export function datasetCommand(): Command {
   ).action(
     action<MintOptions>(async ([path], opts) => {
       const previous = opts.previous ? parseTokenId(opts.previous, "previous") : undefined;
+      // The chain client (ethers) loads only here: `dataset hash` starts without it.
+      const { connect } = await import("../../core/chain/connect.ts");
+      const { DatasetRegistryClient } = await import("../../core/chain/dataset-registry.ts");
       const conn = await connect(opts.network);
       const registry = (await DatasetRegistryClient.connect(conn)).withSigner(await conn.signer());
       if (previous) await registry.record(previous);
