@@ -4,7 +4,7 @@ import { Command } from "commander";
 /**
  * Each top-level command's module, imported only when that command runs: start-up (type-stripping and importing
  * ethers, the Lighthouse SDK, ...) is most of the time of a small run, and one command needs few of them.
- * Help, --version and unknown commands load them all, so every command is listed.
+ * Help and unknown commands load them all, so every command is listed; --version loads none.
  */
 const COMMANDS: Record<string, () => Promise<Command>> = {
   dataset: async () => (await import("./commands/dataset.ts")).datasetCommand(),
@@ -28,7 +28,8 @@ const program = new Command("provenant")
   .showHelpAfterError();
 
 const asked = process.argv[2];
-const wanted = asked !== undefined && Object.hasOwn(COMMANDS, asked) ? [asked] : Object.keys(COMMANDS);
+const versionOnly = asked === "--version" || asked === "-V";
+const wanted = versionOnly ? [] : asked !== undefined && Object.hasOwn(COMMANDS, asked) ? [asked] : Object.keys(COMMANDS);
 for (const command of await Promise.all(wanted.map((name) => COMMANDS[name]()))) program.addCommand(command);
 
 await program.parseAsync(process.argv);
