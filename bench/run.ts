@@ -18,7 +18,7 @@ import { LocalStore } from "../core/storage/local-store.ts";
 
 const quick = process.argv.includes("--quick");
 const REPEATS = quick ? 3 : 5;
-const CAP_SECONDS = Number(process.env.BENCH_PEER_CAP ?? (quick ? 20 : 60));
+const CAP_SECONDS = Number(process.env.BENCH_PEER_CAP ?? (quick ? 20 : 45));
 const NODE = process.execPath;
 const CLI = join(REPO, "cli", "provenant.ts");
 const work = mkdtempSync(join(tmpdir(), "provenant-bench-"));
