@@ -9,7 +9,7 @@
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { cpus, totalmem, tmpdir } from "node:os";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { REPO } from "../scripts/lib/local-chain.ts";
 import { commitAndStore } from "../core/dataset/scale/pipeline.ts";
@@ -84,9 +84,15 @@ const smallCount = quick ? 7_000 : 70_000;
 for (let i = 0; i < smallCount; i++) writeFileSync(join(smallDir, `${i}.bin`), randomBytes(1024));
 const lineCount = quick ? 200_000 : 4_000_000;
 {
-  const parts: string[] = [];
-  for (let i = 0; i < lineCount; i++) parts.push(`{"id":${i},"text":"${createHash("sha256").update(String(i)).digest("hex")}","label":${i % 10}}`);
-  writeFileSync(jsonl, parts.join("\n") + "\n");
+  // Written in chunks: millions of strings held at once would leave this process a big heap, and every
+  // in-process phase timed below would pay for collecting it.
+  const fd = openSync(jsonl, "w");
+  for (let from = 0; from < lineCount; from += 100_000) {
+    const parts: string[] = [];
+    for (let i = from; i < Math.min(lineCount, from + 100_000); i++) parts.push(`{"id":${i},"text":"${createHash("sha256").update(String(i)).digest("hex")}","label":${i % 10}}`);
+    writeSync(fd, parts.join("\n") + "\n");
+  }
+  closeSync(fd);
 }
 const pythonLoop = join(work, "loop.py");
 writeFileSync(
