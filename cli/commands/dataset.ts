@@ -105,7 +105,7 @@ export function datasetCommand(): Command {
       .description("hash every sample, build the Merkle tree, store shards, index and manifest")
       .argument("<path>", "a directory (files), a .jsonl or a .csv file")
       .addOption(formatOption())
-      .option("--workers <n>", "hashing processes (default: one per core)")
+      .option("--workers <n>", "hashing workers: threads, or processes on the JavaScript path (default: one per core)")
       .option("--part <i/N>", "hash only slice i of N (0-based), for spreading one dataset over machines")
       .option("--out <path>", "with --part: the part directory to write; otherwise a file for the manifest JSON"),
   ).action(
