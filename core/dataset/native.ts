@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { constants } from "node:os";
+import { availableParallelism, constants } from "node:os";
 import { fileURLToPath } from "node:url";
 
 /**
@@ -52,6 +52,10 @@ interface Addon {
 }
 
 export type NativeHasher = Addon;
+
+// Async native jobs run on libuv's thread pool: 4 threads unless UV_THREADPOOL_SIZE says otherwise, read once
+// when the pool first starts (after this module loads, in the CLI). Room for one job per core and a few spare.
+if (!process.env.UV_THREADPOOL_SIZE) process.env.UV_THREADPOOL_SIZE = String(Math.max(4, availableParallelism() + 2));
 
 let loaded: Addon | null | undefined;
 let warned = false;
