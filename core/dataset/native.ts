@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { availableParallelism, constants } from "node:os";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /**
@@ -10,7 +11,11 @@ import { fileURLToPath } from "node:url";
  * PROVENANT_NATIVE=0 forces the JavaScript path; if the addon is missing or fails to load, Provenant says so once
  * on stderr and uses the JavaScript path. PROVENANT_NATIVE_PATH names another build.
  */
-export const NATIVE_PATH = fileURLToPath(new URL("../../native/build/provenant_hash.node", import.meta.url));
+
+/** Where scripts/build-native.sh puts the build. A function: bundlers (the dApp's) rewrite module-level URLs. */
+export function nativeBuildPath(): string {
+  return join(dirname(fileURLToPath(import.meta.url)), "..", "..", "native", "build", "provenant_hash.node");
+}
 
 /** Where a native job stopped: which call failed (`op`), its errno, and which file of a list or which run. */
 export interface NativeFailure {
@@ -71,17 +76,14 @@ export function nativeHasher(): NativeHasher | null {
 }
 
 function load(): Addon | null {
-  // Another build can be named (tests point this at a missing or broken file to see the fallback).
-  const path = process.env.PROVENANT_NATIVE_PATH || NATIVE_PATH;
   let reason: string;
-  if (!existsSync(path)) {
+  try {
+    // Another build can be named (tests point this at a missing or broken file to see the fallback).
+    const path = process.env.PROVENANT_NATIVE_PATH || nativeBuildPath();
+    if (existsSync(path)) return createRequire(import.meta.url)(path) as Addon;
     reason = `${path} is missing`;
-  } else {
-    try {
-      return createRequire(import.meta.url)(path) as Addon;
-    } catch (e) {
-      reason = `it failed to load (${(e as Error).message.split("\n")[0]})`;
-    }
+  } catch (e) {
+    reason = `it failed to load (${(e as Error).message.split("\n")[0]})`;
   }
   if (!warned) {
     warned = true;
