@@ -64,6 +64,7 @@ function summary(r: HashResult) {
     shardCount: m.shardCount,
     units: r.units,
     resumedUnits: r.resumedUnits,
+    hashing: r.hashing,
     seconds: Number(r.seconds.toFixed(3)),
     samplesPerSecond: r.seconds > 0 ? Math.round(m.totalSamples / r.seconds) : null,
   };

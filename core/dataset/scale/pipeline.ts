@@ -158,6 +158,8 @@ export interface CommitResult extends StoredDataset {
   resumedUnits: number;
   units: number;
   timings: { hashSeconds: number; mergeSeconds: number };
+  /** How units were hashed and merged: native threads, JavaScript child processes, or JavaScript in this process. */
+  hashing?: Executor["kind"];
 }
 
 /** One machine, all cores: hash, merge, store; the work directory is removed once the manifest is stored. */
@@ -184,6 +186,7 @@ export async function commitAndStore(input: string, store: ContentStore, meta: D
     resumedUnits: hashed.resumedUnits,
     units: hashed.plan.units.length,
     timings: { hashSeconds: (t1 - t0) / 1000, mergeSeconds: (t2 - t1) / 1000 },
+    hashing: executor.kind,
   };
 }
 
@@ -261,7 +264,20 @@ export async function combineParts(dirs: string[], store: ContentStore, meta: Da
   }
   const t1 = performance.now();
   const sample = sampleStats({ encoding: first.encoding, skipped: first.skipped } as Plan, stats);
-  const tree = await mergeRuns(runs, store, { workers: opts.workers });
+  const total = stats.reduce((a, s) => a + s.samples, 0);
+  const executor = openExecutor("", opts.workers ?? defaultWorkers(), total >= PROCESS_MIN_HASHES);
+  let tree: ShardedTree;
+  try {
+    tree = await mergeRuns(runs, store, { executor });
+  } finally {
+    executor.close();
+  }
   const stored = await storeIndexAndManifest(tree, store, meta, sample);
-  return { ...stored, resumedUnits: 0, units: first.unitCount, timings: { hashSeconds: 0, mergeSeconds: (performance.now() - t1) / 1000 + (t1 - t0) / 1000 } };
+  return {
+    ...stored,
+    resumedUnits: 0,
+    units: first.unitCount,
+    timings: { hashSeconds: 0, mergeSeconds: (performance.now() - t1) / 1000 + (t1 - t0) / 1000 },
+    hashing: executor.kind,
+  };
 }

@@ -45,9 +45,13 @@ export function openExecutor(workDir: string, workers: number, worthProcesses: b
   return inlineExecutor(workDir);
 }
 
-/** Below both of these, the JavaScript path hashes in this process: a child costs more to start than it saves. */
-export const PROCESS_MIN_BYTES = 32 << 20;
-export const PROCESS_MIN_FILES = 16_384;
+/**
+ * Below both of these, the JavaScript path hashes in this process: a child costs about 0.25 s to start, and the
+ * JavaScript path hashes about 100 MB of records or 100,000 small files a second per core, so two children pay
+ * for themselves only from about these sizes on.
+ */
+export const PROCESS_MIN_BYTES = 64 << 20;
+export const PROCESS_MIN_FILES = 50_000;
 /** A merge alone (combining parts, or a resumed run) starts processes from this many hashes on. */
 export const PROCESS_MIN_HASHES = 4 << 20;
 
