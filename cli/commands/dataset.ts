@@ -1,8 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { dataDir, openStore } from "../../core/config.ts";
-import { connect } from "../../core/chain/connect.ts";
-import { DatasetRegistryClient } from "../../core/chain/dataset-registry.ts";
 import { ENCODINGS, parseEncoding, type Encoding } from "../../core/dataset/encodings.ts";
 import { auditDataset, hashAndStoreDataset, relabelStoredDataset, type AuditResult, type HashResult } from "../../core/dataset/operations.ts";
 import { combineParts, hashPart, parsePartSpec } from "../../core/dataset/scale/pipeline.ts";
@@ -68,6 +66,7 @@ function summary(r: HashResult) {
     shardCount: m.shardCount,
     units: r.units,
     resumedUnits: r.resumedUnits,
+    hashing: r.hashing,
     seconds: Number(r.seconds.toFixed(3)),
     samplesPerSecond: r.seconds > 0 ? Math.round(m.totalSamples / r.seconds) : null,
   };
@@ -147,7 +146,7 @@ export function datasetCommand(): Command {
       .description("hash every sample, build the Merkle tree, store shards, index and manifest")
       .argument("<path>", "a directory (files), a .jsonl or a .csv file")
       .addOption(formatOption())
-      .option("--workers <n>", "hashing processes (default: one per core)")
+      .option("--workers <n>", "hashing workers: threads, or processes on the JavaScript path (default: one per core)")
       .option("--part <i/N>", "hash only slice i of N (0-based), for spreading one dataset over machines")
       .option("--out <path>", "with --part: the part directory to write; otherwise a file for the manifest JSON"),
   ).action(
@@ -209,6 +208,9 @@ export function datasetCommand(): Command {
   ).action(
     action<MintOptions>(async ([path], opts) => {
       const previous = opts.previous ? parseTokenId(opts.previous, "previous") : undefined;
+      // The chain client (ethers) loads only here: `dataset hash` starts without it.
+      const { connect } = await import("../../core/chain/connect.ts");
+      const { DatasetRegistryClient } = await import("../../core/chain/dataset-registry.ts");
       const conn = await connect(opts.network);
       const registry = (await DatasetRegistryClient.connect(conn)).withSigner(await conn.signer());
       if (previous) await registry.record(previous);
@@ -260,6 +262,8 @@ export function datasetCommand(): Command {
     action<CommonOptions & { report?: boolean }>(async ([id], opts) => {
       if (!/^[1-9][0-9]*$/.test(id)) throw new InputError("INPUT_INVALID", `the dataset must be a token id (1, 2, ...), got "${id}"`);
       const datasetId = BigInt(id);
+      const { connect } = await import("../../core/chain/connect.ts");
+      const { DatasetRegistryClient } = await import("../../core/chain/dataset-registry.ts");
       const conn = await connect(opts.network);
       const registry = await DatasetRegistryClient.connect(conn);
       const reportWith = opts.report ? registry.withSigner(await conn.signer()) : undefined;

@@ -5,6 +5,7 @@ import { FormatError, InputError } from "../errors.ts";
 import { DatasetEmptyError } from "./errors.ts";
 import { pathText } from "./path-text.ts";
 import type { SkippedEntry, SkipReason } from "./skipped.ts";
+import { errnoCode, nativeHasher, type NativeFailure } from "./native.ts";
 
 /** The canonical encodings of docs/formats/encodings-v1.md. */
 export const ENCODINGS = ["files", "jsonl", "csv"] as const;
@@ -264,6 +265,14 @@ const QUOTE = 0x22;
  */
 function hashRecords(path: string, encoding: "jsonl" | "csv", onProgress?: ProgressFn): SampleHashes {
   const skipped = emptySkippedCounts();
+  const native = nativeHasher();
+  if (native) {
+    const r = native.hashRecords(path, encoding === "csv", 0, -1, false, null, false);
+    if (r.failure) throw nativeFailureError(path, r.failure);
+    skipped.emptyRecords = r.emptyRecords;
+    onProgress?.(r.count, null, r.bytes);
+    return { encoding, hashes: r.digests!, total: r.count, skipped, bytes: r.bytes };
+  }
   const sink = new HashSink();
   const bytes = hashRecordRange(path, encoding, { start: 0, end: Infinity, inQuotes: false }, sink.push, skipped, (b) =>
     onProgress?.(sink.count, null, b),
@@ -383,6 +392,14 @@ export function hashRecordRange(
     closeSync(fd);
   }
   return bytes;
+}
+
+/** The error the JavaScript path throws for the same failure of the native hasher on `path`, word for word. */
+export function nativeFailureError(path: string, f: NativeFailure): InputError {
+  if (f.op === "quote") return new InputError("INPUT_INVALID", `${path}: a quoted field is not closed before the end of the file`);
+  const code = f.op === "memory" ? "out of memory" : errnoCode(f.errno);
+  if (f.op === "open") return inputError(path, { code });
+  return new InputError("INPUT_UNREADABLE", `cannot read ${path} (${code})`);
 }
 
 /**

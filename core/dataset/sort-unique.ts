@@ -1,40 +1,121 @@
 /**
  * Sorts 32-byte hashes ascending (bytewise) and drops duplicates.
- * SHA-256 output is uniform, so a counting sort on the leading bits leaves buckets of a few entries, each
- * sorted by comparison: linear in practice, against n·log n compares of a plain sort. The bucket count grows
- * with n (up to 2^16). `skip` leading bytes are known to be equal (the merge's buckets share their first byte)
- * and are not used as the key.
+ * SHA-256 output is uniform, so a counting sort on the leading bits leaves slots of one entry or none, and
+ * insertion sort finishes the rest: linear in practice, against n·log n compares of a plain sort. A big input is
+ * first split on one byte (256 sequential write streams), so each part's counting sort runs inside the CPU cache.
+ * `skip` leading bytes are known to be equal (the merge's buckets share their first byte) and are not used as keys.
+ * Compares and copies work on 32-bit words: no Buffer call per hash.
  */
 export function sortUniqueHashes(hashes: Uint8Array, skip = 0): Uint8Array {
   const n = hashes.length / 32;
   if (!Number.isInteger(n)) throw new RangeError("hashes must be whole 32-byte digests");
-  const buf = Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength);
-  const bits = Math.min(16, Math.max(1, Math.ceil(Math.log2(n + 1))));
-  const buckets = 1 << bits;
-  const key = (i: number) => ((buf[i * 32 + skip] << 8) | buf[i * 32 + skip + 1]) >>> (16 - bits);
-  const starts = new Uint32Array(buckets + 1);
-  for (let i = 0; i < n; i++) starts[key(i) + 1]++;
-  for (let b = 0; b < buckets; b++) starts[b + 1] += starts[b];
-  const fill = starts.slice(0, buckets);
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[fill[key(i)]++] = i;
-
-  // buf.compare(target, tStart, tEnd, sStart, sEnd) orders the source range against the target range.
-  const cmp = (a: number, b: number) => buf.compare(buf, b * 32, b * 32 + 32, a * 32, a * 32 + 32);
-  const out = Buffer.allocUnsafe(n * 32);
+  if (!Number.isInteger(skip) || skip < 0 || skip > 29) throw new RangeError("sortUniqueHashes: skip must be 0..29");
+  // Word views need 4-byte alignment; a misaligned input is copied once.
+  const src = hashes.byteOffset % 4 === 0 ? hashes : hashes.slice();
+  const words = new Uint32Array(src.buffer, src.byteOffset, n * 8);
+  const out = new Uint32Array(n * 8);
   let written = 0;
-  let last = -1;
-  for (let b = 0; b < buckets; b++) {
-    const s = starts[b];
-    const e = starts[b + 1];
-    if (e - s > 1) order.subarray(s, e).sort(cmp);
-    for (let k = s; k < e; k++) {
-      const i = order[k];
-      if (last >= 0 && buf.compare(buf, i * 32, i * 32 + 32, last * 32, last * 32 + 32) === 0) continue;
-      buf.copy(out, written * 32, i * 32, i * 32 + 32);
-      written++;
-      last = i;
-    }
+  if (n <= IN_CACHE || skip === 29) {
+    written = sortPart(words, 0, n, skip, out, 0);
+  } else {
+    const parts = new Uint32Array(257);
+    for (let i = 0; i < n; i++) parts[src[i * 32 + skip] + 1]++;
+    for (let b = 0; b < 256; b++) parts[b + 1] += parts[b];
+    const fill = parts.slice(0, 256);
+    const split = new Uint32Array(n * 8);
+    for (let i = 0; i < n; i++) copyHash(words, i * 8, split, fill[src[i * 32 + skip]]++ * 8);
+    for (let b = 0; b < 256; b++) written += sortPart(split, parts[b], parts[b + 1], skip + 1, out, written);
   }
-  return new Uint8Array(out.buffer, out.byteOffset, written * 32);
+  return new Uint8Array(out.buffer, 0, written * 32);
+}
+
+/** Above this many hashes, split on a byte first: the counting sort's slot table then stays in cache. */
+const IN_CACHE = 1 << 15;
+
+let slotScratch = new Uint32Array(0);
+
+/**
+ * Sorts hashes [from, to) of `w` on their bytes from `skip` on, writing the distinct ones to `out` from hash
+ * index `at`; returns how many were written.
+ */
+function sortPart(w: Uint32Array, from: number, to: number, skip: number, out: Uint32Array, at: number): number {
+  const n = to - from;
+  if (n === 0) return 0;
+  const bytes = new Uint8Array(w.buffer, w.byteOffset, w.length * 4);
+  // About two slots per hash, so most slots hold one entry or none.
+  const bits = Math.min(16, Math.ceil(Math.log2(n + 1)) + 1);
+  const slots = 1 << bits;
+  const shift = 24 - bits;
+  if (slotScratch.length < slots + 1) slotScratch = new Uint32Array(slots + 1);
+  const ends = slotScratch;
+  ends.fill(0, 0, slots + 1);
+  for (let i = from; i < to; i++) {
+    const o = i * 32 + skip;
+    ends[(((bytes[o] << 16) | (bytes[o + 1] << 8) | bytes[o + 2]) >>> shift) + 1]++;
+  }
+  ends[0] = at;
+  for (let s = 0; s < slots; s++) ends[s + 1] += ends[s];
+  for (let i = from; i < to; i++) {
+    const o = i * 32 + skip;
+    copyHash(w, i * 8, out, ends[((bytes[o] << 16) | (bytes[o + 1] << 8) | bytes[o + 2]) >>> shift]++ * 8);
+  }
+  // ends[s] is now the end of slot s, which begins where slot s - 1 ends; compact the distinct ones to `at`.
+  let written = at;
+  let begin = at;
+  for (let s = 0; s < slots; s++) {
+    const end = ends[s];
+    if (end - begin > 1) insertionSort(out, begin, end);
+    for (let k = begin; k < end; k++) {
+      if (written > at && equalAt(out, k * 8, (written - 1) * 8)) continue;
+      if (written !== k) copyHash(out, k * 8, out, written * 8);
+      written++;
+    }
+    begin = end;
+  }
+  return written - at;
+}
+
+function copyHash(from: Uint32Array, i: number, to: Uint32Array, o: number): void {
+  for (let k = 0; k < 8; k++) to[o + k] = from[i + k];
+}
+
+/** Reverses the bytes of a little-endian load, so words compare in the order of the bytes they hold. */
+const be = (x: number) => (((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) >>> 0;
+
+/** Whether hash a sorts before hash b (word offsets into w). */
+function lessAt(w: Uint32Array, a: number, b: number): boolean {
+  for (let k = 0; k < 8; k++) {
+    const x = w[a + k];
+    const y = w[b + k];
+    if (x !== y) return be(x) < be(y);
+  }
+  return false;
+}
+
+function equalAt(w: Uint32Array, a: number, b: number): boolean {
+  for (let k = 0; k < 8; k++) if (w[a + k] !== w[b + k]) return false;
+  return true;
+}
+
+const held = new Uint32Array(8);
+
+/** Sorts hashes [begin, end) of w in place; slots hold a few entries, so insertion sort is the fast one. */
+function insertionSort(w: Uint32Array, begin: number, end: number): void {
+  for (let k = begin + 1; k < end; k++) {
+    if (!lessAt(w, k * 8, (k - 1) * 8)) continue;
+    for (let j = 0; j < 8; j++) held[j] = w[k * 8 + j];
+    let m = k;
+    for (; m > begin && lessHeld(w, (m - 1) * 8); m--) copyHash(w, (m - 1) * 8, w, m * 8);
+    for (let j = 0; j < 8; j++) w[m * 8 + j] = held[j];
+  }
+}
+
+/** Whether the held hash sorts before the hash at word offset b of w. */
+function lessHeld(w: Uint32Array, b: number): boolean {
+  for (let k = 0; k < 8; k++) {
+    const x = held[k];
+    const y = w[b + k];
+    if (x !== y) return be(x) < be(y);
+  }
+  return false;
 }

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO } from "../../scripts/lib/local-chain.ts";
@@ -9,7 +9,7 @@ import { runCli } from "../helpers/cli.ts";
 import { commitSamples } from "../../core/dataset/commit.ts";
 import { hashSamples } from "../../core/dataset/encodings.ts";
 import { toHex } from "../../core/hex.ts";
-import { BYTES_PER_UNIT, FILES_PER_UNIT } from "../../core/dataset/scale/plan.ts";
+import { BYTES_PER_UNIT, FILES_PER_UNIT, RECORD_UNITS, makePlan } from "../../core/dataset/scale/plan.ts";
 
 /** A JSONL file big enough for several 64 MiB units, with duplicates and empty lines. */
 function makeJsonl(path: string, lines: number): void {
@@ -48,7 +48,7 @@ describe("scale: parts, combine and resume give the single-machine result", func
   });
   after(() => rmSync(work, { recursive: true, force: true }));
 
-  it("hashes a multi-unit JSONL file on several processes to the root the in-memory path computes", async () => {
+  it("hashes a multi-unit JSONL file on several workers to the root the in-memory path computes", async () => {
     const samples = hashSamples(jsonl(), "jsonl");
     const r = await runCli(["dataset", "hash", jsonl(), "--workers", "2"], env);
     expect(r.code, r.stderr).to.equal(0);
@@ -148,8 +148,22 @@ describe("scale: parts, combine and resume give the single-machine result", func
     expect(split.json).to.include({ root: whole.json.root, n: 17, totalSamples: 20 });
   });
 
-  it("defaults to units of 64 MiB and 65,536 files", () => {
+  it("sizes record units from the file: about 32 ranges of 1 to 64 MiB; 4,096 files per unit", () => {
     expect(BYTES_PER_UNIT).to.equal(64 << 20);
-    expect(FILES_PER_UNIT).to.equal(65_536);
+    expect(FILES_PER_UNIT).to.equal(4096);
+    expect(RECORD_UNITS).to.equal(32);
+    // Sparse files: planning a JSONL file only needs its size.
+    const unitsFor = (size: number) => {
+      const f = join(work, `sparse-${size}.jsonl`);
+      writeFileSync(f, "");
+      truncateSync(f, size);
+      const plan = makePlan(f, "jsonl", join(work, `plan-${size}`));
+      const lengths = plan.units.map((u) => (u.kind === "range" ? u.end - u.start : 0));
+      return { count: plan.units.length, biggest: Math.max(...lengths) };
+    };
+    expect(unitsFor(1000)).to.deep.equal({ count: 1, biggest: 1000 });
+    expect(unitsFor(5 << 20)).to.deep.equal({ count: 5, biggest: 1 << 20 });
+    expect(unitsFor(200e6).count).to.equal(32);
+    expect(unitsFor(10 * 2 ** 30)).to.deep.equal({ count: 160, biggest: 64 << 20 });
   });
 });

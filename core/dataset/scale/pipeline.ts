@@ -7,10 +7,10 @@ import { storeIndexAndManifest, type DatasetMetadata, type SampleStats, type Sto
 import { DatasetEmptyError } from "../errors.ts";
 import type { Encoding, ProgressFn } from "../encodings.ts";
 import { ShardWriter, type ShardedTree } from "../shard-writer.ts";
-import { sortUniqueHashes } from "../sort-unique.ts";
 import type { SkippedEntry } from "../skipped.ts";
+import { bucketRanges } from "./merge.ts";
 import { loadPlan, makePlan, savePlan, unitsOfPart, type Plan } from "./plan.ts";
-import { defaultWorkers, hashUnitsInPool } from "./pool.ts";
+import { defaultWorkers, openExecutor, PROCESS_MIN_BYTES, PROCESS_MIN_FILES, PROCESS_MIN_HASHES, runAll, runInOrder, type Executor } from "./pool.ts";
 import { BUCKETS, RunReader } from "./run-file.ts";
 import { finishedUnit, runPath, type UnitStats } from "./unit.ts";
 
@@ -38,8 +38,14 @@ export function workDirFor(dataDir: string, input: string, encoding?: string): s
   return join(dataDir, "work", key);
 }
 
-/** Plans (or re-plans and checks) the work, then hashes the wanted units that are not finished yet. */
-export async function hashUnits(input: string, opts: HashOptions & { units?: (plan: Plan) => number[] }): Promise<HashedUnits> {
+interface PreparedUnits {
+  plan: Plan;
+  done: UnitStats[];
+  todo: number[];
+}
+
+/** Plans (or re-plans and checks) the work and finds the wanted units that are not finished yet. */
+function prepareUnits(input: string, opts: HashOptions & { units?: (plan: Plan) => number[] }): PreparedUnits {
   mkdirSync(opts.workDir, { recursive: true });
   const plan = makePlan(input, opts.encoding, opts.workDir);
   const previous = loadPlan(opts.workDir);
@@ -56,32 +62,87 @@ export async function hashUnits(input: string, opts: HashOptions & { units?: (pl
     if (f) done.push(f);
     else todo.push(u);
   }
+  return { plan, done, todo };
+}
+
+/** The executor for hashing these units (and merging after them, reusing the same workers). */
+function executorFor(prepared: PreparedUnits, opts: HashOptions): Executor {
+  const { plan, todo } = prepared;
+  const files = plan.encoding === "files" ? todo.reduce((a, u) => a + (plan.units[u].kind === "files" ? (plan.units[u] as { count: number }).count : 0), 0) : 0;
+  const worth = plan.bytes >= PROCESS_MIN_BYTES || files >= PROCESS_MIN_FILES;
+  return openExecutor(opts.workDir, opts.workers ?? defaultWorkers(), todo.length > 1 && worth);
+}
+
+async function hashPrepared(prepared: PreparedUnits, executor: Executor, onProgress?: ProgressFn): Promise<HashedUnits> {
+  const { plan, done, todo } = prepared;
   const already = done.reduce((a, s) => a + s.samples, 0);
   const total = plan.encoding === "files" ? plan.units.reduce((a, u) => a + (u.kind === "files" ? u.count : 0), 0) : null;
-  const fresh = await hashUnitsInPool(opts.workDir, todo, opts.workers ?? defaultWorkers(), (n) =>
-    opts.onProgress?.(already + n, total, 0),
+  let finished = already;
+  const partial = new Map<number, number>();
+  const report = () => onProgress?.(finished + [...partial.values()].reduce((a, b) => a + b, 0), total, 0);
+  const fresh: UnitStats[] = [];
+  await runAll(
+    todo.length,
+    executor.slots,
+    (i) =>
+      executor.hashUnit(todo[i], (n) => {
+        partial.set(todo[i], n);
+        report();
+      }),
+    (stats) => {
+      partial.delete(stats.unit);
+      finished += stats.samples;
+      fresh.push(stats);
+      report();
+    },
   );
   const stats = [...done, ...fresh].sort((a, b) => a.unit - b.unit);
   return { plan, stats, resumedUnits: done.length };
 }
 
-/** Merges the runs bucket by bucket (buckets partition by first byte, so duplicates meet) into stored shards. */
-export async function mergeRuns(runPaths: string[], store: ContentStore): Promise<ShardedTree> {
-  const readers = runPaths.map((p) => new RunReader(p));
+/** Plans (or re-plans and checks) the work, then hashes the wanted units that are not finished yet. */
+export async function hashUnits(input: string, opts: HashOptions & { units?: (plan: Plan) => number[] }): Promise<HashedUnits> {
+  const prepared = prepareUnits(input, opts);
+  const executor = executorFor(prepared, opts);
   try {
+    return await hashPrepared(prepared, executor, opts.onProgress);
+  } finally {
+    executor.close();
+  }
+}
+
+export interface MergeOptions {
+  /** Reuse the workers that hashed the runs; otherwise an executor is opened for the merge. */
+  executor?: Executor;
+  workers?: number;
+}
+
+/**
+ * Merges the runs into stored shards. Buckets partition hashes by first byte, so duplicates meet inside a bucket:
+ * contiguous bucket ranges are sorted on every worker at once and handed to the shard writer in order.
+ */
+export async function mergeRuns(runPaths: string[], store: ContentStore, opts: MergeOptions = {}): Promise<ShardedTree> {
+  const counts = new Array<number>(BUCKETS).fill(0);
+  for (const p of runPaths) {
+    const r = new RunReader(p);
+    r.counts.forEach((c, b) => (counts[b] += c));
+    r.close();
+  }
+  const total = counts.reduce((a, c) => a + c, 0);
+  const executor = opts.executor ?? openExecutor("", opts.workers ?? defaultWorkers(), total >= PROCESS_MIN_HASHES);
+  try {
+    const ranges = bucketRanges(counts, executor.slots);
     const writer = new ShardWriter(store);
-    for (let b = 0; b < BUCKETS; b++) {
-      const total = readers.reduce((a, r) => a + r.counts[b], 0);
-      if (total === 0) continue;
-      const bucket = new Uint8Array(total * 32);
-      let at = 0;
-      for (const r of readers) at += r.readBucketInto(b, bucket, at);
-      await writer.push(sortUniqueHashes(bucket, 1));
-    }
+    await runInOrder(
+      ranges.length,
+      executor.slots,
+      (i) => executor.mergeRange(runPaths, ranges[i].from, ranges[i].to),
+      (leaves) => writer.push(leaves),
+    );
     if (writer.n === 0) throw new DatasetEmptyError();
     return await writer.finish();
   } finally {
-    readers.forEach((r) => r.close());
+    if (!opts.executor) executor.close();
   }
 }
 
@@ -100,17 +161,27 @@ export interface CommitResult extends StoredDataset {
   resumedUnits: number;
   units: number;
   timings: { hashSeconds: number; mergeSeconds: number };
+  /** How units were hashed and merged: native threads, JavaScript child processes, or JavaScript in this process. */
+  hashing?: Executor["kind"];
 }
 
 /** One machine, all cores: hash, merge, store; the work directory is removed once the manifest is stored. */
 export async function commitAndStore(input: string, store: ContentStore, meta: DatasetMetadata, opts: HashOptions): Promise<CommitResult> {
   const t0 = performance.now();
-  const hashed = await hashUnits(input, opts);
-  const stats = sampleStats(hashed.plan, hashed.stats);
-  if (stats.totalSamples === 0) throw new DatasetEmptyError(input);
-  const t1 = performance.now();
-  const tree = await mergeRuns(hashed.stats.map((s) => runPath(opts.workDir, s.unit)), store);
-  const stored = await storeIndexAndManifest(tree, store, meta, stats);
+  const prepared = prepareUnits(input, opts);
+  const executor = executorFor(prepared, opts);
+  let hashed: HashedUnits;
+  let tree: ShardedTree;
+  let t1: number;
+  try {
+    hashed = await hashPrepared(prepared, executor, opts.onProgress);
+    if (sampleStats(hashed.plan, hashed.stats).totalSamples === 0) throw new DatasetEmptyError(input);
+    t1 = performance.now();
+    tree = await mergeRuns(hashed.stats.map((s) => runPath(opts.workDir, s.unit)), store, { executor });
+  } finally {
+    executor.close();
+  }
+  const stored = await storeIndexAndManifest(tree, store, meta, sampleStats(hashed.plan, hashed.stats));
   const t2 = performance.now();
   rmSync(opts.workDir, { recursive: true, force: true });
   return {
@@ -119,6 +190,7 @@ export async function commitAndStore(input: string, store: ContentStore, meta: D
     resumedUnits: hashed.resumedUnits,
     units: hashed.plan.units.length,
     timings: { hashSeconds: (t1 - t0) / 1000, mergeSeconds: (t2 - t1) / 1000 },
+    hashing: executor.kind,
   };
 }
 
@@ -165,7 +237,7 @@ export async function hashPart(input: string, part: number, of: number, outDir: 
 }
 
 /** Checks that the parts are one complete, consistent set, then merges them as a single machine would. */
-export async function combineParts(dirs: string[], store: ContentStore, meta: DatasetMetadata): Promise<CommitResult> {
+export async function combineParts(dirs: string[], store: ContentStore, meta: DatasetMetadata, opts: { workers?: number } = {}): Promise<CommitResult> {
   const t0 = performance.now();
   if (dirs.length === 0) throw new InputError("INPUT_INVALID", "combine needs the part directories");
   const parts = dirs.map((d) => {
@@ -198,8 +270,22 @@ export async function combineParts(dirs: string[], store: ContentStore, meta: Da
   }
   const t1 = performance.now();
   const sample = sampleStats({ encoding: first.encoding, skipped: first.skipped } as Plan, stats);
-  const tree = await mergeRuns(runs, store);
+  const total = stats.reduce((a, s) => a + s.samples, 0);
+  const executor = openExecutor("", opts.workers ?? defaultWorkers(), total >= PROCESS_MIN_HASHES);
+  let tree: ShardedTree;
+  try {
+    tree = await mergeRuns(runs, store, { executor });
+  } finally {
+    executor.close();
+  }
   const stored = await storeIndexAndManifest(tree, store, meta, sample);
-  // Every part has the first's plan hash, which covers the skipped entries: the first's list is everyone's.
-  return { ...stored, skippedEntries: first.skippedEntries ?? [], resumedUnits: 0, units: first.unitCount, timings: { hashSeconds: 0, mergeSeconds: (performance.now() - t1) / 1000 + (t1 - t0) / 1000 } };
+  return {
+    ...stored,
+    // Every part has the first's plan hash, which covers the skipped entries: the first's list is everyone's.
+    skippedEntries: first.skippedEntries ?? [],
+    resumedUnits: 0,
+    units: first.unitCount,
+    timings: { hashSeconds: 0, mergeSeconds: (performance.now() - t1) / 1000 + (t1 - t0) / 1000 },
+    hashing: executor.kind,
+  };
 }

@@ -18,12 +18,22 @@ import type { SkippedEntry } from "../skipped.ts";
 
 /**
  * A dataset's work plan: deterministic units that any process or machine can hash independently.
- * `files`: consecutive files of the sorted walk, at most 65,536 files or 64 MiB per unit (a bigger file alone). `jsonl`/`csv`: 64 MiB byte ranges, each record
+ * `files`: consecutive files of the sorted walk, at most 4,096 files or 64 MiB per unit (a bigger file alone). `jsonl`/`csv`: byte ranges, each record
  * belonging to the range holding its first byte. The plan hash names the work (encoding, file list or size),
  * so parts hashed on different machines can be checked to belong together before they are combined.
+ * Unit sizes depend on the input only, never on the worker count, so every machine of a split run plans alike.
  */
-export const FILES_PER_UNIT = 65_536;
+export const FILES_PER_UNIT = 4096;
 export const BYTES_PER_UNIT = 64 << 20;
+/** Record files split into about this many ranges (1 to 64 MiB each): enough to keep a few dozen workers even. */
+export const RECORD_UNITS = 32;
+const MIN_RECORD_UNIT_BYTES = 1 << 20;
+
+function recordUnitBytes(fileSize: number, cap: number): number {
+  if (process.env.PROVENANT_UNIT_BYTES) return cap;
+  const share = Math.ceil(fileSize / RECORD_UNITS / 65536) * 65536;
+  return Math.min(cap, Math.max(MIN_RECORD_UNIT_BYTES, share));
+}
 
 /** Unit sizes; the environment may shrink them (tests split small inputs). They are part of the plan hash. */
 function unitSizes() {
@@ -107,10 +117,11 @@ export function makePlan(input: string, encoding: Encoding | undefined, workDir:
   } else {
     if (!st.isFile()) throw new InputError("INPUT_INVALID", `${input} is not a file: the ${enc} encoding reads one file`);
     bytes = st.size;
-    h.update(String(st.size));
-    const parity = enc === "csv" ? quoteParity(abs, st.size, size.bytes) : null;
-    for (let start = 0; start < Math.max(1, st.size); start += size.bytes) {
-      const end = Math.min(st.size, start + size.bytes);
+    const unitBytes = recordUnitBytes(st.size, size.bytes);
+    h.update(`${st.size}\0${unitBytes}`);
+    const parity = enc === "csv" ? quoteParity(abs, st.size, unitBytes) : null;
+    for (let start = 0; start < Math.max(1, st.size); start += unitBytes) {
+      const end = Math.min(st.size, start + unitBytes);
       units.push({ kind: "range", start, end, inQuotes: start > 0 && parity ? parity(start - 1) : false });
     }
   }

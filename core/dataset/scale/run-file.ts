@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync, renameSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, renameSync, writeSync } from "node:fs";
 import { FormatError } from "../../errors.ts";
 
 /**
@@ -25,9 +25,15 @@ export function writeRun(path: string, hashes: Uint8Array): void {
     offsets[b] = at;
     at += counts[b];
   }
+  // Word copies, not a Buffer call per hash; a misaligned input is copied once to get word views.
+  const src = hashes.byteOffset % 4 === 0 ? hashes : hashes.slice();
+  const words = new Uint32Array(src.buffer, src.byteOffset, n * 8);
   const body = Buffer.allocUnsafe(n * 32);
-  const src = Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength);
-  for (let i = 0; i < n; i++) src.copy(body, offsets[hashes[i * 32]]++ * 32, i * 32, i * 32 + 32);
+  const bodyWords = new Uint32Array(body.buffer, body.byteOffset, n * 8);
+  for (let i = 0; i < n; i++) {
+    const o = offsets[src[i * 32]]++ * 8;
+    for (let k = 0; k < 8; k++) bodyWords[o + k] = words[i * 8 + k];
+  }
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, "w");
   try {
@@ -38,6 +44,15 @@ export function writeRun(path: string, hashes: Uint8Array): void {
   }
   renameSync(tmp, path);
 }
+
+/**
+ * Run files can come from other machines (`dataset combine`): a run whose header and size disagree, or that files
+ * a hash under another first byte (which would commit an unsorted tree), is refused naming the file.
+ * The native merge reports the same two failures; these are the words for both.
+ */
+export const runDamaged = (path: string) => new FormatError("MANIFEST_INVALID", `${path} is not a complete provenant run file`);
+export const runMisfiled = (path: string) =>
+  new FormatError("MANIFEST_INVALID", `${path} holds a hash outside its bucket: it was not written by provenant, or was changed`);
 
 /** An open run: bucket b's hashes are read on demand. */
 export class RunReader {
@@ -50,15 +65,22 @@ export class RunReader {
     this.path = path;
     this.fd = openSync(path, "r");
     const header = Buffer.alloc(HEADER);
-    if (readSync(this.fd, header, 0, HEADER, 0) !== HEADER || !header.subarray(0, 8).equals(MAGIC)) {
+    // Sums in BigInt: a crafted count must not round or overflow its way past the size check.
+    let sum = 0n;
+    const counts: bigint[] = [];
+    if (readSync(this.fd, header, 0, HEADER, 0) === HEADER && header.subarray(0, 8).equals(MAGIC)) {
+      for (let b = 0; b < BUCKETS; b++) counts.push(header.readBigUInt64BE(8 + b * 8));
+      sum = counts.reduce((a, c) => a + c, 0n);
+    }
+    if (counts.length !== BUCKETS || BigInt(HEADER) + sum * 32n !== BigInt(fstatSync(this.fd).size)) {
       closeSync(this.fd);
-      throw new FormatError("MANIFEST_INVALID", `${path} is not a provenant run file`);
+      throw runDamaged(path);
     }
     this.counts = [];
     this.offsets = [];
     let at = HEADER;
     for (let b = 0; b < BUCKETS; b++) {
-      const c = Number(header.readBigUInt64BE(8 + b * 8));
+      const c = Number(counts[b]);
       this.counts.push(c);
       this.offsets.push(at);
       at += c * 32;
@@ -69,15 +91,16 @@ export class RunReader {
     return this.counts.reduce((a, c) => a + c, 0);
   }
 
-  /** Reads bucket b into `out` at byte `at`; returns the bytes read. */
+  /** Reads bucket b into `out` at byte `at`, checking every hash starts with byte b; returns the bytes read. */
   readBucketInto(b: number, out: Uint8Array, at: number): number {
     const len = this.counts[b] * 32;
     let done = 0;
     while (done < len) {
       const got = readSync(this.fd, out, at + done, len - done, this.offsets[b] + done);
-      if (got === 0) throw new FormatError("MANIFEST_INVALID", `${this.path} is truncated`);
+      if (got === 0) throw runDamaged(this.path);
       done += got;
     }
+    for (let i = at; i < at + len; i += 32) if (out[i] !== b) throw runMisfiled(this.path);
     return len;
   }
 

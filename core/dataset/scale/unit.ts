@@ -1,6 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { HashSink, bytePath, emptySkippedCounts, hashFile, hashRecordRange, newScratch } from "../encodings.ts";
+import { HashSink, bytePath, emptySkippedCounts, hashFile, hashRecordRange, nativeFailureError, newScratch } from "../encodings.ts";
+import { errnoCode, type NativeFailure, type NativeHasher } from "../native.ts";
+import { StorageError } from "../../errors.ts";
+import { pathText } from "../path-text.ts";
 import { writeRun } from "./run-file.ts";
 import type { Plan } from "./plan.ts";
 
@@ -48,8 +51,45 @@ export function runUnit(plan: Plan, u: number, workDir: string, onSamples?: (n: 
   }
   mkdirSync(join(workDir, "runs"), { recursive: true });
   writeRun(runPath(workDir, u), out.result());
-  const stats: UnitStats = { unit: u, samples: out.count, bytes, emptyRecords: skipped.emptyRecords };
-  writeFileSync(`${statsPath(workDir, u)}.tmp`, JSON.stringify(stats));
-  renameSync(`${statsPath(workDir, u)}.tmp`, statsPath(workDir, u));
+  return markDone(workDir, { unit: u, samples: out.count, bytes, emptyRecords: skipped.emptyRecords });
+}
+
+function markDone(workDir: string, stats: UnitStats): UnitStats {
+  const path = statsPath(workDir, stats.unit);
+  writeFileSync(`${path}.tmp`, JSON.stringify(stats));
+  renameSync(`${path}.tmp`, path);
   return stats;
+}
+
+/**
+ * runUnit through the native hasher, on libuv's thread pool: the same run file and stats, so units hashed
+ * either way resume and merge alike. Several of these run at once in one process.
+ */
+export async function runUnitNative(native: NativeHasher, plan: Plan, unit: number, workDir: string): Promise<UnitStats> {
+  const spec = plan.units[unit];
+  mkdirSync(join(workDir, "runs"), { recursive: true });
+  const run = runPath(workDir, unit);
+  if (spec.kind === "files") {
+    // The list's raw bytes: names reach open() exactly as the walk found them.
+    const list = readFileSync(spec.list);
+    const root = Buffer.from(plan.input.endsWith("/") ? plan.input : `${plan.input}/`);
+    const r = await native.hashFiles(root, list, run, true);
+    if (r.failure) throw unitFailure(r.failure, run, () => pathText(Buffer.concat([root, listEntry(list, r.failure!.index)])));
+    return markDone(workDir, { unit, samples: r.count, bytes: r.bytes, emptyRecords: 0 });
+  }
+  const r = await native.hashRecords(plan.input, plan.encoding === "csv", spec.start, spec.end, spec.inQuotes, run, true);
+  if (r.failure) throw unitFailure(r.failure, run, () => plan.input);
+  return markDone(workDir, { unit, samples: r.count, bytes: spec.end - spec.start, emptyRecords: r.emptyRecords });
+}
+
+/** Entry `index` of a unit list ("<size>:<path>" joined by NUL), without its size, as the bytes it names. */
+function listEntry(list: Buffer, index: number): Buffer {
+  const entry = list.toString("latin1").split("\0")[index] ?? "";
+  return Buffer.from(entry.slice(entry.indexOf(":") + 1), "latin1");
+}
+
+function unitFailure(f: NativeFailure, run: string, input: () => string): Error {
+  if (f.op === "write") return new StorageError("STORAGE_UNREACHABLE", `cannot write ${run} (${errnoCode(f.errno)})`);
+  if (f.op === "format") return new StorageError("STORAGE_CORRUPT", `the unit list for ${run} is damaged: re-run to plan again`);
+  return nativeFailureError(input(), f);
 }

@@ -1,0 +1,99 @@
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { availableParallelism, constants } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/**
+ * The batched hasher in native/hash.c (built at install time by scripts/build-native.sh): one call hashes a whole
+ * work unit, against about 700 ns of fixed cost per node:crypto call. The JavaScript in encodings.ts and scale/
+ * is the reference and the fallback; both give the same bytes (test/dataset/native.test.ts).
+ * PROVENANT_NATIVE=0 forces the JavaScript path; if the addon is missing or fails to load, Provenant says so once
+ * on stderr and uses the JavaScript path. PROVENANT_NATIVE_PATH names another build.
+ */
+
+/** Where scripts/build-native.sh puts the build. A function: bundlers (the dApp's) rewrite module-level URLs. */
+export function nativeBuildPath(): string {
+  return join(dirname(fileURLToPath(import.meta.url)), "..", "..", "native", "build", "provenant_hash.node");
+}
+
+/** Where a native job stopped: which call failed (`op`), its errno, and which file of a list or which run. */
+export interface NativeFailure {
+  op: "open" | "read" | "write" | "format" | "quote" | "memory" | "bucket";
+  errno: number;
+  index: number;
+}
+
+export interface NativeRecordsResult {
+  count: number;
+  emptyRecords: number;
+  bytes: number;
+  /** The digests in input order, when no run file was asked for. */
+  digests?: Buffer;
+  failure?: NativeFailure;
+}
+
+export interface NativeFilesResult {
+  count: number;
+  bytes: number;
+  digests?: Buffer;
+  failure?: NativeFailure;
+}
+
+export interface NativeMergeResult {
+  count: number;
+  leaves: Buffer;
+  failure?: NativeFailure;
+}
+
+interface Addon {
+  hashRecords(path: string, csv: boolean, start: number, end: number, inQuotes: boolean, runPath: string | null, async: false): NativeRecordsResult;
+  hashRecords(path: string, csv: boolean, start: number, end: number, inQuotes: boolean, runPath: string | null, async: true): Promise<NativeRecordsResult>;
+  hashFiles(root: Uint8Array, list: Uint8Array, runPath: string | null, async: false): NativeFilesResult;
+  hashFiles(root: Uint8Array, list: Uint8Array, runPath: string | null, async: true): Promise<NativeFilesResult>;
+  mergeRuns(paths: string[], from: number, to: number, async: false): NativeMergeResult;
+  mergeRuns(paths: string[], from: number, to: number, async: true): Promise<NativeMergeResult>;
+  sha256(data: Uint8Array): Buffer;
+}
+
+export type NativeHasher = Addon;
+
+// Async native jobs run on libuv's thread pool: 4 threads unless UV_THREADPOOL_SIZE says otherwise, read once
+// when the pool first starts (after this module loads, in the CLI). Room for one job per core and a few spare.
+if (!process.env.UV_THREADPOOL_SIZE) process.env.UV_THREADPOOL_SIZE = String(Math.max(4, availableParallelism() + 2));
+
+let loaded: Addon | null | undefined;
+let warned = false;
+
+/** Whether the caller turned the native path off (PROVENANT_NATIVE=0); read on every call, so tests can flip it. */
+export const nativeDisabled = () => process.env.PROVENANT_NATIVE === "0";
+
+/** The native hasher, or null for the JavaScript path. Loads on first use, so commands that hash nothing never warn. */
+export function nativeHasher(): NativeHasher | null {
+  if (nativeDisabled()) return null;
+  if (loaded === undefined) loaded = load();
+  return loaded;
+}
+
+function load(): Addon | null {
+  let reason: string;
+  try {
+    // Another build can be named (tests point this at a missing or broken file to see the fallback).
+    const path = process.env.PROVENANT_NATIVE_PATH || nativeBuildPath();
+    if (existsSync(path)) return createRequire(import.meta.url)(path) as Addon;
+    reason = `${path} is missing`;
+  } catch (e) {
+    reason = `it failed to load (${(e as Error).message.split("\n")[0]})`;
+  }
+  if (!warned) {
+    warned = true;
+    process.stderr.write(`provenant: native hashing unavailable: ${reason}; using the JavaScript path (same results, slower). Rebuild with: npm run build:native\n`);
+  }
+  return null;
+}
+
+/** "ENOENT" for 2 and so on, for errors that read like node's own. */
+export function errnoCode(errno: number): string {
+  for (const [name, value] of Object.entries(constants.errno)) if (value === errno) return name;
+  return `errno ${errno}`;
+}

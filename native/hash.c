@@ -1,0 +1,857 @@
+/*
+ * Provenant's batched SHA-256 hashing (an N-API addon; built by scripts/build-native.sh at install time).
+ *
+ * node:crypto costs about 700 ns of fixed overhead per call, more than hashing a 100-byte record itself
+ * (shared/notes/performance.md). Here one call hashes a whole work unit: every record of a JSONL/CSV byte range,
+ * or every file of a list, and writes the unit's bucketed run file; another call merges bucket ranges of runs.
+ * The JavaScript in core/dataset/encodings.ts and core/dataset/scale/ is the reference: the tests check that
+ * both give the same bytes on every vector. Async calls run on libuv's thread pool, so units hash in parallel
+ * inside one process.
+ *
+ * SHA-256 is the OpenSSL inside the node binary (its exported symbols, resolved when node loads this file; SHA-NI
+ * where the CPU has it). Hand-written SHA-NI code, one message or two interleaved, measured no faster here, so
+ * there is no second implementation to trust.
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- SHA-256 -------------------------------------------------------------------------------------------- */
+
+/* From the OpenSSL linked into node (exported for addons). OpenSSL 3's one-shot SHA256() looks the algorithm
+ * up on every call (EVP_Q_digest), about 500 ns here: the low-level calls skip that. The context is opaque to
+ * us; 112 bytes in OpenSSL 3 (SHA256_CTX), given room to spare. */
+typedef struct {
+  uint64_t words[32];
+} sha256_ctx_space;
+int SHA256_Init(void *c);
+int SHA256_Update(void *c, const void *data, size_t len);
+int SHA256_Final(unsigned char *md, void *c);
+
+static void sha256(const uint8_t *data, size_t len, uint8_t out[32]) {
+  sha256_ctx_space ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, data, len);
+  SHA256_Final(out, &ctx);
+}
+
+/* ---- growable buffers, kept per thread: first-touching fresh memory is slow on these VMs --------------- */
+
+typedef struct {
+  uint8_t *p;
+  size_t len, cap;
+} bytes_t;
+
+static int reserve(bytes_t *b, size_t want) {
+  if (want <= b->cap) return 0;
+  size_t cap = b->cap ? b->cap : 1 << 16;
+  while (cap < want) cap *= 2;
+  uint8_t *p = realloc(b->p, cap);
+  if (!p) return ENOMEM;
+  b->p = p;
+  b->cap = cap;
+  return 0;
+}
+
+static __thread bytes_t tls_read;    /* file bytes */
+static __thread bytes_t tls_digests; /* a unit's digests in input order */
+static __thread bytes_t tls_bucketed;/* the same, grouped by first byte */
+
+/* ---- errors: where a job failed, for the JavaScript side to name the file ------------------------------ */
+
+enum op { OP_NONE = 0, OP_OPEN, OP_READ, OP_WRITE, OP_FORMAT, OP_QUOTE, OP_MEMORY, OP_BUCKET };
+static const char *OP_NAMES[] = {"", "open", "read", "write", "format", "quote", "memory", "bucket"};
+
+typedef struct {
+  int op;
+  int err;          /* errno */
+  double index;     /* which file of a list, or which run */
+} failure_t;
+
+static void fail(failure_t *f, int op, int err, double index) {
+  if (f->op) return;
+  f->op = op;
+  f->err = err;
+  f->index = index;
+}
+
+/* ---- runs: "PVNTRUN1" | 256 x u64 big-endian counts | hashes grouped by first byte (run-file.ts) -------- */
+
+#define BUCKETS 256
+#define RUN_HEADER (8 + BUCKETS * 8)
+static const char RUN_MAGIC[8] = {'P', 'V', 'N', 'T', 'R', 'U', 'N', '1'};
+
+static int write_all(int fd, const uint8_t *p, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, p, n > (1 << 30) ? (1 << 30) : n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    p += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+/* Writes digests (any order) as a run, to `<path>.tmp` then renamed: a run exists whole or not at all. */
+static void write_run(const char *path, const uint8_t *digests, size_t n, failure_t *f) {
+  uint64_t counts[BUCKETS] = {0}, at[BUCKETS];
+  for (size_t i = 0; i < n; i++) counts[digests[i * 32]]++;
+  uint8_t header[RUN_HEADER];
+  memcpy(header, RUN_MAGIC, 8);
+  uint64_t sum = 0;
+  for (int b = 0; b < BUCKETS; b++) {
+    for (int k = 0; k < 8; k++) header[8 + b * 8 + k] = (uint8_t)(counts[b] >> (56 - 8 * k));
+    at[b] = sum;
+    sum += counts[b];
+  }
+  if (reserve(&tls_bucketed, n * 32 + 1)) return fail(f, OP_MEMORY, ENOMEM, 0);
+  uint8_t *body = tls_bucketed.p;
+  for (size_t i = 0; i < n; i++) memcpy(body + 32 * at[digests[i * 32]]++, digests + i * 32, 32);
+  size_t plen = strlen(path);
+  char *tmp = malloc(plen + 5);
+  if (!tmp) return fail(f, OP_MEMORY, ENOMEM, 0);
+  memcpy(tmp, path, plen);
+  memcpy(tmp + plen, ".tmp", 5);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  int err = fd < 0 ? errno : 0;
+  if (!err) {
+    err = write_all(fd, header, RUN_HEADER);
+    if (!err) err = write_all(fd, body, n * 32);
+    if (close(fd) != 0 && !err) err = errno;
+  }
+  if (!err && rename(tmp, path) != 0) err = errno;
+  free(tmp);
+  if (err) fail(f, OP_WRITE, err, 0);
+}
+
+/* ---- records: JSONL lines and CSV records of a byte range (encodings.ts hashRecordRange) ---------------- */
+
+typedef struct {
+  /* in */
+  char *path;
+  int csv;
+  double start, end; /* end < 0: to the end of the file */
+  int in_quotes;
+  char *run_path;    /* NULL: return the digests in input order */
+  /* out */
+  size_t count;
+  double empty, bytes;
+  failure_t failure;
+} records_job;
+
+static int push_digest(const uint8_t *data, size_t len) {
+  if (reserve(&tls_digests, tls_digests.len + 32)) return ENOMEM;
+  sha256(data, len, tls_digests.p + tls_digests.len);
+  tls_digests.len += 32;
+  return 0;
+}
+
+typedef struct {
+  const uint8_t *buf;
+  double file_pos, end;
+  int aligned, header_pending, done, err;
+  double empty;
+} emit_state;
+
+/* One record ended at `to` (exclusive, before its '\n'); same decisions, same order as the JavaScript emit(). */
+static inline void emit(emit_state *s, size_t from, size_t to) {
+  if (!s->aligned) {
+    s->aligned = 1; /* the tail of a record that started in the previous range */
+    return;
+  }
+  if (s->end >= 0 && s->file_pos + (double)from >= s->end) {
+    s->done = 1; /* starts in the next range */
+    return;
+  }
+  size_t stop = to;
+  if (stop > from && s->buf[stop - 1] == '\r') stop--;
+  if (s->header_pending) {
+    s->header_pending = 0;
+    return;
+  }
+  if (stop == from) {
+    s->empty++;
+    return;
+  }
+  if (push_digest(s->buf + from, stop - from)) s->err = ENOMEM;
+}
+
+static void hash_records(records_job *j) {
+  tls_digests.len = 0;
+  int fd = open(j->path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fail(&j->failure, OP_OPEN, errno, 0);
+  if (reserve(&tls_read, 1 << 20)) {
+    close(fd);
+    return fail(&j->failure, OP_MEMORY, ENOMEM, 0);
+  }
+  /* Reading starts one byte early so a record starting exactly at `start` is seen to follow a line ending. */
+  double origin = j->start > 0 ? j->start - 1 : 0;
+  emit_state s = {.file_pos = origin, .end = j->end, .aligned = j->start == 0, .header_pending = j->csv && j->start == 0};
+  int in_quotes = j->start > 0 ? j->in_quotes : 0;
+  size_t rec = 0, end = 0, scan = 0;
+  double bytes = 0;
+  while (!s.done && !s.err) {
+    if (end == tls_read.cap) {
+      if (rec > 0) { /* slide the unfinished record to the front */
+        memmove(tls_read.p, tls_read.p + rec, end - rec);
+        end -= rec;
+        scan -= rec;
+        s.file_pos += (double)rec;
+        rec = 0;
+      } else if (reserve(&tls_read, tls_read.cap * 2)) { /* a record longer than the buffer */
+        s.err = ENOMEM;
+        break;
+      }
+    }
+    ssize_t got = pread(fd, tls_read.p + end, tls_read.cap - end, (off_t)(s.file_pos + (double)end));
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      fail(&j->failure, OP_READ, errno, 0);
+      break;
+    }
+    if (got == 0) break;
+    end += (size_t)got;
+    bytes += (double)got;
+    const uint8_t *buf = s.buf = tls_read.p;
+    if (!j->csv) {
+      while (!s.done) {
+        const uint8_t *nl = memchr(buf + scan, '\n', end - scan);
+        if (!nl) {
+          scan = end;
+          break;
+        }
+        size_t at = (size_t)(nl - buf);
+        emit(&s, rec, at);
+        rec = scan = at + 1;
+      }
+    } else {
+      for (; scan < end && !s.done; scan++) {
+        uint8_t c = buf[scan];
+        if (c == '"') in_quotes = !in_quotes;
+        else if (c == '\n' && !in_quotes) {
+          emit(&s, rec, scan);
+          rec = scan + 1;
+        }
+      }
+    }
+  }
+  close(fd);
+  if (s.err) fail(&j->failure, OP_MEMORY, s.err, 0);
+  if (!j->failure.op && !s.done) {
+    if (j->csv && in_quotes) fail(&j->failure, OP_QUOTE, 0, 0);
+    else if (end > rec) {
+      s.buf = tls_read.p;
+      emit(&s, rec, end);
+      if (s.err) fail(&j->failure, OP_MEMORY, s.err, 0);
+    }
+  }
+  j->count = tls_digests.len / 32;
+  j->empty = s.empty;
+  j->bytes = bytes;
+  if (!j->failure.op && j->run_path) write_run(j->run_path, tls_digests.p, j->count, &j->failure);
+}
+
+/* ---- files: a unit's list of "<size>:<relative path>" entries joined by NUL (plan.ts) ------------------- */
+
+#define LARGE_FILE (64ull << 20)
+#define STREAM_CHUNK (16u << 20)
+
+typedef struct {
+  uint8_t *root;
+  size_t root_len;
+  uint8_t *list;
+  size_t list_len;
+  char *run_path;
+  size_t count;
+  double bytes;
+  failure_t failure;
+} files_job;
+
+/* Hashes one open file, whole if small, streamed if larger than LARGE_FILE. Returns errno or 0. */
+static int hash_fd(int fd, uint64_t size, uint8_t out[32], double *bytes) {
+  if (size > LARGE_FILE) {
+    if (reserve(&tls_read, STREAM_CHUNK)) return ENOMEM;
+    sha256_ctx_space ctx;
+    SHA256_Init(&ctx);
+    int err = 0;
+    for (;;) {
+      ssize_t got = read(fd, tls_read.p, STREAM_CHUNK);
+      if (got < 0) {
+        if (errno == EINTR) continue;
+        err = errno;
+        break;
+      }
+      if (got == 0) break;
+      SHA256_Update(&ctx, tls_read.p, (size_t)got);
+      *bytes += (double)got;
+    }
+    SHA256_Final(out, &ctx);
+    return err;
+  }
+  /* One read call in the common case: the buffer has room for one byte more than the size the plan saw. */
+  if (reserve(&tls_read, size + 1)) return ENOMEM;
+  size_t have = 0;
+  for (;;) {
+    size_t want = tls_read.cap - have;
+    ssize_t got = read(fd, tls_read.p + have, want);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    have += (size_t)got;
+    if ((size_t)got < want) break; /* a regular file reads short only at its end */
+    if (have == tls_read.cap && reserve(&tls_read, tls_read.cap * 2)) return ENOMEM;
+  }
+  sha256(tls_read.p, have, out);
+  *bytes += (double)have;
+  return 0;
+}
+
+static void hash_files(files_job *j) {
+  tls_digests.len = 0;
+  char *path = NULL;
+  size_t path_cap = 0;
+  size_t index = 0;
+  for (size_t at = 0; at < j->list_len; index++) {
+    const uint8_t *entry = j->list + at;
+    const uint8_t *nul = memchr(entry, 0, j->list_len - at);
+    size_t len = nul ? (size_t)(nul - entry) : j->list_len - at;
+    at += len + 1;
+    const uint8_t *colon = memchr(entry, ':', len);
+    uint64_t size = 0;
+    int ok = colon != NULL && colon > entry;
+    for (const uint8_t *c = entry; ok && c < colon; c++) {
+      if (*c < '0' || *c > '9') ok = 0;
+      else size = size * 10 + (uint64_t)(*c - '0');
+    }
+    if (!ok) {
+      fail(&j->failure, OP_FORMAT, EINVAL, (double)index);
+      break;
+    }
+    size_t rel = len - (size_t)(colon + 1 - entry);
+    if (j->root_len + rel + 1 > path_cap) {
+      path_cap = (j->root_len + rel + 1) * 2;
+      char *p = realloc(path, path_cap);
+      if (!p) {
+        fail(&j->failure, OP_MEMORY, ENOMEM, (double)index);
+        break;
+      }
+      path = p;
+    }
+    memcpy(path, j->root, j->root_len);
+    memcpy(path + j->root_len, colon + 1, rel);
+    path[j->root_len + rel] = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      fail(&j->failure, OP_OPEN, errno, (double)index);
+      break;
+    }
+    if (reserve(&tls_digests, tls_digests.len + 32)) {
+      close(fd);
+      fail(&j->failure, OP_MEMORY, ENOMEM, (double)index);
+      break;
+    }
+    int err = hash_fd(fd, size, tls_digests.p + tls_digests.len, &j->bytes);
+    close(fd);
+    if (err) {
+      fail(&j->failure, err == ENOMEM ? OP_MEMORY : OP_READ, err, (double)index);
+      break;
+    }
+    tls_digests.len += 32;
+  }
+  free(path);
+  j->count = tls_digests.len / 32;
+  if (!j->failure.op && j->run_path) write_run(j->run_path, tls_digests.p, j->count, &j->failure);
+}
+
+/* ---- merge: buckets [from, to) of every run, sorted and without duplicates (sort-unique.ts) ------------- */
+
+typedef struct {
+  char **paths;
+  size_t runs;
+  int from, to;
+  uint8_t *leaves; /* malloc'd, handed to JavaScript */
+  size_t count;
+  failure_t failure;
+} merge_job;
+
+static inline int cmp32(const uint8_t *a, const uint8_t *b) { return memcmp(a, b, 32); }
+
+/*
+ * Sorts n digests that share their first byte and drops duplicates, into out; returns how many remain.
+ * A counting sort on the next bits (SHA-256 output is uniform) leaves a few entries per slot, finished by
+ * insertion sort: linear in practice. The same order as sortUniqueHashes(bucket, 1).
+ */
+static size_t sort_unique_bucket(const uint8_t *in, size_t n, uint8_t *out, uint32_t *starts, uint32_t *order) {
+  if (n == 0) return 0;
+  int bits = 1;
+  while (bits < 16 && ((size_t)1 << bits) < n + 1) bits++;
+  size_t slots = (size_t)1 << bits;
+  memset(starts, 0, (slots + 1) * sizeof(uint32_t));
+#define KEY(i) ((((uint32_t)in[(i) * 32 + 1] << 8) | in[(i) * 32 + 2]) >> (16 - bits))
+  for (size_t i = 0; i < n; i++) starts[KEY(i) + 1]++;
+  for (size_t s = 0; s < slots; s++) starts[s + 1] += starts[s];
+  for (size_t i = 0; i < n; i++) order[starts[KEY(i)]++] = (uint32_t)i;
+#undef KEY
+  /* starts[s] now holds the end of slot s; slot s begins where slot s-1 ends */
+  size_t written = 0, begin = 0;
+  const uint8_t *last = NULL;
+  for (size_t s = 0; s < slots; s++) {
+    size_t end = starts[s];
+    for (size_t k = begin + 1; k < end; k++) {
+      uint32_t v = order[k];
+      size_t m = k;
+      while (m > begin && cmp32(in + (size_t)order[m - 1] * 32, in + (size_t)v * 32) > 0) {
+        order[m] = order[m - 1];
+        m--;
+      }
+      order[m] = v;
+    }
+    for (size_t k = begin; k < end; k++) {
+      const uint8_t *h = in + (size_t)order[k] * 32;
+      if (last && cmp32(last, h) == 0) continue;
+      memcpy(out + written * 32, h, 32);
+      last = out + written * 32;
+      written++;
+    }
+    begin = end;
+  }
+  return written;
+}
+
+/*
+ * Reads a run's header into counts[], refusing anything but a whole run: the right magic, and a size equal to
+ * the header plus 32 bytes per counted hash. Run files can come from other machines (`dataset combine`), so the
+ * counts are checked against the file before any size is computed from them.
+ */
+static int read_run_header(int fd, uint64_t counts[BUCKETS]) {
+  uint8_t header[RUN_HEADER];
+  struct stat st;
+  if (fstat(fd, &st) != 0 || pread(fd, header, RUN_HEADER, 0) != RUN_HEADER || memcmp(header, RUN_MAGIC, 8) != 0) return 0;
+  if (st.st_size < RUN_HEADER) return 0;
+  uint64_t room = ((uint64_t)st.st_size - RUN_HEADER) / 32, sum = 0;
+  for (int b = 0; b < BUCKETS; b++) {
+    uint64_t c = 0;
+    for (int k = 0; k < 8; k++) c = (c << 8) | header[8 + b * 8 + k];
+    if (c > room - sum) return 0; /* more hashes than the file can hold, without overflowing */
+    sum += c;
+    counts[b] = c;
+  }
+  return (uint64_t)st.st_size == RUN_HEADER + sum * 32;
+}
+
+static void merge_runs(merge_job *j) {
+  uint64_t(*counts)[BUCKETS] = calloc(j->runs ? j->runs : 1, sizeof *counts);
+  int *fds = malloc((j->runs ? j->runs : 1) * sizeof(int));
+  uint32_t *starts = malloc(((1 << 16) + 1) * sizeof(uint32_t));
+  if (!counts || !fds || !starts) {
+    free(counts);
+    free(fds);
+    free(starts);
+    return fail(&j->failure, OP_MEMORY, ENOMEM, 0);
+  }
+  size_t opened = 0;
+  for (; opened < j->runs; opened++) {
+    int fd = open(j->paths[opened], O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      fail(&j->failure, OP_OPEN, errno, (double)opened);
+      break;
+    }
+    fds[opened] = fd;
+    if (!read_run_header(fd, counts[opened])) {
+      fail(&j->failure, OP_FORMAT, 0, (double)opened);
+      opened++;
+      break;
+    }
+  }
+  /* Every count now fits its file, so these sums are bounded by the bytes on disk. */
+  size_t total = 0, biggest = 0;
+  if (!j->failure.op) {
+    for (int b = j->from; b < j->to; b++) {
+      size_t sum = 0;
+      for (size_t r = 0; r < j->runs; r++) sum += counts[r][b];
+      total += sum;
+      if (sum > biggest) biggest = sum;
+    }
+  }
+  uint8_t *gathered = NULL, *out = NULL;
+  uint32_t *order = NULL;
+  if (!j->failure.op) {
+    if (biggest > UINT32_MAX) fail(&j->failure, OP_MEMORY, ENOMEM, 0);
+    else {
+      gathered = malloc(biggest * 32 + 1);
+      order = malloc(biggest * sizeof(uint32_t) + 4);
+      out = malloc(total * 32 + 1);
+      if (!gathered || !order || !out) fail(&j->failure, OP_MEMORY, ENOMEM, 0);
+    }
+  }
+  size_t written = 0;
+  for (int b = j->from; b < j->to && !j->failure.op; b++) {
+    size_t n = 0;
+    for (size_t r = 0; r < j->runs && !j->failure.op; r++) {
+      uint64_t off = RUN_HEADER;
+      for (int c = 0; c < b; c++) off += counts[r][c] * 32;
+      size_t len = counts[r][b] * 32, done = 0;
+      uint8_t *dst = gathered + n * 32;
+      while (done < len) {
+        ssize_t got = pread(fds[r], dst + done, len - done, (off_t)(off + done));
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) {
+          fail(&j->failure, got < 0 ? OP_READ : OP_FORMAT, got < 0 ? errno : 0, (double)r);
+          break;
+        }
+        done += (size_t)got;
+      }
+      /* A hash filed under another first byte would land out of order: the tree would not be sorted. */
+      for (size_t i = 0; i < counts[r][b] && !j->failure.op; i++)
+        if (dst[i * 32] != b) fail(&j->failure, OP_BUCKET, 0, (double)r);
+      n += counts[r][b];
+    }
+    if (!j->failure.op) written += sort_unique_bucket(gathered, n, out + written * 32, starts, order);
+  }
+  for (size_t r = 0; r < opened; r++) close(fds[r]);
+  free(counts);
+  free(fds);
+  free(starts);
+  free(gathered);
+  free(order);
+  if (j->failure.op) {
+    free(out);
+    return;
+  }
+  j->leaves = out;
+  j->count = written;
+}
+
+/* ---- N-API glue ----------------------------------------------------------------------------------------- */
+
+#define CHECK(call)                                                                                          \
+  do {                                                                                                       \
+    if ((call) != napi_ok) {                                                                                 \
+      napi_throw_error(env, NULL, "provenant native: " #call " failed");                                    \
+      return NULL;                                                                                           \
+    }                                                                                                        \
+  } while (0)
+
+static char *get_string(napi_env env, napi_value v) {
+  size_t len;
+  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) return NULL;
+  char *s = malloc(len + 1);
+  if (!s) return NULL;
+  napi_get_value_string_utf8(env, v, s, len + 1, &len);
+  return s;
+}
+
+static uint8_t *get_bytes(napi_env env, napi_value v, size_t *len) {
+  void *data;
+  size_t n;
+  bool is_buffer = false;
+  napi_is_buffer(env, v, &is_buffer);
+  if (is_buffer) {
+    if (napi_get_buffer_info(env, v, &data, &n) != napi_ok) return NULL;
+  } else {
+    napi_typedarray_type type;
+    napi_value ab;
+    size_t off;
+    if (napi_get_typedarray_info(env, v, &type, &n, &data, &ab, &off) != napi_ok || type != napi_uint8_array) return NULL;
+  }
+  uint8_t *copy = malloc(n + 1);
+  if (!copy) return NULL;
+  memcpy(copy, data, n);
+  *len = n;
+  return copy;
+}
+
+static void set_number(napi_env env, napi_value obj, const char *key, double value) {
+  napi_value v;
+  napi_create_double(env, value, &v);
+  napi_set_named_property(env, obj, key, v);
+}
+
+/*
+ * A Buffer holding a copy of malloc'd bytes, which are freed. A copy, not an external buffer: V8 counts its own
+ * buffers toward garbage collection, so merged ranges are freed as they are used (external ones were not, and a
+ * 100M-leaf merge held 3 GB).
+ */
+static napi_value take_buffer(napi_env env, uint8_t *p, size_t len) {
+  napi_value buf;
+  napi_create_buffer_copy(env, len, len ? (void *)p : (void *)"", NULL, &buf);
+  free(p);
+  return buf;
+}
+
+static napi_value failure_value(napi_env env, const failure_t *f) {
+  napi_value obj, s;
+  napi_create_object(env, &obj);
+  napi_create_string_utf8(env, OP_NAMES[f->op], NAPI_AUTO_LENGTH, &s);
+  napi_set_named_property(env, obj, "op", s);
+  set_number(env, obj, "errno", f->err);
+  set_number(env, obj, "index", f->index);
+  return obj;
+}
+
+typedef enum { JOB_RECORDS, JOB_FILES, JOB_MERGE } job_kind;
+
+typedef struct {
+  job_kind kind;
+  union {
+    records_job records;
+    files_job files;
+    merge_job merge;
+  } u;
+  napi_async_work work;
+  napi_deferred deferred;
+  /* digests in input order, copied out of the thread's buffer when no run file is written */
+  uint8_t *digests;
+  size_t digests_len;
+} job_t;
+
+static void job_execute(job_t *job) {
+  switch (job->kind) {
+    case JOB_RECORDS: hash_records(&job->u.records); break;
+    case JOB_FILES: hash_files(&job->u.files); break;
+    case JOB_MERGE: merge_runs(&job->u.merge); break;
+  }
+  int wants_digests = (job->kind == JOB_RECORDS && !job->u.records.run_path) || (job->kind == JOB_FILES && !job->u.files.run_path);
+  if (wants_digests) {
+    job->digests_len = tls_digests.len;
+    job->digests = malloc(tls_digests.len + 1);
+    if (job->digests) memcpy(job->digests, tls_digests.p ? tls_digests.p : (uint8_t *)"", tls_digests.len);
+  }
+}
+
+static napi_value job_result(napi_env env, job_t *job) {
+  napi_value obj;
+  napi_create_object(env, &obj);
+  const failure_t *f = NULL;
+  switch (job->kind) {
+    case JOB_RECORDS:
+      f = &job->u.records.failure;
+      set_number(env, obj, "count", (double)job->u.records.count);
+      set_number(env, obj, "emptyRecords", job->u.records.empty);
+      set_number(env, obj, "bytes", job->u.records.bytes);
+      break;
+    case JOB_FILES:
+      f = &job->u.files.failure;
+      set_number(env, obj, "count", (double)job->u.files.count);
+      set_number(env, obj, "bytes", job->u.files.bytes);
+      break;
+    case JOB_MERGE:
+      f = &job->u.merge.failure;
+      set_number(env, obj, "count", (double)job->u.merge.count);
+      napi_set_named_property(env, obj, "leaves", take_buffer(env, job->u.merge.leaves, job->u.merge.count * 32));
+      job->u.merge.leaves = NULL;
+      break;
+  }
+  if (job->digests) {
+    napi_set_named_property(env, obj, "digests", take_buffer(env, job->digests, job->digests_len));
+    job->digests = NULL;
+  }
+  if (f->op) napi_set_named_property(env, obj, "failure", failure_value(env, f));
+  return obj;
+}
+
+static void job_free(job_t *job) {
+  switch (job->kind) {
+    case JOB_RECORDS:
+      free(job->u.records.path);
+      free(job->u.records.run_path);
+      break;
+    case JOB_FILES:
+      free(job->u.files.root);
+      free(job->u.files.list);
+      free(job->u.files.run_path);
+      break;
+    case JOB_MERGE:
+      for (size_t r = 0; r < job->u.merge.runs; r++) free(job->u.merge.paths[r]);
+      free(job->u.merge.paths);
+      free(job->u.merge.leaves);
+      break;
+  }
+  free(job->digests);
+  free(job);
+}
+
+static void async_execute(napi_env env, void *data) {
+  (void)env;
+  job_execute(data);
+}
+
+static void async_complete(napi_env env, napi_status status, void *data) {
+  job_t *job = data;
+  napi_value result;
+  if (status == napi_ok) {
+    result = job_result(env, job);
+    napi_resolve_deferred(env, job->deferred, result);
+  } else {
+    napi_value msg;
+    napi_create_string_utf8(env, "provenant native: a hashing job was cancelled", NAPI_AUTO_LENGTH, &msg);
+    napi_create_error(env, NULL, msg, &result);
+    napi_reject_deferred(env, job->deferred, result);
+  }
+  napi_delete_async_work(env, job->work);
+  job_free(job);
+}
+
+/* Runs the job now (sync) or on the thread pool (returns a Promise). */
+static napi_value run_job(napi_env env, job_t *job, bool async) {
+  if (!async) {
+    job_execute(job);
+    napi_value result = job_result(env, job);
+    job_free(job);
+    return result;
+  }
+  napi_value promise, name;
+  CHECK(napi_create_promise(env, &job->deferred, &promise));
+  CHECK(napi_create_string_utf8(env, "provenant-hash", NAPI_AUTO_LENGTH, &name));
+  CHECK(napi_create_async_work(env, NULL, name, async_execute, async_complete, job, &job->work));
+  CHECK(napi_queue_async_work(env, job->work));
+  return promise;
+}
+
+static bool get_bool(napi_env env, napi_value v) {
+  bool b = false;
+  napi_get_value_bool(env, v, &b);
+  return b;
+}
+
+static double get_double(napi_env env, napi_value v) {
+  double d = 0;
+  napi_get_value_double(env, v, &d);
+  return d;
+}
+
+static char *get_optional_string(napi_env env, napi_value v) {
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  return t == napi_string ? get_string(env, v) : NULL;
+}
+
+/* hashRecords(path, csv, start, end (-1: to the end), inQuotes, runPath | null, async) */
+static napi_value js_hash_records(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 7) {
+    napi_throw_type_error(env, NULL, "hashRecords: 7 arguments");
+    return NULL;
+  }
+  job_t *job = calloc(1, sizeof *job);
+  if (!job) return NULL;
+  job->kind = JOB_RECORDS;
+  records_job *r = &job->u.records;
+  r->path = get_string(env, argv[0]);
+  r->csv = get_bool(env, argv[1]);
+  r->start = get_double(env, argv[2]);
+  r->end = get_double(env, argv[3]);
+  r->in_quotes = get_bool(env, argv[4]);
+  r->run_path = get_optional_string(env, argv[5]);
+  if (!r->path) {
+    job_free(job);
+    napi_throw_type_error(env, NULL, "hashRecords: path must be a string");
+    return NULL;
+  }
+  return run_job(env, job, get_bool(env, argv[6]));
+}
+
+/* hashFiles(root: Uint8Array, list: Uint8Array, runPath | null, async) */
+static napi_value js_hash_files(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 4) {
+    napi_throw_type_error(env, NULL, "hashFiles: 4 arguments");
+    return NULL;
+  }
+  job_t *job = calloc(1, sizeof *job);
+  if (!job) return NULL;
+  job->kind = JOB_FILES;
+  files_job *f = &job->u.files;
+  f->root = get_bytes(env, argv[0], &f->root_len);
+  f->list = get_bytes(env, argv[1], &f->list_len);
+  f->run_path = get_optional_string(env, argv[2]);
+  if (!f->root || !f->list) {
+    job_free(job);
+    napi_throw_type_error(env, NULL, "hashFiles: root and list must be Uint8Arrays");
+    return NULL;
+  }
+  return run_job(env, job, get_bool(env, argv[3]));
+}
+
+/* mergeRuns(paths: string[], from, to, async) */
+static napi_value js_merge_runs(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint32_t n = 0;
+  if (argc < 4 || napi_get_array_length(env, argv[0], &n) != napi_ok) {
+    napi_throw_type_error(env, NULL, "mergeRuns: (paths[], from, to, async)");
+    return NULL;
+  }
+  job_t *job = calloc(1, sizeof *job);
+  if (!job) return NULL;
+  job->kind = JOB_MERGE;
+  merge_job *m = &job->u.merge;
+  m->paths = calloc(n ? n : 1, sizeof(char *));
+  m->runs = n;
+  for (uint32_t i = 0; i < n && m->paths; i++) {
+    napi_value v;
+    napi_get_element(env, argv[0], i, &v);
+    m->paths[i] = get_string(env, v);
+    if (!m->paths[i]) {
+      job_free(job);
+      napi_throw_type_error(env, NULL, "mergeRuns: paths must be strings");
+      return NULL;
+    }
+  }
+  m->from = (int)get_double(env, argv[1]);
+  m->to = (int)get_double(env, argv[2]);
+  if (!m->paths || m->from < 0 || m->to > BUCKETS || m->from > m->to) {
+    job_free(job);
+    napi_throw_range_error(env, NULL, "mergeRuns: buckets must satisfy 0 <= from <= to <= 256");
+    return NULL;
+  }
+  return run_job(env, job, get_bool(env, argv[3]));
+}
+
+/* sha256(data): one message, for the tests to check the C side's hashing against node:crypto. */
+static napi_value js_sha256(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  size_t len = 0;
+  uint8_t *data = argc >= 1 ? get_bytes(env, argv[0], &len) : NULL;
+  if (!data) {
+    napi_throw_type_error(env, NULL, "sha256: a Uint8Array");
+    return NULL;
+  }
+  uint8_t out[32];
+  sha256(data, len, out);
+  free(data);
+  napi_value buf;
+  CHECK(napi_create_buffer_copy(env, 32, out, NULL, &buf));
+  return buf;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"hashRecords", NULL, js_hash_records, NULL, NULL, NULL, napi_default, NULL},
+      {"hashFiles", NULL, js_hash_files, NULL, NULL, NULL, napi_default, NULL},
+      {"mergeRuns", NULL, js_merge_runs, NULL, NULL, NULL, napi_default, NULL},
+      {"sha256", NULL, js_sha256, NULL, NULL, NULL, napi_default, NULL},
+  };
+  CHECK(napi_define_properties(env, exports, sizeof props / sizeof *props, props));
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
