@@ -380,10 +380,18 @@ typedef struct {
   char **paths;
   size_t runs;
   int from, to;
-  uint8_t *leaves; /* malloc'd, handed to JavaScript */
+  /* The caller's buffer for the leaves (reused across ranges, so merging allocates nothing per range); without
+   * one, `leaves` is malloc'd and handed to JavaScript. */
+  uint8_t *into;
+  size_t into_len;
+  napi_ref into_ref;
+  uint8_t *leaves;
   size_t count;
   failure_t failure;
 } merge_job;
+
+static __thread bytes_t tls_gather; /* one bucket from every run */
+static __thread bytes_t tls_order;  /* its sort order */
 
 static inline int cmp32(const uint8_t *a, const uint8_t *b) { return memcmp(a, b, 32); }
 
@@ -488,11 +496,13 @@ static void merge_runs(merge_job *j) {
   uint32_t *order = NULL;
   if (!j->failure.op) {
     if (biggest > UINT32_MAX) fail(&j->failure, OP_MEMORY, ENOMEM, 0);
+    else if (reserve(&tls_gather, biggest * 32 + 1) || reserve(&tls_order, biggest * sizeof(uint32_t) + 4)) fail(&j->failure, OP_MEMORY, ENOMEM, 0);
     else {
-      gathered = malloc(biggest * 32 + 1);
-      order = malloc(biggest * sizeof(uint32_t) + 4);
-      out = malloc(total * 32 + 1);
-      if (!gathered || !order || !out) fail(&j->failure, OP_MEMORY, ENOMEM, 0);
+      gathered = tls_gather.p;
+      order = (uint32_t *)tls_order.p;
+      if (j->into) out = total * 32 <= j->into_len ? j->into : NULL;
+      else out = malloc(total * 32 + 1);
+      if (!out) fail(&j->failure, OP_MEMORY, ENOMEM, 0);
     }
   }
   size_t written = 0;
@@ -523,13 +533,11 @@ static void merge_runs(merge_job *j) {
   free(counts);
   free(fds);
   free(starts);
-  free(gathered);
-  free(order);
   if (j->failure.op) {
-    free(out);
+    if (out != j->into) free(out);
     return;
   }
-  j->leaves = out;
+  j->leaves = out == j->into ? NULL : out;
   j->count = written;
 }
 
@@ -649,8 +657,10 @@ static napi_value job_result(napi_env env, job_t *job) {
     case JOB_MERGE:
       f = &job->u.merge.failure;
       set_number(env, obj, "count", (double)job->u.merge.count);
-      napi_set_named_property(env, obj, "leaves", take_buffer(env, job->u.merge.leaves, job->u.merge.count * 32));
-      job->u.merge.leaves = NULL;
+      if (job->u.merge.leaves) {
+        napi_set_named_property(env, obj, "leaves", take_buffer(env, job->u.merge.leaves, job->u.merge.count * 32));
+        job->u.merge.leaves = NULL;
+      }
       break;
   }
   if (job->digests) {
@@ -700,6 +710,7 @@ static void async_complete(napi_env env, napi_status status, void *data) {
     napi_reject_deferred(env, job->deferred, result);
   }
   napi_delete_async_work(env, job->work);
+  if (job->kind == JOB_MERGE && job->u.merge.into_ref) napi_delete_reference(env, job->u.merge.into_ref);
   job_free(job);
 }
 
@@ -788,10 +799,10 @@ static napi_value js_hash_files(napi_env env, napi_callback_info info) {
   return run_job(env, job, get_bool(env, argv[3]));
 }
 
-/* mergeRuns(paths: string[], from, to, async) */
+/* mergeRuns(paths: string[], from, to, async, into?: Buffer) */
 static napi_value js_merge_runs(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   uint32_t n = 0;
   if (argc < 4 || napi_get_array_length(env, argv[0], &n) != napi_ok) {
@@ -821,7 +832,21 @@ static napi_value js_merge_runs(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "mergeRuns: buckets must satisfy 0 <= from <= to <= 256");
     return NULL;
   }
-  return run_job(env, job, get_bool(env, argv[3]));
+  bool async = get_bool(env, argv[3]), is_buffer = false;
+  if (argc >= 5 && napi_is_buffer(env, argv[4], &is_buffer) == napi_ok && is_buffer) {
+    void *data;
+    if (napi_get_buffer_info(env, argv[4], &data, &m->into_len) != napi_ok) {
+      job_free(job);
+      return NULL;
+    }
+    m->into = data;
+    /* Held until the job completes, so the garbage collector cannot free the buffer the thread writes. */
+    if (async && napi_create_reference(env, argv[4], 1, &m->into_ref) != napi_ok) {
+      job_free(job);
+      return NULL;
+    }
+  }
+  return run_job(env, job, async);
 }
 
 /* sha256(data): one message, for the tests to check the C side's hashing against node:crypto. */

@@ -174,7 +174,11 @@ describe("native hasher (native/hash.c) against the JavaScript reference", funct
     for (const [from, to] of [[0, 256], [0, 1], [0x42, 0x43], [17, 200], [255, 256], [10, 10]]) {
       const got = native.mergeRuns(runs, from, to, false);
       expect(got.failure).to.equal(undefined);
-      expect(got.leaves.equals(Buffer.from(mergeRangeJs(runs, from, to))), `buckets ${from}-${to}`).to.equal(true);
+      expect(got.leaves!.equals(Buffer.from(mergeRangeJs(runs, from, to))), `buckets ${from}-${to}`).to.equal(true);
+      const into = Buffer.alloc(32 * 4000, 0xee);
+      const given = native.mergeRuns(runs, from, to, false, into);
+      expect(given.leaves).to.equal(undefined);
+      expect(into.subarray(0, given.count * 32).equals(got.leaves!), `buckets ${from}-${to} into a given buffer`).to.equal(true);
     }
   });
 

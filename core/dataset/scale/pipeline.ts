@@ -132,10 +132,19 @@ export async function mergeRuns(runPaths: string[], store: ContentStore, opts: M
   try {
     const ranges = bucketRanges(counts, executor.slots);
     const writer = new ShardWriter(store);
+    // Jobs i+1..i+slots run while range i is consumed: slots + 1 buffers, reused, so the merge allocates no
+    // memory per range (fresh buffers were not collected soon enough: a 100M-leaf merge held gigabytes).
+    const buffers: Buffer[] = [];
+    const bufferFor = (i: number) => {
+      const need = counts.slice(ranges[i].from, ranges[i].to).reduce((a, c) => a + c, 0) * 32;
+      const k = i % (executor.slots + 1);
+      if (!buffers[k] || buffers[k].length < need) buffers[k] = Buffer.allocUnsafeSlow(Math.max(need, 1));
+      return buffers[k];
+    };
     await runInOrder(
       ranges.length,
       executor.slots,
-      (i) => executor.mergeRange(runPaths, ranges[i].from, ranges[i].to),
+      (i) => executor.mergeRange(runPaths, ranges[i].from, ranges[i].to, bufferFor(i)),
       (leaves) => writer.push(leaves),
     );
     if (writer.n === 0) throw new DatasetEmptyError();
