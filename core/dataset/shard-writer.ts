@@ -32,7 +32,8 @@ export class ShardWriter {
     if (this.last && Buffer.compare(this.last, leaves.subarray(0, 32)) >= 0) {
       throw new RangeError("ShardWriter: leaves must arrive sorted and distinct");
     }
-    this.last = leaves.slice(leaves.length - 32);
+    // A copy (a Buffer's slice() would be a view, and callers may reuse their buffer).
+    this.last = new Uint8Array(leaves.subarray(leaves.length - 32));
     for (let at = 0; at < leaves.length; ) {
       const take = Math.min(leaves.length - at, this.current.length - this.fill * 32);
       this.current.set(leaves.subarray(at, at + take), this.fill * 32);

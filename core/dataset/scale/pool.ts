@@ -78,7 +78,7 @@ function nativeExecutor(native: NativeHasher, workDir: string, slots: number): E
         if (r.failure.op === "format") throw runDamaged(run);
         throw nativeFailureError(run, r.failure);
       }
-      return r.leaves ?? into!.subarray(0, r.count * 32);
+      return r.leaves ?? new Uint8Array(into!.buffer, into!.byteOffset, r.count * 32);
     },
     close() {},
   };
