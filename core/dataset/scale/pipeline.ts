@@ -7,6 +7,7 @@ import { storeIndexAndManifest, type DatasetMetadata, type SampleStats, type Sto
 import { DatasetEmptyError } from "../errors.ts";
 import type { Encoding, ProgressFn } from "../encodings.ts";
 import { ShardWriter, type ShardedTree } from "../shard-writer.ts";
+import { loadCidImporter } from "../../storage/cid.ts";
 import { bucketRanges } from "./merge.ts";
 import { loadPlan, makePlan, savePlan, unitsOfPart, type Plan } from "./plan.ts";
 import { defaultWorkers, openExecutor, PROCESS_MIN_BYTES, PROCESS_MIN_FILES, PROCESS_MIN_HASHES, runAll, runInOrder, type Executor } from "./pool.ts";
@@ -176,6 +177,8 @@ export async function commitAndStore(input: string, store: ContentStore, meta: D
   const t0 = performance.now();
   const prepared = prepareUnits(input, opts);
   const executor = executorFor(prepared, opts);
+  // This thread waits while native units hash: load what storing the shards needs meanwhile.
+  loadCidImporter().catch(() => {});
   let hashed: HashedUnits;
   let tree: ShardedTree;
   let t1: number;
