@@ -54,6 +54,9 @@ interface Addon {
   hashFiles(root: Uint8Array, list: Uint8Array, runPath: string | null, async: true): Promise<NativeFilesResult>;
   mergeRuns(paths: string[], from: number, to: number, async: false, into?: Buffer): NativeMergeResult;
   mergeRuns(paths: string[], from: number, to: number, async: true, into?: Buffer): Promise<NativeMergeResult>;
+  /** The merkle-v1 root of sorted leaves (copied at the call, so the caller may reuse its buffer at once). */
+  treeRoot(leaves: Uint8Array, async: false): { root: Buffer; failure?: NativeFailure };
+  treeRoot(leaves: Uint8Array, async: true): Promise<{ root: Buffer; failure?: NativeFailure }>;
   sha256(data: Uint8Array): Buffer;
 }
 

@@ -8,6 +8,7 @@ import { DatasetEmptyError } from "../errors.ts";
 import type { Encoding, ProgressFn } from "../encodings.ts";
 import { ShardWriter, type ShardedTree } from "../shard-writer.ts";
 import { loadCidImporter } from "../../storage/cid.ts";
+import { nativeHasher } from "../native.ts";
 import { bucketRanges } from "./merge.ts";
 import { loadPlan, makePlan, savePlan, unitsOfPart, type Plan } from "./plan.ts";
 import { defaultWorkers, openExecutor, PROCESS_MIN_BYTES, PROCESS_MIN_FILES, PROCESS_MIN_HASHES, runAll, runInOrder, type Executor } from "./pool.ts";
@@ -132,7 +133,17 @@ export async function mergeRuns(runPaths: string[], store: ContentStore, opts: M
   const executor = opts.executor ?? openExecutor("", opts.workers ?? defaultWorkers(), total >= PROCESS_MIN_HASHES);
   try {
     const ranges = bucketRanges(counts, executor.slots);
-    const writer = new ShardWriter(store);
+    const native = executor.kind === "native" ? nativeHasher() : null;
+    const writer = new ShardWriter(
+      store,
+      native
+        ? async (leaves) => {
+            const r = await native.treeRoot(leaves, true);
+            if (r.failure) throw new RangeError("the native hasher could not build a shard tree (out of memory)");
+            return r.root;
+          }
+        : undefined,
+    );
     // Jobs i+1..i+slots run while range i is consumed: slots + 1 buffers, reused, so the merge allocates no
     // memory per range (fresh buffers were not collected soon enough: a 100M-leaf merge held gigabytes).
     const buffers: Buffer[] = [];
