@@ -380,10 +380,18 @@ typedef struct {
   char **paths;
   size_t runs;
   int from, to;
-  uint8_t *leaves; /* malloc'd, handed to JavaScript */
+  /* The caller's buffer for the leaves (reused across ranges, so merging allocates nothing per range); without
+   * one, `leaves` is malloc'd and handed to JavaScript. */
+  uint8_t *into;
+  size_t into_len;
+  napi_ref into_ref;
+  uint8_t *leaves;
   size_t count;
   failure_t failure;
 } merge_job;
+
+static __thread bytes_t tls_gather; /* one bucket from every run */
+static __thread bytes_t tls_order;  /* its sort order */
 
 static inline int cmp32(const uint8_t *a, const uint8_t *b) { return memcmp(a, b, 32); }
 
@@ -488,11 +496,13 @@ static void merge_runs(merge_job *j) {
   uint32_t *order = NULL;
   if (!j->failure.op) {
     if (biggest > UINT32_MAX) fail(&j->failure, OP_MEMORY, ENOMEM, 0);
+    else if (reserve(&tls_gather, biggest * 32 + 1) || reserve(&tls_order, biggest * sizeof(uint32_t) + 4)) fail(&j->failure, OP_MEMORY, ENOMEM, 0);
     else {
-      gathered = malloc(biggest * 32 + 1);
-      order = malloc(biggest * sizeof(uint32_t) + 4);
-      out = malloc(total * 32 + 1);
-      if (!gathered || !order || !out) fail(&j->failure, OP_MEMORY, ENOMEM, 0);
+      gathered = tls_gather.p;
+      order = (uint32_t *)tls_order.p;
+      if (j->into) out = total * 32 <= j->into_len ? j->into : NULL;
+      else out = malloc(total * 32 + 1);
+      if (!out) fail(&j->failure, OP_MEMORY, ENOMEM, 0);
     }
   }
   size_t written = 0;
@@ -523,14 +533,35 @@ static void merge_runs(merge_job *j) {
   free(counts);
   free(fds);
   free(starts);
-  free(gathered);
-  free(order);
   if (j->failure.op) {
-    free(out);
+    if (out != j->into) free(out);
     return;
   }
-  j->leaves = out;
+  j->leaves = out == j->into ? NULL : out;
   j->count = written;
+}
+
+/* ---- merkle-v1 root of sorted leaves: pairs left to right, an odd last node moves up unchanged (tree.ts) -- */
+
+static __thread bytes_t tls_tree;
+
+static int merkle_root(const uint8_t *leaves, size_t n, uint8_t root[32]) {
+  if (n == 0) return EINVAL;
+  if (reserve(&tls_tree, (n / 2 + 1) * 32)) return ENOMEM;
+  const uint8_t *level = leaves;
+  uint8_t *next = tls_tree.p;
+  size_t width = n;
+  while (width > 1) {
+    /* Each level after the first is written over the scratch it is read from: node i lands at 32i, after
+     * 64i..64i+63 were read. */
+    size_t pairs = width / 2;
+    for (size_t i = 0; i < pairs; i++) sha256(level + 64 * i, 64, next + 32 * i);
+    if (width % 2) memmove(next + 32 * pairs, level + 32 * (width - 1), 32);
+    width = pairs + width % 2;
+    level = next;
+  }
+  memcpy(root, level, 32);
+  return 0;
 }
 
 /* ---- N-API glue ----------------------------------------------------------------------------------------- */
@@ -600,7 +631,14 @@ static napi_value failure_value(napi_env env, const failure_t *f) {
   return obj;
 }
 
-typedef enum { JOB_RECORDS, JOB_FILES, JOB_MERGE } job_kind;
+typedef struct {
+  uint8_t *leaves;
+  size_t n;
+  uint8_t root[32];
+  int err;
+} tree_job;
+
+typedef enum { JOB_RECORDS, JOB_FILES, JOB_MERGE, JOB_TREE } job_kind;
 
 typedef struct {
   job_kind kind;
@@ -608,6 +646,7 @@ typedef struct {
     records_job records;
     files_job files;
     merge_job merge;
+    tree_job tree;
   } u;
   napi_async_work work;
   napi_deferred deferred;
@@ -621,6 +660,7 @@ static void job_execute(job_t *job) {
     case JOB_RECORDS: hash_records(&job->u.records); break;
     case JOB_FILES: hash_files(&job->u.files); break;
     case JOB_MERGE: merge_runs(&job->u.merge); break;
+    case JOB_TREE: job->u.tree.err = merkle_root(job->u.tree.leaves, job->u.tree.n, job->u.tree.root); break;
   }
   int wants_digests = (job->kind == JOB_RECORDS && !job->u.records.run_path) || (job->kind == JOB_FILES && !job->u.files.run_path);
   if (wants_digests) {
@@ -649,9 +689,19 @@ static napi_value job_result(napi_env env, job_t *job) {
     case JOB_MERGE:
       f = &job->u.merge.failure;
       set_number(env, obj, "count", (double)job->u.merge.count);
-      napi_set_named_property(env, obj, "leaves", take_buffer(env, job->u.merge.leaves, job->u.merge.count * 32));
-      job->u.merge.leaves = NULL;
+      if (job->u.merge.leaves) {
+        napi_set_named_property(env, obj, "leaves", take_buffer(env, job->u.merge.leaves, job->u.merge.count * 32));
+        job->u.merge.leaves = NULL;
+      }
       break;
+    case JOB_TREE: {
+      static const failure_t none = {0}, memory = {OP_MEMORY, ENOMEM, 0};
+      f = job->u.tree.err ? &memory : &none;
+      napi_value root;
+      napi_create_buffer_copy(env, 32, job->u.tree.root, NULL, &root);
+      napi_set_named_property(env, obj, "root", root);
+      break;
+    }
   }
   if (job->digests) {
     napi_set_named_property(env, obj, "digests", take_buffer(env, job->digests, job->digests_len));
@@ -677,6 +727,9 @@ static void job_free(job_t *job) {
       free(job->u.merge.paths);
       free(job->u.merge.leaves);
       break;
+    case JOB_TREE:
+      free(job->u.tree.leaves);
+      break;
   }
   free(job->digests);
   free(job);
@@ -700,6 +753,7 @@ static void async_complete(napi_env env, napi_status status, void *data) {
     napi_reject_deferred(env, job->deferred, result);
   }
   napi_delete_async_work(env, job->work);
+  if (job->kind == JOB_MERGE && job->u.merge.into_ref) napi_delete_reference(env, job->u.merge.into_ref);
   job_free(job);
 }
 
@@ -788,10 +842,10 @@ static napi_value js_hash_files(napi_env env, napi_callback_info info) {
   return run_job(env, job, get_bool(env, argv[3]));
 }
 
-/* mergeRuns(paths: string[], from, to, async) */
+/* mergeRuns(paths: string[], from, to, async, into?: Buffer) */
 static napi_value js_merge_runs(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   uint32_t n = 0;
   if (argc < 4 || napi_get_array_length(env, argv[0], &n) != napi_ok) {
@@ -821,7 +875,44 @@ static napi_value js_merge_runs(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "mergeRuns: buckets must satisfy 0 <= from <= to <= 256");
     return NULL;
   }
-  return run_job(env, job, get_bool(env, argv[3]));
+  bool async = get_bool(env, argv[3]), is_buffer = false;
+  if (argc >= 5 && napi_is_buffer(env, argv[4], &is_buffer) == napi_ok && is_buffer) {
+    void *data;
+    if (napi_get_buffer_info(env, argv[4], &data, &m->into_len) != napi_ok) {
+      job_free(job);
+      return NULL;
+    }
+    m->into = data;
+    /* Held until the job completes, so the garbage collector cannot free the buffer the thread writes. */
+    if (async && napi_create_reference(env, argv[4], 1, &m->into_ref) != napi_ok) {
+      job_free(job);
+      return NULL;
+    }
+  }
+  return run_job(env, job, async);
+}
+
+/* treeRoot(leaves: Uint8Array (n x 32 bytes, n >= 1), async): the merkle-v1 root, as buildLevels computes it. */
+static napi_value js_tree_root(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  size_t len = 0;
+  uint8_t *leaves = argc >= 2 ? get_bytes(env, argv[0], &len) : NULL;
+  if (!leaves || len == 0 || len % 32) {
+    free(leaves);
+    napi_throw_range_error(env, NULL, "treeRoot: leaves must be one or more whole 32-byte hashes");
+    return NULL;
+  }
+  job_t *job = calloc(1, sizeof *job);
+  if (!job) {
+    free(leaves);
+    return NULL;
+  }
+  job->kind = JOB_TREE;
+  job->u.tree.leaves = leaves; /* a copy: the caller may reuse its buffer at once */
+  job->u.tree.n = len / 32;
+  return run_job(env, job, get_bool(env, argv[1]));
 }
 
 /* sha256(data): one message, for the tests to check the C side's hashing against node:crypto. */
@@ -849,6 +940,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"hashFiles", NULL, js_hash_files, NULL, NULL, NULL, napi_default, NULL},
       {"mergeRuns", NULL, js_merge_runs, NULL, NULL, NULL, napi_default, NULL},
       {"sha256", NULL, js_sha256, NULL, NULL, NULL, napi_default, NULL},
+      {"treeRoot", NULL, js_tree_root, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof *props, props));
   return exports;

@@ -42,7 +42,8 @@ export interface NativeFilesResult {
 
 export interface NativeMergeResult {
   count: number;
-  leaves: Buffer;
+  /** The leaves, unless they were written into the buffer given. */
+  leaves?: Buffer;
   failure?: NativeFailure;
 }
 
@@ -51,8 +52,11 @@ interface Addon {
   hashRecords(path: string, csv: boolean, start: number, end: number, inQuotes: boolean, runPath: string | null, async: true): Promise<NativeRecordsResult>;
   hashFiles(root: Uint8Array, list: Uint8Array, runPath: string | null, async: false): NativeFilesResult;
   hashFiles(root: Uint8Array, list: Uint8Array, runPath: string | null, async: true): Promise<NativeFilesResult>;
-  mergeRuns(paths: string[], from: number, to: number, async: false): NativeMergeResult;
-  mergeRuns(paths: string[], from: number, to: number, async: true): Promise<NativeMergeResult>;
+  mergeRuns(paths: string[], from: number, to: number, async: false, into?: Buffer): NativeMergeResult;
+  mergeRuns(paths: string[], from: number, to: number, async: true, into?: Buffer): Promise<NativeMergeResult>;
+  /** The merkle-v1 root of sorted leaves (copied at the call, so the caller may reuse its buffer at once). */
+  treeRoot(leaves: Uint8Array, async: false): { root: Buffer; failure?: NativeFailure };
+  treeRoot(leaves: Uint8Array, async: true): Promise<{ root: Buffer; failure?: NativeFailure }>;
   sha256(data: Uint8Array): Buffer;
 }
 

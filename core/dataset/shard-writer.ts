@@ -1,4 +1,4 @@
-import { buildLevels } from "../merkle/tree.ts";
+import { buildLevels, rootOf } from "../merkle/tree.ts";
 import type { ContentStore } from "../storage/store.ts";
 import { DatasetEmptyError } from "./errors.ts";
 import { SHARD_SIZE, type ShardEntry } from "./shard-index.ts";
@@ -16,14 +16,23 @@ export interface ShardedTree {
  */
 export class ShardWriter {
   private readonly store: ContentStore;
+  private readonly offload?: (leaves: Uint8Array) => Promise<Uint8Array>;
   private readonly current = new Uint8Array(SHARD_SIZE * 32);
   private fill = 0;
-  private readonly shards: ShardEntry[] = [];
+  private readonly shards: Array<{ first: Uint8Array; root: Promise<Uint8Array> | Uint8Array; cid: string }> = [];
+  private offloaded = 0;
   private last: Uint8Array | null = null;
   n = 0;
 
-  constructor(store: ContentStore) {
+  /**
+   * `offload` computes a shard's root on another thread (the native hasher's treeRoot), copying the leaves at
+   * once. While one is in flight this writer stores shards, and hashes the next trees itself when the other
+   * thread is behind, so neither waits: in a merge, hashing shard trees and storing shards (CID and write) each
+   * take about half of this thread's time.
+   */
+  constructor(store: ContentStore, offload?: (leaves: Uint8Array) => Promise<Uint8Array>) {
     this.store = store;
+    this.offload = offload;
   }
 
   async push(leaves: Uint8Array): Promise<void> {
@@ -32,7 +41,8 @@ export class ShardWriter {
     if (this.last && Buffer.compare(this.last, leaves.subarray(0, 32)) >= 0) {
       throw new RangeError("ShardWriter: leaves must arrive sorted and distinct");
     }
-    this.last = leaves.slice(leaves.length - 32);
+    // A copy (a Buffer's slice() would be a view, and callers may reuse their buffer).
+    this.last = new Uint8Array(leaves.subarray(leaves.length - 32));
     for (let at = 0; at < leaves.length; ) {
       const take = Math.min(leaves.length - at, this.current.length - this.fill * 32);
       this.current.set(leaves.subarray(at, at + take), this.fill * 32);
@@ -46,18 +56,27 @@ export class ShardWriter {
   private async flush(): Promise<void> {
     if (this.fill === 0) return;
     const bytes = this.current.subarray(0, this.fill * 32);
-    const levels = buildLevels(bytes);
+    let root: Promise<Uint8Array> | Uint8Array;
+    if (this.offload && this.offloaded < 2) {
+      this.offloaded++;
+      root = this.offload(bytes).finally(() => this.offloaded--);
+      root.catch(() => {}); // awaited in finish(); not "unhandled" meanwhile
+    } else {
+      root = rootOf(bytes);
+    }
     const cid = await this.store.put(bytes, { name: `shard-${this.shards.length}` });
-    this.shards.push({ first: bytes.slice(0, 32), root: levels[levels.length - 1].slice(0, 32), cid });
+    this.shards.push({ first: bytes.slice(0, 32), root, cid });
     this.fill = 0;
   }
 
   async finish(): Promise<ShardedTree> {
     await this.flush();
     if (this.shards.length === 0) throw new DatasetEmptyError();
-    const roots = new Uint8Array(this.shards.length * 32);
-    this.shards.forEach((s, i) => roots.set(s.root, i * 32));
+    const shards: ShardEntry[] = [];
+    for (const s of this.shards) shards.push({ first: s.first, root: (await s.root).slice(0, 32), cid: s.cid });
+    const roots = new Uint8Array(shards.length * 32);
+    shards.forEach((s, i) => roots.set(s.root, i * 32));
     const top = buildLevels(roots);
-    return { n: this.n, root: top[top.length - 1].slice(0, 32), shards: this.shards };
+    return { n: this.n, root: top[top.length - 1].slice(0, 32), shards };
   }
 }

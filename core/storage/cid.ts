@@ -1,6 +1,3 @@
-import { importBytes } from "ipfs-unixfs-importer";
-import { fixedSize } from "ipfs-unixfs-importer/chunker";
-import { balanced } from "ipfs-unixfs-importer/layout";
 import { CID } from "multiformats/cid";
 import { InputError } from "../errors.ts";
 
@@ -9,19 +6,35 @@ import { InputError } from "../errors.ts";
  * raw leaves, 256 KiB fixed chunks, balanced DAG of at most 174 links per node, a single chunk
  * reduced to its raw leaf. Blocks are discarded: stores keep whole contents keyed by this CID.
  */
-export const KUBO_DEFAULTS = {
-  cidVersion: 1 as const,
-  rawLeaves: true,
-  chunker: fixedSize({ chunkSize: 262_144 }),
-  layout: balanced({ maxChildrenPerNode: 174 }),
-  reduceSingleLeafToSelf: true,
-};
-
 const discard = { put: async (cid: CID) => cid };
 
+let importer: Promise<(bytes: Uint8Array) => Promise<string>> | undefined;
+
+/**
+ * Loads ipfs-unixfs-importer on first use: about 0.15 s of start-up that a command storing nothing never pays,
+ * and that the dataset pipeline spends while its units hash on other threads.
+ */
+export function loadCidImporter(): Promise<(bytes: Uint8Array) => Promise<string>> {
+  importer ??= (async () => {
+    const [{ importBytes }, { fixedSize }, { balanced }] = await Promise.all([
+      import("ipfs-unixfs-importer"),
+      import("ipfs-unixfs-importer/chunker"),
+      import("ipfs-unixfs-importer/layout"),
+    ]);
+    const kubo = {
+      cidVersion: 1 as const,
+      rawLeaves: true,
+      chunker: fixedSize({ chunkSize: 262_144 }),
+      layout: balanced({ maxChildrenPerNode: 174 }),
+      reduceSingleLeafToSelf: true,
+    };
+    return async (bytes: Uint8Array) => (await importBytes(bytes, discard as never, kubo)).cid.toString();
+  })();
+  return importer;
+}
+
 export async function cidOf(bytes: Uint8Array): Promise<string> {
-  const { cid } = await importBytes(bytes, discard as never, KUBO_DEFAULTS);
-  return cid.toString();
+  return (await loadCidImporter())(bytes);
 }
 
 /** Validates a CID string and returns its canonical (base32 v1) form; v0 "Qm…" CIDs are accepted and upgraded. */

@@ -14,6 +14,8 @@ import { writeRun } from "../../core/dataset/scale/run-file.ts";
 import { runPath, runUnit, runUnitNative } from "../../core/dataset/scale/unit.ts";
 import { LocalStore } from "../../core/storage/local-store.ts";
 import { toHex } from "../../core/hex.ts";
+import { rootOf } from "../../core/merkle/tree.ts";
+import { sortUniqueHashes } from "../../core/dataset/sort-unique.ts";
 import { materialize, type EncodingVector } from "../../scripts/make-encoding-vectors.ts";
 
 const vectors: EncodingVector[] = JSON.parse(readFileSync(new URL("../vectors/encodings-v1.json", import.meta.url), "utf8")).vectors;
@@ -63,6 +65,16 @@ describe("native hasher (native/hash.c) against the JavaScript reference", funct
       const b = randomBytes(len);
       expect(native.sha256(b).toString("hex"), `length ${len}`).to.equal(sha(b).toString("hex"));
     }
+  });
+
+  it("computes merkle-v1 roots like buildLevels for every tree shape, odd levels included", async () => {
+    for (const n of [...Array.from({ length: 70 }, (_, i) => i + 1), 127, 128, 129, 1000, 4097, 65535, 65536]) {
+      const leaves = sortUniqueHashes(randomBytes(n * 32));
+      const want = toHex(rootOf(leaves));
+      expect(toHex(native.treeRoot(leaves, false).root), `n=${leaves.length / 32}`).to.equal(want);
+      expect(toHex((await native.treeRoot(leaves, true)).root), `n=${leaves.length / 32}, async`).to.equal(want);
+    }
+    expect(() => native.treeRoot(new Uint8Array(31), false)).to.throw(RangeError);
   });
 
   it("finds and hashes the same records in any byte range of any JSONL or CSV bytes", () => {
@@ -174,7 +186,11 @@ describe("native hasher (native/hash.c) against the JavaScript reference", funct
     for (const [from, to] of [[0, 256], [0, 1], [0x42, 0x43], [17, 200], [255, 256], [10, 10]]) {
       const got = native.mergeRuns(runs, from, to, false);
       expect(got.failure).to.equal(undefined);
-      expect(got.leaves.equals(Buffer.from(mergeRangeJs(runs, from, to))), `buckets ${from}-${to}`).to.equal(true);
+      expect(got.leaves!.equals(Buffer.from(mergeRangeJs(runs, from, to))), `buckets ${from}-${to}`).to.equal(true);
+      const into = Buffer.alloc(32 * 4000, 0xee);
+      const given = native.mergeRuns(runs, from, to, false, into);
+      expect(given.leaves).to.equal(undefined);
+      expect(into.subarray(0, given.count * 32).equals(got.leaves!), `buckets ${from}-${to} into a given buffer`).to.equal(true);
     }
   });
 

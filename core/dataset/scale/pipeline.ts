@@ -8,6 +8,8 @@ import { DatasetEmptyError } from "../errors.ts";
 import type { Encoding, ProgressFn } from "../encodings.ts";
 import { ShardWriter, type ShardedTree } from "../shard-writer.ts";
 import type { SkippedEntry } from "../skipped.ts";
+import { loadCidImporter } from "../../storage/cid.ts";
+import { nativeHasher } from "../native.ts";
 import { bucketRanges } from "./merge.ts";
 import { loadPlan, makePlan, savePlan, unitsOfPart, type Plan } from "./plan.ts";
 import { defaultWorkers, openExecutor, PROCESS_MIN_BYTES, PROCESS_MIN_FILES, PROCESS_MIN_HASHES, runAll, runInOrder, type Executor } from "./pool.ts";
@@ -132,11 +134,30 @@ export async function mergeRuns(runPaths: string[], store: ContentStore, opts: M
   const executor = opts.executor ?? openExecutor("", opts.workers ?? defaultWorkers(), total >= PROCESS_MIN_HASHES);
   try {
     const ranges = bucketRanges(counts, executor.slots);
-    const writer = new ShardWriter(store);
+    const native = executor.kind === "native" ? nativeHasher() : null;
+    const writer = new ShardWriter(
+      store,
+      native
+        ? async (leaves) => {
+            const r = await native.treeRoot(leaves, true);
+            if (r.failure) throw new RangeError("the native hasher could not build a shard tree (out of memory)");
+            return r.root;
+          }
+        : undefined,
+    );
+    // Jobs i+1..i+slots run while range i is consumed: slots + 1 buffers, reused, so the merge allocates no
+    // memory per range (fresh buffers were not collected soon enough: a 100M-leaf merge held gigabytes).
+    const buffers: Buffer[] = [];
+    const bufferFor = (i: number) => {
+      const need = counts.slice(ranges[i].from, ranges[i].to).reduce((a, c) => a + c, 0) * 32;
+      const k = i % (executor.slots + 1);
+      if (!buffers[k] || buffers[k].length < need) buffers[k] = Buffer.allocUnsafeSlow(Math.max(need, 1));
+      return buffers[k];
+    };
     await runInOrder(
       ranges.length,
       executor.slots,
-      (i) => executor.mergeRange(runPaths, ranges[i].from, ranges[i].to),
+      (i) => executor.mergeRange(runPaths, ranges[i].from, ranges[i].to, bufferFor(i)),
       (leaves) => writer.push(leaves),
     );
     if (writer.n === 0) throw new DatasetEmptyError();
@@ -170,6 +191,8 @@ export async function commitAndStore(input: string, store: ContentStore, meta: D
   const t0 = performance.now();
   const prepared = prepareUnits(input, opts);
   const executor = executorFor(prepared, opts);
+  // This thread waits while native units hash: load what storing the shards needs meanwhile.
+  loadCidImporter().catch(() => {});
   let hashed: HashedUnits;
   let tree: ShardedTree;
   let t1: number;

@@ -28,8 +28,11 @@ export interface Executor {
   readonly kind: "native" | "processes" | "inline";
   readonly slots: number;
   hashUnit(unit: number, onSamples?: (samples: number) => void): Promise<UnitStats>;
-  /** Buckets [from, to) of the runs, sorted and without duplicates. */
-  mergeRange(runs: string[], from: number, to: number): Promise<Uint8Array>;
+  /**
+   * Buckets [from, to) of the runs, sorted and without duplicates; written into `into` where the executor can
+   * (it must hold every hash of the range), which the caller then leaves alone until the promise settles.
+   */
+  mergeRange(runs: string[], from: number, to: number, into?: Buffer): Promise<Uint8Array>;
   close(): void;
 }
 
@@ -67,15 +70,15 @@ function nativeExecutor(native: NativeHasher, workDir: string, slots: number): E
     kind: "native",
     slots,
     hashUnit: (unit) => runUnitNative(native, planOf(workDir, cache), unit, workDir),
-    async mergeRange(runs, from, to) {
-      const r = await native.mergeRuns(runs, from, to, true);
+    async mergeRange(runs, from, to, into) {
+      const r = await native.mergeRuns(runs, from, to, true, into);
       if (r.failure) {
         const run = runs[r.failure.index] ?? "a run file";
         if (r.failure.op === "bucket") throw runMisfiled(run);
         if (r.failure.op === "format") throw runDamaged(run);
         throw nativeFailureError(run, r.failure);
       }
-      return r.leaves;
+      return r.leaves ?? new Uint8Array(into!.buffer, into!.byteOffset, r.count * 32);
     },
     close() {},
   };

@@ -11,6 +11,8 @@ const MAGIC = Buffer.from("PVNTRUN1", "latin1");
 export const BUCKETS = 256;
 const HEADER = 8 + BUCKETS * 8;
 
+let runBody = Buffer.alloc(0);
+
 /** Writes hashes (any order) as a bucketed run, atomically: a run file either exists whole or not at all. */
 export function writeRun(path: string, hashes: Uint8Array): void {
   const n = hashes.length / 32;
@@ -28,7 +30,9 @@ export function writeRun(path: string, hashes: Uint8Array): void {
   // Word copies, not a Buffer call per hash; a misaligned input is copied once to get word views.
   const src = hashes.byteOffset % 4 === 0 ? hashes : hashes.slice();
   const words = new Uint32Array(src.buffer, src.byteOffset, n * 8);
-  const body = Buffer.allocUnsafe(n * 32);
+  // One body buffer per process, reused run after run: a fresh one per run was not collected soon enough.
+  if (runBody.length < n * 32) runBody = Buffer.allocUnsafeSlow(n * 32);
+  const body = runBody.subarray(0, n * 32);
   const bodyWords = new Uint32Array(body.buffer, body.byteOffset, n * 8);
   for (let i = 0; i < n; i++) {
     const o = offsets[src[i * 32]]++ * 8;
