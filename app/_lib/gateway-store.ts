@@ -1,4 +1,5 @@
 import { StorageError } from "../../core/errors.ts";
+import { concatBytes } from "../../core/hex.ts";
 import { cidOf, parseCid } from "../../core/storage/cid.ts";
 import { DEFAULT_MAX_GET_BYTES, tooLargeMessage, type ContentStore, type GetOptions } from "../../core/storage/store.ts";
 
@@ -98,13 +99,7 @@ export class GatewayStore implements ContentStore {
       }
       chunks.push(next.value);
     }
-    const bytes = new Uint8Array(received);
-    let at = 0;
-    for (const c of chunks) {
-      bytes.set(c, at);
-      at += c.length;
-    }
-    return bytes;
+    return concatBytes(chunks);
   }
 
   private async fetchVerified(cid: string, options: GetOptions): Promise<Uint8Array> {

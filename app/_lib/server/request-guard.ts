@@ -1,6 +1,7 @@
 import "server-only";
 import { createHash, timingSafeEqual } from "node:crypto";
 import { ProvenantError, type ProvenantErrorCode } from "../../../core/errors.ts";
+import { concatBytes } from "../../../core/hex.ts";
 import type { AppConfig } from "./config.ts";
 
 /**
@@ -102,13 +103,7 @@ export async function readCappedBody(request: Request, max: number, what = "the 
     if (received !== length) throw new RequestRefused(400, "INPUT_INVALID", `${what} ended after ${received} of ${length} bytes`);
     return whole;
   }
-  const out = new Uint8Array(received);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
