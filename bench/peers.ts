@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { buildLevels, proofFromLevels, searchLeaves } from "../core/merkle/tree.ts";
 import { sortUniqueHashes } from "../core/dataset/sort-unique.ts";
+import { peakMemoryMiB } from "./peak-memory.ts";
 
 const [impl, nArg] = process.argv.slice(2);
 const n = Number(nArg);
@@ -47,5 +48,5 @@ if (impl === "provenant") {
 }
 
 function print(buildMs: number) {
-  console.log(JSON.stringify({ impl, n: count, buildSeconds: buildMs / 1000, proofMicros, maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
+  console.log(JSON.stringify({ impl, n: count, buildSeconds: buildMs / 1000, proofMicros, maxRssMiB: peakMemoryMiB() }));
 }

@@ -118,7 +118,7 @@ writeFileSync(
 async function phases(input: string, workers: number, env: Record<string, string> = {}) {
   const saved = { ...process.env };
   Object.assign(process.env, env);
-  const rows = { hash: [] as number[], merge: [] as number[], samples: 0, bytes: 0 };
+  const rows = { plan: [] as number[], hash: [] as number[], merge: [] as number[], samples: 0, bytes: 0 };
   try {
     const once = async () => {
       const home = mkdtempSync(join(work, "home-"));
@@ -131,6 +131,7 @@ async function phases(input: string, workers: number, env: Record<string, string
     await once();
     for (let i = 0; i < REPEATS; i++) {
       const t = await once();
+      rows.plan.push(t.planSeconds ?? 0);
       rows.hash.push(t.hashSeconds);
       rows.merge.push(t.mergeSeconds);
     }
@@ -143,7 +144,7 @@ async function phases(input: string, workers: number, env: Record<string, string
     return { min: s[0], median: s[Math.floor(s.length / 2)], runs: xs };
   };
   const total = rows.hash.map((h, i) => h + rows.merge[i]);
-  return { samples: rows.samples, bytes: rows.bytes, hash: stat(rows.hash), merge: stat(rows.merge), total: stat(total) };
+  return { samples: rows.samples, bytes: rows.bytes, plan: stat(rows.plan), hash: stat(rows.hash), merge: stat(rows.merge), total: stat(total) };
 }
 
 /** `provenant dataset hash <input>` as a user runs it: a fresh process and a fresh data directory each time. */
@@ -163,6 +164,11 @@ log(`\n# dataset hashing, warm cache, ${REPEATS} runs each after a warm-up (hash
 const startup = await repeat(() => wall(NODE, [CLI, "--version"]));
 results.cliStartup = startup;
 log(`  CLI start-up (provenant --version): ${fmt(startup)}`);
+const oneLine = join(work, "one.jsonl");
+writeFileSync(oneLine, '{"id":0}\n');
+const fixedCost = await cli(oneLine);
+results.cliFixedCost = fixedCost;
+log(`  fixed cost of a run (provenant dataset hash of a one-line file): ${fmt(fixedCost)}`);
 
 const hashing: Record<string, any> = {};
 const rateOf = (n: number, t: Timing) => ({ perSecondAtMin: n / t.min, perSecondAtMedian: n / t.median });
@@ -179,8 +185,8 @@ for (const [key, name, input] of [
   row.samples = all.samples;
   row.bytes = all.bytes;
   row.phases = { oneWorker: one, allWorkers: all };
-  log(`  phases, 1 worker:  hash ${fmt(one.hash)}; merge+store ${fmt(one.merge)}`);
-  log(`  phases, ${cores} workers: hash ${fmt(all.hash)}; merge+store ${fmt(all.merge)}`);
+  log(`  phases, 1 worker:  hash ${fmt(one.hash)} (of which plan ${fmt(one.plan)}); merge+store ${fmt(one.merge)}`);
+  log(`  phases, ${cores} workers: hash ${fmt(all.hash)} (of which plan ${fmt(all.plan)}); merge+store ${fmt(all.merge)}`);
   log(`  ${cores} workers vs 1 (median hash+merge): ${(one.total.median / all.total.median).toFixed(2)}x`);
   row.cli = await cli(input);
   log(`  end to end (provenant dataset hash): ${fmt(row.cli)}  = ${(all.samples / row.cli.min).toFixed(0)} samples/s, ${gb(all.bytes / row.cli.min)} at min`);
@@ -305,15 +311,17 @@ rmSync(work, { recursive: true, force: true });
 function writeBenchmarksDoc(r: Record<string, any>) {
   const t = (x: Timing) => `${x.min.toFixed(3)} / ${x.median.toFixed(3)} s`;
   const h = r.hashing;
-  const row = (label: string, x: any, count: number, bytes: number) =>
-    `| ${label} | ${t(x)} | ${Math.round(count / x.min).toLocaleString()}/s · ${gb(bytes / x.min)} |`;
+  // Pipes inside a table cell must be escaped, code spans included.
+  const row = (label: string, x: any, count: number, bytes?: number) =>
+    `| ${label.replaceAll("|", "\\|")} | ${t(x)} | ${Math.round(count / x.min).toLocaleString()}/s${bytes === undefined ? "" : ` · ${gb(bytes / x.min)}`} |`;
   const section = (key: string, extra: string) => {
     const v = h[key];
     const rows = [
+      row("plan (inside the hash phase)", v.phases.allWorkers.plan, v.samples),
       row("hash phase, 1 worker", v.phases.oneWorker.hash, v.samples, v.bytes),
       row(`hash phase, ${r.machine.cores} workers`, v.phases.allWorkers.hash, v.samples, v.bytes),
-      row("merge + store phase, 1 worker", v.phases.oneWorker.merge, v.samples, v.bytes),
-      row(`merge + store phase, ${r.machine.cores} workers`, v.phases.allWorkers.merge, v.samples, v.bytes),
+      row("merge + store phase, 1 worker", v.phases.oneWorker.merge, v.samples),
+      row(`merge + store phase, ${r.machine.cores} workers`, v.phases.allWorkers.merge, v.samples),
       row("**end to end: `provenant dataset hash`**", v.cli, v.samples, v.bytes),
       ...(v.cliJs ? [row("end to end, JavaScript path (`PROVENANT_NATIVE=0`)", v.cliJs, v.samples, v.bytes)] : []),
       ...Object.entries(v.peers).map(([p, x]: [string, any]) => row(`peer: ${peerLabel(p, key)}`, x, v.samples, v.bytes)),
@@ -340,7 +348,8 @@ figures from this one run. \`bench-results.json\` has every number.
 ## SHA-256 limit (openssl speed -evp sha256)
 1 MiB blocks: ${gb(r.openssl.bulk1)} on one core, ${gb(r.openssl.bulkAll)} on all cores.
 128-byte messages: ${mps(r.openssl.msg128One)} on one core, ${mps(r.openssl.msg128All)} on all cores. 64-byte: ${mps(r.openssl.msg64One)} on one core.
-CLI start-up (\`provenant --version\`): ${t(r.cliStartup)}; it is inside every end-to-end row.
+CLI start-up (\`provenant --version\`): ${t(r.cliStartup)}. Fixed cost of a run (\`provenant dataset hash\` of a one-line file:
+start-up, module loading, plan, store): ${t(r.cliFixedCost)}; it is inside every end-to-end row.
 
 ## Dataset hashing (plan → units → bucketed runs → merge → 2 MiB shards in the local store)
 ${section("jsonl", `JSONL end to end: **${mps(h.jsonl.rates.cli.perSecondAtMin)} lines**, ${(100 * h.jsonl.vsOpenssl128All).toFixed(0)}% of openssl's 128-byte all-core rate, ${h.jsonl.vsPython.toFixed(2)}x the Python loop. ${r.machine.cores} workers vs 1 (hash + merge, median): ${speedup("jsonl")}x.`)}

@@ -1,5 +1,5 @@
 /**
- * The 100M-leaf commit, in its own process so its peak memory (maxRSS) is its own.
+ * The 100M-leaf commit, in its own process so its peak memory is its own.
  * Synthetic sample hashes (uniform random 32-byte values, as SHA-256 outputs are) are written as bucketed
  * runs exactly as the hashing workers write them, then merged into stored shards; then one proof is made
  * through the store, counting reads and bytes. argv: <leaves> <dataDir>. Prints one JSON line.
@@ -12,6 +12,7 @@ import { mergeRuns } from "../core/dataset/scale/pipeline.ts";
 import { storeIndexAndManifest } from "../core/dataset/commit.ts";
 import { DatasetProver } from "../core/dataset/prover.ts";
 import { LocalStore } from "../core/storage/local-store.ts";
+import { peakMemoryMiB } from "./peak-memory.ts";
 
 const [leavesArg, dir] = process.argv.slice(2);
 const total = Number(leavesArg);
@@ -52,7 +53,7 @@ console.log(
     runsSeconds: (t1 - t0) / 1000,
     mergeAndStoreSeconds: (t2 - t1) / 1000,
     shards: tree.shards.length,
-    maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    maxRssMiB: peakMemoryMiB(),
     proof: { reads: prover.reads, bytesRead: prover.bytesRead, ms: proveMs },
   }),
 );

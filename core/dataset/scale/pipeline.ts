@@ -181,7 +181,8 @@ export interface CommitResult extends StoredDataset {
   skippedEntries: SkippedEntry[];
   resumedUnits: number;
   units: number;
-  timings: { hashSeconds: number; mergeSeconds: number };
+  /** hashSeconds includes planSeconds (the walk or the file's size, and the unit lists). */
+  timings: { planSeconds?: number; hashSeconds: number; mergeSeconds: number };
   /** How units were hashed and merged: native threads, JavaScript child processes, or JavaScript in this process. */
   hashing?: Executor["kind"];
 }
@@ -190,6 +191,7 @@ export interface CommitResult extends StoredDataset {
 export async function commitAndStore(input: string, store: ContentStore, meta: DatasetMetadata, opts: HashOptions): Promise<CommitResult> {
   const t0 = performance.now();
   const prepared = prepareUnits(input, opts);
+  const planned = performance.now();
   const executor = executorFor(prepared, opts);
   // This thread waits while native units hash: load what storing the shards needs meanwhile.
   loadCidImporter().catch(() => {});
@@ -212,7 +214,7 @@ export async function commitAndStore(input: string, store: ContentStore, meta: D
     skippedEntries: hashed.plan.skippedEntries,
     resumedUnits: hashed.resumedUnits,
     units: hashed.plan.units.length,
-    timings: { hashSeconds: (t1 - t0) / 1000, mergeSeconds: (t2 - t1) / 1000 },
+    timings: { planSeconds: (planned - t0) / 1000, hashSeconds: (t1 - t0) / 1000, mergeSeconds: (t2 - t1) / 1000 },
     hashing: executor.kind,
   };
 }
