@@ -1,3 +1,4 @@
+import { concatBytes } from "../../hex.ts";
 import { sortUniqueHashes } from "../sort-unique.ts";
 import { BUCKETS, RunReader } from "./run-file.ts";
 
@@ -28,7 +29,6 @@ export function mergeRangeJs(runs: string[], from: number, to: number): Uint8Arr
   const readers = runs.map((p) => new RunReader(p));
   try {
     const parts: Uint8Array[] = [];
-    let size = 0;
     for (let b = from; b < to; b++) {
       const total = readers.reduce((a, r) => a + r.counts[b], 0);
       if (total === 0) continue;
@@ -37,15 +37,8 @@ export function mergeRangeJs(runs: string[], from: number, to: number): Uint8Arr
       for (const r of readers) at += r.readBucketInto(b, bucket, at);
       const sorted = sortUniqueHashes(bucket, 1);
       parts.push(sorted);
-      size += sorted.length;
     }
-    const out = new Uint8Array(size);
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return concatBytes(parts);
   } finally {
     readers.forEach((r) => r.close());
   }
