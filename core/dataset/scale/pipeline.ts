@@ -86,11 +86,13 @@ async function hashPrepared(prepared: PreparedUnits, executor: Executor, onProgr
   await runAll(
     todo.length,
     executor.slots,
-    (i) =>
-      executor.hashUnit(todo[i], (n) => {
+    async (i) => {
+      if (i >= executor.slots) await heldByTest();
+      return executor.hashUnit(todo[i], (n) => {
         partial.set(todo[i], n);
         report();
-      }),
+      });
+    },
     (stats) => {
       partial.delete(stats.unit);
       finished += stats.samples;
@@ -100,6 +102,15 @@ async function hashPrepared(prepared: PreparedUnits, executor: Executor, onProgr
   );
   const stats = [...done, ...fresh].sort((a, b) => a.unit - b.unit);
   return { plan, stats, resumedUnits: done.length };
+}
+
+/**
+ * Test hook: while the file PROVENANT_TEST_HOLD_FILE names exists, a run starts no unit beyond its first `slots`
+ * and waits, so a test can kill it at a known point (some units finished, others not) without racing its speed.
+ */
+async function heldByTest(): Promise<void> {
+  const file = process.env.PROVENANT_TEST_HOLD_FILE;
+  while (file && existsSync(file)) await new Promise((r) => setTimeout(r, 50));
 }
 
 /** Plans (or re-plans and checks) the work, then hashes the wanted units that are not finished yet. */
