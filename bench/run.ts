@@ -1,20 +1,24 @@
 /**
  * `npm run bench`: Provenant's dataset hashing, tree and proof speed side by side with the physical limit
  * (openssl speed), the peers a user would reach for (find | xargs sha256sum, openssl dgst, a Python hashlib loop,
- * merkletreejs, @openzeppelin/merkle-tree), a 100M-leaf commit, and gas, all in one run on this machine.
+ * merkletreejs, @openzeppelin/merkle-tree), each dataset encoding on one machine and as a Slurm job array
+ * (bench/scheduler.ts), a 100M-leaf commit, and gas, all in one run on this machine.
  * Every timed case runs REPEATS times after a warm-up and reports min and median. Prints a table, writes
  * bench-results.json and docs/benchmarks.md. `--quick` shrinks every size for a smoke run.
  * A benchmark, never a test: nothing here asserts a time; the ratios are printed for people to read.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { cpus, totalmem, tmpdir } from "node:os";
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO } from "../scripts/lib/local-chain.ts";
 import { commitAndStore } from "../core/dataset/scale/pipeline.ts";
 import { nativeHasher } from "../core/dataset/native.ts";
 import { LocalStore } from "../core/storage/local-store.ts";
+import { opensslSha256 } from "./openssl.ts";
+import { writeJsonl } from "./datasets.ts";
+import { benchScheduler, schedulerSection } from "./scheduler.ts";
 
 const quick = process.argv.includes("--quick");
 const REPEATS = quick ? 3 : 5;
@@ -51,13 +55,7 @@ function wall(cmd: string, args: string[], env: Record<string, string> = {}): nu
 }
 const shell = (script: string) => wall("bash", ["-c", `set -o pipefail; ${script}`]);
 
-function openssl(bytes: number, multi: number): number {
-  const args = ["speed", "-evp", "sha256", "-seconds", quick ? "1" : "2", "-bytes", String(bytes), ...(multi > 1 ? ["-multi", String(multi)] : [])];
-  const out = execFileSync("openssl", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
-  const line = out.trim().split("\n").filter((l) => /sha256/.test(l)).at(-1)!;
-  const k = Number(line.trim().split(/\s+/).at(-1)!.replace(/k$/, ""));
-  return k * 1000; // bytes per second
-}
+const openssl = (bytes: number, multi: number) => opensslSha256(bytes, multi, quick ? 1 : 2); // bytes per second
 
 // 1. The physical limit on this machine.
 log(`# openssl speed -evp sha256 (the limit), ${cores} cores`);
@@ -83,17 +81,7 @@ for (let i = 0; i < bigFiles; i++) writeFileSync(join(bigDir, `w${i}.bin`), rand
 const smallCount = quick ? 7_000 : 70_000;
 for (let i = 0; i < smallCount; i++) writeFileSync(join(smallDir, `${i}.bin`), randomBytes(1024));
 const lineCount = quick ? 200_000 : 4_000_000;
-{
-  // Written in chunks: millions of strings held at once would leave this process a big heap, and every
-  // in-process phase timed below would pay for collecting it.
-  const fd = openSync(jsonl, "w");
-  for (let from = 0; from < lineCount; from += 100_000) {
-    const parts: string[] = [];
-    for (let i = from; i < Math.min(lineCount, from + 100_000); i++) parts.push(`{"id":${i},"text":"${createHash("sha256").update(String(i)).digest("hex")}","label":${i % 10}}`);
-    writeSync(fd, parts.join("\n") + "\n");
-  }
-  closeSync(fd);
-}
+writeJsonl(jsonl, lineCount);
 const pythonLoop = join(work, "loop.py");
 writeFileSync(
   pythonLoop,
@@ -225,6 +213,14 @@ results.hashing = hashing;
 rmSync(bigDir, { recursive: true, force: true });
 rmSync(smallDir, { recursive: true, force: true });
 rmSync(jsonl, { force: true });
+
+// 2b. Each dataset encoding on one machine and as a Slurm job array (bench/scheduler.ts).
+log(`\n# hashing under a scheduler: one machine vs a Slurm job array`);
+try {
+  results.scheduler = await benchScheduler({ quick, log });
+} catch (e) {
+  log(`  scheduler rows failed: ${(e as Error).message}`);
+}
 
 // 3. Tree build and proof by sample hash against the peers, each once in its own process with a time cap.
 function peer(impl: string, n: number): Promise<Record<string, unknown>> {
@@ -360,6 +356,7 @@ byte range, or every file of a list — and writes its bucketed run; units run o
 bucket ranges are sorted in parallel and handed to the shard writer in order. The JavaScript path (child processes,
 node:crypto per sample) gives the same roots and is what runs when the native build is missing.
 
+${r.scheduler ? schedulerSection(r.scheduler) : ""}
 ## Tree build and proof by sample hash
 | leaves | implementation | build | proof | peak memory |
 |---|---|---|---|---|
