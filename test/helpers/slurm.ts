@@ -1,7 +1,7 @@
 /**
  * A one-node Slurm cluster on this machine, for tests and the bench: Debian's slurmctld, slurmd and munge
  * (installed by scripts/setup-system.sh slurm when missing), configured for a container (no cgroup plugins:
- * proctrack/linuxproc, task/none), listening on 127.0.0.1 only on ports of its own, with its munge key, state,
+ * proctrack/pgid, task/none), listening on 127.0.0.1 only on ports of its own, with its munge key, state,
  * spool and logs in a temporary folder that stop() removes.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -153,7 +153,9 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
       `SlurmdSpoolDir=${join(dir, "spool")}`,
       `SlurmctldPidFile=${join(dir, "slurmctld.pid")}`,
       `SlurmdPidFile=${join(dir, "slurmd.pid")}`,
-      // A container: no cgroup plugins. Processes are tracked through their parents, tasks are not bound.
+      // A container: no cgroup plugins, tasks are not bound to CPUs. Processes are tracked by process group, not by
+      // parent (proctrack/linuxproc): on scancel, `npx` outlived the job script, was re-parented to init and its
+      // child kept hashing; the whole process group is signalled here.
       "ProctrackType=proctrack/pgid",
       "TaskPlugin=task/none",
       "JobAcctGatherType=jobacct_gather/none",

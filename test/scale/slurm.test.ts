@@ -25,7 +25,7 @@ function submitLines(settings: { input: string; parts: string; n: number; cpus: 
   return [`input=${settings.input} parts=${settings.parts} n=${settings.n} cpus=${settings.cpus}`, ...rest].join("\n");
 }
 
-/** A JSONL file of `lines` short records (several shards' worth of distinct samples) with some duplicates. */
+/** A JSONL file of 150,000 short records: three shards' worth of distinct samples, and some duplicates. */
 function makeJsonl(dir: string): string {
   const path = join(dir, "data.jsonl");
   const lines: string[] = [];
@@ -148,6 +148,7 @@ describe("scale: the docs/scale.md Slurm recipe on a one-node cluster", function
     });
   }
 
+  // On the first dataset: resuming is the same plan/run machinery for every encoding.
   it("resumes a task killed mid-run from its finished units when it is resubmitted alone, and combines to the same result", async function () {
     const dir = mkdtempSync(join(work, "kill-"));
     const input = DATASETS[0].make(dir);
