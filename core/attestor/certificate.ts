@@ -5,20 +5,13 @@
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { ProvenantError } from "../errors.ts";
-import type { DatasetRole, ParentRelation } from "../lineage/graph.ts";
+import { DATASET_ROLES, PARENT_RELATIONS, datasetRoleCode, parentRelationCode, type DatasetRole, type ParentRelation } from "../chain/roles.ts";
 import { bytesToHex, hexToBytes } from "../tpm/bytes.ts";
 import { normalizeLowS, parseEcdsaSignature } from "../tpm/quote.ts";
 import { canonicalJsonBytes } from "./canonical-json.ts";
 import { SKIP_REASONS, type SkippedEntry, type SkipReason } from "../dataset/skipped.ts";
 import { canonicalPathText } from "../dataset/path-text.ts";
-import {
-  DATASET_ROLES,
-  EVENT_TYPES,
-  PARENT_RELATIONS,
-  TRAINING_PCR,
-  datasetRoleCode,
-  parentRelationCode,
-} from "./events.ts";
+import { EVENT_TYPES, TRAINING_PCR } from "./events.ts";
 import type { Address, Hex32, TrainingEvent } from "./events.ts";
 
 export const CERTIFICATE_FORMAT = "provenant-training-certificate-v1";

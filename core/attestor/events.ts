@@ -20,7 +20,7 @@
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { ProvenantError } from "../errors.ts";
-import type { DatasetRole, ParentRelation } from "../lineage/graph.ts";
+import { datasetRoleCode, parentRelationCode, type DatasetRole, type ParentRelation } from "../chain/roles.ts";
 import { bytesToHex, concatBytes, hexToBytes } from "../tpm/bytes.ts";
 import { extendPcr, ZERO_PCR } from "../tpm/quote.ts";
 import type { PcrEvent } from "../tpm/quote.ts";
@@ -50,25 +50,6 @@ export const EVENT_TAGS: Readonly<Record<TrainingEventType, string>> = {
   environment: "provenant/environment/v1",
   output: "provenant/output/v1",
 };
-
-/** IModelRegistry.DatasetRole, in enum order. */
-export const DATASET_ROLES: readonly DatasetRole[] = ["training", "fine-tuning", "evaluation"];
-/** IModelRegistry.ParentRelation, in enum order. */
-export const PARENT_RELATIONS: readonly ParentRelation[] = ["finetune", "adapter", "merge", "quantized", "distillation"];
-
-export function datasetRoleCode(role: DatasetRole): number {
-  const i = DATASET_ROLES.indexOf(role);
-  if (i < 0) throw new ProvenantError("INPUT_INVALID", `dataset role "${role}" is not one of ${DATASET_ROLES.join(", ")}`);
-  return i;
-}
-
-export function parentRelationCode(relation: ParentRelation): number {
-  const i = PARENT_RELATIONS.indexOf(relation);
-  if (i < 0) {
-    throw new ProvenantError("INPUT_INVALID", `parent relation "${relation}" is not one of ${PARENT_RELATIONS.join(", ")}`);
-  }
-  return i;
-}
 
 /** 0x-prefixed lowercase hex of 32 bytes. */
 export type Hex32 = `0x${string}`;

@@ -26,7 +26,7 @@ import {
 import type { TpmKindName, TrainingCertificate } from "./certificate.ts";
 import { TRAINING_PCR, replayTrainingPcr, trainingEvents } from "./events.ts";
 import type { Address, Hex32, TrainingEvent } from "./events.ts";
-import type { DatasetRole, ParentRelation } from "../lineage/graph.ts";
+import type { DatasetRole, ParentRelation } from "../chain/roles.ts";
 import { describeSkipped } from "../dataset/skipped.ts";
 
 export const CERTIFICATE_CHECKS = [

@@ -1,15 +1,13 @@
 import { Contract, type ContractRunner, type Signer } from "ethers";
 import { ChainError, ProvenantError } from "../errors.ts";
 import type { Hex32 } from "../hex.ts";
-import type { DatasetRole, ParentRelation } from "../lineage/graph.ts";
+import { DATASET_ROLES, PARENT_RELATIONS, type DatasetRole, type ParentRelation } from "./roles.ts";
 import { modelRegistryAbi } from "./abi.generated.ts";
 import type { ChainConnection } from "./connect.ts";
 import { chainError } from "./dataset-registry.ts";
 import { liveAddress } from "./deployments.ts";
 
-/** Solidity enum order of IModelRegistry.ParentRelation, DatasetRole and Provenance. */
-export const PARENT_RELATIONS: readonly ParentRelation[] = ["finetune", "adapter", "merge", "quantized", "distillation"];
-export const DATASET_ROLES: readonly DatasetRole[] = ["training", "fine-tuning", "evaluation"];
+/** Solidity enum order of IModelRegistry.Provenance. */
 export const PROVENANCES = ["self-declared", "attested"] as const;
 export type Provenance = (typeof PROVENANCES)[number];
 

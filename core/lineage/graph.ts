@@ -3,9 +3,7 @@
 // consumed by verify, render and the exporters (core/lineage/exports/**).
 // Keep this file stable: other modules code against it.
 
-export type ParentRelation = "finetune" | "adapter" | "merge" | "quantized" | "distillation";
-
-export type DatasetRole = "training" | "fine-tuning" | "evaluation";
+import type { DatasetRole, ParentRelation } from "../chain/roles.ts";
 
 export interface ModelRecordFields {
   name: string;
