@@ -20,6 +20,7 @@
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { ProvenantError } from "../errors.ts";
+import type { Address, Hex32 } from "../hex.ts";
 import { datasetRoleCode, parentRelationCode, type DatasetRole, type ParentRelation } from "../chain/roles.ts";
 import { bytesToHex, concatBytes, hexToBytes } from "../tpm/bytes.ts";
 import { extendPcr, ZERO_PCR } from "../tpm/quote.ts";
@@ -51,10 +52,8 @@ export const EVENT_TAGS: Readonly<Record<TrainingEventType, string>> = {
   output: "provenant/output/v1",
 };
 
-/** 0x-prefixed lowercase hex of 32 bytes. */
-export type Hex32 = `0x${string}`;
-/** 0x-prefixed 20-byte address (any case). */
-export type Address = `0x${string}`;
+// The primitives' types, re-exported for the attestor modules that import them from here.
+export type { Address, Hex32 };
 
 /** The attestor's own events: never part of a certificate's log (EVENT_TYPES does not list them). */
 export const SERVICE_EVENT_TAGS = {

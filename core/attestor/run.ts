@@ -39,10 +39,10 @@ import {
 import type {
   CertificateDataset,
   CertificateParent,
-  TpmKindName,
   TrainingCertificate,
   TrainingCertificatePayload,
 } from "./certificate.ts";
+import type { TpmKindName } from "../chain/attestor-registry.ts";
 import { AttestorError } from "./errors.ts";
 import { TRAINING_PCR, closingEvent, inputEvents, outputEvent, replayTrainingPcr } from "./events.ts";
 import type { Address, Hex32, TrainingEvent } from "./events.ts";
