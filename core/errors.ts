@@ -56,6 +56,13 @@ export class StorageError extends ProvenantError {}
 export class ChainError extends ProvenantError {}
 export class TpmError extends ProvenantError {}
 
+/** No leaves, so no Merkle root: thrown by the tree builder and by every dataset reader that finds nothing. */
+export class DatasetEmptyError extends InputError {
+  constructor(what = "the dataset") {
+    super("DATASET_EMPTY", `${what} has no samples: an empty dataset has no commitment`);
+  }
+}
+
 export function isProvenantError(e: unknown): e is ProvenantError {
   return e instanceof ProvenantError;
 }

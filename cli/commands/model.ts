@@ -10,7 +10,7 @@ import { walkLineage } from "../../core/lineage/walk.ts";
 import { toInTotoStatement } from "../../core/model/in-toto.ts";
 import { hashAndStoreModel, type StoredModel } from "../../core/model/operations.ts";
 import { loadRecordFile, resolveRecord, withIdentity, type DeclaredRecord, type ResolvedRecord } from "../../core/model/record.ts";
-import type { ModelRecordFields } from "../../core/lineage/graph.ts";
+import type { ModelRecordFields } from "../../core/model/record.ts";
 import { action, withCommonOptions, type CommonOptions } from "../output.ts";
 import { openLineageSources } from "./lineage.ts";
 

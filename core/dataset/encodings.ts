@@ -1,8 +1,7 @@
 import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { createHash, hash } from "node:crypto";
 import { extname, resolve } from "node:path";
-import { FormatError, InputError } from "../errors.ts";
-import { DatasetEmptyError } from "./errors.ts";
+import { DatasetEmptyError, FormatError, InputError } from "../errors.ts";
 import { pathText } from "./path-text.ts";
 import type { SkippedEntry, SkipReason } from "./skipped.ts";
 import { errnoCode, nativeHasher, type NativeFailure } from "./native.ts";

@@ -6,7 +6,7 @@ import { ModelRegistryClient, PROVENANCES } from "../../../core/chain/model-regi
 import { DATASET_ROLES } from "../../../core/chain/roles.ts";
 import { readModelManifest, type ModelManifest } from "../../../core/model/manifest.ts";
 import { toTrouble, type Trouble } from "../errors.ts";
-import type { ModelAttestation } from "../../../core/lineage/graph.ts";
+import type { ModelAttestation } from "../../../core/attestor/attestation.ts";
 import { appChain, optionalAddress } from "./chain.ts";
 import { modelAttestations } from "./lineage.ts";
 import { gatewayReader } from "./storage.ts";

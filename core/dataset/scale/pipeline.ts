@@ -1,10 +1,9 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { InputError, FormatError } from "../../errors.ts";
+import { DatasetEmptyError, InputError, FormatError } from "../../errors.ts";
 import type { ContentStore } from "../../storage/store.ts";
 import { storeIndexAndManifest, type DatasetMetadata, type SampleStats, type StoredDataset } from "../commit.ts";
-import { DatasetEmptyError } from "../errors.ts";
 import type { Encoding, ProgressFn } from "../encodings.ts";
 import { ShardWriter, type ShardedTree } from "../shard-writer.ts";
 import type { SkippedEntry } from "../skipped.ts";
