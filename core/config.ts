@@ -8,7 +8,7 @@ import { LighthouseStore } from "./storage/lighthouse-store.ts";
 import { LocalStore } from "./storage/local-store.ts";
 import { DEFAULT_RETRY, type RetryPolicy } from "./storage/retry.ts";
 import type { ContentStore } from "./storage/store.ts";
-import { terminalUploadProgress } from "./storage/upload-progress.ts";
+import { terminalUploadProgress } from "../cli/upload-progress.ts";
 
 /** The data directory: --data-dir, else $PROVENANT_HOME, else ~/.provenant. */
 export function dataDir(explicit?: string): string {
