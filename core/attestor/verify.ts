@@ -207,7 +207,7 @@ export function verifyTrainingCertificate(p: VerifyCertificateParameters): Certi
   // -- EK certificate chain
   let ek: ReturnType<typeof verifyEkCertificate>;
   try {
-    if (p.roots.length === 0) throw new Error("no EK root certificates configured (pass --ek-root or set PROVENANT_EK_ROOTS)");
+    if (p.roots.length === 0) throw new Error("no EK root certificates configured (the verifier's roots, or PROVENANT_EK_ROOTS)");
     ek = verifyEkCertificate({
       ekCertificate: new Uint8Array(ekDer),
       roots: p.roots,

@@ -47,7 +47,8 @@ export function detectEncoding(path: string): Encoding {
   if (ext === ".csv") return "csv";
   throw new FormatError(
     "FORMAT_UNSUPPORTED",
-    `cannot tell the encoding of ${path}: give a directory, a .jsonl or a .csv file, or pass --format files|jsonl|csv`,
+    `cannot tell the encoding of ${path}: give a directory, a .jsonl or a .csv file, or name its encoding (files, jsonl or csv)`,
+    { hints: [{ remedy: "encoding" }] },
   );
 }
 

@@ -15,7 +15,7 @@ import { proofFromJson, proofToJson, type ProofJson } from "./proof-file.ts";
 export type SampleInput = { file: string } | { text: string } | { hash: string };
 
 export function sampleHashOf(input: SampleInput, encoding: Encoding): Uint8Array {
-  if ("hash" in input) return parseHex32(input.hash, "--hash");
+  if ("hash" in input) return parseHex32(input.hash, "the sample hash");
   if ("text" in input) return hash("sha256", canonicalSample(new TextEncoder().encode(input.text), encoding), "buffer") as unknown as Buffer;
   let bytes: Buffer;
   try {

@@ -160,7 +160,8 @@ export class DatasetProver {
     const refuse = (why: string) =>
       new FormatError(
         "DATASET_MISORDERED",
-        `cannot prove ${toHex(x)} absent: ${why}, so neighbours prove nothing (provenant dataset audit <id> --report flags it on-chain)`,
+        `cannot prove ${toHex(x)} absent: ${why}, so neighbours prove nothing; an audit that reports it flags the dataset on-chain`,
+        { hints: [{ remedy: "auditReport" }] },
       );
     const { shardSize } = this.index;
     this.indexDisorder ??= firstOrderViolation(concatBytes(this.index.shards.map((s) => s.first)));

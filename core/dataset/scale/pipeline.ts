@@ -236,7 +236,7 @@ export function parsePartSpec(spec: string): { part: number; of: number } {
   const m = /^(\d+)\/(\d+)$/.exec(spec);
   const part = m ? Number(m[1]) : NaN;
   const of = m ? Number(m[2]) : NaN;
-  if (!m || of < 1 || part >= of) throw new InputError("INPUT_INVALID", `--part must be i/N with 0 <= i < N, got "${spec}"`);
+  if (!m || of < 1 || part >= of) throw new InputError("INPUT_INVALID", `a part must be i/N with 0 <= i < N, got "${spec}"`, { hints: [{ remedy: "part" }] });
   return { part, of };
 }
 
