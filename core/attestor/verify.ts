@@ -28,7 +28,6 @@ import type { AttestorFacts } from "../chain/attestor-registry.ts";
 import type { ModelFacts } from "../chain/model-registry.ts";
 import { TRAINING_PCR, replayTrainingPcr, trainingEvents } from "./events.ts";
 import type { Address, Hex32, TrainingEvent } from "./events.ts";
-import type { DatasetRole, ParentRelation } from "../chain/roles.ts";
 import { describeSkipped } from "../dataset/skipped.ts";
 
 export const CERTIFICATE_CHECKS = [
