@@ -84,7 +84,7 @@ async function provenant(env: Record<string, string>, ...args: string[]): Promis
     return { json: JSON.parse(stdout), stderr };
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string };
-    throw new Error(`provenant ${args.slice(0, 2).join(" ")} failed: ${(err.stderr ?? "").trim().split("\n").at(-1) ?? String(e)}\n${err.stdout ?? ""}`);
+    throw new Error(`provenant ${args.slice(0, 2).join(" ")} failed: ${(err.stderr ?? "").trim().split("\n").at(-1) ?? String(e)}\n${err.stdout ?? ""}`, { cause: e });
   }
 }
 

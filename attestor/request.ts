@@ -1,12 +1,11 @@
 /** Parsing a run request (POST /v1/runs) into the library's TrainingRunRequest. Every field is checked. */
 import { isAbsolute } from "node:path";
 import { InputError } from "../core/errors.ts";
-import { DATASET_ROLES, PARENT_RELATIONS } from "../core/attestor/events.ts";
+import { DATASET_ROLES, PARENT_RELATIONS, type DatasetRole, type ParentRelation } from "../core/chain/roles.ts";
 import { checkEnvironment } from "../core/attestor/measure.ts";
 import type { TrainingRunRequest } from "../core/attestor/run.ts";
 import { validateRecord } from "../core/model/record.ts";
 import { parseAcceptedSkip, type AcceptedSkip } from "../core/dataset/skipped.ts";
-import type { DatasetRole, ParentRelation } from "../core/lineage/graph.ts";
 
 export type RunRequest = Omit<TrainingRunRequest, "registrant"> & {
   /** Default: the service's signing account, which then registers the model. */

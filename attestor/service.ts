@@ -30,16 +30,9 @@ import { openStore } from "../core/config.ts";
 import { connect } from "../core/chain/connect.ts";
 import type { ChainConnection } from "../core/chain/connect.ts";
 import { DatasetRegistryClient } from "../core/chain/dataset-registry.ts";
-import {
-  AttestorRegistryClient,
-  attestedModelRegistry,
-  findAttestedModel,
-  lineageFromFacts,
-  provenantAddresses,
-  readCertificateFacts,
-  registerAttestedModel,
-} from "../core/chain/attestor-registry.ts";
-import type { ModelRegistryAddresses } from "../core/chain/attestor-registry.ts";
+import { AttestorRegistryClient } from "../core/chain/attestor-registry.ts";
+import { attestedModelRegistry, provenantAddresses, type ModelRegistryAddresses } from "../core/chain/model-registry.ts";
+import { findAttestedModel, lineageFromFacts, readCertificateFacts, registerAttestedModel } from "../core/attestor/registration.ts";
 import { certificateEvidence, decodeCertificate, encodeCertificate } from "../core/attestor/certificate.ts";
 import { createEnrollmentRequest } from "../core/attestor/enrollment.ts";
 import { AttestorError } from "../core/attestor/errors.ts";

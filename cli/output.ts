@@ -1,6 +1,6 @@
 import { Command, Option } from "commander";
 import cliProgress from "cli-progress";
-import { InputError, isProvenantError } from "../core/errors.ts";
+import { InputError, isProvenantError, type ProvenantError } from "../core/errors.ts";
 import type { ProgressFn } from "../core/dataset/encodings.ts";
 
 export interface CommonOptions {
@@ -43,9 +43,30 @@ export function action<O extends CommonOptions>(
   };
 }
 
+/**
+ * The CLI's words for the library's error hints (core/errors.ts ErrorHint): the flag or command that applies the
+ * remedy. Core messages name no flag; a hint this table lacks is left out, never guessed.
+ */
+const HINT_SYNTAX: Record<string, (value?: string) => string> = {
+  secretEnv: (name) => `--secret-env ${name ?? "<NAME>"}`,
+  publishEnv: (name) => `--publish-env ${name ?? "<NAME>"}`,
+  attestorToken: () => "--token <token>",
+  enrollNewAk: () => "provenant attestor enroll --new-ak",
+  auditReport: () => "provenant dataset audit <id> --report",
+  storage: () => "--storage local|lighthouse",
+  encoding: () => "--format <encoding>",
+  part: () => "--part i/N",
+};
+
+/** An error as the CLI prints it: the library's message, then its hints in CLI syntax. */
+export function errorMessage(e: ProvenantError): string {
+  const hints = e.hints.flatMap((h) => (HINT_SYNTAX[h.remedy] ? [HINT_SYNTAX[h.remedy]!(h.value)] : []));
+  return hints.length ? `${e.message} (${hints.join(" or ")})` : e.message;
+}
+
 export function fail(e: unknown, json?: boolean): void {
   const code = isProvenantError(e) ? e.code : "INTERNAL";
-  const message = isProvenantError(e) ? e.message : `unexpected error: ${(e as Error)?.message ?? String(e)}`;
+  const message = isProvenantError(e) ? errorMessage(e) : `unexpected error: ${(e as Error)?.message ?? String(e)}`;
   if (json) process.stdout.write(`${JSON.stringify({ ok: false, error: { code, message } })}\n`);
   process.stderr.write(`provenant: ${message}\n`);
   if (!isProvenantError(e) && process.env.PROVENANT_DEBUG) console.error(e);

@@ -3,12 +3,11 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { InputError } from "./errors.ts";
 import { sdkEndpoints, type UploadProgress } from "./storage/lighthouse-api.ts";
-import { lighthouseKeySource } from "./storage/lighthouse-key.ts";
+import { lighthouseKeySource, type PasswordPrompt } from "./storage/lighthouse-key.ts";
 import { LighthouseStore } from "./storage/lighthouse-store.ts";
 import { LocalStore } from "./storage/local-store.ts";
 import { DEFAULT_RETRY, type RetryPolicy } from "./storage/retry.ts";
 import type { ContentStore } from "./storage/store.ts";
-import { terminalUploadProgress } from "./storage/upload-progress.ts";
 
 /** The data directory: --data-dir, else $PROVENANT_HOME, else ~/.provenant. */
 export function dataDir(explicit?: string): string {
@@ -131,9 +130,13 @@ export function loadProjectConfig(path: string | null = findProjectConfig()): Pr
   return config;
 }
 
-function parseStorageKind(value: unknown, what: string): StorageKind {
+function parseStorageKind(value: unknown, where?: string): StorageKind {
   if (typeof value === "string" && (STORAGE_KINDS as readonly string[]).includes(value)) return value as StorageKind;
-  throw new InputError(value === undefined ? "INPUT_INVALID" : "CONFIG_INVALID", `${what}: unknown storage "${String(value)}": use ${STORAGE_KINDS.join(" or ")}`);
+  throw new InputError(
+    value === undefined ? "INPUT_INVALID" : "CONFIG_INVALID",
+    `${where ? `${where}: ` : ""}unknown storage "${String(value)}": use ${STORAGE_KINDS.join(" or ")}`,
+    where ? {} : { hints: [{ remedy: "storage" }] },
+  );
 }
 
 export function retryPolicy(s: LighthouseSettings): RetryPolicy {
@@ -143,8 +146,10 @@ export function retryPolicy(s: LighthouseSettings): RetryPolicy {
 export interface OpenStoreOptions {
   /** Settings to use instead of the project configuration file's. */
   config?: ProjectConfig;
-  /** Large-upload progress; by default a line on stderr when it is a terminal. */
+  /** Large-upload progress (the CLI draws a line on a terminal); none by default. */
   onUploadProgress?: (p: UploadProgress) => void;
+  /** Asks for the password of Hardhat's encrypted keystore (the CLI's terminal prompt); without it that keystore is not read. */
+  askPassword?: PasswordPrompt;
 }
 
 export function openLighthouseStore(dir: string, config: ProjectConfig, options: OpenStoreOptions = {}): LighthouseStore {
@@ -152,17 +157,17 @@ export function openLighthouseStore(dir: string, config: ProjectConfig, options:
   return new LighthouseStore({
     dataDir: dir,
     endpoints: { api: s.apiUrl, upload: s.uploadUrl, gateway: s.gatewayUrl },
-    apiKey: lighthouseKeySource(),
+    apiKey: lighthouseKeySource({ askPassword: options.askPassword }),
     timeoutMs: s.timeoutMs,
     retry: retryPolicy(s),
-    onUploadProgress: options.onUploadProgress ?? (process.stderr.isTTY ? terminalUploadProgress() : undefined),
+    onUploadProgress: options.onUploadProgress,
   });
 }
 
-/** The store `--storage` names; without one, the project configuration's default, else the local store. */
+/** The store `kind` names; without one, the project configuration's default, else the local store. */
 export function openStore(kind?: string, dir = dataDir(), options: OpenStoreOptions = {}): ContentStore {
   if (kind === "local") return new LocalStore(dir);
   const config = options.config ?? loadProjectConfig();
-  const chosen = kind === undefined ? config.storage : parseStorageKind(kind, "--storage");
+  const chosen = kind === undefined ? config.storage : parseStorageKind(kind);
   return chosen === "lighthouse" ? openLighthouseStore(dir, config, options) : new LocalStore(dir);
 }

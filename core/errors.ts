@@ -41,12 +41,25 @@ export type ProvenantErrorCode =
   | "QUEUE_FULL"
   | "SANDBOX_UNSAFE";
 
+/**
+ * Something the user can do about an error, in the library's terms: an input ("secretEnv", "attestorToken") or a
+ * step ("enrollNewAk"), with the value to give, if any. A message names no edge's syntax; each edge words the
+ * hints its own way (the CLI as flags and commands: cli/output.ts).
+ */
+export interface ErrorHint {
+  remedy: string;
+  value?: string;
+}
+
 export class ProvenantError extends Error {
   readonly code: ProvenantErrorCode;
-  constructor(code: ProvenantErrorCode, message: string, options?: { cause?: unknown }) {
+  /** Alternatives: any one of them gets past the error. */
+  readonly hints: readonly ErrorHint[];
+  constructor(code: ProvenantErrorCode, message: string, options?: { cause?: unknown; hints?: readonly ErrorHint[] }) {
     super(message, options);
     this.name = "ProvenantError";
     this.code = code;
+    this.hints = options?.hints ?? [];
   }
 }
 
@@ -55,6 +68,13 @@ export class FormatError extends ProvenantError {}
 export class StorageError extends ProvenantError {}
 export class ChainError extends ProvenantError {}
 export class TpmError extends ProvenantError {}
+
+/** No leaves, so no Merkle root: thrown by the tree builder and by every dataset reader that finds nothing. */
+export class DatasetEmptyError extends InputError {
+  constructor(what = "the dataset") {
+    super("DATASET_EMPTY", `${what} has no samples: an empty dataset has no commitment`);
+  }
+}
 
 export function isProvenantError(e: unknown): e is ProvenantError {
   return e instanceof ProvenantError;

@@ -6,6 +6,8 @@ import { InputError } from "./errors.ts";
 
 /** A 32-byte digest as lowercase 0x-hex, the form every saved format and the chain use. */
 export type Hex32 = `0x${string}`;
+/** A 20-byte address as 0x-hex (any case). */
+export type Address = `0x${string}`;
 
 const HEX_32 = /^0x[0-9a-fA-F]{64}$/;
 const HEX_DIGITS = "0123456789abcdef";

@@ -1,6 +1,6 @@
 "use client";
 
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from "react";
 import type { Eip1193Provider } from "ethers";
 
 /**
@@ -66,9 +66,21 @@ function localNodeProvider(): WalletOption["provider"] {
   };
 }
 
+/** window.ethereum is set once by the extension before the page runs: nothing to subscribe to. */
+const noSubscription = () => () => {};
+
 export function Providers({ app, children }: { app: AppInfo; children: ReactNode }) {
   const [announced, setAnnounced] = useState<WalletOption[]>([]);
-  const [injected, setInjected] = useState<WalletOption | null>(null);
+  // Wallets that predate EIP-6963 only set window.ethereum: a browser value, read after hydration (none on the server).
+  const legacy = useSyncExternalStore(
+    noSubscription,
+    () => (window as unknown as { ethereum?: WalletOption["provider"] }).ethereum ?? null,
+    () => null,
+  );
+  const injected = useMemo<WalletOption | null>(
+    () => (legacy ? { id: "injected", name: "Browser wallet", icon: null, kind: "injected", provider: legacy } : null),
+    [legacy],
+  );
   const [connected, setConnected] = useState<Connected | null>(null);
 
   useEffect(() => {
@@ -80,9 +92,6 @@ export function Providers({ app, children }: { app: AppInfo; children: ReactNode
     };
     window.addEventListener("eip6963:announceProvider", onAnnounce);
     window.dispatchEvent(new Event("eip6963:requestProvider"));
-    // Wallets that predate EIP-6963 only set window.ethereum.
-    const legacy = (window as unknown as { ethereum?: WalletOption["provider"] }).ethereum;
-    if (legacy) setInjected({ id: "injected", name: "Browser wallet", icon: null, kind: "injected", provider: legacy });
     return () => window.removeEventListener("eip6963:announceProvider", onAnnounce);
   }, []);
 

@@ -1,4 +1,5 @@
-import type { LineageGraph, ModelAttestation } from "../../core/lineage/graph.ts";
+import type { ModelAttestation } from "../../core/attestor/attestation.ts";
+import type { LineageGraph } from "../../core/lineage/graph.ts";
 
 /**
  * What the model page's server part hands its client leaves: the lineage walk flattened to plain data, each

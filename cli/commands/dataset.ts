@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { Command, Option } from "commander";
-import { dataDir, openStore } from "../../core/config.ts";
+import { dataDir } from "../../core/config.ts";
+import { openStore } from "../store.ts";
 import { ENCODINGS, parseEncoding, type Encoding } from "../../core/dataset/encodings.ts";
 import { auditDataset, hashAndStoreDataset, relabelStoredDataset, type AuditResult, type HashResult } from "../../core/dataset/operations.ts";
 import { combineParts, hashPart, parsePartSpec } from "../../core/dataset/scale/pipeline.ts";

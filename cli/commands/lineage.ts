@@ -1,5 +1,6 @@
 import { Command } from "commander";
-import { dataDir, openStore } from "../../core/config.ts";
+import { dataDir } from "../../core/config.ts";
+import { openStore } from "../store.ts";
 import { connect, type ChainConnection } from "../../core/chain/connect.ts";
 import { DatasetRegistryClient } from "../../core/chain/dataset-registry.ts";
 import { ModelRegistryClient } from "../../core/chain/model-registry.ts";

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { Command } from "commander";
-import { dataDir, openStore } from "../../core/config.ts";
+import { dataDir } from "../../core/config.ts";
+import { openStore } from "../store.ts";
 import { connect } from "../../core/chain/connect.ts";
 import { DatasetRegistryClient } from "../../core/chain/dataset-registry.ts";
 import { InputError } from "../../core/errors.ts";

@@ -1,5 +1,6 @@
 import { Command } from "commander";
-import { dataDir, openStore } from "../../core/config.ts";
+import { dataDir } from "../../core/config.ts";
+import { openStore } from "../store.ts";
 import { startGateway } from "../../core/storage/gateway.ts";
 import { fail, withCommonOptions, type CommonOptions } from "../output.ts";
 

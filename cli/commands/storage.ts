@@ -1,5 +1,6 @@
 import { Command } from "commander";
-import { dataDir, loadProjectConfig, openLighthouseStore } from "../../core/config.ts";
+import { dataDir, loadProjectConfig } from "../../core/config.ts";
+import { openLighthouseStore } from "../store.ts";
 import type { FilecoinStatus } from "../../core/storage/filecoin-status.ts";
 import { filecoinStatus } from "../../core/storage/filecoin-status.ts";
 import { action, withCommonOptions, type CommonOptions } from "../output.ts";

@@ -4,7 +4,8 @@
  * `verify model` runs the same checks for every attested model of an ancestry.
  */
 import { Command } from "commander";
-import { dataDir, openStore } from "../../core/config.ts";
+import { dataDir } from "../../core/config.ts";
+import { openStore } from "../store.ts";
 import { connect } from "../../core/chain/connect.ts";
 import { describeTrustLevel } from "../../core/attestor/certificate.ts";
 import { loadEkRoots, verifyModelCertificate } from "../../core/attestor/verify-model.ts";

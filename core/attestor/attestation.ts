@@ -5,10 +5,22 @@
  * registration; a certificate that does not verify now, or an attestor revoked since, never reads as attested.
  * Browser-safe, no I/O.
  */
-import type { ModelAttestation } from "../lineage/graph.ts";
 import { describeTrustLevel } from "./certificate.ts";
 
-export type { ModelAttestation };
+/**
+ * What the model's training certificate was found worth when the graph was built (core/attestor/attestation.ts).
+ * Absent: nobody checked it, and an attested model is then not called attested.
+ */
+export interface ModelAttestation {
+  state: "verified" | "revoked" | "failed" | "unchecked";
+  /** The certificate's trust level ("software-tpm-pcr23"), when it could be read. */
+  trustLevel: string | null;
+  /** When the attestor was revoked (unix seconds); null while it is active. */
+  revokedAt: number | null;
+  /** Why it is not verified (the first failed check); null when verified. */
+  reason: string | null;
+}
+
 
 /** A certificate verification as core/attestor/verify-model.ts (or the lineage verifier) reports it. */
 export interface AttestationInput {

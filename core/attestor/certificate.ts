@@ -5,28 +5,21 @@
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { ProvenantError } from "../errors.ts";
-import type { DatasetRole, ParentRelation } from "../lineage/graph.ts";
+import { DATASET_ROLES, PARENT_RELATIONS, datasetRoleCode, parentRelationCode, type DatasetRole, type ParentRelation } from "../chain/roles.ts";
 import { bytesToHex, hexToBytes } from "../tpm/bytes.ts";
 import { normalizeLowS, parseEcdsaSignature } from "../tpm/quote.ts";
 import { canonicalJsonBytes } from "./canonical-json.ts";
 import { SKIP_REASONS, type SkippedEntry, type SkipReason } from "../dataset/skipped.ts";
 import { canonicalPathText } from "../dataset/path-text.ts";
-import {
-  DATASET_ROLES,
-  EVENT_TYPES,
-  PARENT_RELATIONS,
-  TRAINING_PCR,
-  datasetRoleCode,
-  parentRelationCode,
-} from "./events.ts";
+import { EVENT_TYPES, TRAINING_PCR } from "./events.ts";
+import type { TpmKindName, TrainingEvidenceStruct, TrainingLineageStruct } from "../chain/attestor-registry.ts";
+import type { RegisterParamsStruct } from "../chain/model-registry.ts";
 import type { Address, Hex32, TrainingEvent } from "./events.ts";
 
 export const CERTIFICATE_FORMAT = "provenant-training-certificate-v1";
 
 /** A certificate is tens of KiB (EK certificate, two quotes, the event log); readers take no more than this. */
 export const MAX_CERTIFICATE_BYTES = 16 * 1024 * 1024;
-
-export type TpmKindName = "software" | "hardware";
 
 /** What a certificate's quote is worth; see docs/attestor.md "Trust levels". */
 export const TRUST_LEVELS = {
@@ -499,29 +492,6 @@ export function encodeCertificate(c: TrainingCertificate): Uint8Array {
 
 // ---- on-chain forms -----------------------------------------------------------------------------------
 
-/** IAttestorRegistry.TrainingEvidence, as ethers takes it. */
-export type TrainingEvidenceStruct = {
-  attestor: string;
-  certificateDigest: string;
-  runId: string;
-  codeDigest: string;
-  commandDigest: string;
-  configDigest: string;
-  environmentDigest: string;
-  attest: string;
-  r: string;
-  s: string;
-};
-
-/** IAttestorRegistry.TrainingLineage, as ethers takes it. */
-export type TrainingLineageStruct = {
-  modelRegistry: string;
-  registrant: string;
-  weightsDigest: string;
-  datasets: { datasetId: bigint; role: number; root: string }[];
-  parents: { modelId: bigint; relation: number; weightsDigest: string }[];
-};
-
 /** The evidence to submit with an attested registration; `s` normalised to low-s. */
 export function certificateEvidence(c: TrainingCertificate): TrainingEvidenceStruct {
   const sig = normalizeLowS(parseEcdsaSignature(hexToBytes(c.quote.signature, "quote.signature")));
@@ -559,13 +529,7 @@ export function certificateLineage(c: TrainingCertificate): TrainingLineageStruc
 }
 
 /** IModelRegistry.RegisterParams for the certified model. */
-export function certificateRegisterParams(c: TrainingCertificate): {
-  weightsDigest: string;
-  manifestCid: string;
-  license: string;
-  parents: { modelId: bigint; relation: number }[];
-  datasets: { datasetId: bigint; role: number }[];
-} {
+export function certificateRegisterParams(c: TrainingCertificate): RegisterParamsStruct {
   return {
     weightsDigest: c.payload.outputs.weightsDigest,
     manifestCid: c.payload.outputs.manifestCid,

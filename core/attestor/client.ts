@@ -30,7 +30,9 @@ export function attestorEndpoint(dataDir: string, given: { url?: string; token?:
   let token = given.token ?? process.env.PROVENANT_ATTESTOR_TOKEN;
   if (!token && existsSync(join(state, "token"))) token = readFileSync(join(state, "token"), "utf8").trim();
   if (!token) {
-    throw new ProvenantError("CONFIG_INVALID", `no attestor token: pass --token, set PROVENANT_ATTESTOR_TOKEN, or run the service with state in ${state}`);
+    throw new ProvenantError("CONFIG_INVALID", `no attestor token: give one, set PROVENANT_ATTESTOR_TOKEN, or run the service with state in ${state}`, {
+      hints: [{ remedy: "attestorToken" }],
+    });
   }
   return { url: url ?? DEFAULT_ATTESTOR_URL, token };
 }

@@ -13,7 +13,7 @@ import type { EnrollmentResult, TrustedRoot } from "../tpm/enroll.ts";
 import type { CredentialChallenge } from "../tpm/credential.ts";
 import { parseTpm2bPublic } from "../tpm/public.ts";
 import type { AkInfo, TpmTransport } from "../tpm/transport.ts";
-import type { TpmKindName } from "./certificate.ts";
+import type { TpmKindName } from "../chain/attestor-registry.ts";
 import type { Address, Hex32 } from "./events.ts";
 
 export const ENROLLMENT_FORMAT = "provenant-attestor-enrollment-v1";

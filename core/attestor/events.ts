@@ -20,7 +20,8 @@
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { ProvenantError } from "../errors.ts";
-import type { DatasetRole, ParentRelation } from "../lineage/graph.ts";
+import type { Address, Hex32 } from "../hex.ts";
+import { datasetRoleCode, parentRelationCode, type DatasetRole, type ParentRelation } from "../chain/roles.ts";
 import { bytesToHex, concatBytes, hexToBytes } from "../tpm/bytes.ts";
 import { extendPcr, ZERO_PCR } from "../tpm/quote.ts";
 import type { PcrEvent } from "../tpm/quote.ts";
@@ -51,29 +52,8 @@ export const EVENT_TAGS: Readonly<Record<TrainingEventType, string>> = {
   output: "provenant/output/v1",
 };
 
-/** IModelRegistry.DatasetRole, in enum order. */
-export const DATASET_ROLES: readonly DatasetRole[] = ["training", "fine-tuning", "evaluation"];
-/** IModelRegistry.ParentRelation, in enum order. */
-export const PARENT_RELATIONS: readonly ParentRelation[] = ["finetune", "adapter", "merge", "quantized", "distillation"];
-
-export function datasetRoleCode(role: DatasetRole): number {
-  const i = DATASET_ROLES.indexOf(role);
-  if (i < 0) throw new ProvenantError("INPUT_INVALID", `dataset role "${role}" is not one of ${DATASET_ROLES.join(", ")}`);
-  return i;
-}
-
-export function parentRelationCode(relation: ParentRelation): number {
-  const i = PARENT_RELATIONS.indexOf(relation);
-  if (i < 0) {
-    throw new ProvenantError("INPUT_INVALID", `parent relation "${relation}" is not one of ${PARENT_RELATIONS.join(", ")}`);
-  }
-  return i;
-}
-
-/** 0x-prefixed lowercase hex of 32 bytes. */
-export type Hex32 = `0x${string}`;
-/** 0x-prefixed 20-byte address (any case). */
-export type Address = `0x${string}`;
+// The primitives' types, re-exported for the attestor modules that import them from here.
+export type { Address, Hex32 };
 
 /** The attestor's own events: never part of a certificate's log (EVENT_TYPES does not list them). */
 export const SERVICE_EVENT_TAGS = {

@@ -5,7 +5,7 @@
  * TPM's AK.
  */
 import { X509Certificate } from "node:crypto";
-import type { AttestorRegistryClient } from "../chain/attestor-registry.ts";
+import type { AttestorFacts, AttestorRegistryClient } from "../chain/attestor-registry.ts";
 import { bytesToHex } from "../tpm/bytes.ts";
 import { akQualifiedName } from "../tpm/enroll.ts";
 import { parseTpm2bPublic } from "../tpm/public.ts";
@@ -13,7 +13,6 @@ import type { TpmTransport } from "../tpm/transport.ts";
 import { publicKeyToPem } from "../tpm/verify-node.ts";
 import { AttestorError } from "./errors.ts";
 import type { AttestorIdentity } from "./run.ts";
-import type { AttestorFacts } from "./verify.ts";
 
 export async function resolveAttestorIdentity(
   tpm: TpmTransport,

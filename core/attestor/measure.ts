@@ -228,7 +228,8 @@ export function checkEnvironment(variables: Record<string, string>, policy: Envi
     if (looksSecret(k) && !secret.includes(k) && !publish.includes(k)) {
       throw new InputError(
         "INPUT_INVALID",
-        `environment variable ${k} looks secret and the certificate is public and permanent: pass it with --secret-env ${k} (run request "secretEnv") to record only a salted hash, or --publish-env ${k} ("publishEnv") to publish its value on purpose`
+        `environment variable ${k} looks secret and the certificate is public and permanent: list it as secret (run request "secretEnv") to record only a salted hash, or as published ("publishEnv") to publish its value on purpose`,
+        { hints: [{ remedy: "secretEnv", value: k }, { remedy: "publishEnv", value: k }] }
       );
     }
   }

@@ -22,7 +22,7 @@ import { constants } from "node:os";
 import { resolve } from "node:path";
 import type { ContentStore } from "../storage/store.ts";
 import { ProvenantError, TpmError } from "../errors.ts";
-import type { DatasetRole, ParentRelation } from "../lineage/graph.ts";
+import type { DatasetRole, ParentRelation } from "../chain/roles.ts";
 import type { AcceptedSkip } from "../dataset/skipped.ts";
 import { hashAndStoreModel, loadModelManifest, compareWeights } from "../model/operations.ts";
 import { hashWeights } from "../model/hash-weights.ts";
@@ -39,10 +39,10 @@ import {
 import type {
   CertificateDataset,
   CertificateParent,
-  TpmKindName,
   TrainingCertificate,
   TrainingCertificatePayload,
 } from "./certificate.ts";
+import type { TpmKindName } from "../chain/attestor-registry.ts";
 import { AttestorError } from "./errors.ts";
 import { TRAINING_PCR, closingEvent, inputEvents, outputEvent, replayTrainingPcr } from "./events.ts";
 import type { Address, Hex32, TrainingEvent } from "./events.ts";

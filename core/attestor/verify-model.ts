@@ -5,22 +5,15 @@
  */
 import { readFileSync } from "node:fs";
 import type { ChainConnection } from "../chain/connect.ts";
-import {
-  AttestorRegistryClient,
-  attestedModelRegistry,
-  lineageFromFacts,
-  provenantAddresses,
-  readCertificateFacts,
-  readModelFacts,
-} from "../chain/attestor-registry.ts";
-import type { ModelRegistryAddresses } from "../chain/attestor-registry.ts";
+import { AttestorRegistryClient } from "../chain/attestor-registry.ts";
+import { attestedModelRegistry, provenantAddresses, readModelFacts, type ModelRegistryAddresses } from "../chain/model-registry.ts";
 import { ChainError, isProvenantError, ProvenantError } from "../errors.ts";
-import type { ModelAttestation } from "../lineage/graph.ts";
-import { attestationFrom } from "./attestation.ts";
+import { attestationFrom, type ModelAttestation } from "./attestation.ts";
 import type { ContentStore } from "../storage/store.ts";
 import type { TrustedRoot } from "../tpm/enroll.ts";
 import { certificateEvidence, decodeCertificate, MAX_CERTIFICATE_BYTES } from "./certificate.ts";
 import type { TrainingCertificate } from "./certificate.ts";
+import { lineageFromFacts, readCertificateFacts } from "./registration.ts";
 import { verifyTrainingCertificate } from "./verify.ts";
 import type { CertificateCheck, CertificateVerification } from "./verify.ts";
 

@@ -4,7 +4,7 @@
  * as failed with the reason, never skipped. Nothing here throws for bad evidence.
  *
  * The chain facts (attestor record, dataset roots, parent digests, the model record) are passed in, read
- * by core/chain/attestor-registry.ts `readCertificateFacts`: this module does no I/O.
+ * by core/attestor/registration.ts `readCertificateFacts`: this module does no I/O.
  */
 import { createHash } from "node:crypto";
 import type { KeyObject } from "node:crypto";
@@ -23,10 +23,11 @@ import {
   environmentDigestOf,
   parseCertificate,
 } from "./certificate.ts";
-import type { TpmKindName, TrainingCertificate } from "./certificate.ts";
+import type { TrainingCertificate } from "./certificate.ts";
+import type { AttestorFacts } from "../chain/attestor-registry.ts";
+import type { ModelFacts } from "../chain/model-registry.ts";
 import { TRAINING_PCR, replayTrainingPcr, trainingEvents } from "./events.ts";
 import type { Address, Hex32, TrainingEvent } from "./events.ts";
-import type { DatasetRole, ParentRelation } from "../lineage/graph.ts";
 import { describeSkipped } from "../dataset/skipped.ts";
 
 export const CERTIFICATE_CHECKS = [
@@ -48,32 +49,6 @@ export const CERTIFICATE_CHECKS = [
 ] as const;
 export type CertificateCheckName = (typeof CERTIFICATE_CHECKS)[number] | "contractVerdict";
 export type CertificateCheck = Check<CertificateCheckName>;
-
-/** AttestorRegistry.attestorOf, decoded. */
-export type AttestorFacts = {
-  akX: Hex32;
-  akY: Hex32;
-  /** The 32-byte digest part of the AK's qualified name. */
-  akQualifiedName: Hex32;
-  ekCertificateHash: Hex32;
-  kind: TpmKindName;
-  registeredAt: number;
-  /** 0 while active. */
-  revokedAt: number;
-};
-
-export type ModelFacts = {
-  id: string;
-  weightsDigest: Hex32;
-  provenance: "self-declared" | "attested";
-  registrant: Address;
-  attestor: Address;
-  certificateDigest: Hex32;
-  certificateCid: string;
-  manifestCid: string;
-  parents: { modelId: string; relation: ParentRelation }[];
-  datasets: { datasetId: string; role: DatasetRole }[];
-};
 
 /** What the chain says, read just before verification. */
 export type ChainFacts = {
@@ -231,7 +206,7 @@ export function verifyTrainingCertificate(p: VerifyCertificateParameters): Certi
   // -- EK certificate chain
   let ek: ReturnType<typeof verifyEkCertificate>;
   try {
-    if (p.roots.length === 0) throw new Error("no EK root certificates configured (pass --ek-root or set PROVENANT_EK_ROOTS)");
+    if (p.roots.length === 0) throw new Error("no EK root certificates configured (the verifier's roots, or PROVENANT_EK_ROOTS)");
     ek = verifyEkCertificate({
       ekCertificate: new Uint8Array(ekDer),
       roots: p.roots,

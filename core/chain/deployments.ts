@@ -24,7 +24,7 @@ export function deployedAddress(chainId: number, contract: ContractName): string
   } catch (e) {
     throw new ChainError(
       "CHAIN_NOT_DEPLOYED",
-      `no Provenant deployment for chain ${chainId} (${file} is missing): run npm run chain, or npm run deploy -- --network <name>`,
+      `no Provenant deployment for chain ${chainId} (${file} is missing): run npm run chain, or deploy it with npm run deploy`,
       { cause: e },
     );
   }

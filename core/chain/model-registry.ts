@@ -1,15 +1,14 @@
-import { Contract, type ContractRunner, type Signer } from "ethers";
+import { Contract, Interface, type ContractRunner, type Signer } from "ethers";
 import { ChainError, ProvenantError } from "../errors.ts";
-import type { Hex32 } from "../hex.ts";
-import type { DatasetRole, ParentRelation } from "../lineage/graph.ts";
-import { modelRegistryAbi } from "./abi.generated.ts";
+import type { Address, Hex32 } from "../hex.ts";
+import { DATASET_ROLES, PARENT_RELATIONS, type DatasetRole, type ParentRelation } from "./roles.ts";
+import { attestorRegistryAbi, datasetRegistryAbi, modelRegistryAbi } from "./abi.generated.ts";
+import type { TrainingEvidenceStruct, TxResult } from "./attestor-registry.ts";
 import type { ChainConnection } from "./connect.ts";
 import { chainError } from "./dataset-registry.ts";
-import { liveAddress } from "./deployments.ts";
+import { deployedAddress, liveAddress } from "./deployments.ts";
 
-/** Solidity enum order of IModelRegistry.ParentRelation, DatasetRole and Provenance. */
-export const PARENT_RELATIONS: readonly ParentRelation[] = ["finetune", "adapter", "merge", "quantized", "distillation"];
-export const DATASET_ROLES: readonly DatasetRole[] = ["training", "fine-tuning", "evaluation"];
+/** Solidity enum order of IModelRegistry.Provenance. */
 export const PROVENANCES = ["self-declared", "attested"] as const;
 export type Provenance = (typeof PROVENANCES)[number];
 
@@ -189,4 +188,169 @@ export class ModelRegistryClient {
       throw modelChainError(e, "register");
     }
   }
+}
+
+// ---- the attested registration: ModelRegistry.registerAttested and what it checks against ----------------
+
+export type ModelRegistryAddresses = {
+  modelRegistry: string;
+  datasetRegistry: string;
+  attestorRegistry: string;
+};
+
+/** The Provenant addresses on this chain (the Ignition deployment); `overrides` replaces any of them. */
+export function provenantAddresses(conn: ChainConnection, overrides: Partial<ModelRegistryAddresses> = {}): ModelRegistryAddresses {
+  return {
+    modelRegistry: overrides.modelRegistry ?? deployedAddress(conn.chainId, "ModelRegistry"),
+    datasetRegistry: overrides.datasetRegistry ?? deployedAddress(conn.chainId, "DatasetRegistry"),
+    attestorRegistry: overrides.attestorRegistry ?? deployedAddress(conn.chainId, "AttestorRegistry"),
+  };
+}
+
+/**
+ * ModelRegistry's generated ABI plus the errors of the registries it calls: a refused certificate reverts
+ * registerAttested with AttestorRegistry's error (or TpmQuote's), which then decodes by name.
+ */
+function attestedModelRegistryInterface(): Interface {
+  const fragments: unknown[] = modelRegistryAbi.filter((f) => f.type !== "constructor");
+  const seen = new Set(modelRegistryAbi.filter((f) => f.type === "error").map((f) => (f as { name: string }).name));
+  for (const abi of [attestorRegistryAbi, datasetRegistryAbi] as readonly (readonly { type: string; name?: string }[])[]) {
+    for (const f of abi) {
+      if (f.type !== "error" || seen.has(f.name!)) continue;
+      seen.add(f.name!);
+      fragments.push(f);
+    }
+  }
+  return new Interface(fragments as never);
+}
+
+/** The model registry, with every error its attested entry point can bubble up. */
+export function attestedModelRegistry(address: string, runner: ContractRunner): Contract {
+  return new Contract(address, attestedModelRegistryInterface(), runner);
+}
+
+export async function readModelDigest(modelRegistry: Contract, id: string): Promise<Hex32 | undefined> {
+  try {
+    const r = await modelRegistry.modelOf(BigInt(id));
+    return r.weightsDigest as Hex32;
+  } catch (e) {
+    const err = e as { revert?: { name: string } };
+    if (err.revert?.name === "ModelRegistryUnknownToken") return undefined;
+    throw chainError(e, `model #${id}`);
+  }
+}
+
+/** A registered model as the certificate check compares it (ModelRegistry.modelOf, parentsOf, datasetsOf). */
+export type ModelFacts = {
+  id: string;
+  weightsDigest: Hex32;
+  provenance: "self-declared" | "attested";
+  registrant: Address;
+  attestor: Address;
+  certificateDigest: Hex32;
+  certificateCid: string;
+  manifestCid: string;
+  parents: { modelId: string; relation: ParentRelation }[];
+  datasets: { datasetId: string; role: DatasetRole }[];
+};
+
+export async function readModelFacts(modelRegistry: Contract, id: string): Promise<ModelFacts | undefined> {
+  let r;
+  try {
+    r = await modelRegistry.modelOf(BigInt(id));
+  } catch (e) {
+    const err = e as { revert?: { name: string } };
+    if (err.revert?.name === "ModelRegistryUnknownToken") return undefined;
+    throw chainError(e, `model #${id}`);
+  }
+  const [parents, datasets] = await Promise.all([modelRegistry.parentsOf(BigInt(id)), modelRegistry.datasetsOf(BigInt(id))]);
+  return {
+    id,
+    weightsDigest: r.weightsDigest,
+    provenance: Number(r.provenance) === 1 ? "attested" : "self-declared",
+    registrant: r.registrant,
+    attestor: r.attestor,
+    certificateDigest: r.certificateDigest,
+    certificateCid: r.certificateCid,
+    manifestCid: r.manifestCid,
+    parents: parents.map((p: { modelId: bigint; relation: bigint }) => ({
+      modelId: p.modelId.toString(),
+      relation: PARENT_RELATIONS[Number(p.relation)]!,
+    })),
+    datasets: datasets.map((d: { datasetId: bigint; role: bigint }) => ({
+      datasetId: d.datasetId.toString(),
+      role: DATASET_ROLES[Number(d.role)]!,
+    })),
+  };
+}
+
+/** IModelRegistry.RegisterParams, as ethers takes it. */
+export type RegisterParamsStruct = {
+  weightsDigest: string;
+  manifestCid: string;
+  license: string;
+  parents: { modelId: bigint; relation: number }[];
+  datasets: { datasetId: bigint; role: number }[];
+};
+
+export type AttestedRegistration = TxResult & { modelId: bigint };
+
+/**
+ * ModelRegistry.registerAttested(params, evidence, certificateCid): the model, its lineage and its certificate
+ * in one transaction. The signer must be the certificate's registrant. Preflights with a call, so a refused
+ * certificate never costs a transaction.
+ */
+export async function registerAttested(
+  conn: ChainConnection,
+  signer: Signer,
+  params: RegisterParamsStruct,
+  evidence: TrainingEvidenceStruct,
+  certificateCid: string,
+  options: { addresses?: Partial<ModelRegistryAddresses>; onSent?: (txHash: string) => void } = {}
+): Promise<AttestedRegistration> {
+  const addr = provenantAddresses(conn, options.addresses);
+  const registry = attestedModelRegistry(addr.modelRegistry, signer);
+  // A deployment older than registerAttested would revert without a reason: say what is wrong instead.
+  const selector = registry.interface.getFunction("registerAttested")!.selector.slice(2);
+  if (!(await conn.provider.getCode(addr.modelRegistry)).includes(selector)) {
+    throw new ChainError(
+      "CHAIN_NOT_DEPLOYED",
+      `the model registry at ${addr.modelRegistry} has no registerAttested entry point (selector ${selector}): redeploy the Provenant module`
+    );
+  }
+  try {
+    const id: bigint = await registry.registerAttested.staticCall(params, evidence, certificateCid);
+    const tx = await registry.registerAttested(params, evidence, certificateCid);
+    options.onSent?.(tx.hash);
+    const receipt = await tx.wait();
+    const registered = receipt.logs
+      .map((l: { topics: string[]; data: string }) => {
+        try {
+          return registry.interface.parseLog(l);
+        } catch {
+          return null;
+        }
+      })
+      .find((l: { name: string } | null) => l?.name === "ModelRegistered");
+    return {
+      modelId: registered ? BigInt(registered.args.id) : id,
+      txHash: receipt.hash,
+      blockNumber: receipt.blockNumber,
+      gasUsed: receipt.gasUsed,
+    };
+  } catch (e) {
+    throw chainError(e, "registerAttested");
+  }
+}
+
+/** The model registered with the certificate of this digest, if any (after a restart mid-registration). */
+export async function modelOfCertificate(
+  conn: ChainConnection,
+  certificateDigest: string,
+  options: { addresses?: Partial<ModelRegistryAddresses> } = {}
+): Promise<bigint | undefined> {
+  const addr = provenantAddresses(conn, options.addresses);
+  const registry = attestedModelRegistry(addr.modelRegistry, conn.provider);
+  const id: bigint = await registry.modelOfCertificate(certificateDigest);
+  return id === 0n ? undefined : id;
 }

@@ -1,8 +1,7 @@
 import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { createHash, hash } from "node:crypto";
 import { extname, resolve } from "node:path";
-import { FormatError, InputError } from "../errors.ts";
-import { DatasetEmptyError } from "./errors.ts";
+import { DatasetEmptyError, FormatError, InputError } from "../errors.ts";
 import { pathText } from "./path-text.ts";
 import type { SkippedEntry, SkipReason } from "./skipped.ts";
 import { errnoCode, nativeHasher, type NativeFailure } from "./native.ts";
@@ -48,7 +47,8 @@ export function detectEncoding(path: string): Encoding {
   if (ext === ".csv") return "csv";
   throw new FormatError(
     "FORMAT_UNSUPPORTED",
-    `cannot tell the encoding of ${path}: give a directory, a .jsonl or a .csv file, or pass --format files|jsonl|csv`,
+    `cannot tell the encoding of ${path}: give a directory, a .jsonl or a .csv file, or name its encoding (files, jsonl or csv)`,
+    { hints: [{ remedy: "encoding" }] },
   );
 }
 

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from "node:fs";
 import { hash } from "node:crypto";
-import { ChainError, FormatError, InputError } from "../errors.ts";
+import { ChainError, InputError } from "../errors.ts";
 import { parseHex32, toHex } from "../hex.ts";
 import type { ContentStore } from "../storage/store.ts";
 import type { DatasetRecord, DatasetRegistryClient } from "../chain/dataset-registry.ts";
@@ -15,7 +15,7 @@ import { proofFromJson, proofToJson, type ProofJson } from "./proof-file.ts";
 export type SampleInput = { file: string } | { text: string } | { hash: string };
 
 export function sampleHashOf(input: SampleInput, encoding: Encoding): Uint8Array {
-  if ("hash" in input) return parseHex32(input.hash, "--hash");
+  if ("hash" in input) return parseHex32(input.hash, "the sample hash");
   if ("text" in input) return hash("sha256", canonicalSample(new TextEncoder().encode(input.text), encoding), "buffer") as unknown as Buffer;
   let bytes: Buffer;
   try {

@@ -1,5 +1,5 @@
 import { FormatError, InputError } from "../errors.ts";
-import { compare, bytesEqual, verifyExclusion, verifyInclusion, type LeafProof } from "../merkle/verify.ts";
+import { compare, bytesEqual, verifyExclusion, verifyInclusion, type ExclusionProof, type InclusionProof, type LeafProof, type Proof } from "../merkle/verify.ts";
 import { buildLevels, firstOrderViolation, proofFromLevels, searchLeaves, type Levels } from "../merkle/tree.ts";
 import { concatBytes, toHex, type Hex32 } from "../hex.ts";
 import type { ContentStore } from "../storage/store.ts";
@@ -7,16 +7,8 @@ import type { DatasetRecord } from "../chain/dataset-registry.ts";
 import { MAX_DATASET_MANIFEST_BYTES, decodeManifest, type DatasetManifest } from "./manifest.ts";
 import { MAX_SHARD_INDEX_BYTES, decodeShardIndex, shardIndexBytes, shardLength, type ShardIndex } from "./shard-index.ts";
 
-export type InclusionProof = { kind: "inclusion"; root: Uint8Array; n: number } & LeafProof;
-export interface ExclusionProof {
-  kind: "exclusion";
-  root: Uint8Array;
-  n: number;
-  x: Uint8Array;
-  left: LeafProof | null;
-  right: LeafProof | null;
-}
-export type Proof = InclusionProof | ExclusionProof;
+// The proof types are merkle-v1's (core/merkle/verify.ts); the dataset API hands them out.
+export type { ExclusionProof, InclusionProof, Proof };
 
 /** The parts of an on-chain record that a stored commitment must match. */
 export type MintedDataset = Pick<DatasetRecord, "id" | "root" | "n" | "manifestCid">;
@@ -168,7 +160,8 @@ export class DatasetProver {
     const refuse = (why: string) =>
       new FormatError(
         "DATASET_MISORDERED",
-        `cannot prove ${toHex(x)} absent: ${why}, so neighbours prove nothing (provenant dataset audit <id> --report flags it on-chain)`,
+        `cannot prove ${toHex(x)} absent: ${why}, so neighbours prove nothing; an audit that reports it flags the dataset on-chain`,
+        { hints: [{ remedy: "auditReport" }] },
       );
     const { shardSize } = this.index;
     this.indexDisorder ??= firstOrderViolation(concatBytes(this.index.shards.map((s) => s.first)));

@@ -1,6 +1,6 @@
 import { buildLevels, rootOf } from "../merkle/tree.ts";
 import type { ContentStore } from "../storage/store.ts";
-import { DatasetEmptyError } from "./errors.ts";
+import { DatasetEmptyError } from "../errors.ts";
 import { SHARD_SIZE, type ShardEntry } from "./shard-index.ts";
 
 export interface ShardedTree {

@@ -3,36 +3,9 @@
 // consumed by verify, render and the exporters (core/lineage/exports/**).
 // Keep this file stable: other modules code against it.
 
-export type ParentRelation = "finetune" | "adapter" | "merge" | "quantized" | "distillation";
-
-export type DatasetRole = "training" | "fine-tuning" | "evaluation";
-
-export interface ModelRecordFields {
-  name: string;
-  version: string;
-  description?: string;
-  architecture?: string;
-  task?: string;
-  metrics?: Record<string, number | string>;
-  hyperparameters?: Record<string, unknown>;
-  intendedUse?: string;
-  limitations?: string;
-  license?: string;
-}
-
-/**
- * What the model's training certificate was found worth when the graph was built (core/attestor/attestation.ts).
- * Absent: nobody checked it, and an attested model is then not called attested.
- */
-export interface ModelAttestation {
-  state: "verified" | "revoked" | "failed" | "unchecked";
-  /** The certificate's trust level ("software-tpm-pcr23"), when it could be read. */
-  trustLevel: string | null;
-  /** When the attestor was revoked (unix seconds); null while it is active. */
-  revokedAt: number | null;
-  /** Why it is not verified (the first failed check); null when verified. */
-  reason: string | null;
-}
+import type { DatasetRole, ParentRelation } from "../chain/roles.ts";
+import type { ModelRecordFields } from "../model/record.ts";
+import type { ModelAttestation } from "../attestor/attestation.ts";
 
 export interface ModelNode {
   id: `model:${string}`;

@@ -1,6 +1,6 @@
 // "#hash-nodes" (package.json "imports"): node:crypto / @chainsafe/hashtree in Node, plain JS in the browser.
 import { hashNodesInto } from "#hash-nodes";
-import { DatasetEmptyError } from "../dataset/errors.ts";
+import { DatasetEmptyError } from "../errors.ts";
 
 /**
  * merkle-v1 trees held as flat levels: levels[0] is the sorted leaves (n x 32 bytes),

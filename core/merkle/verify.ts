@@ -62,6 +62,18 @@ export interface LeafProof {
   siblings: Uint8Array[];
 }
 
+/** A proof against a root of `n` leaves: that a leaf is in it, or that `x` is not (its neighbours are). */
+export type InclusionProof = { kind: "inclusion"; root: Uint8Array; n: number } & LeafProof;
+export interface ExclusionProof {
+  kind: "exclusion";
+  root: Uint8Array;
+  n: number;
+  x: Uint8Array;
+  left: LeafProof | null;
+  right: LeafProof | null;
+}
+export type Proof = InclusionProof | ExclusionProof;
+
 /**
  * Exclusion of `x`: adjacent leaves around it, or the first leaf alone when x sorts before it,
  * or the last leaf alone when x sorts after it. Each neighbour is an inclusion proof against the same root.

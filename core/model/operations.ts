@@ -2,7 +2,7 @@ import type { ContentStore } from "../storage/store.ts";
 import type { Hex32 } from "../hex.ts";
 import { weightsDigestOf, filesOf, type WeightResource } from "./digest.ts";
 import { hashWeights, type HashedWeights, type HashWeightsOptions } from "./hash-weights.ts";
-import { decodeModelManifest, encodeModelManifest, MODEL_FORMAT, readModelManifest, type ModelManifest } from "./manifest.ts";
+import { encodeModelManifest, MODEL_FORMAT, readModelManifest, type ModelManifest } from "./manifest.ts";
 import type { DeclaredRecord } from "./record.ts";
 
 /** The manifest of hashed weights and a declared record; `description` is the effective one (ERC-721). */

@@ -2,7 +2,20 @@ import { readFileSync } from "node:fs";
 import { extname } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { FormatError, InputError } from "../errors.ts";
-import type { ModelRecordFields } from "../lineage/graph.ts";
+
+/** A model record's fields (provenant-model-record-v1): what a model says about itself. */
+export interface ModelRecordFields {
+  name: string;
+  version: string;
+  description?: string;
+  architecture?: string;
+  task?: string;
+  metrics?: Record<string, number | string>;
+  hyperparameters?: Record<string, unknown>;
+  intendedUse?: string;
+  limitations?: string;
+  license?: string;
+}
 
 /**
  * provenant-model-record-v1 (docs/formats/model-record-v1.md): what a model is, as its registrant declares it.

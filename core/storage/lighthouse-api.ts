@@ -162,7 +162,7 @@ export class LighthouseClient {
         headers: { authorization: `Bearer ${await this.#options.apiKey()}`, "content-type": `multipart/form-data; boundary=${boundary}` },
         body: [head, bytes, tail],
         idleTimeoutMs: this.#options.timeoutMs,
-        onUploadProgress: onProgress ? (sent, total) => onProgress(Math.max(0, Math.min(bytes.length, sent - head.length)), bytes.length) : undefined,
+        onUploadProgress: onProgress ? (sent) => onProgress(Math.max(0, Math.min(bytes.length, sent - head.length)), bytes.length) : undefined,
       }),
       (res) => {
         if (res.status !== 200) throw statusError(res, what, KEY_HINT);

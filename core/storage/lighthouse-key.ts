@@ -9,8 +9,8 @@ import { StorageError } from "../errors.ts";
  * Where the Lighthouse API key comes from, first match wins:
  * 1. the environment variable LIGHTHOUSE_API_KEY;
  * 2. Hardhat's development keystore (`npx hardhat keystore set LIGHTHOUSE_API_KEY --dev`), read without a prompt;
- * 3. Hardhat's encrypted keystore (`npx hardhat keystore set LIGHTHOUSE_API_KEY`), when a terminal can ask for its
- *    password (on stderr, never echoed).
+ * 3. Hardhat's encrypted keystore (`npx hardhat keystore set LIGHTHOUSE_API_KEY`), when the caller can ask for its
+ *    password (`askPassword`: the CLI's prompt on a terminal; a server has none).
  * The keystore is read by running `hardhat keystore get`, Hardhat's own command, so its file format stays Hardhat's
  * business; the library does not import Hardhat.
  */
@@ -41,43 +41,19 @@ export function readHardhatKeystore(name: string, options: { dev: boolean; passw
   });
 }
 
-/** Asks for a password on the terminal (stderr), echoing nothing. */
-function askPassword(prompt: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const stdin = process.stdin;
-    process.stderr.write(prompt);
-    stdin.setRawMode(true);
-    stdin.resume();
-    let typed = "";
-    const done = (err?: Error) => {
-      stdin.setRawMode(false);
-      stdin.pause();
-      stdin.off("data", onData);
-      process.stderr.write("\n");
-      if (err) reject(err);
-      else resolve(typed);
-    };
-    const onData = (chunk: Buffer) => {
-      for (const ch of chunk.toString("utf8")) {
-        if (ch === "\r" || ch === "\n") return done();
-        if (ch === "\u0003") return done(new StorageError("STORAGE_AUTH", "cancelled at the keystore password prompt"));
-        if (ch === "\u007f" || ch === "\b") typed = typed.slice(0, -1);
-        else typed += ch;
-      }
-    };
-    stdin.on("data", onData);
-  });
-}
-
 export function noKeyError(): StorageError {
   return new StorageError(
     "STORAGE_AUTH",
-    `no Lighthouse API key: set ${LIGHTHOUSE_KEY_NAME}, or store it with \`npx hardhat keystore set ${LIGHTHOUSE_KEY_NAME}\` (add --dev for a key read without a password)`,
+    `no Lighthouse API key: set ${LIGHTHOUSE_KEY_NAME}, or store it with \`npx hardhat keystore set ${LIGHTHOUSE_KEY_NAME}\` (Hardhat's development keystore needs no password: docs/storage.md)`,
   );
 }
 
+/** Asks the user for a secret; resolves to what they typed. */
+export type PasswordPrompt = (prompt: string) => Promise<string>;
+
 /** Resolves the key once per process; only called when an upload actually has to happen. */
-export function lighthouseKeySource(env: NodeJS.ProcessEnv = process.env): () => Promise<string> {
+export function lighthouseKeySource(options: { env?: NodeJS.ProcessEnv; askPassword?: PasswordPrompt } = {}): () => Promise<string> {
+  const { env = process.env, askPassword } = options;
   let pending: Promise<string> | null = null;
   return () => {
     pending ??= (async () => {
@@ -88,7 +64,7 @@ export function lighthouseKeySource(env: NodeJS.ProcessEnv = process.env): () =>
         const value = await readHardhatKeystore(LIGHTHOUSE_KEY_NAME, { dev: true, env });
         if (value) return value;
       }
-      if (existsSync(join(dir, "keystore.json")) && process.stdin.isTTY && process.stderr.isTTY) {
+      if (existsSync(join(dir, "keystore.json")) && askPassword) {
         const password = await askPassword(`Hardhat keystore password (for ${LIGHTHOUSE_KEY_NAME}): `);
         const value = await readHardhatKeystore(LIGHTHOUSE_KEY_NAME, { dev: false, password, env });
         if (value) return value;

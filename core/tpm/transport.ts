@@ -230,7 +230,8 @@ export function createTpm2ToolsTransport(options: Tpm2ToolsTransportOptions): Tp
     if ((f as { format?: unknown })?.format === AK_FORMAT_WITHOUT_AUTH) {
       throw new TpmError(
         "NOT_ENROLLED",
-        `the AK recorded in ${akPath} has no authorization value, so any process that can reach the TPM can quote with it: create a new AK and enroll it (provenant attestor enroll --new-ak)`
+        `the AK recorded in ${akPath} has no authorization value, so any process that can reach the TPM can quote with it: create a new AK and enroll it`,
+        { hints: [{ remedy: "enrollNewAk" }] }
       );
     }
     if (f?.format !== AK_FORMAT) {

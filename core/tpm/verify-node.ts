@@ -128,7 +128,7 @@ export function verifyQuote(p: VerifyQuoteParameters): QuoteVerification {
     return done({ quote });
   }
   let sigOk = false;
-  let sigDetail = "";
+  let sigDetail: string;
   try {
     sigOk = verifyQuoteSignature(p.akPublicKey, p.attest, sig);
     sigDetail = sigOk

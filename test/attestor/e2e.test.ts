@@ -10,13 +10,9 @@ import { openStore } from "../../core/config.ts";
 import { networkConfig } from "../../core/chain/networks.ts";
 import type { ChainConnection } from "../../core/chain/connect.ts";
 import { deployedAddress } from "../../core/chain/deployments.ts";
-import {
-  AttestorRegistryClient,
-  attestedModelRegistry,
-  lineageFromFacts,
-  readCertificateFacts,
-} from "../../core/chain/attestor-registry.ts";
-import type { ModelRegistryAddresses } from "../../core/chain/attestor-registry.ts";
+import { AttestorRegistryClient } from "../../core/chain/attestor-registry.ts";
+import { attestedModelRegistry, type ModelRegistryAddresses } from "../../core/chain/model-registry.ts";
+import { lineageFromFacts, readCertificateFacts } from "../../core/attestor/registration.ts";
 import { TRUST_LEVEL_DESCRIPTIONS, certificateEvidence, decodeCertificate, parseCertificate } from "../../core/attestor/certificate.ts";
 import type { TrainingCertificate } from "../../core/attestor/certificate.ts";
 import { CERTIFICATE_CHECKS, verifyTrainingCertificate } from "../../core/attestor/verify.ts";

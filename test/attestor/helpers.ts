@@ -10,8 +10,8 @@ import { normalizeLowS, parseEcdsaSignature } from "../../core/tpm/quote.ts";
 import type { AkInfo, TpmTransport } from "../../core/tpm/transport.ts";
 import { TRAINING_PCR, trainingEvents } from "../../core/attestor/events.ts";
 import type { DatasetMeasurement, Hex32, ParentMeasurement, TrainingEvent } from "../../core/attestor/events.ts";
-import { datasetRoleCode, parentRelationCode } from "../../core/attestor/events.ts";
-import type { TrainingEvidenceStruct, TrainingLineageStruct } from "../../core/attestor/certificate.ts";
+import { datasetRoleCode, parentRelationCode } from "../../core/chain/roles.ts";
+import type { TrainingEvidenceStruct, TrainingLineageStruct } from "../../core/chain/attestor-registry.ts";
 import type { AttestorRegistrationParams } from "../../core/attestor/enrollment.ts";
 
 export { ensureTpmToolsInstalled, startTestTpm, hex, flipByte } from "../tpm/helpers.ts";

@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AbiCoder, encodeBytes32String, sha256 } from "ethers";
+import { errorMessage } from "../../cli/output.ts";
 import { canonicalJson } from "../../core/attestor/canonical-json.ts";
 import {
   EVENT_TAGS,
@@ -231,7 +232,15 @@ describe("attestor measurements", function () {
   it("refuses to publish a variable whose name looks secret unless it is a secret or published by name", function () {
     for (const name of ["HF_TOKEN", "OPENAI_API_KEY", "AWS_SECRET_ACCESS_KEY", "DB_PASSWORD", "github_token", "GOOGLE_APPLICATION_CREDENTIALS", "SSH_PRIVATE"]) {
       expect(looksSecret(name), name).to.equal(true);
-      expect(() => measureEnvironment({ PATH: "/bin", [name]: "v" }), name).to.throw(new RegExp(`${name} looks secret.*--secret-env ${name}.*--publish-env ${name}`));
+      let refused: unknown;
+      try {
+        measureEnvironment({ PATH: "/bin", [name]: "v" });
+      } catch (e) {
+        refused = e;
+      }
+      expect(refused, name).to.be.instanceOf(ProvenantError);
+      expect((refused as ProvenantError).message, "the library names no CLI flag").to.match(new RegExp(`${name} looks secret`)).and.not.contain("--");
+      expect(errorMessage(refused as ProvenantError), "the CLI names its own").to.match(new RegExp(`--secret-env ${name} or --publish-env ${name}`));
       expect(measureEnvironment({ [name]: "v" }, { publish: [name] }).variables[name]).to.equal("v");
       expect(measureEnvironment({ [name]: "v" }, { secret: [name] }).secrets).to.have.property(name);
     }

@@ -21,12 +21,9 @@ import {
 import type { TrainingCertificate } from "../../core/attestor/certificate.ts";
 import { TRAINING_PCR, closingEvent, livenessEvent, replayTrainingPcr } from "../../core/attestor/events.ts";
 import { verifyTrainingCertificate } from "../../core/attestor/verify.ts";
-import {
-  attestedModelRegistry,
-  describeRevert,
-  readCertificateFacts,
-  registerAttestedModel,
-} from "../../core/chain/attestor-registry.ts";
+import { describeRevert } from "../../core/chain/attestor-registry.ts";
+import { attestedModelRegistry } from "../../core/chain/model-registry.ts";
+import { readCertificateFacts, registerAttestedModel } from "../../core/attestor/registration.ts";
 import type { ChainConnection } from "../../core/chain/connect.ts";
 import { networkConfig } from "../../core/chain/networks.ts";
 import { openStore } from "../../core/config.ts";

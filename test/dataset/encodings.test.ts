@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { canonicalSample, detectEncoding, hashFile, hashSamples, newScratch } from "../../core/dataset/encodings.ts";
+import { errorMessage } from "../../cli/output.ts";
 import { ProvenantError } from "../../core/errors.ts";
 
 const sha = (s: string | Buffer) => createHash("sha256").update(s).digest("hex");
@@ -22,7 +23,13 @@ describe("encodings-v1", () => {
     expect(detectEncoding(dir)).to.equal("files");
     expect(detectEncoding(join(dir, "a.jsonl"))).to.equal("jsonl");
     expect(detectEncoding(join(dir, "b.csv"))).to.equal("csv");
-    expect(() => detectEncoding(join(dir, "c.txt"))).to.throw(ProvenantError, /--format/);
+    expect(() => detectEncoding(join(dir, "c.txt"))).to.throw(ProvenantError, /cannot tell the encoding/);
+    try {
+      detectEncoding(join(dir, "c.txt"));
+    } catch (e) {
+      expect((e as ProvenantError).message, "the library names no CLI flag").to.not.contain("--");
+      expect(errorMessage(e as ProvenantError)).to.contain("--format <encoding>");
+    }
   });
 
   it("hashes each non-empty JSONL line without its ending, LF or CRLF, the last line unterminated", () => {

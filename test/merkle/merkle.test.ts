@@ -138,7 +138,10 @@ describe("merkle-v1", () => {
     // x strictly between leaf 10 and leaf 11: leaf 10 plus one in its last byte is unlikely to collide with 11.
     const x = leaves.slice(10 * 32, 11 * 32);
     x[31] ^= 0x01;
-    if (Buffer.compare(x, leaves.subarray(320, 352)) < 0) x.set(leaves.subarray(320, 352)), (x[31] += 1);
+    if (Buffer.compare(x, leaves.subarray(320, 352)) < 0) {
+      x.set(leaves.subarray(320, 352));
+      x[31] += 1;
+    }
     const at = searchLeaves(leaves, x);
     expect(at).to.equal(-12);
     expect(verifyExclusion(root, n, x, leaf(10), leaf(11))).to.equal(true);

@@ -8,7 +8,7 @@ import { cidOf } from "../../core/storage/cid.ts";
 import { LighthouseStore } from "../../core/storage/lighthouse-store.ts";
 import type { UploadProgress } from "../../core/storage/lighthouse-api.ts";
 import { filecoinStatus } from "../../core/storage/filecoin-status.ts";
-import { terminalUploadProgress } from "../../core/storage/upload-progress.ts";
+import { terminalUploadProgress } from "../../cli/upload-progress.ts";
 import { backoffDelay } from "../../core/storage/retry.ts";
 import { sampleDeals, samplePodsi, startLighthouseStandin, type LighthouseStandin } from "./lighthouse-standin.ts";
 

@@ -39,7 +39,7 @@ export function ensureTpmToolsInstalled(): void {
     try {
       execFileSync("bash", [join(REPO_ROOT, "scripts/tpm/install.sh")], { stdio: "inherit" });
     } catch (e) {
-      throw new Error(`scripts/tpm/install.sh failed; install swtpm and tpm2-tools by hand (${(e as Error).message})`);
+      throw new Error(`scripts/tpm/install.sh failed; install swtpm and tpm2-tools by hand (${(e as Error).message})`, { cause: e });
     }
     const still = missingTools();
     if (still.length > 0) throw new Error(`after scripts/tpm/install.sh these are still missing: ${still.join(", ")}`);

@@ -5,19 +5,20 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isProvenantError } from "../../core/errors.ts";
+import { errorMessage } from "../../cli/output.ts";
+import { isProvenantError, type ProvenantError } from "../../core/errors.ts";
 import { startSwtpm } from "../../core/tpm/swtpm.ts";
 import { createTpm2ToolsTransport } from "../../core/tpm/transport.ts";
 import { sha256Hex } from "../../core/tpm/quote.ts";
 import { verifyQuote } from "../../core/tpm/verify-node.ts";
 import { ensureTpmToolsInstalled, hex } from "./helpers.ts";
 
-async function rejection(p: Promise<unknown>): Promise<{ code: string; message: string }> {
+async function rejection(p: Promise<unknown>): Promise<ProvenantError> {
   try {
     await p;
   } catch (e) {
     if (!isProvenantError(e)) throw e;
-    return { code: e.code, message: e.message };
+    return e;
   }
   throw new Error("expected a rejection");
 }
@@ -178,7 +179,8 @@ describe("software TPM and tpm2-tools transport", function () {
     const t = createTpm2ToolsTransport({ tcti: "device:/dev/null-tpm", stateDir: dir });
     const e = await rejection(t.loadAk());
     expect(e.code).to.equal("NOT_ENROLLED");
-    expect(e.message).to.contain("--new-ak");
+    expect(e.message, "the library names no CLI flag").to.not.contain("--");
+    expect(errorMessage(e)).to.contain("provenant attestor enroll --new-ak");
   });
 
   it("gives the AK an authorization value: tpm2_quote without it is refused, the transport quotes, ak.json is 0600", async function () {

@@ -10,7 +10,8 @@ import {
 import { DatasetRegistryClient } from "../../../core/chain/dataset-registry.ts";
 import { ModelRegistryClient } from "../../../core/chain/model-registry.ts";
 import { isProvenantError } from "../../../core/errors.ts";
-import type { LineageGraph, ModelAttestation } from "../../../core/lineage/graph.ts";
+import type { ModelAttestation } from "../../../core/attestor/attestation.ts";
+import type { LineageGraph } from "../../../core/lineage/graph.ts";
 import { verifyLineage, type CertificateVerdict, type CheckResult, type VerifyReport } from "../../../core/lineage/verify.ts";
 import { toLineageGraph, walkLineage, type LineageSources, type LineageWalk } from "../../../core/lineage/walk.ts";
 import type { TrustedRoot } from "../../../core/tpm/enroll.ts";

@@ -13,7 +13,7 @@ import type { DatasetResult, HashProgress } from "../../_lib/hash-protocol.ts";
 import { MAX_BROWSER_DATASET_BYTES, MAX_BROWSER_LEAVES } from "../../_lib/limits.ts";
 import { chainName } from "../../_lib/networks.ts";
 import { appRpc, mintDataset, registryAt, signerOf } from "../../_lib/registry-browser.ts";
-import { encodingOf, selectionFromDroppedFolder, selectionFromFile, selectionFromInput, type Selection } from "./collect.ts";
+import { selectionFromDroppedFolder, selectionFromFile, selectionFromInput, type Selection } from "./collect.ts";
 import { WalletPicker } from "./wallet-picker.tsx";
 import styles from "./mint-form.module.css";
 
@@ -41,7 +41,8 @@ export function MintForm({ chainId, registry, tokenRequired }: { chainId: number
   const { connected, app } = useWallets();
   const [selection, setSelection] = useState<Selection | null>(null);
   const [phase, setPhase] = useState<Phase>("pick");
-  const [progress, setProgress] = useState<HashProgress | null>(null);
+  // With the seconds since hashing started, taken when the progress arrives: render reads no clock.
+  const [progress, setProgress] = useState<(HashProgress & { seconds: number }) | null>(null);
   const [hashed, setHashed] = useState<DatasetResult | null>(null);
   const [stored, setStored] = useState<Stored | null>(null);
   const [minted, setMinted] = useState<{ id: bigint; existing: boolean; txHash: string | null } | null>(null);
@@ -89,11 +90,12 @@ export function MintForm({ chainId, registry, tokenRequired }: { chainId: number
     setPhase("hashing");
     setProgress(null);
     t0.current = performance.now();
+    const onProgress = (p: HashProgress) => setProgress({ ...p, seconds: (performance.now() - t0.current) / 1000 });
     try {
       const r =
         selection.kind === "folder"
-          ? await hashFolder(selection.entries, selection.skippedHidden, setProgress)
-          : await hashRecordFile(selection.file, selection.encoding, setProgress);
+          ? await hashFolder(selection.entries, selection.skippedHidden, onProgress)
+          : await hashRecordFile(selection.file, selection.encoding, onProgress);
       setHashed(r);
       setPhase("hashed");
     } catch (e) {
@@ -167,7 +169,6 @@ export function MintForm({ chainId, registry, tokenRequired }: { chainId: number
   const wrongNetwork = connected !== null && connected.chainId !== chainId;
   const canMint = phase === "hashed" && hashed !== null && connected !== null && !wrongNetwork && metaReady;
   const pct = progress ? (progress.total ? progress.done / progress.total : progress.totalBytes ? progress.bytes / progress.totalBytes : 0) : 0;
-  const elapsed = (performance.now() - t0.current) / 1000;
 
   return (
     <div className={styles.steps}>
@@ -282,7 +283,7 @@ export function MintForm({ chainId, registry, tokenRequired }: { chainId: number
               </div>
               <span className="muted small">
                 {progress ? `${formatCount(progress.done)}${progress.total ? ` of ${formatCount(progress.total)}` : ""} samples, ${formatBytes(progress.bytes)}` : "starting…"}
-                {progress && elapsed > 0.5 ? ` · ${formatCount(Math.round(progress.done / elapsed))} samples/s` : ""}
+                {progress && progress.seconds > 0.5 ? ` · ${formatCount(Math.round(progress.done / progress.seconds))} samples/s` : ""}
               </span>
             </div>
           ) : null}

@@ -1,10 +1,9 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { InputError, FormatError } from "../../errors.ts";
+import { DatasetEmptyError, InputError, FormatError } from "../../errors.ts";
 import type { ContentStore } from "../../storage/store.ts";
 import { storeIndexAndManifest, type DatasetMetadata, type SampleStats, type StoredDataset } from "../commit.ts";
-import { DatasetEmptyError } from "../errors.ts";
 import type { Encoding, ProgressFn } from "../encodings.ts";
 import { ShardWriter, type ShardedTree } from "../shard-writer.ts";
 import type { SkippedEntry } from "../skipped.ts";
@@ -248,7 +247,7 @@ export function parsePartSpec(spec: string): { part: number; of: number } {
   const m = /^(\d+)\/(\d+)$/.exec(spec);
   const part = m ? Number(m[1]) : NaN;
   const of = m ? Number(m[2]) : NaN;
-  if (!m || of < 1 || part >= of) throw new InputError("INPUT_INVALID", `--part must be i/N with 0 <= i < N, got "${spec}"`);
+  if (!m || of < 1 || part >= of) throw new InputError("INPUT_INVALID", `a part must be i/N with 0 <= i < N, got "${spec}"`, { hints: [{ remedy: "part" }] });
   return { part, of };
 }
 

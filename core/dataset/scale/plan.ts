@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
 import { closeSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync, renameSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { InputError } from "../../errors.ts";
-import { DatasetEmptyError } from "../errors.ts";
+import { DatasetEmptyError, InputError } from "../../errors.ts";
 import {
   bytePath,
   detectEncoding,

@@ -4,7 +4,8 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import { provenanceWords, type ProvenanceWords } from "../../attestor/attestation.ts";
 import { FormatError } from "../../errors.ts";
-import type { DatasetNode, DatasetRole, LineageGraph, ModelNode, ParentRelation } from "../graph.ts";
+import type { DatasetRole, ParentRelation } from "../../chain/roles.ts";
+import type { DatasetNode, LineageGraph, ModelNode } from "../graph.ts";
 
 /** Names the software in every export (CycloneDX tools, SPDX Tool, OpenLineage producer). */
 export const EXPORTER_NAME = "provenant";

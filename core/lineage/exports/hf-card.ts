@@ -3,7 +3,8 @@
 // every field.
 import { fixupSpdxId } from "@cyclonedx/cyclonedx-library/SPDX";
 import { stringify } from "yaml";
-import type { DatasetNode, LineageGraph, ModelNode, ParentRelation } from "../graph.ts";
+import type { ParentRelation } from "../../chain/roles.ts";
+import type { DatasetNode, LineageGraph, ModelNode } from "../graph.ts";
 import { assetId, bareHex, caip2, isoSeconds, label, modelTitle, provenanceOf, SINGLE_SHARD_MAX_BYTES, valueText, viewOf, type LineageView } from "./common.ts";
 
 export interface HfCardOptions {

@@ -2,7 +2,8 @@
 // dataset_DatasetPackage, `trainedOn`/`testedOn` from models to datasets, `ancestorOf` from parents to children.
 // docs/exports.md maps every field.
 import { fixupSpdxId } from "@cyclonedx/cyclonedx-library/SPDX";
-import type { DatasetNode, DatasetRole, LineageGraph, ModelNode } from "../graph.ts";
+import type { DatasetRole } from "../../chain/roles.ts";
+import type { DatasetNode, LineageGraph, ModelNode } from "../graph.ts";
 import {
   accountId,
   assetId,

@@ -187,8 +187,9 @@ export function ProvePanel(props: ProvePanelProps) {
   );
 
   useEffect(() => {
+    // Only on arrival from a search link: start the proof it asks for, network work an effect is for (run shows its stages).
+    // eslint-disable-next-line react-hooks/set-state-in-effect
     if (initialHash && !props.storageTrouble) void run({ hash: initialHash });
-    // Only on arrival from a search link.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 

@@ -1,4 +1,4 @@
-import type { UploadProgress } from "./lighthouse-api.ts";
+import type { UploadProgress } from "../core/storage/lighthouse-api.ts";
 
 /** Uploads smaller than this finish too fast to be worth a progress line. */
 export const LARGE_UPLOAD_BYTES = 1 << 20;
