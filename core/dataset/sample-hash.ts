@@ -4,7 +4,7 @@ import { InputError } from "../errors.ts";
 /**
  * The canonical bytes and hashes of encodings-v1 (docs/formats/encodings-v1.md), browser-safe: no Buffer, no
  * node:* imports. The browser and the app use this module; the CLI reads files with encodings.ts. The two
- * agree on the same inputs (test/app/sample-hash.test.ts runs both over the same bytes).
+ * agree on the same inputs (test/dataset/sample-hash.test.ts runs both over the same bytes).
  */
 
 /** The canonical encodings of encodings-v1; encodings.ts exports the same list. */

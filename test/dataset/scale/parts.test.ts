@@ -4,12 +4,12 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { REPO } from "../../scripts/lib/local-chain.ts";
-import { runCli } from "../helpers/cli.ts";
-import { commitSamples } from "../../core/dataset/commit.ts";
-import { hashSamples } from "../../core/dataset/encodings.ts";
-import { toHex } from "../../core/hex.ts";
-import { BYTES_PER_UNIT, FILES_PER_UNIT, RECORD_UNITS, makePlan } from "../../core/dataset/scale/plan.ts";
+import { REPO } from "../../../scripts/lib/local-chain.ts";
+import { runCli } from "../../helpers/cli.ts";
+import { commitSamples } from "../../../core/dataset/commit.ts";
+import { hashSamples } from "../../../core/dataset/encodings.ts";
+import { toHex } from "../../../core/hex.ts";
+import { BYTES_PER_UNIT, FILES_PER_UNIT, RECORD_UNITS, makePlan } from "../../../core/dataset/scale/plan.ts";
 
 /** A JSONL file big enough for several 64 MiB units, with duplicates and empty lines. */
 function makeJsonl(path: string, lines: number): void {
