@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { dataDir, openStore } from "../../core/config.ts";
-import { startGateway } from "../../core/storage/gateway.ts";
+import { startGateway } from "../../core/storage/gateway-server.ts";
 import { fail, withCommonOptions, type CommonOptions } from "../output.ts";
 
 export function serveCommand(): Command {

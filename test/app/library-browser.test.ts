@@ -12,7 +12,7 @@ import { commitSamples, storeCommitment } from "../../core/dataset/commit.ts";
 import { DatasetProver, verifyProof } from "../../core/dataset/prover.ts";
 import { proofToJson } from "../../core/dataset/proof-file.ts";
 import { LocalStore } from "../../core/storage/local-store.ts";
-import { startGateway, type Gateway } from "../../core/storage/gateway.ts";
+import { startGateway, type Gateway } from "../../core/storage/gateway-server.ts";
 import { compareBytes, hexToBytes, parseHex32, toHex } from "../../core/hex.ts";
 import { ProvenantError } from "../../core/errors.ts";
 import { rootOfLeaves, sortUniqueLeaves } from "../../app/_lib/commit-browser.ts";

@@ -3,7 +3,7 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { LocalStore } from "../../core/storage/local-store.ts";
-import { startGateway, type Gateway } from "../../core/storage/gateway.ts";
+import { startGateway, type Gateway } from "../../core/storage/gateway-server.ts";
 import { REPO } from "../../scripts/lib/local-chain.ts";
 import { makeDataset, startWorld, TRAIN, type World } from "../attestor/world.ts";
 import { launchChromium, screenshot } from "./helpers/browser.ts";
