@@ -7,7 +7,7 @@
 import { randomFillSync } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { writeRun } from "../core/dataset/scale/run-file.ts";
+import { writeRun } from "../core/dataset/scale/bucket-file.ts";
 import { mergeRuns } from "../core/dataset/scale/pipeline.ts";
 import { storeIndexAndManifest } from "../core/dataset/commit.ts";
 import { DatasetProver } from "../core/dataset/prover.ts";

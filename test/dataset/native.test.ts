@@ -10,7 +10,7 @@ import { commitSamples } from "../../core/dataset/commit.ts";
 import { nativeHasher, type NativeHasher } from "../../core/dataset/native.ts";
 import { mergeRangeJs } from "../../core/dataset/scale/merge.ts";
 import { makePlan, savePlan } from "../../core/dataset/scale/plan.ts";
-import { writeRun } from "../../core/dataset/scale/run-file.ts";
+import { writeRun } from "../../core/dataset/scale/bucket-file.ts";
 import { runPath, runUnit, runUnitNative } from "../../core/dataset/scale/unit.ts";
 import { LocalStore } from "../../core/storage/local-store.ts";
 import { toHex } from "../../core/hex.ts";

@@ -1,6 +1,6 @@
 import { concatBytes } from "../../hex.ts";
 import { sortUniqueHashes } from "../sort-unique.ts";
-import { BUCKETS, RunReader } from "./run-file.ts";
+import { BUCKETS, RunReader } from "./bucket-file.ts";
 
 /**
  * Splits the 256 buckets into contiguous ranges of about equal hash counts, so ranges can be merged in parallel

@@ -13,7 +13,7 @@ import { nativeHasher } from "../native.ts";
 import { bucketRanges } from "./merge.ts";
 import { loadPlan, makePlan, savePlan, unitsOfPart, type Plan } from "./plan.ts";
 import { defaultWorkers, openExecutor, PROCESS_MIN_BYTES, PROCESS_MIN_FILES, PROCESS_MIN_HASHES, runAll, runInOrder, type Executor } from "./pool.ts";
-import { BUCKETS, RunReader } from "./run-file.ts";
+import { BUCKETS, RunReader } from "./bucket-file.ts";
 import { finishedUnit, runPath, type UnitStats } from "./unit.ts";
 
 /**

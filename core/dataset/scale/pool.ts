@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { ProvenantError, FormatError, type ProvenantErrorCode } from "../../errors.ts";
 import { nativeHasher, type NativeHasher } from "../native.ts";
 import { mergeRangeJs } from "./merge.ts";
-import { runDamaged, runMisfiled } from "./run-file.ts";
+import { runDamaged, runMisfiled } from "./bucket-file.ts";
 import { nativeFailureError } from "../encodings.ts";
 import { loadPlan, type Plan } from "./plan.ts";
 import { runUnit, runUnitNative, type UnitStats } from "./unit.ts";

@@ -4,7 +4,7 @@ import { HashSink, bytePath, emptySkippedCounts, hashFile, hashRecordRange, nati
 import { errnoCode, type NativeFailure, type NativeHasher } from "../native.ts";
 import { StorageError } from "../../errors.ts";
 import { pathText } from "../path-text.ts";
-import { writeRun } from "./run-file.ts";
+import { writeRun } from "./bucket-file.ts";
 import type { Plan } from "./plan.ts";
 
 /** What a finished unit reports; its presence on disk marks the unit done (resume skips it). */
