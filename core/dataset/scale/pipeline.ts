@@ -13,11 +13,11 @@ import { nativeHasher } from "../native.ts";
 import { bucketRanges } from "./merge.ts";
 import { loadPlan, makePlan, savePlan, unitsOfPart, type Plan } from "./plan.ts";
 import { defaultWorkers, openExecutor, PROCESS_MIN_BYTES, PROCESS_MIN_FILES, PROCESS_MIN_HASHES, runAll, runInOrder, type Executor } from "./pool.ts";
-import { BUCKETS, RunReader } from "./bucket-file.ts";
-import { finishedUnit, runPath, type UnitStats } from "./unit.ts";
+import { BUCKETS, BucketFileReader } from "./bucket-file.ts";
+import { bucketFilePath, finishedUnit, type UnitStats } from "./unit.ts";
 
 /**
- * Commit at any scale: plan deterministic units, hash them on every core into bucketed runs on disk
+ * Commit at any scale: plan deterministic units, hash them on every core into bucket files on disk
  * (resumable: finished units are kept), then merge bucket by bucket into shards. Peak memory is one bucket
  * (about n/256 hashes) plus one shard, whatever n is.
  */
@@ -52,8 +52,8 @@ function prepareUnits(input: string, opts: HashOptions & { units?: (plan: Plan) 
   const plan = makePlan(input, opts.encoding, opts.workDir);
   const previous = loadPlan(opts.workDir);
   if (previous && previous.planHash !== plan.planHash) {
-    // The input changed since the interrupted run: its runs describe other data.
-    rmSync(join(opts.workDir, "runs"), { recursive: true, force: true });
+    // The input changed since the interrupted run: its bucket files describe other data.
+    rmSync(join(opts.workDir, "buckets"), { recursive: true, force: true });
   }
   savePlan(plan, opts.workDir);
   const wanted = opts.units ? opts.units(plan) : plan.units.map((_, u) => u);
@@ -114,19 +114,19 @@ export async function hashUnits(input: string, opts: HashOptions & { units?: (pl
 }
 
 export interface MergeOptions {
-  /** Reuse the workers that hashed the runs; otherwise an executor is opened for the merge. */
+  /** Reuse the workers that hashed the bucket files; otherwise an executor is opened for the merge. */
   executor?: Executor;
   workers?: number;
 }
 
 /**
- * Merges the runs into stored shards. Buckets partition hashes by first byte, so duplicates meet inside a bucket:
+ * Merges the bucket files into stored shards. Buckets partition hashes by first byte, so duplicates meet inside a bucket:
  * contiguous bucket ranges are sorted on every worker at once and handed to the shard writer in order.
  */
-export async function mergeRuns(runPaths: string[], store: ContentStore, opts: MergeOptions = {}): Promise<ShardedTree> {
+export async function mergeBucketFiles(files: string[], store: ContentStore, opts: MergeOptions = {}): Promise<ShardedTree> {
   const counts = new Array<number>(BUCKETS).fill(0);
-  for (const p of runPaths) {
-    const r = new RunReader(p);
+  for (const p of files) {
+    const r = new BucketFileReader(p);
     r.counts.forEach((c, b) => (counts[b] += c));
     r.close();
   }
@@ -157,7 +157,7 @@ export async function mergeRuns(runPaths: string[], store: ContentStore, opts: M
     await runInOrder(
       ranges.length,
       executor.slots,
-      (i) => executor.mergeRange(runPaths, ranges[i].from, ranges[i].to, bufferFor(i)),
+      (i) => executor.mergeRange(files, ranges[i].from, ranges[i].to, bufferFor(i)),
       (leaves) => writer.push(leaves),
     );
     if (writer.n === 0) throw new DatasetEmptyError();
@@ -202,7 +202,7 @@ export async function commitAndStore(input: string, store: ContentStore, meta: D
     hashed = await hashPrepared(prepared, executor, opts.onProgress);
     if (sampleStats(hashed.plan, hashed.stats).totalSamples === 0) throw new DatasetEmptyError(input);
     t1 = performance.now();
-    tree = await mergeRuns(hashed.stats.map((s) => runPath(opts.workDir, s.unit)), store, { executor });
+    tree = await mergeBucketFiles(hashed.stats.map((s) => bucketFilePath(opts.workDir, s.unit)), store, { executor });
   } finally {
     executor.close();
   }
@@ -283,14 +283,14 @@ export async function combineParts(dirs: string[], store: ContentStore, meta: Da
   }
   const missing = Array.from({ length: first.of }, (_, i) => i).filter((i) => !seen.has(i));
   if (missing.length) throw new InputError("INPUT_INVALID", `missing part(s) ${missing.map((i) => `${i}/${first.of}`).join(", ")}`);
-  const runs: string[] = [];
+  const files: string[] = [];
   const stats: UnitStats[] = [];
   for (const { dir, p } of parts) {
     const expected = unitsOfPart(p.unitCount, p.part, p.of);
     if (p.units.length !== expected.length || p.units.some((s, k) => s.unit !== expected[k] || !finishedUnit(dir, s.unit))) {
       throw new InputError("INPUT_INVALID", `${dir} does not hold every unit of part ${p.part}/${p.of}: re-run it`);
     }
-    for (const s of p.units) runs.push(runPath(dir, s.unit));
+    for (const s of p.units) files.push(bucketFilePath(dir, s.unit));
     stats.push(...p.units);
   }
   const t1 = performance.now();
@@ -299,7 +299,7 @@ export async function combineParts(dirs: string[], store: ContentStore, meta: Da
   const executor = openExecutor("", opts.workers ?? defaultWorkers(), total >= PROCESS_MIN_HASHES);
   let tree: ShardedTree;
   try {
-    tree = await mergeRuns(runs, store, { executor });
+    tree = await mergeBucketFiles(files, store, { executor });
   } finally {
     executor.close();
   }
