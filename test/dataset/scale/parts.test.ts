@@ -107,15 +107,15 @@ describe("scale: parts, combine and resume give the single-machine result", func
       stdio: "ignore",
     });
     // Kill it hard once the first unit is on disk and before the last one is.
-    const runs = () => {
+    const finishedUnits = () => {
       const dir = join(home, "work");
       if (!existsSync(dir)) return 0;
-      return readdirSync(dir).flatMap((w) => (existsSync(join(dir, w, "runs")) ? readdirSync(join(dir, w, "runs")) : [])).filter((f) => f.endsWith(".json")).length;
+      return readdirSync(dir).flatMap((w) => (existsSync(join(dir, w, "buckets")) ? readdirSync(join(dir, w, "buckets")) : [])).filter((f) => f.endsWith(".json")).length;
     };
-    while (runs() < 1) await new Promise((r) => setTimeout(r, 20));
+    while (finishedUnits() < 1) await new Promise((r) => setTimeout(r, 20));
     child.kill("SIGKILL");
     await new Promise((r) => child.once("exit", r));
-    expect(runs()).to.be.within(1, uninterrupted.json.units - 1);
+    expect(finishedUnits()).to.be.within(1, uninterrupted.json.units - 1);
     const resumed = await runCli(["dataset", "hash", jsonl(), "--workers", "1"], { ...env, PROVENANT_HOME: home });
     expect(resumed.code, resumed.stderr).to.equal(0);
     expect(resumed.json.resumedUnits).to.be.at.least(1);
