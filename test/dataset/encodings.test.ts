@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { canonicalSample, detectEncoding, hashFile, hashSamples, newScratch } from "../../core/dataset/encodings.ts";
+import { detectEncoding, hashFile, hashSamples, newScratch } from "../../core/dataset/encodings.ts";
 import { ProvenantError } from "../../core/errors.ts";
 
 const sha = (s: string | Buffer) => createHash("sha256").update(s).digest("hex");
@@ -79,11 +79,5 @@ describe("encodings-v1", () => {
     const buf = scratch.buf;
     hashFile(f, scratch);
     expect(scratch.buf).to.equal(buf);
-  });
-
-  it("strips one final line ending from a single jsonl or csv sample, never from a file sample", () => {
-    const b = Buffer.from('{"a":1}\r\n');
-    expect(Buffer.from(canonicalSample(b, "jsonl")).toString()).to.equal('{"a":1}');
-    expect(Buffer.from(canonicalSample(b, "files")).equals(b)).to.equal(true);
   });
 });
