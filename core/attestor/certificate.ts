@@ -6,7 +6,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { ProvenantError } from "../errors.ts";
 import type { DatasetRole, ParentRelation } from "../lineage/graph.ts";
-import { bytesToHex, hexToBytes } from "../tpm/bytes.ts";
+import { bytesToHex, hexToBytes } from "../hex.ts";
 import { normalizeLowS, parseEcdsaSignature } from "../tpm/quote.ts";
 import { canonicalJsonBytes } from "./canonical-json.ts";
 import { SKIP_REASONS, type SkippedEntry, type SkipReason } from "../dataset/skipped.ts";

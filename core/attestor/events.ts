@@ -21,7 +21,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { ProvenantError } from "../errors.ts";
 import type { DatasetRole, ParentRelation } from "../lineage/graph.ts";
-import { bytesToHex, concatBytes, hexToBytes } from "../tpm/bytes.ts";
+import { bytesToHex, concatBytes, hexToBytes } from "../hex.ts";
 import { extendPcr, ZERO_PCR } from "../tpm/quote.ts";
 import type { PcrEvent } from "../tpm/quote.ts";
 

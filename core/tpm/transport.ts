@@ -20,7 +20,7 @@ import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ProvenantError, TpmError } from "../errors.ts";
-import { bytesEqual, bytesToHex, hexToBytes } from "./bytes.ts";
+import { bytesEqual, bytesToHex, hexToBytes } from "../hex.ts";
 import { encodeToolsCredential, makeCredential as makeCredentialOffline } from "./credential.ts";
 import type { CredentialChallenge } from "./credential.ts";
 import { computeName, parseTpm2bPublic } from "./public.ts";

@@ -22,7 +22,7 @@ import type { TrainingCertificate } from "../../core/attestor/certificate.ts";
 import { CERTIFICATE_CHECKS, verifyTrainingCertificate } from "../../core/attestor/verify.ts";
 import type { ChainFacts } from "../../core/attestor/verify.ts";
 import { replayTrainingPcr } from "../../core/attestor/events.ts";
-import { hexToBytes } from "../../core/tpm/bytes.ts";
+import { hexToBytes } from "../../core/hex.ts";
 import { parseTpm2bPublic } from "../../core/tpm/public.ts";
 import { ecPublicKeyFromTpmtPublic, publicKeyToPem } from "../../core/tpm/verify-node.ts";
 import { REPO } from "../../scripts/lib/local-chain.ts";

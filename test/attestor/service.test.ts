@@ -30,7 +30,7 @@ import {
 import type { ChainConnection } from "../../core/chain/connect.ts";
 import { networkConfig } from "../../core/chain/networks.ts";
 import { openStore } from "../../core/config.ts";
-import { bytesToHex, hexToBytes } from "../../core/tpm/bytes.ts";
+import { bytesToHex, hexToBytes } from "../../core/hex.ts";
 import { parseAttest } from "../../core/tpm/quote.ts";
 import { createTpm2ToolsTransport } from "../../core/tpm/transport.ts";
 import { freePort } from "../../scripts/lib/local-chain.ts";
