@@ -1,6 +1,7 @@
 /** Parsing a run request (POST /v1/runs) into the library's TrainingRunRequest. Every field is checked. */
 import { isAbsolute } from "node:path";
 import { InputError } from "../core/errors.ts";
+import { isAddress, isTokenId } from "../core/identifiers.ts";
 import { DATASET_ROLES, PARENT_RELATIONS } from "../core/attestor/events.ts";
 import { checkEnvironment } from "../core/attestor/measure.ts";
 import type { TrainingRunRequest } from "../core/attestor/run.ts";
@@ -27,7 +28,7 @@ function absPath(v: unknown, what: string): string {
 
 function tokenId(v: unknown, what: string): string {
   const s = typeof v === "number" ? String(v) : v;
-  if (typeof s !== "string" || !/^[1-9][0-9]{0,76}$/.test(s)) bad(`${what} must be a token id`);
+  if (!isTokenId(s)) bad(`${what} must be a token id`);
   return s as string;
 }
 
@@ -101,7 +102,7 @@ export function parseRunRequest(body: unknown): RunRequest {
   checkEnvironment(env as Record<string, string>, { secret: secretEnv, publish: publishEnv });
   const configFiles = (b.configFiles ?? []) as unknown[];
   if (!Array.isArray(configFiles)) bad("configFiles must be a list of paths");
-  if (b.registrant !== undefined && (typeof b.registrant !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(b.registrant))) {
+  if (b.registrant !== undefined && !isAddress(b.registrant)) {
     bad("registrant must be an address");
   }
   if (b.license !== undefined && typeof b.license !== "string") bad("license must be a string");

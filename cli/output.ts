@@ -1,6 +1,6 @@
 import { Command, Option } from "commander";
 import cliProgress from "cli-progress";
-import { InputError, isProvenantError } from "../core/errors.ts";
+import { isProvenantError } from "../core/errors.ts";
 import type { ProgressFn } from "../core/dataset/encodings.ts";
 
 export interface CommonOptions {
@@ -83,11 +83,4 @@ export function progressBar(label: string, json?: boolean): { onProgress: Progre
     },
     stop: () => started && bar.stop(),
   };
-}
-
-export function parseTokenId(value: string, what = "dataset"): bigint {
-  if (!/^[1-9][0-9]*$/.test(value)) {
-    throw new InputError("INPUT_INVALID", `--${what} must be a token id (1, 2, ...), got "${value}"`);
-  }
-  return BigInt(value);
 }

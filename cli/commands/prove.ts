@@ -7,7 +7,8 @@ import { InputError } from "../../core/errors.ts";
 import { proveSample, verifyProofFile, type SampleInput } from "../../core/dataset/operations.ts";
 import type { Proof } from "../../core/dataset/prover.ts";
 import { toHex } from "../../core/hex.ts";
-import { action, jsonBigInt, parseTokenId, withCommonOptions, type CommonOptions } from "../output.ts";
+import { parseTokenId } from "../../core/identifiers.ts";
+import { action, jsonBigInt, withCommonOptions, type CommonOptions } from "../output.ts";
 
 interface ProveOptions extends CommonOptions {
   dataset: string;
@@ -43,7 +44,7 @@ export function proveCommand(): Command {
       const given = [file, opts.text, opts.hash].filter((v) => v !== undefined).length;
       if (given !== 1) throw new InputError("INPUT_INVALID", "give exactly one sample: a file, --text or --hash");
       const input: SampleInput = file !== undefined ? { file } : opts.text !== undefined ? { text: opts.text } : { hash: opts.hash! };
-      const id = parseTokenId(opts.dataset);
+      const id = parseTokenId(opts.dataset, "--dataset");
       const conn = await connect(opts.network);
       const registry = await DatasetRegistryClient.connect(conn);
       const store = openStore(opts.storage, dataDir(opts.dataDir));
@@ -75,7 +76,7 @@ export function verifyProofCommand(): Command {
       .requiredOption("--dataset <id>", "dataset token id"),
   ).action(
     action<ProveOptions>(async ([path], opts) => {
-      const id = parseTokenId(opts.dataset);
+      const id = parseTokenId(opts.dataset, "--dataset");
       let value: unknown;
       try {
         value = JSON.parse(readFileSync(path, "utf8"));

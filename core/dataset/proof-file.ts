@@ -1,5 +1,6 @@
 import { FormatError } from "../errors.ts";
 import { parseHex32, toHex, type Hex32 } from "../hex.ts";
+import { isTokenId } from "../identifiers.ts";
 import type { LeafProof } from "../merkle/verify.ts";
 import type { Proof } from "./prover.ts";
 
@@ -49,7 +50,7 @@ export function proofFromJson(value: unknown): { proof: Proof; datasetId: string
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw bad("not a JSON object");
   const o = value as Record<string, unknown>;
   if (o.format !== PROOF_FORMAT) throw bad(`format is ${JSON.stringify(o.format ?? null)}, expected "${PROOF_FORMAT}"`);
-  if (typeof o.datasetId !== "string" || !/^[1-9][0-9]*$/.test(o.datasetId)) throw bad("datasetId must be a decimal token id string");
+  if (!isTokenId(o.datasetId)) throw bad("datasetId must be a decimal token id string");
   const integer = (v: unknown, what: string, min: number) => {
     if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min) throw bad(`${what} must be an integer >= ${min}`);
     return v;

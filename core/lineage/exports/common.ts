@@ -4,6 +4,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import { provenanceWords, type ProvenanceWords } from "../../attestor/attestation.ts";
 import { FormatError } from "../../errors.ts";
+import { isTokenId } from "../../identifiers.ts";
 import type { DatasetNode, DatasetRole, LineageGraph, ModelNode, ParentRelation } from "../graph.ts";
 
 /** Names the software in every export (CycloneDX tools, SPDX Tool, OpenLineage producer). */
@@ -59,7 +60,7 @@ export function viewOf(graph: LineageGraph): LineageView {
   const byId = new Map<string, ModelNode | DatasetNode>();
   for (const n of graph.nodes) {
     if (n.kind !== "model" && n.kind !== "dataset") throw invalid(`has a node of kind ${JSON.stringify((n as { kind?: unknown }).kind)}`);
-    if (!/^[1-9][0-9]*$/.test(n.tokenId) || n.id !== `${n.kind}:${n.tokenId}`) throw invalid(`has a node with id ${n.id} and token id ${n.tokenId}`);
+    if (!isTokenId(n.tokenId) || n.id !== `${n.kind}:${n.tokenId}`) throw invalid(`has a node with id ${n.id} and token id ${n.tokenId}`);
     if (byId.has(n.id)) throw invalid(`has two nodes with id ${n.id}`);
     byId.set(n.id, n);
   }
