@@ -1,13 +1,14 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { InputError, FormatError } from "../../errors.ts";
+import { InputError } from "../../errors.ts";
+import { parseVersionedJson } from "../../versioned-json.ts";
 import type { ContentStore } from "../../storage/store.ts";
 import { storeIndexAndManifest, type DatasetMetadata, type SampleStats, type StoredDataset } from "../commit.ts";
 import { DatasetEmptyError } from "../errors.ts";
-import type { Encoding, ProgressFn } from "../encodings.ts";
+import { ENCODINGS, type Encoding, type ProgressFn } from "../encodings.ts";
 import { ShardWriter, type ShardedTree } from "../shard-writer.ts";
-import type { SkippedEntry } from "../skipped.ts";
+import { SKIP_REASONS, type SkippedEntry } from "../skipped.ts";
 import { loadCidImporter } from "../../storage/cid.ts";
 import { nativeHasher } from "../native.ts";
 import { bucketRanges } from "./merge.ts";
@@ -50,8 +51,13 @@ interface PreparedUnits {
 function prepareUnits(input: string, opts: HashOptions & { units?: (plan: Plan) => number[] }): PreparedUnits {
   mkdirSync(opts.workDir, { recursive: true });
   const plan = makePlan(input, opts.encoding, opts.workDir);
-  const previous = loadPlan(opts.workDir);
-  if (previous && previous.planHash !== plan.planHash) {
+  let previousHash: string | null;
+  try {
+    previousHash = loadPlan(opts.workDir)?.planHash ?? plan.planHash;
+  } catch {
+    previousHash = null; // a damaged plan, or another version's: nothing it planned is reused
+  }
+  if (previousHash !== plan.planHash) {
     // The input changed since the interrupted run: its bucket files describe other data.
     rmSync(join(opts.workDir, "buckets"), { recursive: true, force: true });
   }
@@ -261,17 +267,50 @@ export async function hashPart(input: string, part: number, of: number, outDir: 
   return manifest;
 }
 
+/**
+ * A part directory's part.json, every field checked: parts come from other machines, so their bytes are input.
+ * Each unit's sample count must be the number of hashes its bucket file holds, so the manifest's counts are the
+ * commitment's.
+ */
+function readPart(dir: string): PartManifest {
+  const file = join(dir, "part.json");
+  if (!existsSync(file)) throw new InputError("INPUT_NOT_FOUND", `${dir} is not a finished part (no part.json)`);
+  const { value: p, bad } = parseVersionedJson(readFileSync(file), file, PART_FORMAT);
+  const whole = (v: unknown, what: string) => {
+    if (!Number.isSafeInteger(v) || (v as number) < 0) throw bad(`${what} must be a whole number`);
+    return v as number;
+  };
+  if (typeof p.planHash !== "string") throw bad("planHash must be a string");
+  if (!(ENCODINGS as readonly unknown[]).includes(p.encoding)) throw bad(`encoding must be one of ${ENCODINGS.join(", ")}`);
+  if (whole(p.part, "part") >= whole(p.of, "of")) throw bad("part must be below of");
+  whole(p.unitCount, "unitCount");
+  const skipped = p.skipped as Record<string, unknown> | null;
+  if (typeof skipped !== "object" || skipped === null) throw bad("skipped must be an object of counts");
+  for (const k of ["hidden", "symlinks", "other", "emptyRecords"]) whole(skipped[k], `skipped.${k}`);
+  if (!Array.isArray(p.skippedEntries)) throw bad("skippedEntries must be a list");
+  p.skippedEntries.forEach((e: { path?: unknown; reason?: unknown } | null, i: number) => {
+    if (typeof e?.path !== "string" || !(SKIP_REASONS as readonly unknown[]).includes(e.reason)) throw bad(`skippedEntries[${i}] must be {path, reason}`);
+  });
+  if (!Array.isArray(p.units)) throw bad("units must be a list");
+  p.units.forEach((u: unknown, i: number) => {
+    if (typeof u !== "object" || u === null) throw bad(`units[${i}] must be an object`);
+    const s = u as Record<string, unknown>;
+    for (const k of ["unit", "samples", "bytes", "emptyRecords"]) whole(s[k], `units[${i}].${k}`);
+    const path = bucketFilePath(dir, s.unit as number);
+    if (!existsSync(path)) return; // a missing unit is named below, with the part
+    const reader = new BucketFileReader(path);
+    const held = reader.total;
+    reader.close();
+    if (held !== s.samples) throw bad(`units[${i}] counts ${s.samples} samples but its bucket file holds ${held}`);
+  });
+  return p as unknown as PartManifest;
+}
+
 /** Checks that the parts are one complete, consistent set, then merges them as a single machine would. */
 export async function combineParts(dirs: string[], store: ContentStore, meta: DatasetMetadata, opts: { workers?: number } = {}): Promise<CommitResult> {
   const t0 = performance.now();
   if (dirs.length === 0) throw new InputError("INPUT_INVALID", "combine needs the part directories");
-  const parts = dirs.map((d) => {
-    const file = join(d, "part.json");
-    if (!existsSync(file)) throw new InputError("INPUT_NOT_FOUND", `${d} is not a finished part (no part.json)`);
-    const p = JSON.parse(readFileSync(file, "utf8")) as PartManifest;
-    if (p.format !== PART_FORMAT) throw new FormatError("MANIFEST_INVALID", `${file} is not ${PART_FORMAT}`);
-    return { dir: d, p };
-  });
+  const parts = dirs.map((d) => ({ dir: d, p: readPart(d) }));
   const first = parts[0].p;
   const seen = new Set<number>();
   for (const { dir, p } of parts) {

@@ -79,4 +79,28 @@ describe("scale: crafted bucket files given to combine", function () {
       expect(r.stderr).to.contain(file).and.match(/outside its bucket/);
     });
   }
+
+  it("refuses a crafted part.json in one line naming it: not JSON, another version, fields of the wrong kind, counts its bucket files do not hold", async () => {
+    const { dir } = await freshPart("crafted-part");
+    const file = join(dir, "part.json");
+    const good = JSON.parse(readFileSync(file, "utf8"));
+    const cases: Array<[string, string | object, RegExp]> = [
+      ["not JSON", "{", /part\.json is not JSON/],
+      ["another version", { ...good, format: "provenant-part-v2" }, /has format "provenant-part-v2"; this version of provenant reads provenant-part-v1/],
+      ["units not a list", { ...good, units: "all" }, /part\.json is invalid: units must be a list/],
+      ["a count as text", { ...good, units: [{ ...good.units[0], samples: "3000" }] }, /units\[0\]\.samples must be a whole number/],
+      ["part outside the split", { ...good, part: 1, of: 1 }, /part must be below of/],
+      ["more samples than hashed", { ...good, units: [{ ...good.units[0], samples: good.units[0].samples + 1_000_000 }] }, /units\[0\] counts 1003000 samples but its bucket file holds 3000/],
+    ];
+    for (const [what, content, message] of cases) {
+      writeFileSync(file, typeof content === "string" ? content : JSON.stringify(content));
+      const r = await runCli(["dataset", "combine", dir], env);
+      expect(r.code, `${what}: ${r.stderr}`).to.equal(1);
+      expect(r.stderr.trim().split("\n"), what).to.have.length(1);
+      expect(r.stderr, what).to.contain(file).and.match(message);
+      expect(r.json?.error?.code, what).to.equal("MANIFEST_INVALID");
+    }
+    writeFileSync(file, JSON.stringify(good));
+    expect((await runCli(["dataset", "combine", dir], env)).code, "the untouched part still combines").to.equal(0);
+  });
 });
