@@ -6,8 +6,10 @@ import { DatasetRegistryClient } from "../../core/chain/dataset-registry.ts";
 import { InputError } from "../../core/errors.ts";
 import { proveSample, verifyProofFile, type SampleInput } from "../../core/dataset/operations.ts";
 import type { Proof } from "../../core/dataset/prover.ts";
+import { PROOF_FORMAT } from "../../core/dataset/proof-file.ts";
 import { toHex } from "../../core/hex.ts";
 import { parseTokenId } from "../../core/identifiers.ts";
+import { parseVersionedJson } from "../../core/versioned-json.ts";
 import { action, jsonBigInt, withCommonOptions, type CommonOptions } from "../output.ts";
 
 interface ProveOptions extends CommonOptions {
@@ -77,14 +79,15 @@ export function verifyProofCommand(): Command {
   ).action(
     action<ProveOptions>(async ([path], opts) => {
       const id = parseTokenId(opts.dataset, "--dataset");
-      let value: unknown;
+      let bytes: Uint8Array;
       try {
-        value = JSON.parse(readFileSync(path, "utf8"));
+        bytes = readFileSync(path);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === "ENOENT") throw new InputError("INPUT_NOT_FOUND", `${path} does not exist`, { cause: e });
-        throw new InputError("PROOF_INVALID", `${path} is not a JSON proof file`, { cause: e });
+        throw new InputError("INPUT_UNREADABLE", `cannot read ${path} (${code})`, { cause: e });
       }
+      const { value } = parseVersionedJson(bytes, path, PROOF_FORMAT, { code: "PROOF_INVALID" });
       const conn = await connect(opts.network);
       const registry = await DatasetRegistryClient.connect(conn);
       const r = await verifyProofFile(registry, id, value);
