@@ -5,6 +5,7 @@ import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import { provenanceWords, type ProvenanceWords } from "../../attestor/attestation.ts";
 import { FormatError } from "../../errors.ts";
 import { isTokenId } from "../../identifiers.ts";
+import { checkVersioned } from "../../versioned-json.ts";
 import type { DatasetNode, DatasetRole, LineageGraph, ModelNode, ParentRelation } from "../graph.ts";
 
 /** Names the software in every export (CycloneDX tools, SPDX Tool, OpenLineage producer). */
@@ -52,10 +53,7 @@ const invalid = (why: string) => new FormatError("LINEAGE_INVALID", `lineage gra
  * the right kinds) and indexes the graph. Throws LINEAGE_INVALID naming the first problem.
  */
 export function viewOf(graph: LineageGraph): LineageView {
-  if (graph === null || typeof graph !== "object") throw invalid("is not an object");
-  if (graph.format !== "provenant-lineage-v1") {
-    throw invalid(`has format ${JSON.stringify((graph as { format?: unknown }).format)}, expected "provenant-lineage-v1"`);
-  }
+  checkVersioned(graph, "the lineage graph", "provenant-lineage-v1", { code: "LINEAGE_INVALID" });
   if (!Number.isSafeInteger(graph.chainId) || graph.chainId < 1) throw invalid(`has chain id ${graph.chainId}`);
   const byId = new Map<string, ModelNode | DatasetNode>();
   for (const n of graph.nodes) {
