@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { LocalStore } from "../../core/storage/local-store.ts";
 import { startGateway, type Gateway } from "../../core/storage/gateway-server.ts";
-import { REPO } from "../../scripts/lib/local-chain.ts";
+import { REPO } from "../helpers/local-chain.ts";
 import { makeDataset, startWorld, TRAIN, type World } from "../attestor/world.ts";
 import { launchChromium, screenshot } from "./helpers/browser.ts";
 import { buildApp, startApp, type AppProcess } from "./helpers/stack.ts";

@@ -25,7 +25,7 @@ import { replayTrainingPcr } from "../../core/attestor/events.ts";
 import { hexToBytes } from "../../core/hex.ts";
 import { parseTpm2bPublic } from "../../core/tpm/public.ts";
 import { ecPublicKeyFromTpmtPublic, publicKeyToPem } from "../../core/tpm/verify-node.ts";
-import { REPO } from "../../scripts/lib/local-chain.ts";
+import { REPO } from "../helpers/local-chain.ts";
 import { CLI, TRAIN, checkquote, makeDataset, runNode, startWorld } from "./world.ts";
 import type { World } from "./world.ts";
 import { GOLDEN_PATH, leafTampers } from "./tamper.ts";

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { REPO } from "../../../scripts/lib/local-chain.ts";
+import { REPO } from "../../helpers/local-chain.ts";
 import { runCli } from "../../helpers/cli.ts";
 import { commitSamples } from "../../../core/dataset/commit.ts";
 import { hashSamples } from "../../../core/dataset/encodings.ts";
