@@ -131,7 +131,7 @@ export function loadProjectConfig(path: string | null = findProjectConfig()): Pr
 
 function parseStorageKind(value: unknown, what: string): StorageKind {
   if (typeof value === "string" && (STORAGE_KINDS as readonly string[]).includes(value)) return value as StorageKind;
-  throw new InputError(value === undefined ? "INPUT_INVALID" : "CONFIG_INVALID", `${what}: unknown storage "${String(value)}": use ${STORAGE_KINDS.join(" or ")}`);
+  throw new InputError("CONFIG_INVALID", `${what}: unknown storage "${String(value)}": use ${STORAGE_KINDS.join(" or ")}`);
 }
 
 export function retryPolicy(s: LighthouseSettings): RetryPolicy {
