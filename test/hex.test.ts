@@ -88,6 +88,7 @@ describe("core/hex.ts: hex and byte primitives", () => {
     expect(bytesEqual(bytes(), bytes())).to.equal(true);
     expect(bytesEqual(bytes(1, 2, 3), bytes(1, 2, 3))).to.equal(true);
     expect(bytesEqual(bytes(1, 2, 3), bytes(1, 2))).to.equal(false);
+    expect(bytesEqual(bytes(1, 2), bytes(1, 2, 3)), "a prefix is not equal").to.equal(false);
     for (let i = 0; i < 3; i++) {
       const b = bytes(1, 2, 3);
       b[i] ^= 0x80;
