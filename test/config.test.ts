@@ -12,20 +12,10 @@ import {
   PROJECT_CONFIG_FORMAT,
   retryPolicy,
 } from "../core/config.ts";
-import type { ProvenantError } from "../core/errors.ts";
+import { thrownBy } from "./helpers/errors.ts";
 import { DEFAULT_RETRY } from "../core/storage/retry.ts";
 import { LighthouseStore } from "../core/storage/lighthouse-store.ts";
 import { LocalStore } from "../core/storage/local-store.ts";
-
-/** The error `fn` throws (it must throw). */
-function thrown(fn: () => unknown): ProvenantError {
-  try {
-    fn();
-  } catch (e) {
-    return e as ProvenantError;
-  }
-  throw new Error("expected a throw");
-}
 
 describe("core/config.ts: the data directory and provenant.config.json", function () {
   let work: string;
@@ -77,7 +67,7 @@ describe("core/config.ts: the data directory and provenant.config.json", functio
       process.env.PROVENANT_CONFIG = named;
       expect(findProjectConfig(join(work, "find", "a", "b"))).to.equal(named);
       process.env.PROVENANT_CONFIG = join(work, "absent.json");
-      const e = thrown(() => findProjectConfig());
+      const e = thrownBy(() => findProjectConfig());
       expect(e.code).to.equal("CONFIG_INVALID");
       expect(e.message).to.equal(`PROVENANT_CONFIG names ${join(work, "absent.json")}, which does not exist`);
     });
@@ -137,7 +127,7 @@ describe("core/config.ts: the data directory and provenant.config.json", functio
     for (const [what, value, message] of refusals) {
       it(`refuses a file with ${what}, in one CONFIG_INVALID line naming the file`, () => {
         const path = configFile(`bad-${what.replace(/\W+/g, "-")}.json`, value);
-        const e = thrown(() => loadProjectConfig(path));
+        const e = thrownBy(() => loadProjectConfig(path));
         expect(e.code).to.equal("CONFIG_INVALID");
         expect(e.message).to.contain(path).and.contain(message);
         expect(e.message).to.not.contain("\n");
@@ -145,7 +135,7 @@ describe("core/config.ts: the data directory and provenant.config.json", functio
     }
 
     it("refuses a path it cannot read, naming it", () => {
-      const e = thrown(() => loadProjectConfig(work)); // a directory: EISDIR
+      const e = thrownBy(() => loadProjectConfig(work)); // a directory: EISDIR
       expect(e.code).to.equal("CONFIG_INVALID");
       expect(e.message).to.equal(`cannot read ${work} (EISDIR)`);
     });
@@ -178,7 +168,7 @@ describe("core/config.ts: the data directory and provenant.config.json", functio
     });
 
     it("refuses a store kind it does not know", () => {
-      const e = thrown(() => openStore("s3", join(work, "s6"), { config: loadProjectConfig(null) }));
+      const e = thrownBy(() => openStore("s3", join(work, "s6"), { config: loadProjectConfig(null) }));
       expect(e.code).to.equal("CONFIG_INVALID");
       expect(e.message).to.equal(`--storage: unknown storage "s3": use local or lighthouse`);
     });

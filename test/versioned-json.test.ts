@@ -1,18 +1,9 @@
 import { expect } from "chai";
 import { checkVersioned, parseVersionedJson } from "../core/versioned-json.ts";
-import { FormatError, type ProvenantError } from "../core/errors.ts";
+import { FormatError } from "../core/errors.ts";
+import { thrownBy } from "./helpers/errors.ts";
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
-
-/** The error `fn` throws (it must throw). */
-function thrown(fn: () => unknown): ProvenantError {
-  try {
-    fn();
-  } catch (e) {
-    return e as ProvenantError;
-  }
-  throw new Error("expected a throw");
-}
 
 describe("core/versioned-json.ts: the first checks of every saved format", () => {
   it("returns the object, the format it has and a field-error builder naming where it came from", () => {
@@ -32,7 +23,7 @@ describe("core/versioned-json.ts: the first checks of every saved format", () =>
 
   it("refuses bytes that are not UTF-8 or not JSON, keeping the parser's error as the cause", () => {
     for (const bytes of [new Uint8Array([0x7b, 0xff, 0x7d]), utf8("{"), utf8(""), utf8('{"format":"f-v1"} x')]) {
-      const e = thrown(() => parseVersionedJson(bytes, "f.json", "f-v1"));
+      const e = thrownBy(() => parseVersionedJson(bytes, "f.json", "f-v1"));
       expect(e.code).to.equal("MANIFEST_INVALID");
       expect(e.message).to.equal("f.json is not JSON");
       expect(e.cause).to.be.instanceOf(Error);
@@ -41,7 +32,7 @@ describe("core/versioned-json.ts: the first checks of every saved format", () =>
 
   it("refuses JSON that is not an object", () => {
     for (const text of ["[]", "null", "3", '"f-v1"', "true"]) {
-      expect(thrown(() => parseVersionedJson(utf8(text), "f.json", "f-v1")).message, text).to.equal("f.json is invalid: not a JSON object");
+      expect(thrownBy(() => parseVersionedJson(utf8(text), "f.json", "f-v1")).message, text).to.equal("f.json is invalid: not a JSON object");
     }
   });
 
@@ -55,7 +46,7 @@ describe("core/versioned-json.ts: the first checks of every saved format", () =>
       [{ format: ["f-v1"] }, '["f-v1"]'],
     ];
     for (const [value, shown] of cases) {
-      const e = thrown(() => checkVersioned(value, "f.json", ["f-v1", "f-v2"]));
+      const e = thrownBy(() => checkVersioned(value, "f.json", ["f-v1", "f-v2"]));
       expect(e.code).to.equal("MANIFEST_INVALID");
       expect(e.message, shown).to.equal(`f.json has format ${shown}; this version of provenant reads f-v1 or f-v2`);
     }
@@ -63,9 +54,9 @@ describe("core/versioned-json.ts: the first checks of every saved format", () =>
 
   it("gives every failure the format's own code, and its advice at the end of the line", () => {
     const options = { code: "STORAGE_CORRUPT", advice: "delete it" } as const;
-    const notJson = thrown(() => parseVersionedJson(utf8("{"), "j", "j-v1", options));
-    const notObject = thrown(() => checkVersioned([], "j", "j-v1", options));
-    const version = thrown(() => checkVersioned({ format: "j-v2" }, "j", "j-v1", options));
+    const notJson = thrownBy(() => parseVersionedJson(utf8("{"), "j", "j-v1", options));
+    const notObject = thrownBy(() => checkVersioned([], "j", "j-v1", options));
+    const version = thrownBy(() => checkVersioned({ format: "j-v2" }, "j", "j-v1", options));
     const field = checkVersioned({ format: "j-v1" }, "j", "j-v1", options).bad("n is missing");
     expect([notJson, notObject, version, field].map((e) => e.code)).to.deep.equal(Array(4).fill("STORAGE_CORRUPT"));
     expect(notJson.message).to.equal("j is not JSON: delete it");
@@ -77,10 +68,10 @@ describe("core/versioned-json.ts: the first checks of every saved format", () =>
   it("takes a value without format as the first format only when the format is optional (hand-written files)", () => {
     expect(checkVersioned({ name: "m" }, "r", ["r-v1", "r-v2"], { formatOptional: true }).format).to.equal("r-v1");
     expect(checkVersioned({ format: "r-v2" }, "r", ["r-v1", "r-v2"], { formatOptional: true }).format).to.equal("r-v2");
-    expect(thrown(() => checkVersioned({ format: "r-v3" }, "r", "r-v1", { formatOptional: true })).message).to.equal(
+    expect(thrownBy(() => checkVersioned({ format: "r-v3" }, "r", "r-v1", { formatOptional: true })).message).to.equal(
       'r has format "r-v3"; this version of provenant reads r-v1',
     );
-    expect(thrown(() => checkVersioned({ format: null }, "r", "r-v1", { formatOptional: true })).message).to.contain("has format null");
-    expect(thrown(() => checkVersioned({ name: "m" }, "r", "r-v1")).message).to.contain("has format null");
+    expect(thrownBy(() => checkVersioned({ format: null }, "r", "r-v1", { formatOptional: true })).message).to.contain("has format null");
+    expect(thrownBy(() => checkVersioned({ name: "m" }, "r", "r-v1")).message).to.contain("has format null");
   });
 });
