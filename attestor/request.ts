@@ -2,6 +2,7 @@
 import { isAbsolute } from "node:path";
 import { InputError } from "../core/errors.ts";
 import { DATASET_ROLES, PARENT_RELATIONS, type DatasetRole, type ParentRelation } from "../core/chain/roles.ts";
+import { isAddress, isTokenId } from "../core/identifiers.ts";
 import { checkEnvironment } from "../core/attestor/measure.ts";
 import type { TrainingRunRequest } from "../core/attestor/run.ts";
 import { validateRecord } from "../core/model/record.ts";
@@ -26,7 +27,7 @@ function absPath(v: unknown, what: string): string {
 
 function tokenId(v: unknown, what: string): string {
   const s = typeof v === "number" ? String(v) : v;
-  if (typeof s !== "string" || !/^[1-9][0-9]{0,76}$/.test(s)) bad(`${what} must be a token id`);
+  if (!isTokenId(s)) bad(`${what} must be a token id`);
   return s as string;
 }
 
@@ -100,7 +101,7 @@ export function parseRunRequest(body: unknown): RunRequest {
   checkEnvironment(env as Record<string, string>, { secret: secretEnv, publish: publishEnv });
   const configFiles = (b.configFiles ?? []) as unknown[];
   if (!Array.isArray(configFiles)) bad("configFiles must be a list of paths");
-  if (b.registrant !== undefined && (typeof b.registrant !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(b.registrant))) {
+  if (b.registrant !== undefined && !isAddress(b.registrant)) {
     bad("registrant must be an address");
   }
   if (b.license !== undefined && typeof b.license !== "string") bad("license must be a string");

@@ -41,7 +41,7 @@ import { resolveAttestorIdentity } from "../core/attestor/identity.ts";
 import { runMeasuredTraining } from "../core/attestor/run.ts";
 import { killLeftover, openSandbox } from "../core/attestor/sandbox.ts";
 import type { RunChain } from "../core/attestor/run.ts";
-import { bytesToHex, hexToBytes } from "../core/tpm/bytes.ts";
+import { bytesToHex, hexToBytes } from "../core/hex.ts";
 import { createTpm2ToolsTransport } from "../core/tpm/transport.ts";
 import type { TpmTransport } from "../core/tpm/transport.ts";
 import type { ContentStore } from "../core/storage/store.ts";

@@ -102,7 +102,7 @@ writeFileSync(
   ].join("\n"),
 );
 
-/** The library's two phases in this process (hash into runs; merge into stored shards), on `workers`. */
+/** The library's two phases in this process (hash into bucket files; merge into stored shards), on `workers`. */
 async function phases(input: string, workers: number, env: Record<string, string> = {}) {
   const saved = { ...process.env };
   Object.assign(process.env, env);
@@ -262,13 +262,13 @@ results.trees = trees;
 
 // 4. A synthetic 100M-leaf commit: time, peak memory, and one proof's reads and bytes.
 const leaves = quick ? 5_000_000 : 100_000_000;
-log(`\n# commit of ${leaves.toLocaleString()} synthetic leaves (bucketed runs -> merge -> 2 MiB shards in the local store)`);
+log(`\n# commit of ${leaves.toLocaleString()} synthetic leaves (bucket files -> merge -> 2 MiB shards in the local store)`);
 {
   const dir = join(work, "scale");
   const out = execFileSync("/usr/bin/time", ["-f", "%M", NODE, join(REPO, "bench", "scale-child.ts"), String(leaves), dir], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 20 });
   const r = JSON.parse(out.trim().split("\n").at(-1)!);
   results.scale = r;
-  log(`  ${r.leaves} leaves, ${r.shards} shards: runs written in ${r.runsSeconds.toFixed(1)} s, merged and stored in ${r.mergeAndStoreSeconds.toFixed(1)} s; peak ${Math.round(r.maxRssMiB)} MiB`);
+  log(`  ${r.leaves} leaves, ${r.shards} shards: bucket files written in ${r.runsSeconds.toFixed(1)} s, merged and stored in ${r.mergeAndStoreSeconds.toFixed(1)} s; peak ${Math.round(r.maxRssMiB)} MiB`);
   log(`  one proof: ${r.proof.reads} reads, ${(r.proof.bytesRead / 2 ** 20).toFixed(2)} MiB, ${r.proof.ms.toFixed(1)} ms`);
   const shards1B = Math.ceil(1e9 / 65536);
   const bytes1B = 64 + shards1B * 100 + 65536 * 32 + 1024;
@@ -347,12 +347,12 @@ figures from this one run. \`bench-results.json\` has every number.
 CLI start-up (\`provenant --version\`): ${t(r.cliStartup)}. Fixed cost of a run (\`provenant dataset hash\` of a one-line file:
 start-up, module loading, plan, store): ${t(r.cliFixedCost)}; it is inside every end-to-end row.
 
-## Dataset hashing (plan → units → bucketed runs → merge → 2 MiB shards in the local store)
+## Dataset hashing (plan → units → bucket files → merge → 2 MiB shards in the local store)
 ${section("jsonl", `JSONL end to end: **${mps(h.jsonl.rates.cli.perSecondAtMin)} lines**, ${(100 * h.jsonl.vsOpenssl128All).toFixed(0)}% of openssl's 128-byte all-core rate, ${h.jsonl.vsPython.toFixed(2)}x the Python loop. ${r.machine.cores} workers vs 1 (hash + merge, median): ${speedup("jsonl")}x.`)}
 ${section("small", `1 KiB files end to end: **${h.small.vsSha256sum.toFixed(2)}x the speed** of \`find | xargs -0 -P${r.machine.cores} sha256sum\`. ${r.machine.cores} workers vs 1: ${speedup("small")}x.`)}
 ${section("big", `Big files end to end: **${(100 * h.big.vsOpensslBulkAll).toFixed(0)}%** of openssl's all-core bulk rate (hash phase alone ${(100 * h.big.phaseVsOpensslBulkAll).toFixed(0)}%). ${r.machine.cores} workers vs 1: ${speedup("big")}x.`)}
 How: one native call (native/hash.c, N-API, OpenSSL's SHA-256 from the node binary) hashes a whole unit — every record of a
-byte range, or every file of a list — and writes its bucketed run; units run on libuv's thread pool inside one process;
+byte range, or every file of a list — and writes its bucket file; units run on libuv's thread pool inside one process;
 bucket ranges are sorted in parallel and handed to the shard writer in order. The JavaScript path (child processes,
 node:crypto per sample) gives the same roots and is what runs when the native build is missing.
 
@@ -366,7 +366,7 @@ Provenant: flat levels, 64-byte nodes hashed in batches by @chainsafe/hashtree, 
 merkletreejs and StandardMerkleTree: proof by leaf value (both scan or hash-map the leaves), timed over 5 proofs; each runs once.
 
 ## 100M leaves
-${r.scale.leaves.toLocaleString()} synthetic leaves: runs written in ${r.scale.runsSeconds.toFixed(1)} s, merged into ${r.scale.shards} shards and stored in ${r.scale.mergeAndStoreSeconds.toFixed(1)} s, peak memory ${Math.round(r.scale.maxRssMiB)} MiB.
+${r.scale.leaves.toLocaleString()} synthetic leaves: bucket files written in ${r.scale.runsSeconds.toFixed(1)} s, merged into ${r.scale.shards} shards and stored in ${r.scale.mergeAndStoreSeconds.toFixed(1)} s, peak memory ${Math.round(r.scale.maxRssMiB)} MiB.
 One proof read ${r.scale.proof.reads} objects, ${(r.scale.proof.bytesRead / 2 ** 20).toFixed(2)} MiB. At 1B leaves the format gives ${r.proofAt1B.reads} reads and ${(r.proofAt1B.bytes / 2 ** 20).toFixed(2)} MiB.
 
 ## Gas

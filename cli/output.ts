@@ -105,10 +105,3 @@ export function progressBar(label: string, json?: boolean): { onProgress: Progre
     stop: () => started && bar.stop(),
   };
 }
-
-export function parseTokenId(value: string, what = "dataset"): bigint {
-  if (!/^[1-9][0-9]*$/.test(value)) {
-    throw new InputError("INPUT_INVALID", `--${what} must be a token id (1, 2, ...), got "${value}"`);
-  }
-  return BigInt(value);
-}

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { InputError } from "./errors.ts";
+import { parseVersionedJson } from "./versioned-json.ts";
 import { sdkEndpoints, type UploadProgress } from "./storage/lighthouse-api.ts";
 import { lighthouseKeySource, type PasswordPrompt } from "./storage/lighthouse-key.ts";
 import { LighthouseStore } from "./storage/lighthouse-store.ts";
@@ -88,16 +89,13 @@ export function findProjectConfig(from = process.cwd()): string | null {
 export function loadProjectConfig(path: string | null = findProjectConfig()): ProjectConfig {
   const config: ProjectConfig = { path, storage: "local", lighthouse: defaultLighthouseSettings() };
   if (path === null) return config;
-  const bad = (why: string) => new InputError("CONFIG_INVALID", `${path}: ${why}`);
-  let raw: unknown;
+  let bytes: Uint8Array;
   try {
-    raw = JSON.parse(readFileSync(path, "utf8"));
+    bytes = readFileSync(path);
   } catch (e) {
-    throw new InputError("CONFIG_INVALID", `${path} is not readable JSON`, { cause: e });
+    throw new InputError("CONFIG_INVALID", `cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? "error"})`, { cause: e });
   }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw bad("expected a JSON object");
-  const top = raw as Record<string, unknown>;
-  if (top.format !== PROJECT_CONFIG_FORMAT) throw bad(`"format" must be "${PROJECT_CONFIG_FORMAT}", got ${JSON.stringify(top.format)}`);
+  const { value: top, bad } = parseVersionedJson(bytes, path, PROJECT_CONFIG_FORMAT, { code: "CONFIG_INVALID" });
   for (const k of Object.keys(top)) if (!["format", "storage", "lighthouse"].includes(k)) throw bad(`unknown key "${k}"`);
   if (top.storage !== undefined) config.storage = parseStorageKind(top.storage, `${path}: "storage"`);
   if (top.lighthouse !== undefined) {

@@ -83,7 +83,7 @@ static void fail(failure_t *f, int op, int err, double index) {
   f->index = index;
 }
 
-/* ---- runs: "PVNTRUN1" | 256 x u64 big-endian counts | hashes grouped by first byte (run-file.ts) -------- */
+/* ---- runs: "PVNTRUN1" | 256 x u64 big-endian counts | hashes grouped by first byte (bucket-file.ts) -------- */
 
 #define BUCKETS 256
 #define RUN_HEADER (8 + BUCKETS * 8)

@@ -21,7 +21,7 @@ import { join, relative, resolve } from "node:path";
 import { promisify } from "node:util";
 import { attestedDemo } from "../attestor/demo.ts";
 import { REPO, startLocalChain } from "./lib/local-chain.ts";
-import { startGateway } from "../core/storage/gateway.ts";
+import { startGateway } from "../core/storage/gateway-server.ts";
 import { LocalStore } from "../core/storage/local-store.ts";
 import { digitPng, pngPixels, writeMnistPngs } from "./demo/mnist-png.ts";
 

@@ -5,7 +5,7 @@ import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, REPO } from "../scripts/lib/local-chain.ts";
+import { freePort, REPO } from "./helpers/local-chain.ts";
 import { ensureTpmToolsInstalled } from "./tpm/helpers.ts";
 
 describe("npm run demo", function () {

@@ -20,7 +20,8 @@ import {
 } from "../../core/attestor/enrollment.ts";
 import type { EnrollmentRequest, EnrollmentVerification } from "../../core/attestor/enrollment.ts";
 import { loadEkRoots } from "../../core/attestor/verify-model.ts";
-import { InputError, ProvenantError } from "../../core/errors.ts";
+import { ProvenantError } from "../../core/errors.ts";
+import { parseAddress } from "../../core/identifiers.ts";
 import { createTpm2ToolsTransport, HARDWARE_TCTI } from "../../core/tpm/transport.ts";
 import type { CredentialChallenge } from "../../core/tpm/credential.ts";
 import { action, withCommonOptions, type CommonOptions } from "../output.ts";
@@ -46,12 +47,6 @@ interface StatusOptions extends CommonOptions {
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
-
-function parseAddress(v: string | undefined, what: string): string | undefined {
-  if (v === undefined) return undefined;
-  if (!/^0x[0-9a-fA-F]{40}$/.test(v)) throw new InputError("INPUT_INVALID", `${what} must be an address (0x and 40 hex digits), got "${v}"`);
-  return v;
-}
 
 function describeChecks(v: EnrollmentVerification): string[] {
   return v.checks.map((c) => `  ${c.ok ? "ok  " : "FAIL"} ${c.name.padEnd(22)} ${c.detail}`);
@@ -93,7 +88,7 @@ export function attestorCommand(): Command {
       const needChain = !opts.requestOnly || !opts.address;
       const conn = needChain ? await connect(opts.network) : undefined;
       const signer = conn ? await conn.signer() : undefined;
-      const address = parseAddress(opts.address, "--address") ?? (await signer!.getAddress());
+      const address = opts.address !== undefined ? parseAddress(opts.address, "--address") : await signer!.getAddress();
 
       // Attestor side.
       let request: EnrollmentRequest;
@@ -151,7 +146,7 @@ export function attestorCommand(): Command {
       const conn = await connect(opts.network);
       const registry = await AttestorRegistryClient.connect(conn);
       let health: Record<string, unknown> | undefined;
-      let who = parseAddress(address, "address");
+      let who: string | undefined = address !== undefined ? parseAddress(address, "the address") : undefined;
       if (!who) {
         const client = new AttestorClient(attestorEndpoint(dataDir(opts.dataDir), { url: opts.service, token: opts.token }));
         health = await client.health();
@@ -186,7 +181,7 @@ export function attestorCommand(): Command {
       .argument("<address>", "the attestor's address"),
   ).action(
     action<CommonOptions>(async ([address], opts) => {
-      const who = parseAddress(address, "address")!;
+      const who = parseAddress(address, "the address");
       const conn = await connect(opts.network);
       const registry = (await AttestorRegistryClient.connect(conn)).withSigner(await conn.signer());
       const tx = await registry.revoke(who);

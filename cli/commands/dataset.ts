@@ -8,7 +8,8 @@ import { combineParts, hashPart, parsePartSpec } from "../../core/dataset/scale/
 import { toHex } from "../../core/hex.ts";
 import type { SkippedEntry } from "../../core/dataset/skipped.ts";
 import { InputError } from "../../core/errors.ts";
-import { action, parseTokenId, progressBar, withCommonOptions, type CommonOptions } from "../output.ts";
+import { parseTokenId } from "../../core/identifiers.ts";
+import { action, progressBar, withCommonOptions, type CommonOptions } from "../output.ts";
 
 interface HashOptions extends CommonOptions {
   format?: string;
@@ -208,7 +209,7 @@ export function datasetCommand(): Command {
       .addOption(formatOption()),
   ).action(
     action<MintOptions>(async ([path], opts) => {
-      const previous = opts.previous ? parseTokenId(opts.previous, "previous") : undefined;
+      const previous = opts.previous ? parseTokenId(opts.previous, "--previous") : undefined;
       // The chain client (ethers) loads only here: `dataset hash` starts without it.
       const { connect } = await import("../../core/chain/connect.ts");
       const { DatasetRegistryClient } = await import("../../core/chain/dataset-registry.ts");
@@ -261,8 +262,7 @@ export function datasetCommand(): Command {
       .option("--report", "prove the first pair of leaves out of order on-chain (reportMisordered), which disables the dataset's exclusion proofs"),
   ).action(
     action<CommonOptions & { report?: boolean }>(async ([id], opts) => {
-      if (!/^[1-9][0-9]*$/.test(id)) throw new InputError("INPUT_INVALID", `the dataset must be a token id (1, 2, ...), got "${id}"`);
-      const datasetId = BigInt(id);
+      const datasetId = parseTokenId(id, "the dataset");
       const { connect } = await import("../../core/chain/connect.ts");
       const { DatasetRegistryClient } = await import("../../core/chain/dataset-registry.ts");
       const conn = await connect(opts.network);

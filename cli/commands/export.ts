@@ -5,7 +5,8 @@ import { InputError } from "../../core/errors.ts";
 import { EXPORT_FORMAT_TITLES, EXPORT_FORMATS, exportLineage, parseExportFormat } from "../../core/lineage/exports/index.ts";
 import { buildLineageGraph } from "../../core/lineage/walk.ts";
 import { action, withCommonOptions, type CommonOptions } from "../output.ts";
-import { openLineageSources, parseModelId } from "./lineage.ts";
+import { openLineageSources } from "./lineage.ts";
+import { isTokenId, parseTokenId } from "../../core/identifiers.ts";
 
 interface ExportOptions extends CommonOptions {
   format: string;
@@ -20,9 +21,9 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 function parseHubIds(pairs: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const pair of pairs) {
-    const m = /^((?:model|dataset):[1-9][0-9]*)=([^\s=]+)$/.exec(pair);
-    if (!m) throw new InputError("INPUT_INVALID", `--hub-id takes model:<id>=<hub id> or dataset:<id>=<hub id>, got "${pair}"`);
-    out[m[1]] = m[2];
+    const m = /^((?:model|dataset):([^=]*))=([^\s=]+)$/.exec(pair);
+    if (!m || !isTokenId(m[2])) throw new InputError("INPUT_INVALID", `--hub-id takes model:<id>=<hub id> or dataset:<id>=<hub id>, got "${pair}"`);
+    out[m[1]] = m[3];
   }
   return out;
 }
@@ -40,7 +41,7 @@ export function exportCommand(): Command {
     action<ExportOptions>(async ([model], opts) => {
       // Everything that needs no chain is checked first.
       const format = parseExportFormat(opts.format);
-      const id = parseModelId(model);
+      const id = parseTokenId(model, "the model");
       const hubIds = parseHubIds(opts.hubId);
       const src = await openLineageSources(opts);
       const graph = await buildLineageGraph(src, id);

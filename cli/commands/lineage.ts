@@ -5,15 +5,10 @@ import { connect, type ChainConnection } from "../../core/chain/connect.ts";
 import { DatasetRegistryClient } from "../../core/chain/dataset-registry.ts";
 import { ModelRegistryClient } from "../../core/chain/model-registry.ts";
 import { InputError } from "../../core/errors.ts";
+import { parseTokenId } from "../../core/identifiers.ts";
 import { renderDot, renderMermaid, renderTree } from "../../core/lineage/render.ts";
 import { buildLineageGraph, type LineageSources } from "../../core/lineage/walk.ts";
 import { action, withCommonOptions, type CommonOptions } from "../output.ts";
-
-/** A model token id given as an argument. */
-export function parseModelId(value: string): bigint {
-  if (!/^[1-9][0-9]*$/.test(value)) throw new InputError("INPUT_INVALID", `the model must be a token id (1, 2, ...), got "${value}"`);
-  return BigInt(value);
-}
 
 /** Both registries and the store, as the common options name them. */
 export async function openLineageSources(opts: CommonOptions): Promise<LineageSources & { conn: ChainConnection }> {
@@ -39,7 +34,7 @@ export function lineageCommand(): Command {
   ).action(
     action<LineageOptions>(async ([model], opts) => {
       if (opts.dot && opts.mermaid) throw new InputError("INPUT_INVALID", "give one of --dot and --mermaid");
-      const id = parseModelId(model);
+      const id = parseTokenId(model, "the model");
       const graph = await buildLineageGraph(await openLineageSources(opts), id);
       const text = opts.dot ? renderDot(graph) : opts.mermaid ? renderMermaid(graph) : renderTree(graph, { ascii: opts.ascii });
       return { json: graph, text };

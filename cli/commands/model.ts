@@ -7,6 +7,7 @@ import { openStore } from "../store.ts";
 import type { DatasetEdge, ParentEdge } from "../../core/chain/model-registry.ts";
 import { DATASET_ROLES, PARENT_RELATIONS, type DatasetRole, type ParentRelation } from "../../core/chain/roles.ts";
 import { ChainError, InputError, ProvenantError } from "../../core/errors.ts";
+import { isTokenId } from "../../core/identifiers.ts";
 import { walkLineage } from "../../core/lineage/walk.ts";
 import { toInTotoStatement } from "../../core/model/in-toto.ts";
 import { hashAndStoreModel, type StoredModel } from "../../core/model/operations.ts";
@@ -40,8 +41,8 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 /** `--parent 3:finetune` */
 export function parseParentEdge(value: string): ParentEdge {
-  const m = /^([1-9][0-9]*):(.+)$/.exec(value);
-  if (!m || !(PARENT_RELATIONS as readonly string[]).includes(m[2])) {
+  const m = /^([^:]*):(.+)$/.exec(value);
+  if (!m || !isTokenId(m[1]) || !(PARENT_RELATIONS as readonly string[]).includes(m[2])) {
     throw new InputError("INPUT_INVALID", `--parent must be <model id>:<relation> with relation one of ${PARENT_RELATIONS.join(", ")}; got "${value}"`);
   }
   return { modelId: BigInt(m[1]), relation: m[2] as ParentRelation };
@@ -49,8 +50,8 @@ export function parseParentEdge(value: string): ParentEdge {
 
 /** `--dataset 1:training` */
 export function parseDatasetEdge(value: string): DatasetEdge {
-  const m = /^([1-9][0-9]*):(.+)$/.exec(value);
-  if (!m || !(DATASET_ROLES as readonly string[]).includes(m[2])) {
+  const m = /^([^:]*):(.+)$/.exec(value);
+  if (!m || !isTokenId(m[1]) || !(DATASET_ROLES as readonly string[]).includes(m[2])) {
     throw new InputError("INPUT_INVALID", `--dataset must be <dataset id>:<role> with role one of ${DATASET_ROLES.join(", ")}; got "${value}"`);
   }
   return { datasetId: BigInt(m[1]), role: m[2] as DatasetRole };

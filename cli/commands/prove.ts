@@ -7,8 +7,11 @@ import { DatasetRegistryClient } from "../../core/chain/dataset-registry.ts";
 import { InputError } from "../../core/errors.ts";
 import { proveSample, verifyProofFile, type SampleInput } from "../../core/dataset/operations.ts";
 import type { Proof } from "../../core/dataset/prover.ts";
+import { PROOF_FORMAT } from "../../core/dataset/proof-file.ts";
 import { toHex } from "../../core/hex.ts";
-import { action, jsonBigInt, parseTokenId, withCommonOptions, type CommonOptions } from "../output.ts";
+import { parseTokenId } from "../../core/identifiers.ts";
+import { parseVersionedJson } from "../../core/versioned-json.ts";
+import { action, jsonBigInt, withCommonOptions, type CommonOptions } from "../output.ts";
 
 interface ProveOptions extends CommonOptions {
   dataset: string;
@@ -44,7 +47,7 @@ export function proveCommand(): Command {
       const given = [file, opts.text, opts.hash].filter((v) => v !== undefined).length;
       if (given !== 1) throw new InputError("INPUT_INVALID", "give exactly one sample: a file, --text or --hash");
       const input: SampleInput = file !== undefined ? { file } : opts.text !== undefined ? { text: opts.text } : { hash: opts.hash! };
-      const id = parseTokenId(opts.dataset);
+      const id = parseTokenId(opts.dataset, "--dataset");
       const conn = await connect(opts.network);
       const registry = await DatasetRegistryClient.connect(conn);
       const store = openStore(opts.storage, dataDir(opts.dataDir));
@@ -76,15 +79,16 @@ export function verifyProofCommand(): Command {
       .requiredOption("--dataset <id>", "dataset token id"),
   ).action(
     action<ProveOptions>(async ([path], opts) => {
-      const id = parseTokenId(opts.dataset);
-      let value: unknown;
+      const id = parseTokenId(opts.dataset, "--dataset");
+      let bytes: Uint8Array;
       try {
-        value = JSON.parse(readFileSync(path, "utf8"));
+        bytes = readFileSync(path);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === "ENOENT") throw new InputError("INPUT_NOT_FOUND", `${path} does not exist`, { cause: e });
-        throw new InputError("PROOF_INVALID", `${path} is not a JSON proof file`, { cause: e });
+        throw new InputError("INPUT_UNREADABLE", `cannot read ${path} (${code})`, { cause: e });
       }
+      const { value } = parseVersionedJson(bytes, path, PROOF_FORMAT, { code: "PROOF_INVALID" });
       const conn = await connect(opts.network);
       const registry = await DatasetRegistryClient.connect(conn);
       const r = await verifyProofFile(registry, id, value);

@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { dataDir } from "../../core/config.ts";
 import { openStore } from "../store.ts";
-import { startGateway } from "../../core/storage/gateway.ts";
+import { startGateway } from "../../core/storage/gateway-server.ts";
 import { fail, withCommonOptions, type CommonOptions } from "../output.ts";
 
 export function serveCommand(): Command {

@@ -14,6 +14,7 @@ import { AttestorError } from "../../core/attestor/errors.ts";
 import { DATASET_ROLES, PARENT_RELATIONS } from "../../core/chain/roles.ts";
 import { checkEnvironment } from "../../core/attestor/measure.ts";
 import { InputError } from "../../core/errors.ts";
+import { isTokenId } from "../../core/identifiers.ts";
 import { loadRecordFile, withIdentity } from "../../core/model/record.ts";
 import { SKIP_REASONS, parseAcceptedSkip, type AcceptedSkip } from "../../core/dataset/skipped.ts";
 import { action, withCommonOptions, type CommonOptions } from "../output.ts";
@@ -47,7 +48,7 @@ const DEFAULT_ENV = ["PATH", "HOME", "LANG"];
 
 function parseEdge<T extends string>(value: string, kinds: readonly T[], fallback: T, flag: string): { id: string; kind: T } {
   const [id, kind = fallback] = value.split(":");
-  if (!id || !/^[1-9][0-9]*$/.test(id)) throw new InputError("INPUT_INVALID", `${flag} must be <id>[:kind], got "${value}"`);
+  if (!isTokenId(id)) throw new InputError("INPUT_INVALID", `${flag} must be <id>[:kind], got "${value}"`);
   if (!kinds.includes(kind as T)) throw new InputError("INPUT_INVALID", `${flag} ${value}: "${kind}" is not one of ${kinds.join(", ")}`);
   return { id, kind: kind as T };
 }

@@ -9,7 +9,8 @@ import { openStore } from "../store.ts";
 import { connect } from "../../core/chain/connect.ts";
 import { describeTrustLevel } from "../../core/attestor/certificate.ts";
 import { loadEkRoots, verifyModelCertificate } from "../../core/attestor/verify-model.ts";
-import { action, parseTokenId, withCommonOptions, type CommonOptions } from "../output.ts";
+import { parseTokenId } from "../../core/identifiers.ts";
+import { action, withCommonOptions, type CommonOptions } from "../output.ts";
 
 interface VerifyCertificateOptions extends CommonOptions {
   ekRoot: string[];
@@ -25,7 +26,7 @@ export function verifyCertificateCommand(): Command {
       .option("--ek-root <pem>", "trusted EK root CA certificate (repeatable; default $PROVENANT_EK_ROOTS)", collect, []),
   ).action(
     action<VerifyCertificateOptions>(async ([model], opts) => {
-      const modelId = parseTokenId(model!, "model").toString();
+      const modelId = parseTokenId(model, "the model").toString();
       const conn = await connect(opts.network);
       const v = await verifyModelCertificate({
         conn,

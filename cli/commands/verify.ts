@@ -5,7 +5,8 @@ import { renderVerifyTree } from "../../core/lineage/render.ts";
 import { verifyLineage } from "../../core/lineage/verify.ts";
 import { walkLineage } from "../../core/lineage/walk.ts";
 import { action, progressBar, withCommonOptions, type CommonOptions } from "../output.ts";
-import { openLineageSources, parseModelId } from "./lineage.ts";
+import { openLineageSources } from "./lineage.ts";
+import { parseTokenId } from "../../core/identifiers.ts";
 import { verifyCertificateCommand } from "./verify-certificate.ts";
 
 interface VerifyModelOptions extends CommonOptions {
@@ -32,7 +33,7 @@ export function verifyModelCommand(): Command {
       .option("--ascii", "draw the tree with ASCII characters only"),
   ).action(
     action<VerifyModelOptions>(async ([model], opts) => {
-      const id = parseModelId(model);
+      const id = parseTokenId(model, "the model");
       const src = await openLineageSources(opts);
       const walk = await walkLineage(src, id);
       const roots = loadEkRoots(opts.ekRoot);

@@ -6,7 +6,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { ProvenantError } from "../errors.ts";
 import { DATASET_ROLES, PARENT_RELATIONS, datasetRoleCode, parentRelationCode, type DatasetRole, type ParentRelation } from "../chain/roles.ts";
-import { bytesToHex, hexToBytes } from "../tpm/bytes.ts";
+import { bytesToHex, hexToBytes } from "../hex.ts";
 import { normalizeLowS, parseEcdsaSignature } from "../tpm/quote.ts";
 import { canonicalJsonBytes } from "./canonical-json.ts";
 import { SKIP_REASONS, type SkippedEntry, type SkipReason } from "../dataset/skipped.ts";

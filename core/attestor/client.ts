@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { ProvenantError } from "../errors.ts";
 import { AttestorError } from "./errors.ts";
 import type { CredentialChallenge } from "../tpm/credential.ts";
-import { bytesToHex, hexToBytes } from "../tpm/bytes.ts";
+import { bytesToHex, hexToBytes } from "../hex.ts";
 import type { EnrollmentRequest } from "./enrollment.ts";
 
 export const DEFAULT_ATTESTOR_URL = "http://127.0.0.1:8746";

@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { ProvenantError } from "../errors.ts";
-import { bytesToHex, hexToBytes } from "../tpm/bytes.ts";
+import { bytesToHex, hexToBytes } from "../hex.ts";
 import { enroll } from "../tpm/enroll.ts";
 import type { EnrollmentResult, TrustedRoot } from "../tpm/enroll.ts";
 import type { CredentialChallenge } from "../tpm/credential.ts";

@@ -22,7 +22,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { ProvenantError } from "../errors.ts";
 import type { Address, Hex32 } from "../hex.ts";
 import { datasetRoleCode, parentRelationCode, type DatasetRole, type ParentRelation } from "../chain/roles.ts";
-import { bytesToHex, concatBytes, hexToBytes } from "../tpm/bytes.ts";
+import { bytesToHex, concatBytes, hexToBytes } from "../hex.ts";
 import { extendPcr, ZERO_PCR } from "../tpm/quote.ts";
 import type { PcrEvent } from "../tpm/quote.ts";
 

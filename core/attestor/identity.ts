@@ -6,7 +6,7 @@
  */
 import { X509Certificate } from "node:crypto";
 import type { AttestorFacts, AttestorRegistryClient } from "../chain/attestor-registry.ts";
-import { bytesToHex } from "../tpm/bytes.ts";
+import { bytesToHex } from "../hex.ts";
 import { akQualifiedName } from "../tpm/enroll.ts";
 import { parseTpm2bPublic } from "../tpm/public.ts";
 import type { TpmTransport } from "../tpm/transport.ts";

@@ -28,7 +28,7 @@ import { hashAndStoreModel, loadModelManifest, compareWeights } from "../model/o
 import { hashWeights } from "../model/hash-weights.ts";
 import { weightsDigestOf } from "../model/digest.ts";
 import type { DeclaredRecord } from "../model/record.ts";
-import { bytesToHex, hexToBytes } from "../tpm/bytes.ts";
+import { bytesToHex, hexToBytes } from "../hex.ts";
 import type { AkInfo, QuoteResult, TpmTransport } from "../tpm/transport.ts";
 import { verifyQuote } from "../tpm/verify-node.ts";
 import {

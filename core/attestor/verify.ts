@@ -9,7 +9,7 @@
 import { createHash } from "node:crypto";
 import type { KeyObject } from "node:crypto";
 import { ProvenantError } from "../errors.ts";
-import { bytesEqual, bytesToHex, hexToBytes } from "../tpm/bytes.ts";
+import { bytesEqual, bytesToHex, hexToBytes } from "../hex.ts";
 import { akQualifiedName, checkAkPublic, verifyEkCertificate } from "../tpm/enroll.ts";
 import type { TrustedRoot } from "../tpm/enroll.ts";
 import { parseAttest, parseEcdsaSignature } from "../tpm/quote.ts";

@@ -1,7 +1,7 @@
 import { FormatError, isProvenantError } from "../errors.ts";
-import { toHex, type Hex32 } from "../hex.ts";
+import { compareBytes, toHex, type Hex32 } from "../hex.ts";
 import { firstOrderViolation } from "../merkle/tree.ts";
-import { compare, verifyInclusion, type LeafProof } from "../merkle/verify.ts";
+import { verifyInclusion, type LeafProof } from "../merkle/verify.ts";
 import type { ContentStore } from "../storage/store.ts";
 import { DatasetProver, type MintedDataset } from "./prover.ts";
 
@@ -108,7 +108,7 @@ export async function auditStoredDataset(
       continue;
     }
     const base = j * shardSize;
-    if (previousLast && compare(previousLast, leaves.subarray(0, 32)) >= 0) violation(base - 1, previousLast, leaves.subarray(0, 32), j - 1);
+    if (previousLast && compareBytes(previousLast, leaves.subarray(0, 32)) >= 0) violation(base - 1, previousLast, leaves.subarray(0, 32), j - 1);
     for (let i = firstOrderViolation(leaves); i >= 0; i = firstOrderViolation(leaves, i + 1)) {
       violation(base + i, leaves.subarray(i * 32, i * 32 + 32), leaves.subarray(i * 32 + 32, i * 32 + 64), j);
     }
@@ -129,7 +129,7 @@ export async function misorderProof(prover: DatasetProver, index: number): Promi
   const right = await prover.leafProof(index + 1);
   const { root, n } = prover.index;
   const holds =
-    compare(left.sampleHash, right.sampleHash) >= 0 &&
+    compareBytes(left.sampleHash, right.sampleHash) >= 0 &&
     verifyInclusion(root, n, left.sampleHash, left.index, left.siblings) &&
     verifyInclusion(root, n, right.sampleHash, right.index, right.siblings);
   if (!holds) throw new FormatError("PROOF_INVALID", `leaves ${index} and ${index + 1} do not make a fraud proof: they are in order or do not prove against the root`);

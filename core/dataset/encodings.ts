@@ -401,15 +401,3 @@ export function nativeFailureError(path: string, f: NativeFailure): InputError {
   if (f.op === "open") return inputError(path, { code });
   return new InputError("INPUT_UNREADABLE", `cannot read ${path} (${code})`);
 }
-
-/**
- * The canonical bytes of one sample given on its own, for `prove`: a file's bytes under `files`;
- * for `jsonl` and `csv` a one-record file, without its final line ending.
- */
-export function canonicalSample(bytes: Uint8Array, encoding: Encoding): Uint8Array {
-  if (encoding === "files") return bytes;
-  let end = bytes.length;
-  if (end > 0 && bytes[end - 1] === NL) end--;
-  if (end > 0 && bytes[end - 1] === CR) end--;
-  return bytes.subarray(0, end);
-}

@@ -1,6 +1,7 @@
 import { FormatError } from "../errors.ts";
 import { parseVersionedJson } from "../versioned-json.ts";
 import { isHex32, type Hex32 } from "../hex.ts";
+import { isTokenId } from "../identifiers.ts";
 import { parseCid } from "../storage/cid.ts";
 import type { ContentStore } from "../storage/store.ts";
 import type { Encoding, SkippedCounts } from "./encodings.ts";
@@ -69,7 +70,7 @@ export function decodeManifest(bytes: Uint8Array, where = "the manifest"): Datas
     if (!skipped || typeof skipped[k] !== "number") throw bad(`skipped.${k} must be a number`);
   }
   m.index = parseCid(m.index, "index");
-  if (m.previousVersion !== null && (typeof m.previousVersion !== "string" || !/^[1-9][0-9]*$/.test(m.previousVersion))) {
+  if (m.previousVersion !== null && !isTokenId(m.previousVersion)) {
     throw bad("previousVersion must be a token id string or null");
   }
   return m as unknown as DatasetManifest;

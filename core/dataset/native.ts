@@ -17,7 +17,7 @@ export function nativeBuildPath(): string {
   return join(dirname(fileURLToPath(import.meta.url)), "..", "..", "native", "build", "provenant_hash.node");
 }
 
-/** Where a native job stopped: which call failed (`op`), its errno, and which file of a list or which run. */
+/** Where a native job stopped: which call failed (`op`), its errno, and which file of a list or which bucket file. */
 export interface NativeFailure {
   op: "open" | "read" | "write" | "format" | "quote" | "memory" | "bucket";
   errno: number;
@@ -28,7 +28,7 @@ export interface NativeRecordsResult {
   count: number;
   emptyRecords: number;
   bytes: number;
-  /** The digests in input order, when no run file was asked for. */
+  /** The digests in input order, when no bucket file was asked for. */
   digests?: Buffer;
   failure?: NativeFailure;
 }
@@ -48,10 +48,11 @@ export interface NativeMergeResult {
 }
 
 interface Addon {
-  hashRecords(path: string, csv: boolean, start: number, end: number, inQuotes: boolean, runPath: string | null, async: false): NativeRecordsResult;
-  hashRecords(path: string, csv: boolean, start: number, end: number, inQuotes: boolean, runPath: string | null, async: true): Promise<NativeRecordsResult>;
-  hashFiles(root: Uint8Array, list: Uint8Array, runPath: string | null, async: false): NativeFilesResult;
-  hashFiles(root: Uint8Array, list: Uint8Array, runPath: string | null, async: true): Promise<NativeFilesResult>;
+  hashRecords(path: string, csv: boolean, start: number, end: number, inQuotes: boolean, bucketFile: string | null, async: false): NativeRecordsResult;
+  hashRecords(path: string, csv: boolean, start: number, end: number, inQuotes: boolean, bucketFile: string | null, async: true): Promise<NativeRecordsResult>;
+  hashFiles(root: Uint8Array, list: Uint8Array, bucketFile: string | null, async: false): NativeFilesResult;
+  hashFiles(root: Uint8Array, list: Uint8Array, bucketFile: string | null, async: true): Promise<NativeFilesResult>;
+  // Merges bucket ranges of bucket files (scale/bucket-file.ts); the C export keeps its first name, mergeRuns.
   mergeRuns(paths: string[], from: number, to: number, async: false, into?: Buffer): NativeMergeResult;
   mergeRuns(paths: string[], from: number, to: number, async: true, into?: Buffer): Promise<NativeMergeResult>;
   /** The merkle-v1 root of sorted leaves (copied at the call, so the caller may reuse its buffer at once). */

@@ -1,11 +1,11 @@
 import { readFileSync, statSync } from "node:fs";
-import { hash } from "node:crypto";
-import { ChainError, InputError } from "../errors.ts";
+import { ChainError, FormatError, InputError } from "../errors.ts";
 import { parseHex32, toHex } from "../hex.ts";
 import type { ContentStore } from "../storage/store.ts";
 import type { DatasetRecord, DatasetRegistryClient } from "../chain/dataset-registry.ts";
 import { commitAndStore, workDirFor, type CommitResult } from "./scale/pipeline.ts";
-import { canonicalSample, inputError, type Encoding, type ProgressFn } from "./encodings.ts";
+import { inputError, type Encoding, type ProgressFn } from "./encodings.ts";
+import { sampleHash, textSampleHash } from "./sample-hash.ts";
 import { DatasetProver, verifyProof, type Proof } from "./prover.ts";
 import { auditStoredDataset, misorderProof, type AuditOptions, type AuditReport } from "./audit.ts";
 import { encodeManifest } from "./manifest.ts";
@@ -16,7 +16,7 @@ export type SampleInput = { file: string } | { text: string } | { hash: string }
 
 export function sampleHashOf(input: SampleInput, encoding: Encoding): Uint8Array {
   if ("hash" in input) return parseHex32(input.hash, "the sample hash");
-  if ("text" in input) return hash("sha256", canonicalSample(new TextEncoder().encode(input.text), encoding), "buffer") as unknown as Buffer;
+  if ("text" in input) return textSampleHash(input.text, encoding);
   let bytes: Buffer;
   try {
     if (!statSync(input.file).isFile()) throw new InputError("INPUT_INVALID", `${input.file} is not a file`);
@@ -25,7 +25,7 @@ export function sampleHashOf(input: SampleInput, encoding: Encoding): Uint8Array
     if (e instanceof InputError) throw e;
     throw inputError(input.file, e);
   }
-  return hash("sha256", canonicalSample(bytes, encoding), "buffer") as unknown as Buffer;
+  return sampleHash(bytes, encoding);
 }
 
 export interface HashResult extends Omit<CommitResult, "skippedEntries"> {

@@ -1,5 +1,6 @@
-import { FormatError } from "../errors.ts";
 import { parseHex32, toHex, type Hex32 } from "../hex.ts";
+import { isTokenId } from "../identifiers.ts";
+import { checkVersioned } from "../versioned-json.ts";
 import type { LeafProof } from "../merkle/verify.ts";
 import type { Proof } from "./prover.ts";
 
@@ -43,13 +44,10 @@ export function proofToJson(p: Proof, datasetId: bigint | string): ProofJson {
     : { ...common, kind: "exclusion", x: toHex(p.x), left: p.left && leafToJson(p.left), right: p.right && leafToJson(p.right) };
 }
 
-/** Parses an untrusted proof object; each failure names the field. */
-export function proofFromJson(value: unknown): { proof: Proof; datasetId: string } {
-  const bad = (why: string) => new FormatError("PROOF_INVALID", `not a valid ${PROOF_FORMAT} proof: ${why}`);
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw bad("not a JSON object");
-  const o = value as Record<string, unknown>;
-  if (o.format !== PROOF_FORMAT) throw bad(`format is ${JSON.stringify(o.format ?? null)}, expected "${PROOF_FORMAT}"`);
-  if (typeof o.datasetId !== "string" || !/^[1-9][0-9]*$/.test(o.datasetId)) throw bad("datasetId must be a decimal token id string");
+/** Parses an untrusted proof object; each failure names the field, and `where` names the proof. */
+export function proofFromJson(value: unknown, where = "the proof"): { proof: Proof; datasetId: string } {
+  const { value: o, bad } = checkVersioned(value, where, PROOF_FORMAT, { code: "PROOF_INVALID" });
+  if (!isTokenId(o.datasetId)) throw bad("datasetId must be a decimal token id string");
   const integer = (v: unknown, what: string, min: number) => {
     if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min) throw bad(`${what} must be an integer >= ${min}`);
     return v;

@@ -1,7 +1,7 @@
 import { FormatError, InputError } from "../errors.ts";
-import { compare, bytesEqual, verifyExclusion, verifyInclusion, type ExclusionProof, type InclusionProof, type LeafProof, type Proof } from "../merkle/verify.ts";
+import { verifyExclusion, verifyInclusion, type ExclusionProof, type InclusionProof, type LeafProof, type Proof } from "../merkle/verify.ts";
 import { buildLevels, firstOrderViolation, proofFromLevels, searchLeaves, type Levels } from "../merkle/tree.ts";
-import { concatBytes, toHex, type Hex32 } from "../hex.ts";
+import { bytesEqual, compareBytes, concatBytes, toHex, type Hex32 } from "../hex.ts";
 import type { ContentStore } from "../storage/store.ts";
 import type { DatasetRecord } from "../chain/dataset-registry.ts";
 import { MAX_DATASET_MANIFEST_BYTES, decodeManifest, type DatasetManifest } from "./manifest.ts";
@@ -132,7 +132,7 @@ export class DatasetProver {
     let hi = this.index.shards.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1;
-      if (compare(this.index.shards[mid].first, x) <= 0) lo = mid;
+      if (compareBytes(this.index.shards[mid].first, x) <= 0) lo = mid;
       else hi = mid - 1;
     }
     return lo;

@@ -1,4 +1,5 @@
 import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesEqual, compareBytes } from "../hex.ts";
 
 /**
  * merkle-v1 verification (docs/formats/merkle-v1.md), pure and browser-safe.
@@ -90,26 +91,13 @@ export function verifyExclusion(
   if (left && right) {
     return (
       right.index === left.index + 1 &&
-      compare(left.sampleHash, x) < 0 &&
-      compare(x, right.sampleHash) < 0 &&
+      compareBytes(left.sampleHash, x) < 0 &&
+      compareBytes(x, right.sampleHash) < 0 &&
       valid(left) &&
       valid(right)
     );
   }
-  if (right) return right.index === 0 && compare(x, right.sampleHash) < 0 && valid(right);
-  if (left) return left.index === n - 1 && compare(left.sampleHash, x) < 0 && valid(left);
+  if (right) return right.index === 0 && compareBytes(x, right.sampleHash) < 0 && valid(right);
+  if (left) return left.index === n - 1 && compareBytes(left.sampleHash, x) < 0 && valid(left);
   return false;
-}
-
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
-  return diff === 0;
-}
-
-export function compare(a: Uint8Array, b: Uint8Array): number {
-  const len = Math.min(a.length, b.length);
-  for (let i = 0; i < len; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return a.length - b.length;
 }

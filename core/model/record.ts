@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { extname } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { FormatError, InputError } from "../errors.ts";
+import { checkVersioned } from "../versioned-json.ts";
 
 /** A model record's fields (provenant-model-record-v1): what a model says about itself. */
 export interface ModelRecordFields {
@@ -93,9 +94,7 @@ export function validateRecord(value: unknown, where = "the model record"): Decl
       throw bad(`unknown field "${k}" (fields: ${ALL_FIELDS.filter((f) => f !== "format").join(", ")})`);
     }
   }
-  if (r.format !== undefined && r.format !== RECORD_FORMAT) {
-    throw bad(`format is ${JSON.stringify(r.format)}; this version of provenant reads ${RECORD_FORMAT}`);
-  }
+  checkVersioned(r, where, RECORD_FORMAT, { code: "RECORD_INVALID", formatOptional: true });
   if (typeof r.name !== "string" || r.name.trim().length === 0 || r.name.length > 200 || /[\u0000-\u001f]/.test(r.name)) {
     throw bad("name must be a non-empty single-line string of at most 200 characters");
   }

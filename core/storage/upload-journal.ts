@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 import { StorageError } from "../errors.ts";
 import { parseCid } from "./cid.ts";
+import { checkVersioned } from "../versioned-json.ts";
 
 /**
  * The resumable-upload journal: the CIDs a remote node has confirmed (answered with the same CID), one JSON line
@@ -45,15 +46,15 @@ export class UploadJournal {
     // A crash mid-append leaves a partial last line: that upload is simply not confirmed. Cut it off.
     if (!text.endsWith("\n")) truncateSync(this.path, Buffer.byteLength(text.slice(0, text.lastIndexOf("\n") + 1)));
     const lines = text.slice(0, text.lastIndexOf("\n")).split("\n");
-    const bad = (why: string) =>
-      new StorageError("STORAGE_CORRUPT", `the upload journal ${this.path} is damaged (${why}): delete it and the next run uploads everything again`);
-    let header: { format?: unknown; node?: unknown };
+    const advice = "delete it and the next run uploads everything again";
+    const bad = (why: string) => new StorageError("STORAGE_CORRUPT", `the upload journal ${this.path} is damaged (${why}): ${advice}`);
+    let first: unknown;
     try {
-      header = JSON.parse(lines[0]);
+      first = JSON.parse(lines[0]);
     } catch {
       throw bad("no header line");
     }
-    if (header.format !== UPLOAD_JOURNAL_FORMAT) throw bad(`format ${JSON.stringify(header.format)}, expected ${UPLOAD_JOURNAL_FORMAT}`);
+    const { value: header } = checkVersioned(first, `the upload journal ${this.path}`, UPLOAD_JOURNAL_FORMAT, { code: "STORAGE_CORRUPT", advice });
     if (header.node !== this.node) throw bad(`it is for ${String(header.node)}, not ${this.node}`);
     for (let i = 1; i < lines.length; i++) {
       if (lines[i] === "") continue;

@@ -1,6 +1,6 @@
 /**
- * Big-endian readers and small byte helpers for TPM 2.0 structures. Pure TypeScript
- * (Uint8Array only) so the parsers built on it also run in a browser.
+ * The big-endian reader for TPM 2.0 structures (TPM2B sizes, trailing-byte checks). Pure TypeScript
+ * (Uint8Array only) so the parsers built on it also run in a browser; hex and byte primitives are core/hex.ts.
  *
  * Every read checks the remaining length first: the bytes come from an attestor and
  * are attacker-controlled.
@@ -85,66 +85,4 @@ export class ByteReader {
       throw malformed(this.what, `${this.remaining} trailing bytes after offset ${this.offset}`);
     }
   }
-}
-
-export function bytesToHex(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += b.toString(16).padStart(2, "0");
-  return s;
-}
-
-export function hexToBytes(hex: string, what = "hex string"): Uint8Array {
-  const h = hex.startsWith("0x") || hex.startsWith("0X") ? hex.slice(2) : hex;
-  if (h.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(h)) {
-    throw new ProvenantError("INPUT_INVALID", `${what} is not an even-length hex string`);
-  }
-  const out = new Uint8Array(h.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(h.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
-export function u16be(v: number): Uint8Array {
-  return new Uint8Array([(v >>> 8) & 0xff, v & 0xff]);
-}
-
-export function u32be(v: number): Uint8Array {
-  return new Uint8Array([(v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff]);
-}
-
-/** Constant-time for equal lengths; different lengths are simply unequal. */
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
-  return d === 0;
-}
-
-export function bytesToBigInt(bytes: Uint8Array): bigint {
-  let v = 0n;
-  for (const b of bytes) v = (v << 8n) | BigInt(b);
-  return v;
-}
-
-export function bigIntToBytes(v: bigint, length: number): Uint8Array {
-  if (v < 0n) throw new RangeError("negative");
-  const out = new Uint8Array(length);
-  let x = v;
-  for (let i = length - 1; i >= 0; i--) {
-    out[i] = Number(x & 0xffn);
-    x >>= 8n;
-  }
-  if (x !== 0n) throw new RangeError(`value does not fit in ${length} bytes`);
-  return out;
 }

@@ -8,7 +8,8 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ProvenantError, TpmError } from "../errors.ts";
-import { ByteReader, bytesToHex, concatBytes, u32be } from "./bytes.ts";
+import { ByteReader } from "./bytes.ts";
+import { bytesToHex, concatBytes, u32be } from "../hex.ts";
 import { runTool } from "./tools.ts";
 
 export type CredentialChallenge = {

@@ -8,7 +8,7 @@
 import { X509Certificate, createPublicKey, randomBytes } from "node:crypto";
 import type { KeyObject } from "node:crypto";
 import { ProvenantError, TpmError } from "../errors.ts";
-import { bytesEqual, bytesToHex } from "./bytes.ts";
+import { bytesEqual, bytesToHex } from "../hex.ts";
 import {
   TPMA_OBJECT,
   TPM_ALG_ECC,

@@ -3,7 +3,8 @@
  * RSA EK template. Pure TypeScript (Uint8Array + @noble/hashes).
  */
 import { sha256 } from "@noble/hashes/sha2.js";
-import { ByteReader, concatBytes, hexToBytes, malformed, u16be, u32be } from "./bytes.ts";
+import { ByteReader, malformed } from "./bytes.ts";
+import { concatBytes, hexToBytes, u16be, u32be } from "../hex.ts";
 import {
   MAX_DIGEST_SIZE,
   TPMA_OBJECT,

@@ -6,16 +6,8 @@
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { ProvenantError } from "../errors.ts";
-import {
-  ByteReader,
-  bigIntToBytes,
-  bytesEqual,
-  bytesToBigInt,
-  bytesToHex,
-  concatBytes,
-  hexToBytes,
-  malformed,
-} from "./bytes.ts";
+import { ByteReader, malformed } from "./bytes.ts";
+import { bigIntToBytes, bytesEqual, bytesToBigInt, bytesToHex, concatBytes, hexToBytes } from "../hex.ts";
 import {
   HASH_ALG_NAMES,
   HASH_ALG_SIZES,

@@ -20,7 +20,8 @@ import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ProvenantError, TpmError } from "../errors.ts";
-import { bytesEqual, bytesToHex, hexToBytes } from "./bytes.ts";
+import { bytesEqual, bytesToHex, hexToBytes } from "../hex.ts";
+import { parseVersionedJson } from "../versioned-json.ts";
 import { encodeToolsCredential, makeCredential as makeCredentialOffline } from "./credential.ts";
 import type { CredentialChallenge } from "./credential.ts";
 import { computeName, parseTpm2bPublic } from "./public.ts";
@@ -214,30 +215,20 @@ export function createTpm2ToolsTransport(options: Tpm2ToolsTransportOptions): Tp
   }
 
   async function readAkFile(): Promise<{ ak: AkInfo; auth: string } | undefined> {
-    let text: string;
+    let bytes: Uint8Array;
     try {
-      text = await readFile(akPath, "utf8");
+      bytes = await readFile(akPath);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw new ProvenantError("INPUT_UNREADABLE", `cannot read ${akPath}`, { cause: e });
     }
-    let f: AkFile;
-    try {
-      f = JSON.parse(text) as AkFile;
-    } catch (e) {
-      throw new ProvenantError("FORMAT_UNSUPPORTED", `${akPath} is not JSON`, { cause: e });
-    }
-    if ((f as { format?: unknown })?.format === AK_FORMAT_WITHOUT_AUTH) {
+    const read = parseVersionedJson(bytes, akPath, [AK_FORMAT, AK_FORMAT_WITHOUT_AUTH], { code: "FORMAT_UNSUPPORTED" });
+    const f = read.value as AkFile;
+    if (read.format === AK_FORMAT_WITHOUT_AUTH) {
       throw new TpmError(
         "NOT_ENROLLED",
         `the AK recorded in ${akPath} has no authorization value, so any process that can reach the TPM can quote with it: create a new AK and enroll it`,
         { hints: [{ remedy: "enrollNewAk" }] }
-      );
-    }
-    if (f?.format !== AK_FORMAT) {
-      throw new ProvenantError(
-        "FORMAT_UNSUPPORTED",
-        `${akPath} has format ${String(f?.format)}, expected ${AK_FORMAT}`
       );
     }
     for (const field of ["handle", "name", "publicKeyPem", "tpm2bPublic", "auth"] as const) {

@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { REPO } from "../../scripts/lib/local-chain.ts";
+import { REPO } from "../helpers/local-chain.ts";
 import { runCli } from "../helpers/cli.ts";
 import { launchChromium, screenshot, SHOTS } from "./helpers/browser.ts";
 import { startStack, type Stack } from "./helpers/stack.ts";

@@ -13,7 +13,7 @@ import {
 import { canonicalJson } from "../../core/attestor/canonical-json.ts";
 import { replayTrainingPcr, trainingEvents } from "../../core/attestor/events.ts";
 import { CERTIFICATE_CHECKS, verifyTrainingCertificate } from "../../core/attestor/verify.ts";
-import { hexToBytes } from "../../core/tpm/bytes.ts";
+import { hexToBytes } from "../../core/hex.ts";
 import { isLowS, parseAttest } from "../../core/tpm/quote.ts";
 import { GOLDEN_PATH, leafTampers } from "./tamper.ts";
 import type { GoldenCertificate } from "./tamper.ts";

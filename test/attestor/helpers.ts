@@ -3,7 +3,7 @@
  * registration parameters of its AK, and small builders for lineages.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { bytesToHex, hexToBytes } from "../../core/tpm/bytes.ts";
+import { bytesToHex, hexToBytes } from "../../core/hex.ts";
 import { akQualifiedName, verifyEkCertificate } from "../../core/tpm/enroll.ts";
 import { parseTpm2bPublic } from "../../core/tpm/public.ts";
 import { normalizeLowS, parseEcdsaSignature } from "../../core/tpm/quote.ts";

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { killLeftover, openSandbox } from "../../core/attestor/sandbox.ts";
 import type { CommandSandbox } from "../../core/attestor/sandbox.ts";
 import { isProvenantError } from "../../core/errors.ts";
-import { REPO } from "../../scripts/lib/local-chain.ts";
+import { REPO } from "../helpers/local-chain.ts";
 
 async function rejection(p: Promise<unknown>): Promise<{ code: string; message: string }> {
   try {

@@ -27,10 +27,10 @@ import { readCertificateFacts, registerAttestedModel } from "../../core/attestor
 import type { ChainConnection } from "../../core/chain/connect.ts";
 import { networkConfig } from "../../core/chain/networks.ts";
 import { openStore } from "../../core/config.ts";
-import { bytesToHex, hexToBytes } from "../../core/tpm/bytes.ts";
+import { bytesToHex, hexToBytes } from "../../core/hex.ts";
 import { parseAttest } from "../../core/tpm/quote.ts";
 import { createTpm2ToolsTransport } from "../../core/tpm/transport.ts";
-import { freePort } from "../../scripts/lib/local-chain.ts";
+import { freePort } from "../helpers/local-chain.ts";
 import { TRAIN, checkquote, makeDataset, startWorld } from "./world.ts";
 import type { ServiceProcess, World } from "./world.ts";
 

@@ -12,8 +12,8 @@ import { join } from "node:path";
 import { startSwtpm } from "../../core/tpm/swtpm.ts";
 import type { Swtpm } from "../../core/tpm/swtpm.ts";
 import { deployedAddress } from "../../core/chain/deployments.ts";
-import { freePort, REPO, startLocalChain } from "../../scripts/lib/local-chain.ts";
-import type { LocalChain } from "../../scripts/lib/local-chain.ts";
+import { REPO, startTestChain } from "../helpers/local-chain.ts";
+import type { LocalChain } from "../helpers/local-chain.ts";
 import { ensureTpmToolsInstalled } from "../tpm/helpers.ts";
 
 export const CLI = join(REPO, "cli", "provenant.ts");
@@ -124,10 +124,9 @@ export async function startWorld(name: string): Promise<World> {
   const home = join(work, "home");
   const stateDir = join(work, "attestor-state");
   const swtpm = await startSwtpm({ stateDir: join(work, "swtpm") });
-  const port = await freePort();
   let chain: LocalChain;
   try {
-    chain = await startLocalChain({ port, deploymentId: `test-attestor-${name}-${port}` });
+    chain = await startTestChain(`attestor-${name}`);
   } catch (e) {
     await swtpm.stop();
     throw e;

@@ -10,7 +10,7 @@ import { decodeManifest, encodeManifest } from "../../core/dataset/manifest.ts";
 import { DatasetProver } from "../../core/dataset/prover.ts";
 import { toHex } from "../../core/hex.ts";
 import { LocalStore } from "../../core/storage/local-store.ts";
-import { freePort, REPO, startLocalChain, type LocalChain } from "../../scripts/lib/local-chain.ts";
+import { REPO, startTestChain, type LocalChain } from "../helpers/local-chain.ts";
 import { runCli, type CliResult } from "../helpers/cli.ts";
 import { leafAt, mintDirectly, sortedHashes, storeLeavesAsGiven, swapped } from "../helpers/misordered.ts";
 
@@ -30,8 +30,7 @@ describe("provenant dataset audit: a misordered commitment minted directly, foun
   let registry: Contract;
 
   before(async () => {
-    const port = await freePort();
-    chain = await startLocalChain({ port, deploymentId: `test-audit-${port}` });
+    chain = await startTestChain("audit");
     work = mkdtempSync(join(tmpdir(), "provenant-audit-cli-"));
     env = { ...chain.env, PROVENANT_HOME: join(work, "home") };
     store = new LocalStore(env.PROVENANT_HOME);

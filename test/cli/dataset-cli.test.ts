@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { JsonRpcProvider, Contract } from "ethers";
 import { execFile } from "node:child_process";
-import { REPO, startLocalChain, freePort, type LocalChain } from "../../scripts/lib/local-chain.ts";
+import { REPO, startTestChain, freePort, type LocalChain } from "../helpers/local-chain.ts";
 import { runCli } from "../helpers/cli.ts";
 import { LocalStore } from "../../core/storage/local-store.ts";
 import { rootOf } from "../../core/merkle/tree.ts";
@@ -47,8 +47,7 @@ describe("provenant CLI: datasets end to end on a local chain", function () {
   let datasetId: string;
 
   before(async () => {
-    const port = await freePort();
-    chain = await startLocalChain({ port, deploymentId: `test-cli-${port}` });
+    chain = await startTestChain("cli");
     work = mkdtempSync(join(tmpdir(), "provenant-cli-"));
     env = { ...chain.env, PROVENANT_HOME: join(work, "home") };
     datasetDir = join(work, "files");

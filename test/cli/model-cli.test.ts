@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Contract, JsonRpcProvider } from "ethers";
 import { execFile } from "node:child_process";
-import { startLocalChain, freePort, REPO, type LocalChain } from "../../scripts/lib/local-chain.ts";
+import { startTestChain, REPO, type LocalChain } from "../helpers/local-chain.ts";
 import { runCli, type CliResult } from "../helpers/cli.ts";
 import { datasetRegistryAbi, modelRegistryAbi } from "../../core/chain/abi.generated.ts";
 import { deployedAddress } from "../../core/chain/deployments.ts";
@@ -65,8 +65,7 @@ describe("provenant CLI: models and lineage end to end on a local chain", functi
   const runText = (args: string[]) => runCliText(args, env);
 
   before(async () => {
-    const port = await freePort();
-    chain = await startLocalChain({ port, deploymentId: `test-model-cli-${port}` });
+    chain = await startTestChain("model-cli");
     work = mkdtempSync(join(tmpdir(), "provenant-model-cli-"));
     home = join(work, "home");
     env = { ...chain.env, PROVENANT_HOME: home };

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { expect } from "chai";
 import { network } from "hardhat";
-import { bytesToHex } from "../../core/tpm/bytes.ts";
+import { bytesToHex } from "../../core/hex.ts";
 import { replayTrainingPcr } from "../../core/attestor/events.ts";
 import type { TrainingEvidenceStruct, TrainingLineageStruct } from "../../core/chain/attestor-registry.ts";
 import {

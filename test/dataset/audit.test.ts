@@ -7,8 +7,8 @@ import { DatasetProver, verifyProof } from "../../core/dataset/prover.ts";
 import { decodeShardIndex, encodeShardIndex, SHARD_SIZE } from "../../core/dataset/shard-index.ts";
 import { decodeManifest, encodeManifest } from "../../core/dataset/manifest.ts";
 import { ProvenantError } from "../../core/errors.ts";
-import { toHex } from "../../core/hex.ts";
-import { compare, verifyExclusion, verifyInclusion } from "../../core/merkle/verify.ts";
+import { compareBytes, toHex } from "../../core/hex.ts";
+import { verifyExclusion, verifyInclusion } from "../../core/merkle/verify.ts";
 import { LocalStore } from "../../core/storage/local-store.ts";
 import { leafAt, sortedHashes, storeLeavesAsGiven, swapped } from "../helpers/misordered.ts";
 
@@ -84,7 +84,7 @@ describe("dataset audit and the prover's order check (library)", function () {
     expect(report.violations).to.deep.equal([{ index: 100, left: toHex(leafAt(leaves, 100)), right: toHex(leafAt(leaves, 101)), shard: 0 }]);
     const { left, right } = await misorderProof(prover!, 100);
     expect([left.index, right.index]).to.deep.equal([100, 101]);
-    expect(compare(left.sampleHash, right.sampleHash)).to.be.greaterThan(0);
+    expect(compareBytes(left.sampleHash, right.sampleHash)).to.be.greaterThan(0);
     expect(verifyInclusion(prover!.root, 300, left.sampleHash, 100, left.siblings)).to.equal(true);
     expect(verifyInclusion(prover!.root, 300, right.sampleHash, 101, right.siblings)).to.equal(true);
     // A pair in order is no fraud proof: refused before anything could be sent.
@@ -115,7 +115,7 @@ describe("dataset audit and the prover's order check (library)", function () {
       expect(report.violations[0]).to.include({ index: SHARD_SIZE - 1, shard: 0 });
       const { left, right } = await misorderProof(prover!, SHARD_SIZE - 1);
       expect(verifyInclusion(prover!.root, SHARD_SIZE + 1, right.sampleHash, SHARD_SIZE, right.siblings)).to.equal(true);
-      expect(compare(left.sampleHash, right.sampleHash)).to.be.greaterThan(0);
+      expect(compareBytes(left.sampleHash, right.sampleHash)).to.be.greaterThan(0);
     });
 
     it("refuses exclusions when the index's first leaves are out of order", async () => {

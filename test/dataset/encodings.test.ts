@@ -87,10 +87,4 @@ describe("encodings-v1", () => {
     hashFile(f, scratch);
     expect(scratch.buf).to.equal(buf);
   });
-
-  it("strips one final line ending from a single jsonl or csv sample, never from a file sample", () => {
-    const b = Buffer.from('{"a":1}\r\n');
-    expect(Buffer.from(canonicalSample(b, "jsonl")).toString()).to.equal('{"a":1}');
-    expect(Buffer.from(canonicalSample(b, "files")).equals(b)).to.equal(true);
-  });
 });

@@ -10,8 +10,8 @@ import { commitSamples } from "../../core/dataset/commit.ts";
 import { nativeHasher, type NativeHasher } from "../../core/dataset/native.ts";
 import { mergeRangeJs } from "../../core/dataset/scale/merge.ts";
 import { makePlan, savePlan } from "../../core/dataset/scale/plan.ts";
-import { writeRun } from "../../core/dataset/scale/run-file.ts";
-import { runPath, runUnit, runUnitNative } from "../../core/dataset/scale/unit.ts";
+import { writeBucketFile } from "../../core/dataset/scale/bucket-file.ts";
+import { bucketFilePath, runUnit, runUnitNative } from "../../core/dataset/scale/unit.ts";
 import { LocalStore } from "../../core/storage/local-store.ts";
 import { toHex } from "../../core/hex.ts";
 import { rootOf } from "../../core/merkle/tree.ts";
@@ -132,7 +132,7 @@ describe("native hasher (native/hash.c) against the JavaScript reference", funct
     }
   });
 
-  it("writes byte-identical run files and stats for file units, the streaming branch included", async () => {
+  it("writes byte-identical bucket files and stats for file units, the streaming branch included", async () => {
     const root = join(dir, "tree");
     mkdirSync(join(root, "sub"), { recursive: true });
     const sizes = [0, 1, 55, 56, 63, 64, 65, 119, 120, 4096, (1 << 20) + 1];
@@ -149,10 +149,10 @@ describe("native hasher (native/hash.c) against the JavaScript reference", funct
     list[3] = `${(64 << 20) + 1}:${list[3].slice(list[3].indexOf(":") + 1)}`;
     writeFileSync(spec.list, list.join("\0"));
     const js = runUnit(plan, 0, work);
-    const jsRun = readFileSync(runPath(work, 0));
+    const jsFile = readFileSync(bucketFilePath(work, 0));
     const nat = await runUnitNative(native, plan, 0, work);
     expect(nat).to.deep.equal(js);
-    expect(readFileSync(runPath(work, 0)).equals(jsRun)).to.equal(true);
+    expect(readFileSync(bucketFilePath(work, 0)).equals(jsFile)).to.equal(true);
   });
 
   it("names the failing file of a unit list as the JavaScript path does", async () => {
@@ -172,31 +172,31 @@ describe("native hasher (native/hash.c) against the JavaScript reference", funct
     expect(await captureErrorAsync(() => runUnitNative(native, plan, 0, work))).to.equal(captureError(() => runUnit(plan, 0, work))).and.match(/EISDIR/);
   });
 
-  it("merges any bucket range of runs to the JavaScript merge's bytes", () => {
-    const runs: string[] = [];
+  it("merges any bucket range of bucket files to the JavaScript merge's bytes", () => {
+    const files: string[] = [];
     const shared = randomBytes(32 * 500);
     for (let r = 0; r < 4; r++) {
-      // Duplicates inside a run and across runs, and a crowded bucket (first byte 0x42).
+      // Duplicates inside a file and across files, and a crowded bucket (first byte 0x42).
       const own = randomBytes(32 * (300 + r * 100));
       for (let i = 0; i < 60; i++) own[i * 32] = 0x42;
-      const path = join(dir, `m${r}.run`);
-      writeRun(path, Buffer.concat([own, shared, own.subarray(0, 32 * 7)]));
-      runs.push(path);
+      const path = join(dir, `m${r}.bucket`);
+      writeBucketFile(path, Buffer.concat([own, shared, own.subarray(0, 32 * 7)]));
+      files.push(path);
     }
     for (const [from, to] of [[0, 256], [0, 1], [0x42, 0x43], [17, 200], [255, 256], [10, 10]]) {
-      const got = native.mergeRuns(runs, from, to, false);
+      const got = native.mergeRuns(files, from, to, false);
       expect(got.failure).to.equal(undefined);
-      expect(got.leaves!.equals(Buffer.from(mergeRangeJs(runs, from, to))), `buckets ${from}-${to}`).to.equal(true);
+      expect(got.leaves!.equals(Buffer.from(mergeRangeJs(files, from, to))), `buckets ${from}-${to}`).to.equal(true);
       const into = Buffer.alloc(32 * 4000, 0xee);
-      const given = native.mergeRuns(runs, from, to, false, into);
+      const given = native.mergeRuns(files, from, to, false, into);
       expect(given.leaves).to.equal(undefined);
       expect(into.subarray(0, given.count * 32).equals(got.leaves!), `buckets ${from}-${to} into a given buffer`).to.equal(true);
     }
   });
 
-  it("refuses crafted run headers in C itself, without reading past the file", () => {
-    const good = join(dir, "good.run");
-    writeRun(good, randomBytes(32 * 50));
+  it("refuses crafted bucket file headers in C itself, without reading past the file", () => {
+    const good = join(dir, "good.bucket");
+    writeBucketFile(good, randomBytes(32 * 50));
     const bytes = readFileSync(good);
     const HEADER = 8 + 256 * 8;
     const craft = (name: string, edit: (b: Buffer) => Buffer) => {
@@ -205,16 +205,16 @@ describe("native hasher (native/hash.c) against the JavaScript reference", funct
       return path;
     };
     const b = bytes[HEADER];
-    const overflow = craft("overflow.run", (x) => {
+    const overflow = craft("overflow.bucket", (x) => {
       x.writeBigUInt64BE((1n << 62n) + x.readBigUInt64BE(8 + b * 8), 8 + b * 8);
       return x;
     });
-    const short = craft("short.run", (x) => x.subarray(0, x.length - 32));
-    const magic = craft("magic.run", (x) => {
+    const short = craft("short.bucket", (x) => x.subarray(0, x.length - 32));
+    const magic = craft("magic.bucket", (x) => {
       x[0] = 0x58;
       return x;
     });
-    const misfiled = craft("misfiled.run", (x) => {
+    const misfiled = craft("misfiled.bucket", (x) => {
       x[HEADER] = b === 0xff ? 0 : 0xff;
       return x;
     });

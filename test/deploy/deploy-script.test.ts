@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { JsonRpcProvider } from "ethers";
-import { freePort, REPO } from "../../scripts/lib/local-chain.ts";
+import { freePort, REPO } from "../helpers/local-chain.ts";
 import { runCli } from "../helpers/cli.ts";
 
 function deploy(args: string[], env: Record<string, string>, unset: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
-import { REPO } from "../../scripts/lib/local-chain.ts";
+import { REPO } from "./local-chain.ts";
 
 export interface CliResult {
   code: number;

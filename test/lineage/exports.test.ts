@@ -13,7 +13,7 @@ import type { LineageGraph, ModelNode } from "../../core/lineage/graph.ts";
 import { EXPORT_FORMATS, exportLineage, parseExportFormat } from "../../core/lineage/exports/index.ts";
 import { hfLicense } from "../../core/lineage/exports/hf-card.ts";
 import { OPENLINEAGE_SPEC } from "../../core/lineage/exports/openlineage.ts";
-import { freePort, REPO, startLocalChain, type LocalChain } from "../../scripts/lib/local-chain.ts";
+import { REPO, startTestChain, type LocalChain } from "../helpers/local-chain.ts";
 import { runCli } from "../helpers/cli.ts";
 import { ALICE, BOB, FT_ID, MLP_ID, MNIST_ID, oneGenerationGraph, twoGenerationGraph } from "./fixtures.ts";
 
@@ -505,8 +505,7 @@ describe("lineage exports", function () {
       let env: Record<string, string>;
 
       before(async () => {
-        const port = await freePort();
-        chain = await startLocalChain({ port, deploymentId: `test-export-cli-${port}` });
+        chain = await startTestChain("export-cli");
         work = mkdtempSync(join(tmpdir(), "provenant-export-cli-"));
         env = { ...chain.env, PROVENANT_HOME: join(work, "home") };
         const run = async (args: string[]) => {

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Contract, JsonRpcProvider } from "ethers";
-import { freePort, REPO, startLocalChain, type LocalChain } from "../../scripts/lib/local-chain.ts";
+import { REPO, startTestChain, type LocalChain } from "../helpers/local-chain.ts";
 import { runCli, type CliResult } from "../helpers/cli.ts";
 import { datasetRegistryAbi } from "../../core/chain/abi.generated.ts";
 import { deployedAddress } from "../../core/chain/deployments.ts";
@@ -47,8 +47,7 @@ describe("provenant CLI with --storage lighthouse against the stand-in", functio
   const home = (name: string) => join(work, "homes", name);
 
   before(async () => {
-    const port = await freePort();
-    [chain, standin] = await Promise.all([startLocalChain({ port, deploymentId: `test-lighthouse-${port}` }), startLighthouseStandin()]);
+    [chain, standin] = await Promise.all([startTestChain("lighthouse"), startLighthouseStandin()]);
     work = mkdtempSync(join(tmpdir(), "provenant-lh-cli-"));
     const config = standin.writeProjectConfig(join(work, "provenant.config.json"));
     mkdirSync(join(work, "xdg"));

@@ -31,7 +31,7 @@ import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";
 import { lighthouseConfig } from "@lighthouse-web3/sdk/dist/lighthouse.config.js";
 import { LocalStore } from "../../core/storage/local-store.ts";
-import { startGateway, type Gateway } from "../../core/storage/gateway.ts";
+import { startGateway, type Gateway } from "../../core/storage/gateway-server.ts";
 
 export const CHUNK = 262_144;
 

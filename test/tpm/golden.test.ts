@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { bytesToHex, hexToBytes } from "../../core/tpm/bytes.ts";
+import { bytesToHex, hexToBytes } from "../../core/hex.ts";
 import { akQualifiedName, checkAkPublic, verifyEkCertificate } from "../../core/tpm/enroll.ts";
 import {
   computePcrDigest,

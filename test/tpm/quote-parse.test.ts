@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { createHash, generateKeyPairSync, sign } from "node:crypto";
-import { bigIntToBytes, bytesToBigInt, concatBytes, hexToBytes, u16be, u32be } from "../../core/tpm/bytes.ts";
+import { bigIntToBytes, bytesToBigInt, concatBytes, hexToBytes, u16be, u32be } from "../../core/hex.ts";
 import { P256_HALF_N, P256_N } from "../../core/tpm/constants.ts";
 import {
   computePcrDigest,

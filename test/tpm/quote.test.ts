@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { hexToBytes } from "../../core/tpm/bytes.ts";
+import { hexToBytes } from "../../core/hex.ts";
 import {
   computePcrDigest,
   encodeEcdsaSignature,

@@ -1,6 +1,7 @@
 import "server-only";
 import { DatasetProver } from "../../../core/dataset/prover.ts";
 import { parseHex32 } from "../../../core/hex.ts";
+import { isTokenId } from "../../../core/identifiers.ts";
 import { parseCid } from "../../../core/storage/cid.ts";
 import { toTrouble, type Trouble } from "../errors.ts";
 import { datasetsWithRoot, recentDatasets, type MintedDataset } from "./chain.ts";
@@ -27,7 +28,7 @@ export interface Membership {
 export function classify(q: string): SearchResult {
   const s = q.trim();
   if (s === "") return { kind: "empty" };
-  if (/^#?[1-9][0-9]*$/.test(s)) return { kind: "token", id: s.replace(/^#/, "") };
+  if (isTokenId(s.replace(/^#/, ""))) return { kind: "token", id: s.replace(/^#/, "") };
   return { kind: "unknown", q: s };
 }
 

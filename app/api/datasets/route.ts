@@ -3,6 +3,7 @@ import type { Encoding } from "../../../core/dataset/encodings.ts";
 import { ENCODINGS } from "../../../core/dataset/sample-hash.ts";
 import { InputError, isProvenantError, ProvenantError } from "../../../core/errors.ts";
 import { compareBytes, isHex32, toHex } from "../../../core/hex.ts";
+import { isTokenId } from "../../../core/identifiers.ts";
 import { DATASET_UPLOAD_TYPE, MAX_DATASET_UPLOAD_BYTES, splitDatasetUpload } from "../../_lib/dataset-upload.ts";
 import { MAX_BROWSER_LEAVES } from "../../_lib/limits.ts";
 import { appChain } from "../../_lib/server/chain.ts";
@@ -64,7 +65,7 @@ function parseMeta(raw: unknown): MintMeta {
   if (!(ENCODINGS as readonly unknown[]).includes(m.encoding)) bad(`encoding must be one of ${ENCODINGS.join(", ")}`);
   if (!isHex32(m.root)) bad("root must be a 0x-prefixed 32-byte hex string");
   const prev = m.previousVersion;
-  if (prev !== null && prev !== undefined && prev !== "" && (typeof prev !== "string" || !/^[1-9][0-9]*$/.test(prev))) {
+  if (prev !== null && prev !== undefined && prev !== "" && !isTokenId(prev)) {
     bad("previous version must be a token id (1, 2, …)");
   }
   const s = (m.skipped ?? {}) as Record<string, unknown>;

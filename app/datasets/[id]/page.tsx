@@ -3,6 +3,7 @@ import Link from "next/link";
 import type { DatasetManifest } from "../../../core/dataset/manifest.ts";
 import type { DatasetRecord } from "../../../core/chain/dataset-registry.ts";
 import { isHex32 } from "../../../core/hex.ts";
+import { isTokenId } from "../../../core/identifiers.ts";
 import { Hex } from "../../_components/hex.tsx";
 import { Notice } from "../../_components/notice.tsx";
 import { toTrouble, trouble, type Trouble } from "../../_lib/errors.ts";
@@ -197,7 +198,7 @@ function ManifestCard({ manifest, trouble: t }: { manifest: DatasetManifest | nu
 export default async function DatasetPage({ params, searchParams }: Props) {
   const { id } = await params;
   const { hash } = await searchParams;
-  if (!/^[1-9][0-9]*$/.test(id)) {
+  if (!isTokenId(id)) {
     return (
       <main className="container">
         <Notice trouble={trouble("INPUT_INVALID", `"${id}" is not a token id: dataset ids are whole numbers from 1.`)} />

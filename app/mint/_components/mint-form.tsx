@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useEffect, useRef, useState, type DragEvent } from "react";
 import { toHex } from "../../../core/hex.ts";
+import { isTokenId } from "../../../core/identifiers.ts";
 import { Notice } from "../../_components/notice.tsx";
 import { useWallets } from "../../_components/providers.tsx";
 import { toTrouble, trouble, type Trouble } from "../../_lib/errors.ts";
@@ -164,7 +165,7 @@ export function MintForm({ chainId, registry, tokenRequired }: { chainId: number
   const metaReady =
     meta.name.trim().length > 0 &&
     meta.license.trim().length > 0 &&
-    (meta.previous.trim() === "" || /^[1-9][0-9]*$/.test(meta.previous.trim())) &&
+    (meta.previous.trim() === "" || isTokenId(meta.previous.trim())) &&
     (!tokenRequired || writeToken.trim().length > 0);
   const wrongNetwork = connected !== null && connected.chainId !== chainId;
   const canMint = phase === "hashed" && hashed !== null && connected !== null && !wrongNetwork && metaReady;

@@ -3,6 +3,7 @@ import Link from "next/link";
 import type { DatasetEdge, ModelChainRecord, ParentEdge } from "../../../core/chain/model-registry.ts";
 import { readModelManifest, type ModelManifest } from "../../../core/model/manifest.ts";
 import { provenanceWords } from "../../../core/attestor/attestation.ts";
+import { isTokenId } from "../../../core/identifiers.ts";
 import { Hex } from "../../_components/hex.tsx";
 import { Notice } from "../../_components/notice.tsx";
 import { toTrouble, trouble, type Trouble } from "../../_lib/errors.ts";
@@ -37,7 +38,7 @@ export default async function ModelPage({ params }: Props) {
   let manifest: ModelManifest | null = null;
   let lineage: LineageView | null = null;
   let lineageProblem: Trouble | null = null;
-  if (!/^[1-9][0-9]*$/.test(id)) problem = trouble("INPUT_INVALID", `"${id}" is not a token id: model ids are whole numbers from 1.`);
+  if (!isTokenId(id)) problem = trouble("INPUT_INVALID", `"${id}" is not a token id: model ids are whole numbers from 1.`);
   else {
     try {
       const registry = await modelRegistry();

@@ -1,6 +1,6 @@
 import { concatBytes } from "../../hex.ts";
 import { sortUniqueHashes } from "../sort-unique.ts";
-import { BUCKETS, RunReader } from "./run-file.ts";
+import { BUCKETS, BucketFileReader } from "./bucket-file.ts";
 
 /**
  * Splits the 256 buckets into contiguous ranges of about equal hash counts, so ranges can be merged in parallel
@@ -24,9 +24,9 @@ export function bucketRanges(counts: number[], slots: number): Array<{ from: num
   return ranges.filter((r) => r.to > r.from);
 }
 
-/** Buckets [from, to) of the runs, each sorted without duplicates (buckets split by first byte, so they concatenate). */
-export function mergeRangeJs(runs: string[], from: number, to: number): Uint8Array {
-  const readers = runs.map((p) => new RunReader(p));
+/** Buckets [from, to) of the bucket files, each sorted without duplicates (buckets split by first byte, so they concatenate). */
+export function mergeRangeJs(files: string[], from: number, to: number): Uint8Array {
+  const readers = files.map((p) => new BucketFileReader(p));
   try {
     const parts: Uint8Array[] = [];
     for (let b = from; b < to; b++) {

@@ -2,21 +2,22 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DatasetEmptyError, InputError, FormatError } from "../../errors.ts";
+import { parseVersionedJson } from "../../versioned-json.ts";
 import type { ContentStore } from "../../storage/store.ts";
 import { storeIndexAndManifest, type DatasetMetadata, type SampleStats, type StoredDataset } from "../commit.ts";
-import type { Encoding, ProgressFn } from "../encodings.ts";
+import { ENCODINGS, type Encoding, type ProgressFn } from "../encodings.ts";
 import { ShardWriter, type ShardedTree } from "../shard-writer.ts";
-import type { SkippedEntry } from "../skipped.ts";
+import { SKIP_REASONS, type SkippedEntry } from "../skipped.ts";
 import { loadCidImporter } from "../../storage/cid.ts";
 import { nativeHasher } from "../native.ts";
 import { bucketRanges } from "./merge.ts";
 import { loadPlan, makePlan, savePlan, unitsOfPart, type Plan } from "./plan.ts";
 import { defaultWorkers, openExecutor, PROCESS_MIN_BYTES, PROCESS_MIN_FILES, PROCESS_MIN_HASHES, runAll, runInOrder, type Executor } from "./pool.ts";
-import { BUCKETS, RunReader } from "./run-file.ts";
-import { finishedUnit, runPath, type UnitStats } from "./unit.ts";
+import { BUCKETS, BucketFileReader } from "./bucket-file.ts";
+import { bucketFilePath, finishedUnit, type UnitStats } from "./unit.ts";
 
 /**
- * Commit at any scale: plan deterministic units, hash them on every core into bucketed runs on disk
+ * Commit at any scale: plan deterministic units, hash them on every core into bucket files on disk
  * (resumable: finished units are kept), then merge bucket by bucket into shards. Peak memory is one bucket
  * (about n/256 hashes) plus one shard, whatever n is.
  */
@@ -49,10 +50,15 @@ interface PreparedUnits {
 function prepareUnits(input: string, opts: HashOptions & { units?: (plan: Plan) => number[] }): PreparedUnits {
   mkdirSync(opts.workDir, { recursive: true });
   const plan = makePlan(input, opts.encoding, opts.workDir);
-  const previous = loadPlan(opts.workDir);
-  if (previous && previous.planHash !== plan.planHash) {
-    // The input changed since the interrupted run: its runs describe other data.
-    rmSync(join(opts.workDir, "runs"), { recursive: true, force: true });
+  let previousHash: string | null;
+  try {
+    previousHash = loadPlan(opts.workDir)?.planHash ?? plan.planHash;
+  } catch {
+    previousHash = null; // a damaged plan, or another version's: nothing it planned is reused
+  }
+  if (previousHash !== plan.planHash) {
+    // The input changed since the interrupted run: its bucket files describe other data.
+    rmSync(join(opts.workDir, "buckets"), { recursive: true, force: true });
   }
   savePlan(plan, opts.workDir);
   const wanted = opts.units ? opts.units(plan) : plan.units.map((_, u) => u);
@@ -124,19 +130,19 @@ export async function hashUnits(input: string, opts: HashOptions & { units?: (pl
 }
 
 export interface MergeOptions {
-  /** Reuse the workers that hashed the runs; otherwise an executor is opened for the merge. */
+  /** Reuse the workers that hashed the bucket files; otherwise an executor is opened for the merge. */
   executor?: Executor;
   workers?: number;
 }
 
 /**
- * Merges the runs into stored shards. Buckets partition hashes by first byte, so duplicates meet inside a bucket:
+ * Merges the bucket files into stored shards. Buckets partition hashes by first byte, so duplicates meet inside a bucket:
  * contiguous bucket ranges are sorted on every worker at once and handed to the shard writer in order.
  */
-export async function mergeRuns(runPaths: string[], store: ContentStore, opts: MergeOptions = {}): Promise<ShardedTree> {
+export async function mergeBucketFiles(files: string[], store: ContentStore, opts: MergeOptions = {}): Promise<ShardedTree> {
   const counts = new Array<number>(BUCKETS).fill(0);
-  for (const p of runPaths) {
-    const r = new RunReader(p);
+  for (const p of files) {
+    const r = new BucketFileReader(p);
     r.counts.forEach((c, b) => (counts[b] += c));
     r.close();
   }
@@ -167,7 +173,7 @@ export async function mergeRuns(runPaths: string[], store: ContentStore, opts: M
     await runInOrder(
       ranges.length,
       executor.slots,
-      (i) => executor.mergeRange(runPaths, ranges[i].from, ranges[i].to, bufferFor(i)),
+      (i) => executor.mergeRange(files, ranges[i].from, ranges[i].to, bufferFor(i)),
       (leaves) => writer.push(leaves),
     );
     if (writer.n === 0) throw new DatasetEmptyError();
@@ -212,7 +218,7 @@ export async function commitAndStore(input: string, store: ContentStore, meta: D
     hashed = await hashPrepared(prepared, executor, opts.onProgress);
     if (sampleStats(hashed.plan, hashed.stats).totalSamples === 0) throw new DatasetEmptyError(input);
     t1 = performance.now();
-    tree = await mergeRuns(hashed.stats.map((s) => runPath(opts.workDir, s.unit)), store, { executor });
+    tree = await mergeBucketFiles(hashed.stats.map((s) => bucketFilePath(opts.workDir, s.unit)), store, { executor });
   } finally {
     executor.close();
   }
@@ -271,17 +277,50 @@ export async function hashPart(input: string, part: number, of: number, outDir: 
   return manifest;
 }
 
+/**
+ * A part directory's part.json, every field checked: parts come from other machines, so their bytes are input.
+ * Each unit's sample count must be the number of hashes its bucket file holds, so the manifest's counts are the
+ * commitment's.
+ */
+function readPart(dir: string): PartManifest {
+  const file = join(dir, "part.json");
+  if (!existsSync(file)) throw new InputError("INPUT_NOT_FOUND", `${dir} is not a finished part (no part.json)`);
+  const { value: p, bad } = parseVersionedJson(readFileSync(file), file, PART_FORMAT);
+  const whole = (v: unknown, what: string) => {
+    if (!Number.isSafeInteger(v) || (v as number) < 0) throw bad(`${what} must be a whole number`);
+    return v as number;
+  };
+  if (typeof p.planHash !== "string") throw bad("planHash must be a string");
+  if (!(ENCODINGS as readonly unknown[]).includes(p.encoding)) throw bad(`encoding must be one of ${ENCODINGS.join(", ")}`);
+  if (whole(p.part, "part") >= whole(p.of, "of")) throw bad("part must be below of");
+  whole(p.unitCount, "unitCount");
+  const skipped = p.skipped as Record<string, unknown> | null;
+  if (typeof skipped !== "object" || skipped === null) throw bad("skipped must be an object of counts");
+  for (const k of ["hidden", "symlinks", "other", "emptyRecords"]) whole(skipped[k], `skipped.${k}`);
+  if (!Array.isArray(p.skippedEntries)) throw bad("skippedEntries must be a list");
+  p.skippedEntries.forEach((e: { path?: unknown; reason?: unknown } | null, i: number) => {
+    if (typeof e?.path !== "string" || !(SKIP_REASONS as readonly unknown[]).includes(e.reason)) throw bad(`skippedEntries[${i}] must be {path, reason}`);
+  });
+  if (!Array.isArray(p.units)) throw bad("units must be a list");
+  p.units.forEach((u: unknown, i: number) => {
+    if (typeof u !== "object" || u === null) throw bad(`units[${i}] must be an object`);
+    const s = u as Record<string, unknown>;
+    for (const k of ["unit", "samples", "bytes", "emptyRecords"]) whole(s[k], `units[${i}].${k}`);
+    const path = bucketFilePath(dir, s.unit as number);
+    if (!existsSync(path)) return; // a missing unit is named below, with the part
+    const reader = new BucketFileReader(path);
+    const held = reader.total;
+    reader.close();
+    if (held !== s.samples) throw bad(`units[${i}] counts ${s.samples} samples but its bucket file holds ${held}`);
+  });
+  return p as unknown as PartManifest;
+}
+
 /** Checks that the parts are one complete, consistent set, then merges them as a single machine would. */
 export async function combineParts(dirs: string[], store: ContentStore, meta: DatasetMetadata, opts: { workers?: number } = {}): Promise<CommitResult> {
   const t0 = performance.now();
   if (dirs.length === 0) throw new InputError("INPUT_INVALID", "combine needs the part directories");
-  const parts = dirs.map((d) => {
-    const file = join(d, "part.json");
-    if (!existsSync(file)) throw new InputError("INPUT_NOT_FOUND", `${d} is not a finished part (no part.json)`);
-    const p = JSON.parse(readFileSync(file, "utf8")) as PartManifest;
-    if (p.format !== PART_FORMAT) throw new FormatError("MANIFEST_INVALID", `${file} is not ${PART_FORMAT}`);
-    return { dir: d, p };
-  });
+  const parts = dirs.map((d) => ({ dir: d, p: readPart(d) }));
   const first = parts[0].p;
   const seen = new Set<number>();
   for (const { dir, p } of parts) {
@@ -293,14 +332,14 @@ export async function combineParts(dirs: string[], store: ContentStore, meta: Da
   }
   const missing = Array.from({ length: first.of }, (_, i) => i).filter((i) => !seen.has(i));
   if (missing.length) throw new InputError("INPUT_INVALID", `missing part(s) ${missing.map((i) => `${i}/${first.of}`).join(", ")}`);
-  const runs: string[] = [];
+  const files: string[] = [];
   const stats: UnitStats[] = [];
   for (const { dir, p } of parts) {
     const expected = unitsOfPart(p.unitCount, p.part, p.of);
     if (p.units.length !== expected.length || p.units.some((s, k) => s.unit !== expected[k] || !finishedUnit(dir, s.unit))) {
       throw new InputError("INPUT_INVALID", `${dir} does not hold every unit of part ${p.part}/${p.of}: re-run it`);
     }
-    for (const s of p.units) runs.push(runPath(dir, s.unit));
+    for (const s of p.units) files.push(bucketFilePath(dir, s.unit));
     stats.push(...p.units);
   }
   const t1 = performance.now();
@@ -309,7 +348,7 @@ export async function combineParts(dirs: string[], store: ContentStore, meta: Da
   const executor = openExecutor("", opts.workers ?? defaultWorkers(), total >= PROCESS_MIN_HASHES);
   let tree: ShardedTree;
   try {
-    tree = await mergeRuns(runs, store, { executor });
+    tree = await mergeBucketFiles(files, store, { executor });
   } finally {
     executor.close();
   }

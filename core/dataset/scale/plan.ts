@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync, renameSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync, renameSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DatasetEmptyError, InputError } from "../../errors.ts";
+import { parseVersionedJson } from "../../versioned-json.ts";
 import {
   bytePath,
   detectEncoding,
@@ -167,13 +168,11 @@ export function savePlan(plan: Plan, workDir: string): void {
   renameSync(tmp, join(workDir, "plan.json"));
 }
 
+/** The plan saved in `workDir`, or null when there is none; a damaged one, or one of another version, throws. */
 export function loadPlan(workDir: string): Plan | null {
-  try {
-    const plan = JSON.parse(readFileSync(join(workDir, "plan.json"), "utf8"));
-    return plan.format === PLAN_FORMAT ? plan : null;
-  } catch {
-    return null;
-  }
+  const path = join(workDir, "plan.json");
+  if (!existsSync(path)) return null;
+  return parseVersionedJson(readFileSync(path), path, PLAN_FORMAT).value as unknown as Plan;
 }
 
 /** Units of part i of N: a contiguous block, so every unit is in exactly one part. */

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { ProvenantError, FormatError, type ProvenantErrorCode } from "../../errors.ts";
 import { nativeHasher, type NativeHasher } from "../native.ts";
 import { mergeRangeJs } from "./merge.ts";
-import { runDamaged, runMisfiled } from "./run-file.ts";
+import { bucketFileDamaged, bucketFileMisfiled } from "./bucket-file.ts";
 import { nativeFailureError } from "../encodings.ts";
 import { loadPlan, type Plan } from "./plan.ts";
 import { runUnit, runUnitNative, type UnitStats } from "./unit.ts";
@@ -29,10 +29,10 @@ export interface Executor {
   readonly slots: number;
   hashUnit(unit: number, onSamples?: (samples: number) => void): Promise<UnitStats>;
   /**
-   * Buckets [from, to) of the runs, sorted and without duplicates; written into `into` where the executor can
+   * Buckets [from, to) of the bucket files, sorted and without duplicates; written into `into` where the executor can
    * (it must hold every hash of the range), which the caller then leaves alone until the promise settles.
    */
-  mergeRange(runs: string[], from: number, to: number, into?: Buffer): Promise<Uint8Array>;
+  mergeRange(files: string[], from: number, to: number, into?: Buffer): Promise<Uint8Array>;
   close(): void;
 }
 
@@ -70,13 +70,13 @@ function nativeExecutor(native: NativeHasher, workDir: string, slots: number): E
     kind: "native",
     slots,
     hashUnit: (unit) => runUnitNative(native, planOf(workDir, cache), unit, workDir),
-    async mergeRange(runs, from, to, into) {
-      const r = await native.mergeRuns(runs, from, to, true, into);
+    async mergeRange(files, from, to, into) {
+      const r = await native.mergeRuns(files, from, to, true, into);
       if (r.failure) {
-        const run = runs[r.failure.index] ?? "a run file";
-        if (r.failure.op === "bucket") throw runMisfiled(run);
-        if (r.failure.op === "format") throw runDamaged(run);
-        throw nativeFailureError(run, r.failure);
+        const file = files[r.failure.index] ?? "a bucket file";
+        if (r.failure.op === "bucket") throw bucketFileMisfiled(file);
+        if (r.failure.op === "format") throw bucketFileDamaged(file);
+        throw nativeFailureError(file, r.failure);
       }
       return r.leaves ?? new Uint8Array(into!.buffer, into!.byteOffset, r.count * 32);
     },
@@ -90,7 +90,7 @@ function inlineExecutor(workDir: string): Executor {
     kind: "inline",
     slots: 1,
     hashUnit: async (unit, onSamples) => runUnit(planOf(workDir, cache), unit, workDir, onSamples),
-    mergeRange: async (runs, from, to) => mergeRangeJs(runs, from, to),
+    mergeRange: async (files, from, to) => mergeRangeJs(files, from, to),
     close() {},
   };
 }
@@ -101,7 +101,7 @@ type WorkerMessage =
   | { type: "done"; stats: UnitStats }
   | { type: "merged"; leaves: Uint8Array }
   | { type: "error"; code?: string; message?: string };
-export type WorkerJob = { type: "hash"; workDir: string; unit: number } | { type: "merge"; runs: string[]; from: number; to: number };
+export type WorkerJob = { type: "hash"; workDir: string; unit: number } | { type: "merge"; files: string[]; from: number; to: number };
 
 interface Pending {
   job: WorkerJob;
@@ -131,8 +131,8 @@ class ProcessExecutor implements Executor {
     return (m as { stats: UnitStats }).stats;
   }
 
-  async mergeRange(runs: string[], from: number, to: number): Promise<Uint8Array> {
-    const m = await this.submit({ type: "merge", runs, from, to });
+  async mergeRange(files: string[], from: number, to: number): Promise<Uint8Array> {
+    const m = await this.submit({ type: "merge", files, from, to });
     return (m as { leaves: Uint8Array }).leaves;
   }
 

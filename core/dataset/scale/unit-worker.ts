@@ -12,7 +12,7 @@ import type { WorkerJob } from "./pool.ts";
 process.on("message", (job: WorkerJob) => {
   try {
     if (job.type === "merge") {
-      process.send!({ type: "merged", leaves: mergeRangeJs(job.runs, job.from, job.to) });
+      process.send!({ type: "merged", leaves: mergeRangeJs(job.files, job.from, job.to) });
       return;
     }
     const plan = loadPlan(job.workDir);

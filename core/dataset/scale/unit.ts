@@ -4,7 +4,7 @@ import { HashSink, bytePath, emptySkippedCounts, hashFile, hashRecordRange, nati
 import { errnoCode, type NativeFailure, type NativeHasher } from "../native.ts";
 import { StorageError } from "../../errors.ts";
 import { pathText } from "../path-text.ts";
-import { writeRun } from "./run-file.ts";
+import { writeBucketFile } from "./bucket-file.ts";
 import type { Plan } from "./plan.ts";
 
 /** What a finished unit reports; its presence on disk marks the unit done (resume skips it). */
@@ -15,12 +15,12 @@ export interface UnitStats {
   emptyRecords: number;
 }
 
-export const runPath = (workDir: string, u: number) => join(workDir, "runs", `unit-${u}.run`);
-const statsPath = (workDir: string, u: number) => join(workDir, "runs", `unit-${u}.json`);
+export const bucketFilePath = (workDir: string, u: number) => join(workDir, "buckets", `unit-${u}.bucket`);
+const statsPath = (workDir: string, u: number) => join(workDir, "buckets", `unit-${u}.json`);
 
 export function finishedUnit(workDir: string, u: number): UnitStats | null {
   const p = statsPath(workDir, u);
-  if (!existsSync(p) || !existsSync(runPath(workDir, u))) return null;
+  if (!existsSync(p) || !existsSync(bucketFilePath(workDir, u))) return null;
   try {
     return JSON.parse(readFileSync(p, "utf8"));
   } catch {
@@ -28,7 +28,7 @@ export function finishedUnit(workDir: string, u: number): UnitStats | null {
   }
 }
 
-/** Hashes one unit into its run file, then writes its stats: the run is complete before it is marked done. */
+/** Hashes one unit into its bucket file, then writes its stats: the file is complete before the unit is marked done. */
 export function runUnit(plan: Plan, u: number, workDir: string, onSamples?: (n: number) => void): UnitStats {
   const spec = plan.units[u];
   const out = new HashSink();
@@ -49,8 +49,8 @@ export function runUnit(plan: Plan, u: number, workDir: string, onSamples?: (n: 
     hashRecordRange(plan.input, plan.encoding as "jsonl" | "csv", spec, out.push, skipped, () => onSamples?.(out.count));
     bytes = spec.end - spec.start;
   }
-  mkdirSync(join(workDir, "runs"), { recursive: true });
-  writeRun(runPath(workDir, u), out.result());
+  mkdirSync(join(workDir, "buckets"), { recursive: true });
+  writeBucketFile(bucketFilePath(workDir, u), out.result());
   return markDone(workDir, { unit: u, samples: out.count, bytes, emptyRecords: skipped.emptyRecords });
 }
 
@@ -62,23 +62,23 @@ function markDone(workDir: string, stats: UnitStats): UnitStats {
 }
 
 /**
- * runUnit through the native hasher, on libuv's thread pool: the same run file and stats, so units hashed
+ * runUnit through the native hasher, on libuv's thread pool: the same bucket file and stats, so units hashed
  * either way resume and merge alike. Several of these run at once in one process.
  */
 export async function runUnitNative(native: NativeHasher, plan: Plan, unit: number, workDir: string): Promise<UnitStats> {
   const spec = plan.units[unit];
-  mkdirSync(join(workDir, "runs"), { recursive: true });
-  const run = runPath(workDir, unit);
+  mkdirSync(join(workDir, "buckets"), { recursive: true });
+  const file = bucketFilePath(workDir, unit);
   if (spec.kind === "files") {
     // The list's raw bytes: names reach open() exactly as the walk found them.
     const list = readFileSync(spec.list);
     const root = Buffer.from(plan.input.endsWith("/") ? plan.input : `${plan.input}/`);
-    const r = await native.hashFiles(root, list, run, true);
-    if (r.failure) throw unitFailure(r.failure, run, () => pathText(Buffer.concat([root, listEntry(list, r.failure!.index)])));
+    const r = await native.hashFiles(root, list, file, true);
+    if (r.failure) throw unitFailure(r.failure, file, () => pathText(Buffer.concat([root, listEntry(list, r.failure!.index)])));
     return markDone(workDir, { unit, samples: r.count, bytes: r.bytes, emptyRecords: 0 });
   }
-  const r = await native.hashRecords(plan.input, plan.encoding === "csv", spec.start, spec.end, spec.inQuotes, run, true);
-  if (r.failure) throw unitFailure(r.failure, run, () => plan.input);
+  const r = await native.hashRecords(plan.input, plan.encoding === "csv", spec.start, spec.end, spec.inQuotes, file, true);
+  if (r.failure) throw unitFailure(r.failure, file, () => plan.input);
   return markDone(workDir, { unit, samples: r.count, bytes: spec.end - spec.start, emptyRecords: r.emptyRecords });
 }
 
@@ -88,8 +88,8 @@ function listEntry(list: Buffer, index: number): Buffer {
   return Buffer.from(entry.slice(entry.indexOf(":") + 1), "latin1");
 }
 
-function unitFailure(f: NativeFailure, run: string, input: () => string): Error {
-  if (f.op === "write") return new StorageError("STORAGE_UNREACHABLE", `cannot write ${run} (${errnoCode(f.errno)})`);
-  if (f.op === "format") return new StorageError("STORAGE_CORRUPT", `the unit list for ${run} is damaged: re-run to plan again`);
+function unitFailure(f: NativeFailure, file: string, input: () => string): Error {
+  if (f.op === "write") return new StorageError("STORAGE_UNREACHABLE", `cannot write ${file} (${errnoCode(f.errno)})`);
+  if (f.op === "format") return new StorageError("STORAGE_CORRUPT", `the unit list for ${file} is damaged: re-run to plan again`);
   return nativeFailureError(input(), f);
 }

@@ -5,6 +5,8 @@ import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import { provenanceWords, type ProvenanceWords } from "../../attestor/attestation.ts";
 import { FormatError } from "../../errors.ts";
 import type { DatasetRole, ParentRelation } from "../../chain/roles.ts";
+import { isTokenId } from "../../identifiers.ts";
+import { checkVersioned } from "../../versioned-json.ts";
 import type { DatasetNode, LineageGraph, ModelNode } from "../graph.ts";
 
 /** Names the software in every export (CycloneDX tools, SPDX Tool, OpenLineage producer). */
@@ -52,15 +54,12 @@ const invalid = (why: string) => new FormatError("LINEAGE_INVALID", `lineage gra
  * the right kinds) and indexes the graph. Throws LINEAGE_INVALID naming the first problem.
  */
 export function viewOf(graph: LineageGraph): LineageView {
-  if (graph === null || typeof graph !== "object") throw invalid("is not an object");
-  if (graph.format !== "provenant-lineage-v1") {
-    throw invalid(`has format ${JSON.stringify((graph as { format?: unknown }).format)}, expected "provenant-lineage-v1"`);
-  }
+  checkVersioned(graph, "the lineage graph", "provenant-lineage-v1", { code: "LINEAGE_INVALID" });
   if (!Number.isSafeInteger(graph.chainId) || graph.chainId < 1) throw invalid(`has chain id ${graph.chainId}`);
   const byId = new Map<string, ModelNode | DatasetNode>();
   for (const n of graph.nodes) {
     if (n.kind !== "model" && n.kind !== "dataset") throw invalid(`has a node of kind ${JSON.stringify((n as { kind?: unknown }).kind)}`);
-    if (!/^[1-9][0-9]*$/.test(n.tokenId) || n.id !== `${n.kind}:${n.tokenId}`) throw invalid(`has a node with id ${n.id} and token id ${n.tokenId}`);
+    if (!isTokenId(n.tokenId) || n.id !== `${n.kind}:${n.tokenId}`) throw invalid(`has a node with id ${n.id} and token id ${n.tokenId}`);
     if (byId.has(n.id)) throw invalid(`has two nodes with id ${n.id}`);
     byId.set(n.id, n);
   }

@@ -7,9 +7,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, REPO, startLocalChain, type LocalChain } from "../../../scripts/lib/local-chain.ts";
+import { freePort, REPO, startLocalChain, type LocalChain } from "../../helpers/local-chain.ts";
 import { LocalStore } from "../../../core/storage/local-store.ts";
-import { startGateway, type Gateway } from "../../../core/storage/gateway.ts";
+import { startGateway, type Gateway } from "../../../core/storage/gateway-server.ts";
 
 /** The production build the tests use, apart from `npm run app:build`'s .next so the two never collide. */
 export const E2E_DIST_DIR = "artifacts-e2e/next";

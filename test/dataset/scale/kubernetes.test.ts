@@ -8,8 +8,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { Job } from "kubernetes-models/batch/v1";
-import { REPO } from "../../scripts/lib/local-chain.ts";
-import { sectionBlocks } from "../helpers/markdown.ts";
+import { REPO } from "../../../scripts/lib/local-chain.ts";
+import { sectionBlocks } from "../../helpers/markdown.ts";
 
 const doc = readFileSync(join(REPO, "docs", "scale.md"), "utf8");
 const [manifestYaml] = sectionBlocks(doc, "### Kubernetes Indexed Job", "yaml");

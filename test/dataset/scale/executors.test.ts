@@ -2,8 +2,8 @@ import { expect } from "chai";
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCli } from "../helpers/cli.ts";
-import { PROCESS_MIN_BYTES } from "../../core/dataset/scale/pool.ts";
+import { runCli } from "../../helpers/cli.ts";
+import { PROCESS_MIN_BYTES } from "../../../core/dataset/scale/pool.ts";
 
 /**
  * The three ways a dataset is hashed and merged (native threads in one process; JavaScript on child processes;

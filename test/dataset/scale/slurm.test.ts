@@ -8,12 +8,12 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { REPO } from "../../scripts/lib/local-chain.ts";
-import { runCli } from "../helpers/cli.ts";
-import { sectionBlocks } from "../helpers/markdown.ts";
-import { startSlurmCluster, taskEnded, type SlurmCluster } from "../helpers/slurm.ts";
-import { decodeShardIndex } from "../../core/dataset/shard-index.ts";
-import { LocalStore } from "../../core/storage/local-store.ts";
+import { REPO } from "../../../scripts/lib/local-chain.ts";
+import { runCli } from "../../helpers/cli.ts";
+import { sectionBlocks } from "../../helpers/markdown.ts";
+import { startSlurmCluster, taskEnded, type SlurmCluster } from "../../helpers/slurm.ts";
+import { decodeShardIndex } from "../../../core/dataset/shard-index.ts";
+import { LocalStore } from "../../../core/storage/local-store.ts";
 
 const doc = readFileSync(join(REPO, "docs", "scale.md"), "utf8");
 const [jobScript, submitBlock] = sectionBlocks(doc, "### Slurm job array", "sh");

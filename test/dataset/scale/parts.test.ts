@@ -1,15 +1,15 @@
 import { expect } from "chai";
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { REPO } from "../../scripts/lib/local-chain.ts";
-import { runCli } from "../helpers/cli.ts";
-import { commitSamples } from "../../core/dataset/commit.ts";
-import { hashSamples } from "../../core/dataset/encodings.ts";
-import { toHex } from "../../core/hex.ts";
-import { BYTES_PER_UNIT, FILES_PER_UNIT, RECORD_UNITS, makePlan } from "../../core/dataset/scale/plan.ts";
+import { REPO } from "../../helpers/local-chain.ts";
+import { runCli } from "../../helpers/cli.ts";
+import { commitSamples } from "../../../core/dataset/commit.ts";
+import { hashSamples } from "../../../core/dataset/encodings.ts";
+import { toHex } from "../../../core/hex.ts";
+import { BYTES_PER_UNIT, FILES_PER_UNIT, RECORD_UNITS, makePlan } from "../../../core/dataset/scale/plan.ts";
 
 /** A JSONL file big enough for several 64 MiB units, with duplicates and empty lines. */
 function makeJsonl(path: string, lines: number): void {
@@ -107,15 +107,15 @@ describe("scale: parts, combine and resume give the single-machine result", func
       stdio: "ignore",
     });
     // Kill it hard once the first unit is on disk and before the last one is.
-    const runs = () => {
+    const finishedUnits = () => {
       const dir = join(home, "work");
       if (!existsSync(dir)) return 0;
-      return readdirSync(dir).flatMap((w) => (existsSync(join(dir, w, "runs")) ? readdirSync(join(dir, w, "runs")) : [])).filter((f) => f.endsWith(".json")).length;
+      return readdirSync(dir).flatMap((w) => (existsSync(join(dir, w, "buckets")) ? readdirSync(join(dir, w, "buckets")) : [])).filter((f) => f.endsWith(".json")).length;
     };
-    while (runs() < 1) await new Promise((r) => setTimeout(r, 20));
+    while (finishedUnits() < 1) await new Promise((r) => setTimeout(r, 20));
     child.kill("SIGKILL");
     await new Promise((r) => child.once("exit", r));
-    expect(runs()).to.be.within(1, uninterrupted.json.units - 1);
+    expect(finishedUnits()).to.be.within(1, uninterrupted.json.units - 1);
     const resumed = await runCli(["dataset", "hash", jsonl(), "--workers", "1"], { ...env, PROVENANT_HOME: home });
     expect(resumed.code, resumed.stderr).to.equal(0);
     expect(resumed.json.resumedUnits).to.be.at.least(1);
@@ -134,6 +134,30 @@ describe("scale: parts, combine and resume give the single-machine result", func
     expect(again.json.samples).to.equal(11);
     const combined = await runCli(["dataset", "combine", part], env);
     const direct = await runCli(["dataset", "hash", dir], env);
+    expect(combined.json.root).to.equal(direct.json.root);
+  });
+
+  it("trusts nothing in a work directory whose plan.json is of another version: every unit is hashed again", async () => {
+    const make = (name: string, text: string) => {
+      const dir = join(work, name);
+      mkdirSync(dir);
+      for (let i = 0; i < 10; i++) writeFileSync(join(dir, `${i}.txt`), `${text} ${i}`);
+      return dir;
+    };
+    const mine = make("versioned", "mine");
+    const theirs = make("versioned-other", "theirs");
+    const part = join(work, "versioned-part");
+    const otherPart = join(work, "versioned-other-part");
+    expect((await runCli(["dataset", "hash", mine, "--part", "0/1", "--out", part], env)).code).to.equal(0);
+    expect((await runCli(["dataset", "hash", theirs, "--part", "0/1", "--out", otherPart], env)).code).to.equal(0);
+    // Finished units that describe other data, under a plan this version does not read (as a newer version's).
+    for (const f of readdirSync(join(part, "buckets"))) copyFileSync(join(otherPart, "buckets", f), join(part, "buckets", f));
+    const plan = JSON.parse(readFileSync(join(part, "plan.json"), "utf8"));
+    writeFileSync(join(part, "plan.json"), JSON.stringify({ ...plan, format: "provenant-plan-v2" }));
+    const again = await runCli(["dataset", "hash", mine, "--part", "0/1", "--out", part], env);
+    expect(again.code, again.stderr).to.equal(0);
+    const combined = await runCli(["dataset", "combine", part], env);
+    const direct = await runCli(["dataset", "hash", mine], env);
     expect(combined.json.root).to.equal(direct.json.root);
   });
 

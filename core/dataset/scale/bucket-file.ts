@@ -2,8 +2,8 @@ import { closeSync, fstatSync, openSync, readSync, renameSync, writeSync } from 
 import { FormatError } from "../../errors.ts";
 
 /**
- * A run: the sample hashes of one work unit, grouped by their first byte (256 buckets), so the merge can
- * take bucket b from every run and sort just that slice in memory. That keeps peak memory near
+ * A bucket file: the sample hashes of one work unit, grouped by their first byte (256 buckets), so the merge
+ * can take bucket b from every file and sort just that slice in memory. That keeps peak memory near
  * n/256 hashes at any n: an external distribution sort.
  *   "PVNTRUN1" | 256 x u64 counts (big-endian) | hashes, bucket 0 first
  */
@@ -11,10 +11,10 @@ const MAGIC = Buffer.from("PVNTRUN1", "latin1");
 export const BUCKETS = 256;
 const HEADER = 8 + BUCKETS * 8;
 
-let runBody = Buffer.alloc(0);
+let bodyScratch = Buffer.alloc(0);
 
-/** Writes hashes (any order) as a bucketed run, atomically: a run file either exists whole or not at all. */
-export function writeRun(path: string, hashes: Uint8Array): void {
+/** Writes hashes (any order) as a bucket file, atomically: it either exists whole or not at all. */
+export function writeBucketFile(path: string, hashes: Uint8Array): void {
   const n = hashes.length / 32;
   const counts = new Float64Array(BUCKETS);
   for (let i = 0; i < n; i++) counts[hashes[i * 32]]++;
@@ -30,9 +30,9 @@ export function writeRun(path: string, hashes: Uint8Array): void {
   // Word copies, not a Buffer call per hash; a misaligned input is copied once to get word views.
   const src = hashes.byteOffset % 4 === 0 ? hashes : hashes.slice();
   const words = new Uint32Array(src.buffer, src.byteOffset, n * 8);
-  // One body buffer per process, reused run after run: a fresh one per run was not collected soon enough.
-  if (runBody.length < n * 32) runBody = Buffer.allocUnsafeSlow(n * 32);
-  const body = runBody.subarray(0, n * 32);
+  // One body buffer per process, reused file after file: a fresh one per file was not collected soon enough.
+  if (bodyScratch.length < n * 32) bodyScratch = Buffer.allocUnsafeSlow(n * 32);
+  const body = bodyScratch.subarray(0, n * 32);
   const bodyWords = new Uint32Array(body.buffer, body.byteOffset, n * 8);
   for (let i = 0; i < n; i++) {
     const o = offsets[src[i * 32]]++ * 8;
@@ -50,16 +50,16 @@ export function writeRun(path: string, hashes: Uint8Array): void {
 }
 
 /**
- * Run files can come from other machines (`dataset combine`): a run whose header and size disagree, or that files
+ * Bucket files can come from other machines (`dataset combine`): a file whose header and size disagree, or that files
  * a hash under another first byte (which would commit an unsorted tree), is refused naming the file.
  * The native merge reports the same two failures; these are the words for both.
  */
-export const runDamaged = (path: string) => new FormatError("MANIFEST_INVALID", `${path} is not a complete provenant run file`);
-export const runMisfiled = (path: string) =>
+export const bucketFileDamaged = (path: string) => new FormatError("MANIFEST_INVALID", `${path} is not a complete provenant bucket file`);
+export const bucketFileMisfiled = (path: string) =>
   new FormatError("MANIFEST_INVALID", `${path} holds a hash outside its bucket: it was not written by provenant, or was changed`);
 
-/** An open run: bucket b's hashes are read on demand. */
-export class RunReader {
+/** An open bucket file: bucket b's hashes are read on demand. */
+export class BucketFileReader {
   readonly path: string;
   readonly counts: number[];
   private readonly offsets: number[];
@@ -78,7 +78,7 @@ export class RunReader {
     }
     if (counts.length !== BUCKETS || BigInt(HEADER) + sum * 32n !== BigInt(fstatSync(this.fd).size)) {
       closeSync(this.fd);
-      throw runDamaged(path);
+      throw bucketFileDamaged(path);
     }
     this.counts = [];
     this.offsets = [];
@@ -101,10 +101,10 @@ export class RunReader {
     let done = 0;
     while (done < len) {
       const got = readSync(this.fd, out, at + done, len - done, this.offsets[b] + done);
-      if (got === 0) throw runDamaged(this.path);
+      if (got === 0) throw bucketFileDamaged(this.path);
       done += got;
     }
-    for (let i = at; i < at + len; i += 32) if (out[i] !== b) throw runMisfiled(this.path);
+    for (let i = at; i < at + len; i += 32) if (out[i] !== b) throw bucketFileMisfiled(this.path);
     return len;
   }
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalStore } from "../../core/storage/local-store.ts";
-import { startGateway, type Gateway } from "../../core/storage/gateway.ts";
+import { startGateway, type Gateway } from "../../core/storage/gateway-server.ts";
 
 describe("the local IPFS path gateway", () => {
   let dir: string;
