@@ -78,7 +78,7 @@ contract ModelRegistryTest is Test {
                     totalSamples: 1,
                     previousVersion: 0,
                     encoding: "files",
-                    manifestCid: "bafkreidataset",
+                    manifestCid: abi.encodePacked(hex"01551220", keccak256(abi.encode("dataset manifest", i))),
                     license: "CC0-1.0"
                 })
             );

@@ -18,13 +18,19 @@ export const datasetRegistryAbi = [
     "type": "error"
   },
   {
-    "inputs": [],
-    "name": "DatasetRegistryEmptyEncoding",
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "count",
+        "type": "uint64"
+      }
+    ],
+    "name": "DatasetRegistryCountTooLarge",
     "type": "error"
   },
   {
     "inputs": [],
-    "name": "DatasetRegistryEmptyManifestCid",
+    "name": "DatasetRegistryEmptyEncoding",
     "type": "error"
   },
   {
@@ -154,6 +160,11 @@ export const datasetRegistryAbi = [
       }
     ],
     "name": "DatasetRegistryUnknownToken",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "DatasetRegistryUnsupportedManifestCid",
     "type": "error"
   },
   {
@@ -366,9 +377,9 @@ export const datasetRegistryAbi = [
       },
       {
         "indexed": false,
-        "internalType": "string",
+        "internalType": "bytes",
         "name": "manifestCid",
-        "type": "string"
+        "type": "bytes"
       },
       {
         "indexed": false,
@@ -551,11 +562,6 @@ export const datasetRegistryAbi = [
             "type": "uint64"
           },
           {
-            "internalType": "uint64",
-            "name": "mintedAt",
-            "type": "uint64"
-          },
-          {
             "internalType": "bool",
             "name": "misordered",
             "type": "bool"
@@ -566,23 +572,13 @@ export const datasetRegistryAbi = [
             "type": "address"
           },
           {
-            "internalType": "uint256",
-            "name": "previousVersion",
-            "type": "uint256"
-          },
-          {
-            "internalType": "string",
-            "name": "encoding",
-            "type": "string"
+            "internalType": "uint64",
+            "name": "mintBlock",
+            "type": "uint64"
           },
           {
             "internalType": "string",
             "name": "manifestCid",
-            "type": "string"
-          },
-          {
-            "internalType": "string",
-            "name": "license",
             "type": "string"
           }
         ],
@@ -667,9 +663,9 @@ export const datasetRegistryAbi = [
             "type": "string"
           },
           {
-            "internalType": "string",
+            "internalType": "bytes",
             "name": "manifestCid",
-            "type": "string"
+            "type": "bytes"
           },
           {
             "internalType": "string",
