@@ -5,6 +5,7 @@ import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {IERC721Metadata} from "@openzeppelin/contracts/token/ERC721/extensions/IERC721Metadata.sol";
 import {IDatasetRegistry} from "./interfaces/IDatasetRegistry.sol";
+import {CidV1} from "./libraries/CidV1.sol";
 import {MerkleV1} from "./libraries/MerkleV1.sol";
 
 /// @title Provenant dataset registry
@@ -27,9 +28,6 @@ contract DatasetRegistry is ERC721, IDatasetRegistry {
         bytes32 manifestDigest;
     }
 
-    /// @dev Multicodec of a raw-bytes CID and of a dag-pb (UnixFS) CID, the two a manifest upload gives.
-    uint8 private constant _RAW = 0x55;
-    uint8 private constant _DAG_PB = 0x70;
     /// @dev A (publisher, root) index entry packs the id (low 64 bits), the mint block (next 64) and the
     /// first 128 bits of the keccak of the event-only fields (top 128), so that a repeated mint with another
     /// encoding, license or previous version is refused on-chain although storage keeps none of them.
@@ -236,39 +234,15 @@ contract DatasetRegistry is ERC721, IDatasetRegistry {
         return false;
     }
 
-    /// @dev The codec and digest of a binary CIDv1 `0x01 codec 0x12 0x20 digest[32]`, or revert
-    /// {DatasetRegistryUnsupportedManifestCid}. Anything else (CIDv0, other codecs or hashes, trailing
-    /// bytes) is refused, so that {tokenURI} can rebuild exactly the CID that was minted.
+    /// @dev The codec and digest of the binary manifest CID, or revert {DatasetRegistryUnsupportedManifestCid}.
     function _manifestDigest(bytes calldata cid) private pure returns (uint8 codec, bytes32 digest) {
-        if (cid.length != 36 || cid[0] != 0x01 || cid[2] != 0x12 || cid[3] != 0x20) {
-            revert DatasetRegistryUnsupportedManifestCid();
-        }
-        codec = uint8(cid[1]);
-        if (codec != _RAW && codec != _DAG_PB) revert DatasetRegistryUnsupportedManifestCid();
-        digest = bytes32(cid[4:36]);
+        bool ok;
+        (ok, codec, digest) = CidV1.decode(cid);
+        if (!ok) revert DatasetRegistryUnsupportedManifestCid();
     }
 
-    /// @dev The manifest CID in its usual text form: "b" then the 36 CID bytes in lower-case base32
-    /// (RFC 4648, no padding), 58 characters. Views only: never paid for in a transaction.
     function _manifestCid(StoredDataset storage d) private view returns (string memory) {
-        bytes memory cid = abi.encodePacked(uint8(0x01), d.manifestCodec, uint8(0x12), uint8(0x20), d.manifestDigest);
-        bytes memory alphabet = "abcdefghijklmnopqrstuvwxyz234567";
-        bytes memory out = new bytes(59);
-        out[0] = "b";
-        uint256 buffer;
-        uint256 bits;
-        uint256 o = 1;
-        for (uint256 i = 0; i < cid.length; ++i) {
-            buffer = (buffer << 8) | uint8(cid[i]);
-            bits += 8;
-            while (bits >= 5) {
-                bits -= 5;
-                out[o++] = alphabet[(buffer >> bits) & 31];
-            }
-        }
-        // 288 bits leave 3 over: the last character carries them, zero-padded on the right.
-        if (bits > 0) out[o++] = alphabet[(buffer << (5 - bits)) & 31];
-        return string(out);
+        return CidV1.toText(d.manifestCodec, d.manifestDigest);
     }
 
     /// @dev The record of dataset `id`, or revert {DatasetRegistryUnknownToken}.

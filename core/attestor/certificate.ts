@@ -3,6 +3,7 @@
  * the types, the digest (SHA-256 of the payload's RFC 8785 canonical JSON: the nonce of the quote), a strict
  * loader, and the conversion to what AttestorRegistry.checkTrainingCertificate takes.
  */
+import { manifestCidBytes } from "../storage/cid.ts";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { ProvenantError } from "../errors.ts";
 import type { DatasetRole, ParentRelation } from "../lineage/graph.ts";
@@ -561,14 +562,14 @@ export function certificateLineage(c: TrainingCertificate): TrainingLineageStruc
 /** IModelRegistry.RegisterParams for the certified model. */
 export function certificateRegisterParams(c: TrainingCertificate): {
   weightsDigest: string;
-  manifestCid: string;
+  manifestCid: Uint8Array;
   license: string;
   parents: { modelId: bigint; relation: number }[];
   datasets: { datasetId: bigint; role: number }[];
 } {
   return {
     weightsDigest: c.payload.outputs.weightsDigest,
-    manifestCid: c.payload.outputs.manifestCid,
+    manifestCid: manifestCidBytes(c.payload.outputs.manifestCid),
     license: c.payload.outputs.license,
     parents: c.payload.inputs.parents.map((p) => ({ modelId: BigInt(p.modelId), relation: parentRelationCode(p.relation) })),
     datasets: c.payload.inputs.datasets.map((d) => ({ datasetId: BigInt(d.datasetId), role: datasetRoleCode(d.role) })),

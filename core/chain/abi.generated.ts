@@ -1296,11 +1296,6 @@ export const modelRegistryAbi = [
     "type": "error"
   },
   {
-    "inputs": [],
-    "name": "ModelRegistryEmptyManifestCid",
-    "type": "error"
-  },
-  {
     "inputs": [
       {
         "internalType": "uint256",
@@ -1347,6 +1342,11 @@ export const modelRegistryAbi = [
       }
     ],
     "name": "ModelRegistryUnknownToken",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "ModelRegistryUnsupportedManifestCid",
     "type": "error"
   },
   {
@@ -1468,14 +1468,20 @@ export const modelRegistryAbi = [
       },
       {
         "indexed": false,
-        "internalType": "string",
+        "internalType": "bytes",
         "name": "manifestCid",
-        "type": "string"
+        "type": "bytes"
       },
       {
         "indexed": false,
         "internalType": "string",
         "name": "license",
+        "type": "string"
+      },
+      {
+        "indexed": false,
+        "internalType": "string",
+        "name": "certificateCid",
         "type": "string"
       }
     ],
@@ -1735,18 +1741,13 @@ export const modelRegistryAbi = [
             "type": "bytes32"
           },
           {
+            "internalType": "uint64",
+            "name": "registrationBlock",
+            "type": "uint64"
+          },
+          {
             "internalType": "string",
             "name": "manifestCid",
-            "type": "string"
-          },
-          {
-            "internalType": "string",
-            "name": "license",
-            "type": "string"
-          },
-          {
-            "internalType": "string",
-            "name": "certificateCid",
             "type": "string"
           }
         ],
@@ -1850,9 +1851,9 @@ export const modelRegistryAbi = [
             "type": "bytes32"
           },
           {
-            "internalType": "string",
+            "internalType": "bytes",
             "name": "manifestCid",
-            "type": "string"
+            "type": "bytes"
           },
           {
             "internalType": "string",
@@ -1920,9 +1921,9 @@ export const modelRegistryAbi = [
             "type": "bytes32"
           },
           {
-            "internalType": "string",
+            "internalType": "bytes",
             "name": "manifestCid",
-            "type": "string"
+            "type": "bytes"
           },
           {
             "internalType": "string",

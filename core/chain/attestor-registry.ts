@@ -18,6 +18,7 @@ import { attestorRegistryAbi, datasetRegistryAbi, modelRegistryAbi } from "./abi
 import type { ChainConnection } from "./connect.ts";
 import { chainError, DatasetRegistryClient } from "./dataset-registry.ts";
 import { deployedAddress, liveAddress } from "./deployments.ts";
+import { readModelRecord } from "./model-registry.ts";
 
 export const TPM_KINDS: readonly TpmKindName[] = ["software", "hardware"];
 
@@ -179,8 +180,9 @@ export async function readModelDigest(modelRegistry: Contract, id: string): Prom
 
 export async function readModelFacts(modelRegistry: Contract, id: string): Promise<ModelFacts | undefined> {
   let r;
+  let registered;
   try {
-    r = await modelRegistry.modelOf(BigInt(id));
+    ({ record: r, registered } = await readModelRecord(modelRegistry, BigInt(id)));
   } catch (e) {
     const err = e as { revert?: { name: string } };
     if (err.revert?.name === "ModelRegistryUnknownToken") return undefined;
@@ -194,7 +196,7 @@ export async function readModelFacts(modelRegistry: Contract, id: string): Promi
     registrant: r.registrant,
     attestor: r.attestor,
     certificateDigest: r.certificateDigest,
-    certificateCid: r.certificateCid,
+    certificateCid: registered.certificateCid,
     manifestCid: r.manifestCid,
     parents: parents.map((p: { modelId: bigint; relation: bigint }) => ({
       modelId: p.modelId.toString(),

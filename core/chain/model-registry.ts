@@ -1,4 +1,5 @@
-import { Contract, type ContractRunner, type Signer } from "ethers";
+import { Contract, type ContractRunner, type EventLog, type Signer } from "ethers";
+import { manifestCidBytes } from "../storage/cid.ts";
 import { ChainError, ProvenantError } from "../errors.ts";
 import type { Hex32 } from "../hex.ts";
 import type { DatasetRole, ParentRelation } from "../lineage/graph.ts";
@@ -115,7 +116,7 @@ export class ModelRegistryClient {
 
   async record(id: bigint): Promise<ModelChainRecord> {
     try {
-      const r = await this.contract.modelOf(id);
+      const { record: r, registered } = await readModelRecord(this.contract, id);
       return {
         id,
         weightsDigest: (r.weightsDigest as string).toLowerCase() as Hex32,
@@ -127,8 +128,8 @@ export class ModelRegistryClient {
         attestor: r.attestor === ZERO_ADDRESS ? null : r.attestor,
         certificateDigest: r.certificateDigest === ZERO_HASH ? null : r.certificateDigest,
         manifestCid: r.manifestCid,
-        license: r.license,
-        certificateCid: r.certificateCid === "" ? null : r.certificateCid,
+        license: registered.license,
+        certificateCid: registered.certificateCid === "" ? null : registered.certificateCid,
       };
     } catch (e) {
       throw this.notFound(e, id);
@@ -175,7 +176,7 @@ export class ModelRegistryClient {
     try {
       const tx = await this.contract.register({
         weightsDigest: req.weightsDigest,
-        manifestCid: req.manifestCid,
+        manifestCid: manifestCidBytes(req.manifestCid),
         license: req.license,
         parents: req.parents.map((p) => ({ modelId: p.modelId, relation: PARENT_RELATIONS.indexOf(p.relation) })),
         datasets: req.datasets.map((d) => ({ datasetId: d.datasetId, role: DATASET_ROLES.indexOf(d.role) })),
@@ -189,4 +190,22 @@ export class ModelRegistryClient {
       throw modelChainError(e, "register");
     }
   }
+}
+
+/**
+ * modelOf and the ModelRegistered event at the registration block it names, which holds the license and the
+ * certificate CID that storage does not keep (one block's logs, so an RPC that caps log ranges still answers).
+ * Reverts of modelOf propagate for the caller to map.
+ */
+export async function readModelRecord(
+  contract: Contract,
+  id: bigint,
+): Promise<{ record: Record<string, any>; registered: { license: string; certificateCid: string } }> {
+  const record = await contract.modelOf(id);
+  const at = Number(record.registrationBlock);
+  const [event] = (await contract.queryFilter(contract.filters.ModelRegistered!(id), at, at)) as EventLog[];
+  if (!event?.args) {
+    throw new ChainError("TX_REVERTED", `model #${id}: its ModelRegistered event is missing from block ${at}`);
+  }
+  return { record, registered: { license: event.args.license, certificateCid: event.args.certificateCid } };
 }
