@@ -5,6 +5,7 @@ import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {IERC721Metadata} from "@openzeppelin/contracts/token/ERC721/extensions/IERC721Metadata.sol";
 import {IDatasetRegistry} from "./interfaces/IDatasetRegistry.sol";
+import {CidV1} from "./libraries/CidV1.sol";
 import {MerkleV1} from "./libraries/MerkleV1.sol";
 
 /// @title Provenant dataset registry
@@ -14,25 +15,54 @@ import {MerkleV1} from "./libraries/MerkleV1.sol";
 /// `_datasets[id].n != 0` (every record has `n >= 1`) is the existence test, read from the slot
 /// verification needs anyway; the flag shares that slot.
 contract DatasetRegistry is ERC721, IDatasetRegistry {
-    mapping(uint256 id => DatasetRecord) private _datasets;
-    mapping(address publisher => mapping(bytes32 root => uint256 id)) private _tokenOfPublisherRoot;
+    /// @dev What storage keeps of a record: three slots, written once at mint (and `misordered` once after).
+    /// The strings and the previous version live in the {DatasetMinted} event and the manifest, which the
+    /// stored digest commits to: a string in storage would cost about 22,000 gas per 32 bytes.
+    struct StoredDataset {
+        bytes32 root;
+        address publisher;
+        uint40 n;
+        uint40 totalSamples;
+        uint8 manifestCodec;
+        bool misordered;
+        bytes32 manifestDigest;
+    }
+
+    /// @dev A (publisher, root) index entry packs the id (low 64 bits), the mint block (next 64) and the
+    /// first 128 bits of the keccak of the event-only fields (top 128), so that a repeated mint with another
+    /// encoding, license or previous version is refused on-chain although storage keeps none of them.
+    uint256 private constant _BLOCK_SHIFT = 64;
+    uint256 private constant _FIELDS_SHIFT = 128;
+
+    mapping(uint256 id => StoredDataset) private _datasets;
+    mapping(address publisher => mapping(bytes32 root => uint256 idAndBlock)) private _tokenOfPublisherRoot;
     uint256 private _totalMinted;
 
     constructor() ERC721("Provenant Dataset", "PVDS") {}
 
     /// @inheritdoc IDatasetRegistry
     function mint(MintParams calldata p) external returns (uint256 id) {
-        id = _tokenOfPublisherRoot[msg.sender][p.root];
+        (uint8 codec, bytes32 digest) = _manifestDigest(p.manifestCid);
+        uint256 fields = uint128(bytes16(keccak256(abi.encode(p.encoding, p.license, p.previousVersion))));
+        uint256 entry = _tokenOfPublisherRoot[msg.sender][p.root];
+        id = uint64(entry);
         if (id != 0) {
-            if (!_sameFields(_datasets[id], p)) revert DatasetRegistryRootAlreadyMinted(p.root, id);
+            StoredDataset storage existing = _datasets[id];
+            bool same = existing.n == p.n &&
+                existing.totalSamples == p.totalSamples &&
+                existing.manifestCodec == codec &&
+                existing.manifestDigest == digest &&
+                entry >> _FIELDS_SHIFT == fields;
+            if (!same) revert DatasetRegistryRootAlreadyMinted(p.root, id);
             return id;
         }
 
         if (p.root == bytes32(0)) revert DatasetRegistryZeroRoot();
         if (p.n == 0) revert DatasetRegistryZeroLeafCount();
         if (p.totalSamples < p.n) revert DatasetRegistryTotalSamplesBelowLeafCount(p.totalSamples, p.n);
+        // totalSamples >= n, so one check bounds both.
+        if (p.totalSamples > type(uint40).max) revert DatasetRegistryCountTooLarge(p.totalSamples);
         if (bytes(p.encoding).length == 0) revert DatasetRegistryEmptyEncoding();
-        if (bytes(p.manifestCid).length == 0) revert DatasetRegistryEmptyManifestCid();
         if (p.previousVersion != 0) {
             address previousOwner = _ownerOf(p.previousVersion);
             if (previousOwner == address(0)) revert DatasetRegistryUnknownPreviousVersion(p.previousVersion);
@@ -42,22 +72,25 @@ contract DatasetRegistry is ERC721, IDatasetRegistry {
         }
 
         id = ++_totalMinted;
-        _datasets[id] = DatasetRecord({
+        _datasets[id] = StoredDataset({
             root: p.root,
-            n: p.n,
-            totalSamples: p.totalSamples,
-            // A uint64 of seconds lasts until the year 584,942,419,325; the cast cannot truncate.
-            mintedAt: uint64(block.timestamp),
-            misordered: false,
             publisher: msg.sender,
-            previousVersion: p.previousVersion,
-            encoding: p.encoding,
-            manifestCid: p.manifestCid,
-            license: p.license
+            // Both checked above to be below 2^40: the casts cannot truncate.
+            n: uint40(p.n),
+            totalSamples: uint40(p.totalSamples),
+            manifestCodec: codec,
+            misordered: false,
+            manifestDigest: digest
         });
-        _tokenOfPublisherRoot[msg.sender][p.root] = id;
+        // Ids count mints and block numbers count blocks: neither reaches 2^64, so the fields cannot overlap.
+        _tokenOfPublisherRoot[msg.sender][p.root] = id | (block.number << _BLOCK_SHIFT) | (fields << _FIELDS_SHIFT);
         // _mint, not _safeMint: the token goes to the caller itself, and no callback can run mid-mint.
         _mint(msg.sender, id);
+        _emitMinted(id, p);
+    }
+
+    /// @dev Its own frame: with the mint's locals, the event's nine arguments would not fit the stack.
+    function _emitMinted(uint256 id, MintParams calldata p) private {
         emit DatasetMinted(
             id,
             msg.sender,
@@ -73,7 +106,17 @@ contract DatasetRegistry is ERC721, IDatasetRegistry {
 
     /// @inheritdoc IDatasetRegistry
     function datasetOf(uint256 id) external view returns (DatasetRecord memory) {
-        return _requireDataset(id);
+        StoredDataset storage d = _requireDataset(id);
+        return
+            DatasetRecord({
+                root: d.root,
+                n: d.n,
+                totalSamples: d.totalSamples,
+                misordered: d.misordered,
+                publisher: d.publisher,
+                mintBlock: uint64(_tokenOfPublisherRoot[d.publisher][d.root] >> _BLOCK_SHIFT),
+                manifestCid: _manifestCid(d)
+            });
     }
 
     /// @inheritdoc IDatasetRegistry
@@ -83,7 +126,7 @@ contract DatasetRegistry is ERC721, IDatasetRegistry {
 
     /// @inheritdoc IDatasetRegistry
     function tokenOfPublisherRoot(address publisher, bytes32 root) external view returns (uint256) {
-        return _tokenOfPublisherRoot[publisher][root];
+        return uint64(_tokenOfPublisherRoot[publisher][root]);
     }
 
     /// @inheritdoc IDatasetRegistry
@@ -94,7 +137,7 @@ contract DatasetRegistry is ERC721, IDatasetRegistry {
     /// @inheritdoc IERC721Metadata
     /// @dev `"ipfs://" ++ manifestCid`. Reverts {DatasetRegistryUnknownToken} for an unknown id.
     function tokenURI(uint256 tokenId) public view override(ERC721, IERC721Metadata) returns (string memory) {
-        return string.concat("ipfs://", _requireDataset(tokenId).manifestCid);
+        return string.concat("ipfs://", _manifestCid(_requireDataset(tokenId)));
     }
 
     /// @inheritdoc IERC165
@@ -109,7 +152,7 @@ contract DatasetRegistry is ERC721, IDatasetRegistry {
         uint256 index,
         bytes32[] calldata siblings
     ) public view returns (bool) {
-        DatasetRecord storage dataset = _requireDataset(datasetId);
+        StoredDataset storage dataset = _requireDataset(datasetId);
         return MerkleV1.verify(dataset.root, dataset.n, sampleHash, index, siblings);
     }
 
@@ -135,7 +178,7 @@ contract DatasetRegistry is ERC721, IDatasetRegistry {
 
     /// @inheritdoc IDatasetRegistry
     function recordExclusion(uint256 datasetId, bytes32 x, LeafProof[] calldata neighbors) external {
-        DatasetRecord storage dataset = _requireDataset(datasetId);
+        StoredDataset storage dataset = _requireDataset(datasetId);
         if (dataset.misordered) revert DatasetRegistryMisordered(datasetId);
         if (!_excludes(dataset, x, neighbors)) revert DatasetRegistryInvalidProof(datasetId);
         emit ExclusionRecorded(datasetId, x, msg.sender);
@@ -143,7 +186,7 @@ contract DatasetRegistry is ERC721, IDatasetRegistry {
 
     /// @inheritdoc IDatasetRegistry
     function reportMisordered(uint256 datasetId, LeafProof calldata left, LeafProof calldata right) external {
-        DatasetRecord storage dataset = _requireDataset(datasetId);
+        StoredDataset storage dataset = _requireDataset(datasetId);
         if (dataset.misordered) revert DatasetRegistryAlreadyMisordered(datasetId);
         uint256 n = dataset.n;
         // No leaf has an index >= n; checked first so that `left.index + 1` cannot overflow.
@@ -162,7 +205,7 @@ contract DatasetRegistry is ERC721, IDatasetRegistry {
     /// @dev {verifyExclusion} on a record already read: false for a misordered dataset, whose leaves are
     /// not sorted, so that neighbours around `x` prove nothing.
     function _excludes(
-        DatasetRecord storage dataset,
+        StoredDataset storage dataset,
         bytes32 x,
         LeafProof[] calldata neighbors
     ) private view returns (bool) {
@@ -191,19 +234,19 @@ contract DatasetRegistry is ERC721, IDatasetRegistry {
         return false;
     }
 
-    /// @dev Whether `p` asks for exactly the record `dataset` holds (its root is known to be equal).
-    function _sameFields(DatasetRecord storage dataset, MintParams calldata p) private view returns (bool) {
-        return
-            dataset.n == p.n &&
-            dataset.totalSamples == p.totalSamples &&
-            dataset.previousVersion == p.previousVersion &&
-            keccak256(bytes(dataset.encoding)) == keccak256(bytes(p.encoding)) &&
-            keccak256(bytes(dataset.manifestCid)) == keccak256(bytes(p.manifestCid)) &&
-            keccak256(bytes(dataset.license)) == keccak256(bytes(p.license));
+    /// @dev The codec and digest of the binary manifest CID, or revert {DatasetRegistryUnsupportedManifestCid}.
+    function _manifestDigest(bytes calldata cid) private pure returns (uint8 codec, bytes32 digest) {
+        bool ok;
+        (ok, codec, digest) = CidV1.decode(cid);
+        if (!ok) revert DatasetRegistryUnsupportedManifestCid();
+    }
+
+    function _manifestCid(StoredDataset storage d) private view returns (string memory) {
+        return CidV1.toText(d.manifestCodec, d.manifestDigest);
     }
 
     /// @dev The record of dataset `id`, or revert {DatasetRegistryUnknownToken}.
-    function _requireDataset(uint256 id) private view returns (DatasetRecord storage dataset) {
+    function _requireDataset(uint256 id) private view returns (StoredDataset storage dataset) {
         dataset = _datasets[id];
         if (dataset.n == 0) revert DatasetRegistryUnknownToken(id);
     }

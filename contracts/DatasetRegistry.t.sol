@@ -32,7 +32,7 @@ contract DatasetRegistryTest is Test {
                 totalSamples: uint64(leaves.length),
                 previousVersion: 0,
                 encoding: "raw-v1",
-                manifestCid: "bafkreitest",
+                manifestCid: abi.encodePacked(hex"01551220", keccak256("test manifest")),
                 license: "CC0-1.0"
             })
         );
@@ -301,7 +301,7 @@ contract DatasetRegistryTest is Test {
             totalSamples: 5,
             previousVersion: 0,
             encoding: "raw-v1",
-            manifestCid: "bafkreitest",
+            manifestCid: abi.encodePacked(hex"01551220", keccak256("test manifest")),
             license: "CC0-1.0"
         });
         assertEq(registry.mint(p), id, "identical repeat");
@@ -310,7 +310,7 @@ contract DatasetRegistryTest is Test {
         else if (what == 1) p.totalSamples = value == 5 ? 6 : value;
         else if (what == 2) p.previousVersion = uint256(value) + 1;
         else if (what == 3) p.encoding = "jsonl";
-        else if (what == 4) p.manifestCid = "bafkreiother";
+        else if (what == 4) p.manifestCid = abi.encodePacked(hex"01701220", keccak256("test manifest"));
         else p.license = "";
         try registry.mint(p) {
             revert AssertionFailed("repeat with another field accepted");

@@ -7,6 +7,7 @@ import {IERC721Metadata} from "@openzeppelin/contracts/token/ERC721/extensions/I
 import {IAttestorRegistry} from "./interfaces/IAttestorRegistry.sol";
 import {IDatasetRegistry} from "./interfaces/IDatasetRegistry.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
+import {CidV1} from "./libraries/CidV1.sol";
 
 /// @title Provenant model registry
 /// @notice ERC-721 "Provenant Model" (PVML): one token per model, holding an immutable record of its weights
@@ -27,6 +28,24 @@ contract ModelRegistry is ERC721, IModelRegistry {
         string cid;
     }
 
+    /// @dev What storage keeps of a record (see {ModelRecord}): the strings live in {ModelRegistered}.
+    struct StoredModel {
+        bytes32 weightsDigest;
+        address registrant;
+        uint64 registeredAt;
+        Provenance provenance;
+        uint8 parentCount;
+        uint8 datasetCount;
+        uint8 manifestCodec;
+        bytes32 manifestDigest;
+        bytes32 certificateDigest;
+    }
+
+    /// @dev A (registrant, digest) index entry holds the id in its low 64 bits and the registration block above.
+    uint256 private constant _BLOCK_SHIFT = 64;
+    /// @dev A certificate index entry holds the id in its low 64 bits and the attestor above them.
+    uint256 private constant _ATTESTOR_SHIFT = 64;
+
     /// @dev An edge is `id << 8 | kind` (relation or role) in 80 bits; three fit in a word.
     uint256 private constant EDGE_BITS = 80;
     uint256 private constant EDGES_PER_WORD = 3;
@@ -40,12 +59,14 @@ contract ModelRegistry is ERC721, IModelRegistry {
     IDatasetRegistry private immutable _datasetRegistry;
     IAttestorRegistry private immutable _attestorRegistry;
 
-    mapping(uint256 id => ModelRecord) private _models;
+    mapping(uint256 id => StoredModel) private _models;
     /// @dev Edge `i` of model `id` (parents `0..parentCount-1`, then datasets) is bits `[80 * (i % 3), +80)`
     /// of `_edgeWords[id][i / 3]`.
     mapping(uint256 id => mapping(uint256 word => uint256)) private _edgeWords;
-    mapping(address registrant => mapping(bytes32 weightsDigest => uint256 id)) private _tokenOfRegistrantDigest;
-    mapping(bytes32 certificateDigest => uint256 id) private _modelOfCertificate;
+    mapping(address registrant => mapping(bytes32 weightsDigest => uint256 idAndBlock)) private _tokenOfRegistrantDigest;
+    /// @dev The id (low 64 bits) and, above it, the attestor that signed the certificate: the attestor is
+    /// read from here, so an attested record needs no slot of its own for it.
+    mapping(bytes32 certificateDigest => uint256 idAndAttestor) private _modelOfCertificate;
     uint256 private _totalRegistered;
 
     constructor(IDatasetRegistry datasetRegistry_, IAttestorRegistry attestorRegistry_) ERC721("Provenant Model", "PVML") {
@@ -67,7 +88,7 @@ contract ModelRegistry is ERC721, IModelRegistry {
 
     /// @inheritdoc IModelRegistry
     function register(RegisterParams calldata p) external returns (uint256 id) {
-        id = _tokenOfRegistrantDigest[msg.sender][p.weightsDigest];
+        id = uint64(_tokenOfRegistrantDigest[msg.sender][p.weightsDigest]);
         if (id != 0) return id;
         return _register(p, Provenance.SelfDeclared, Certificate(address(0), bytes32(0), ""));
     }
@@ -78,19 +99,32 @@ contract ModelRegistry is ERC721, IModelRegistry {
         IAttestorRegistry.TrainingEvidence calldata evidence,
         string calldata certificateCid
     ) external returns (uint256 id) {
-        uint256 used = _modelOfCertificate[evidence.certificateDigest];
+        uint256 used = uint64(_modelOfCertificate[evidence.certificateDigest]);
         if (used != 0) revert ModelRegistryCertificateUsed(evidence.certificateDigest, used);
         if (bytes(certificateCid).length == 0) revert ModelRegistryEmptyCertificateCid();
         // A view, so a STATICCALL: it cannot call back into this registry with state changes. It returns true
         // or reverts with the error naming the failed check, which bubbles up unchanged.
         _attestorRegistry.checkTrainingCertificate(_trainingLineage(p), evidence);
         id = _register(p, Provenance.Attested, Certificate(evidence.attestor, evidence.certificateDigest, certificateCid));
-        _modelOfCertificate[evidence.certificateDigest] = id;
+        _modelOfCertificate[evidence.certificateDigest] = id | (uint256(uint160(evidence.attestor)) << _ATTESTOR_SHIFT);
     }
 
     /// @inheritdoc IModelRegistry
     function modelOf(uint256 id) external view returns (ModelRecord memory) {
-        return _requireModel(id);
+        StoredModel storage m = _requireModel(id);
+        return
+            ModelRecord({
+                weightsDigest: m.weightsDigest,
+                registeredAt: m.registeredAt,
+                provenance: m.provenance,
+                parentCount: m.parentCount,
+                datasetCount: m.datasetCount,
+                registrant: m.registrant,
+                attestor: address(uint160(_modelOfCertificate[m.certificateDigest] >> _ATTESTOR_SHIFT)),
+                certificateDigest: m.certificateDigest,
+                registrationBlock: uint64(_tokenOfRegistrantDigest[m.registrant][m.weightsDigest] >> _BLOCK_SHIFT),
+                manifestCid: CidV1.toText(m.manifestCodec, m.manifestDigest)
+            });
     }
 
     /// @inheritdoc IModelRegistry
@@ -104,7 +138,7 @@ contract ModelRegistry is ERC721, IModelRegistry {
 
     /// @inheritdoc IModelRegistry
     function datasetsOf(uint256 id) external view returns (DatasetEdge[] memory edges) {
-        ModelRecord storage model = _requireModel(id);
+        StoredModel storage model = _requireModel(id);
         uint256 first = model.parentCount;
         edges = new DatasetEdge[](model.datasetCount);
         for (uint256 i = 0; i < edges.length; i++) {
@@ -115,12 +149,12 @@ contract ModelRegistry is ERC721, IModelRegistry {
 
     /// @inheritdoc IModelRegistry
     function modelOfCertificate(bytes32 certificateDigest) external view returns (uint256) {
-        return _modelOfCertificate[certificateDigest];
+        return uint64(_modelOfCertificate[certificateDigest]);
     }
 
     /// @inheritdoc IModelRegistry
     function tokenOfRegistrantDigest(address registrant, bytes32 weightsDigest) external view returns (uint256) {
-        return _tokenOfRegistrantDigest[registrant][weightsDigest];
+        return uint64(_tokenOfRegistrantDigest[registrant][weightsDigest]);
     }
 
     /// @inheritdoc IModelRegistry
@@ -131,7 +165,8 @@ contract ModelRegistry is ERC721, IModelRegistry {
     /// @inheritdoc IERC721Metadata
     /// @dev `"ipfs://" ++ manifestCid`. Reverts {ModelRegistryUnknownToken} for an unknown id.
     function tokenURI(uint256 tokenId) public view override(ERC721, IERC721Metadata) returns (string memory) {
-        return string.concat("ipfs://", _requireModel(tokenId).manifestCid);
+        StoredModel storage m = _requireModel(tokenId);
+        return string.concat("ipfs://", CidV1.toText(m.manifestCodec, m.manifestDigest));
     }
 
     /// @inheritdoc IERC165
@@ -149,7 +184,6 @@ contract ModelRegistry is ERC721, IModelRegistry {
         Certificate memory certificate
     ) internal returns (uint256 id) {
         if (p.weightsDigest == bytes32(0)) revert ModelRegistryZeroWeightsDigest();
-        if (bytes(p.manifestCid).length == 0) revert ModelRegistryEmptyManifestCid();
         if (p.parents.length + p.datasets.length > MAX_EDGES) {
             revert ModelRegistryTooManyEdges(p.parents.length + p.datasets.length, MAX_EDGES);
         }
@@ -162,11 +196,12 @@ contract ModelRegistry is ERC721, IModelRegistry {
         id = known + 1;
         _totalRegistered = id;
         _writeRecord(id, p, provenance, certificate);
-        _tokenOfRegistrantDigest[msg.sender][p.weightsDigest] = id;
+        // Ids count registrations and block numbers count blocks: neither reaches 2^64, so they cannot overlap.
+        _tokenOfRegistrantDigest[msg.sender][p.weightsDigest] = id | (block.number << _BLOCK_SHIFT);
 
         // _mint, not _safeMint: the token goes to the caller itself, and no callback can run mid-registration.
         _mint(msg.sender, id);
-        emit ModelRegistered(id, msg.sender, p.weightsDigest, provenance, p.manifestCid, p.license);
+        emit ModelRegistered(id, msg.sender, p.weightsDigest, provenance, p.manifestCid, p.license, certificate.cid);
         _writeEdges(id, known, datasetCount, p.parents, p.datasets);
     }
 
@@ -206,10 +241,12 @@ contract ModelRegistry is ERC721, IModelRegistry {
         }
     }
 
-    /// @dev Writes the record of the new model `id`. Empty optional fields are not written, so a self-declared
-    /// registration pays nothing for the certificate fields, and an unlicensed one nothing for the license.
+    /// @dev Writes the record of the new model `id`, or revert {ModelRegistryUnsupportedManifestCid}. Empty
+    /// certificate fields are not written, so a self-declared registration pays nothing for them.
     function _writeRecord(uint256 id, RegisterParams calldata p, Provenance provenance, Certificate memory certificate) private {
-        ModelRecord storage record = _models[id];
+        (bool ok, uint8 codec, bytes32 digest) = CidV1.decode(p.manifestCid);
+        if (!ok) revert ModelRegistryUnsupportedManifestCid();
+        StoredModel storage record = _models[id];
         record.weightsDigest = p.weightsDigest;
         // A uint64 of seconds lasts until the year 584,942,419,325; the cast cannot truncate.
         record.registeredAt = uint64(block.timestamp);
@@ -218,11 +255,9 @@ contract ModelRegistry is ERC721, IModelRegistry {
         record.parentCount = uint8(p.parents.length);
         record.datasetCount = uint8(p.datasets.length);
         record.registrant = msg.sender;
-        if (certificate.attestor != address(0)) record.attestor = certificate.attestor;
+        record.manifestCodec = codec;
+        record.manifestDigest = digest;
         if (certificate.digest != bytes32(0)) record.certificateDigest = certificate.digest;
-        if (bytes(certificate.cid).length != 0) record.certificateCid = certificate.cid;
-        record.manifestCid = p.manifestCid;
-        if (bytes(p.license).length != 0) record.license = p.license;
     }
 
     /// @dev Checks the edges of the new model `id` and stores them, one storage write per three edges.
@@ -292,7 +327,7 @@ contract ModelRegistry is ERC721, IModelRegistry {
     }
 
     /// @dev The record of model `id`, or revert {ModelRegistryUnknownToken}.
-    function _requireModel(uint256 id) private view returns (ModelRecord storage model) {
+    function _requireModel(uint256 id) private view returns (StoredModel storage model) {
         model = _models[id];
         if (model.weightsDigest == bytes32(0)) revert ModelRegistryUnknownToken(id);
     }

@@ -2,6 +2,7 @@ import { BrowserProvider, Contract, JsonRpcProvider, Network, type ContractRunne
 import { datasetRegistryAbi } from "../../core/chain/abi.generated.ts";
 import { chainError } from "../../core/chain/chain-error.ts";
 import { toHex } from "../../core/hex.ts";
+import { manifestCidBytes } from "../../core/storage/cid.ts";
 import type { Proof } from "../../core/dataset/prover.ts";
 import type { LeafProof } from "../../core/merkle/verify.ts";
 
@@ -69,7 +70,7 @@ export async function mintDataset(registry: Contract, signer: Signer, args: Mint
     totalSamples: args.totalSamples,
     previousVersion: args.previousVersion,
     encoding: args.encoding,
-    manifestCid: args.manifestCid,
+    manifestCid: manifestCidBytes(args.manifestCid),
     license: args.license,
   };
   const signed = registry.connect(signer) as Contract;

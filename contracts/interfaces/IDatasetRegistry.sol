@@ -11,45 +11,46 @@ import {IERC721Metadata} from "@openzeppelin/contracts/token/ERC721/extensions/I
 /// at mint (it would read every leaf). Anyone who finds two adjacent leaves out of order proves it with
 /// {reportMisordered}; the dataset is then marked misordered for good and proves no exclusion any more.
 /// @dev Token ids start at 1 and are never burned, so a dataset id is known iff `1 <= id <= totalMinted()`.
-/// `tokenURI(id)` is `"ipfs://" ++ manifestCid`.
+/// `tokenURI(id)` is `"ipfs://" ++ manifestCid`, the CID rebuilt on read from its stored digest.
 interface IDatasetRegistry is IERC721Metadata {
-    /// @notice The on-chain record of one dataset. Written once at mint; afterwards only `misordered` can
-    /// change, once, from false to true ({reportMisordered}).
-    /// @dev Field order packs the fixed-size fields into four slots: root | n, totalSamples, mintedAt,
-    /// misordered | publisher | previousVersion. Verification reads only the first two.
+    /// @notice The on-chain record of one dataset, as {datasetOf} returns it. Written once at mint;
+    /// afterwards only `misordered` can change, once, from false to true ({reportMisordered}).
+    /// @dev Storage holds three slots per dataset (root | publisher, n, totalSamples, manifest codec,
+    /// misordered | manifest digest), plus the mint block and a digest of the event-only fields beside the
+    /// id in the (publisher, root) index.
+    /// The encoding, license, previous version and mint time are in the {DatasetMinted} event (at block
+    /// `mintBlock`) and in the manifest, whose CID commits to them; they are not kept in storage.
     struct DatasetRecord {
         /// @notice `merkle-v1` root over the distinct sample hashes (never zero).
         bytes32 root;
-        /// @notice Number of leaves: distinct sample hashes (at least 1).
+        /// @notice Number of leaves: distinct sample hashes (at least 1, below 2^40).
         uint64 n;
-        /// @notice Number of samples, duplicates included (at least `n`).
+        /// @notice Number of samples, duplicates included (at least `n`, below 2^40).
         uint64 totalSamples;
-        /// @notice `block.timestamp` of the mint.
-        uint64 mintedAt;
         /// @notice Whether two adjacent leaves were proven out of order ({reportMisordered}): the commitment
         /// is not `merkle-v1`, and {verifyExclusion} returns false for every proof. False at mint.
         bool misordered;
         /// @notice The account that minted the dataset (the token may have moved since).
         address publisher;
-        /// @notice Dataset id this one supersedes, or 0 for none.
-        uint256 previousVersion;
-        /// @notice Sample encoding identifier, see docs/formats/encodings-v1.md (non-empty).
-        string encoding;
-        /// @notice IPFS CID of the dataset manifest (non-empty).
+        /// @notice The block of the mint, where its {DatasetMinted} event is.
+        uint64 mintBlock;
+        /// @notice IPFS CID of the dataset manifest: CIDv1, base32, raw or dag-pb codec, sha2-256.
         string manifestCid;
-        /// @notice License identifier of the dataset, e.g. an SPDX id (may be empty).
-        string license;
     }
 
-    /// @notice Arguments of {mint}; see {DatasetRecord} for the fields.
+    /// @notice Arguments of {mint}.
     struct MintParams {
         bytes32 root;
         uint64 n;
         uint64 totalSamples;
         /// @notice Dataset id this one supersedes (must be owned by the caller), or 0 for none.
         uint256 previousVersion;
+        /// @notice Sample encoding identifier, see docs/formats/encodings-v1.md (non-empty). Event only.
         string encoding;
-        string manifestCid;
+        /// @notice Binary CIDv1 of the manifest: 0x01, codec 0x55 (raw) or 0x70 (dag-pb), 0x12 0x20
+        /// (sha2-256, 32 bytes), then the 32-byte digest.
+        bytes manifestCid;
+        /// @notice License identifier of the dataset, e.g. an SPDX id (may be empty). Event only.
         string license;
     }
 
@@ -63,7 +64,9 @@ interface IDatasetRegistry is IERC721Metadata {
         bytes32[] siblings;
     }
 
-    /// @notice A dataset was minted as token `id` to `publisher`.
+    /// @notice A dataset was minted as token `id` to `publisher`: everything a list of datasets shows, from
+    /// one log. The only on-chain copy of `encoding`, `license` and `previousVersion` (the manifest holds
+    /// them too). `manifestCid` is binary, as minted ({MintParams}).
     event DatasetMinted(
         uint256 indexed id,
         address indexed publisher,
@@ -72,7 +75,7 @@ interface IDatasetRegistry is IERC721Metadata {
         uint64 totalSamples,
         uint256 previousVersion,
         string encoding,
-        string manifestCid,
+        bytes manifestCid,
         string license
     );
 
@@ -101,8 +104,11 @@ interface IDatasetRegistry is IERC721Metadata {
     error DatasetRegistryTotalSamplesBelowLeafCount(uint64 totalSamples, uint64 n);
     /// @notice The sample encoding to mint is empty.
     error DatasetRegistryEmptyEncoding();
-    /// @notice The manifest CID to mint is empty.
-    error DatasetRegistryEmptyManifestCid();
+    /// @notice The manifest CID to mint is not a binary CIDv1 with codec raw or dag-pb and a sha2-256
+    /// digest (36 bytes).
+    error DatasetRegistryUnsupportedManifestCid();
+    /// @notice `n` or `totalSamples` is 2^40 or more (a trillion samples: the record keeps 40 bits).
+    error DatasetRegistryCountTooLarge(uint64 count);
     /// @notice `previousVersion` names no dataset.
     error DatasetRegistryUnknownPreviousVersion(uint256 previousVersion);
     /// @notice `previousVersion` is owned by `owner`, not by the minting `sender`.
@@ -128,8 +134,8 @@ interface IDatasetRegistry is IERC721Metadata {
     /// the ones asked for). Otherwise validates `p` and mints id `totalMinted() + 1`, emitting
     /// {IERC721-Transfer} then {DatasetMinted}.
     /// Reverts {DatasetRegistryZeroRoot}, {DatasetRegistryZeroLeafCount},
-    /// {DatasetRegistryTotalSamplesBelowLeafCount}, {DatasetRegistryEmptyEncoding},
-    /// {DatasetRegistryEmptyManifestCid}, {DatasetRegistryUnknownPreviousVersion} or
+    /// {DatasetRegistryTotalSamplesBelowLeafCount}, {DatasetRegistryCountTooLarge},
+    /// {DatasetRegistryEmptyEncoding}, {DatasetRegistryUnsupportedManifestCid}, {DatasetRegistryUnknownPreviousVersion} or
     /// {DatasetRegistryPreviousVersionNotOwned} (the caller must currently own `p.previousVersion`), or
     /// {DatasetRegistryRootAlreadyMinted}.
     /// @param p The record to mint.

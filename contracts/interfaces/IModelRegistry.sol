@@ -14,7 +14,7 @@ import {IDatasetRegistry} from "./IDatasetRegistry.sol";
 /// token that already exists when the edge is written; a model's own id does not exist until it is
 /// registered, so an edge can never point to the model itself or to any later model, and the lineage
 /// graph is acyclic by construction (every parent id is lower than its child's id).
-/// `tokenURI(id)` is `"ipfs://" ++ manifestCid`.
+/// `tokenURI(id)` is `"ipfs://" ++ manifestCid`, the CID rebuilt on read from its stored digest.
 /// A model is registered either self-declared ({register}: the registrant alone vouches for its lineage) or
 /// attested ({registerAttested}: a training certificate whose TPM quote the {attestorRegistry} checks against
 /// the lineage as this registry reads it from the chain; see docs/attestor.md).
@@ -55,8 +55,13 @@ interface IModelRegistry is IERC721Metadata {
         DatasetRole role;
     }
 
-    /// @notice The on-chain record of one model. Written once at registration, never changed.
-    /// @dev Field order packs `registeredAt`, `provenance`, the two edge counts and `registrant` into one slot.
+    /// @notice The on-chain record of one model, as {modelOf} returns it. Written once at registration, never
+    /// changed.
+    /// @dev Storage keeps four slots at most (weights digest | registrant, time, provenance, counts, codec |
+    /// manifest digest | certificate digest, unwritten for a self-declared model), plus the registration
+    /// block beside the id in the (registrant, digest) index and the attestor beside the id in the
+    /// certificate index. The license and the
+    /// certificate CID are in the {ModelRegistered} event at block `registrationBlock`, not in storage.
     struct ModelRecord {
         /// @notice Root of the model manifest over the weight files (never zero).
         bytes32 weightsDigest;
@@ -74,18 +79,19 @@ interface IModelRegistry is IERC721Metadata {
         address attestor;
         /// @notice Digest of the training certificate; zero when self-declared.
         bytes32 certificateDigest;
-        /// @notice IPFS CID of the model manifest (non-empty).
+        /// @notice The block of the registration, where its {ModelRegistered} event is.
+        uint64 registrationBlock;
+        /// @notice IPFS CID of the model manifest: CIDv1, base32, raw or dag-pb codec, sha2-256.
         string manifestCid;
-        /// @notice License identifier of the model, e.g. an SPDX id (may be empty).
-        string license;
-        /// @notice IPFS CID of the training certificate; empty when self-declared.
-        string certificateCid;
     }
 
-    /// @notice Arguments of {register} and {registerAttested}; see {ModelRecord} for the fields.
+    /// @notice Arguments of {register} and {registerAttested}.
     struct RegisterParams {
         bytes32 weightsDigest;
-        string manifestCid;
+        /// @notice Binary CIDv1 of the model manifest: 0x01, codec 0x55 (raw) or 0x70 (dag-pb), 0x12 0x20
+        /// (sha2-256, 32 bytes), then the 32-byte digest.
+        bytes manifestCid;
+        /// @notice License identifier of the model, e.g. an SPDX id (may be empty). Event only.
         string license;
         /// @notice Parent models, each at most once.
         ParentEdge[] parents;
@@ -94,13 +100,16 @@ interface IModelRegistry is IERC721Metadata {
     }
 
     /// @notice Model `id` was registered by `registrant`. Its edges follow as {ParentLinked} and {DatasetLinked}.
+    /// The only on-chain copy of `license` and `certificateCid` (empty when self-declared); `manifestCid` is
+    /// binary, as registered ({RegisterParams}).
     event ModelRegistered(
         uint256 indexed id,
         address indexed registrant,
         bytes32 indexed weightsDigest,
         Provenance provenance,
-        string manifestCid,
-        string license
+        bytes manifestCid,
+        string license,
+        string certificateCid
     );
 
     /// @notice Model `id` derives from model `parentId` by `relation`. Filter on `parentId` to find children.
@@ -117,8 +126,9 @@ interface IModelRegistry is IERC721Metadata {
     error ModelRegistryZeroAttestorRegistry();
     /// @notice The weights digest to register is zero.
     error ModelRegistryZeroWeightsDigest();
-    /// @notice The manifest CID to register is empty.
-    error ModelRegistryEmptyManifestCid();
+    /// @notice The manifest CID to register is not a binary CIDv1 with codec raw or dag-pb and a sha2-256
+    /// digest (36 bytes).
+    error ModelRegistryUnsupportedManifestCid();
     /// @notice The registration has `count` edges (parents plus datasets), more than `max`.
     error ModelRegistryTooManyEdges(uint256 count, uint256 max);
     /// @notice Parent `modelId` is not a registered model (zero, the model itself, or a later id).
@@ -149,7 +159,7 @@ interface IModelRegistry is IERC721Metadata {
     /// returns that id without registering, emitting or checking anything else. Otherwise validates `p` and
     /// mints id `totalRegistered() + 1` with provenance {Provenance-SelfDeclared}, emitting
     /// {IERC721-Transfer}, {ModelRegistered}, then one {ParentLinked} per parent and one {DatasetLinked} per
-    /// dataset, in the order given. Reverts {ModelRegistryZeroWeightsDigest}, {ModelRegistryEmptyManifestCid},
+    /// dataset, in the order given. Reverts {ModelRegistryZeroWeightsDigest}, {ModelRegistryUnsupportedManifestCid},
     /// {ModelRegistryTooManyEdges}, {ModelRegistryUnknownParent}, {ModelRegistryDuplicateParent},
     /// {ModelRegistryUnknownDataset} or {ModelRegistryDuplicateDataset}.
     /// @param p The record and edges to register.

@@ -3,6 +3,7 @@
  * the types, the digest (SHA-256 of the payload's RFC 8785 canonical JSON: the nonce of the quote), a strict
  * loader, and the conversion to what AttestorRegistry.checkTrainingCertificate takes.
  */
+import { manifestCidBytes } from "../storage/cid.ts";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { ProvenantError } from "../errors.ts";
 import { DATASET_ROLES, PARENT_RELATIONS, datasetRoleCode, parentRelationCode, type DatasetRole, type ParentRelation } from "../chain/roles.ts";
@@ -532,7 +533,7 @@ export function certificateLineage(c: TrainingCertificate): TrainingLineageStruc
 export function certificateRegisterParams(c: TrainingCertificate): RegisterParamsStruct {
   return {
     weightsDigest: c.payload.outputs.weightsDigest,
-    manifestCid: c.payload.outputs.manifestCid,
+    manifestCid: manifestCidBytes(c.payload.outputs.manifestCid),
     license: c.payload.outputs.license,
     parents: c.payload.inputs.parents.map((p) => ({ modelId: BigInt(p.modelId), relation: parentRelationCode(p.relation) })),
     datasets: c.payload.inputs.datasets.map((d) => ({ datasetId: BigInt(d.datasetId), role: datasetRoleCode(d.role) })),

@@ -18,13 +18,19 @@ export const datasetRegistryAbi = [
     "type": "error"
   },
   {
-    "inputs": [],
-    "name": "DatasetRegistryEmptyEncoding",
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "count",
+        "type": "uint64"
+      }
+    ],
+    "name": "DatasetRegistryCountTooLarge",
     "type": "error"
   },
   {
     "inputs": [],
-    "name": "DatasetRegistryEmptyManifestCid",
+    "name": "DatasetRegistryEmptyEncoding",
     "type": "error"
   },
   {
@@ -154,6 +160,11 @@ export const datasetRegistryAbi = [
       }
     ],
     "name": "DatasetRegistryUnknownToken",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "DatasetRegistryUnsupportedManifestCid",
     "type": "error"
   },
   {
@@ -366,9 +377,9 @@ export const datasetRegistryAbi = [
       },
       {
         "indexed": false,
-        "internalType": "string",
+        "internalType": "bytes",
         "name": "manifestCid",
-        "type": "string"
+        "type": "bytes"
       },
       {
         "indexed": false,
@@ -551,11 +562,6 @@ export const datasetRegistryAbi = [
             "type": "uint64"
           },
           {
-            "internalType": "uint64",
-            "name": "mintedAt",
-            "type": "uint64"
-          },
-          {
             "internalType": "bool",
             "name": "misordered",
             "type": "bool"
@@ -566,23 +572,13 @@ export const datasetRegistryAbi = [
             "type": "address"
           },
           {
-            "internalType": "uint256",
-            "name": "previousVersion",
-            "type": "uint256"
-          },
-          {
-            "internalType": "string",
-            "name": "encoding",
-            "type": "string"
+            "internalType": "uint64",
+            "name": "mintBlock",
+            "type": "uint64"
           },
           {
             "internalType": "string",
             "name": "manifestCid",
-            "type": "string"
-          },
-          {
-            "internalType": "string",
-            "name": "license",
             "type": "string"
           }
         ],
@@ -667,9 +663,9 @@ export const datasetRegistryAbi = [
             "type": "string"
           },
           {
-            "internalType": "string",
+            "internalType": "bytes",
             "name": "manifestCid",
-            "type": "string"
+            "type": "bytes"
           },
           {
             "internalType": "string",
@@ -1300,11 +1296,6 @@ export const modelRegistryAbi = [
     "type": "error"
   },
   {
-    "inputs": [],
-    "name": "ModelRegistryEmptyManifestCid",
-    "type": "error"
-  },
-  {
     "inputs": [
       {
         "internalType": "uint256",
@@ -1351,6 +1342,11 @@ export const modelRegistryAbi = [
       }
     ],
     "name": "ModelRegistryUnknownToken",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "ModelRegistryUnsupportedManifestCid",
     "type": "error"
   },
   {
@@ -1472,14 +1468,20 @@ export const modelRegistryAbi = [
       },
       {
         "indexed": false,
-        "internalType": "string",
+        "internalType": "bytes",
         "name": "manifestCid",
-        "type": "string"
+        "type": "bytes"
       },
       {
         "indexed": false,
         "internalType": "string",
         "name": "license",
+        "type": "string"
+      },
+      {
+        "indexed": false,
+        "internalType": "string",
+        "name": "certificateCid",
         "type": "string"
       }
     ],
@@ -1739,18 +1741,13 @@ export const modelRegistryAbi = [
             "type": "bytes32"
           },
           {
+            "internalType": "uint64",
+            "name": "registrationBlock",
+            "type": "uint64"
+          },
+          {
             "internalType": "string",
             "name": "manifestCid",
-            "type": "string"
-          },
-          {
-            "internalType": "string",
-            "name": "license",
-            "type": "string"
-          },
-          {
-            "internalType": "string",
-            "name": "certificateCid",
             "type": "string"
           }
         ],
@@ -1854,9 +1851,9 @@ export const modelRegistryAbi = [
             "type": "bytes32"
           },
           {
-            "internalType": "string",
+            "internalType": "bytes",
             "name": "manifestCid",
-            "type": "string"
+            "type": "bytes"
           },
           {
             "internalType": "string",
@@ -1924,9 +1921,9 @@ export const modelRegistryAbi = [
             "type": "bytes32"
           },
           {
-            "internalType": "string",
+            "internalType": "bytes",
             "name": "manifestCid",
-            "type": "string"
+            "type": "bytes"
           },
           {
             "internalType": "string",

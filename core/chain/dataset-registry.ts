@@ -2,6 +2,7 @@ import { Contract, type ContractRunner, type Signer } from "ethers";
 import { ChainError } from "../errors.ts";
 import { chainError } from "./chain-error.ts";
 import { toHex, type Hex32 } from "../hex.ts";
+import { manifestCidBytes } from "../storage/cid.ts";
 import type { LeafProof, Proof } from "../merkle/verify.ts";
 import { datasetRegistryAbi } from "./abi.generated.ts";
 import type { ChainConnection } from "./connect.ts";
@@ -64,21 +65,32 @@ export class DatasetRegistryClient {
     return new DatasetRegistryClient(this.address, signer, this.chainId);
   }
 
+  /**
+   * The whole record: storage's part from datasetOf, and the encoding, license, previous version and mint
+   * time from the DatasetMinted event at the mint block storage names (one block's logs, so an RPC that
+   * caps log ranges, as FEVM's do, still answers).
+   */
   async record(id: bigint): Promise<DatasetRecord> {
     try {
       const r = await this.contract.datasetOf(id);
+      const mintBlock = Number(r.mintBlock);
+      const [event] = await this.contract.queryFilter(this.contract.filters.DatasetMinted(id), mintBlock, mintBlock);
+      const block = event && (await event.getBlock());
+      if (!event || !("args" in event) || !block) {
+        throw new ChainError("TX_REVERTED", `dataset #${id}: its DatasetMinted event is missing from block ${mintBlock} on chain ${this.chainId}`);
+      }
       return {
         id,
         root: r.root,
         n: Number(r.n),
         totalSamples: Number(r.totalSamples),
-        mintedAt: Number(r.mintedAt),
+        mintedAt: block.timestamp,
         misordered: r.misordered,
         publisher: r.publisher,
-        previousVersion: r.previousVersion,
-        encoding: r.encoding,
+        previousVersion: event.args.previousVersion,
+        encoding: event.args.encoding,
         manifestCid: r.manifestCid,
-        license: r.license,
+        license: event.args.license,
       };
     } catch (e) {
       const err = chainError(e, `dataset #${id}`);
@@ -107,7 +119,7 @@ export class DatasetRegistryClient {
       totalSamples: req.totalSamples,
       previousVersion: req.previousVersion ?? 0n,
       encoding: req.encoding,
-      manifestCid: req.manifestCid,
+      manifestCid: manifestCidBytes(req.manifestCid),
       license: req.license,
     };
     const existing: bigint = await this.contract.tokenOfPublisherRoot(publisher, params.root);

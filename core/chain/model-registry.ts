@@ -1,4 +1,5 @@
-import { Contract, Interface, type ContractRunner, type Signer } from "ethers";
+import { Contract, Interface, type ContractRunner, type EventLog, type Signer } from "ethers";
+import { manifestCidBytes } from "../storage/cid.ts";
 import { ChainError, ProvenantError } from "../errors.ts";
 import type { Address, Hex32 } from "../hex.ts";
 import { DATASET_ROLES, PARENT_RELATIONS, type DatasetRole, type ParentRelation } from "./roles.ts";
@@ -114,7 +115,7 @@ export class ModelRegistryClient {
 
   async record(id: bigint): Promise<ModelChainRecord> {
     try {
-      const r = await this.contract.modelOf(id);
+      const { record: r, registered } = await readModelRecord(this.contract, id);
       return {
         id,
         weightsDigest: (r.weightsDigest as string).toLowerCase() as Hex32,
@@ -126,8 +127,8 @@ export class ModelRegistryClient {
         attestor: r.attestor === ZERO_ADDRESS ? null : r.attestor,
         certificateDigest: r.certificateDigest === ZERO_HASH ? null : r.certificateDigest,
         manifestCid: r.manifestCid,
-        license: r.license,
-        certificateCid: r.certificateCid === "" ? null : r.certificateCid,
+        license: registered.license,
+        certificateCid: registered.certificateCid === "" ? null : registered.certificateCid,
       };
     } catch (e) {
       throw this.notFound(e, id);
@@ -174,7 +175,7 @@ export class ModelRegistryClient {
     try {
       const tx = await this.contract.register({
         weightsDigest: req.weightsDigest,
-        manifestCid: req.manifestCid,
+        manifestCid: manifestCidBytes(req.manifestCid),
         license: req.license,
         parents: req.parents.map((p) => ({ modelId: p.modelId, relation: PARENT_RELATIONS.indexOf(p.relation) })),
         datasets: req.datasets.map((d) => ({ datasetId: d.datasetId, role: DATASET_ROLES.indexOf(d.role) })),
@@ -256,8 +257,9 @@ export type ModelFacts = {
 
 export async function readModelFacts(modelRegistry: Contract, id: string): Promise<ModelFacts | undefined> {
   let r;
+  let registered;
   try {
-    r = await modelRegistry.modelOf(BigInt(id));
+    ({ record: r, registered } = await readModelRecord(modelRegistry, BigInt(id)));
   } catch (e) {
     const err = e as { revert?: { name: string } };
     if (err.revert?.name === "ModelRegistryUnknownToken") return undefined;
@@ -271,7 +273,7 @@ export async function readModelFacts(modelRegistry: Contract, id: string): Promi
     registrant: r.registrant,
     attestor: r.attestor,
     certificateDigest: r.certificateDigest,
-    certificateCid: r.certificateCid,
+    certificateCid: registered.certificateCid,
     manifestCid: r.manifestCid,
     parents: parents.map((p: { modelId: bigint; relation: bigint }) => ({
       modelId: p.modelId.toString(),
@@ -287,7 +289,8 @@ export async function readModelFacts(modelRegistry: Contract, id: string): Promi
 /** IModelRegistry.RegisterParams, as ethers takes it. */
 export type RegisterParamsStruct = {
   weightsDigest: string;
-  manifestCid: string;
+  /** binary CIDv1 (manifestCidBytes): the registry keeps its digest */
+  manifestCid: Uint8Array;
   license: string;
   parents: { modelId: bigint; relation: number }[];
   datasets: { datasetId: bigint; role: number }[];
@@ -353,4 +356,22 @@ export async function modelOfCertificate(
   const registry = attestedModelRegistry(addr.modelRegistry, conn.provider);
   const id: bigint = await registry.modelOfCertificate(certificateDigest);
   return id === 0n ? undefined : id;
+}
+
+/**
+ * modelOf and the ModelRegistered event at the registration block it names, which holds the license and the
+ * certificate CID that storage does not keep (one block's logs, so an RPC that caps log ranges still answers).
+ * Reverts of modelOf propagate for the caller to map.
+ */
+export async function readModelRecord(
+  contract: Contract,
+  id: bigint,
+): Promise<{ record: Record<string, any>; registered: { license: string; certificateCid: string } }> {
+  const record = await contract.modelOf(id);
+  const at = Number(record.registrationBlock);
+  const [event] = (await contract.queryFilter(contract.filters.ModelRegistered!(id), at, at)) as EventLog[];
+  if (!event?.args) {
+    throw new ChainError("TX_REVERTED", `model #${id}: its ModelRegistered event is missing from block ${at}`);
+  }
+  return { record, registered: { license: event.args.license, certificateCid: event.args.certificateCid } };
 }

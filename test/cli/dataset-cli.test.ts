@@ -8,6 +8,7 @@ import { execFile } from "node:child_process";
 import { REPO, startTestChain, freePort, type LocalChain } from "../helpers/local-chain.ts";
 import { runCli } from "../helpers/cli.ts";
 import { LocalStore } from "../../core/storage/local-store.ts";
+import { manifestCidBytes } from "../../core/storage/cid.ts";
 import { rootOf } from "../../core/merkle/tree.ts";
 import { sortUniqueHashes } from "../../core/dataset/sort-unique.ts";
 import { toHex } from "../../core/hex.ts";
@@ -270,7 +271,7 @@ describe("provenant CLI: datasets end to end on a local chain", function () {
     });
 
     async function mintRaw(root: string, n: number, manifestCid: string): Promise<string> {
-      const tx = await registry.mint({ root, n, totalSamples: n, previousVersion: 0, encoding: "files", manifestCid, license: "CC0-1.0" });
+      const tx = await registry.mint({ root, n, totalSamples: n, previousVersion: 0, encoding: "files", manifestCid: manifestCidBytes(manifestCid), license: "CC0-1.0" });
       const receipt = await tx.wait();
       return registry.interface.parseLog(receipt.logs.find((l: any) => registry.interface.parseLog(l)?.name === "DatasetMinted"))!.args.id.toString();
     }

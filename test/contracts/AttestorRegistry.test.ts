@@ -5,7 +5,9 @@
 import { createHash } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { expect } from "chai";
+import type { EventLog } from "ethers";
 import { network } from "hardhat";
+import { cidOf, manifestCidBytes } from "../../core/storage/cid.ts";
 import { bytesToHex } from "../../core/hex.ts";
 import { replayTrainingPcr } from "../../core/attestor/events.ts";
 import type { TrainingEvidenceStruct, TrainingLineageStruct } from "../../core/chain/attestor-registry.ts";
@@ -356,21 +358,23 @@ describe("AttestorRegistry (real swtpm quotes)", function () {
         totalSamples: 10n,
         previousVersion: 0n,
         encoding: "files",
-        manifestCid: "bafkreidatasetmanifest",
+        manifestCid: manifestCidBytes(await cidOf(new TextEncoder().encode("dataset manifest"))),
         license: "CC0-1.0",
       });
       return { ...d, attestor, other, registrant };
     }
 
+    let modelManifest: Uint8Array;
     const registerParams = (q: QuotedRun) => ({
       weightsDigest: q.lineage.weightsDigest,
-      manifestCid: "bafkreimodelmanifest",
+      manifestCid: modelManifest,
       license: "MIT",
       parents: q.lineage.parents.map((p) => ({ modelId: p.modelId, relation: p.relation })),
       datasets: q.lineage.datasets.map((d) => ({ datasetId: d.datasetId, role: d.role })),
     });
 
     before(async function () {
+      modelManifest = manifestCidBytes(await cidOf(new TextEncoder().encode("model manifest")));
       const { models, attestors, registrant } = await loadFixture(attestedWorld);
       const run = (parents: { modelId: string; weightsDigest: `0x${string}` }[], weights: `0x${string}`) =>
         quotedRun(tpm.transport, {
@@ -391,14 +395,16 @@ describe("AttestorRegistry (real swtpm quotes)", function () {
       const { models, registrant } = await loadFixture(attestedWorld);
       await expect(models.connect(registrant).registerAttested(registerParams(gen1), gen1.evidence, CID))
         .to.emit(models, "ModelRegistered")
-        .withArgs(1n, registrant.address, gen1.lineage.weightsDigest, 1n, "bafkreimodelmanifest", "MIT");
+        .withArgs(1n, registrant.address, gen1.lineage.weightsDigest, 1n, ethers.hexlify(modelManifest), "MIT", CID);
       await expect(models.connect(registrant).registerAttested(registerParams(gen2), gen2.evidence, `${CID}2`))
         .to.emit(models, "ParentLinked")
         .withArgs(2n, 1n, 0n);
       for (const [id, q, cid] of [[1n, gen1, CID], [2n, gen2, `${CID}2`]] as const) {
         const r = await models.modelOf(id);
         expect(r.provenance).to.equal(1n);
-        expect([r.registrant, r.attestor, r.certificateDigest, r.certificateCid, r.weightsDigest]).to.deep.equal([
+        const at = Number(r.registrationBlock);
+        const [registered] = (await models.queryFilter(models.filters.ModelRegistered(id), at, at)) as EventLog[];
+        expect([r.registrant, r.attestor, r.certificateDigest, registered.args.certificateCid, r.weightsDigest]).to.deep.equal([
           registrant.address,
           reg.attestor,
           q.evidence.certificateDigest,
@@ -478,7 +484,7 @@ describe("AttestorRegistry (real swtpm quotes)", function () {
         totalSamples: 1n,
         previousVersion: 0n,
         encoding: "files",
-        manifestCid: "bafkreidatasetmanifest",
+        manifestCid: manifestCidBytes(await cidOf(new TextEncoder().encode("dataset manifest"))),
         license: "",
       });
       await expect(as.registerAttested({ ...registerParams(gen1), datasets: [{ datasetId: 2n, role: 0 }] }, gen1.evidence, CID)).to.be.revertedWithCustomError(
@@ -503,7 +509,7 @@ describe("AttestorRegistry (real swtpm quotes)", function () {
           totalSamples: 10n,
           previousVersion: 0n,
           encoding: "files",
-          manifestCid: "bafkreidatasetmanifest",
+          manifestCid: manifestCidBytes(await cidOf(new TextEncoder().encode("dataset manifest"))),
           license: "CC0-1.0",
         });
       const rootA = sha("mnist a");
@@ -519,9 +525,12 @@ describe("AttestorRegistry (real swtpm quotes)", function () {
           parents: parents.map((p) => ({ ...p, relation: "finetune" as const })),
           weightsDigest: weights,
         });
+      const modelManifest = manifestCidBytes(await cidOf(new TextEncoder().encode("model manifest")));
+      // Certificate CIDs of the real length (59 characters): the event carries them.
+      const certificateCid = async (i: number) => cidOf(new TextEncoder().encode(`certificate ${i}`));
       const params = (q: QuotedRun) => ({
         weightsDigest: q.lineage.weightsDigest,
-        manifestCid: "bafkreimodelmanifest",
+        manifestCid: modelManifest,
         license: "MIT",
         parents: q.lineage.parents.map((p) => ({ modelId: p.modelId, relation: p.relation })),
         datasets: q.lineage.datasets.map((d) => ({ datasetId: d.datasetId, role: d.role })),
@@ -533,13 +542,13 @@ describe("AttestorRegistry (real swtpm quotes)", function () {
       const quoteGas = Number(
         await attestors.checkQuote.estimateGas(attestor.address, gen1.evidence.certificateDigest, pcrDigest, gen1.evidence.attest, gen1.evidence.r, gen1.evidence.s)
       );
-      const tx1 = await models.connect(registrant).registerAttested(params(gen1), gen1.evidence, "bafkreicertificate1");
+      const tx1 = await models.connect(registrant).registerAttested(params(gen1), gen1.evidence, await certificateCid(1));
       const attested1 = Number((await tx1.wait()).gasUsed);
       const gen2 = await chainRun([{ modelId: "1", weightsDigest: sha("gen1 weights") }], sha("gen2 weights"));
-      const tx2 = await models.connect(registrant).registerAttested(params(gen2), gen2.evidence, "bafkreicertificate2");
+      const tx2 = await models.connect(registrant).registerAttested(params(gen2), gen2.evidence, await certificateCid(2));
       const attested2 = Number((await tx2.wait()).gasUsed);
       await expect(
-        models.connect(registrant).registerAttested(params(gen2), gen2.evidence, "bafkreicertificate2")
+        models.connect(registrant).registerAttested(params(gen2), gen2.evidence, await certificateCid(2))
       ).to.be.revertedWithCustomError(models, "ModelRegistryCertificateUsed");
       // The same registrations, self-declared, for the attestation's share of the cost.
       const self1 = Number((await (await models.connect(owner).register({ ...params(gen1), weightsDigest: sha("s1") })).wait()).gasUsed);

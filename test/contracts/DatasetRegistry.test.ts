@@ -1,6 +1,8 @@
 import { expect } from "chai";
+import type { EventLog } from "ethers";
 import { network } from "hardhat";
 import { MerkleTree } from "merkletreejs";
+import { CID } from "multiformats/cid";
 import { foldProof, fromHex, hashPair, sha256, toHex, type Hex } from "./helpers/merkleV1.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -13,7 +15,8 @@ interface MintParams {
   totalSamples: bigint;
   previousVersion: bigint;
   encoding: string;
-  manifestCid: string;
+  /** binary CIDv1, as the contract takes it */
+  manifestCid: Uint8Array | string;
   license: string;
 }
 interface LeafProof {
@@ -22,7 +25,11 @@ interface LeafProof {
   siblings: string[];
 }
 
+// dag-pb; RAW_CID is a raw-codec CID. The contract keeps the digest and rebuilds the text on read.
 const MANIFEST_CID = "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi";
+const RAW_CID = "bafkreig7ievyzvsa5ratazjhp5hacymwuxj6n5ks7dij6m4dsshwxd2zki";
+const cidBytes = (cid: string) => CID.parse(cid).bytes;
+const cidHex = (cid: string) => ethers.hexlify(cidBytes(cid));
 
 /** `n` distinct sample hashes, sorted ascending: the leaves of a merkle-v1 tree. */
 function sortedLeaves(n: number, salt = "samples"): Hex[] {
@@ -56,7 +63,7 @@ function params(overrides: Partial<MintParams> = {}): MintParams {
     totalSamples: 7n,
     previousVersion: 0n,
     encoding: "raw-v1",
-    manifestCid: MANIFEST_CID,
+    manifestCid: cidBytes(MANIFEST_CID),
     license: "CC-BY-4.0",
     ...overrides,
   };
@@ -107,7 +114,7 @@ describe("DatasetRegistry", function () {
       const { registry } = await loadFixture(deployRegistry);
       // ERC-165 id of IDatasetRegistry: XOR of the selectors it declares itself (inherited ones excluded).
       const own = [
-        "mint((bytes32,uint64,uint64,uint256,string,string,string))",
+        "mint((bytes32,uint64,uint64,uint256,string,bytes,string))",
         "datasetOf(uint256)",
         "rootOf(uint256)",
         "tokenOfPublisherRoot(address,bytes32)",
@@ -131,8 +138,7 @@ describe("DatasetRegistry", function () {
       const { registry, publisher } = await loadFixture(deployRegistry);
       const p = params();
       expect(await registry.mint.staticCall(p)).to.equal(1n);
-      await registry.mint(p);
-      const mintedAt = BigInt(await time.latest());
+      const receipt = await (await registry.mint(p)).wait();
 
       expect(await registry.ownerOf(1n)).to.equal(publisher.address);
       expect(await registry.totalMinted()).to.equal(1n);
@@ -142,13 +148,10 @@ describe("DatasetRegistry", function () {
         root: p.root,
         n: 5n,
         totalSamples: 7n,
-        mintedAt,
         misordered: false,
         publisher: publisher.address,
-        previousVersion: 0n,
-        encoding: "raw-v1",
+        mintBlock: BigInt(receipt!.blockNumber),
         manifestCid: MANIFEST_CID,
-        license: "CC-BY-4.0",
       });
     });
 
@@ -169,15 +172,26 @@ describe("DatasetRegistry", function () {
         .to.emit(registry, "Transfer")
         .withArgs(ethers.ZeroAddress, publisher.address, 1n)
         .and.to.emit(registry, "DatasetMinted")
-        .withArgs(1n, publisher.address, p.root, 5n, 7n, 0n, "raw-v1", MANIFEST_CID, "");
+        .withArgs(1n, publisher.address, p.root, 5n, 7n, 0n, "raw-v1", cidHex(MANIFEST_CID), "");
     });
 
-    it("records mintedAt as the timestamp of the minting block", async function () {
-      const { registry } = await loadFixture(deployRegistry);
+    it("names the minting block, whose DatasetMinted event holds the fields storage does not keep", async function () {
+      const { registry, publisher } = await loadFixture(deployRegistry);
+      await registry.mint(params({ root: ethers.id("first") }));
       const at = (await time.latest()) + 1000;
       await time.setNextBlockTimestamp(at);
       await registry.mint(params());
-      expect((await registry.datasetOf(1n)).mintedAt).to.equal(BigInt(at));
+      const { mintBlock } = await registry.datasetOf(2n);
+      const [event] = (await registry.queryFilter(registry.filters.DatasetMinted(2n), Number(mintBlock), Number(mintBlock))) as EventLog[];
+      expect(event.args.toObject()).to.include({ publisher: publisher.address, encoding: "raw-v1", license: "CC-BY-4.0", previousVersion: 0n });
+      expect((await event.getBlock()).timestamp).to.equal(at);
+    });
+
+    it("keeps a raw-codec manifest CID and gives it back as text, in datasetOf and tokenURI", async function () {
+      const { registry } = await loadFixture(deployRegistry);
+      await registry.mint(params({ manifestCid: cidBytes(RAW_CID) }));
+      expect((await registry.datasetOf(1n)).manifestCid).to.equal(RAW_CID);
+      expect(await registry.tokenURI(1n)).to.equal(`ipfs://${RAW_CID}`);
     });
 
     it("returns the existing id and mints nothing when the same publisher mints the same record again", async function () {
@@ -216,7 +230,7 @@ describe("DatasetRegistry", function () {
         { n: 4n },
         { totalSamples: 8n },
         { encoding: "jsonl" },
-        { manifestCid: "bafkreiother" },
+        { manifestCid: cidBytes(RAW_CID) },
         { license: "MIT" },
         { license: "" },
         { previousVersion: 1n },
@@ -236,7 +250,7 @@ describe("DatasetRegistry", function () {
       await registry.mint(params());
       await expect(asOther.mint(params()))
         .to.emit(registry, "DatasetMinted")
-        .withArgs(2n, other.address, params().root, 5n, 7n, 0n, "raw-v1", MANIFEST_CID, "CC-BY-4.0");
+        .withArgs(2n, other.address, params().root, 5n, 7n, 0n, "raw-v1", cidHex(MANIFEST_CID), "CC-BY-4.0");
       expect(await registry.tokenOfPublisherRoot(publisher.address, params().root)).to.equal(1n);
       expect(await registry.tokenOfPublisherRoot(other.address, params().root)).to.equal(2n);
     });
@@ -274,11 +288,38 @@ describe("DatasetRegistry", function () {
         .withArgs();
     });
 
-    it("rejects an empty manifest CID with DatasetRegistryEmptyManifestCid", async function () {
+    it("rejects a manifest CID it could not give back exactly with DatasetRegistryUnsupportedManifestCid", async function () {
       const { registry } = await loadFixture(deployRegistry);
-      await expect(registry.mint(params({ manifestCid: "" })))
-        .to.be.revertedWithCustomError(registry, "DatasetRegistryEmptyManifestCid")
-        .withArgs();
+      const good = cidBytes(MANIFEST_CID);
+      const withByte = (at: number, value: number) => Uint8Array.from(good, (b, i) => (i === at ? value : b));
+      const bad: Array<[string, Uint8Array]> = [
+        ["empty", new Uint8Array()],
+        ["CIDv0 (bare multihash)", good.subarray(2)],
+        ["version 2", withByte(0, 0x02)],
+        ["dag-cbor codec", withByte(1, 0x71)],
+        ["sha2-512 multihash code", withByte(2, 0x13)],
+        ["31-byte digest length", withByte(3, 0x1f)],
+        ["a trailing byte", Uint8Array.from([...good, 0])],
+        ["a byte short", good.subarray(0, 35)],
+      ];
+      for (const [what, cid] of bad) {
+        await expect(registry.mint(params({ manifestCid: cid })), what)
+          .to.be.revertedWithCustomError(registry, "DatasetRegistryUnsupportedManifestCid")
+          .withArgs();
+      }
+    });
+
+    it("rejects counts of 2^40 or more with DatasetRegistryCountTooLarge, and mints 2^40 - 1", async function () {
+      const { registry } = await loadFixture(deployRegistry);
+      const max = 2n ** 40n - 1n;
+      await expect(registry.mint(params({ n: 1n, totalSamples: max + 1n })))
+        .to.be.revertedWithCustomError(registry, "DatasetRegistryCountTooLarge")
+        .withArgs(max + 1n);
+      await expect(registry.mint(params({ n: max + 1n, totalSamples: max + 1n })))
+        .to.be.revertedWithCustomError(registry, "DatasetRegistryCountTooLarge")
+        .withArgs(max + 1n);
+      await registry.mint(params({ n: max, totalSamples: max }));
+      expect((await registry.datasetOf(1n)).toObject()).to.include({ n: max, totalSamples: max });
     });
 
     it("rejects an unknown previous version with DatasetRegistryUnknownPreviousVersion", async function () {
@@ -314,10 +355,11 @@ describe("DatasetRegistry", function () {
       await registry.mint(params({ root: ethers.id("v1") }));
       await expect(registry.mint(params({ root: ethers.id("v2"), previousVersion: 1n })))
         .to.emit(registry, "DatasetMinted")
-        .withArgs(2n, publisher.address, ethers.id("v2"), 5n, 7n, 1n, "raw-v1", MANIFEST_CID, "CC-BY-4.0");
+        .withArgs(2n, publisher.address, ethers.id("v2"), 5n, 7n, 1n, "raw-v1", cidHex(MANIFEST_CID), "CC-BY-4.0");
       await registry.transferFrom(publisher.address, other.address, 2n);
-      await asOther.mint(params({ root: ethers.id("v3"), previousVersion: 2n }));
-      expect((await registry.datasetOf(3n)).previousVersion).to.equal(2n);
+      await expect(asOther.mint(params({ root: ethers.id("v3"), previousVersion: 2n })))
+        .to.emit(registry, "DatasetMinted")
+        .withArgs(3n, other.address, ethers.id("v3"), 5n, 7n, 2n, "raw-v1", cidHex(MANIFEST_CID), "CC-BY-4.0");
       expect((await registry.datasetOf(3n)).publisher).to.equal(other.address);
     });
   });

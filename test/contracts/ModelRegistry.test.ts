@@ -1,13 +1,16 @@
 import { writeFile } from "node:fs/promises";
 import { expect } from "chai";
-import type { Log } from "ethers";
+import type { EventLog, Log } from "ethers";
+import { CID } from "multiformats/cid";
 import { network } from "hardhat";
 
 // Cancun, like the compiler target and FEVM (see gas.test.ts): the gas figures below are Cancun's.
 const { ethers, networkHelpers } = await network.create({ override: { hardfork: "cancun" } });
 const { loadFixture, time } = networkHelpers;
 
+// The contracts take a manifest CID in binary and give the text back (rebuilt from the digest they keep).
 const MANIFEST_CID = "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi";
+const MANIFEST_CID_BYTES = CID.parse(MANIFEST_CID).bytes;
 const GAS_REPORT_URL = new URL("../../gas-report-models.json", import.meta.url);
 
 const Relation = { Finetune: 0, Adapter: 1, Merge: 2, Quantized: 3, Distillation: 4 } as const;
@@ -17,7 +20,7 @@ const Provenance = { SelfDeclared: 0, Attested: 1 } as const;
 /** IModelRegistry.RegisterParams, as ethers takes it. */
 interface Params {
   weightsDigest: string;
-  manifestCid: string;
+  manifestCid: Uint8Array;
   license: string;
   parents: { modelId: bigint; relation: number }[];
   datasets: { datasetId: bigint; role: number }[];
@@ -34,7 +37,7 @@ const dataset = (datasetId: number, role: number = Role.Training) => ({ datasetI
 function params(overrides: Partial<Params> = {}): Params {
   return {
     weightsDigest: ethers.id("weights"),
-    manifestCid: MANIFEST_CID,
+    manifestCid: MANIFEST_CID_BYTES,
     license: "Apache-2.0",
     parents: [],
     datasets: [],
@@ -55,7 +58,7 @@ async function deployRegistries() {
       totalSamples: 1n,
       previousVersion: 0n,
       encoding: "files",
-      manifestCid: MANIFEST_CID,
+      manifestCid: MANIFEST_CID_BYTES,
       license: "CC0-1.0",
     });
   }
@@ -106,8 +109,8 @@ describe("ModelRegistry", function () {
         "MAX_EDGES()",
         "datasetRegistry()",
         "attestorRegistry()",
-        "register((bytes32,string,string,(uint256,uint8)[],(uint256,uint8)[]))",
-        "registerAttested((bytes32,string,string,(uint256,uint8)[],(uint256,uint8)[]),(address,bytes32,bytes32,bytes32,bytes32,bytes32,bytes32,bytes,bytes32,bytes32),string)",
+        "register((bytes32,bytes,string,(uint256,uint8)[],(uint256,uint8)[]))",
+        "registerAttested((bytes32,bytes,string,(uint256,uint8)[],(uint256,uint8)[]),(address,bytes32,bytes32,bytes32,bytes32,bytes32,bytes32,bytes,bytes32,bytes32),string)",
         "modelOfCertificate(bytes32)",
         "modelOf(uint256)",
         "parentsOf(uint256)",
@@ -128,7 +131,7 @@ describe("ModelRegistry", function () {
       const { registry, registrant } = await loadFixture(deployRegistries);
       const p = params({ datasets: [dataset(1)] });
       expect(await registry.register.staticCall(p)).to.equal(1n);
-      await registry.register(p);
+      const receipt = (await (await registry.register(p)).wait())!;
       const registeredAt = BigInt(await time.latest());
 
       expect(await registry.ownerOf(1n)).to.equal(registrant.address);
@@ -143,9 +146,8 @@ describe("ModelRegistry", function () {
         registrant: registrant.address,
         attestor: ethers.ZeroAddress,
         certificateDigest: ethers.ZeroHash,
+        registrationBlock: BigInt(receipt.blockNumber),
         manifestCid: MANIFEST_CID,
-        license: "Apache-2.0",
-        certificateCid: "",
       });
       expect(await registry.tokenURI(1n)).to.equal(`ipfs://${MANIFEST_CID}`);
     });
@@ -207,7 +209,7 @@ describe("ModelRegistry", function () {
       expect(names).to.deep.equal(["Transfer", "ModelRegistered", "ParentLinked", "ParentLinked", "DatasetLinked"]);
       await expect(tx)
         .to.emit(registry, "ModelRegistered")
-        .withArgs(3n, registrant.address, p.weightsDigest, Provenance.SelfDeclared, MANIFEST_CID, "Apache-2.0")
+        .withArgs(3n, registrant.address, p.weightsDigest, Provenance.SelfDeclared, ethers.hexlify(MANIFEST_CID_BYTES), "Apache-2.0", "")
         .and.to.emit(registry, "DatasetLinked")
         .withArgs(3n, 3n, Role.Training);
     });
@@ -218,7 +220,9 @@ describe("ModelRegistry", function () {
       expect(await registry.register.staticCall(again)).to.equal(2n);
       await expect(registry.register(again)).to.not.emit(registry, "ModelRegistered");
       expect(await registry.totalRegistered()).to.equal(2n);
-      expect((await registry.modelOf(2n)).license).to.equal("Apache-2.0");
+      const { registrationBlock } = await registry.modelOf(2n);
+      const [registered] = (await registry.queryFilter(registry.filters.ModelRegistered(2n), Number(registrationBlock), Number(registrationBlock))) as EventLog[];
+      expect(registered.args.license).to.equal("Apache-2.0");
     });
 
     it("registers the same weights as a new token for another registrant", async function () {
@@ -229,16 +233,20 @@ describe("ModelRegistry", function () {
   });
 
   describe("refused registrations", function () {
-    it("rejects a zero weights digest and an empty manifest CID", async function () {
+    it("rejects a zero weights digest, and a manifest CID it could not give back exactly", async function () {
       const { registry } = await loadFixture(deployRegistries);
       await expect(registry.register(params({ weightsDigest: ethers.ZeroHash }))).to.be.revertedWithCustomError(
         registry,
         "ModelRegistryZeroWeightsDigest",
       );
-      await expect(registry.register(params({ manifestCid: "" }))).to.be.revertedWithCustomError(
-        registry,
-        "ModelRegistryEmptyManifestCid",
-      );
+      const v0 = MANIFEST_CID_BYTES.subarray(2);
+      const cbor = Uint8Array.from(MANIFEST_CID_BYTES, (b, i) => (i === 1 ? 0x71 : b));
+      for (const cid of [new Uint8Array(), v0, cbor, Uint8Array.from([...MANIFEST_CID_BYTES, 0])]) {
+        await expect(registry.register(params({ manifestCid: cid }))).to.be.revertedWithCustomError(
+          registry,
+          "ModelRegistryUnsupportedManifestCid",
+        );
+      }
     });
 
     it("rejects a parent that does not exist with ModelRegistryUnknownParent", async function () {
@@ -353,7 +361,7 @@ describe("ModelRegistry gas", function () {
         totalSamples: 1000n,
         previousVersion: 0n,
         encoding: "files",
-        manifestCid: MANIFEST_CID,
+        manifestCid: MANIFEST_CID_BYTES,
         license: "CC0-1.0",
       });
     }

@@ -7,6 +7,7 @@ import { ShardWriter } from "../../core/dataset/shard-writer.ts";
 import { sortUniqueHashes } from "../../core/dataset/sort-unique.ts";
 import { toHex } from "../../core/hex.ts";
 import type { ContentStore } from "../../core/storage/store.ts";
+import { manifestCidBytes } from "../../core/storage/cid.ts";
 
 /** `count` distinct sample hashes, sorted: honest merkle-v1 leaves. */
 export function sortedHashes(count: number, salt = "leaf"): Uint8Array {
@@ -53,7 +54,7 @@ export async function mintDirectly(registry: Contract, stored: { root: Uint8Arra
     totalSamples: stored.manifest.totalSamples,
     previousVersion: 0,
     encoding: stored.manifest.encoding,
-    manifestCid: stored.manifestCid,
+    manifestCid: manifestCidBytes(stored.manifestCid),
     license: stored.manifest.license ?? "",
   });
   const receipt = await tx.wait();

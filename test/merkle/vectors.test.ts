@@ -6,6 +6,7 @@ import { network } from "hardhat";
 import { parseHex32 } from "../../core/hex.ts";
 import { verifyExclusion, verifyInclusion, type LeafProof } from "../../core/merkle/verify.ts";
 import { rootOf } from "../../core/merkle/tree.ts";
+import { cidOf, manifestCidBytes } from "../../core/storage/cid.ts";
 
 const vectors = JSON.parse(readFileSync(new URL("../vectors/merkle-v1.json", import.meta.url), "utf8"));
 type Leaf = { sampleHash: string; index: number; siblings: string[] };
@@ -49,7 +50,7 @@ describe("merkle-v1 test vectors: library, merkletreejs and the contract agree",
     const { ethers } = await network.create();
     const registry = await ethers.deployContract("DatasetRegistry");
     for (const [i, t] of vectors.trees.entries()) {
-      await registry.mint({ root: t.root, n: t.n, totalSamples: t.n, previousVersion: 0, encoding: "files", manifestCid: `bafy-vector-${i}`, license: "CC0-1.0" });
+      await registry.mint({ root: t.root, n: t.n, totalSamples: t.n, previousVersion: 0, encoding: "files", manifestCid: manifestCidBytes(await cidOf(new TextEncoder().encode(`vector ${i}`))), license: "CC0-1.0" });
       const id = i + 1;
       for (const p of t.inclusions as Leaf[]) {
         expect(await registry.verifyInclusion(id, p.sampleHash, p.index, p.siblings)).to.equal(true);

@@ -2,7 +2,8 @@ import "server-only";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { cache } from "react";
-import type { Log } from "ethers";
+import { getBytes, type Log } from "ethers";
+import { cidFromBytes } from "../../../core/storage/cid.ts";
 import { connect, type ChainConnection } from "../../../core/chain/connect.ts";
 import { DatasetRegistryClient, type DatasetRecord } from "../../../core/chain/dataset-registry.ts";
 import { deployedAddress, deploymentId, deploymentsDir, type ContractName } from "../../../core/chain/deployments.ts";
@@ -80,7 +81,7 @@ function toMinted(chain: AppChain, log: Log): MintedDataset | null {
     n: Number(a.n),
     totalSamples: Number(a.totalSamples),
     encoding: String(a.encoding),
-    manifestCid: String(a.manifestCid),
+    manifestCid: cidFromBytes(getBytes(a.manifestCid)),
     license: String(a.license),
     publisher: String(a.publisher),
     previousVersion: a.previousVersion === 0n ? null : String(a.previousVersion),

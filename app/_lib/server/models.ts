@@ -1,6 +1,7 @@
 import "server-only";
 import { cache } from "react";
-import type { Log } from "ethers";
+import { getBytes, type Log } from "ethers";
+import { cidFromBytes } from "../../../core/storage/cid.ts";
 import { scanLogsBackward } from "../../../core/chain/logs.ts";
 import { ModelRegistryClient, PROVENANCES } from "../../../core/chain/model-registry.ts";
 import { DATASET_ROLES } from "../../../core/chain/roles.ts";
@@ -67,7 +68,7 @@ export async function recentModels(limit = 6): Promise<{ deployed: boolean; item
       registrant: String(a.registrant),
       weightsDigest: String(a.weightsDigest),
       provenance: PROVENANCES[Number(a.provenance)] ?? String(a.provenance),
-      manifestCid: String(a.manifestCid),
+      manifestCid: cidFromBytes(getBytes(a.manifestCid)),
       license: String(a.license),
       blockNumber: log.blockNumber,
     });
