@@ -7,6 +7,7 @@ import { InputError } from "../../core/errors.ts";
 import { proveSample, verifyProofFile, type SampleInput } from "../../core/dataset/operations.ts";
 import type { Proof } from "../../core/dataset/prover.ts";
 import { toHex } from "../../core/hex.ts";
+import { isBatch, withBatchOptions, type BatchOptions } from "./batch.ts";
 import { action, jsonBigInt, parseTokenId, withCommonOptions, type CommonOptions } from "../output.ts";
 
 interface ProveOptions extends CommonOptions {
@@ -29,17 +30,23 @@ function describe(p: Proof): string {
 }
 
 export function proveCommand(): Command {
-  return withCommonOptions(
+  return withBatchOptions(withCommonOptions(
     new Command("prove")
       .description("prove that a sample is or is not in a dataset; the contract checks the proof")
       .argument("[sample]", "the sample as a file (for jsonl/csv datasets: a one-record file)")
       .requiredOption("--dataset <id>", "dataset token id")
       .option("--text <record>", "the sample as a literal record, e.g. one JSONL line")
       .option("--hash <sha256>", "the sample's SHA-256 as 0x-hex")
-      .option("--out <file>", "write the proof (provenant-proof-v1) to this file")
+      .option("--out <file>", "write the proof (provenant-proof-v1) to this file; with --batch the results (.csv, else JSON)")
       .option("--record", "also record the proof on-chain in a transaction, citable by tx hash"),
-  ).action(
-    action<ProveOptions>(async ([file], opts) => {
+  )).action(
+    action<ProveOptions & BatchOptions>(async ([file], opts) => {
+      if (isBatch(opts)) {
+        if (file !== undefined || opts.text !== undefined || opts.hash !== undefined || opts.record) {
+          throw new InputError("INPUT_INVALID", "--batch and --hash-list take the samples: give no other sample, and no --record");
+        }
+        return (await import("./check-sample.ts")).batchAgainstDataset(parseTokenId(opts.dataset), opts);
+      }
       const given = [file, opts.text, opts.hash].filter((v) => v !== undefined).length;
       if (given !== 1) throw new InputError("INPUT_INVALID", "give exactly one sample: a file, --text or --hash");
       const input: SampleInput = file !== undefined ? { file } : opts.text !== undefined ? { text: opts.text } : { hash: opts.hash! };
@@ -71,11 +78,10 @@ export function verifyProofCommand(): Command {
   return withCommonOptions(
     new Command("verify-proof")
       .description("re-check a saved proof file against the dataset's on-chain root, locally and by the contract")
-      .argument("<proof.json>", "a provenant-proof-v1 file")
-      .requiredOption("--dataset <id>", "dataset token id"),
+      .argument("<proof.json>", "a provenant-proof-v1 file, or a provenant-ancestry-proof-v1 file from check-sample")
+      .option("--dataset <id>", "dataset token id (for a provenant-proof-v1 file)"),
   ).action(
     action<ProveOptions>(async ([path], opts) => {
-      const id = parseTokenId(opts.dataset);
       let value: unknown;
       try {
         value = JSON.parse(readFileSync(path, "utf8"));
@@ -84,6 +90,11 @@ export function verifyProofCommand(): Command {
         if (code === "ENOENT") throw new InputError("INPUT_NOT_FOUND", `${path} does not exist`, { cause: e });
         throw new InputError("PROOF_INVALID", `${path} is not a JSON proof file`, { cause: e });
       }
+      if ((value as { format?: unknown } | null)?.format === "provenant-ancestry-proof-v1") {
+        return (await import("./check-sample.ts")).verifyAncestryProofFile(value as Record<string, unknown>, opts);
+      }
+      if (opts.dataset === undefined) throw new InputError("INPUT_INVALID", "--dataset <id> is required for a provenant-proof-v1 file");
+      const id = parseTokenId(opts.dataset);
       const conn = await connect(opts.network);
       const registry = await DatasetRegistryClient.connect(conn);
       const r = await verifyProofFile(registry, id, value);
