@@ -1,3 +1,4 @@
+import type { Ancestry } from "../../core/lineage/check-sample.ts";
 import type { LineageGraph, ModelAttestation } from "../../core/lineage/graph.ts";
 
 /**
@@ -69,6 +70,8 @@ export interface LineageView {
   graph: LineageGraph | null;
   incomplete: string | null;
   certificate: CertificateView | null;
+  /** The datasets behind the model, as "Was this sample used?" checks them (core/lineage/check-sample.ts). */
+  ancestry: Ancestry;
 }
 
 /** Each named check in plain words: what passing it means. */

@@ -19,7 +19,7 @@ import { LocalStore } from "../../core/storage/local-store.ts";
  * re-checked by verify-proof, and an edited one is refused.
  */
 describe("provenant check-sample: one sample against a model's whole ancestry (local chain)", function () {
-  this.timeout(300_000);
+  this.timeout(600_000);
   let chain: LocalChain;
   let work: string;
   let home: string;

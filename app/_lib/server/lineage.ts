@@ -12,6 +12,7 @@ import { ModelRegistryClient } from "../../../core/chain/model-registry.ts";
 import { isProvenantError } from "../../../core/errors.ts";
 import type { LineageGraph, ModelAttestation } from "../../../core/lineage/graph.ts";
 import { verifyLineage, type CertificateVerdict, type CheckResult, type VerifyReport } from "../../../core/lineage/verify.ts";
+import { ancestryOfWalk } from "../../../core/lineage/check-sample.ts";
 import { toLineageGraph, walkLineage, type LineageSources, type LineageWalk } from "../../../core/lineage/walk.ts";
 import type { TrustedRoot } from "../../../core/tpm/enroll.ts";
 import { extendPcr, ZERO_PCR } from "../../../core/tpm/quote.ts";
@@ -108,6 +109,7 @@ export async function modelLineage(id: bigint): Promise<LineageView> {
     graph,
     incomplete,
     certificate: rootCert ? certificateView(rootCert, attestations.get(id.toString())!, rootsProblem, roots.length) : null,
+    ancestry: ancestryOfWalk(walk),
   };
 }
 
