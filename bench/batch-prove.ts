@@ -54,7 +54,7 @@ try {
   const weights = join(work, "weights");
   mkdirSync(weights);
   writeFileSync(join(weights, "model.safetensors"), randomBytes(10_000));
-  const model = cli(["model", "register", weights, "--name", "bench", "--version", "1", "--dataset", `${mint.json.datasetId}:training`], env);
+  const model = cli(["model", "register", weights, "--name", "bench", "--version", "1.0.0", "--dataset", `${mint.json.datasetId}:training`], env);
 
   const lines: string[] = [];
   for (let k = 0; k < SAMPLES; k++) {

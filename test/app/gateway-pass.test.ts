@@ -15,7 +15,9 @@ function serveRoute(gatewayUrl: string): Promise<{ url: string; server: Server }
   const server = createServer(async (req, res) => {
     const cid = (req.url ?? "").replace(/^\/ipfs\//, "");
     const r = await passThrough(req.method === "HEAD" ? "HEAD" : "GET", cid, gatewayUrl);
-    res.writeHead(r.status, Object.fromEntries(r.headers));
+    const headers: Record<string, string> = {};
+    r.headers.forEach((value, key) => (headers[key] = value));
+    res.writeHead(r.status, headers);
     res.end(Buffer.from(await r.arrayBuffer()));
   });
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server })));

@@ -7,7 +7,7 @@ import { startGateway, type Gateway } from "../../core/storage/gateway.ts";
 import { REPO } from "../../scripts/lib/local-chain.ts";
 import { makeDataset, startWorld, TRAIN, type World } from "../attestor/world.ts";
 import { launchChromium, screenshot } from "./helpers/browser.ts";
-import { buildApp, startApp, type AppProcess } from "./helpers/stack.ts";
+import { buildApp, mineBlock, startApp, type AppProcess } from "./helpers/stack.ts";
 
 /**
  * The model page of TPM-attested models: a real swtpm, the attestor service and `provenant train` (the world of
@@ -97,6 +97,8 @@ describe("the model page of an attested model: certificate in plain words (swtpm
     writeFileSync(path, Buffer.concat([original, Buffer.from("\n")]));
     expect(readFileSync(path).equals(original)).to.equal(false);
     try {
+      // The page keeps lineage verdicts for the block they were reached at: storage changes show at the next one.
+      await mineBlock(w.chain.url);
       await page.goto(`${app.url}/models/${gen2.modelId}`, { waitUntil: "networkidle" });
       await page.waitForSelector('[data-testid="lineage-node"]');
       expect(await page.getAttribute(`[data-testid="lineage-node"][data-node="model:${gen2.modelId}"]`, "data-verified")).to.equal("false");
