@@ -51,6 +51,7 @@ describe("provenant check-sample: one sample against a model's whole ancestry (l
     const digits = join(work, "digits");
     mkdirSync(digits);
     for (let i = 0; i < 30; i++) writeFileSync(join(digits, `digit-${i}.txt`), `digit ${i % 10} drawn by hand #${i}\n`);
+    writeFileSync(join(work, "altered.txt"), "digit 7 drawn by hand #7 (retouched)\n");
     writeFileSync(join(work, "chat.jsonl"), Array.from({ length: 40 }, (_, i) => JSON.stringify({ q: `question ${i}`, a: `answer ${i}` })).join("\n") + "\n");
     for (const [path, name] of [
       [digits, "digits"],
@@ -88,7 +89,6 @@ describe("provenant check-sample: one sample against a model's whole ancestry (l
   });
 
   it("answers in none of the 2 datasets behind model #2 for an altered sample, each exclusion checked by the contract", async () => {
-    writeFileSync(join(work, "altered.txt"), "digit 7 drawn by hand #7 (retouched)\n");
     const r = await cli(["check-sample", join(work, "altered.txt"), "--model", "2"]);
     expect(r.code, r.stderr).to.equal(0);
     expect(r.json).to.include({ verdict: "out", summary: "in none of the 2 datasets behind model #2" });
@@ -145,8 +145,8 @@ describe("provenant check-sample: one sample against a model's whole ancestry (l
     writeFileSync(shardPath, damaged);
     try {
       const r = await cli(["check-sample", join(work, "altered.txt"), "--model", "2"]);
+      expect(r.json.verdict, r.stdout + r.stderr).to.equal("unknown");
       expect(r.code).to.equal(1);
-      expect(r.json.verdict).to.equal("unknown");
       expect(r.json.summary).to.match(/^not known: absent from 1 of the 2 datasets behind model #2, but dataset #2 could not be checked: /);
       expect(r.json.datasets[1]).to.include({ verdict: "unknown", code: "STORAGE_CORRUPT" });
       expect(r.json.datasets[1].reason).to.contain("does not hash to its CID");
@@ -165,12 +165,12 @@ describe("provenant check-sample: one sample against a model's whole ancestry (l
     delete process.env.PROVENANT_DEPLOYMENT_ID;
     const stored = await storeLeavesAsGiven(new LocalStore(home), swapped(sortedHashes(3, "check-sample"), 0, 2));
     const datasetId = String(await mintDirectly(registry, stored));
-    const model = await cli(["model", "register", weights("on-misordered"), "--name", "m", "--version", "1", "--parent", "2:finetune", "--dataset", `${datasetId}:training`]);
+    const model = await cli(["model", "register", weights("on-misordered"), "--name", "m", "--version", "1.0.0", "--parent", "2:finetune", "--dataset", `${datasetId}:training`]);
     expect(model.code, model.stderr).to.equal(0);
     const modelId = String(model.json.modelId);
 
     const before = await cli(["check-sample", join(work, "altered.txt"), "--model", modelId]);
-    expect(before.json.verdict).to.equal("unknown");
+    expect(before.json.verdict, before.stdout + before.stderr).to.equal("unknown");
     expect(before.json.datasets.find((d: { datasetId: string }) => d.datasetId === datasetId)).to.include({ verdict: "unknown", code: "DATASET_MISORDERED" });
 
     const audit = await cli(["dataset", "audit", datasetId, "--report"]);
