@@ -161,7 +161,7 @@ export async function checkBatch(ancestry: Ancestry, samples: AsyncIterable<Batc
       try {
         proof = await prover.prove(x);
       } catch (e) {
-        const reason = asReason(e);
+        const reason = isProvenantError(e) && e.code === "DATASET_MISORDERED" && d.record.misordered ? misorderedWords(d.datasetId) : asReason(e);
         // A shard that failed once fails again: do not read it once per sample.
         if (isProvenantError(e) && e.code !== "DATASET_MISORDERED") failedShards.set(shard, reason);
         column[i] = { verdict: "unknown", reason };

@@ -238,7 +238,10 @@ export async function checkDataset(d: AncestryDataset, x: Uint8Array | null, io:
   try {
     proof = await open.prover.prove(x);
   } catch (e) {
-    return unknown(d, x, asError(e));
+    const err = asError(e);
+    // Refused by the prover for misordered leaves: when the chain says so too, say it in the chain's words.
+    if (err.code === "DATASET_MISORDERED" && d.record.misordered) return unknown(d, x, { code: err.code, message: misorderedWords(d.datasetId) });
+    return unknown(d, x, err);
   }
   const json = proofToJson(proof, d.datasetId);
   if (proof.kind === "exclusion" && d.record.misordered) return unknown(d, x, { code: "DATASET_MISORDERED", message: misorderedWords(d.datasetId) });

@@ -86,6 +86,10 @@ describe("the model page of an attested model: certificate in plain words (swtpm
     expect(statuses.length).to.be.greaterThan(10);
     expect(statuses.every((s) => s === "pass")).to.equal(true);
     expect(await page.$$eval('[data-testid="replay"] tr', (els) => els.length)).to.be.greaterThan(3);
+    // The certificate checks are listed once, in the certificate section: the graph's node list points there.
+    await page.click(`[data-node="model:${gen2.modelId}"]`);
+    expect(await page.$$('[data-testid="node-checks"] li[data-check^="model.certificate."]')).to.have.length(0);
+    expect(await page.textContent('[data-testid="node-checks"] li[data-check="model.certificate"]')).to.contain(`${statuses.length} of ${statuses.length} certificate checks passed`);
     await screenshot(page, "model-attested");
     cpSync(join(REPO, "artifacts-e2e", "screenshots", "model-attested.png"), join(REPO, "docs", "screenshots", "model-attested.png"));
   });

@@ -136,7 +136,7 @@ describe("the model page: lineage graph, checks and exports (chromium, productio
     // The command re-checks it from a terminal against this chain and deployment.
     const cli = (await page.textContent('[data-testid="sample-cli"]'))!;
     expect(cli).to.contain(`PROVENANT_RPC_URL=${stack.chain.url}`).and.to.contain(`PROVENANT_DEPLOYMENT_ID=${stack.chain.deploymentId}`).and.to.contain(`--model ${childId}`);
-    await screenshot(page, "model-sample-in");
+    copyFileSync(await screenshot(page, "model-sample-in"), join(REPO, "docs", "screenshots", "model-sample-check.png"));
 
     await dropFiles(page, '[data-testid="sample-dropzone"]', [{ name: "sample-3-altered.txt", bytes: new TextEncoder().encode("sample 3 (altered)\n") }]);
     await page.waitForSelector('[data-testid="sample-verdict"][data-verdict="out"]');
@@ -224,18 +224,22 @@ describe("the model page: lineage graph, checks and exports (chromium, productio
     const damaged = Buffer.from(original);
     damaged[0] ^= 1;
     writeFileSync(shard, damaged);
+    // A fresh browser: the one above keeps the good shard in its HTTP cache (CIDs are immutable), as it should.
+    const fresh = await (await browser.newContext({ viewport: { width: 1280, height: 1000 } })).newPage();
     try {
-      await page.goto(`${stack.app!.url}/models/${childId}`, { waitUntil: "networkidle" });
-      await dropFiles(page, '[data-testid="sample-dropzone"]', [{ name: "sample-3.txt", bytes: new TextEncoder().encode("sample 3\n") }]);
-      await page.waitForSelector('[data-testid="sample-verdict"][data-verdict="unknown"]');
-      const row = page.locator(`[data-testid="sample-verdict"] li[data-dataset="${datasetId}"]`);
+      await fresh.goto(`${stack.app!.url}/models/${childId}`, { waitUntil: "networkidle" });
+      await dropFiles(fresh, '[data-testid="sample-dropzone"]', [{ name: "sample-3.txt", bytes: new TextEncoder().encode("sample 3\n") }]);
+      await fresh.waitForSelector('[data-testid="sample-verdict"][data-verdict="unknown"]');
+      const row = fresh.locator(`[data-testid="sample-verdict"] li[data-dataset="${datasetId}"]`);
       expect(await row.getAttribute("data-code")).to.equal("STORAGE_CORRUPT");
       const words = (await row.textContent())!;
       expect(words).to.contain("do not hash to that CID").and.to.contain(`passed through from the storage gateway at ${stack.gateway.url}`);
-      expect(await page.textContent('[data-testid="sample-check"]')).to.not.contain("Storage unreachable");
-      expect(await page.getAttribute(`[data-testid="lineage-node"][data-node="dataset:${datasetId}"]`, "data-sample-verdict")).to.equal("unknown");
+      expect(await fresh.textContent('[data-testid="sample-check"]')).to.not.contain("Storage unreachable");
+      expect(await fresh.getAttribute(`[data-testid="lineage-node"][data-node="dataset:${datasetId}"]`, "data-sample-verdict")).to.equal("unknown");
+      await screenshot(fresh, "model-sample-shard-corrupt");
     } finally {
       writeFileSync(shard, original);
+      await fresh.context().close();
     }
   });
 

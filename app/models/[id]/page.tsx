@@ -186,7 +186,7 @@ function ExportsCard({ lineage, id, cli }: { lineage: LineageView; id: string; c
           <ExportButtons graph={lineage.graph} />
         </>
       ) : (
-        <p className="muted">Exports not available: part of the lineage could not be read ({lineage.incomplete}).</p>
+        <p className="muted">Not available: part of the lineage could not be read, so it is not exported ({lineage.incomplete}).</p>
       )}
       <h3 style={{ fontSize: "0.95rem", marginBottom: "0.3rem" }}>Re-check it yourself</h3>
       <p className="muted small" style={{ margin: 0 }}>
