@@ -57,10 +57,11 @@ export async function runBatch(ancestry: Ancestry, io: CheckSampleIo, opts: Batc
   const s = report.summary;
   const lines = [
     `${s.samples} samples: ${s.in} in, ${s.out} out, ${s.unknown} unknown (${seconds.toFixed(2)} s)`,
-    ...report.datasets.map(
-      (d) =>
-        `  dataset #${d.datasetId}: ${d.in} in, ${d.out} out, ${d.unknown} unknown; ${d.reads} reads (${(d.bytesRead / 2 ** 20).toFixed(1)} MiB); contract accepted ${d.onChain.valid} of ${d.onChain.checked} proofs sent${d.problem ? `; UNKNOWN: ${d.problem}` : ""}`,
-    ),
+    ...report.datasets.map((d, k) => {
+      // Why samples are unknown: the dataset's one problem, or the first sample's reason.
+      const why = d.problem ?? report.rows.find((r) => r.datasets[k].verdict === "unknown")?.datasets[k].reason;
+      return `  dataset #${d.datasetId}: ${d.in} in, ${d.out} out, ${d.unknown} unknown; ${d.reads} reads (${(d.bytesRead / 2 ** 20).toFixed(1)} MiB); contract accepted ${d.onChain.valid} of ${d.onChain.checked} proofs sent${why ? `; unknown because ${why}` : ""}`;
+    }),
     ...report.gaps.map((g) => `  gap: ${g}`),
     `every proof verified by the library against the root read from chain ${report.chainId}; a sample of them by the contract`,
   ];

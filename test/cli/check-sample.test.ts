@@ -135,6 +135,37 @@ describe("provenant check-sample: one sample against a model's whole ancestry (l
     expect(r3.json.datasets[1]).to.include({ local: false, onChain: false, verdict: "unknown" });
   });
 
+  it("proves a batch: a folder against a dataset, a JSONL file and a hash list against the ancestry, results as CSV and JSON", async () => {
+    const folder = await cli(["prove", "--batch", join(work, "digits"), "--dataset", "1", "--out", join(work, "digits.csv")]);
+    expect(folder.code, folder.stderr).to.equal(0);
+    expect(folder.json).to.include({ ok: true, format: "provenant-batch-v1" });
+    expect(folder.json.summary).to.deep.equal({ samples: 30, in: 30, out: 0, unknown: 0 });
+    expect(folder.json.datasets[0]).to.include({ datasetId: "1", reads: 1 });
+    expect(folder.json.datasets[0].onChain).to.deep.equal({ checked: 16, valid: 16 });
+    const csv = readFileSync(join(work, "digits.csv"), "utf8").trim().split("\n");
+    expect(csv[0]).to.equal("sample,sha256,verdict,dataset_1,dataset_1_leaf");
+    expect(csv).to.have.length(31);
+    expect(csv[1]).to.match(/^digit-0\.txt,0x[0-9a-f]{64},in,in,\d+$/);
+
+    const lines = readFileSync(join(work, "chat.jsonl"), "utf8").trim().split("\n").slice(0, 5);
+    lines[2] = lines[2].replace("answer", "ANSWER");
+    writeFileSync(join(work, "batch.jsonl"), `${lines.join("\n")}\n\n`);
+    const records = await cli(["check-sample", "--batch", join(work, "batch.jsonl"), "--model", "2", "--out", join(work, "batch.json")]);
+    expect(records.code, records.stderr).to.equal(0);
+    expect(records.json.summary).to.deep.equal({ samples: 5, in: 4, out: 1, unknown: 0 });
+    expect(records.json.rows.map((r: { label: string; verdict: string }) => `${r.label} ${r.verdict}`)).to.deep.equal(["line 1 in", "line 2 in", "line 3 out", "line 4 in", "line 5 in"]);
+    expect(records.json.rows[0].datasets.map((c: { verdict: string }) => c.verdict)).to.deep.equal(["out", "in"]);
+    expect(JSON.parse(readFileSync(join(work, "batch.json"), "utf8")).summary.samples).to.equal(5);
+
+    const list = [`${sha(readFileSync(join(work, "digits", "digit-3.txt")))}  digits/digit-3.txt`, `0x${sha("nothing like it")} nothing.txt`].join("\n");
+    writeFileSync(join(work, "hashes.txt"), `${list}\n`);
+    const hashes = await cli(["check-sample", "--hash-list", join(work, "hashes.txt"), "--model", "2"]);
+    expect(hashes.json.rows.map((r: { label: string; verdict: string }) => `${r.label} ${r.verdict}`)).to.deep.equal(["digits/digit-3.txt in", "nothing.txt out"]);
+    writeFileSync(join(work, "bad-hashes.txt"), "not a hash\n");
+    expectError(await cli(["check-sample", "--hash-list", join(work, "bad-hashes.txt"), "--model", "2"]), "INPUT_INVALID", /line 1 does not start with a SHA-256/);
+    expectError(await cli(["prove", "--batch", join(work, "altered.txt"), "--dataset", "1"]), "INPUT_INVALID", /neither a folder nor a \.jsonl\/\.csv file/);
+  });
+
   it("fails closed on a shard that fails its CID: that dataset is unknown, and the verdict is never 'in none'", async () => {
     const store = new LocalStore(home);
     const prover = await DatasetProver.open(store, manifestCids[1]);
@@ -150,6 +181,11 @@ describe("provenant check-sample: one sample against a model's whole ancestry (l
       expect(r.json.summary).to.match(/^not known: absent from 1 of the 2 datasets behind model #2, but dataset #2 could not be checked: /);
       expect(r.json.datasets[1]).to.include({ verdict: "unknown", code: "STORAGE_CORRUPT" });
       expect(r.json.datasets[1].reason).to.contain("does not hash to its CID");
+      // In a batch too: every sample of that dataset is unknown, none silently out.
+      const batch = await cli(["check-sample", "--batch", join(work, "chat.jsonl"), "--model", "2"]);
+      expect(batch.code).to.equal(1);
+      expect(batch.json.summary).to.deep.equal({ samples: 40, in: 0, out: 0, unknown: 40 });
+      expect(batch.json.datasets[1]).to.include({ datasetId: "2", unknown: 40, out: 0, in: 0 });
       // A sample in another dataset is still found.
       const found = await cli(["check-sample", join(work, "digits", "digit-7.txt"), "--model", "2"]);
       expect(found.json.verdict).to.equal("in");
