@@ -33,6 +33,9 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   return (
     <html lang="en">
       <body>
+        <a href="#content" className="skip-link">
+          Skip to content
+        </a>
         <header className={styles.header}>
           <div className={`container ${styles.bar}`}>
             <Link href="/" className={styles.brand}>
@@ -51,7 +54,10 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             </div>
           </div>
         </header>
-        <Providers app={app}>{children}</Providers>
+        {/* The skip link's target: every page's main content, focusable so the jump moves the keyboard focus too. */}
+        <div id="content" tabIndex={-1}>
+          <Providers app={app}>{children}</Providers>
+        </div>
         <footer className={styles.footer}>
           <div className="container">
             <span>

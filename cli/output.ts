@@ -1,6 +1,6 @@
 import { Command, Option } from "commander";
 import cliProgress from "cli-progress";
-import { InputError, isProvenantError, type ProvenantError } from "../core/errors.ts";
+import { isProvenantError, type ProvenantError } from "../core/errors.ts";
 import type { ProgressFn } from "../core/dataset/encodings.ts";
 
 export interface CommonOptions {

@@ -10,6 +10,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   dataset: async () => (await import("./commands/dataset.ts")).datasetCommand(),
   prove: async () => (await import("./commands/prove.ts")).proveCommand(),
   "verify-proof": async () => (await import("./commands/prove.ts")).verifyProofCommand(),
+  "check-sample": async () => (await import("./commands/check-sample.ts")).checkSampleCommand(),
   serve: async () => (await import("./commands/serve.ts")).serveCommand(),
   storage: async () => (await import("./commands/storage.ts")).storageCommand(),
   model: async () => (await import("./commands/model.ts")).modelCommand(),

@@ -56,6 +56,22 @@ export function parseHex32(value: unknown, what: string): Uint8Array {
   return hexToBytes(value, what);
 }
 
+/**
+ * A SHA-256 as people paste it: 64 hex digits with or without 0x, in either case, surrounding spaces ignored
+ * (`sha256sum` prints it bare). Null when it is anything else.
+ */
+export function looseHex32(value: string): Uint8Array | null {
+  const s = value.trim().replace(/^0[xX]/, "");
+  return /^[0-9a-fA-F]{64}$/.test(s) ? hexToBytes(s) : null;
+}
+
+/** looseHex32, or an INPUT_INVALID naming `what`. */
+export function parseLooseHex32(value: string, what: string): Uint8Array {
+  const bytes = looseHex32(value);
+  if (!bytes) throw new InputError("INPUT_INVALID", `${what} must be a SHA-256: 64 hex digits, with or without 0x, got ${preview(value)}`);
+  return bytes;
+}
+
 export function isHex32(value: unknown): value is Hex32 {
   return typeof value === "string" && HEX_32.test(value);
 }

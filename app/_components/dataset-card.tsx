@@ -23,7 +23,7 @@ export function DatasetCard({ d }: { d: Card }) {
         <div>
           <dt>Root</dt>
           <dd>
-            <Hex value={d.root} head={8} tail={6} />
+            <Hex value={d.root} head={8} tail={6} copy={false} />
           </dd>
         </div>
         <div>

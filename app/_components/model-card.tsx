@@ -24,7 +24,7 @@ export function ModelCard({ m }: { m: Card }) {
         <div>
           <dt>Weights</dt>
           <dd>
-            <Hex value={m.weightsDigest} head={8} tail={6} />
+            <Hex value={m.weightsDigest} head={8} tail={6} copy={false} />
           </dd>
         </div>
         <div>

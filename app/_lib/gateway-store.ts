@@ -114,15 +114,18 @@ export class GatewayStore implements ContentStore {
     if (res.status === 502 && res.headers.get("x-provenant-upstream") === "unreachable") {
       throw new StorageError("STORAGE_UNREACHABLE", `${this.where} cannot reach its storage (${await res.text()})`);
     }
+    // The app's /ipfs route passes bytes through from its gateway and names it: errors say where bytes came from.
+    const source = res.headers.get("x-provenant-source");
+    const via = source && source.length < 300 ? ` (passed through from ${source})` : "";
     if (res.status === 502 && res.headers.get("x-provenant-error") === "STORAGE_CORRUPT") {
       // A Provenant gateway that found its own copy corrupt says so; the bytes were never sent.
       const said = (await res.text().catch(() => "")).trim().slice(0, 300);
-      throw new StorageError("STORAGE_CORRUPT", `${this.where} holds a copy of ${cid} that does not hash to that CID${said ? ` (${said})` : ""}`);
+      throw new StorageError("STORAGE_CORRUPT", `${this.where}${via} holds a copy of ${cid} whose bytes do not hash to that CID${said ? ` (${said})` : ""}`);
     }
-    if (!res.ok) throw new StorageError("STORAGE_UNREACHABLE", `${this.where} answered ${res.status} for ${cid}`);
+    if (!res.ok) throw new StorageError("STORAGE_UNREACHABLE", `${this.where}${via} answered ${res.status} for ${cid}`);
     const bytes = await this.readCapped(res, cid, options);
     if ((await cidOf(bytes)) !== cid) {
-      throw new StorageError("STORAGE_CORRUPT", `${this.where} sent bytes for ${cid} that do not hash to that CID`);
+      throw new StorageError("STORAGE_CORRUPT", `${this.where}${via} sent bytes for ${cid} that do not hash to that CID`);
     }
     this.stats.reads++;
     this.stats.bytes += bytes.length;

@@ -1,4 +1,5 @@
 import type { ModelAttestation } from "../../core/attestor/attestation.ts";
+import type { Ancestry } from "../../core/lineage/check-sample.ts";
 import type { LineageGraph } from "../../core/lineage/graph.ts";
 
 /**
@@ -70,6 +71,8 @@ export interface LineageView {
   graph: LineageGraph | null;
   incomplete: string | null;
   certificate: CertificateView | null;
+  /** The datasets behind the model, as "Was this sample used?" checks them (core/lineage/check-sample.ts). */
+  ancestry: Ancestry;
 }
 
 /** Each named check in plain words: what passing it means. */

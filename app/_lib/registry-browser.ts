@@ -2,7 +2,7 @@ import { BrowserProvider, Contract, JsonRpcProvider, Network, type ContractRunne
 import { datasetRegistryAbi } from "../../core/chain/abi.generated.ts";
 import { chainError } from "../../core/chain/chain-error.ts";
 import { toHex } from "../../core/hex.ts";
-import { manifestCidBytes } from "../../core/storage/cid.ts";
+import { manifestCidBytes } from "../../core/chain/manifest-cid.ts";
 import type { Proof } from "../../core/dataset/prover.ts";
 import type { LeafProof } from "../../core/merkle/verify.ts";
 

@@ -23,8 +23,8 @@ export default async function ModelsPage() {
     <main className="container">
       <h1>Models</h1>
       <p className="muted" style={{ maxWidth: 760 }}>
-        Each model token records a digest of the weights, the models it derives from and the datasets it was trained on. Its page will draw that
-        lineage as a graph you can verify node by node; the model registry work brings it.
+        Each model token records a digest of the weights, the models it derives from and the datasets it was trained on. Its page draws that
+        lineage as a graph verified node by node, and checks whether a sample was used anywhere in it.
       </p>
       {models.items.length > 0 ? (
         <div className={styles.grid}>

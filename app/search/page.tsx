@@ -2,6 +2,8 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { DatasetCard } from "../_components/dataset-card.tsx";
+import { ModelCard } from "../_components/model-card.tsx";
+import type { ModelCard as ModelCardData } from "../_lib/server/models.ts";
 import { Notice } from "../_components/notice.tsx";
 import { SearchForm } from "../_components/search-form.tsx";
 import { toTrouble } from "../_lib/errors.ts";
@@ -11,29 +13,62 @@ import styles from "./search.module.css";
 
 export const metadata: Metadata = { title: "Search" };
 
+function ModelMatches({ models, as }: { models: ModelCardData[]; as?: (m: ModelCardData) => string }) {
+  if (models.length === 0) return null;
+  return (
+    <div className={styles.grid} data-testid="model-results">
+      {models.map((m) => (
+        <div key={m.id}>
+          {as ? <p className="small muted">{as(m)}</p> : null}
+          <ModelCard m={m} />
+        </div>
+      ))}
+    </div>
+  );
+}
+
 function Results({ r }: { r: SearchResult }) {
   if (r.kind === "empty" || r.kind === "token") return null;
-  if (r.kind === "unknown") {
+  if (r.kind === "name") {
+    const nothing = r.datasets.length === 0 && r.models.length === 0;
     return (
-      <Notice
-        tone="info"
-        trouble={{
-          code: "INPUT_INVALID",
-          title: "Not a token id, hash or CID",
-          detail: `"${r.q}" is none of: a token id (1, 2, …), a 32-byte hash (0x and 64 hex digits: a sample hash or a dataset root), or a CID (bafy…, Qm…).`,
-        }}
-      />
+      <section data-testid="name-results">
+        <h2>Named like “{r.q}”</h2>
+        <p className="muted small">
+          Looked through the names of the {formatCount(r.scope)} newest of {formatCount(r.total)} datasets and the newest models. A token id (1, 2, …),
+          a SHA-256 (64 hex digits, with or without 0x) or a CID (bafy…, Qm…) is looked up as such.
+        </p>
+        {nothing ? <p>No dataset or model among them has this in its name.</p> : null}
+        {r.datasets.length > 0 ? (
+          <>
+            <h3 className={styles.h3}>Datasets</h3>
+            <div className={styles.grid}>
+              {r.datasets.map((d) => (
+                <DatasetCard key={d.id} d={d} />
+              ))}
+            </div>
+          </>
+        ) : null}
+        {r.models.length > 0 ? (
+          <>
+            <h3 className={styles.h3}>Models</h3>
+            <ModelMatches models={r.models} />
+          </>
+        ) : null}
+      </section>
     );
   }
   if (r.kind === "cid") {
+    const asOf = new Map(r.models.map((m) => [m.model.id, m.as]));
     return (
-      <section>
+      <section data-testid="cid-results">
         <h2>CID {r.cid.slice(0, 16)}…</h2>
         <p className="muted small">
-          Looked through the {formatCount(r.scope)} newest of {formatCount(r.total)} datasets for a manifest or shard index with this CID.
+          Looked through the {formatCount(r.scope)} newest of {formatCount(r.total)} datasets for a manifest or shard index with this CID, and the newest
+          models for a manifest or training certificate.
         </p>
-        {r.matches.length === 0 ? (
-          <p>No dataset among them uses this CID.</p>
+        {r.matches.length === 0 && r.models.length === 0 ? (
+          <p>No dataset or model among them uses this CID.</p>
         ) : (
           <div className={styles.grid}>
             {r.matches.map((m) => (
@@ -44,6 +79,7 @@ function Results({ r }: { r: SearchResult }) {
             ))}
           </div>
         )}
+        <ModelMatches models={r.models.map((m) => m.model)} as={(m) => `as its ${asOf.get(m.id)}`} />
       </section>
     );
   }
@@ -61,6 +97,12 @@ function Results({ r }: { r: SearchResult }) {
               <DatasetCard key={d.id} d={d} />
             ))}
           </div>
+        </>
+      ) : null}
+      {r.models.length > 0 ? (
+        <>
+          <h3>Models with these weights</h3>
+          <ModelMatches models={r.models} as={() => "its weights digest"} />
         </>
       ) : null}
       <h3 className={styles.h3}>As a sample hash</h3>

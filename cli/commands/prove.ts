@@ -11,6 +11,7 @@ import { PROOF_FORMAT } from "../../core/dataset/proof-file.ts";
 import { toHex } from "../../core/hex.ts";
 import { parseTokenId } from "../../core/identifiers.ts";
 import { parseVersionedJson } from "../../core/versioned-json.ts";
+import { isBatch, withBatchOptions, type BatchOptions } from "./batch.ts";
 import { action, jsonBigInt, withCommonOptions, type CommonOptions } from "../output.ts";
 
 interface ProveOptions extends CommonOptions {
@@ -33,17 +34,23 @@ function describe(p: Proof): string {
 }
 
 export function proveCommand(): Command {
-  return withCommonOptions(
+  return withBatchOptions(withCommonOptions(
     new Command("prove")
       .description("prove that a sample is or is not in a dataset; the contract checks the proof")
       .argument("[sample]", "the sample as a file (for jsonl/csv datasets: a one-record file)")
       .requiredOption("--dataset <id>", "dataset token id")
       .option("--text <record>", "the sample as a literal record, e.g. one JSONL line")
       .option("--hash <sha256>", "the sample's SHA-256 as 0x-hex")
-      .option("--out <file>", "write the proof (provenant-proof-v1) to this file")
+      .option("--out <file>", "write the proof (provenant-proof-v1) to this file; with --batch the results (.csv, else JSON)")
       .option("--record", "also record the proof on-chain in a transaction, citable by tx hash"),
-  ).action(
-    action<ProveOptions>(async ([file], opts) => {
+  )).action(
+    action<ProveOptions & BatchOptions>(async ([file], opts) => {
+      if (isBatch(opts)) {
+        if (file !== undefined || opts.text !== undefined || opts.hash !== undefined || opts.record) {
+          throw new InputError("INPUT_INVALID", "--batch and --hash-list take the samples: give no other sample, and no --record");
+        }
+        return (await import("./check-sample.ts")).batchAgainstDataset(parseTokenId(opts.dataset, "--dataset"), opts);
+      }
       const given = [file, opts.text, opts.hash].filter((v) => v !== undefined).length;
       if (given !== 1) throw new InputError("INPUT_INVALID", "give exactly one sample: a file, --text or --hash");
       const input: SampleInput = file !== undefined ? { file } : opts.text !== undefined ? { text: opts.text } : { hash: opts.hash! };
@@ -75,11 +82,10 @@ export function verifyProofCommand(): Command {
   return withCommonOptions(
     new Command("verify-proof")
       .description("re-check a saved proof file against the dataset's on-chain root, locally and by the contract")
-      .argument("<proof.json>", "a provenant-proof-v1 file")
-      .requiredOption("--dataset <id>", "dataset token id"),
+      .argument("<proof.json>", "a provenant-proof-v1 file, or a provenant-ancestry-proof-v1 file from check-sample")
+      .option("--dataset <id>", "dataset token id (for a provenant-proof-v1 file)"),
   ).action(
     action<ProveOptions>(async ([path], opts) => {
-      const id = parseTokenId(opts.dataset, "--dataset");
       let bytes: Uint8Array;
       try {
         bytes = readFileSync(path);
@@ -88,6 +94,17 @@ export function verifyProofCommand(): Command {
         if (code === "ENOENT") throw new InputError("INPUT_NOT_FOUND", `${path} does not exist`, { cause: e });
         throw new InputError("INPUT_UNREADABLE", `cannot read ${path} (${code})`, { cause: e });
       }
+      let peek: unknown = null;
+      try {
+        peek = JSON.parse(new TextDecoder().decode(bytes));
+      } catch {
+        // not JSON: parseVersionedJson below says so in its own words
+      }
+      if ((peek as { format?: unknown } | null)?.format === "provenant-ancestry-proof-v1") {
+        return (await import("./check-sample.ts")).verifyAncestryProofFile(peek as Record<string, unknown>, opts);
+      }
+      if (opts.dataset === undefined) throw new InputError("INPUT_INVALID", "--dataset <id> is required for a provenant-proof-v1 file");
+      const id = parseTokenId(opts.dataset, "--dataset");
       const { value } = parseVersionedJson(bytes, path, PROOF_FORMAT, { code: "PROOF_INVALID" });
       const conn = await connect(opts.network);
       const registry = await DatasetRegistryClient.connect(conn);

@@ -3,7 +3,7 @@
  * the types, the digest (SHA-256 of the payload's RFC 8785 canonical JSON: the nonce of the quote), a strict
  * loader, and the conversion to what AttestorRegistry.checkTrainingCertificate takes.
  */
-import { manifestCidBytes } from "../storage/cid.ts";
+import { manifestCidBytes } from "../chain/manifest-cid.ts";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { ProvenantError } from "../errors.ts";
 import { DATASET_ROLES, PARENT_RELATIONS, datasetRoleCode, parentRelationCode, type DatasetRole, type ParentRelation } from "../chain/roles.ts";

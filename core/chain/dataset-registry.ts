@@ -2,7 +2,7 @@ import { Contract, type ContractRunner, type Signer } from "ethers";
 import { ChainError } from "../errors.ts";
 import { chainError } from "./chain-error.ts";
 import { toHex, type Hex32 } from "../hex.ts";
-import { manifestCidBytes } from "../storage/cid.ts";
+import { manifestCidBytes } from "./manifest-cid.ts";
 import type { LeafProof, Proof } from "../merkle/verify.ts";
 import { datasetRegistryAbi } from "./abi.generated.ts";
 import type { ChainConnection } from "./connect.ts";

@@ -1,5 +1,5 @@
-import { Contract, Interface, type ContractRunner, type EventLog, type Signer } from "ethers";
-import { manifestCidBytes } from "../storage/cid.ts";
+import { Contract, Interface, type ContractRunner, type EventLog, type Result, type Signer } from "ethers";
+import { manifestCidBytes } from "./manifest-cid.ts";
 import { ChainError, ProvenantError } from "../errors.ts";
 import type { Address, Hex32 } from "../hex.ts";
 import { DATASET_ROLES, PARENT_RELATIONS, type DatasetRole, type ParentRelation } from "./roles.ts";
@@ -366,7 +366,7 @@ export async function modelOfCertificate(
 export async function readModelRecord(
   contract: Contract,
   id: bigint,
-): Promise<{ record: Record<string, any>; registered: { license: string; certificateCid: string } }> {
+): Promise<{ record: Result; registered: { license: string; certificateCid: string } }> {
   const record = await contract.modelOf(id);
   const at = Number(record.registrationBlock);
   const [event] = (await contract.queryFilter(contract.filters.ModelRegistered!(id), at, at)) as EventLog[];

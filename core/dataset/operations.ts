@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from "node:fs";
-import { ChainError, FormatError, InputError } from "../errors.ts";
+import { ChainError, InputError } from "../errors.ts";
 import { parseHex32, toHex } from "../hex.ts";
 import type { ContentStore } from "../storage/store.ts";
 import type { DatasetRecord, DatasetRegistryClient } from "../chain/dataset-registry.ts";

@@ -126,8 +126,13 @@ export class DatasetProver {
     return { sampleHash: leaves.slice(local * 32, local * 32 + 32), index, siblings };
   }
 
+  /** Lets go of the cached shards below `j`: a batch proving in hash order never reads them again. */
+  forgetShardsBelow(j: number): void {
+    for (const k of this.shardCache.keys()) if (k < j) this.shardCache.delete(k);
+  }
+
   /** Which shard would hold `x`: the last whose first leaf is <= x (shard 0 when x sorts before all). */
-  private shardFor(x: Uint8Array): number {
+  shardFor(x: Uint8Array): number {
     let lo = 0;
     let hi = this.index.shards.length - 1;
     while (lo < hi) {

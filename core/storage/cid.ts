@@ -47,22 +47,6 @@ export function parseCid(value: unknown, what = "CID"): string {
   }
 }
 
-const RAW = 0x55;
-const DAG_PB = 0x70;
-const SHA2_256 = 0x12;
-
-/**
- * A manifest CID in the binary form the dataset registry stores: CIDv1 (a v0 CID is upgraded), codec raw or
- * dag-pb, sha2-256; the registry rebuilds the same base32 text from it. Anything else is refused here, with
- * one line, rather than by the contract.
- */
-export function manifestCidBytes(cid: string): Uint8Array {
-  const parsed = CID.parse(parseCid(cid, "the manifest CID"));
-  if ((parsed.code !== RAW && parsed.code !== DAG_PB) || parsed.multihash.code !== SHA2_256) {
-    throw new InputError("INPUT_INVALID", `the manifest CID ${cid} is not a raw or dag-pb CID with a SHA-256 digest, the only kinds the dataset registry keeps`);
-  }
-  return parsed.bytes;
-}
 
 /** A CID as fixed-width bytes (36 for CIDv1 with SHA-256), for the binary shard index. */
 export function cidToBytes(cid: string): Uint8Array {

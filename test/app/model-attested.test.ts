@@ -7,7 +7,7 @@ import { startGateway, type Gateway } from "../../core/storage/gateway-server.ts
 import { REPO } from "../helpers/local-chain.ts";
 import { makeDataset, startWorld, TRAIN, type World } from "../attestor/world.ts";
 import { launchChromium, screenshot } from "./helpers/browser.ts";
-import { buildApp, startApp, type AppProcess } from "./helpers/stack.ts";
+import { buildApp, mineBlock, startApp, type AppProcess } from "./helpers/stack.ts";
 
 /**
  * The model page of TPM-attested models: a real swtpm, the attestor service and `provenant train` (the world of
@@ -86,6 +86,10 @@ describe("the model page of an attested model: certificate in plain words (swtpm
     expect(statuses.length).to.be.greaterThan(10);
     expect(statuses.every((s) => s === "pass")).to.equal(true);
     expect(await page.$$eval('[data-testid="replay"] tr', (els) => els.length)).to.be.greaterThan(3);
+    // The certificate checks are listed once, in the certificate section: the graph's node list points there.
+    await page.click(`[data-node="model:${gen2.modelId}"]`);
+    expect(await page.$$('[data-testid="node-checks"] li[data-check^="model.certificate."]')).to.have.length(0);
+    expect(await page.textContent('[data-testid="node-checks"] li[data-check="model.certificate"]')).to.contain(`${statuses.length} of ${statuses.length} certificate checks passed`);
     await screenshot(page, "model-attested");
     cpSync(join(REPO, "artifacts-e2e", "screenshots", "model-attested.png"), join(REPO, "docs", "screenshots", "model-attested.png"));
   });
@@ -97,6 +101,8 @@ describe("the model page of an attested model: certificate in plain words (swtpm
     writeFileSync(path, Buffer.concat([original, Buffer.from("\n")]));
     expect(readFileSync(path).equals(original)).to.equal(false);
     try {
+      // The page keeps lineage verdicts for the block they were reached at: storage changes show at the next one.
+      await mineBlock(w.chain.url);
       await page.goto(`${app.url}/models/${gen2.modelId}`, { waitUntil: "networkidle" });
       await page.waitForSelector('[data-testid="lineage-node"]');
       expect(await page.getAttribute(`[data-testid="lineage-node"][data-node="model:${gen2.modelId}"]`, "data-verified")).to.equal("false");

@@ -1,12 +1,15 @@
 import { expect } from "chai";
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { randomBytes } from "node:crypto";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { execFile } from "node:child_process";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { REPO } from "../helpers/local-chain.ts";
 import { runCli } from "../helpers/cli.ts";
-import { launchChromium, screenshot, SHOTS } from "./helpers/browser.ts";
-import { startStack, type Stack } from "./helpers/stack.ts";
+import { dropFiles, launchChromium, screenshot, SHOTS } from "./helpers/browser.ts";
+import { mineBlock, startStack, type Stack } from "./helpers/stack.ts";
+import { DatasetProver } from "../../core/dataset/prover.ts";
 
 /**
  * The model page in a real browser: a dataset, a base model and a fine-tune registered with the real CLI, the
@@ -21,6 +24,7 @@ describe("the model page: lineage graph, checks and exports (chromium, productio
   let parentId: string;
   let childId: string;
   let childManifestCid: string;
+  let datasetManifestCid: string;
 
   const weights = (name: string, bytes: number) => {
     const dir = join(stack.work, name);
@@ -38,6 +42,7 @@ describe("the model page: lineage graph, checks and exports (chromium, productio
     const minted = await runCli(["dataset", "mint", data, "--name", "Tiny text set", "--license", "CC0-1.0"], stack.cliEnv);
     expect(minted.code, minted.stderr).to.equal(0);
     datasetId = String(minted.json.datasetId);
+    datasetManifestCid = String(minted.json.manifestCid);
 
     const base = await runCli(
       ["model", "register", weights("base", 20_000), "--name", "Base MLP", "--version", "1.0.0", "--license", "Apache-2.0", "--dataset", `${datasetId}:training`],
@@ -55,6 +60,7 @@ describe("the model page: lineage graph, checks and exports (chromium, productio
 
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: stack.app!.url });
     page = await context.newPage();
     page.on("pageerror", (e) => console.error(`page error: ${e.message}`));
   });
@@ -103,12 +109,148 @@ describe("the model page: lineage graph, checks and exports (chromium, productio
     expect(JSON.parse(got.openlineage).eventType).to.be.a("string");
   });
 
+  it("keeps the lineage verdicts for the block: a reload in the same block is not verified again, the next block is", async () => {
+    await page.goto(`${stack.app!.url}/models/${childId}`, { waitUntil: "networkidle" });
+    const first = await page.getAttribute('[data-testid="lineage-block"]', "data-block");
+    await page.reload({ waitUntil: "networkidle" });
+    expect(await page.getAttribute('[data-testid="lineage-block"]', "data-cached")).to.equal("true");
+    expect(await page.getAttribute('[data-testid="lineage-block"]', "data-block")).to.equal(first);
+    await mineBlock(stack.chain.url);
+    await page.reload({ waitUntil: "networkidle" });
+    expect(await page.getAttribute('[data-testid="lineage-block"]', "data-cached")).to.equal("false");
+    expect(Number(await page.getAttribute('[data-testid="lineage-block"]', "data-block"))).to.equal(Number(first) + 1);
+  });
+
+  it("answers 'Was this sample used?' in the browser: a training sample in through the ancestry, an altered one in none, marked on the graph", async () => {
+    await page.goto(`${stack.app!.url}/models/${childId}`, { waitUntil: "networkidle" });
+    await dropFiles(page, '[data-testid="sample-dropzone"]', [{ name: "sample-3.txt", bytes: new TextEncoder().encode("sample 3\n") }]);
+    const verdict = await page.waitForSelector('[data-testid="sample-verdict"]');
+    expect(await verdict.getAttribute("data-verdict")).to.equal("in");
+    expect(await page.textContent('[data-testid="sample-summary"]')).to.equal(
+      `In dataset #${datasetId}, used for evaluation by model #${childId} (self-declared); used for training by model #${parentId}, an ancestor of #${childId} (self-declared).`,
+    );
+    expect(await page.getAttribute(`[data-testid="sample-verdict"] li[data-dataset="${datasetId}"]`, "data-verdict")).to.equal("in");
+    expect(await page.getAttribute(`[data-testid="lineage-node"][data-node="dataset:${datasetId}"]`, "data-sample-verdict")).to.equal("in");
+    // Announced: the live region holds the verdict.
+    expect(await page.textContent('[data-testid="sample-status"]')).to.match(/^In: in dataset #/);
+    // The command re-checks it from a terminal against this chain and deployment.
+    const cli = (await page.textContent('[data-testid="sample-cli"]'))!;
+    expect(cli).to.contain(`PROVENANT_RPC_URL=${stack.chain.url}`).and.to.contain(`PROVENANT_DEPLOYMENT_ID=${stack.chain.deploymentId}`).and.to.contain(`--model ${childId}`);
+    copyFileSync(await screenshot(page, "model-sample-in"), join(REPO, "docs", "screenshots", "model-sample-check.png"));
+
+    await dropFiles(page, '[data-testid="sample-dropzone"]', [{ name: "sample-3-altered.txt", bytes: new TextEncoder().encode("sample 3 (altered)\n") }]);
+    await page.waitForSelector('[data-testid="sample-verdict"][data-verdict="out"]');
+    expect(await page.textContent('[data-testid="sample-summary"]')).to.equal(`In none of the 1 dataset behind model #${childId}.`);
+    expect(await page.getAttribute(`[data-testid="lineage-node"][data-node="dataset:${datasetId}"]`, "data-sample-verdict")).to.equal("out");
+
+    // An empty file is answered with why.
+    await dropFiles(page, '[data-testid="sample-dropzone"]', [{ name: "empty.txt", bytes: new Uint8Array(0) }]);
+    await page.waitForSelector('[data-testid="sample-note"]');
+    expect(await page.textContent('[data-testid="sample-note"]')).to.contain("empty.txt is empty");
+  });
+
+  it("takes a hash as sha256sum prints it, in input-mode tabs driven by the arrow keys", async () => {
+    await page.goto(`${stack.app!.url}/models/${childId}`, { waitUntil: "networkidle" });
+    await page.focus('[data-testid="sample-tab-file"]');
+    await page.keyboard.press("ArrowRight");
+    await page.keyboard.press("ArrowRight");
+    expect(await page.getAttribute('[data-testid="sample-tab-hash"]', "aria-selected")).to.equal("true");
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("data-testid"))).to.equal("sample-tab-hash");
+    expect(await page.getAttribute('[data-testid="sample-tab-file"]', "role")).to.equal("tab");
+    const bare = createHash("sha256").update("sample 5\n").digest("hex");
+    await page.fill('[data-testid="sample-hash"]', `  ${bare}  `);
+    await page.press('[data-testid="sample-hash"]', "Enter");
+    await page.waitForSelector('[data-testid="sample-verdict"][data-verdict="in"]');
+  });
+
+  it("copies full values: the weights digest and a re-check command that works as copied", async () => {
+    await page.goto(`${stack.app!.url}/models/${childId}`, { waitUntil: "networkidle" });
+    const digestCell = page.locator('tr:has(th:text-is("Weights digest")) td');
+    const digest = (await digestCell.locator("code").getAttribute("data-full"))!;
+    await digestCell.locator('[data-testid="copy"]').click();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).to.equal(digest);
+    // The manifest CID is a link to the app's own gateway route.
+    expect(await page.getAttribute('[data-testid="manifest-cid"] a', "href")).to.equal(`/ipfs/${childManifestCid}`);
+
+    await page.locator('[data-testid="recheck-commands"] li').first().locator('[data-testid="copy"]').click();
+    const command = await page.evaluate(() => navigator.clipboard.readText());
+    expect(command).to.match(new RegExp(`^PROVENANT_RPC_URL=\\S+ PROVENANT_DEPLOYMENT_ID=\\S+ PROVENANT_HOME=\\S+ provenant verify model ${childId}$`));
+    // Run it as a user would paste it into a shell with no Provenant settings of its own.
+    const bin = mkdtempSync(join(tmpdir(), "provenant-bin-"));
+    writeFileSync(join(bin, "provenant"), `#!/bin/sh\nexec "${process.execPath}" "${join(REPO, "cli", "provenant.ts")}" "$@"\n`, { mode: 0o755 });
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("PROVENANT_")));
+    const ran = await new Promise<{ code: number; out: string }>((resolve) =>
+      execFile("sh", ["-c", `${command} --json`], { env: { ...env, PATH: `${bin}:${env.PATH}` }, cwd: tmpdir() }, (e, out, err) => resolve({ code: e ? 1 : 0, out: out + err })),
+    );
+    expect(ran.code, ran.out).to.equal(0);
+    expect(JSON.parse(ran.out).ok).to.equal(true);
+  });
+
+  it("answers 404 for a model that does not exist, and offers a skip link to the content", async () => {
+    for (const path of ["/models/999", "/models/abc", "/no-such-page"]) {
+      const res = await fetch(`${stack.app!.url}${path}`);
+      expect(res.status, path).to.equal(404);
+    }
+    await page.goto(`${stack.app!.url}/models/999`, { waitUntil: "networkidle" });
+    expect(await page.textContent('[data-testid="not-found"]')).to.contain("Not found");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).to.equal("Skip to content");
+    await page.keyboard.press("Enter");
+    expect(await page.evaluate(() => document.activeElement?.id)).to.equal("content");
+  });
+
+  it("searches by a bare sample hash, a weights digest, a manifest CID and names", async () => {
+    const search = async (q: string) => {
+      await page.goto(`${stack.app!.url}/search?q=${encodeURIComponent(q)}`, { waitUntil: "networkidle" });
+      return (await page.textContent("main"))!;
+    };
+    const bare = createHash("sha256").update("sample 7\n").digest("hex");
+    expect(await search(` ${bare.toUpperCase()} `)).to.contain(`dataset #${datasetId}, leaf`);
+    const digest = (await (await fetch(`${stack.app!.url}/models/${childId}`)).text()).match(/data-full="(0x[0-9a-f]{64})"/)![1];
+    await search(digest.slice(2));
+    expect(await page.$$(`[data-testid="model-results"] [data-model-id="${childId}"]`)).to.have.length(1);
+    await search(childManifestCid);
+    expect(await page.textContent('[data-testid="cid-results"]')).to.contain("as its manifest");
+    expect(await page.$$(`[data-testid="model-results"] [data-model-id="${childId}"]`)).to.have.length(1);
+    await search("tuned");
+    expect(await page.$$(`[data-testid="model-results"] [data-model-id="${childId}"]`)).to.have.length(1);
+    expect(await search("tiny text")).to.contain("Tiny text set");
+  });
+
+  it("says a shard failed its CID, and where it came from, when the gateway holds a changed copy (not 'storage unreachable')", async () => {
+    const prover = await DatasetProver.open(stack.store, datasetManifestCid);
+    const shard = stack.store.pathOf(prover.index.shards[0].cid);
+    const original = readFileSync(shard);
+    const damaged = Buffer.from(original);
+    damaged[0] ^= 1;
+    writeFileSync(shard, damaged);
+    // A fresh browser: the one above keeps the good shard in its HTTP cache (CIDs are immutable), as it should.
+    const fresh = await (await browser.newContext({ viewport: { width: 1280, height: 1000 } })).newPage();
+    try {
+      await fresh.goto(`${stack.app!.url}/models/${childId}`, { waitUntil: "networkidle" });
+      await dropFiles(fresh, '[data-testid="sample-dropzone"]', [{ name: "sample-3.txt", bytes: new TextEncoder().encode("sample 3\n") }]);
+      await fresh.waitForSelector('[data-testid="sample-verdict"][data-verdict="unknown"]');
+      const row = fresh.locator(`[data-testid="sample-verdict"] li[data-dataset="${datasetId}"]`);
+      expect(await row.getAttribute("data-code")).to.equal("STORAGE_CORRUPT");
+      const words = (await row.textContent())!;
+      expect(words).to.contain("do not hash to that CID").and.to.contain(`passed through from the storage gateway at ${stack.gateway.url}`);
+      expect(await fresh.textContent('[data-testid="sample-check"]')).to.not.contain("Storage unreachable");
+      expect(await fresh.getAttribute(`[data-testid="lineage-node"][data-node="dataset:${datasetId}"]`, "data-sample-verdict")).to.equal("unknown");
+      await screenshot(fresh, "model-sample-shard-corrupt");
+    } finally {
+      writeFileSync(shard, original);
+      await fresh.context().close();
+    }
+  });
+
   it("reports, in plain words, a child manifest whose stored bytes no longer match its CID", async () => {
     // Overwrite the manifest object in the local store behind the gateway: same CID, different bytes.
     const path = join(stack.home, "ipfs", childManifestCid);
     const original = readFileSync(path);
     writeFileSync(path, Buffer.from(original.toString("utf8").replace("Tuned MLP", "Tampered!")));
     try {
+      // Verdicts are kept per block: the change shows once the chain moves on.
+      await mineBlock(stack.chain.url);
       await page.goto(`${stack.app!.url}/models/${childId}`, { waitUntil: "networkidle" });
       await page.waitForSelector('[data-testid="lineage-node"]');
       expect(await page.getAttribute('[data-testid="lineage"]', "data-ok")).to.equal("false");

@@ -8,7 +8,7 @@ import { execFile } from "node:child_process";
 import { REPO, startTestChain, freePort, type LocalChain } from "../helpers/local-chain.ts";
 import { runCli } from "../helpers/cli.ts";
 import { LocalStore } from "../../core/storage/local-store.ts";
-import { manifestCidBytes } from "../../core/storage/cid.ts";
+import { manifestCidBytes } from "../../core/chain/manifest-cid.ts";
 import { rootOf } from "../../core/merkle/tree.ts";
 import { sortUniqueHashes } from "../../core/dataset/sort-unique.ts";
 import { toHex } from "../../core/hex.ts";

@@ -4,7 +4,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { detectEncoding, hashFile, hashSamples, newScratch } from "../../core/dataset/encodings.ts";
-import { canonicalSample } from "../../core/dataset/sample-hash.ts";
 import { errorMessage } from "../../cli/output.ts";
 import { ProvenantError } from "../../core/errors.ts";
 

@@ -7,7 +7,7 @@ import { ShardWriter } from "../../core/dataset/shard-writer.ts";
 import { sortUniqueHashes } from "../../core/dataset/sort-unique.ts";
 import { toHex } from "../../core/hex.ts";
 import type { ContentStore } from "../../core/storage/store.ts";
-import { manifestCidBytes } from "../../core/storage/cid.ts";
+import { manifestCidBytes } from "../../core/chain/manifest-cid.ts";
 
 /** `count` distinct sample hashes, sorted: honest merkle-v1 leaves. */
 export function sortedHashes(count: number, salt = "leaf"): Uint8Array {

@@ -6,7 +6,8 @@ import { network } from "hardhat";
 import { parseHex32 } from "../../core/hex.ts";
 import { verifyExclusion, verifyInclusion, type LeafProof } from "../../core/merkle/verify.ts";
 import { rootOf } from "../../core/merkle/tree.ts";
-import { cidOf, manifestCidBytes } from "../../core/storage/cid.ts";
+import { cidOf } from "../../core/storage/cid.ts";
+import { manifestCidBytes } from "../../core/chain/manifest-cid.ts";
 
 const vectors = JSON.parse(readFileSync(new URL("../vectors/merkle-v1.json", import.meta.url), "utf8"));
 type Leaf = { sampleHash: string; index: number; siblings: string[] };

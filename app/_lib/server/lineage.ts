@@ -13,6 +13,7 @@ import { isProvenantError } from "../../../core/errors.ts";
 import type { ModelAttestation } from "../../../core/attestor/attestation.ts";
 import type { LineageGraph } from "../../../core/lineage/graph.ts";
 import { verifyLineage, type CertificateVerdict, type CheckResult, type VerifyReport } from "../../../core/lineage/verify.ts";
+import { ancestryOfWalk } from "../../../core/lineage/check-sample.ts";
 import { toLineageGraph, walkLineage, type LineageSources, type LineageWalk } from "../../../core/lineage/walk.ts";
 import type { TrustedRoot } from "../../../core/tpm/enroll.ts";
 import { extendPcr, ZERO_PCR } from "../../../core/tpm/quote.ts";
@@ -109,6 +110,7 @@ export async function modelLineage(id: bigint): Promise<LineageView> {
     graph,
     incomplete,
     certificate: rootCert ? certificateView(rootCert, attestations.get(id.toString())!, rootsProblem, roots.length) : null,
+    ancestry: ancestryOfWalk(walk),
   };
 }
 

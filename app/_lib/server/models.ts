@@ -45,20 +45,25 @@ async function withManifest(card: Omit<ModelCard, "manifest" | "manifestTrouble"
   }
 }
 
-export async function recentModels(limit = 6): Promise<{ deployed: boolean; items: ModelCard[] }> {
+/**
+ * The newest models, as cards. `weightsDigest` keeps only models with those weights (ModelRegistered indexes
+ * the digest), searched through the whole history.
+ */
+export async function recentModels(limit = 6, options: { weightsDigest?: string } = {}): Promise<{ deployed: boolean; items: ModelCard[] }> {
   const registry = await modelRegistry();
   if (!registry) return { deployed: false, items: [] };
   const chain = await appChain();
   const event = registry.contract.interface.getEvent("ModelRegistered")!;
+  const filtered = options.weightsDigest !== undefined;
   const scan = await scanLogsBackward(
     chain.conn.provider,
-    { address: registry.address, topics: [event.topicHash] },
+    { address: registry.address, topics: filtered ? [event.topicHash, null, null, options.weightsDigest!.toLowerCase()] : [event.topicHash] },
     {
       toBlock: await chain.conn.provider.getBlockNumber(),
       floor: chain.deploymentBlock,
       pageBlocks: chain.pageBlocks,
       want: limit,
-      done: (logs) => logs.some((l) => BigInt(l.topics[1]) === 1n),
+      done: (logs) => !filtered && logs.some((l) => BigInt(l.topics[1]) === 1n),
     },
   );
   const items = scan.logs.slice(0, limit).map((log: Log) => {

@@ -1,20 +1,25 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { notFound } from "next/navigation";
 import type { DatasetEdge, ModelChainRecord, ParentEdge } from "../../../core/chain/model-registry.ts";
 import { readModelManifest, type ModelManifest } from "../../../core/model/manifest.ts";
 import { provenanceWords } from "../../../core/attestor/attestation.ts";
 import { isTokenId } from "../../../core/identifiers.ts";
-import { Hex } from "../../_components/hex.tsx";
+import { CidLink, Hex } from "../../_components/hex.tsx";
+import { CopyButton } from "../../_components/copy-button.tsx";
 import { Notice } from "../../_components/notice.tsx";
 import { toTrouble, trouble, type Trouble } from "../../_lib/errors.ts";
 import type { ViewCheck } from "../../_lib/lineage-view.ts";
 import { formatUtc } from "../../_lib/format.ts";
 import { checkWords, type LineageView } from "../../_lib/lineage-view.ts";
-import { modelLineage } from "../../_lib/server/lineage.ts";
+import { cachedModelLineage, type CachedLineage } from "../../_lib/server/lineage-cache.ts";
+import { cliTarget, type CliTarget } from "../../_lib/server/cli-target.ts";
+import { appConfig } from "../../_lib/server/config.ts";
+import { isProvenantError } from "../../../core/errors.ts";
 import { modelRegistry } from "../../_lib/server/models.ts";
 import { CertificatePanel } from "./_components/CertificatePanel.tsx";
 import ExportButtons from "./_components/ExportButtons.tsx";
-import LineageGraph from "./_components/LineageGraph.tsx";
+import LineageExplorer from "./_components/LineageExplorer.tsx";
 import { gatewayReader } from "../../_lib/server/storage.ts";
 import styles from "../models.module.css";
 
@@ -25,38 +30,43 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 }
 
 /**
- * A model: its on-chain record and declared edges, its lineage graph with every node verified (the checks of
- * `provenant verify model`, run on the server by _lib/server/lineage.ts and drawn with @xyflow/react in a
- * client leaf), the training certificate of an attested model in plain words, and the lineage exports.
+ * A model: its on-chain record and declared edges, the lineage exports and the commands to re-check it, "Was
+ * this sample used?" over its whole ancestry, its lineage graph with every node verified (the checks of
+ * `provenant verify model`, run on the server by _lib/server/lineage.ts, kept per block by lineage-cache.ts, and
+ * drawn with @xyflow/react in a client leaf), and the training certificate of an attested model in plain words.
+ * A model id that is not a token answers 404.
  */
 export default async function ModelPage({ params }: Props) {
   const { id } = await params;
+  if (!isTokenId(id)) notFound();
   let record: ModelChainRecord | null = null;
   let parents: ParentEdge[] = [];
   let datasets: DatasetEdge[] = [];
   let problem: Trouble | null = null;
   let manifest: ModelManifest | null = null;
-  let lineage: LineageView | null = null;
+  let lineage: CachedLineage | null = null;
   let lineageProblem: Trouble | null = null;
-  if (!isTokenId(id)) problem = trouble("INPUT_INVALID", `"${id}" is not a token id: model ids are whole numbers from 1.`);
-  else {
-    try {
-      const registry = await modelRegistry();
-      if (!registry) problem = trouble("CHAIN_NOT_DEPLOYED", "No ModelRegistry is deployed on this chain.");
-      else {
-        record = await registry.record(BigInt(id));
-        [parents, datasets] = await Promise.all([registry.parents(BigInt(id)), registry.datasets(BigInt(id))]);
-        try {
-          lineage = await modelLineage(BigInt(id));
-        } catch (e) {
-          lineageProblem = toTrouble(e);
-        }
-        manifest = await readModelManifest(gatewayReader(), record.manifestCid);
+  let missing = false;
+  try {
+    const registry = await modelRegistry();
+    if (!registry) problem = trouble("CHAIN_NOT_DEPLOYED", "No ModelRegistry is deployed on this chain.");
+    else {
+      record = await registry.record(BigInt(id));
+      [parents, datasets] = await Promise.all([registry.parents(BigInt(id)), registry.datasets(BigInt(id))]);
+      try {
+        lineage = await cachedModelLineage(BigInt(id));
+      } catch (e) {
+        lineageProblem = toTrouble(e);
       }
-    } catch (e) {
-      problem = toTrouble(e);
+      manifest = await readModelManifest(gatewayReader(), record.manifestCid);
     }
+  } catch (e) {
+    if (isProvenantError(e) && e.code === "TOKEN_NOT_FOUND") missing = true;
+    else problem = toTrouble(e);
   }
+  // Outside the try: notFound() works by throwing.
+  if (missing) notFound();
+  const cli = lineage ? cliTarget(lineage.view.chainId) : null;
   return (
     <main className="container">
       <p className={styles.crumbs}>
@@ -65,6 +75,7 @@ export default async function ModelPage({ params }: Props) {
       <h1>{manifest ? `${manifest.record.name} ${manifest.record.version}` : `Model #${id}`}</h1>
       {manifest?.description ? <p className="muted">{manifest.description}</p> : null}
       {problem ? <Notice trouble={problem} /> : null}
+      {lineage && cli ? <ExportsCard lineage={lineage.view} id={id} cli={cli} /> : null}
       {record ? (
         <section className="card" style={{ marginBottom: "1rem", maxWidth: 860 }}>
           <h2>On-chain record</h2>
@@ -79,7 +90,7 @@ export default async function ModelPage({ params }: Props) {
               <tr>
                 <th>Provenance</th>
                 <td data-testid="record-provenance">
-                  <ProvenanceCell provenance={record.provenance} attestor={record.attestor} lineage={lineage} id={id} />
+                  <ProvenanceCell provenance={record.provenance} attestor={record.attestor} lineage={lineage?.view ?? null} id={id} />
                 </td>
               </tr>
               <tr>
@@ -88,7 +99,9 @@ export default async function ModelPage({ params }: Props) {
               </tr>
               <tr>
                 <th>Registrant</th>
-                <td className="mono">{record.registrant}</td>
+                <td>
+                  <Hex value={record.registrant} full />
+                </td>
               </tr>
               <tr>
                 <th>Registered</th>
@@ -122,18 +135,20 @@ export default async function ModelPage({ params }: Props) {
               </tr>
               <tr>
                 <th>Manifest</th>
-                <td className="mono">{record.manifestCid}</td>
+                <td data-testid="manifest-cid">
+                  <CidLink cid={record.manifestCid} />
+                </td>
               </tr>
               <tr>
                 <th>Training certificate</th>
-                <td className="mono">{record.certificateCid ?? <span className="muted">none</span>}</td>
+                <td data-testid="certificate-cid">{record.certificateCid ? <CidLink cid={record.certificateCid} /> : <span className="muted">none</span>}</td>
               </tr>
             </tbody>
           </table>
         </section>
       ) : null}
       {lineageProblem ? <Notice trouble={lineageProblem} /> : null}
-      {lineage ? <LineageSection lineage={lineage} /> : null}
+      {lineage && cli ? <LineageSection lineage={lineage} cli={cli} gateway={appConfig().browserGatewayUrl} /> : null}
     </main>
   );
 }
@@ -156,12 +171,59 @@ function ProvenanceCell({ provenance, attestor, lineage, id }: { provenance: str
   );
 }
 
-function LineageSection({ lineage }: { lineage: LineageView }) {
+/** The exports and the commands that re-check the model, near the top: what people come back to the page for. */
+function ExportsCard({ lineage, id, cli }: { lineage: LineageView; id: string; cli: CliTarget }) {
+  const commands = [
+    `${cli.prefix}provenant verify model ${id}${cli.flags}`,
+    `${cli.prefix}provenant lineage ${id}${cli.flags}`,
+    `${cli.prefix}provenant export ${id} --format cyclonedx${cli.flags}`,
+  ];
+  return (
+    <section className="card" style={{ marginBottom: "1rem" }} data-testid="exports">
+      <h2>Export and re-check</h2>
+      {lineage.graph ? (
+        <>
+          <p className="muted small">The lineage in standard formats, made in your browser from the graph below (the same documents as provenant export).</p>
+          <ExportButtons graph={lineage.graph} />
+        </>
+      ) : (
+        <p className="muted">Not available: part of the lineage could not be read, so it is not exported ({lineage.incomplete}).</p>
+      )}
+      <h3 style={{ fontSize: "0.95rem", marginBottom: "0.3rem" }}>Re-check it yourself</h3>
+      <p className="muted small" style={{ margin: 0 }}>
+        Each command reads this chain and deployment as copied.
+      </p>
+      <ul style={{ listStyle: "none", padding: 0, margin: "0.4rem 0 0", display: "grid", gap: "0.3rem" }} data-testid="recheck-commands">
+        {commands.map((c) => (
+          <li key={c} style={{ display: "flex", gap: "0.4rem", alignItems: "baseline", minWidth: 0 }}>
+            <code className="mono small" style={{ overflowWrap: "anywhere" }}>
+              {c}
+            </code>
+            <CopyButton value={c} label="Copy the command" />
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function LineageSection({ lineage: cached, cli, gateway }: { lineage: CachedLineage; cli: CliTarget; gateway: string }) {
+  const lineage = cached.view;
   const failures = lineage.nodes.flatMap((n) => n.checks.filter((c) => c.status === "fail").map((c) => ({ node: n, check: c })));
   const { passed, failed, skipped } = lineage.summary;
   return (
     <>
-      <section className="card" style={{ marginBottom: "1rem" }} data-testid="lineage" data-ok={lineage.ok ? "true" : "false"}>
+      <LineageExplorer
+        nodes={lineage.nodes}
+        edges={lineage.edges}
+        root={lineage.root}
+        ancestry={lineage.ancestry}
+        gateway={gateway}
+        cliPrefix={cli.prefix}
+        cliFlags={cli.flags}
+        certificateNode={lineage.certificate ? lineage.root : null}
+        ok={lineage.ok}
+      >
         <h2>
           Lineage{" "}
           <span className={lineage.ok ? "badge ok" : "badge bad"} data-testid="lineage-verdict">
@@ -170,7 +232,11 @@ function LineageSection({ lineage }: { lineage: LineageView }) {
         </h2>
         <p className="muted small" data-testid="lineage-summary">
           {lineage.nodes.length} node(s), {lineage.edges.length} edge(s): {passed} check(s) passed, {failed} failed, {skipped} skipped. Every record was
-          read from the chain (chain {lineage.chainId}) and every manifest from storage, checked against its CID.
+          read from the chain (chain {lineage.chainId}) and every manifest from storage, checked against its CID.{" "}
+          <span data-testid="lineage-block" data-block={cached.block} data-cached={cached.cached ? "true" : "false"}>
+            Checked at block {cached.block}
+            {cached.cached ? `, ${ageSeconds(cached.checkedAt)} s ago (kept until the next block)` : ""}.
+          </span>
         </p>
         {failures.length ? (
           <div className="notice" role="alert" data-testid="lineage-failures">
@@ -188,20 +254,8 @@ function LineageSection({ lineage }: { lineage: LineageView }) {
             </ul>
           </div>
         ) : null}
-        <LineageGraph nodes={lineage.nodes} edges={lineage.edges} root={lineage.root} />
-      </section>
+      </LineageExplorer>
       {lineage.certificate ? <CertificatePanel cert={lineage.certificate} /> : null}
-      <section className="card" style={{ marginBottom: "1rem" }} data-testid="exports">
-        <h2>Export the lineage</h2>
-        {lineage.graph ? (
-          <>
-            <p className="muted small">Made in your browser from the graph above (the same documents as provenant lineage export).</p>
-            <ExportButtons graph={lineage.graph} />
-          </>
-        ) : (
-          <p className="muted">Not available: part of the lineage could not be read ({lineage.incomplete}).</p>
-        )}
-      </section>
     </>
   );
 }
@@ -212,4 +266,9 @@ function failureWords(check: ViewCheck): string {
   const known = check.code ? trouble(check.code as Trouble["code"], "") : null;
   const lead = known && known.title !== "Something went wrong" ? `${known.title}: ` : "";
   return `${lead}${reason}${/[.!?)]$/.test(reason) ? "" : "."}`;
+}
+
+/** Seconds since `at` (ms): read from the clock in a helper, once per server render of a cached verdict. */
+function ageSeconds(at: number): number {
+  return Math.max(0, Math.round((Date.now() - at) / 1000));
 }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { DatasetEmptyError, InputError, FormatError } from "../../errors.ts";
+import { DatasetEmptyError, InputError } from "../../errors.ts";
 import { parseVersionedJson } from "../../versioned-json.ts";
 import type { ContentStore } from "../../storage/store.ts";
 import { storeIndexAndManifest, type DatasetMetadata, type SampleStats, type StoredDataset } from "../commit.ts";

@@ -136,3 +136,14 @@ export async function startStack(options: { name: string; withApp?: boolean; app
     throw e;
   }
 }
+
+/** Mines one empty block on a Hardhat node: what the model page keeps per block is made again after it. */
+export async function mineBlock(rpcUrl: string): Promise<void> {
+  const res = await fetch(rpcUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "evm_mine", params: [] }),
+  });
+  const body = (await res.json()) as { error?: { message: string } };
+  if (body.error) throw new Error(`evm_mine: ${body.error.message}`);
+}

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { provenanceWords } from "../../../../core/attestor/attestation.ts";
 import { describeTrustLevel } from "../../../../core/attestor/certificate.ts";
-import { Hex } from "../../../_components/hex.tsx";
+import { CidLink, Hex } from "../../../_components/hex.tsx";
 import { certificateCheckWords, type CertificateView } from "../../../_lib/lineage-view.ts";
 import styles from "./lineage.module.css";
 
@@ -11,7 +11,7 @@ export function CertificatePanel({ cert }: { cert: CertificateView }) {
   const failed = cert.checks.filter((c) => !c.ok);
   const verdict = provenanceWords("attested", cert.attestation);
   return (
-    <section className="card" style={{ marginBottom: "1rem" }} data-testid="certificate" data-ok={cert.ok ? "true" : "false"}>
+    <section className="card" style={{ marginBottom: "1rem" }} id="certificate" data-testid="certificate" data-ok={cert.ok ? "true" : "false"}>
       <h2>
         Training certificate <span className={cert.ok ? "badge ok" : "badge bad"}>{cert.ok ? "✓ verified" : `✗ ${failed.length} check(s) failed`}</span>
       </h2>
@@ -21,7 +21,7 @@ export function CertificatePanel({ cert }: { cert: CertificateView }) {
         </p>
       )}
       <p className="muted small">
-        Certificate <span className="mono">{cert.certificateCid ?? "none"}</span>, checked on the server against the chain with{" "}
+        Certificate {cert.certificateCid ? <CidLink cid={cert.certificateCid} /> : "none"}, checked on the server against the chain with{" "}
         {cert.rootCount} trusted EK root(s) from PROVENANT_EK_ROOTS.
         {cert.rootsProblem ? ` The roots could not be loaded: ${cert.rootsProblem}.` : ""}
       </p>

@@ -3,10 +3,13 @@
 import "@xyflow/react/dist/style.css";
 import { Background, Controls, Handle, MarkerType, Position, ReactFlow, type Edge, type Node, type NodeProps } from "@xyflow/react";
 import { useMemo, useState } from "react";
-import { checkWords, type ViewEdge, type ViewNode } from "../../../_lib/lineage-view.ts";
+import type { Verdict } from "../../../../core/lineage/check-sample.ts";
+import { checkWords, type ViewCheck, type ViewEdge, type ViewNode } from "../../../_lib/lineage-view.ts";
 import styles from "./lineage.module.css";
 
-type FlowNode = Node<{ view: ViewNode; isRoot: boolean; selected: boolean }, "lineage">;
+type FlowNode = Node<{ view: ViewNode; isRoot: boolean; selected: boolean; sample: Verdict | null }, "lineage">;
+
+const SAMPLE_WORDS: Record<Verdict, string> = { in: "sample: in", out: "sample: not in", unknown: "sample: not known" };
 
 const NODE_W = 220;
 const GAP_X = 40;
@@ -50,15 +53,17 @@ export function layout(nodes: ViewNode[], edges: ViewEdge[], root: string): Map<
 }
 
 function LineageNode({ data }: NodeProps<FlowNode>) {
-  const { view, isRoot, selected } = data;
+  const { view, isRoot, selected, sample } = data;
   const failed = view.checks.filter((c) => c.status === "fail");
-  const cls = [styles.node, view.kind === "model" ? styles.model : styles.dataset, view.ok ? styles.okNode : styles.badNode, selected ? styles.selected : ""].join(" ");
+  const sampleClass = sample === "in" ? styles.sampleIn : sample === "out" ? styles.sampleOut : sample === "unknown" ? styles.sampleUnknown : "";
+  const cls = [styles.node, view.kind === "model" ? styles.model : styles.dataset, view.ok ? styles.okNode : styles.badNode, selected ? styles.selected : "", sampleClass].join(" ");
   return (
     <div
       className={cls}
       data-testid="lineage-node"
       data-node={view.id}
       data-verified={view.ok ? "true" : "false"}
+      data-sample-verdict={sample ?? undefined}
       title={failed.length ? `Failed: ${failed.map((c) => checkWords(c.check)).join("; ")}` : "Every check passed"}
     >
       <Handle type="target" position={Position.Bottom} className={styles.handle} />
@@ -75,6 +80,11 @@ function LineageNode({ data }: NodeProps<FlowNode>) {
       <div className={styles.nodeTitle}>{view.title}</div>
       <div className={styles.nodeDetail}>{view.detail}</div>
       {failed.length ? <div className={styles.nodeFail}>{failed.length} check(s) failed</div> : null}
+      {sample ? (
+        <div className={styles.sampleMark} data-testid="node-sample">
+          <span className={`badge ${sample === "in" ? "" : sample === "out" ? "plain" : "warn"}`}>{SAMPLE_WORDS[sample]}</span>
+        </div>
+      ) : null}
       <Handle type="source" position={Position.Top} className={styles.handle} />
       <Handle type="source" id="side" position={Position.Right} className={styles.handle} />
     </div>
@@ -83,7 +93,38 @@ function LineageNode({ data }: NodeProps<FlowNode>) {
 
 const nodeTypes = { lineage: LineageNode };
 
-export default function LineageGraph({ nodes, edges, root }: { nodes: ViewNode[]; edges: ViewEdge[]; root: string }) {
+/**
+ * The checks of a node as listed under the graph. The certificate checks of `certificateNode` are listed in the
+ * page's certificate section: here they are one line pointing there, so no check is shown twice.
+ */
+function listedChecks(node: ViewNode, certificateNode: string | null): (ViewCheck & { pointer?: boolean })[] {
+  if (node.id !== certificateNode) return node.checks;
+  const cert = node.checks.filter((c) => c.check.startsWith("model.certificate."));
+  if (cert.length === 0) return node.checks;
+  const failed = cert.filter((c) => c.status === "fail").length;
+  const summary = {
+    check: "model.certificate",
+    status: failed ? ("fail" as const) : ("pass" as const),
+    reason: `${cert.length - failed} of ${cert.length} certificate checks passed; each is listed under “Training certificate” below`,
+    pointer: true,
+  };
+  return [...node.checks.filter((c) => !c.check.startsWith("model.certificate.")), summary];
+}
+
+export default function LineageGraph({
+  nodes,
+  edges,
+  root,
+  sampleVerdicts = {},
+  certificateNode = null,
+}: {
+  nodes: ViewNode[];
+  edges: ViewEdge[];
+  root: string;
+  /** A checked sample's verdict per dataset node ("dataset:3"), marked on the node. */
+  sampleVerdicts?: Record<string, Verdict>;
+  certificateNode?: string | null;
+}) {
   const firstBad = nodes.find((n) => !n.ok)?.id ?? root;
   const [selected, setSelected] = useState<string>(firstBad);
   const positions = useMemo(() => layout(nodes, edges, root), [nodes, edges, root]);
@@ -91,7 +132,7 @@ export default function LineageGraph({ nodes, edges, root }: { nodes: ViewNode[]
     id: n.id,
     type: "lineage",
     position: positions.get(n.id) ?? { x: 0, y: 0 },
-    data: { view: n, isRoot: n.id === root, selected: n.id === selected },
+    data: { view: n, isRoot: n.id === root, selected: n.id === selected, sample: sampleVerdicts[n.id] ?? null },
     draggable: true,
     connectable: false,
   }));
@@ -141,14 +182,22 @@ export default function LineageGraph({ nodes, edges, root }: { nodes: ViewNode[]
             <span className={current.ok ? "badge ok" : "badge bad"}>{current.ok ? "✓ verified" : "✗ failed"}</span>
           </h3>
           <ul>
-            {current.checks.map((c) => (
+            {listedChecks(current, certificateNode).map((c) => (
               <li key={c.check} className={c.status === "fail" ? styles.fail : c.status === "skip" ? styles.skip : styles.pass} data-check={c.check} data-status={c.status}>
                 <span className={styles.mark}>{c.status === "pass" ? "✓" : c.status === "fail" ? "✗" : "–"}</span>
                 <span>
                   <strong>{checkWords(c.check)}</strong>
                   <span className="muted small"> ({c.check})</span>
                   <br />
-                  <span className="small">{c.status === "skip" ? `Skipped: ${c.reason}` : c.reason}</span>
+                  <span className="small">
+                    {c.status === "skip" ? `Skipped: ${c.reason}` : c.reason}
+                    {"pointer" in c ? (
+                      <>
+                        {" "}
+                        (<a href="#certificate">see the checks</a>)
+                      </>
+                    ) : null}
+                  </span>
                 </span>
               </li>
             ))}
