@@ -33,6 +33,8 @@ const steps: Array<[string, string[]]> = [
   [bin("hardhat"), ["compile"]],
   [process.execPath, ["scripts/export-abi.ts", "--check"]],
   [bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]],
+  // The import direction inside core/ and the rest of eslint.config.js: a lint error fails the run.
+  [bin("eslint"), ["--max-warnings", "0", "."]],
   ...(given.length ? [] : ([[bin("hardhat"), ["test", "solidity", "--no-compile"]]] as Array<[string, string[]]>)),
   [bin("hardhat"), ["test", "mocha", "--no-compile", ...mochaFiles]],
 ];
