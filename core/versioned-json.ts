@@ -15,6 +15,9 @@ export interface VersionedJsonOptions {
   formatOptional?: boolean;
 }
 
+/** The format a loader reads, or the formats (newest first) when it reads more than one. */
+export type Formats = string | readonly string[];
+
 export interface VersionedJson {
   value: Record<string, unknown>;
   /** Which of the formats asked for the value has. */
@@ -33,12 +36,7 @@ function failure(options: VersionedJsonOptions, message: string, cause?: unknown
  * Checks a value parsed already (YAML, a request body, one line of a journal): an object whose `format` is one
  * of `formats`. `where` names the value in every error ("provenant.config.json", "the proof").
  */
-export function checkVersioned(
-  value: unknown,
-  where: string,
-  formats: string | readonly string[],
-  options: VersionedJsonOptions = {},
-): VersionedJson {
+export function checkVersioned(value: unknown, where: string, formats: Formats, options: VersionedJsonOptions = {}): VersionedJson {
   const bad = (why: string) => failure(options, `${where} is invalid: ${why}`);
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw bad("not a JSON object");
   const reads = typeof formats === "string" ? [formats] : formats;
@@ -51,12 +49,7 @@ export function checkVersioned(
 }
 
 /** Decodes `bytes` as strict UTF-8 and JSON, then checkVersioned. */
-export function parseVersionedJson(
-  bytes: Uint8Array,
-  where: string,
-  formats: string | readonly string[],
-  options: VersionedJsonOptions = {},
-): VersionedJson {
+export function parseVersionedJson(bytes: Uint8Array, where: string, formats: Formats, options: VersionedJsonOptions = {}): VersionedJson {
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));

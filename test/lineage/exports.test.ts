@@ -440,7 +440,7 @@ describe("lineage exports", function () {
 
     it("refuses an inconsistent graph with LINEAGE_INVALID", () => {
       const cases: [string, (g: LineageGraph) => void, string][] = [
-        ["wrong format", (g) => ((g as { format: string }).format = "provenant-lineage-v2"), "expected \"provenant-lineage-v1\""],
+        ["wrong format", (g) => ((g as { format: string }).format = "provenant-lineage-v2"), "this version of provenant reads provenant-lineage-v1"],
         ["root missing", (g) => (g.root = "model:9"), "no model node for its root model:9"],
         ["dangling edge", (g) => g.edges.push({ from: "model:2", to: "dataset:7", type: "dataset", role: "training" }), "dataset:7"],
         ["duplicate node", (g) => g.nodes.push(clone(g.nodes[0])), "two nodes with id model:2"],
@@ -463,7 +463,7 @@ describe("lineage exports", function () {
       const strip = (path: string) => readFileSync(path, "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
       for (const f of readdirSync(dir)) {
         for (const [, spec] of strip(join(dir, f)).matchAll(/from\s+["'](\.[^"']+)["']/g)) {
-          const allowed = ["./common.ts", "./cyclonedx.ts", "./spdx.ts", "./hf-card.ts", "./openlineage.ts", "../graph.ts", "../../errors.ts", "../../attestor/attestation.ts"];
+          const allowed = ["./common.ts", "./cyclonedx.ts", "./spdx.ts", "./hf-card.ts", "./openlineage.ts", "../graph.ts", "../../errors.ts", "../../identifiers.ts", "../../versioned-json.ts", "../../attestor/attestation.ts"];
           expect(allowed, `${f} imports ${spec}`).to.include(spec);
         }
       }
