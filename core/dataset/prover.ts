@@ -1,5 +1,5 @@
 import { FormatError, InputError } from "../errors.ts";
-import { verifyExclusion, verifyInclusion, type ExclusionProof, type InclusionProof, type LeafProof, type Proof } from "../merkle/verify.ts";
+import { verifyExclusion, verifyInclusion, type ExclusionProof, type HashPair, type InclusionProof, type LeafProof, type Proof } from "../merkle/verify.ts";
 import { buildLevels, firstOrderViolation, proofFromLevels, searchLeaves, type Levels } from "../merkle/tree.ts";
 import { bytesEqual, compareBytes, concatBytes, toHex, type Hex32 } from "../hex.ts";
 import type { ContentStore } from "../storage/store.ts";
@@ -33,6 +33,8 @@ export class DatasetProver {
   readonly store: ContentStore;
   private readonly topLevels: Levels;
   private readonly shardCache = new Map<number, VerifiedShard>();
+  /** Each checked shard's first order violation (-1 for none): shards are immutable, so it is kept. */
+  private readonly shardOrder = new Map<number, number>();
   /** First shard whose first leaf is not above the previous shard's, -1 for none; computed on first need. */
   private indexDisorder: number | undefined;
   reads = 0;
@@ -174,16 +176,19 @@ export class DatasetProver {
       throw refuse(`the shard index ${this.manifest.index} lists shard ${this.indexDisorder + 1}'s first leaf not above shard ${this.indexDisorder}'s`);
     }
     for (const j of shards) {
-      const i = firstOrderViolation(this.shardCache.get(j)!.leaves);
+      // Once per shard: a batch proves thousands of absences in the same shard.
+      let i = this.shardOrder.get(j);
+      if (i === undefined) this.shardOrder.set(j, (i = firstOrderViolation(this.shardCache.get(j)!.leaves)));
       if (i >= 0) throw refuse(`shard ${j} (${this.index.shards[j].cid}) holds leaves ${j * shardSize + i} and ${j * shardSize + i + 1} out of order`);
     }
   }
 }
 
-export function verifyProof(p: Proof): boolean {
+/** `hashPair`: SHA-256 of two nodes; the library's JavaScript one by default (batches pass a native one). */
+export function verifyProof(p: Proof, hashPair?: HashPair): boolean {
   return p.kind === "inclusion"
-    ? verifyInclusion(p.root, p.n, p.sampleHash, p.index, p.siblings)
-    : verifyExclusion(p.root, p.n, p.x, p.left, p.right);
+    ? verifyInclusion(p.root, p.n, p.sampleHash, p.index, p.siblings, hashPair)
+    : verifyExclusion(p.root, p.n, p.x, p.left, p.right, hashPair);
 }
 
 export type { Hex32 };

@@ -52,8 +52,9 @@ export function verifyInclusion(
   leaf: Uint8Array,
   index: number,
   siblings: readonly Uint8Array[],
+  hashPair: HashPair = sha256Pair,
 ): boolean {
-  const computed = computeRoot(leaf, index, n, siblings);
+  const computed = computeRoot(leaf, index, n, siblings, hashPair);
   return computed !== null && bytesEqual(computed, root);
 }
 
@@ -85,9 +86,10 @@ export function verifyExclusion(
   x: Uint8Array,
   left: LeafProof | null,
   right: LeafProof | null,
+  hashPair: HashPair = sha256Pair,
 ): boolean {
   if (x.length !== 32) return false;
-  const valid = (p: LeafProof) => verifyInclusion(root, n, p.sampleHash, p.index, p.siblings);
+  const valid = (p: LeafProof) => verifyInclusion(root, n, p.sampleHash, p.index, p.siblings, hashPair);
   if (left && right) {
     return (
       right.index === left.index + 1 &&
