@@ -1,6 +1,7 @@
 /**
- * `npm test`: compiles, checks the generated ABI file is current, runs every Solidity and mocha test through
- * Hardhat, and ends with the one line CI reads: `N passed, N failed`.
+ * `npm test`: lints (ESLint, then Prettier's check: one check in the count), compiles, checks the generated ABI
+ * file is current, runs every Solidity and mocha test through Hardhat, and ends with the one line CI reads:
+ * `N passed, N failed`.
  */
 import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
@@ -43,6 +44,14 @@ function findTests(dir: string): string[] {
     .map((e) => relative(REPO, join(e.parentPath, e.name)))
     .sort();
 }
+// `npm run lint` (ESLint, then Prettier's check) first, counted as one check: a lint error fails the run but does
+// not stop the tests.
+if ((await run("npm", ["run", "--silent", "lint"])).code === 0) passed += 1;
+else {
+  failed += 1;
+  console.error("\nnpm run lint failed (npm run format fixes the formatting)");
+}
+
 for (const [cmd, args] of steps) {
   const { code, output } = await run(cmd, args);
   // Hardhat prints each runner's summary and then the total: the last count of each kind is the total.
