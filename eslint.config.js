@@ -7,9 +7,7 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 // eslint:recommended without @eslint/js (not a dependency): the built-in rules that call themselves recommended.
-const eslintRecommended = Object.fromEntries(
-  [...builtinRules].filter(([, rule]) => rule.meta?.docs?.recommended).map(([name]) => [name, "error"]),
-);
+const eslintRecommended = Object.fromEntries([...builtinRules].filter(([, rule]) => rule.meta?.docs?.recommended).map(([name]) => [name, "error"]));
 
 /**
  * The layers of core/, lowest first (docs/architecture.md). A unit may import units of lower layers only: never
@@ -35,7 +33,9 @@ const CORE_FORBIDDEN_PACKAGES = {
     name,
     message: "core/ is the framework-free library: no Hardhat, CLI, web framework or test packages (docs/architecture.md)",
   })),
-  patterns: [{ group: ["hardhat/*", "@nomicfoundation/*", "next/*", "react/*", "react-dom/*"], message: "core/ imports no Hardhat, Next.js or React (docs/architecture.md)" }],
+  patterns: [
+    { group: ["hardhat/*", "@nomicfoundation/*", "next/*", "react/*", "react-dom/*"], message: "core/ imports no Hardhat, Next.js or React (docs/architecture.md)" },
+  ],
 };
 
 /** no-restricted-imports for the files of one core/ unit at one depth below core/. */

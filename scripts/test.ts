@@ -1,6 +1,7 @@
 /**
- * `npm test`: compiles, checks the generated ABI file is current, runs every Solidity and mocha test through
- * Hardhat, and ends with the one line CI reads: `N passed, N failed`.
+ * `npm test`: lints (ESLint: one check in the count), compiles, checks the generated ABI
+ * file is current, runs every Solidity and mocha test through Hardhat, and ends with the one line CI reads:
+ * `N passed, N failed`.
  */
 import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
@@ -33,8 +34,6 @@ const steps: Array<[string, string[]]> = [
   [bin("hardhat"), ["compile"]],
   [process.execPath, ["scripts/export-abi.ts", "--check"]],
   [bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]],
-  // The import direction inside core/ and the rest of eslint.config.js: a lint error fails the run.
-  [bin("eslint"), ["--max-warnings", "0", "."]],
   ...(given.length ? [] : ([[bin("hardhat"), ["test", "solidity", "--no-compile"]]] as Array<[string, string[]]>)),
   [bin("hardhat"), ["test", "mocha", "--no-compile", ...mochaFiles]],
 ];
@@ -45,6 +44,15 @@ function findTests(dir: string): string[] {
     .map((e) => relative(REPO, join(e.parentPath, e.name)))
     .sort();
 }
+// `npm run lint` (ESLint: the import direction inside core/, hooks, Next's rules) first, counted as one check: a
+// lint error fails the run but does not stop the tests. Prettier's check (`npm run format:check`) joins it once the
+// open branches are merged and the tree is formatted in one commit.
+if ((await run("npm", ["run", "--silent", "lint"])).code === 0) passed += 1;
+else {
+  failed += 1;
+  console.error("\nnpm run lint failed");
+}
+
 for (const [cmd, args] of steps) {
   const { code, output } = await run(cmd, args);
   // Hardhat prints each runner's summary and then the total: the last count of each kind is the total.

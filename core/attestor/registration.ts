@@ -26,7 +26,7 @@ import type { ChainFacts } from "./verify.ts";
 export async function readCertificateFacts(
   conn: ChainConnection,
   certificate: TrainingCertificate,
-  options: { modelId?: string; addresses?: Partial<ModelRegistryAddresses> } = {}
+  options: { modelId?: string; addresses?: Partial<ModelRegistryAddresses> } = {},
 ): Promise<ChainFacts> {
   const addr = provenantAddresses(conn, options.addresses);
   const attestors = new AttestorRegistryClient(addr.attestorRegistry, conn.provider, conn.chainId);
@@ -85,7 +85,7 @@ export function registerAttestedModel(
   signer: Signer,
   certificate: TrainingCertificate,
   certificateCid: string,
-  options: { addresses?: Partial<ModelRegistryAddresses>; onSent?: (txHash: string) => void } = {}
+  options: { addresses?: Partial<ModelRegistryAddresses>; onSent?: (txHash: string) => void } = {},
 ): Promise<AttestedRegistration> {
   return registerAttested(conn, signer, certificateRegisterParams(certificate), certificateEvidence(certificate), certificateCid, options);
 }
@@ -94,7 +94,7 @@ export function registerAttestedModel(
 export function findAttestedModel(
   conn: ChainConnection,
   certificate: TrainingCertificate,
-  options: { addresses?: Partial<ModelRegistryAddresses> } = {}
+  options: { addresses?: Partial<ModelRegistryAddresses> } = {},
 ): Promise<bigint | undefined> {
   return modelOfCertificate(conn, certificate.certificateDigest, options);
 }
