@@ -170,7 +170,8 @@ describe("core/config.ts: the data directory and provenant.config.json", functio
     it("refuses a store kind it does not know", () => {
       const e = thrownBy(() => openStore("s3", join(work, "s6"), { config: loadProjectConfig(null) }));
       expect(e.code).to.equal("CONFIG_INVALID");
-      expect(e.message).to.equal(`--storage: unknown storage "s3": use local or lighthouse`);
+      expect(e.message).to.equal(`unknown storage "s3": use local or lighthouse`);
+      expect(e.hints).to.deep.equal([{ remedy: "storage" }]);
     });
   });
 });

@@ -11,7 +11,7 @@ import { networkConfig } from "../../core/chain/networks.ts";
 import type { ChainConnection } from "../../core/chain/connect.ts";
 import { deployedAddress } from "../../core/chain/deployments.ts";
 import { AttestorRegistryClient } from "../../core/chain/attestor-registry.ts";
-import { attestedModelRegistry, type ModelRegistryAddresses } from "../../core/chain/model-registry.ts";
+import { attestedModelRegistry, readModelRecord, type ModelRegistryAddresses } from "../../core/chain/model-registry.ts";
 import { lineageFromFacts, readCertificateFacts } from "../../core/attestor/registration.ts";
 import { TRUST_LEVEL_DESCRIPTIONS, certificateEvidence, decodeCertificate, parseCertificate } from "../../core/attestor/certificate.ts";
 import type { TrainingCertificate } from "../../core/attestor/certificate.ts";
@@ -156,7 +156,7 @@ describe("attestor end to end (real swtpm, local chain, service and CLI)", funct
     const models = attestedModelRegistry(addresses.modelRegistry, conn.provider);
     const record = await models.modelOf(1n);
     expect(record.provenance).to.equal(1n);
-    expect(record.certificateCid).to.equal(gen1.certificateCid);
+    expect((await readModelRecord(models, 1n)).registered.certificateCid).to.equal(gen1.certificateCid);
     expect(record.certificateDigest).to.equal(r.json.certificateDigest);
     const cert = await certificateOf(gen1.certificateCid);
     expect(cert.payload.inputs.code.kind).to.equal("directory");

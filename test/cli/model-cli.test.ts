@@ -14,6 +14,8 @@ import { decodeModelManifest } from "../../core/model/manifest.ts";
 import { fromInTotoStatement } from "../../core/model/in-toto.ts";
 import type { LineageGraph, ModelNode } from "../../core/lineage/graph.ts";
 import { mintDirectly, sortedHashes, storeLeavesAsGiven, swapped } from "../helpers/misordered.ts";
+import { manifestCidBytes } from "../../core/chain/manifest-cid.ts";
+import { readModelRecord } from "../../core/chain/model-registry.ts";
 
 /** A directory of weight-like files: a config and a binary blob. */
 function makeWeights(dir: string, bytes = 40_000): void {
@@ -116,7 +118,7 @@ describe("provenant CLI: models and lineage end to end on a local chain", functi
     const record = await registry.modelOf(1n);
     expect(record.weightsDigest).to.equal(r.json.weightsDigest);
     expect(record.manifestCid).to.equal(r.json.manifestCid);
-    expect(record.license).to.equal("Apache-2.0");
+    expect((await readModelRecord(registry, 1n)).registered.license).to.equal("Apache-2.0");
     expect(record.provenance).to.equal(0n);
     expect((await registry.datasetsOf(1n)).map((e: { datasetId: bigint; role: bigint }) => [e.datasetId, e.role])).to.deep.equal([[1n, 0n]]);
     expect(await registry.tokenURI(1n)).to.equal(`ipfs://${r.json.manifestCid}`);
@@ -213,7 +215,7 @@ describe("provenant CLI: models and lineage end to end on a local chain", functi
 
     it("refuses the same cycle attempt at the contract when the CLI's own check is bypassed", async () => {
       const err = await registry.register
-        .staticCall({ weightsDigest: `0x${"ab".repeat(32)}`, manifestCid: "bafkreix", license: "", parents: [{ modelId: 3n, relation: 0 }], datasets: [] })
+        .staticCall({ weightsDigest: `0x${"ab".repeat(32)}`, manifestCid: manifestCidBytes(`bafkrei${"a".repeat(52)}`), license: "", parents: [{ modelId: 3n, relation: 0 }], datasets: [] })
         .catch((e: { revert?: { name: string; args: unknown[] } }) => e);
       expect(err.revert?.name).to.equal("ModelRegistryUnknownParent");
       expect(err.revert?.args).to.deep.equal([3n]);
@@ -299,7 +301,7 @@ describe("provenant CLI: models and lineage end to end on a local chain", functi
     it("fails verify when a model's manifest is for other weights than the digest on-chain", async () => {
       // Registered directly, so nothing checks it: model #1's manifest CID with a digest that is not its.
       const cid = (await registry.modelOf(1n)).manifestCid as string;
-      await (await registry.register({ weightsDigest: `0x${"cd".repeat(32)}`, manifestCid: cid, license: "Apache-2.0", parents: [], datasets: [] })).wait();
+      await (await registry.register({ weightsDigest: `0x${"cd".repeat(32)}`, manifestCid: manifestCidBytes(cid), license: "Apache-2.0", parents: [], datasets: [] })).wait();
       const id = (await registry.totalRegistered()).toString();
       const r = await runCli(["verify", "model", id], env);
       expect(r.code).to.equal(1);
