@@ -163,6 +163,29 @@ describe("the model page: lineage graph, checks and exports (chromium, productio
     await page.waitForSelector('[data-testid="sample-verdict"][data-verdict="in"]');
   });
 
+  it("checks a folder of samples at once in the browser, and downloads the results as CSV", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "provenant-batch-folder-"));
+    writeFileSync(join(folder, "sample-1.txt"), "sample 1\n");
+    writeFileSync(join(folder, "sample-2.txt"), "sample 2\n");
+    writeFileSync(join(folder, "retouched.txt"), "sample 2, retouched\n");
+    writeFileSync(join(folder, ".DS_Store"), "hidden");
+    await page.goto(`${stack.app!.url}/models/${childId}`, { waitUntil: "networkidle" });
+    await page.click('[data-testid="batch-check"] summary');
+    await page.setInputFiles('[data-testid="batch-folder"]', folder);
+    const result = await page.waitForSelector('[data-testid="batch-result"]');
+    expect([await result.getAttribute("data-in"), await result.getAttribute("data-out"), await result.getAttribute("data-unknown")]).to.deep.equal(["2", "1", "0"]);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click('[data-testid="batch-csv"]')]);
+    const csv = readFileSync((await download.path())!, "utf8").trim().split("\n");
+    expect(csv[0]).to.equal(`sample,sha256,verdict,dataset_${datasetId},dataset_${datasetId}_leaf`);
+    expect(csv.slice(1).map((l) => l.split(",").slice(0, 3).join(",")).sort()).to.deep.equal(
+      [
+        `retouched.txt,0x${createHash("sha256").update("sample 2, retouched\n").digest("hex")},out`,
+        `sample-1.txt,0x${createHash("sha256").update("sample 1\n").digest("hex")},in`,
+        `sample-2.txt,0x${createHash("sha256").update("sample 2\n").digest("hex")},in`,
+      ].sort(),
+    );
+  });
+
   it("copies full values: the weights digest and a re-check command that works as copied", async () => {
     await page.goto(`${stack.app!.url}/models/${childId}`, { waitUntil: "networkidle" });
     const digestCell = page.locator('tr:has(th:text-is("Weights digest")) td');

@@ -107,6 +107,8 @@ describe("provenant check-sample: one sample against a model's whole ancestry (l
   });
 
   it("verify-proof re-checks a saved ancestry proof, and refuses one edited to say 'in none' or to drop a dataset", async () => {
+    const made = await cli(["check-sample", join(work, "digits", "digit-7.txt"), "--model", "2", "--out", join(work, "in.json")]);
+    expect(made.code, made.stderr).to.equal(0);
     const ok = await cli(["verify-proof", join(work, "in.json")]);
     expect(ok.code, ok.stderr).to.equal(0);
     expect(ok.json).to.include({ ok: true, kind: "ancestry", claimed: "in", verdict: "in" });
