@@ -4,14 +4,16 @@
  * work units they cut into (a shard; a row group), and hashing one unit. Node-side: files are read with node:fs.
  */
 import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
-import { basename } from "node:path";
+import { basename, resolve } from "node:path";
 import { brotliDecompressSync, unzipSync } from "node:zlib";
 import * as zlib from "node:zlib";
 import type { Compressors, FileMetaData } from "hyparquet";
 import { compressors as jsCompressors } from "hyparquet-compressors";
 import { InputError } from "../../errors.ts";
 import { ENCODING_TABLE, type Encoding } from "../encoding-table.ts";
-import { bytePath, displayPath, inputError, walkFiles } from "../encodings.ts";
+import { DatasetEmptyError } from "../errors.ts";
+import { bytePath, displayPath, emptySkippedCounts, HashSink, inputError, walkFiles, type SampleHashes, type SkippedCounts } from "../encodings.ts";
+import { checkShardBoundaries } from "./webdataset.ts";
 import type { SkippedEntry } from "../skipped.ts";
 import { ByteWriter } from "./canonical-json.ts";
 import { footerLength, openParquet, parseFooter, readRowGroup, type ByteSource } from "./parquet-rows.ts";
@@ -203,4 +205,39 @@ export function hashShardOf(file: ContainerFile, push: (digest: Uint8Array) => v
     push(d);
     if (onSamples && (++samples & 1023) === 0) onSamples(samples);
   });
+}
+
+/** The manifest's counts of skipped entries: hidden, symlinks, and every other reason as other. */
+export function countSkipped(entries: readonly SkippedEntry[]): SkippedCounts {
+  const skipped = emptySkippedCounts();
+  for (const e of entries) {
+    if (e.reason === "hidden") skipped.hidden++;
+    else if (e.reason === "symlink") skipped.symlinks++;
+    else skipped.other++;
+  }
+  return skipped;
+}
+
+/**
+ * Every sample hash of a container dataset in this process, in file and shard (or row) order: the reference the
+ * parallel pipeline (scale/) is checked against, and the test vectors' generator.
+ */
+export async function hashContainerSamples(path: string, encoding: ContainerEncoding, split?: string): Promise<SampleHashes> {
+  const { files, skippedEntries } = listContainerFiles(resolve(path), encoding, split);
+  const sink = new HashSink();
+  const shards: Array<{ name: string; firstKey: string | null; lastKey: string | null }> = [];
+  let bytes = 0;
+  for (const f of files) {
+    bytes += f.size;
+    if (encoding === "webdataset") {
+      const r = await hashShardOf(f, sink.push);
+      shards.push({ name: f.name, firstKey: r.firstKey, lastKey: r.lastKey });
+    } else {
+      const groups = parquetFileMetadata(f).row_groups.length;
+      for (let g = 0; g < groups; g++) await hashRowGroupOf(f, g, sink.push);
+    }
+  }
+  checkShardBoundaries(shards);
+  if (sink.count === 0) throw new DatasetEmptyError(path);
+  return { encoding, hashes: sink.result(), total: sink.count, skipped: countSkipped(skippedEntries), skippedEntries, bytes };
 }

@@ -3,7 +3,7 @@
  * and hashes its samples (webdataset.ts). Member bytes stream through SHA-256, so memory stays small however large a
  * member or a shard is. Every refusal names the shard and the member, or the byte where the tar stream breaks.
  */
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 import { closeSync, createReadStream, openSync, readSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -22,7 +22,7 @@ export interface ShardResult {
   lastKey: string | null;
 }
 
-const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest();
+const sha256 = (b: Uint8Array) => hash("sha256", b, "buffer") as unknown as Buffer;
 
 /** Whether the file starts with the gzip magic bytes. */
 function isGzip(path: string | Buffer): boolean {
@@ -60,34 +60,59 @@ export async function hashShard(path: string | Buffer, where: string, onSample: 
   let bytes = 0;
   source.on("data", (chunk) => (bytes += chunk.length));
   const streams: Array<Readable | NodeJS.WritableStream> = gzip ? [source, createGunzip(), extract] : [source, extract];
-  const piped = pipeline(streams as [Readable, NodeJS.WritableStream]);
-  piped.catch(() => {}); // observed below; a refusal in the loop must not leave it unhandled
   let index = 0;
   let lastName = "";
-  try {
-    for await (const entry of extract) {
-      const h = entry.header as tar.Header & { type: string | null };
+  // tar-stream's entry events, not its async iterator: a member costs a third less (tens of µs each).
+  const members = new Promise<void>((resolve, reject) => {
+    const fail = (e: unknown) => {
+      reject(e);
+      source.destroy();
+    };
+    extract.on("entry", (header, stream, next) => {
+      const h = header as tar.Header & { type: string | null; byteOffset?: number };
       if (h.type === "directory") {
         // Directories carry no bytes; their path is part of their members' keys.
-        entry.resume();
-        continue;
+        stream.on("end", next);
+        stream.resume();
+        return;
       }
       const name = memberName(h);
       if (h.type !== "file" && h.type !== "contiguous-file") {
-        entry.resume();
-        const offset = (h as { byteOffset?: number }).byteOffset;
-        throw new InputError(
-          "INPUT_INVALID",
-          `${where}: member #${index} "${Buffer.from(name, "latin1").toString()}"${offset ? ` (header before byte ${offset})` : ""} is a ${h.type ?? "member of an unknown type"}: a WebDataset shard holds regular files only`,
-        );
+        const at = h.byteOffset ? ` (data at byte ${h.byteOffset})` : "";
+        return fail(new InputError("INPUT_INVALID", `${where}: member #${index} "${Buffer.from(name, "latin1").toString()}"${at} is a ${h.type ?? "member of an unknown type"}: a WebDataset shard holds regular files only`));
       }
-      const hash = createHash("sha256");
-      for await (const chunk of entry) hash.update(chunk as Buffer);
-      grouper.add(name, hash.digest(), index++);
-      lastName = name;
-      onMember?.();
-    }
-    await piped;
+      // Small members are hashed in one call; a big one streams through an incremental hash.
+      const parts: Buffer[] = [];
+      let held = 0;
+      let incremental: ReturnType<typeof createHash> | null = null;
+      stream.on("data", (data) => {
+        const chunk = data as Buffer;
+        if (incremental) return void incremental.update(chunk);
+        parts.push(chunk);
+        held += chunk.length;
+        if (held > 1 << 20) {
+          incremental = createHash("sha256");
+          for (const p of parts) incremental.update(p);
+          parts.length = 0;
+        }
+      });
+      stream.on("end", () => {
+        try {
+          const digest = incremental ? incremental.digest() : sha256(parts.length === 1 ? parts[0] : Buffer.concat(parts));
+          grouper.add(name, digest, index++);
+          lastName = name;
+          onMember?.();
+          next();
+        } catch (e) {
+          fail(e);
+        }
+      });
+    });
+    extract.on("finish", resolve);
+    extract.on("error", reject);
+  });
+  try {
+    await Promise.all([pipeline(streams as [Readable, NodeJS.WritableStream]), members]);
     grouper.end();
   } catch (e) {
     source.destroy();

@@ -15,7 +15,7 @@ import {
   type SkippedCounts,
 } from "../encodings.ts";
 import type { SkippedEntry } from "../skipped.ts";
-import { isContainerEncoding, listContainerFiles, parquetFileMetadata, type ContainerEncoding } from "../formats/containers.ts";
+import { countSkipped, isContainerEncoding, listContainerFiles, parquetFileMetadata, type ContainerEncoding } from "../formats/containers.ts";
 
 /**
  * A dataset's work plan: deterministic units that any process or machine can hash independently.
@@ -152,12 +152,7 @@ export function makePlan(input: string, encoding: Encoding | undefined, workDir:
 function planContainers(input: string, abs: string, enc: ContainerEncoding, split: string | undefined, h: ReturnType<typeof createHash>): Plan {
   const { files, skippedEntries } = listContainerFiles(abs, enc, split);
   if (files.length === 0) throw new DatasetEmptyError(input);
-  const skipped = emptySkippedCounts();
-  for (const e of skippedEntries) {
-    if (e.reason === "hidden") skipped.hidden++;
-    else if (e.reason === "symlink") skipped.symlinks++;
-    else skipped.other++;
-  }
+  const skipped = countSkipped(skippedEntries);
   h.update(`split:${split ?? ""}\0files:${files.length}\0`);
   const units: UnitSpec[] = [];
   let bytes = 0;
