@@ -60,6 +60,12 @@ export class ByteWriter {
   }
 
   bytes(b: Uint8Array): void {
+    if (b.length <= 4096) {
+      this.reserve(b.length);
+      this.buf.set(b, this.length);
+      this.length += b.length;
+      return;
+    }
     // Big values go in pieces, so a flushing writer never holds a whole one twice.
     for (let at = 0; at < b.length; at += 1 << 20) {
       const piece = b.subarray(at, Math.min(b.length, at + (1 << 20)));
@@ -156,7 +162,7 @@ export function integerText(v: number | bigint): string {
 export function floatText(x: number): string {
   if (Object.is(x, -0)) return "-0.0";
   const s = String(x);
-  return /[.e]/.test(s) ? s : `${s}.0`;
+  return s.includes(".") || s.includes("e") ? s : `${s}.0`;
 }
 
 export function writeFloat(w: ByteWriter, x: number): void {

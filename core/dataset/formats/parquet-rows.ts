@@ -7,6 +7,7 @@
  */
 import type { ColumnChunk, ColumnMetaData, Compressors, FileMetaData, PageHeader } from "hyparquet";
 import { parquetMetadata } from "hyparquet";
+import { compressors } from "hyparquet-compressors";
 import { parquetHeader } from "hyparquet/src/column.js";
 import { decompressPage, readDataPage, readDataPageV2 } from "hyparquet/src/datapage.js";
 import { readPlain } from "hyparquet/src/plain.js";
@@ -295,6 +296,7 @@ export interface RowGroupReadOptions {
   skip?: number;
   /** Stop after reporting this many rows. */
   limit?: number;
+  /** Decompressors by codec (default: hyparquet-compressors; node passes zlib's). */
   compressors?: Compressors;
 }
 
@@ -310,7 +312,7 @@ export async function readRowGroup(src: ByteSource, metadata: FileMetaData, sche
     const chunk: ColumnChunk = rg.columns[k];
     const m = chunk.meta_data!;
     if (m.path_in_schema.join("\u0000") !== leaf.path.join("\u0000")) throw damaged(where, `column ${k} is "${m.path_in_schema.join(".")}", the schema says "${columnName(leaf.path)}"`);
-    return new LeafCursor(src, leaf, m, opts.compressors, where);
+    return new LeafCursor(src, leaf, m, opts.compressors ?? compressors, where);
   });
   const rows = Number(rg.num_rows);
   const first = rowGroupStart(metadata, g);
@@ -360,7 +362,10 @@ const NULL = new TextEncoder().encode("null");
 /** Record assembly (Dremel): walks the row shapes, taking each leaf's triples, and writes the row. */
 class Assembler {
   /** The leaf being written, for messages. */
-  column = "";
+  leaf: LeafNode | null = null;
+  get column(): string {
+    return this.leaf ? columnName(this.leaf.path) : "";
+  }
   private readonly root: StructNode;
   private readonly cursors: LeafCursor[];
   constructor(root: StructNode, cursors: LeafCursor[]) {
@@ -389,7 +394,7 @@ class Assembler {
   node(node: SchemaNode, w: ByteWriter): void {
     if (node.kind === "leaf") {
       const c = this.cursors[node.leaf];
-      this.column = columnName(node.path);
+      this.leaf = node;
       const d = c.def();
       if (d === node.maxDef) node.write(w, c.value());
       else if (node.optional && d === node.maxDef - 1) w.bytes(NULL);

@@ -3,7 +3,6 @@
  * later, the dApp take): a WebDataset sample as its member files, a Parquet row pasted as JSON or picked by index
  * from a file. Browser-safe: no node:* imports; bytes come in as arrays or through a ByteSource (a File).
  */
-import { compressors } from "hyparquet-compressors";
 import type { Compressors } from "hyparquet";
 import { InputError } from "../../errors.ts";
 import { sha256 } from "../sample-hash.ts";
@@ -23,7 +22,7 @@ export function parquetRowJsonHash(text: string): Promise<Uint8Array> {
 }
 
 /** The canonical bytes of row `index` (from 0, across row groups) of a Parquet file. */
-export async function parquetRowBytes(src: ByteSource, index: number, decompressors: Compressors = compressors): Promise<Uint8Array> {
+export async function parquetRowBytes(src: ByteSource, index: number, decompressors?: Compressors): Promise<Uint8Array> {
   const { metadata, schema } = await openParquet(src);
   const rows = Number(metadata.num_rows);
   if (!Number.isSafeInteger(index) || index < 0 || index >= rows) {

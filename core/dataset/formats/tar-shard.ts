@@ -78,7 +78,7 @@ export async function hashShard(path: string | Buffer, where: string, onSample: 
       }
       const name = memberName(h);
       if (h.type !== "file" && h.type !== "contiguous-file") {
-        const at = h.byteOffset ? ` (data at byte ${h.byteOffset})` : "";
+        const at = h.byteOffset ? ` (header at byte ${h.byteOffset - 512})` : "";
         return fail(new InputError("INPUT_INVALID", `${where}: member #${index} "${Buffer.from(name, "latin1").toString()}"${at} is a ${h.type ?? "member of an unknown type"}: a WebDataset shard holds regular files only`));
       }
       // Small members are hashed in one call; a big one streams through an incremental hash.
