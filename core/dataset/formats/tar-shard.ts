@@ -54,8 +54,9 @@ export async function hashShard(path: string | Buffer, where: string, onSample: 
     throw new InputError(code === "ENOENT" ? "INPUT_NOT_FOUND" : "INPUT_UNREADABLE", `cannot read ${where} (${code ?? "error"})`, { cause: e });
   }
   const grouper = new SampleGrouper(where, (canonical) => onSample(sha256(canonical)));
-  // Names as raw bytes (latin1: one character per byte); the option is missing from tar-stream's types.
-  const extract = tar.extract({ filenameEncoding: "latin1" } as object);
+  // Names as raw bytes (latin1: one character per byte); pre-POSIX (v7) headers too, which carry no magic. The
+  // options are missing from tar-stream's types.
+  const extract = tar.extract({ filenameEncoding: "latin1", allowUnknownFormat: true } as object);
   const source = createReadStream(path, { highWaterMark: 1 << 20 });
   let bytes = 0;
   source.on("data", (chunk) => (bytes += chunk.length));
