@@ -13,7 +13,8 @@ export interface MemberSpec {
   bytes?: Uint8Array | string;
   type?: "file" | "directory" | "symlink" | "link";
   linkname?: string;
-  mtime?: Date;
+  /** A Date, or its ISO text (as test vectors hold it). */
+  mtime?: Date | string;
 }
 
 export async function writeShard(path: string, members: readonly MemberSpec[], opts: { gzip?: boolean } = {}): Promise<void> {
@@ -22,7 +23,7 @@ export async function writeShard(path: string, members: readonly MemberSpec[], o
   const out = createWriteStream(path);
   const written = opts.gzip ? pipeline(pack as unknown as NodeJS.ReadableStream, createGzip(), out) : pipeline(pack as unknown as NodeJS.ReadableStream, out);
   for (const m of members) {
-    const header = { name: m.name, type: m.type ?? "file", linkname: m.linkname, mtime: m.mtime ?? new Date(0), mode: m.type === "directory" ? 0o755 : 0o644 };
+    const header = { name: m.name, type: m.type ?? "file", linkname: m.linkname, mtime: new Date(m.mtime ?? 0), mode: m.type === "directory" ? 0o755 : 0o644 };
     if (header.type === "file") pack.entry(header, typeof m.bytes === "string" ? Buffer.from(m.bytes) : (m.bytes ?? new Uint8Array(0)));
     else pack.entry(header);
   }

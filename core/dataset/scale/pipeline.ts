@@ -71,14 +71,17 @@ function prepareUnits(input: string, opts: HashOptions & { units?: (plan: Plan) 
   return { plan, done, todo };
 }
 
-/** Container units are read in JavaScript: child processes pay for themselves from about this many bytes. */
+/** Container units are read in JavaScript: child processes pay for themselves from about this many bytes or rows. */
 const PROCESS_MIN_CONTAINER_BYTES = 8 << 20;
+const PROCESS_MIN_ROWS = 50_000;
 
 /** The executor for hashing these units (and merging after them, reusing the same workers). */
 function executorFor(prepared: PreparedUnits, opts: HashOptions): Executor {
   const { plan, todo } = prepared;
   if (isContainerEncoding(plan.encoding)) {
-    return openExecutor(opts.workDir, opts.workers ?? defaultWorkers(), todo.length > 1 && plan.bytes >= PROCESS_MIN_CONTAINER_BYTES, { javascriptUnits: true });
+    const rows = todo.reduce((a, u) => a + (plan.units[u].kind === "rowgroup" ? (plan.units[u] as { rows: number }).rows : 0), 0);
+    const worth = plan.bytes >= PROCESS_MIN_CONTAINER_BYTES || rows >= PROCESS_MIN_ROWS;
+    return openExecutor(opts.workDir, opts.workers ?? defaultWorkers(), todo.length > 1 && worth, { javascriptUnits: true });
   }
   const files = plan.encoding === "files" ? todo.reduce((a, u) => a + (plan.units[u].kind === "files" ? (plan.units[u] as { count: number }).count : 0), 0) : 0;
   const worth = plan.bytes >= PROCESS_MIN_BYTES || files >= PROCESS_MIN_FILES;
