@@ -3,9 +3,9 @@
  * .parquet file, or a directory of them such as a Hugging Face dataset folder, optionally one split of it), the
  * work units they cut into (a shard; a row group), and hashing one unit. Node-side: files are read with node:fs.
  */
+import { createHash, hash } from "node:crypto";
 import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
-import { brotliDecompressSync, unzipSync } from "node:zlib";
 import * as zlib from "node:zlib";
 import type { Compressors, FileMetaData } from "hyparquet";
 import { compressors as jsCompressors } from "hyparquet-compressors";
@@ -13,13 +13,12 @@ import { InputError } from "../../errors.ts";
 import { ENCODING_TABLE, type Encoding } from "../encoding-table.ts";
 import { DatasetEmptyError } from "../errors.ts";
 import { bytePath, displayPath, emptySkippedCounts, HashSink, inputError, walkFiles, type SampleHashes, type SkippedCounts } from "../encodings.ts";
-import { checkShardBoundaries } from "./webdataset.ts";
 import type { SkippedEntry } from "../skipped.ts";
 import { ByteWriter } from "./canonical-json.ts";
 import { footerLength, openParquet, parseFooter, readRowGroup, type ByteSource } from "./parquet-rows.ts";
 import { rowSchema } from "./parquet-schema.ts";
 import { hashShard, type ShardResult } from "./tar-shard.ts";
-import { createHash, hash } from "node:crypto";
+import { checkShardBoundaries } from "./webdataset.ts";
 
 export type ContainerEncoding = "webdataset" | "parquet";
 export const isContainerEncoding = (e: Encoding): e is ContainerEncoding => e === "webdataset" || e === "parquet";
@@ -136,8 +135,9 @@ const exact = (out: Uint8Array, length: number) => {
 /** Decompressors: node's zlib where it has the codec (GZIP, BROTLI, ZSTD), hyparquet-compressors for the rest. */
 export const nodeCompressors: Compressors = {
   ...jsCompressors,
-  GZIP: (input, length) => exact(unzipSync(input), length),
-  BROTLI: (input, length) => exact(brotliDecompressSync(input), length),
+  GZIP: (input, length) => exact(zlib.unzipSync(input), length),
+  BROTLI: (input, length) => exact(zlib.brotliDecompressSync(input), length),
+  // Node 22.15 and later; before, hyparquet-compressors' JavaScript zstd.
   ...("zstdDecompressSync" in zlib ? { ZSTD: (input: Uint8Array, length: number) => exact((zlib as unknown as { zstdDecompressSync: (b: Uint8Array) => Buffer }).zstdDecompressSync(input), length) } : {}),
 };
 
