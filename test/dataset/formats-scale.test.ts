@@ -29,20 +29,20 @@ describe("encodings-v2 at scale: shards and row groups as work units", function 
   before(async () => {
     work = mkdtempSync(join(tmpdir(), "provenant-formats-scale-"));
     env = { PROVENANT_HOME: join(work, "home") };
-    // Six shards of about 2 MiB (past the size where child processes pay), one gzip-compressed, one empty.
+    // Six shards of about 7 MiB (past the size where child processes pay), one gzip-compressed, one empty.
     for (let s = 0; s < 6; s++) {
       const members = s === 4 ? [] : Array.from({ length: 40 }, (_, i) => i).flatMap((i) => {
         const key = `s${s}-${String(i).padStart(3, "0")}`;
         // Every 10th sample repeats one of shard 0's: duplicates across shards.
         const seed = i % 10 === 0 ? `s0-${i}` : key;
         return [
-          { name: `${key}.bin`, bytes: i % 10 === 0 ? Buffer.from(seed.repeat(5000)) : randomBytes(50_000) },
+          { name: `${key}.bin`, bytes: i % 10 === 0 ? Buffer.from(seed.repeat(5000)) : randomBytes(200_000) },
           { name: `${key}.txt`, bytes: `caption ${seed}` },
         ];
       });
       await writeShard(join(shards(), `shard-${s}.tar${s === 2 ? ".gz" : ""}`), members, { gzip: s === 2 });
     }
-    writeFileSync(table(), writeParquet(textTable(60_000), { rowGroupSize: 7500 }));
+    writeFileSync(table(), writeParquet(textTable(120_000), { rowGroupSize: 15_000 }));
   });
   after(() => rmSync(work, { recursive: true, force: true }));
 

@@ -71,9 +71,12 @@ function prepareUnits(input: string, opts: HashOptions & { units?: (plan: Plan) 
   return { plan, done, todo };
 }
 
-/** Container units are read in JavaScript: child processes pay for themselves from about this many bytes or rows. */
-const PROCESS_MIN_CONTAINER_BYTES = 8 << 20;
-const PROCESS_MIN_ROWS = 50_000;
+/**
+ * Container units are read in JavaScript; a child process costs about a second of CPU to start (its modules), so
+ * children pay for themselves from about this many shard bytes (tens of thousands of members) or Parquet rows.
+ */
+const PROCESS_MIN_CONTAINER_BYTES = 32 << 20;
+const PROCESS_MIN_ROWS = 100_000;
 
 /** The executor for hashing these units (and merging after them, reusing the same workers). */
 function executorFor(prepared: PreparedUnits, opts: HashOptions): Executor {
