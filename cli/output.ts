@@ -56,6 +56,11 @@ const HINT_SYNTAX: Record<string, (value?: string) => string> = {
   storage: () => "--storage local|lighthouse",
   encoding: () => "--format <encoding>",
   part: () => "--part i/N",
+  sampleFile: () => "a file as the sample",
+  sampleText: () => "--text <record>",
+  sampleMembers: () => "the key's files, e.g. 000123.jpg 000123.txt",
+  sampleRowJson: () => "--row-json '<row as JSON>'",
+  sampleRow: () => "--row <index> <file.parquet>",
 };
 
 /** An error as the CLI prints it: the library's message, then its hints in CLI syntax. */

@@ -7,7 +7,9 @@
  *      second dataset); both registered as attested models with their lineage edges (attestor/demo.ts).
  *   3. The child's lineage printed, and `verify model` of the child: every model and dataset, every manifest,
  *      the weights on disk, and both training certificates, check by check.
- *   4. The dApp built and started on http://127.0.0.1:3000 over the demo's chain and store (a gateway on :8080),
+ *   4. The same digits as WebDataset shards and as a Parquet table in a Hugging Face layout, minted (encodings-v2),
+ *      one sample of each proven in, a relabelled row proven out, and where their leaves meet the PNG folder's.
+ *   5. The dApp built and started on http://127.0.0.1:3000 over the demo's chain and store (a gateway on :8080),
  *      running with the chain for the browser and the CLI until Ctrl-C.
  *
  * Environment: PROVENANT_DEMO_HOME (data dir, default .provenant/demo; cleared at start),
@@ -24,6 +26,11 @@ import { REPO, startLocalChain } from "./lib/local-chain.ts";
 import { startGateway } from "../core/storage/gateway-server.ts";
 import { LocalStore } from "../core/storage/local-store.ts";
 import { digitPng, pngPixels, writeMnistPngs } from "./demo/mnist-png.ts";
+import { readDigits, writeMnistParquet, writeMnistShards } from "./demo/mnist-formats.ts";
+import { createHash } from "node:crypto";
+import { sampleFromMembers, utf8ByteString } from "../core/dataset/formats/webdataset.ts";
+import { parquetRowBytes } from "../core/dataset/formats/single-sample.ts";
+import { fileSource } from "../core/dataset/formats/containers.ts";
 
 const exec = promisify(execFile);
 const DEFAULT_HOME = join(REPO, ".provenant", "demo");
@@ -74,6 +81,59 @@ function clearHome(): void {
   writeFileSync(join(home, MARKER), "made by scripts/demo.ts; cleared by its next run\n");
 }
 
+const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest();
+const hex = (b: Uint8Array) => `0x${Buffer.from(b).toString("hex")}`;
+
+/**
+ * The digits as WebDataset shards and as a Parquet table, minted and proven. The PNG bytes are the folder's, so the
+ * png member of a WebDataset sample has the folder's leaf as its digest; but a leaf is one sample of its encoding:
+ * a WebDataset sample commits to its png and its label, a Parquet row to the whole row, so their leaves (and roots)
+ * cannot be the folder's.
+ */
+async function formatsDemo(env: Record<string, string>, pngDatasetId: string): Promise<boolean> {
+  const digitsRead = readDigits(digits);
+  const wdsDir = join(home, "mnist-webdataset");
+  const hfDir = join(home, "mnist-parquet");
+  const shards = await writeMnistShards(digitsRead, wdsDir);
+  const table = writeMnistParquet(digitsRead, hfDir);
+  say(`\nwrote the same ${digitsRead.length} digits as ${shards.length} WebDataset shards (<key>.png + <key>.cls) in ${short(wdsDir)}, and as a Parquet table (image {bytes, path}, label) in a Hugging Face layout: ${short(table)}`);
+
+  const wds = await provenant(env, "dataset", "mint", wdsDir, "--format", "webdataset", "--name", "MNIST 10k (WebDataset)", "--license", "CC-BY-SA-3.0");
+  say(`minted dataset #${wds.datasetId} (webdataset): ${wds.totalSamples} samples from ${wds.units} shards in ${wds.seconds} s, root ${wds.root}`);
+  const member = join(digits, "7", "7-0042.png");
+  const sampleDir = join(home, "webdataset-sample");
+  mkdirSync(sampleDir, { recursive: true });
+  writeFileSync(join(sampleDir, "7-0042.png"), readFileSync(member));
+  writeFileSync(join(sampleDir, "7-0042.cls"), "7");
+  const wdsIn = await provenant(env, "prove", join(sampleDir, "7-0042.png"), join(sampleDir, "7-0042.cls"), "--dataset", wds.datasetId);
+  say(`proved WebDataset sample 7-0042 (its files 7-0042.png and 7-0042.cls) IN (leaf ${wdsIn.index} of ${wdsIn.n}): contract says ${wdsIn.verdict.onChain ? "valid" : "INVALID"}`);
+
+  const pq = await provenant(env, "dataset", "mint", hfDir, "--format", "parquet", "--split", "test", "--name", "MNIST 10k (Parquet)", "--license", "CC-BY-SA-3.0");
+  say(`minted dataset #${pq.datasetId} (parquet, split test): ${pq.totalSamples} rows from ${pq.units} row groups in ${pq.seconds} s, root ${pq.root}`);
+  const row = digitsRead.findIndex((d) => d.key === "7-0042");
+  const pqIn = await provenant(env, "prove", table, "--row", String(row), "--dataset", pq.datasetId);
+  say(`proved row ${row} of ${short(table)} (digit 7-0042) IN (leaf ${pqIn.index} of ${pqIn.n}): contract says ${pqIn.verdict.onChain ? "valid" : "INVALID"}`);
+  const src = fileSource(table, table);
+  const rowText = new TextDecoder().decode(await parquetRowBytes(src, row));
+  src.close();
+  const relabelled = rowText.replace(/"label":7}$/, '"label":1}');
+  const pqOut = await provenant(env, "prove", "--row-json", relabelled, "--dataset", pq.datasetId);
+  const between = pqOut.left && pqOut.right ? `between leaves ${pqOut.left.index} and ${pqOut.right.index}` : "outside the leaf range";
+  say(`proved the same row labelled 1 (--row-json) OUT (${between}): contract says ${pqOut.verdict.onChain ? "valid" : "INVALID"}`);
+
+  // Where the leaves meet: the PNG's own hash is the folder's leaf and the WebDataset member's digest.
+  const png = readFileSync(member);
+  const pngLeaf = sha256(png);
+  const canonical = sampleFromMembers([
+    { name: utf8ByteString("7-0042.png"), digest: pngLeaf },
+    { name: utf8ByteString("7-0042.cls"), digest: sha256(Buffer.from("7")) },
+  ]);
+  const memberDigest = canonical.subarray(canonical.length - 32);
+  say(`same samples, same leaves? 7-0042.png is leaf ${hex(pngLeaf).slice(0, 18)}… of dataset #${pngDatasetId} (files); its png member in the WebDataset has that same digest (${hex(memberDigest).slice(0, 18)}…),`);
+  say(`  but the WebDataset leaf ${hex(sha256(canonical)).slice(0, 18)}… commits to the png and its label together, and the Parquet leaf ${hex(sha256(Buffer.from(rowText))).slice(0, 18)}… to the whole row (image bytes and label): a leaf is a sample of its encoding, so only files makes a PNG alone a leaf, and the three roots differ`);
+  return wdsIn.verdict.onChain && pqIn.verdict.onChain && pqOut.verdict.onChain && Buffer.from(memberDigest).equals(pngLeaf);
+}
+
 clearHome();
 say("starting a local chain (hardhat node on 127.0.0.1) and deploying with Ignition...");
 const chain = await startLocalChain({ port, deploymentId });
@@ -120,8 +180,11 @@ try {
   say(indent(verified.stdout));
   ok &&= lineage.code === 0 && verified.code === 0;
 
+  // ---- 4. the same digits as WebDataset shards and a Parquet table -------------------------------------
+  ok &&= await formatsDemo(chain.env, String(minted.datasetId));
+
   if (ok && !exitAtEnd) {
-    // ---- 4. the dApp over the demo's chain and store ---------------------------------------------------
+    // ---- 5. the dApp over the demo's chain and store ---------------------------------------------------
     const gateway = await startGateway(new LocalStore(home), { port: Number(process.env.PROVENANT_DEMO_GATEWAY_PORT ?? 8080) });
     const appEnv = {
       ...chain.env,

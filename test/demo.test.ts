@@ -61,6 +61,18 @@ describe("npm run demo", function () {
     expect(run.stdout).to.match(/^re-checked the saved proof .*proof-in\.json: valid \(library and contract\)$/m);
   });
 
+  it("ships the same digits as WebDataset shards and a Hugging Face Parquet table, minted and proven in and out", function () {
+    expect(run.stdout).to.match(/^minted dataset #3 \(webdataset\): 10000 samples from 4 shards in /m);
+    expect(run.stdout).to.match(/^proved WebDataset sample 7-0042 \(its files 7-0042\.png and 7-0042\.cls\) IN \(leaf \d+ of 10000\): contract says valid$/m);
+    expect(run.stdout).to.match(/^minted dataset #4 \(parquet, split test\): 10000 rows from 10 row groups in /m);
+    expect(run.stdout).to.match(/^proved row \d+ of .*test-00000-of-00001\.parquet \(digit 7-0042\) IN \(leaf \d+ of 10000\): contract says valid$/m);
+    expect(run.stdout).to.match(/^proved the same row labelled 1 \(--row-json\) OUT \(.+\): contract says valid$/m);
+    // The PNG's leaf in the folder dataset is the png member's digest in the WebDataset, said with both values.
+    const m = /^same samples, same leaves\? 7-0042\.png is leaf (0x[0-9a-f]{16})… of dataset #1 \(files\); its png member in the WebDataset has that same digest \((0x[0-9a-f]{16})…\)/m.exec(run.stdout);
+    expect(m, run.stdout).to.not.equal(null);
+    expect(m![2]).to.equal(m![1]);
+  });
+
   it("enrolls a software-TPM attestor and registers both generations as attested models with their lineage", function () {
     expect(run.stdout).to.match(/^enrolled attestor 0x[0-9a-fA-F]{40}: .*\(10 checks passed\); registered on-chain/m);
     expect(run.stdout).to.match(/^trained mnist-mlp 1\.0\.0 under the attestor on dataset #1: .*training accuracy \d+\.\d%$/m);

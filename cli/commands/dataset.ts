@@ -13,6 +13,7 @@ import { action, progressBar, withCommonOptions, type CommonOptions } from "../o
 
 interface HashOptions extends CommonOptions {
   format?: string;
+  split?: string;
   out?: string;
   workers?: string;
   part?: string;
@@ -25,7 +26,10 @@ interface MintOptions extends HashOptions {
   previous?: string;
 }
 
-const formatOption = () => new Option("--format <encoding>", "sample encoding (default: from the path)").choices([...ENCODINGS]);
+const formatOption = () =>
+  new Option("--format <encoding>", "sample encoding (default: a directory is files, a file's name ending tells the rest)").choices([...ENCODINGS]);
+const splitOption = () => new Option("--split <name>", "webdataset/parquet directory: hash only this split's files, e.g. train (one dataset per split)");
+const PATH_HELP = "a directory (files), a .jsonl or .csv file, a .tar/.tar.gz shard (webdataset), a .parquet file; a directory of shards or .parquet files with --format";
 
 async function hashStep(path: string, opts: HashOptions & Partial<MintOptions>): Promise<HashResult> {
   const store = openStore(opts.storage, dataDir(opts.dataDir));
@@ -35,6 +39,7 @@ async function hashStep(path: string, opts: HashOptions & Partial<MintOptions>):
       dataDir: dataDir(opts.dataDir),
       workers: opts.workers ? parseWorkers(opts.workers) : undefined,
       encoding: opts.format ? parseEncoding(opts.format) : undefined,
+      split: opts.split,
       name: opts.name,
       description: opts.description,
       license: opts.license ?? null,
@@ -100,6 +105,7 @@ async function hashPartAction(path: string, opts: HashOptions) {
   try {
     const p = await hashPart(path, part, of, opts.out, {
       encoding: opts.format ? parseEncoding(opts.format) : undefined,
+      split: opts.split,
       workers: opts.workers ? parseWorkers(opts.workers) : undefined,
       onProgress: bar.onProgress,
     });
@@ -146,8 +152,9 @@ export function datasetCommand(): Command {
     dataset
       .command("hash")
       .description("hash every sample, build the Merkle tree, store shards, index and manifest")
-      .argument("<path>", "a directory (files), a .jsonl or a .csv file")
+      .argument("<path>", PATH_HELP)
       .addOption(formatOption())
+      .addOption(splitOption())
       .option("--workers <n>", "hashing workers: threads, or processes on the JavaScript path (default: one per core)")
       .option("--part <i/N>", "hash only slice i of N (0-based), for spreading one dataset over machines")
       .option("--out <path>", "with --part: the part directory to write; otherwise a file for the manifest JSON"),
@@ -200,13 +207,14 @@ export function datasetCommand(): Command {
     dataset
       .command("mint")
       .description("hash and store a dataset, then mint its dataset NFT (once per publisher and root)")
-      .argument("[path]", "a directory (files), a .jsonl or a .csv file")
+      .argument("[path]", PATH_HELP)
       .option("--manifest <cid>", "mint an already stored commitment (from dataset combine) instead of hashing a path")
       .requiredOption("--name <name>", "dataset name")
       .requiredOption("--license <spdx>", "SPDX license id, e.g. CC-BY-SA-3.0")
       .option("--description <text>", "a sentence about the dataset")
       .option("--previous <id>", "token id of the version this one supersedes")
-      .addOption(formatOption()),
+      .addOption(formatOption())
+      .addOption(splitOption()),
   ).action(
     action<MintOptions>(async ([path], opts) => {
       const previous = opts.previous ? parseTokenId(opts.previous, "--previous") : undefined;

@@ -18,6 +18,8 @@ interface ProveOptions extends CommonOptions {
   dataset: string;
   text?: string;
   hash?: string;
+  rowJson?: string;
+  row?: string;
   out?: string;
   record?: boolean;
 }
@@ -33,27 +35,49 @@ function describe(p: Proof): string {
   return `NOT in the dataset: its hash sorts ${between} of ${p.n}`;
 }
 
+/** The one sample the flags give: files, --text, --row-json, --row with a file, or --hash. */
+function sampleInput(files: string[], opts: ProveOptions): SampleInput {
+  if (opts.row !== undefined) {
+    if (!/^(0|[1-9][0-9]*)$/.test(opts.row)) throw new InputError("INPUT_INVALID", `--row must be a row index (0, 1, ...), got "${opts.row}"`);
+    if (files.length !== 1 || opts.text !== undefined || opts.rowJson !== undefined || opts.hash !== undefined) {
+      throw new InputError("INPUT_INVALID", "--row takes exactly one .parquet file and no other sample");
+    }
+    return { row: Number(opts.row), file: files[0] };
+  }
+  const given = [files.length > 0 ? files : undefined, opts.text, opts.rowJson, opts.hash].filter((v) => v !== undefined).length;
+  if (given !== 1) throw new InputError("INPUT_INVALID", "give exactly one sample: file(s), --text, --row-json, --row with a file, or --hash");
+  if (files.length > 0) return files.length === 1 ? { file: files[0] } : { files };
+  if (opts.text !== undefined) return { text: opts.text };
+  if (opts.rowJson !== undefined) return { rowJson: opts.rowJson };
+  return { hash: opts.hash! };
+}
+
 export function proveCommand(): Command {
   return withBatchOptions(withCommonOptions(
     new Command("prove")
       .description("prove that a sample is or is not in a dataset; the contract checks the proof")
-      .argument("[sample]", "the sample as a file (for jsonl/csv datasets: a one-record file)")
+      .argument(
+        "[sample...]",
+        "the sample as a file (jsonl/csv: a one-record file); webdataset: its member files (000123.jpg 000123.txt) or a .tar holding just that key; parquet: the .parquet file with --row",
+      )
       .requiredOption("--dataset <id>", "dataset token id")
       .option("--text <record>", "the sample as a literal record, e.g. one JSONL line")
+      .option("--row-json <json>", "parquet: the row as JSON, e.g. '{\"id\":7,\"text\":\"hi\"}' (docs/formats/encodings-v2.md)")
+      .option("--row <index>", "parquet: the row at this index (from 0) of the .parquet file given")
       .option("--hash <sha256>", "the sample's SHA-256 as 0x-hex")
       .option("--out <file>", "write the proof (provenant-proof-v1) to this file; with --batch the results (.csv, else JSON)")
       .option("--record", "also record the proof on-chain in a transaction, citable by tx hash"),
   )).action(
-    action<ProveOptions & BatchOptions>(async ([file], opts) => {
+    action<ProveOptions & BatchOptions>(async (args, opts) => {
+      const files = ((args as unknown as string[][])[0] ?? []) as string[];
       if (isBatch(opts)) {
-        if (file !== undefined || opts.text !== undefined || opts.hash !== undefined || opts.record) {
+        const other = files.length > 0 || opts.text !== undefined || opts.rowJson !== undefined || opts.row !== undefined || opts.hash !== undefined;
+        if (other || opts.record) {
           throw new InputError("INPUT_INVALID", "--batch and --hash-list take the samples: give no other sample, and no --record");
         }
         return (await import("./check-sample.ts")).batchAgainstDataset(parseTokenId(opts.dataset, "--dataset"), opts);
       }
-      const given = [file, opts.text, opts.hash].filter((v) => v !== undefined).length;
-      if (given !== 1) throw new InputError("INPUT_INVALID", "give exactly one sample: a file, --text or --hash");
-      const input: SampleInput = file !== undefined ? { file } : opts.text !== undefined ? { text: opts.text } : { hash: opts.hash! };
+      const input = sampleInput(files, opts);
       const id = parseTokenId(opts.dataset, "--dataset");
       const conn = await connect(opts.network);
       const registry = await DatasetRegistryClient.connect(conn);

@@ -1,14 +1,15 @@
 import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { createHash, hash } from "node:crypto";
-import { extname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { DatasetEmptyError, FormatError, InputError } from "../errors.ts";
 import { pathText } from "./path-text.ts";
 import type { SkippedEntry, SkipReason } from "./skipped.ts";
 import { errnoCode, nativeHasher, type NativeFailure } from "./native.ts";
+import { describeFileEndings, encodingOfName, ENCODINGS, ENCODING_TABLE, type Encoding, type RecordEncoding } from "./encoding-table.ts";
+import { RecordSplitter } from "./sample-hash.ts";
 
-/** The canonical encodings of docs/formats/encodings-v1.md. */
-export const ENCODINGS = ["files", "jsonl", "csv"] as const;
-export type Encoding = (typeof ENCODINGS)[number];
+export { ENCODINGS, type Encoding } from "./encoding-table.ts";
+export { canonicalSample } from "./sample-hash.ts";
 
 export interface SkippedCounts {
   hidden: number;
@@ -38,16 +39,15 @@ export function parseEncoding(value: string): Encoding {
   throw new InputError("INPUT_INVALID", `unknown format "${value}": use one of ${ENCODINGS.join(", ")}`);
 }
 
-/** A directory is `files`; a .jsonl/.ndjson file is `jsonl`; a .csv file is `csv`. */
+/** A directory is `files` (other encodings of a directory need --format); a file's name ending says the rest (encoding-table.ts). */
 export function detectEncoding(path: string): Encoding {
   const st = statOrThrow(path);
   if (st.isDirectory()) return "files";
-  const ext = extname(path).toLowerCase();
-  if (ext === ".jsonl" || ext === ".ndjson") return "jsonl";
-  if (ext === ".csv") return "csv";
+  const encoding = encodingOfName(path);
+  if (encoding) return encoding;
   throw new FormatError(
     "FORMAT_UNSUPPORTED",
-    `cannot tell the encoding of ${path}: give a directory, a .jsonl or a .csv file, or name its encoding (files, jsonl or csv)`,
+    `cannot tell the encoding of ${path}: give a directory (files) or a file ending in ${describeFileEndings()}, or name its encoding (${ENCODINGS.join(", ")})`,
     { hints: [{ remedy: "encoding" }] },
   );
 }
@@ -99,8 +99,14 @@ export class HashSink {
 
 const sha256 = (data: Uint8Array) => hash("sha256", data, "buffer") as unknown as Buffer;
 
-/** Hashes every sample of `path` under `encoding`. Throws DATASET_EMPTY when there is none. */
+/**
+ * Hashes every sample of `path` under `encoding`, in this process. Throws DATASET_EMPTY when there is none.
+ * The encodings-v2 containers (webdataset, parquet) read asynchronously: formats/hash-container.ts.
+ */
 export function hashSamples(path: string, encoding: Encoding, onProgress?: ProgressFn): SampleHashes {
+  if (ENCODING_TABLE[encoding].since !== 1) {
+    throw new FormatError("FORMAT_UNSUPPORTED", `the ${encoding} encoding is read asynchronously: hash it with provenant dataset hash`);
+  }
   const abs = resolve(path);
   const st = statOrThrow(abs);
   if (encoding === "files" && !st.isDirectory()) {
@@ -109,7 +115,7 @@ export function hashSamples(path: string, encoding: Encoding, onProgress?: Progr
   if (encoding !== "files" && !st.isFile()) {
     throw new InputError("INPUT_INVALID", `${path} is not a file: the ${encoding} encoding reads one file`);
   }
-  const result = encoding === "files" ? hashFiles(abs, onProgress) : hashRecords(abs, encoding, onProgress);
+  const result = encoding === "files" ? hashFiles(abs, onProgress) : hashRecords(abs, encoding as RecordEncoding, onProgress);
   if (result.total === 0) throw new DatasetEmptyError(path);
   return result;
 }
@@ -254,16 +260,12 @@ function hashFiles(dir: string, onProgress?: ProgressFn): SampleHashes {
   return { encoding: "files", hashes: sink.result(), total: sink.count, skipped, skippedEntries, bytes };
 }
 
-const NL = 0x0a;
-const CR = 0x0d;
-const QUOTE = 0x22;
-
 /**
  * Streams a JSONL or CSV file in 16 MiB reads and hashes each record's raw bytes without its line ending.
  * JSONL: a record is a line; empty lines are skipped. CSV: the first record is the header and is not a sample;
  * a newline inside a double-quoted field belongs to the record.
  */
-function hashRecords(path: string, encoding: "jsonl" | "csv", onProgress?: ProgressFn): SampleHashes {
+function hashRecords(path: string, encoding: RecordEncoding, onProgress?: ProgressFn): SampleHashes {
   const skipped = emptySkippedCounts();
   const native = nativeHasher();
   if (native) {
@@ -292,105 +294,45 @@ export interface RecordRange {
 }
 
 /**
- * Hashes the records that start inside `range`, reading past its end to finish the last one.
- * Returns the number of bytes read. Throws INPUT_UNREADABLE or INPUT_INVALID naming the file.
+ * Hashes the records that start inside `range`, reading past its end to finish the last one, with the one
+ * record splitter (sample-hash.ts). Returns the number of bytes read. Throws INPUT_UNREADABLE or INPUT_INVALID
+ * naming the file.
  */
 export function hashRecordRange(
   path: string,
-  encoding: "jsonl" | "csv",
+  encoding: RecordEncoding,
   range: RecordRange,
   push: (digest: Uint8Array) => void,
   skipped: SkippedCounts,
   onBytes?: (bytes: number) => void,
 ): number {
   const fd = openForReading(path);
-  let buf = Buffer.allocUnsafe(16 << 20);
   // Reading starts one byte early so a record starting exactly at range.start is seen to follow a line ending.
   const origin = range.start > 0 ? range.start - 1 : 0;
-  let filePos = origin; // file offset of buf[0]
-  let recStart = 0; // first byte of the current record in buf
-  let end = 0; // bytes valid in buf
-  let scan = 0; // next byte to examine
-  let inQuotes = range.start > 0 ? range.inQuotes : false;
-  let aligned = range.start === 0; // before the first line ending after origin, bytes belong to the previous range
-  let headerPending = encoding === "csv" && range.start === 0;
+  const splitter = new RecordSplitter(encoding, (record) => push(sha256(record)), {
+    midFile: range.start > 0,
+    inQuotes: range.inQuotes,
+    limit: range.end - origin,
+  });
+  const buf = Buffer.allocUnsafe(16 << 20);
   let bytes = 0;
-  let done = false;
-  const emit = (from: number, to: number) => {
-    if (!aligned) {
-      aligned = true;
-      return;
-    }
-    if (filePos + from >= range.end) {
-      done = true;
-      return;
-    }
-    let stop = to;
-    if (stop > from && buf[stop - 1] === CR) stop--;
-    if (headerPending) {
-      headerPending = false;
-      return;
-    }
-    if (stop === from) {
-      skipped.emptyRecords++;
-      return;
-    }
-    push(sha256(buf.subarray(from, stop)));
-  };
   try {
-    while (!done) {
-      if (end === buf.length) {
-        // Keep the unfinished record: slide it to the front, or grow for a record longer than the buffer.
-        if (recStart > 0) {
-          buf.copy(buf, 0, recStart, end);
-          end -= recStart;
-          scan -= recStart;
-          filePos += recStart;
-          recStart = 0;
-        } else {
-          const bigger = Buffer.allocUnsafe(buf.length * 2);
-          buf.copy(bigger, 0, 0, end);
-          buf = bigger;
-        }
-      }
-      const got = readSync(fd, buf, end, buf.length - end, filePos + end);
+    while (!splitter.done) {
+      const got = readSync(fd, buf, 0, buf.length, origin + bytes);
       if (got === 0) break;
-      end += got;
       bytes += got;
-      if (encoding === "jsonl") {
-        while (!done) {
-          const nl = buf.indexOf(NL, scan);
-          if (nl < 0 || nl >= end) {
-            scan = end;
-            break;
-          }
-          emit(recStart, nl);
-          recStart = scan = nl + 1;
-        }
-      } else {
-        for (; scan < end && !done; scan++) {
-          const c = buf[scan];
-          if (c === QUOTE) inQuotes = !inQuotes;
-          else if (c === NL && !inQuotes) {
-            emit(recStart, scan);
-            recStart = scan + 1;
-          }
-        }
-      }
+      splitter.push(buf.subarray(0, got));
       onBytes?.(bytes);
     }
-    if (!done) {
-      if (encoding === "csv" && inQuotes) {
-        throw new InputError("INPUT_INVALID", `${path}: a quoted field is not closed before the end of the file`);
-      }
-      if (end > recStart) emit(recStart, end);
-    }
+    splitter.end();
   } catch (e) {
+    if (e instanceof InputError && e.code === "INPUT_INVALID") throw new InputError("INPUT_INVALID", `${path}: ${e.message}`);
     if (e instanceof InputError) throw e;
     throw new InputError("INPUT_UNREADABLE", `cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? "error"})`, { cause: e });
   } finally {
     closeSync(fd);
   }
+  skipped.emptyRecords += splitter.counts.emptyRecords;
   return bytes;
 }
 

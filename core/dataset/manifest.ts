@@ -4,9 +4,8 @@ import { isHex32, type Hex32 } from "../hex.ts";
 import { isTokenId } from "../identifiers.ts";
 import { parseCid } from "../storage/cid.ts";
 import type { ContentStore } from "../storage/store.ts";
-import type { Encoding, SkippedCounts } from "./encodings.ts";
-// The value list comes from the browser-safe module (encodings.ts reads files); a test checks the two agree.
-import { ENCODINGS } from "./sample-hash.ts";
+import type { SkippedCounts } from "./encodings.ts";
+import { ENCODINGS, isEncoding, type Encoding } from "./encoding-table.ts";
 import { SHARD_SIZE } from "./shard-index.ts";
 
 /**
@@ -56,7 +55,7 @@ export function decodeManifest(bytes: Uint8Array, where = "the manifest"): Datas
   if (typeof m.name !== "string") throw bad("name must be a string");
   if (typeof m.description !== "string") throw bad("description must be a string");
   if (m.license !== null && typeof m.license !== "string") throw bad("license must be a string or null");
-  if (!ENCODINGS.includes(m.encoding as Encoding)) throw bad(`encoding must be one of ${ENCODINGS.join(", ")}`);
+  if (!isEncoding(m.encoding)) throw bad(`encoding must be one of ${ENCODINGS.join(", ")}`);
   if (m.commitment !== "merkle-v1") throw bad("commitment must be merkle-v1");
   if (!isHex32(m.root)) throw bad("root must be a 0x-prefixed 32-byte hex string");
   const n = count("n", 1);

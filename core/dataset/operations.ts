@@ -1,32 +1,16 @@
-import { readFileSync, statSync } from "node:fs";
 import { ChainError, InputError } from "../errors.ts";
-import { parseHex32, toHex } from "../hex.ts";
+import { toHex } from "../hex.ts";
 import type { ContentStore } from "../storage/store.ts";
 import type { DatasetRecord, DatasetRegistryClient } from "../chain/dataset-registry.ts";
 import { commitAndStore, workDirFor, type CommitResult } from "./scale/pipeline.ts";
-import { inputError, type Encoding, type ProgressFn } from "./encodings.ts";
-import { sampleHash, textSampleHash } from "./sample-hash.ts";
+import type { Encoding, ProgressFn } from "./encodings.ts";
+import { sampleHashOf, type SampleInput } from "./sample-input.ts";
 import { DatasetProver, verifyProof, type Proof } from "./prover.ts";
 import { auditStoredDataset, misorderProof, type AuditOptions, type AuditReport } from "./audit.ts";
 import { encodeManifest } from "./manifest.ts";
 import { proofFromJson, proofToJson, type ProofJson } from "./proof-file.ts";
 
-/** What the user handed `prove`: a file, a literal record (a JSONL line), or a sample hash. */
-export type SampleInput = { file: string } | { text: string } | { hash: string };
-
-export function sampleHashOf(input: SampleInput, encoding: Encoding): Uint8Array {
-  if ("hash" in input) return parseHex32(input.hash, "the sample hash");
-  if ("text" in input) return textSampleHash(input.text, encoding);
-  let bytes: Buffer;
-  try {
-    if (!statSync(input.file).isFile()) throw new InputError("INPUT_INVALID", `${input.file} is not a file`);
-    bytes = readFileSync(input.file);
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    throw inputError(input.file, e);
-  }
-  return sampleHash(bytes, encoding);
-}
+export { sampleHashOf, type SampleInput } from "./sample-input.ts";
 
 export interface HashResult extends Omit<CommitResult, "skippedEntries"> {
   /** null when not known: a stored manifest (relabelStoredDataset) records the counts only. */
@@ -44,6 +28,7 @@ export async function hashAndStoreDataset(
   opts: {
     dataDir: string;
     encoding?: Encoding;
+    split?: string;
     workers?: number;
     name?: string;
     description?: string;
@@ -57,7 +42,7 @@ export async function hashAndStoreDataset(
     path,
     store,
     { name: opts.name ?? "", description: opts.description, license: opts.license ?? null, previousVersion: opts.previousVersion ?? null },
-    { encoding: opts.encoding, workers: opts.workers, workDir: workDirFor(opts.dataDir, path, opts.encoding), onProgress: opts.onProgress },
+    { encoding: opts.encoding, split: opts.split, workers: opts.workers, workDir: workDirFor(opts.dataDir, path, opts.encoding, opts.split), onProgress: opts.onProgress },
   );
   return { ...result, seconds: (performance.now() - t0) / 1000 };
 }
@@ -124,7 +109,7 @@ export async function proveSample(
 ): Promise<ProveResult> {
   const record = await registry.record(datasetId);
   const prover = await openMintedDataset(record, store);
-  const x = sampleHashOf(input, prover.manifest.encoding as Encoding);
+  const x = await sampleHashOf(input, prover.manifest.encoding as Encoding);
   const proof = await prover.prove(x);
   if (proof.kind === "exclusion" && record.misordered) throw misorderedOnChain(datasetId);
   return {

@@ -25,7 +25,7 @@ function escapedCodePoint(cp: number): boolean {
 }
 
 /** Length of the well-formed UTF-8 sequence at `i` (Unicode table 3-7), or 0 if the byte starts none. */
-function sequenceLength(b: Uint8Array, i: number): number {
+export function sequenceLength(b: Uint8Array, i: number): number {
   const c = b[i];
   if (c < 0x80) return 1;
   const cont = (k: number, lo = 0x80, hi = 0xbf) => i + k < b.length && b[i + k] >= lo && b[i + k] <= hi;

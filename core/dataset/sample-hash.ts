@@ -1,5 +1,6 @@
 import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
 import { InputError } from "../errors.ts";
+import { BROWSER_ENCODINGS, encodingOfName, type BrowserEncoding, type RecordEncoding } from "./encoding-table.ts";
 
 /**
  * The canonical bytes and hashes of encodings-v1 (docs/formats/encodings-v1.md), browser-safe: no Buffer, no
@@ -8,9 +9,8 @@ import { InputError } from "../errors.ts";
  * the same bytes.
  */
 
-/** The canonical encodings of encodings-v1; encodings.ts exports the same list. */
-export const ENCODINGS = ["files", "jsonl", "csv"] as const;
-export type SampleEncoding = (typeof ENCODINGS)[number];
+/** The encodings hashed here (encoding-table.ts has them all). */
+export type SampleEncoding = BrowserEncoding;
 
 const NL = 0x0a;
 const CR = 0x0d;
@@ -79,28 +79,67 @@ export interface RecordCounts {
 }
 
 /**
+ * Where a splitter starts and stops inside a record file, for splitting one file over many processes
+ * (core/dataset/scale/plan.ts). A record belongs to the range holding its first byte.
+ */
+export interface SplitRange {
+  /**
+   * The stream starts one byte before the range (or at the file's start): the bytes up to the first line ending
+   * finish the previous range's record and are not emitted.
+   */
+  midFile: boolean;
+  /** CSV: whether the stream's first byte lies inside quotes (the parity of the quotes before it). */
+  inQuotes: boolean;
+  /** Records starting at or after this stream offset belong to the next range: the splitter stops. */
+  limit: number;
+}
+
+/**
  * Splits a JSONL or CSV byte stream into records exactly as encodings-v1 says, chunk by chunk, calling
  * `onRecord` with each record's raw bytes without its line ending. JSONL: a record is a line; a `\r` before
  * the `\n` belongs to the ending; empty lines are skipped and counted. CSV: the first record is the header and
  * is not a sample; a `"` toggles quoting, and a `\n` inside quotes belongs to the record. The bytes passed to
- * `onRecord` are only valid during the call.
+ * `onRecord` are only valid during the call. This is the one JavaScript splitter: the browser feeds it a File,
+ * the CLI a file's byte range (encodings.ts); the native hasher (native/hash.c) is checked against it.
  */
 export class RecordSplitter {
-  readonly encoding: "jsonl" | "csv";
+  readonly encoding: RecordEncoding;
   private readonly onRecord: (record: Uint8Array) => void;
   private carry: Uint8Array[] = [];
   private carryLength = 0;
-  private inQuotes = false;
+  private inQuotes: boolean;
   private headerPending: boolean;
+  /** False until the first line ending of a stream that starts mid-file: those bytes are the previous range's. */
+  private aligned: boolean;
+  private readonly limit: number;
+  /** Stream offset of the current record's first byte. */
+  private recordStart = 0;
+  private stopped = false;
   readonly counts: RecordCounts = { records: 0, emptyRecords: 0, bytes: 0 };
 
-  constructor(encoding: "jsonl" | "csv", onRecord: (record: Uint8Array) => void) {
+  constructor(encoding: RecordEncoding, onRecord: (record: Uint8Array) => void, range?: SplitRange) {
     this.encoding = encoding;
     this.onRecord = onRecord;
-    this.headerPending = encoding === "csv";
+    this.aligned = !range?.midFile;
+    this.inQuotes = range?.midFile ? range.inQuotes : false;
+    this.headerPending = encoding === "csv" && !range?.midFile;
+    this.limit = range?.limit ?? Infinity;
+  }
+
+  /** Whether a record at or past the range's limit was reached: nothing more will be emitted. */
+  get done(): boolean {
+    return this.stopped;
   }
 
   private emit(record: Uint8Array): void {
+    if (!this.aligned) {
+      this.aligned = true;
+      return;
+    }
+    if (this.recordStart >= this.limit) {
+      this.stopped = true;
+      return;
+    }
     const stop = record.length > 0 && record[record.length - 1] === CR ? record.length - 1 : record.length;
     if (this.headerPending) {
       this.headerPending = false;
@@ -115,56 +154,63 @@ export class RecordSplitter {
   }
 
   /** The record that ends at `chunk[to]` (exclusive) and began in earlier chunks or at `chunk[from]`. */
-  private finishRecord(chunk: Uint8Array, from: number, to: number): void {
-    if (this.carryLength === 0) return this.emit(chunk.subarray(from, to));
-    const record = new Uint8Array(this.carryLength + (to - from));
-    let at = 0;
-    for (const part of this.carry) {
-      record.set(part, at);
-      at += part.length;
+  private finishRecord(chunk: Uint8Array, from: number, to: number, chunkStart: number): void {
+    if (this.carryLength === 0) this.emit(chunk.subarray(from, to));
+    else {
+      const record = new Uint8Array(this.carryLength + (to - from));
+      let at = 0;
+      for (const part of this.carry) {
+        record.set(part, at);
+        at += part.length;
+      }
+      record.set(chunk.subarray(from, to), at);
+      this.carry = [];
+      this.carryLength = 0;
+      this.emit(record);
     }
-    record.set(chunk.subarray(from, to), at);
-    this.carry = [];
-    this.carryLength = 0;
-    this.emit(record);
+    // The next record starts after this one's line ending.
+    this.recordStart = chunkStart + to + 1;
   }
 
   push(chunk: Uint8Array): void {
+    if (this.stopped) return;
+    const chunkStart = this.counts.bytes;
     this.counts.bytes += chunk.length;
     let start = 0;
     if (this.encoding === "jsonl") {
-      for (;;) {
+      while (!this.stopped) {
         const nl = chunk.indexOf(NL, start);
         if (nl < 0) break;
-        this.finishRecord(chunk, start, nl);
+        this.finishRecord(chunk, start, nl, chunkStart);
         start = nl + 1;
       }
     } else {
       let inQuotes = this.inQuotes;
-      for (let i = 0; i < chunk.length; i++) {
+      for (let i = 0; i < chunk.length && !this.stopped; i++) {
         const c = chunk[i];
         if (c === QUOTE) inQuotes = !inQuotes;
         else if (c === NL && !inQuotes) {
           this.inQuotes = inQuotes;
-          this.finishRecord(chunk, start, i);
+          this.finishRecord(chunk, start, i, chunkStart);
           start = i + 1;
         }
       }
       this.inQuotes = inQuotes;
     }
-    if (start < chunk.length) {
-      // Keep a copy: the caller may reuse the chunk's memory.
-      this.carry.push(chunk.slice(start));
+    if (start < chunk.length && !this.stopped) {
+      // Keep a copy: the caller may reuse the chunk's memory (and a Buffer's own slice() would not copy).
+      this.carry.push(Uint8Array.prototype.slice.call(chunk, start));
       this.carryLength += chunk.length - start;
     }
   }
 
   /** Ends the stream: emits an unterminated last record; a CSV quote still open is an error. */
   end(): RecordCounts {
+    if (this.stopped) return this.counts;
     if (this.encoding === "csv" && this.inQuotes) {
       throw new InputError("INPUT_INVALID", "a quoted field is not closed before the end of the file");
     }
-    if (this.carryLength > 0) this.finishRecord(new Uint8Array(0), 0, 0);
+    if (this.carryLength > 0) this.finishRecord(new Uint8Array(0), 0, 0, this.counts.bytes);
     return this.counts;
   }
 }
@@ -181,10 +227,7 @@ export function hiddenEntryOf(relativePath: string): string | null {
   return null;
 }
 
-/** The encoding a path implies: `.jsonl`/`.ndjson` is jsonl, `.csv` is csv, anything else null. */
+/** The encoding a file name implies among those hashed here: `.jsonl`/`.ndjson` is jsonl, `.csv` is csv, else null. */
 export function encodingOfFileName(name: string): SampleEncoding | null {
-  const lower = name.toLowerCase();
-  if (lower.endsWith(".jsonl") || lower.endsWith(".ndjson")) return "jsonl";
-  if (lower.endsWith(".csv")) return "csv";
-  return null;
+  return encodingOfName(name, BROWSER_ENCODINGS);
 }

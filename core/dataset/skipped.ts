@@ -6,7 +6,7 @@
 import { InputError } from "../errors.ts";
 import { canonicalPathText } from "./path-text.ts";
 
-export const SKIP_REASONS = ["hidden", "symlink", "fifo", "socket", "device", "other"] as const;
+export const SKIP_REASONS = ["hidden", "symlink", "fifo", "socket", "device", "other", "other-file"] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
 /** A skipped entry: its path relative to the dataset directory, `/`-separated, in text form (path-text.ts). */

@@ -5,7 +5,8 @@ import type { HashPair } from "../merkle/verify.ts";
 // "#hash-nodes" (package.json "imports"): native SHA-256 in Node, JavaScript in the browser.
 import { hashNodesInto } from "#hash-nodes";
 import { verifyProof, type Proof } from "../dataset/prover.ts";
-import { canonicalSample, ENCODINGS, sha256, sha256Sync, type SampleEncoding } from "../dataset/sample-hash.ts";
+import { BROWSER_ENCODINGS } from "../dataset/encoding-table.ts";
+import { canonicalSample, sha256, sha256Sync, type SampleEncoding } from "../dataset/sample-hash.ts";
 
 const SYNC_HASH_BYTES = 64 * 1024;
 import { misorderedWords, openAncestryDataset, type Ancestry, type CheckSampleIo, type Verdict } from "./check-sample.ts";
@@ -110,7 +111,7 @@ async function hashSamples(samples: AsyncIterable<BatchSample> | Iterable<BatchS
       const raw = s.bytes.length <= SYNC_HASH_BYTES ? sha256Sync(s.bytes) : await sha256(s.bytes);
       given.push(raw);
       for (const [encoding, list] of byEncoding) {
-        if (!(ENCODINGS as readonly string[]).includes(encoding)) continue;
+        if (!(BROWSER_ENCODINGS as readonly string[]).includes(encoding)) continue;
         const canonical = canonicalSample(s.bytes, encoding as SampleEncoding);
         list.push(canonical.length === s.bytes.length ? raw : canonical.length <= SYNC_HASH_BYTES ? sha256Sync(canonical) : await sha256(canonical));
       }

@@ -2,7 +2,8 @@ import { ChainError, FormatError, isProvenantError, type ProvenantError } from "
 import { toHex, type Hex32 } from "../hex.ts";
 import { DatasetProver, verifyProof, type Proof } from "../dataset/prover.ts";
 import { proofFromJson, proofToJson, type ProofJson } from "../dataset/proof-file.ts";
-import { ENCODINGS, sampleHash, textSampleHash, type SampleEncoding } from "../dataset/sample-hash.ts";
+import { BROWSER_ENCODINGS } from "../dataset/encoding-table.ts";
+import { sampleHash, textSampleHash, type SampleEncoding } from "../dataset/sample-hash.ts";
 import type { ContentStore } from "../storage/store.ts";
 import type { DatasetRole } from "../chain/roles.ts";
 import type { LineageWalk } from "./walk.ts";
@@ -168,7 +169,7 @@ export function ancestryOfDataset(
 /** The sample's hash under `encoding`, or null when this library cannot canonicalize a sample of it. */
 export async function sampleHashUnder(sample: GivenSample, encoding: string): Promise<Uint8Array | null> {
   if ("hash" in sample) return sample.hash;
-  if (!(ENCODINGS as readonly string[]).includes(encoding)) return null;
+  if (!(BROWSER_ENCODINGS as readonly string[]).includes(encoding)) return null;
   const enc = encoding as SampleEncoding;
   return "text" in sample ? textSampleHash(sample.text, enc) : sampleHash(sample.bytes, enc);
 }

@@ -1,6 +1,6 @@
 import { commitSamples, storeCommitment } from "../../../core/dataset/commit.ts";
 import type { Encoding } from "../../../core/dataset/encodings.ts";
-import { ENCODINGS } from "../../../core/dataset/sample-hash.ts";
+import { BROWSER_ENCODINGS } from "../../../core/dataset/encoding-table.ts";
 import { InputError, isProvenantError, ProvenantError } from "../../../core/errors.ts";
 import { compareBytes, isHex32, toHex } from "../../../core/hex.ts";
 import { isTokenId } from "../../../core/identifiers.ts";
@@ -62,7 +62,7 @@ function parseMeta(raw: unknown): MintMeta {
     bad("meta is not JSON");
   }
   if (typeof m !== "object" || m === null) bad("meta is not an object");
-  if (!(ENCODINGS as readonly unknown[]).includes(m.encoding)) bad(`encoding must be one of ${ENCODINGS.join(", ")}`);
+  if (!(BROWSER_ENCODINGS as readonly unknown[]).includes(m.encoding)) bad(`encoding must be one of ${BROWSER_ENCODINGS.join(", ")}`);
   if (!isHex32(m.root)) bad("root must be a 0x-prefixed 32-byte hex string");
   const prev = m.previousVersion;
   if (prev !== null && prev !== undefined && prev !== "" && !isTokenId(prev)) {

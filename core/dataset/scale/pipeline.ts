@@ -11,6 +11,8 @@ import { SKIP_REASONS, type SkippedEntry } from "../skipped.ts";
 import { loadCidImporter } from "../../storage/cid.ts";
 import { nativeHasher } from "../native.ts";
 import { bucketRanges } from "./merge.ts";
+import { isContainerEncoding } from "../formats/containers.ts";
+import { checkShardBoundaries } from "../formats/webdataset.ts";
 import { loadPlan, makePlan, savePlan, unitsOfPart, type Plan } from "./plan.ts";
 import { defaultWorkers, openExecutor, PROCESS_MIN_BYTES, PROCESS_MIN_FILES, PROCESS_MIN_HASHES, runAll, runInOrder, type Executor } from "./pool.ts";
 import { BUCKETS, BucketFileReader } from "./bucket-file.ts";
@@ -23,6 +25,8 @@ import { bucketFilePath, finishedUnit, type UnitStats } from "./unit.ts";
  */
 export interface HashOptions {
   encoding?: Encoding;
+  /** A webdataset or parquet directory: only this split's files (formats/containers.ts). */
+  split?: string;
   workers?: number;
   workDir: string;
   onProgress?: ProgressFn;
@@ -35,8 +39,8 @@ export interface HashedUnits {
 }
 
 /** Work directory for an input under a data directory: stable across runs, so a re-run resumes. */
-export function workDirFor(dataDir: string, input: string, encoding?: string): string {
-  const key = createHash("sha256").update(`${resolve(input)}\0${encoding ?? ""}`).digest("hex").slice(0, 16);
+export function workDirFor(dataDir: string, input: string, encoding?: string, split?: string): string {
+  const key = createHash("sha256").update(`${resolve(input)}\0${encoding ?? ""}${split === undefined ? "" : `\0${split}`}`).digest("hex").slice(0, 16);
   return join(dataDir, "work", key);
 }
 
@@ -49,7 +53,7 @@ interface PreparedUnits {
 /** Plans (or re-plans and checks) the work and finds the wanted units that are not finished yet. */
 function prepareUnits(input: string, opts: HashOptions & { units?: (plan: Plan) => number[] }): PreparedUnits {
   mkdirSync(opts.workDir, { recursive: true });
-  const plan = makePlan(input, opts.encoding, opts.workDir);
+  const plan = makePlan(input, opts.encoding, opts.workDir, { split: opts.split });
   let previousHash: string | null;
   try {
     previousHash = loadPlan(opts.workDir)?.planHash ?? plan.planHash;
@@ -72,9 +76,21 @@ function prepareUnits(input: string, opts: HashOptions & { units?: (plan: Plan) 
   return { plan, done, todo };
 }
 
+/**
+ * Container units are read in JavaScript; a child process costs about a second of CPU to start (its modules), so
+ * children pay for themselves from about this many shard bytes (tens of thousands of members) or Parquet rows.
+ */
+const PROCESS_MIN_CONTAINER_BYTES = 32 << 20;
+const PROCESS_MIN_ROWS = 100_000;
+
 /** The executor for hashing these units (and merging after them, reusing the same workers). */
 function executorFor(prepared: PreparedUnits, opts: HashOptions): Executor {
   const { plan, todo } = prepared;
+  if (isContainerEncoding(plan.encoding)) {
+    const rows = todo.reduce((a, u) => a + (plan.units[u].kind === "rowgroup" ? (plan.units[u] as { rows: number }).rows : 0), 0);
+    const worth = plan.bytes >= PROCESS_MIN_CONTAINER_BYTES || rows >= PROCESS_MIN_ROWS;
+    return openExecutor(opts.workDir, opts.workers ?? defaultWorkers(), todo.length > 1 && worth, { javascriptUnits: true });
+  }
   const files = plan.encoding === "files" ? todo.reduce((a, u) => a + (plan.units[u].kind === "files" ? (plan.units[u] as { count: number }).count : 0), 0) : 0;
   const worth = plan.bytes >= PROCESS_MIN_BYTES || files >= PROCESS_MIN_FILES;
   return openExecutor(opts.workDir, opts.workers ?? defaultWorkers(), todo.length > 1 && worth);
@@ -116,6 +132,12 @@ async function hashPrepared(prepared: PreparedUnits, executor: Executor, onProgr
 async function heldByTest(): Promise<void> {
   const file = process.env.PROVENANT_TEST_HOLD_FILE;
   while (file && existsSync(file)) await new Promise((r) => setTimeout(r, 50));
+}
+
+/** Checks across units what no unit can check alone: a WebDataset key must not continue into the next shard. */
+function checkAcrossUnits(encoding: Encoding, stats: readonly UnitStats[]): void {
+  if (encoding !== "webdataset") return;
+  checkShardBoundaries([...stats].sort((a, b) => a.unit - b.unit).map((s) => ({ name: s.name ?? `unit ${s.unit}`, firstKey: s.firstKey ?? null, lastKey: s.lastKey ?? null })));
 }
 
 /** Plans (or re-plans and checks) the work, then hashes the wanted units that are not finished yet. */
@@ -214,11 +236,15 @@ export async function commitAndStore(input: string, store: ContentStore, meta: D
   let hashed: HashedUnits;
   let tree: ShardedTree;
   let t1: number;
+  // Container units hash on JavaScript workers; their merge may still use the native hasher.
+  const container = isContainerEncoding(prepared.plan.encoding);
   try {
     hashed = await hashPrepared(prepared, executor, opts.onProgress);
+    checkAcrossUnits(hashed.plan.encoding, hashed.stats);
     if (sampleStats(hashed.plan, hashed.stats).totalSamples === 0) throw new DatasetEmptyError(input);
     t1 = performance.now();
-    tree = await mergeBucketFiles(hashed.stats.map((s) => bucketFilePath(opts.workDir, s.unit)), store, { executor });
+    if (container) executor.close();
+    tree = await mergeBucketFiles(hashed.stats.map((s) => bucketFilePath(opts.workDir, s.unit)), store, container ? { workers: opts.workers } : { executor });
   } finally {
     executor.close();
   }
@@ -342,6 +368,7 @@ export async function combineParts(dirs: string[], store: ContentStore, meta: Da
     for (const s of p.units) files.push(bucketFilePath(dir, s.unit));
     stats.push(...p.units);
   }
+  checkAcrossUnits(first.encoding, stats);
   const t1 = performance.now();
   const sample = sampleStats({ encoding: first.encoding, skipped: first.skipped } as Plan, stats);
   const total = stats.reduce((a, s) => a + s.samples, 0);

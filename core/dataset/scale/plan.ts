@@ -15,12 +15,14 @@ import {
   type SkippedCounts,
 } from "../encodings.ts";
 import type { SkippedEntry } from "../skipped.ts";
+import { countSkipped, isContainerEncoding, listContainerFiles, parquetFileMetadata, type ContainerEncoding } from "../formats/containers.ts";
 
 /**
  * A dataset's work plan: deterministic units that any process or machine can hash independently.
  * `files`: consecutive files of the sorted walk, at most 4,096 files or 64 MiB per unit (a bigger file alone). `jsonl`/`csv`: byte ranges, each record
  * belonging to the range holding its first byte. The plan hash names the work (encoding, file list or size),
  * so parts hashed on different machines can be checked to belong together before they are combined.
+ * `webdataset`: one unit per shard; `parquet`: one unit per row group (both read in bounded memory however big).
  * Unit sizes depend on the input only, never on the worker count, so every machine of a split run plans alike.
  */
 export const FILES_PER_UNIT = 4096;
@@ -45,8 +47,15 @@ function unitSizes() {
 }
 export const PLAN_FORMAT = "provenant-plan-v1";
 
-/** A files unit's list: `<size>:<path>` items joined by NUL, paths relative and raw bytes (a name holds no NUL). */
-export type UnitSpec = { kind: "files"; list: string; count: number } | ({ kind: "range" } & RecordRange);
+/**
+ * A files unit's list: `<size>:<path>` items joined by NUL, paths relative and raw bytes (a name holds no NUL).
+ * A container unit names its file by absolute path (a byte string) and, for messages, by its text form.
+ */
+export type UnitSpec =
+  | { kind: "files"; list: string; count: number }
+  | ({ kind: "range" } & RecordRange)
+  | { kind: "shard"; path: string; name: string; bytes: number }
+  | { kind: "rowgroup"; path: string; name: string; rowGroup: number; rows: number; bytes: number };
 
 export interface Plan {
   format: typeof PLAN_FORMAT;
@@ -61,13 +70,20 @@ export interface Plan {
   bytes: number;
 }
 
-export function makePlan(input: string, encoding: Encoding | undefined, workDir: string): Plan {
+export interface PlanOptions {
+  /** Parquet or WebDataset directory: only the files of this split (docs/formats/encodings-v2.md). */
+  split?: string;
+}
+
+export function makePlan(input: string, encoding: Encoding | undefined, workDir: string, opts: PlanOptions = {}): Plan {
   const abs = resolve(input);
   const enc = encoding ?? detectEncoding(abs);
+  if (opts.split !== undefined && !isContainerEncoding(enc)) throw new InputError("INPUT_INVALID", `a split picks files of a webdataset or parquet directory, not of ${enc}`);
   let skipped = emptySkippedCounts();
   let skippedEntries: SkippedEntry[] = [];
   const size = unitSizes();
   const h = createHash("sha256").update(`${PLAN_FORMAT}\0${enc}\0${size.files}\0${size.bytes}\0`);
+  if (isContainerEncoding(enc)) return planContainers(input, abs, enc, opts.split, h);
   const units: UnitSpec[] = [];
   let bytes = 0;
   let st;
@@ -125,6 +141,40 @@ export function makePlan(input: string, encoding: Encoding | undefined, workDir:
       units.push({ kind: "range", start, end, inQuotes: start > 0 && parity ? parity(start - 1) : false });
     }
   }
+  return { format: PLAN_FORMAT, input: abs, encoding: enc, planHash: h.digest("hex"), units, skipped, skippedEntries, bytes };
+}
+
+/**
+ * A container dataset's units: a shard each, or a row group each (footers are read now, so a truncated or
+ * unsupported file is refused before any hashing). The plan hash covers the split, every file's name and size,
+ * and every row group's row count, and the entries skipped.
+ */
+function planContainers(input: string, abs: string, enc: ContainerEncoding, split: string | undefined, h: ReturnType<typeof createHash>): Plan {
+  const { files, skippedEntries } = listContainerFiles(abs, enc, split);
+  if (files.length === 0) throw new DatasetEmptyError(input);
+  const skipped = countSkipped(skippedEntries);
+  h.update(`split:${split ?? ""}\0files:${files.length}\0`);
+  const units: UnitSpec[] = [];
+  let bytes = 0;
+  for (const f of files) {
+    h.update(`${f.rel}\0${f.size}\0`);
+    bytes += f.size;
+    if (enc === "webdataset") {
+      units.push({ kind: "shard", path: f.path, name: f.name, bytes: f.size });
+      continue;
+    }
+    const groups = parquetFileMetadata(f).row_groups;
+    h.update(`groups:${groups.length}\0`);
+    let fileBytes = f.size; // counted once, by the file's first unit: the manifest's bytes are the files'
+    groups.forEach((rg, g) => {
+      const rows = Number(rg.num_rows);
+      h.update(`${rows}\0`);
+      if (rows > 0) units.push({ kind: "rowgroup", path: f.path, name: f.name, rowGroup: g, rows, bytes: fileBytes });
+      if (rows > 0) fileBytes = 0;
+    });
+  }
+  h.update(`skipped:${skippedEntries.length}\0`);
+  for (const e of skippedEntries) h.update(`${e.reason}\0${e.path}\0`);
   return { format: PLAN_FORMAT, input: abs, encoding: enc, planHash: h.digest("hex"), units, skipped, skippedEntries, bytes };
 }
 

@@ -7,7 +7,7 @@ import { mergeRangeJs } from "./merge.ts";
 import { bucketFileDamaged, bucketFileMisfiled } from "./bucket-file.ts";
 import { nativeFailureError } from "../encodings.ts";
 import { loadPlan, type Plan } from "./plan.ts";
-import { runUnit, runUnitNative, type UnitStats } from "./unit.ts";
+import { runAnyUnit, runUnitNative, type UnitStats } from "./unit.ts";
 
 const WORKER = fileURLToPath(new URL("./unit-worker.ts", import.meta.url));
 
@@ -40,8 +40,9 @@ export interface Executor {
  * An executor with `workers` slots. `worthProcesses` says whether the JavaScript path's work is big enough to pay
  * for starting child processes (started only as jobs arrive, never more than the jobs in flight).
  */
-export function openExecutor(workDir: string, workers: number, worthProcesses: boolean): Executor {
-  const native = nativeHasher();
+export function openExecutor(workDir: string, workers: number, worthProcesses: boolean, opts: { javascriptUnits?: boolean } = {}): Executor {
+  // The native hasher reads files and record files; shards and row groups are read in JavaScript.
+  const native = opts.javascriptUnits ? null : nativeHasher();
   const slots = Math.max(1, workers);
   if (native) return nativeExecutor(native, workDir, slots);
   if (slots > 1 && worthProcesses) return new ProcessExecutor(workDir, slots);
@@ -89,7 +90,7 @@ function inlineExecutor(workDir: string): Executor {
   return {
     kind: "inline",
     slots: 1,
-    hashUnit: async (unit, onSamples) => runUnit(planOf(workDir, cache), unit, workDir, onSamples),
+    hashUnit: (unit, onSamples) => runAnyUnit(planOf(workDir, cache), unit, workDir, onSamples),
     mergeRange: async (files, from, to) => mergeRangeJs(files, from, to),
     close() {},
   };

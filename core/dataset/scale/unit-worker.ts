@@ -4,12 +4,12 @@
  * one process (1.1-1.4x on two threads, 1.6-2.1x on two processes; shared/notes/performance.md).
  */
 import { loadPlan } from "./plan.ts";
-import { runUnit } from "./unit.ts";
+import { runAnyUnit } from "./unit.ts";
 import { mergeRangeJs } from "./merge.ts";
 import { isProvenantError } from "../../errors.ts";
 import type { WorkerJob } from "./pool.ts";
 
-process.on("message", (job: WorkerJob) => {
+process.on("message", async (job: WorkerJob) => {
   try {
     if (job.type === "merge") {
       process.send!({ type: "merged", leaves: mergeRangeJs(job.files, job.from, job.to) });
@@ -17,7 +17,7 @@ process.on("message", (job: WorkerJob) => {
     }
     const plan = loadPlan(job.workDir);
     if (!plan) throw new Error(`no plan in ${job.workDir}`);
-    const stats = runUnit(plan, job.unit, job.workDir, (n) => process.send!({ type: "progress", unit: job.unit, samples: n }));
+    const stats = await runAnyUnit(plan, job.unit, job.workDir, (n) => process.send!({ type: "progress", unit: job.unit, samples: n }));
     process.send!({ type: "done", stats });
   } catch (e) {
     process.send!({ type: "error", code: isProvenantError(e) ? e.code : "INTERNAL", message: (e as Error).message });

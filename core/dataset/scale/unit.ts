@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { join } from "node:path";
 import { HashSink, bytePath, emptySkippedCounts, hashFile, hashRecordRange, nativeFailureError, newScratch } from "../encodings.ts";
 import { errnoCode, type NativeFailure, type NativeHasher } from "../native.ts";
-import { StorageError } from "../../errors.ts";
+import { InputError, StorageError } from "../../errors.ts";
+import { hashRowGroupOf, hashShardOf } from "../formats/containers.ts";
 import { pathText } from "../path-text.ts";
 import { writeBucketFile } from "./bucket-file.ts";
 import type { Plan } from "./plan.ts";
@@ -13,6 +14,10 @@ export interface UnitStats {
   samples: number;
   bytes: number;
   emptyRecords: number;
+  /** A WebDataset shard's name and its first and last keys (byte strings): no key may continue into the next shard. */
+  name?: string;
+  firstKey?: string | null;
+  lastKey?: string | null;
 }
 
 export const bucketFilePath = (workDir: string, u: number) => join(workDir, "buckets", `unit-${u}.bucket`);
@@ -45,13 +50,35 @@ export function runUnit(plan: Plan, u: number, workDir: string, onSamples?: (n: 
       bytes += scratch.size;
       if (onSamples && (i & 4095) === 4095) onSamples(i + 1);
     }
-  } else {
+  } else if (spec.kind === "range") {
     hashRecordRange(plan.input, plan.encoding as "jsonl" | "csv", spec, out.push, skipped, () => onSamples?.(out.count));
     bytes = spec.end - spec.start;
+  } else {
+    throw new RangeError(`unit ${u} is a ${spec.kind}: hash it with runAnyUnit`);
   }
   mkdirSync(join(workDir, "buckets"), { recursive: true });
   writeBucketFile(bucketFilePath(workDir, u), out.result());
   return markDone(workDir, { unit: u, samples: out.count, bytes, emptyRecords: skipped.emptyRecords });
+}
+
+/** Hashes any unit: a container unit (a shard, a row group) reads asynchronously, the others as runUnit does. */
+export async function runAnyUnit(plan: Plan, u: number, workDir: string, onSamples?: (n: number) => void): Promise<UnitStats> {
+  const spec = plan.units[u];
+  if (spec.kind !== "shard" && spec.kind !== "rowgroup") return runUnit(plan, u, workDir, onSamples);
+  const out = new HashSink();
+  const file = { path: spec.path, name: spec.name, rel: spec.name, size: 0 };
+  let stats: UnitStats;
+  if (spec.kind === "shard") {
+    const r = await hashShardOf(file, out.push, onSamples);
+    stats = { unit: u, samples: out.count, bytes: r.bytes, emptyRecords: 0, name: spec.name, firstKey: r.firstKey, lastKey: r.lastKey };
+  } else {
+    const rows = await hashRowGroupOf(file, spec.rowGroup, out.push, onSamples);
+    if (rows !== spec.rows) throw new InputError("INPUT_INVALID", `${spec.name}: row group ${spec.rowGroup} holds ${rows} rows, the plan ${spec.rows}: it changed since`);
+    stats = { unit: u, samples: out.count, bytes: spec.bytes, emptyRecords: 0 };
+  }
+  mkdirSync(join(workDir, "buckets"), { recursive: true });
+  writeBucketFile(bucketFilePath(workDir, u), out.result());
+  return markDone(workDir, stats);
 }
 
 function markDone(workDir: string, stats: UnitStats): UnitStats {
@@ -67,6 +94,7 @@ function markDone(workDir: string, stats: UnitStats): UnitStats {
  */
 export async function runUnitNative(native: NativeHasher, plan: Plan, unit: number, workDir: string): Promise<UnitStats> {
   const spec = plan.units[unit];
+  if (spec.kind === "shard" || spec.kind === "rowgroup") throw new RangeError(`unit ${unit} is a ${spec.kind}: the native hasher does not read it`);
   mkdirSync(join(workDir, "buckets"), { recursive: true });
   const file = bucketFilePath(workDir, unit);
   if (spec.kind === "files") {
