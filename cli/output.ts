@@ -56,9 +56,8 @@ const HINT_SYNTAX: Record<string, (value?: string) => string> = {
   storage: () => "--storage local|lighthouse",
   encoding: () => "--format <encoding>",
   part: () => "--part i/N",
-  sampleFile: () => "a file as the sample",
+  // sampleFile and sampleMembers (the sample as files) are left out: the message already says so, and a file is no flag.
   sampleText: () => "--text <record>",
-  sampleMembers: () => "the key's files, e.g. 000123.jpg 000123.txt",
   sampleRowJson: () => "--row-json '<row as JSON>'",
   sampleRow: () => "--row <index> <file.parquet>",
 };

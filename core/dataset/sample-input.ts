@@ -58,7 +58,7 @@ const USE: Record<Encoding, { words: string; hints: ErrorHint[] }> = {
 
 /** `given` names what the user handed in ("a literal record", "2 files"). */
 const wrong = (given: string, encoding: Encoding) =>
-  new InputError("INPUT_INVALID", `${given} does not fit a ${encoding} dataset: ${USE[encoding].words}`, { hints: USE[encoding].hints });
+  new InputError("INPUT_INVALID", `a sample given as ${given} does not fit a ${encoding} dataset: ${USE[encoding].words}`, { hints: USE[encoding].hints });
 
 /** The SHA-256 the dataset's Merkle tree would hold for this sample. */
 export async function sampleHashOf(input: SampleInput, encoding: Encoding): Promise<Uint8Array> {
@@ -69,7 +69,7 @@ export async function sampleHashOf(input: SampleInput, encoding: Encoding): Prom
     return textSampleHash(input.text, encoding as BrowserEncoding);
   }
   if ("rowJson" in input) {
-    if (encoding !== "parquet") throw wrong("a row as JSON", encoding);
+    if (encoding !== "parquet") throw wrong("a JSON row", encoding);
     return sha256Sync(canonicalRowFromJson(input.rowJson));
   }
   if ("row" in input) {
@@ -84,7 +84,7 @@ export async function sampleHashOf(input: SampleInput, encoding: Encoding): Prom
   const files = "files" in input ? input.files : [input.file];
   if (encoding === "webdataset") return webdatasetSampleHash(files);
   if (files.length !== 1) throw wrong(`${files.length} files`, encoding);
-  if (encoding === "parquet") throw wrong(`${files[0]} alone`, encoding);
+  if (encoding === "parquet") throw wrong(`one file (${files[0]})`, encoding);
   return sampleHash(readWhole(files[0]), encoding as BrowserEncoding);
 }
 
