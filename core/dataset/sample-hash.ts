@@ -53,8 +53,12 @@ export async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await globalThis.crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
 }
 
-/** An incremental SHA-256, for files too big to hold whole. */
+/** An incremental SHA-256, for files too big to hold whole: node:crypto's under Node, JavaScript in a browser. */
 export function sha256Stream(): { update(chunk: Uint8Array): void; digest(): Uint8Array } {
+  if (nodeCrypto) {
+    const n = nodeCrypto.createHash("sha256");
+    return { update: (chunk) => void n.update(chunk), digest: () => n.digest() };
+  }
   const h = nobleSha256.create();
   return { update: (chunk) => void h.update(chunk), digest: () => h.digest() };
 }
