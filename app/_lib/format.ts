@@ -36,4 +36,6 @@ export const ENCODING_LABEL: Record<string, string> = {
   files: "files",
   jsonl: "JSONL records",
   csv: "CSV records",
+  webdataset: "WebDataset samples",
+  parquet: "Parquet rows",
 };

@@ -40,6 +40,11 @@ export const ENCODINGS = Object.keys(ENCODING_TABLE) as Encoding[];
 export const BROWSER_ENCODINGS = ["files", "jsonl", "csv"] as const satisfies readonly Encoding[];
 export type BrowserEncoding = (typeof BROWSER_ENCODINGS)[number];
 
+/** The encodings whose samples live inside container files (tar shards, Parquet row groups): hashed by units of those. */
+export const CONTAINER_ENCODINGS = ["webdataset", "parquet"] as const satisfies readonly Encoding[];
+export type ContainerEncoding = (typeof CONTAINER_ENCODINGS)[number];
+export const isContainerEncoding = (e: string): e is ContainerEncoding => (CONTAINER_ENCODINGS as readonly string[]).includes(e);
+
 /** The encodings whose samples are records of one file, split by line endings. */
 export type RecordEncoding = "jsonl" | "csv";
 

@@ -1,6 +1,6 @@
 import { commitSamples, storeCommitment } from "../../../core/dataset/commit.ts";
 import type { Encoding } from "../../../core/dataset/encodings.ts";
-import { BROWSER_ENCODINGS } from "../../../core/dataset/encoding-table.ts";
+import { ENCODINGS, isEncoding } from "../../../core/dataset/encoding-table.ts";
 import { InputError, isProvenantError, ProvenantError } from "../../../core/errors.ts";
 import { compareBytes, isHex32, toHex } from "../../../core/hex.ts";
 import { isTokenId } from "../../../core/identifiers.ts";
@@ -62,7 +62,8 @@ function parseMeta(raw: unknown): MintMeta {
     bad("meta is not JSON");
   }
   if (typeof m !== "object" || m === null) bad("meta is not an object");
-  if (!(BROWSER_ENCODINGS as readonly unknown[]).includes(m.encoding)) bad(`encoding must be one of ${BROWSER_ENCODINGS.join(", ")}`);
+  // Any encoding of the table: the leaves are checked against the root, not against samples the server never sees.
+  if (!isEncoding(m.encoding)) bad(`encoding must be one of ${ENCODINGS.join(", ")}`);
   if (!isHex32(m.root)) bad("root must be a 0x-prefixed 32-byte hex string");
   const prev = m.previousVersion;
   if (prev !== null && prev !== undefined && prev !== "" && !isTokenId(prev)) {

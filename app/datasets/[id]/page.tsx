@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import type { DatasetManifest } from "../../../core/dataset/manifest.ts";
 import type { DatasetRecord } from "../../../core/chain/dataset-registry.ts";
+import type { Encoding } from "../../../core/dataset/encoding-table.ts";
 import { isHex32 } from "../../../core/hex.ts";
 import { isTokenId } from "../../../core/identifiers.ts";
 import { Hex } from "../../_components/hex.tsx";
@@ -300,7 +301,7 @@ export default async function DatasetPage({ params, searchParams }: Props) {
         chainId={chain.chainId}
         registry={chain.registry.address}
         manifestCid={record.manifestCid}
-        encoding={record.encoding as "files" | "jsonl" | "csv"}
+        encoding={record.encoding as Encoding}
         n={record.n}
         gateway={browserGatewayUrl}
         storageTrouble={manifest ? null : manifestTrouble}

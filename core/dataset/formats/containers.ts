@@ -10,7 +10,7 @@ import * as zlib from "node:zlib";
 import type { Compressors, FileMetaData } from "hyparquet";
 import { compressors as jsCompressors } from "hyparquet-compressors";
 import { DatasetEmptyError, InputError } from "../../errors.ts";
-import { ENCODING_TABLE, type Encoding } from "../encoding-table.ts";
+import { ENCODING_TABLE, type ContainerEncoding } from "../encoding-table.ts";
 import { bytePath, displayPath, emptySkippedCounts, HashSink, inputError, walkFiles, type SampleHashes, type SkippedCounts } from "../encodings.ts";
 import type { SkippedEntry } from "../skipped.ts";
 import { ByteWriter } from "./canonical-json.ts";
@@ -19,8 +19,7 @@ import { rowSchema } from "./parquet-schema.ts";
 import { hashShard, type ShardResult } from "./tar-shard.ts";
 import { checkShardBoundaries } from "./webdataset.ts";
 
-export type ContainerEncoding = "webdataset" | "parquet";
-export const isContainerEncoding = (e: Encoding): e is ContainerEncoding => e === "webdataset" || e === "parquet";
+export { isContainerEncoding, type ContainerEncoding } from "../encoding-table.ts";
 
 /** One file of a container dataset: its absolute path as a byte string, how messages name it, its size. */
 export interface ContainerFile {

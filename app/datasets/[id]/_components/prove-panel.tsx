@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useRef, useState, type DragEvent } from "react";
 import { DatasetProver, verifyProof, type Proof } from "../../../../core/dataset/prover.ts";
 import { proofToJson, type ProofJson } from "../../../../core/dataset/proof-file.ts";
+import { isContainerEncoding, type Encoding } from "../../../../core/dataset/encoding-table.ts";
 import { textSampleHash, type SampleEncoding } from "../../../../core/dataset/sample-hash.ts";
 import { FormatError } from "../../../../core/errors.ts";
 import { parseHex32, toHex } from "../../../../core/hex.ts";
@@ -13,6 +14,8 @@ import { GatewayStore } from "../../../_lib/gateway-store.ts";
 import { hashSampleFile, warmHashWorker } from "../../../_lib/hash-client.ts";
 import { MAX_SAMPLE_BYTES } from "../../../_lib/limits.ts";
 import { appRpc, registryAt, verifyOnChain } from "../../../_lib/registry-browser.ts";
+import { containerTabs, ProveContainerInput } from "./prove-container-input.tsx";
+import { hashContainerSample, type ContainerSource } from "./prove-container-sample.ts";
 import styles from "./prove-panel.module.css";
 
 /**
@@ -43,7 +46,8 @@ export interface ProvePanelProps {
   chainId: number;
   registry: string;
   manifestCid: string;
-  encoding: SampleEncoding;
+  /** files, jsonl and csv take the inputs below; webdataset and parquet those of prove-container-input.tsx. */
+  encoding: Encoding;
   n: number;
   gateway: string;
   storageTrouble: Trouble | null;
@@ -90,7 +94,7 @@ export function ProvePanel(props: ProvePanelProps) {
   }, [openProver, props.storageTrouble]);
 
   const run = useCallback(
-    async (input: { file: File } | { text: string } | { hash: string }) => {
+    async (input: { file: File } | { text: string } | { hash: string } | { container: ContainerSource }) => {
       const t0 = performance.now();
       setOutcome(null);
       setProblem(null);
@@ -102,7 +106,9 @@ export function ProvePanel(props: ProvePanelProps) {
         let label: string;
         let warning: string | null = null;
         let cliSample: string;
-        if ("file" in input) {
+        if ("container" in input) {
+          ({ hash: x, label, cliSample } = await hashContainerSample(input.container, encoding));
+        } else if ("file" in input) {
           const { file } = input;
           label = file.name;
           if (file.size > MAX_SAMPLE_BYTES) {
@@ -112,7 +118,7 @@ export function ProvePanel(props: ProvePanelProps) {
               `Prove it from a terminal instead: provenant prove "${file.name}" --dataset ${datasetId}${NETWORK_FLAG[chainId] ?? ""}`,
             );
           }
-          const r = await hashSampleFile(file, encoding, (p) => setProgress(p.totalBytes ? p.bytes / p.totalBytes : null));
+          const r = await hashSampleFile(file, encoding as SampleEncoding, (p) => setProgress(p.totalBytes ? p.bytes / p.totalBytes : null));
           x = r.hash;
           if (r.records !== null && r.records > 1) {
             warning = `${file.name} holds ${formatCount(r.records)} records, but a sample of this ${encoding} dataset is one record: the whole file was hashed as one sample. Paste a single line to prove it.`;
@@ -121,7 +127,7 @@ export function ProvePanel(props: ProvePanelProps) {
         } else if ("text" in input) {
           if (input.text.length === 0) throw trouble("INPUT_INVALID", "Paste a record first.");
           label = encoding === "files" ? "pasted text (as a file's bytes)" : "pasted record";
-          x = await textSampleHash(input.text, encoding);
+          x = await textSampleHash(input.text, encoding as SampleEncoding);
           cliSample = `--text '${input.text.length > 60 ? "<the record>" : input.text.replace(/'/g, "'\\''")}'`;
         } else {
           label = "given hash";
@@ -229,15 +235,20 @@ export function ProvePanel(props: ProvePanelProps) {
           </p>
         </div>
         <div className={styles.tabs} role="tablist">
-          {(["file", "text", "hash"] as const).map((m) => (
+          {(isContainerEncoding(encoding)
+            ? containerTabs(encoding)
+            : (["file", "text", "hash"] as const).map((m) => ({ mode: m, label: m === "file" ? "File" : m === "text" ? (encoding === "files" ? "Text" : "Record") : "Hash" }))
+          ).map(({ mode: m, label }) => (
             <button key={m} role="tab" aria-selected={mode === m} className={mode === m ? styles.tabOn : styles.tab} onClick={() => setMode(m)} type="button">
-              {m === "file" ? "File" : m === "text" ? (encoding === "files" ? "Text" : "Record") : "Hash"}
+              {label}
             </button>
           ))}
         </div>
       </div>
 
-      {mode === "file" ? (
+      {mode !== "hash" && isContainerEncoding(encoding) ? (
+        <ProveContainerInput encoding={encoding} mode={mode} busy={busy} onSource={(container) => void run({ container })} />
+      ) : mode === "file" ? (
         <div
           className={`${styles.drop} ${dragging ? styles.dropOn : ""}`}
           data-testid="dropzone"
