@@ -5,7 +5,7 @@
  * sources directly. Each command stays its own chunk, so a run loads only the command it runs.
  */
 import { build } from "esbuild";
-import { rmSync } from "node:fs";
+import { chmodSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../core/package-root.ts";
 
@@ -31,3 +31,5 @@ await build({
   banner: { js: "import { createRequire as __provenantRequire } from 'node:module'; const require = __provenantRequire(import.meta.url);" },
   logLevel: "warning",
 });
+// The bin npm links: executable, as npm would make it on install.
+chmodSync(join(outdir, "provenant.js"), 0o755);
