@@ -13,7 +13,8 @@
  *      running with the chain for the browser and the CLI until Ctrl-C.
  *
  * Environment: PROVENANT_DEMO_HOME (data dir, default .provenant/demo; cleared at start),
- * PROVENANT_DEMO_DEPLOYMENT (Ignition deployment id, default chain-31337, the one the CLI reads by default),
+ * PROVENANT_DEMO_DEPLOYMENT (Ignition deployment id; default chain-31337, the one the CLI reads by default, or
+ * chain-31337-port-<port> for a chain on another port),
  * PROVENANT_DEMO_PORT (the chain's port, default 8545), PROVENANT_DEMO_GATEWAY_PORT (8080), PROVENANT_DEMO_APP_PORT
  * (3000), PROVENANT_DEMO_EXIT=1 (exit at the end instead of serving).
  */
@@ -38,8 +39,9 @@ const DEFAULT_HOME = join(REPO, ".provenant", "demo");
 const MARKER = ".provenant-demo";
 
 const home = resolve(process.env.PROVENANT_DEMO_HOME ?? DEFAULT_HOME);
-const deploymentId = process.env.PROVENANT_DEMO_DEPLOYMENT ?? "chain-31337";
 const port = Number(process.env.PROVENANT_DEMO_PORT ?? 8545);
+// A chain on another port gets its own deployment record, so the default one (what a chain on 8545 uses) is kept.
+const deploymentId = process.env.PROVENANT_DEMO_DEPLOYMENT ?? (port === 8545 ? "chain-31337" : `chain-31337-port-${port}`);
 const exitAtEnd = process.env.PROVENANT_DEMO_EXIT === "1";
 const digits = join(home, "mnist-png");
 
@@ -201,13 +203,15 @@ building the app (next build)...`);
       env: { ...process.env, ...appEnv },
       stdio: ["ignore", "ignore", "inherit"],
     });
+    const appUrl = `http://127.0.0.1:${appPort}`;
+    await untilAnswers(`${appUrl}/`, app);
     const env = [
       `PROVENANT_HOME=${short(home)}`,
       ...(chain.port === 8545 ? [] : [`PROVENANT_RPC_URL=${chain.url}`]),
       ...(chain.deploymentId === "chain-31337" ? [] : [`PROVENANT_DEPLOYMENT_ID=${chain.deploymentId}`]),
     ].join(" ");
     say(`
-the app is on http://127.0.0.1:${appPort}: open /models/${child.id} for the lineage graph, or /datasets/${minted.datasetId} and drop a digit from ${short(digits)}`);
+the app is on ${appUrl}: open /models/${child.id} for the lineage graph, or /datasets/${minted.datasetId} and drop a digit from ${short(digits)}`);
     say(`the chain (${chain.url}) and gateway (${gateway.url}) keep running for the CLI too: try \`${env} npx provenant export ${child.id} --format cyclonedx\`. Ctrl-C stops everything.`);
     await new Promise<void>((done) => {
       process.once("SIGINT", done);
@@ -223,4 +227,20 @@ the app is on http://127.0.0.1:${appPort}: open /models/${child.id} for the line
 } finally {
   await chain.stop();
   if (!ok) process.exitCode = 1;
+}
+
+/** Waits until `url` answers (any HTTP status), so "the app is on ..." is printed when it is; fails if the app exits. */
+async function untilAnswers(url: string, app: ReturnType<typeof spawn>): Promise<void> {
+  let exited = false;
+  app.once("exit", () => (exited = true));
+  for (const deadline = Date.now() + 120_000; Date.now() < deadline; ) {
+    if (exited) throw new Error(`the app exited before ${url} answered`);
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(5_000) });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  throw new Error(`${url} did not answer within 120 s`);
 }

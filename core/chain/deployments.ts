@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { packageRoot } from "../package-root.ts";
 import { ChainError } from "../errors.ts";
 
 /** Where Hardhat Ignition records deployments: ignition/deployments/chain-<id>/deployed_addresses.json. */
 export function deploymentsDir(): string {
-  return process.env.PROVENANT_DEPLOYMENTS ?? join(fileURLToPath(import.meta.url), "..", "..", "..", "ignition", "deployments");
+  return process.env.PROVENANT_DEPLOYMENTS ?? join(packageRoot(), "ignition", "deployments");
 }
 
 export type ContractName = "DatasetRegistry" | "ModelRegistry" | "AttestorRegistry";
