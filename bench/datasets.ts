@@ -3,8 +3,11 @@
  * is possible. The scheduler rows (bench/scheduler.ts) run over every entry of BENCH_DATASETS.
  */
 import { createHash } from "node:crypto";
-import { closeSync, openSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import * as arrow from "apache-arrow";
+import { textTable, writeParquet } from "../scripts/lib/parquet-tables.ts";
+import { writeShard, type MemberSpec } from "../scripts/lib/shards.ts";
 
 export interface BenchDataset {
   /** Short name in results and tables. */
@@ -18,7 +21,7 @@ export interface BenchDataset {
   encoding?: string;
   describe(size: number): string;
   /** Writes the dataset under `dir`; returns the path a user would hand to `provenant dataset hash`. */
-  make(dir: string, size: number): string;
+  make(dir: string, size: number): string | Promise<string>;
 }
 
 /**
@@ -52,11 +55,58 @@ export const JSONL_DATASET: BenchDataset = {
 };
 
 /**
- * Every dataset the scheduler rows hash. The issue's WebDataset (10,000,000 samples in 1,000 shards,
- * BENCH_WEBDATASET_SAMPLES / BENCH_WEBDATASET_SHARDS) and Parquet (10,000,000 rows, BENCH_PARQUET_ROWS) sets are
- * one entry each here, with their generators, once those encodings exist.
+ * `samples` WebDataset samples in `shards` tar shards under `dir` (keys in order, each whole in one shard): a sample is
+ * one `.txt` member of about 80 bytes, the JSONL lines' text. A tar member takes at least 1 KiB (header and block).
  */
-export const BENCH_DATASETS: BenchDataset[] = [JSONL_DATASET];
+export async function writeWebDataset(dir: string, samples: number, shards: number): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const per = Math.ceil(samples / shards);
+  for (let s = 0; s * per < samples; s++) {
+    const members: MemberSpec[] = [];
+    for (let i = s * per; i < Math.min(samples, (s + 1) * per); i++) {
+      members.push({ name: `${String(i).padStart(9, "0")}.txt`, bytes: `${i} ${createHash("sha256").update(String(i)).digest("hex")} ${i % 10}` });
+    }
+    await writeShard(join(dir, `shard-${String(s).padStart(5, "0")}.tar`), members);
+  }
+}
+
+export const WEBDATASET_DATASET: BenchDataset = {
+  key: "webdataset",
+  sizeEnv: "BENCH_WEBDATASET_SAMPLES",
+  size: 10_000_000,
+  quickSize: 200_000,
+  encoding: "webdataset",
+  // 10,000 samples a shard unless BENCH_WEBDATASET_SHARDS says: the issue's 1,000 shards at full size.
+  describe: (n) => `WebDataset, ${n.toLocaleString()} samples in ${webdatasetShards(n).toLocaleString()} .tar shards`,
+  async make(dir, n) {
+    await writeWebDataset(join(dir, "shards"), n, webdatasetShards(n));
+    return join(dir, "shards");
+  },
+};
+const webdatasetShards = (n: number) => Number(process.env.BENCH_WEBDATASET_SHARDS) || Math.max(1, Math.round(n / 10_000));
+
+/** `rows` rows of scripts/lib/parquet-tables.ts's text table in one .parquet file, row groups of 100,000 (the units). */
+export function writeParquetRows(path: string, rows: number): void {
+  const chunks: arrow.Table[] = [];
+  for (let from = 0; from < rows; from += 1_000_000) chunks.push(textTable(Math.min(1_000_000, rows - from), from));
+  writeFileSync(path, writeParquet(new arrow.Table(chunks.flatMap((t) => t.batches)), { rowGroupSize: 100_000 }));
+}
+
+export const PARQUET_DATASET: BenchDataset = {
+  key: "parquet",
+  sizeEnv: "BENCH_PARQUET_ROWS",
+  size: 10_000_000,
+  quickSize: 500_000,
+  describe: (n) => `Parquet, ${n.toLocaleString()} rows of ~120 B (id, text, score, label) in one file`,
+  make(dir, n) {
+    const path = join(dir, "rows.parquet");
+    writeParquetRows(path, n);
+    return path;
+  },
+};
+
+/** Every dataset the scheduler rows hash (the issue's: JSONL, WebDataset and Parquet at 10,000,000 samples each). */
+export const BENCH_DATASETS: BenchDataset[] = [JSONL_DATASET, WEBDATASET_DATASET, PARQUET_DATASET];
 
 /** The size to generate: the variable if set, else the quick or full size. */
 export function datasetSize(d: BenchDataset, quick: boolean): number {

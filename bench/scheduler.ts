@@ -99,7 +99,7 @@ export async function benchScheduler(options: { quick: boolean; log: (s: string)
       mkdirSync(dir);
       log(`\n## ${d.describe(size)}: one machine and a ${tasks}-task Slurm array`);
       const g0 = performance.now();
-      const input = d.make(dir, size);
+      const input = await d.make(dir, size);
       log(`  generated in ${((performance.now() - g0) / 1000).toFixed(1)} s`);
       const row: Record<string, any> = { name: d.describe(size), size };
 

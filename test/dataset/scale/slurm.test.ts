@@ -14,15 +14,17 @@ import { sectionBlocks } from "../../helpers/markdown.ts";
 import { startSlurmCluster, taskEnded, type SlurmCluster } from "../../helpers/slurm.ts";
 import { decodeShardIndex } from "../../../core/dataset/shard-index.ts";
 import { LocalStore } from "../../../core/storage/local-store.ts";
+import { textTable, writeParquet } from "../../../scripts/lib/parquet-tables.ts";
+import { writeShard } from "../../../scripts/lib/shards.ts";
 
 const doc = readFileSync(join(REPO, "docs", "scale.md"), "utf8");
 const [jobScript, submitBlock] = sectionBlocks(doc, "### Slurm job array", "sh");
 
 /** The submit block with our settings line in place of the document's (the only line not run as written). */
-function submitLines(settings: { input: string; parts: string; n: number; cpus: number }): string {
+function submitLines(settings: { input: string; parts: string; n: number; cpus: number; format: string }): string {
   const [first, ...rest] = submitBlock.split("\n");
-  expect(first, "the submit block starts with its settings line").to.match(/^input=\S+ parts=\S+ n=\d+ cpus=\d+$/);
-  return [`input=${settings.input} parts=${settings.parts} n=${settings.n} cpus=${settings.cpus}`, ...rest].join("\n");
+  expect(first, "the submit block starts with its settings line").to.match(/^input=\S+ parts=\S+ n=\d+ cpus=\d+ format=\S+$/);
+  return [`input=${settings.input} parts=${settings.parts} n=${settings.n} cpus=${settings.cpus} format=${settings.format}`, ...rest].join("\n");
 }
 
 /** A JSONL file of 150,000 short records: three shards' worth of distinct samples, and some duplicates. */
@@ -44,10 +46,29 @@ function makeFiles(dir: string): string {
   return root;
 }
 
-/** The datasets the recipe runs over; each generator returns the input path the recipe is given. */
-const DATASETS: Array<{ name: string; make: (dir: string) => string }> = [
-  { name: "JSONL file", make: makeJsonl },
-  { name: "folder of files", make: makeFiles },
+/** Ten WebDataset shards of 30 samples (an image-like .bin and a .txt each): a shard is a unit. */
+async function makeShards(dir: string): Promise<string> {
+  const root = join(dir, "shards");
+  for (let s = 0; s < 10; s++) {
+    const keys = Array.from({ length: 30 }, (_, k) => String(s * 30 + k).padStart(6, "0"));
+    await writeShard(join(root, `shard-${s}.tar`), keys.flatMap((key) => [{ name: `${key}.bin`, bytes: `pixels of ${Number(key) % 280}` }, { name: `${key}.txt`, bytes: `caption ${key}` }]));
+  }
+  return root;
+}
+
+/** A Parquet file of 6,000 text rows in twelve row groups: a row group is a unit. */
+function makeParquet(dir: string): string {
+  const path = join(dir, "rows.parquet");
+  writeFileSync(path, writeParquet(textTable(6_000), { rowGroupSize: 500 }));
+  return path;
+}
+
+/** The datasets the recipe runs over, with the encoding the recipe's format= names; each generator returns the input path. */
+const DATASETS: Array<{ name: string; format: string; make: (dir: string) => string | Promise<string> }> = [
+  { name: "JSONL file", format: "jsonl", make: makeJsonl },
+  { name: "folder of files", format: "files", make: makeFiles },
+  { name: "folder of WebDataset shards", format: "webdataset", make: makeShards },
+  { name: "Parquet file", format: "parquet", make: makeParquet },
 ];
 
 /** Small units, so each of 4 parts holds several (unit sizes are part of the plan; every run here uses them). */
@@ -112,8 +133,8 @@ describe("scale: the docs/scale.md Slurm recipe on a one-node cluster", function
   };
 
   /** One machine, one command: the result the parts must add up to. */
-  async function singleRun(input: string, home: string) {
-    const r = await runCli(["dataset", "hash", input], { ...UNIT_ENV, PROVENANT_HOME: home });
+  async function singleRun(input: string, home: string, format: string) {
+    const r = await runCli(["dataset", "hash", input, "--format", format], { ...UNIT_ENV, PROVENANT_HOME: home });
     expect(r.code, r.stderr).to.equal(0);
     return r.json;
   }
@@ -133,13 +154,13 @@ describe("scale: the docs/scale.md Slurm recipe on a one-node cluster", function
   for (const dataset of DATASETS) {
     it(`hashes a ${dataset.name} as a ${PARTS}-task job array whose parts combine to the single-run root, manifest and shards`, async function () {
       const dir = mkdtempSync(join(work, "run-"));
-      const input = dataset.make(dir);
+      const input = await dataset.make(dir);
       const home = { single: join(dir, "single-home"), combined: join(dir, "slurm-home") };
-      const single = await singleRun(input, home.single);
+      const single = await singleRun(input, home.single, dataset.format);
       expect(single.units, "every part gets several units").to.be.at.least(2 * PARTS);
 
       const parts = join(dir, "parts");
-      const { array, combine: combineJob } = submitted(shell(submitLines({ input, parts, n: PARTS, cpus: 1 }), { PROVENANT_HOME: home.combined }));
+      const { array, combine: combineJob } = submitted(shell(submitLines({ input, parts, n: PARTS, cpus: 1, format: dataset.format }), { PROVENANT_HOME: home.combined }));
       await expectSucceeded(combineJob);
       const tasks = await expectSucceeded(array);
       expect(tasks.map((t) => t.taskId).sort()).to.deep.equal([0, 1, 2, 3]);
@@ -151,9 +172,10 @@ describe("scale: the docs/scale.md Slurm recipe on a one-node cluster", function
   // On the first dataset: resuming is the same plan/run machinery for every encoding.
   it("resumes a task killed mid-run from its finished units when it is resubmitted alone, and combines to the same result", async function () {
     const dir = mkdtempSync(join(work, "kill-"));
-    const input = DATASETS[0].make(dir);
+    const { format } = DATASETS[0];
+    const input = await DATASETS[0].make(dir);
     const home = { single: join(dir, "single-home"), combined: join(dir, "slurm-home") };
-    const single = await singleRun(input, home.single);
+    const single = await singleRun(input, home.single, format);
     const parts = join(dir, "parts");
     const victim = 1;
     const units = () => {
@@ -164,7 +186,7 @@ describe("scale: the docs/scale.md Slurm recipe on a one-node cluster", function
     // While the hold file exists every task stops after its first unit (one CPU each: one unit at a time).
     const hold = join(dir, "hold");
     writeFileSync(hold, "");
-    const { array, combine: firstCombine } = submitted(shell(submitLines({ input, parts, n: PARTS, cpus: 1 }), { PROVENANT_HOME: home.combined, PROVENANT_TEST_HOLD_FILE: hold }));
+    const { array, combine: firstCombine } = submitted(shell(submitLines({ input, parts, n: PARTS, cpus: 1, format }), { PROVENANT_HOME: home.combined, PROVENANT_TEST_HOLD_FILE: hold }));
     const victimId = `${array}_${victim}`;
     await cluster.waitFor(array, (ts) => ts.some((t) => t.id === victimId && t.state === "RUNNING") && units().length > 0);
 
@@ -188,7 +210,7 @@ describe("scale: the docs/scale.md Slurm recipe on a one-node cluster", function
     const bucketBefore = stamp(join(parts, `part-${victim}`, "buckets", finished[0].replace(/\.json$/, ".bucket")));
 
     // Resubmitted alone with the same arguments, as the document says; then the combine again.
-    const again = shell(`sbatch --parsable --array=${victim} --cpus-per-task=1 provenant-hash.sh "${input}" "${parts}" ${PARTS}`, { PROVENANT_HOME: home.combined }).trim();
+    const again = shell(`sbatch --parsable --array=${victim} --cpus-per-task=1 provenant-hash.sh "${input}" "${parts}" ${PARTS} --format ${format}`, { PROVENANT_HOME: home.combined }).trim();
     await expectSucceeded(again);
     const resumed = jobJson(`slurm-${again}_${victim}.out`);
     expect(resumed.units).to.be.greaterThan(1);
