@@ -96,6 +96,21 @@ describe("encodings-v2 single samples for the browser (core/dataset/formats/sing
       expect(z.message).to.match(/^cut\.tar\.gz: the gzip stream is damaged or truncated/);
     });
 
+    it("refuses a one-key .tar holding a link or a repeated extension, in the browser as in the CLI (one tar reader)", async () => {
+      // Attack: a link member names bytes the tar does not hold; a reader that followed or skipped it would give the key another leaf.
+      const link = join(dir, "link.tar");
+      await writeShard(link, [{ name: "0007.jpg", bytes: "seven" }, { name: "0007.txt", type: "symlink", linkname: "/etc/passwd" }]);
+      const twice = join(dir, "twice.tar");
+      await writeShard(twice, [{ name: "0007.jpg", bytes: "seven" }, { name: "0007.JPG", bytes: "other" }]);
+      for (const [f, words] of [[link, "is a symlink: a WebDataset shard holds regular files only"], [twice, "has the extension"]]) {
+        const browser = await refusal(() => givenSampleHash({ file: blobFile(file(f)) }, "webdataset"));
+        const cli = await refusal(() => sampleHashOf({ file: f }, "webdataset"));
+        expect(browser.message, f).to.contain(words);
+        // The same line but for how each names the shard: the CLI its path, the browser the File's name.
+        expect(browser.message, f).to.equal(cli.message.replace(f, f.split("/").pop()!));
+      }
+    });
+
     it("hashes a Parquet row picked by index from a File as the CLI does from the path, and refuses inputs that do not fit", async () => {
       const path = join(dir, "n.parquet");
       writeFileSync(path, writeParquet(nestedTable(), { rowGroupSize: 3 }));
