@@ -15,9 +15,11 @@ import {
 import type { TpmKindName, TrainingCertificate, TrainingEvidenceStruct, TrainingLineageStruct } from "../attestor/certificate.ts";
 import type { AttestorFacts, ChainFacts, ModelFacts } from "../attestor/verify.ts";
 import { attestorRegistryAbi, datasetRegistryAbi, modelRegistryAbi } from "./abi.generated.ts";
-import type { ChainConnection } from "./connect.ts";
-import { chainError, DatasetRegistryClient } from "./dataset-registry.ts";
-import { deployedAddress, liveAddress } from "./deployments.ts";
+import { contractAddress } from "./addresses.ts";
+import { chainError, describeRevert } from "./chain-error.ts";
+import { DatasetRegistryClient } from "./dataset-registry.ts";
+import { generatedDeployment } from "./generated-deployment.ts";
+import { RegistryClient, type ClientConnection, type TxResult } from "./registry-client.ts";
 
 export const TPM_KINDS: readonly TpmKindName[] = ["software", "hardware"];
 
@@ -31,7 +33,8 @@ export type AttestorRegistration = {
   kind: TpmKindName;
 };
 
-export type TxResult = { txHash: string; blockNumber: number; gasUsed: bigint };
+export type { TxResult };
+export { describeRevert };
 
 /**
  * ModelRegistry's generated ABI plus the errors of the registries it calls: a refused certificate reverts
@@ -50,31 +53,12 @@ function attestedModelRegistryInterface(): Interface {
   return new Interface(fragments as never);
 }
 
-/** A contract call's revert as "ErrorName(args)", or the message. */
-export function describeRevert(e: unknown): string {
-  const err = e as { revert?: { name: string; args: unknown[] }; shortMessage?: string; message?: string };
-  if (err.revert) return `${err.revert.name}(${err.revert.args.map(String).join(", ")})`;
-  return err.shortMessage ?? err.message ?? String(e);
-}
-
-export class AttestorRegistryClient {
-  readonly address: string;
-  readonly contract: Contract;
-  readonly chainId: number;
+/** AttestorRegistry: attestors registered and revoked, and the contract's check of a training certificate. */
+export class AttestorRegistryClient extends RegistryClient {
+  static readonly contractName = "AttestorRegistry";
 
   constructor(address: string, runner: ContractRunner, chainId: number) {
-    this.address = address;
-    this.chainId = chainId;
-    this.contract = new Contract(address, attestorRegistryAbi as never, runner);
-  }
-
-  static async connect(conn: ChainConnection, address?: string): Promise<AttestorRegistryClient> {
-    const at = await liveAddress(conn.provider, conn.chainId, "AttestorRegistry", address);
-    return new AttestorRegistryClient(at, conn.provider, conn.chainId);
-  }
-
-  withSigner(signer: Signer): AttestorRegistryClient {
-    return new AttestorRegistryClient(this.address, signer, this.chainId);
+    super(address, runner, chainId, attestorRegistryAbi as never);
   }
 
   async owner(): Promise<string> {
@@ -107,23 +91,13 @@ export class AttestorRegistryClient {
   }
 
   async register(r: AttestorRegistration): Promise<TxResult> {
-    try {
-      const tx = await this.contract.register({ ...r, kind: TPM_KINDS.indexOf(r.kind) });
-      const receipt = await tx.wait();
-      return { txHash: receipt.hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed };
-    } catch (e) {
-      throw chainError(e, `register attestor ${r.attestor}`);
-    }
+    const sent = await this.transact(`register attestor ${r.attestor}`, () => this.contract.register({ ...r, kind: TPM_KINDS.indexOf(r.kind) }));
+    return sent.result;
   }
 
   async revoke(attestor: string): Promise<TxResult> {
-    try {
-      const tx = await this.contract.revoke(attestor);
-      const receipt = await tx.wait();
-      return { txHash: receipt.hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed };
-    } catch (e) {
-      throw chainError(e, `revoke attestor ${attestor}`);
-    }
+    const sent = await this.transact(`revoke attestor ${attestor}`, () => this.contract.revoke(attestor));
+    return sent.result;
   }
 
   /** The contract's verdict on a lineage and evidence (a call: free). Never throws for a failed check. */
@@ -152,12 +126,13 @@ export type ModelRegistryAddresses = {
   attestorRegistry: string;
 };
 
-/** The Provenant addresses on this chain (the Ignition deployment); `overrides` replaces any of them. */
-export function provenantAddresses(conn: ChainConnection, overrides: Partial<ModelRegistryAddresses> = {}): ModelRegistryAddresses {
+/** The Provenant addresses on this chain (the connection's deployment); `overrides` replaces any of them. */
+export function provenantAddresses(conn: ClientConnection, overrides: Partial<ModelRegistryAddresses> = {}): ModelRegistryAddresses {
+  const deployment = conn.deployment ?? generatedDeployment(conn.chainId);
   return {
-    modelRegistry: overrides.modelRegistry ?? deployedAddress(conn.chainId, "ModelRegistry"),
-    datasetRegistry: overrides.datasetRegistry ?? deployedAddress(conn.chainId, "DatasetRegistry"),
-    attestorRegistry: overrides.attestorRegistry ?? deployedAddress(conn.chainId, "AttestorRegistry"),
+    modelRegistry: overrides.modelRegistry ?? contractAddress(deployment, "ModelRegistry"),
+    datasetRegistry: overrides.datasetRegistry ?? contractAddress(deployment, "DatasetRegistry"),
+    attestorRegistry: overrides.attestorRegistry ?? contractAddress(deployment, "AttestorRegistry"),
   };
 }
 
@@ -209,7 +184,7 @@ export async function readModelFacts(modelRegistry: Contract, id: string): Promi
 
 /** Read everything verifyTrainingCertificate compares a certificate with. */
 export async function readCertificateFacts(
-  conn: ChainConnection,
+  conn: ClientConnection,
   certificate: TrainingCertificate,
   options: { modelId?: string; addresses?: Partial<ModelRegistryAddresses> } = {}
 ): Promise<ChainFacts> {
@@ -269,7 +244,7 @@ export type AttestedRegistration = TxResult & { modelId: bigint };
  * registrant. Preflights with a call, so a refused certificate never costs a transaction.
  */
 export async function registerAttestedModel(
-  conn: ChainConnection,
+  conn: ClientConnection,
   signer: Signer,
   certificate: TrainingCertificate,
   certificateCid: string,
@@ -314,7 +289,7 @@ export async function registerAttestedModel(
 
 /** The model registered with this certificate, if any (after a restart mid-registration). */
 export async function findAttestedModel(
-  conn: ChainConnection,
+  conn: ClientConnection,
   certificate: TrainingCertificate,
   options: { addresses?: Partial<ModelRegistryAddresses> } = {}
 ): Promise<bigint | undefined> {

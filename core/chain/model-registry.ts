@@ -1,11 +1,10 @@
-import { Contract, type ContractRunner, type Signer } from "ethers";
+import type { ContractRunner, Signer } from "ethers";
 import { ChainError, ProvenantError } from "../errors.ts";
 import type { Hex32 } from "../hex.ts";
 import type { DatasetRole, ParentRelation } from "../lineage/graph.ts";
 import { modelRegistryAbi } from "./abi.generated.ts";
-import type { ChainConnection } from "./connect.ts";
-import { chainError } from "./dataset-registry.ts";
-import { liveAddress } from "./deployments.ts";
+import { chainError } from "./chain-error.ts";
+import { RegistryClient } from "./registry-client.ts";
 
 /** Solidity enum order of IModelRegistry.ParentRelation, DatasetRole and Provenance. */
 export const PARENT_RELATIONS: readonly ParentRelation[] = ["finetune", "adapter", "merge", "quantized", "distillation"];
@@ -85,24 +84,16 @@ export function modelChainError(e: unknown, what: string): ProvenantError {
   return chainError(e, what);
 }
 
-export class ModelRegistryClient {
-  readonly address: string;
-  readonly contract: Contract;
-  readonly chainId: number;
+/** ModelRegistry: records, lineage edges, self-declared registration. */
+export class ModelRegistryClient extends RegistryClient {
+  static readonly contractName = "ModelRegistry";
 
   constructor(address: string, runner: ContractRunner, chainId: number) {
-    this.address = address;
-    this.chainId = chainId;
-    this.contract = new Contract(address, modelRegistryAbi as never, runner);
+    super(address, runner, chainId, modelRegistryAbi as never);
   }
 
-  static async connect(conn: ChainConnection): Promise<ModelRegistryClient> {
-    const address = await liveAddress(conn.provider, conn.chainId, "ModelRegistry");
-    return new ModelRegistryClient(address, conn.provider, conn.chainId);
-  }
-
-  withSigner(signer: Signer): ModelRegistryClient {
-    return new ModelRegistryClient(this.address, signer, this.chainId);
+  protected override fail(e: unknown, what: string): ProvenantError {
+    return modelChainError(e, what);
   }
 
   private notFound(e: unknown, id: bigint): ProvenantError {
@@ -172,21 +163,17 @@ export class ModelRegistryClient {
     const runner = this.contract.runner as Signer;
     const existing = await this.tokenOf(await runner.getAddress(), req.weightsDigest);
     if (existing !== 0n) return { id: existing, existing: true, txHash: null, gasUsed: null };
-    try {
-      const tx = await this.contract.register({
+    const { receipt, result } = await this.transact("register", () =>
+      this.contract.register({
         weightsDigest: req.weightsDigest,
         manifestCid: req.manifestCid,
         license: req.license,
         parents: req.parents.map((p) => ({ modelId: p.modelId, relation: PARENT_RELATIONS.indexOf(p.relation) })),
         datasets: req.datasets.map((d) => ({ datasetId: d.datasetId, role: DATASET_ROLES.indexOf(d.role) })),
-      });
-      const receipt = await tx.wait();
-      const event = receipt.logs
-        .map((l: { topics: string[]; data: string }) => this.contract.interface.parseLog(l))
-        .find((l: { name: string } | null) => l?.name === "ModelRegistered");
-      return { id: event.args.id, existing: false, txHash: receipt.hash, gasUsed: receipt.gasUsed };
-    } catch (e) {
-      throw modelChainError(e, "register");
-    }
+      }),
+    );
+    const event = this.eventIn(receipt, "ModelRegistered");
+    if (!event) throw new ChainError("TX_REVERTED", `register: transaction ${result.txHash} has no ModelRegistered event`);
+    return { id: event.args.id, existing: false, txHash: result.txHash, gasUsed: result.gasUsed };
   }
 }
