@@ -16,7 +16,7 @@ import { startGateway, type Gateway } from "../../core/storage/gateway.ts";
 import { compareBytes, hexToBytes, parseHex32, toHex } from "../../core/hex.ts";
 import { ProvenantError } from "../../core/errors.ts";
 import { rootOfLeaves, sortUniqueLeaves } from "../../app/_lib/commit-browser.ts";
-import { GatewayStore } from "../../app/_lib/gateway-store.ts";
+import { GatewayStore } from "../../core/storage/gateway-client.ts";
 
 const sha = (b: Uint8Array | string) => createHash("sha256").update(b).digest();
 

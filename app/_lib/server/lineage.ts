@@ -15,7 +15,7 @@ import { verifyLineage, type CertificateVerdict, type CheckResult, type VerifyRe
 import { toLineageGraph, walkLineage, type LineageSources, type LineageWalk } from "../../../core/lineage/walk.ts";
 import type { TrustedRoot } from "../../../core/tpm/enroll.ts";
 import { extendPcr, ZERO_PCR } from "../../../core/tpm/quote.ts";
-import { GatewayStore } from "../gateway-store.ts";
+import { GatewayStore } from "../../../core/storage/gateway-client.ts";
 import type { CertificateView, LineageView, ViewNode } from "../lineage-view.ts";
 import { appChain } from "./chain.ts";
 import { appConfig } from "./config.ts";

@@ -7,7 +7,7 @@ import { Hex } from "../../_components/hex.tsx";
 import { Notice } from "../../_components/notice.tsx";
 import { toTrouble, trouble, type Trouble } from "../../_lib/errors.ts";
 import { ENCODING_LABEL, formatBytes, formatCount, formatUtc } from "../../_lib/format.ts";
-import { chainName } from "../../_lib/networks.ts";
+import { chainName } from "../../../core/chain/networks.ts";
 import { appChain, datasetRecord } from "../../_lib/server/chain.ts";
 import { appConfig } from "../../_lib/server/config.ts";
 import { readManifest } from "../../_lib/server/storage.ts";

@@ -3,7 +3,7 @@ import { appConfig } from "../../_lib/server/config.ts";
 
 /**
  * The configured IPFS gateway under the app's own origin, so the browser needs no CORS and no second host.
- * Bytes pass through unchanged; the browser checks every object against its CID (app/_lib/gateway-store.ts).
+ * Bytes pass through unchanged; the browser checks every object against its CID (core/storage/gateway-client.ts).
  */
 export const dynamic = "force-dynamic";
 

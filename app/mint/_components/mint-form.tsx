@@ -11,7 +11,7 @@ import { formatBytes, formatCount, formatMs } from "../../_lib/format.ts";
 import { hashFolder, hashRecordFile, warmHashWorker } from "../../_lib/hash-client.ts";
 import type { DatasetResult, HashProgress } from "../../_lib/hash-protocol.ts";
 import { MAX_BROWSER_DATASET_BYTES, MAX_BROWSER_LEAVES } from "../../_lib/limits.ts";
-import { chainName } from "../../_lib/networks.ts";
+import { chainName } from "../../../core/chain/networks.ts";
 import { appRpc, mintDataset, registryAt, signerOf } from "../../_lib/registry-browser.ts";
 import { encodingOf, selectionFromDroppedFolder, selectionFromFile, selectionFromInput, type Selection } from "./collect.ts";
 import { WalletPicker } from "./wallet-picker.tsx";

@@ -5,7 +5,7 @@ import { auditStoredDataset, type AuditReport } from "../../../../core/dataset/a
 import { Notice } from "../../../_components/notice.tsx";
 import { toTrouble, type Trouble } from "../../../_lib/errors.ts";
 import { formatCount } from "../../../_lib/format.ts";
-import { GatewayStore } from "../../../_lib/gateway-store.ts";
+import { GatewayStore } from "../../../../core/storage/gateway-client.ts";
 import { appRpc, registryAt } from "../../../_lib/registry-browser.ts";
 import styles from "./audit-panel.module.css";
 

@@ -9,7 +9,7 @@ import { parseHex32, toHex } from "../../../../core/hex.ts";
 import { Notice } from "../../../_components/notice.tsx";
 import { toTrouble, trouble, type Trouble } from "../../../_lib/errors.ts";
 import { formatBytes, formatCount, formatMs } from "../../../_lib/format.ts";
-import { GatewayStore } from "../../../_lib/gateway-store.ts";
+import { GatewayStore } from "../../../../core/storage/gateway-client.ts";
 import { hashSampleFile, warmHashWorker } from "../../../_lib/hash-client.ts";
 import { MAX_SAMPLE_BYTES } from "../../../_lib/limits.ts";
 import { appRpc, registryAt, verifyOnChain } from "../../../_lib/registry-browser.ts";
