@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import type { DatasetManifest } from "../../../core/dataset/manifest.ts";
+import { manifestMismatch } from "../../../core/dataset/minted.ts";
 import type { DatasetRecord } from "../../../core/chain/dataset-registry.ts";
 import { isHex32 } from "../../../core/hex.ts";
 import { Hex } from "../../_components/hex.tsx";
@@ -236,12 +237,8 @@ export default async function DatasetPage({ params, searchParams }: Props) {
   let manifestTrouble: Trouble | null = null;
   try {
     manifest = await readManifest(record.manifestCid);
-    if (manifest.root !== record.root.toLowerCase() || manifest.n !== record.n) {
-      manifestTrouble = trouble(
-        "ROOT_MISMATCH",
-        `The manifest commits to root ${manifest.root} (n = ${manifest.n}) but the chain records ${record.root} (n = ${record.n}).`,
-      );
-    }
+    const mismatch = manifestMismatch(manifest, record);
+    if (mismatch) manifestTrouble = trouble("ROOT_MISMATCH", mismatch);
   } catch (e) {
     manifestTrouble = toTrouble(e);
   }
