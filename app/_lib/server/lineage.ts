@@ -7,8 +7,7 @@ import {
   verifyModelCertificate,
   type ModelCertificateVerification,
 } from "../../../core/attestor/verify-model.ts";
-import { DatasetRegistryClient } from "../../../core/chain/dataset-registry.ts";
-import { ModelRegistryClient } from "../../../core/chain/model-registry.ts";
+import { connectLineageSources } from "../../../core/chain/lineage-sources.ts";
 import { isProvenantError } from "../../../core/errors.ts";
 import type { LineageGraph, ModelAttestation } from "../../../core/lineage/graph.ts";
 import { verifyLineage, type CertificateVerdict, type CheckResult, type VerifyReport } from "../../../core/lineage/verify.ts";
@@ -25,14 +24,13 @@ import { appConfig } from "./config.ts";
  * (core/lineage/walk.ts, core/lineage/verify.ts, and core/attestor/verify-model.ts for attested models, with EK
  * roots from PROVENANT_EK_ROOTS as the CLI reads them), flattened into a plain LineageView for the client leaf.
  *
- * The sources are built like the CLI's openLineageSources (cli/commands/lineage.ts), which lives in cli/: here
- * the chain is the app's (PROVENANT_RPC_URL) and the store is a fresh verifying gateway reader per request
- * (every object is checked against its CID; nothing is cached between requests, so a changed object is seen).
+ * The sources are the CLI's (core/chain/lineage-sources.ts): here the chain is the app's (PROVENANT_RPC_URL) and
+ * the store is a fresh verifying gateway reader per request (every object is checked against its CID; nothing is
+ * cached between requests, so a changed object is seen).
  */
 export async function openAppLineageSources(): Promise<LineageSources & { conn: Awaited<ReturnType<typeof appChain>>["conn"] }> {
   const chain = await appChain();
-  const [models, datasets] = await Promise.all([ModelRegistryClient.connect(chain.conn), DatasetRegistryClient.connect(chain.conn)]);
-  return { conn: chain.conn, models, datasets, store: new GatewayStore(appConfig().gatewayUrl, { timeoutMs: 20_000 }) };
+  return connectLineageSources(chain.conn, new GatewayStore(appConfig().gatewayUrl, { timeoutMs: 20_000 }));
 }
 
 function ekRoots(): { roots: TrustedRoot[]; problem: string | null } {
