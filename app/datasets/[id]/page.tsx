@@ -297,6 +297,7 @@ export default async function DatasetPage({ params, searchParams }: Props) {
         registry={chain.registry.address}
         manifestCid={record.manifestCid}
         encoding={record.encoding as "files" | "jsonl" | "csv"}
+        root={record.root}
         n={record.n}
         gateway={browserGatewayUrl}
         storageTrouble={manifest ? null : manifestTrouble}
