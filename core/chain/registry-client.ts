@@ -70,8 +70,22 @@ export abstract class RegistryClient {
       const receipt = (await tx.wait())!;
       return { receipt, result: { txHash: receipt.hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed } };
     } catch (e) {
-      throw this.fail(e, what);
+      throw this.fail(this.decodeRevert(e), what);
     }
+  }
+
+  /**
+   * A transaction refused at gas estimation reaches ethers as raw revert data: only calls decode custom errors
+   * by the contract's ABI. Decoded here, a refused transaction names its error as a refused call does.
+   */
+  protected decodeRevert(e: unknown): unknown {
+    const err = e as { revert?: unknown; data?: unknown } | null;
+    if (!err || err.revert || typeof err.data !== "string" || err.data.length < 10) return e;
+    try {
+      const parsed = this.contract.interface.parseError(err.data);
+      if (parsed) err.revert = { name: parsed.name, signature: parsed.signature, args: [...parsed.args] };
+    } catch {}
+    return e;
   }
 
   /** The first `event` this contract emitted in `receipt`, parsed. */

@@ -37,7 +37,8 @@ describe("AttestorRegistryClient against a Hardhat node", function () {
   let chain: TestChain;
   let attestors: AttestorRegistryClient;
 
-  before(async () => {
+  before(async function () {
+    this.timeout(600_000); // the shared node starts in the first suite's hook
     chain = await testChain();
     attestors = (await AttestorRegistryClient.connect(chain.conn)).withSigner(await chain.provider.getSigner(0));
   });

@@ -22,7 +22,8 @@ describe("DatasetRegistryClient against a Hardhat node", function () {
   let chain: TestChain;
   let registry: DatasetRegistryClient;
 
-  before(async () => {
+  before(async function () {
+    this.timeout(600_000); // the shared node starts in the first suite's hook
     chain = await testChain();
     registry = (await DatasetRegistryClient.connect(chain.conn)).withSigner(await chain.provider.getSigner(0));
   });

@@ -24,7 +24,8 @@ describe("ModelRegistryClient against a Hardhat node", function () {
   let models: ModelRegistryClient;
   let datasetId: bigint;
 
-  before(async () => {
+  before(async function () {
+    this.timeout(600_000); // the shared node starts in the first suite's hook
     chain = await testChain();
     const signer = await chain.provider.getSigner(0);
     models = (await ModelRegistryClient.connect(chain.conn)).withSigner(signer);

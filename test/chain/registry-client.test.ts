@@ -20,7 +20,8 @@ describe("the chain clients' shared base: where a contract is, and who sends", f
   this.timeout(300_000);
   let chain: TestChain;
 
-  before(async () => {
+  before(async function () {
+    this.timeout(600_000); // the shared node starts in the first suite's hook
     chain = await testChain();
   });
 
