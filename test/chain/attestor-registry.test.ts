@@ -2,19 +2,8 @@ import { expect } from "chai";
 import { createHash, generateKeyPairSync } from "node:crypto";
 import { Wallet } from "ethers";
 import { AttestorRegistryClient, type AttestorRegistration } from "../../core/chain/attestor-registry.ts";
-import { isProvenantError, type ProvenantError } from "../../core/errors.ts";
 import type { Hex32 } from "../../core/hex.ts";
-import { testChain, type TestChain } from "./helpers.ts";
-
-async function failure(p: Promise<unknown>): Promise<ProvenantError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isProvenantError(e)) return e;
-    throw e;
-  }
-  throw new Error("expected a failure");
-}
+import { failure, testChain, type TestChain } from "./helpers.ts";
 
 const hex32 = (s: string) => `0x${createHash("sha256").update(s).digest("hex")}` as Hex32;
 

@@ -2,20 +2,9 @@ import { expect } from "chai";
 import { createHash } from "node:crypto";
 import { DatasetRegistryClient } from "../../core/chain/dataset-registry.ts";
 import { DatasetProver, type InclusionProof } from "../../core/dataset/prover.ts";
-import { isProvenantError, type ProvenantError } from "../../core/errors.ts";
 import { toHex } from "../../core/hex.ts";
 import { leafAt, mintDirectly, sortedHashes, storeLeavesAsGiven, swapped } from "../helpers/misordered.ts";
-import { storedDataset, testChain, type TestChain } from "./helpers.ts";
-
-async function failure(p: Promise<unknown>): Promise<ProvenantError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isProvenantError(e)) return e;
-    throw e;
-  }
-  throw new Error("expected a failure");
-}
+import { failure, storedDataset, testChain, type TestChain } from "./helpers.ts";
 
 describe("DatasetRegistryClient against a Hardhat node", function () {
   this.timeout(300_000);

@@ -7,6 +7,7 @@ import type { Deployment } from "../../core/chain/addresses.ts";
 import { readIgnitionDeployment } from "../../core/chain/ignition-record.ts";
 import type { ClientConnection } from "../../core/chain/registry-client.ts";
 import { commitSamples, storeCommitment, type StoredDataset } from "../../core/dataset/commit.ts";
+import { isProvenantError, type ProvenantError } from "../../core/errors.ts";
 import { LocalStore } from "../../core/storage/local-store.ts";
 import { freePort, REPO, startLocalChain, type LocalChain } from "../../scripts/lib/local-chain.ts";
 
@@ -54,4 +55,15 @@ export async function storedDataset(store: LocalStore, salt: string, count = 40)
   for (let i = 0; i < count; i++) hashes.set(createHash("sha256").update(`${salt}/${i}`).digest(), i * 32);
   const c = commitSamples({ encoding: "jsonl", hashes, total: count, skipped: { hidden: 0, symlinks: 0, other: 0, emptyRecords: 0 }, bytes: 0 });
   return storeCommitment(c, store, { name: salt, license: "CC0-1.0" });
+}
+
+/** The ProvenantError `p` fails with; anything else, or no failure, fails the test. */
+export async function failure(p: Promise<unknown>): Promise<ProvenantError> {
+  try {
+    await p;
+  } catch (e) {
+    if (isProvenantError(e)) return e;
+    throw e;
+  }
+  throw new Error("expected a failure");
 }

@@ -2,19 +2,8 @@ import { expect } from "chai";
 import { createHash } from "node:crypto";
 import { DatasetRegistryClient } from "../../core/chain/dataset-registry.ts";
 import { ModelRegistryClient } from "../../core/chain/model-registry.ts";
-import { isProvenantError, type ProvenantError } from "../../core/errors.ts";
 import { toHex, type Hex32 } from "../../core/hex.ts";
-import { storedDataset, testChain, type TestChain } from "./helpers.ts";
-
-async function failure(p: Promise<unknown>): Promise<ProvenantError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isProvenantError(e)) return e;
-    throw e;
-  }
-  throw new Error("expected a failure");
-}
+import { failure, storedDataset, testChain, type TestChain } from "./helpers.ts";
 
 const digest = (s: string) => toHex(createHash("sha256").update(s).digest()) as Hex32;
 

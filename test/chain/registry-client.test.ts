@@ -3,18 +3,7 @@ import { Wallet } from "ethers";
 import { AttestorRegistryClient } from "../../core/chain/attestor-registry.ts";
 import { DatasetRegistryClient } from "../../core/chain/dataset-registry.ts";
 import { ModelRegistryClient } from "../../core/chain/model-registry.ts";
-import { isProvenantError, type ProvenantError } from "../../core/errors.ts";
-import { testChain, type TestChain } from "./helpers.ts";
-
-async function failure(p: Promise<unknown>): Promise<ProvenantError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isProvenantError(e)) return e;
-    throw e;
-  }
-  throw new Error("expected a failure");
-}
+import { failure, testChain, type TestChain } from "./helpers.ts";
 
 describe("the chain clients' shared base: where a contract is, and who sends", function () {
   this.timeout(300_000);

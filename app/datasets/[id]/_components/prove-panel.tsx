@@ -1,14 +1,12 @@
 "use client";
 
 import { useEffect, useState } from "react";
-import type { SampleEncoding } from "../../../../core/dataset/sample-hash.ts";
 import { Notice } from "../../../_components/notice.tsx";
-import type { Trouble } from "../../../_lib/errors.ts";
 import { ProveFileInput } from "./prove-file-input.tsx";
 import { ProveHashInput } from "./prove-hash-input.tsx";
 import { ProveTextInput } from "./prove-text-input.tsx";
 import { ProveVerdict } from "./prove-verdict.tsx";
-import { useProveSample } from "./use-prove-sample.ts";
+import { useProveSample, type ProveTarget } from "./use-prove-sample.ts";
 import styles from "./prove-panel.module.css";
 
 /**
@@ -20,20 +18,9 @@ import styles from "./prove-panel.module.css";
 
 type Mode = "file" | "text" | "hash";
 
-export interface ProvePanelProps {
-  datasetId: string;
-  chainId: number;
-  registry: string;
-  manifestCid: string;
-  /** The on-chain root and leaf count. */
-  root: string;
-  n: number;
-  encoding: SampleEncoding;
-  gateway: string;
-  storageTrouble: Trouble | null;
+export interface ProvePanelProps extends ProveTarget {
+  /** A sample hash to prove on arrival (a search result's link). */
   initialHash: string | null;
-  /** Reported misordered on-chain: the contract refuses every exclusion proof, so the panel builds none. */
-  misordered: boolean;
 }
 
 const STAGE_WORDS = {
