@@ -1,16 +1,11 @@
 import "server-only";
 import { provenanceWords } from "../../../core/attestor/attestation.ts";
-import {
-  attestationOfVerification,
-  loadEkRoots,
-  modelAttestation,
-  verifyModelCertificate,
-  type ModelCertificateVerification,
-} from "../../../core/attestor/verify-model.ts";
+import { lineageCertificateCheck } from "../../../core/attestor/lineage-certificates.ts";
+import { attestationOfVerification, loadEkRoots, modelAttestation, type ModelCertificateVerification } from "../../../core/attestor/verify-model.ts";
 import { connectLineageSources } from "../../../core/chain/lineage-sources.ts";
 import { isProvenantError } from "../../../core/errors.ts";
 import type { LineageGraph, ModelAttestation } from "../../../core/lineage/graph.ts";
-import { verifyLineage, type CertificateVerdict, type CheckResult, type VerifyReport } from "../../../core/lineage/verify.ts";
+import { verifyLineage, type CheckResult, type VerifyReport } from "../../../core/lineage/verify.ts";
 import { toLineageGraph, walkLineage, type LineageSources, type LineageWalk } from "../../../core/lineage/walk.ts";
 import type { TrustedRoot } from "../../../core/tpm/enroll.ts";
 import { extendPcr, ZERO_PCR } from "../../../core/tpm/quote.ts";
@@ -63,24 +58,10 @@ export async function modelLineage(id: bigint): Promise<LineageView> {
   const full = new Map<string, ModelCertificateVerification>();
   const attestations = new Map<string, ModelAttestation>();
   const report = await verifyLineage(walk, {
-    verifyCertificate: async (tokenId): Promise<CertificateVerdict> => {
-      const v = await verifyModelCertificate({
-        conn: src.conn,
-        store: src.store,
-        modelId: tokenId.toString(),
-        roots,
-        addresses: { modelRegistry: walk.registries.model, datasetRegistry: walk.registries.dataset },
-      });
+    verifyCertificate: lineageCertificateCheck(src, walk, roots, (tokenId, v) => {
       full.set(tokenId.toString(), v);
       attestations.set(tokenId.toString(), attestationOfVerification(v, roots.length));
-      const attestor = v.certificate?.payload.attestor;
-      return {
-        ok: v.ok,
-        certificateCid: v.certificateCid,
-        checks: v.checks,
-        ...(attestor ? { attestor: attestor.address, trustLevel: attestor.trustLevel } : {}),
-      };
-    },
+    }),
   });
   let graph: LineageGraph | null = null;
   let incomplete: string | null = null;
