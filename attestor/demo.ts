@@ -20,6 +20,7 @@ import { JsonRpcProvider, Network } from "ethers";
 import { AttestorClient } from "../core/attestor/client.ts";
 import { verifyModelCertificate } from "../core/attestor/verify-model.ts";
 import type { ChainConnection } from "../core/chain/connect.ts";
+import { nodeDeployment } from "../core/chain/deployments.ts";
 import { networkConfig } from "../core/chain/networks.ts";
 import { openStore } from "../core/config.ts";
 import { freePort, REPO, startLocalChain } from "../scripts/lib/local-chain.ts";
@@ -290,7 +291,13 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1
     const r = await attestedDemo({ chain, home, digits: join(home, "mnist-png"), measure: true, verbose: true });
     // Both certificates, check by check (`provenant verify certificate <id>` in a library call).
     process.env.PROVENANT_DEPLOYMENT_ID = chain.deploymentId;
-    const conn: ChainConnection = { network: networkConfig("localhost"), chainId: 31337, provider, signer: async () => provider.getSigner(0) };
+    const conn: ChainConnection = {
+      network: networkConfig("localhost"),
+      chainId: 31337,
+      provider,
+      deployment: nodeDeployment(31337),
+      signer: async () => provider.getSigner(0),
+    };
     let ok = true;
     for (const m of r.models) {
       const v = await verifyModelCertificate({ conn, store: openStore("local", home), modelId: m.id, roots: [readFileSync(r.ekRoot, "utf8")] });

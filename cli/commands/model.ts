@@ -10,7 +10,7 @@ import { ChainError, InputError, ProvenantError } from "../../core/errors.ts";
 import { isTokenId } from "../../core/identifiers.ts";
 import { walkLineage } from "../../core/lineage/walk.ts";
 import { toInTotoStatement } from "../../core/model/in-toto.ts";
-import { hashAndStoreModel, type StoredModel } from "../../core/model/operations.ts";
+import { hashAndStoreModel, type StoredModel } from "../../core/model/store-model.ts";
 import { loadRecordFile, resolveRecord, withIdentity, type DeclaredRecord, type ResolvedRecord } from "../../core/model/record.ts";
 import type { ModelRecordFields } from "../../core/model/record.ts";
 import { action, withCommonOptions, type CommonOptions } from "../output.ts";

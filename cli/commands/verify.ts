@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { describeTrustLevel } from "../../core/attestor/certificate.ts";
-import { loadEkRoots, verifyModelCertificate } from "../../core/attestor/verify-model.ts";
+import { lineageCertificateCheck } from "../../core/lineage/lineage-certificates.ts";
+import { loadEkRoots } from "../../core/attestor/verify-model.ts";
 import { renderVerifyTree } from "../../core/lineage/render.ts";
 import { verifyLineage } from "../../core/lineage/verify.ts";
 import { walkLineage } from "../../core/lineage/walk.ts";
@@ -43,22 +44,7 @@ export function verifyModelCommand(): Command {
         report = await verifyLineage(walk, {
           weightsDir: opts.weights,
           hashOptions: { onProgress: (done, total) => bar.onProgress(done, total, done) },
-          verifyCertificate: async (tokenId) => {
-            const v = await verifyModelCertificate({
-              conn: src.conn,
-              store: src.store,
-              modelId: tokenId.toString(),
-              roots,
-              addresses: { modelRegistry: walk.registries.model, datasetRegistry: walk.registries.dataset },
-            });
-            const attestor = v.certificate?.payload.attestor;
-            return {
-              ok: v.ok,
-              certificateCid: v.certificateCid,
-              checks: v.checks,
-              ...(attestor ? { attestor: attestor.address, trustLevel: attestor.trustLevel } : {}),
-            };
-          },
+          verifyCertificate: lineageCertificateCheck(src, walk, roots),
         });
       } finally {
         bar.stop();

@@ -24,7 +24,9 @@ import type { ContentStore } from "../storage/store.ts";
 import { ProvenantError, TpmError } from "../errors.ts";
 import type { DatasetRole, ParentRelation } from "../chain/roles.ts";
 import type { AcceptedSkip } from "../dataset/skipped.ts";
-import { hashAndStoreModel, loadModelManifest, compareWeights } from "../model/operations.ts";
+import { compareWeights } from "../model/compare-weights.ts";
+import { readModelManifest } from "../model/manifest.ts";
+import { hashAndStoreModel } from "../model/store-model.ts";
 import { hashWeights } from "../model/hash-weights.ts";
 import { weightsDigestOf } from "../model/digest.ts";
 import type { DeclaredRecord } from "../model/record.ts";
@@ -354,7 +356,7 @@ export async function runMeasuredTraining(p: {
 /** The parent's weights digest, hashed the way its stored manifest was made when the manifest is at hand. */
 async function parentDigest(store: ContentStore, manifestCid: string, dir: string): Promise<string> {
   try {
-    const manifest = await loadModelManifest(store, manifestCid);
+    const manifest = await readModelManifest(store, manifestCid);
     return (await compareWeights(manifest, dir)).digest.toLowerCase();
   } catch (e) {
     if (!(e instanceof ProvenantError && (e.code === "STORAGE_NOT_FOUND" || e.code === "STORAGE_UNREACHABLE"))) throw e;

@@ -1,13 +1,14 @@
-import { Contract, Interface, type ContractRunner, type EventLog, type Result, type Signer } from "ethers";
+import { Contract, Interface, type ContractRunner, type Result, type Signer } from "ethers";
 import { manifestCidBytes } from "./manifest-cid.ts";
 import { ChainError, ProvenantError } from "../errors.ts";
 import type { Address, Hex32 } from "../hex.ts";
 import { DATASET_ROLES, PARENT_RELATIONS, type DatasetRole, type ParentRelation } from "./roles.ts";
 import { attestorRegistryAbi, datasetRegistryAbi, modelRegistryAbi } from "./abi.generated.ts";
-import type { TrainingEvidenceStruct, TxResult } from "./attestor-registry.ts";
-import type { ChainConnection } from "./connect.ts";
-import { chainError } from "./dataset-registry.ts";
-import { deployedAddress, liveAddress } from "./deployments.ts";
+import { contractAddress } from "./addresses.ts";
+import type { TrainingEvidenceStruct } from "./attestor-registry.ts";
+import { chainError } from "./chain-error.ts";
+import { generatedDeployment } from "./generated-deployment.ts";
+import { eventAtBlock, RegistryClient, type ClientConnection, type TxResult } from "./registry-client.ts";
 
 /** Solidity enum order of IModelRegistry.Provenance. */
 export const PROVENANCES = ["self-declared", "attested"] as const;
@@ -85,24 +86,16 @@ export function modelChainError(e: unknown, what: string): ProvenantError {
   return chainError(e, what);
 }
 
-export class ModelRegistryClient {
-  readonly address: string;
-  readonly contract: Contract;
-  readonly chainId: number;
+/** ModelRegistry: records, lineage edges, self-declared registration. */
+export class ModelRegistryClient extends RegistryClient {
+  static readonly contractName = "ModelRegistry";
 
   constructor(address: string, runner: ContractRunner, chainId: number) {
-    this.address = address;
-    this.chainId = chainId;
-    this.contract = new Contract(address, modelRegistryAbi as never, runner);
+    super(address, runner, chainId, modelRegistryAbi as never);
   }
 
-  static async connect(conn: ChainConnection): Promise<ModelRegistryClient> {
-    const address = await liveAddress(conn.provider, conn.chainId, "ModelRegistry");
-    return new ModelRegistryClient(address, conn.provider, conn.chainId);
-  }
-
-  withSigner(signer: Signer): ModelRegistryClient {
-    return new ModelRegistryClient(this.address, signer, this.chainId);
+  protected override fail(e: unknown, what: string): ProvenantError {
+    return modelChainError(e, what);
   }
 
   private notFound(e: unknown, id: bigint): ProvenantError {
@@ -172,22 +165,18 @@ export class ModelRegistryClient {
     const runner = this.contract.runner as Signer;
     const existing = await this.tokenOf(await runner.getAddress(), req.weightsDigest);
     if (existing !== 0n) return { id: existing, existing: true, txHash: null, gasUsed: null };
-    try {
-      const tx = await this.contract.register({
+    const { receipt, result } = await this.transact("register", () =>
+      this.contract.register({
         weightsDigest: req.weightsDigest,
         manifestCid: manifestCidBytes(req.manifestCid),
         license: req.license,
         parents: req.parents.map((p) => ({ modelId: p.modelId, relation: PARENT_RELATIONS.indexOf(p.relation) })),
         datasets: req.datasets.map((d) => ({ datasetId: d.datasetId, role: DATASET_ROLES.indexOf(d.role) })),
-      });
-      const receipt = await tx.wait();
-      const event = receipt.logs
-        .map((l: { topics: string[]; data: string }) => this.contract.interface.parseLog(l))
-        .find((l: { name: string } | null) => l?.name === "ModelRegistered");
-      return { id: event.args.id, existing: false, txHash: receipt.hash, gasUsed: receipt.gasUsed };
-    } catch (e) {
-      throw modelChainError(e, "register");
-    }
+      }),
+    );
+    const event = this.eventIn(receipt, "ModelRegistered");
+    if (!event) throw new ChainError("TX_REVERTED", `register: transaction ${result.txHash} has no ModelRegistered event`);
+    return { id: event.args.id, existing: false, txHash: result.txHash, gasUsed: result.gasUsed };
   }
 }
 
@@ -199,12 +188,13 @@ export type ModelRegistryAddresses = {
   attestorRegistry: string;
 };
 
-/** The Provenant addresses on this chain (the Ignition deployment); `overrides` replaces any of them. */
-export function provenantAddresses(conn: ChainConnection, overrides: Partial<ModelRegistryAddresses> = {}): ModelRegistryAddresses {
+/** The Provenant addresses on this chain (the connection's deployment); `overrides` replaces any of them. */
+export function provenantAddresses(conn: ClientConnection, overrides: Partial<ModelRegistryAddresses> = {}): ModelRegistryAddresses {
+  const deployment = conn.deployment ?? generatedDeployment(conn.chainId);
   return {
-    modelRegistry: overrides.modelRegistry ?? deployedAddress(conn.chainId, "ModelRegistry"),
-    datasetRegistry: overrides.datasetRegistry ?? deployedAddress(conn.chainId, "DatasetRegistry"),
-    attestorRegistry: overrides.attestorRegistry ?? deployedAddress(conn.chainId, "AttestorRegistry"),
+    modelRegistry: overrides.modelRegistry ?? contractAddress(deployment, "ModelRegistry"),
+    datasetRegistry: overrides.datasetRegistry ?? contractAddress(deployment, "DatasetRegistry"),
+    attestorRegistry: overrides.attestorRegistry ?? contractAddress(deployment, "AttestorRegistry"),
   };
 }
 
@@ -304,7 +294,7 @@ export type AttestedRegistration = TxResult & { modelId: bigint };
  * certificate never costs a transaction.
  */
 export async function registerAttested(
-  conn: ChainConnection,
+  conn: ClientConnection,
   signer: Signer,
   params: RegisterParamsStruct,
   evidence: TrainingEvidenceStruct,
@@ -348,7 +338,7 @@ export async function registerAttested(
 
 /** The model registered with the certificate of this digest, if any (after a restart mid-registration). */
 export async function modelOfCertificate(
-  conn: ChainConnection,
+  conn: ClientConnection,
   certificateDigest: string,
   options: { addresses?: Partial<ModelRegistryAddresses> } = {}
 ): Promise<bigint | undefined> {
@@ -368,10 +358,6 @@ export async function readModelRecord(
   id: bigint,
 ): Promise<{ record: Result; registered: { license: string; certificateCid: string } }> {
   const record = await contract.modelOf(id);
-  const at = Number(record.registrationBlock);
-  const [event] = (await contract.queryFilter(contract.filters.ModelRegistered!(id), at, at)) as EventLog[];
-  if (!event?.args) {
-    throw new ChainError("TX_REVERTED", `model #${id}: its ModelRegistered event is missing from block ${at}`);
-  }
+  const event = await eventAtBlock(contract, "ModelRegistered", id, Number(record.registrationBlock), `model #${id}`);
   return { record, registered: { license: event.args.license, certificateCid: event.args.certificateCid } };
 }

@@ -1,6 +1,6 @@
 import type { CertificateCheckName } from "../attestor/verify.ts";
 import type { ProvenantError } from "../errors.ts";
-import { compareWeights, type WeightsComparison } from "../model/operations.ts";
+import { compareWeights, type WeightsComparison } from "../model/compare-weights.ts";
 import type { HashWeightsOptions } from "../model/hash-weights.ts";
 import { datasetKey, modelKey, type LineageWalk, type StepResult } from "./walk.ts";
 
