@@ -165,15 +165,14 @@ export class ModelRegistryClient extends RegistryClient {
     const runner = this.contract.runner as Signer;
     const existing = await this.tokenOf(await runner.getAddress(), req.weightsDigest);
     if (existing !== 0n) return { id: existing, existing: true, txHash: null, gasUsed: null };
-    const { receipt, result } = await this.transact("register", () =>
-      this.contract.register({
-        weightsDigest: req.weightsDigest,
-        manifestCid: manifestCidBytes(req.manifestCid),
-        license: req.license,
-        parents: req.parents.map((p) => ({ modelId: p.modelId, relation: PARENT_RELATIONS.indexOf(p.relation) })),
-        datasets: req.datasets.map((d) => ({ datasetId: d.datasetId, role: DATASET_ROLES.indexOf(d.role) })),
-      }),
-    );
+    const params = {
+      weightsDigest: req.weightsDigest,
+      manifestCid: manifestCidBytes(req.manifestCid),
+      license: req.license,
+      parents: req.parents.map((p) => ({ modelId: p.modelId, relation: PARENT_RELATIONS.indexOf(p.relation) })),
+      datasets: req.datasets.map((d) => ({ datasetId: d.datasetId, role: DATASET_ROLES.indexOf(d.role) })),
+    };
+    const { receipt, result } = await this.transact("register", () => this.contract.register(params));
     const event = this.eventIn(receipt, "ModelRegistered");
     if (!event) throw new ChainError("TX_REVERTED", `register: transaction ${result.txHash} has no ModelRegistered event`);
     return { id: event.args.id, existing: false, txHash: result.txHash, gasUsed: result.gasUsed };

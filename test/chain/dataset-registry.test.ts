@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { createHash } from "node:crypto";
 import { DatasetRegistryClient } from "../../core/chain/dataset-registry.ts";
 import { DatasetProver, type InclusionProof } from "../../core/dataset/prover.ts";
+import { eventAtBlock } from "../../core/chain/registry-client.ts";
 import { toHex } from "../../core/hex.ts";
 import { leafAt, mintDirectly, sortedHashes, storeLeavesAsGiven, swapped } from "../helpers/misordered.ts";
 import { failure, storedDataset, testChain, type TestChain } from "./helpers.ts";
@@ -49,6 +50,25 @@ describe("DatasetRegistryClient against a Hardhat node", function () {
     const missing = await failure(registry.record(9_999n));
     expect(missing.code).to.equal("TOKEN_NOT_FOUND");
     expect(missing.message).to.equal("dataset #9999 does not exist on chain 31337");
+  });
+
+  it("reads the event-only fields from DatasetMinted at the mint block, and fails closed where that event is not", async () => {
+    const stored = await storedDataset(chain.store, "event-at-block");
+    const { id, txHash } = await registry.mint(mintRequest(stored, "Apache-2.0"));
+    const minedIn = (await chain.provider.getTransactionReceipt(txHash!))!.blockNumber;
+    const r = await registry.record(id);
+    expect(r.mintedAt).to.equal((await chain.provider.getBlock(minedIn))!.timestamp);
+    expect(r).to.include({ license: "Apache-2.0", encoding: "jsonl", previousVersion: 0n });
+    expect((await eventAtBlock(registry.contract, "DatasetMinted", id, minedIn, `dataset #${id}`)).args.license).to.equal("Apache-2.0");
+    // Another block, or another token at this block: no event, and no record read with empty fields.
+    for (const [tokenId, at] of [
+      [id, minedIn - 1],
+      [id + 1_000n, minedIn],
+    ] as const) {
+      const missing = await failure(eventAtBlock(registry.contract, "DatasetMinted", tokenId, at, `dataset #${tokenId}`));
+      expect(missing.code).to.equal("TX_REVERTED");
+      expect(missing.message).to.equal(`dataset #${tokenId}: its DatasetMinted event is missing from block ${at}`);
+    }
   });
 
   it("gets the contract's verdict on proofs: a member and an absent sample hold, a proof with one flipped byte does not", async () => {

@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { DatasetRegistryClient } from "../../core/chain/dataset-registry.ts";
 import { ModelRegistryClient } from "../../core/chain/model-registry.ts";
 import { toHex, type Hex32 } from "../../core/hex.ts";
+import { cidOf } from "../../core/storage/cid.ts";
 import { failure, storedDataset, testChain, type TestChain } from "./helpers.ts";
 
 const digest = (s: string) => toHex(createHash("sha256").update(s).digest()) as Hex32;
@@ -12,10 +13,12 @@ describe("ModelRegistryClient against a Hardhat node", function () {
   let chain: TestChain;
   let models: ModelRegistryClient;
   let datasetId: bigint;
+  let manifestCid: string;
 
   before(async function () {
     this.timeout(600_000); // the shared node starts in the first suite's hook
     chain = await testChain();
+    manifestCid = await cidOf(new TextEncoder().encode("a model manifest"));
     const signer = await chain.provider.getSigner(0);
     models = (await ModelRegistryClient.connect(chain.conn)).withSigner(signer);
     const datasets = (await DatasetRegistryClient.connect(chain.conn)).withSigner(signer);
@@ -27,7 +30,7 @@ describe("ModelRegistryClient against a Hardhat node", function () {
 
   const request = (weights: string, lineage: Partial<Parameters<ModelRegistryClient["register"]>[0]> = {}) => ({
     weightsDigest: digest(weights),
-    manifestCid: "bafkreimodelmanifest",
+    manifestCid,
     license: "MIT",
     parents: [],
     datasets: [],
@@ -41,7 +44,7 @@ describe("ModelRegistryClient against a Hardhat node", function () {
     expect(await models.register(request("base", { datasets: [{ datasetId, role: "training" }] }))).to.deep.equal({ id: base.id, existing: true, txHash: null, gasUsed: null });
     const tuned = await models.register(request("tuned", { parents: [{ modelId: base.id, relation: "finetune" }], datasets: [{ datasetId, role: "evaluation" }] }));
     const r = await models.record(tuned.id);
-    expect(r).to.include({ id: tuned.id, weightsDigest: digest("tuned"), provenance: "self-declared", parentCount: 1, datasetCount: 1, attestor: null, certificateDigest: null, certificateCid: null, license: "MIT" });
+    expect(r).to.include({ id: tuned.id, weightsDigest: digest("tuned"), provenance: "self-declared", parentCount: 1, datasetCount: 1, attestor: null, certificateDigest: null, certificateCid: null, license: "MIT", manifestCid });
     expect(await models.parents(tuned.id)).to.deep.equal([{ modelId: base.id, relation: "finetune" }]);
     expect(await models.datasets(tuned.id)).to.deep.equal([{ datasetId, role: "evaluation" }]);
   });
