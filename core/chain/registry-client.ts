@@ -104,14 +104,18 @@ export abstract class RegistryClient {
   }
 
   /**
-   * A transaction refused at gas estimation reaches ethers as raw revert data: only calls decode custom errors
-   * by the contract's ABI. Decoded here, a refused transaction names its error as a refused call does.
+   * A refused transaction reaches ethers as raw revert data: only calls decode custom errors by the contract's
+   * ABI. Refused at gas estimation, the data is on the error; refused when sent (the state changed after the
+   * estimate, or ethers reused an estimate made moments before for the same call), it is in the node's JSON-RPC
+   * error. Decoded here, a refused transaction names its error as a refused call does.
    */
   protected decodeRevert(e: unknown): unknown {
-    const err = e as { revert?: unknown; data?: unknown } | null;
-    if (!err || err.revert || typeof err.data !== "string" || err.data.length < 10) return e;
+    const err = e as { revert?: unknown; data?: unknown; error?: { data?: unknown } } | null;
+    if (!err || err.revert) return e;
+    const data = typeof err.data === "string" ? err.data : err.error?.data;
+    if (typeof data !== "string" || data.length < 10) return e;
     try {
-      const parsed = this.contract.interface.parseError(err.data);
+      const parsed = this.contract.interface.parseError(data);
       if (parsed) err.revert = { name: parsed.name, signature: parsed.signature, args: [...parsed.args] };
     } catch {}
     return e;

@@ -5,6 +5,13 @@ import { DatasetRegistryClient } from "../../core/chain/dataset-registry.ts";
 import { ModelRegistryClient } from "../../core/chain/model-registry.ts";
 import { failure, testChain, type TestChain } from "./helpers.ts";
 
+/** Sends with a fixed gas limit: nothing is estimated, so the node itself refuses the transaction as it is sent. */
+class UnestimatedAttestorRegistry extends AttestorRegistryClient {
+  revokeUnestimated(attestor: string) {
+    return this.transact(`revoke attestor ${attestor}`, () => this.contract.revoke(attestor, { gasLimit: 200_000 }));
+  }
+}
+
 describe("the chain clients' shared base: where a contract is, and who sends", function () {
   this.timeout(300_000);
   let chain: TestChain;
@@ -44,6 +51,15 @@ describe("the chain clients' shared base: where a contract is, and who sends", f
     const e = await failure(AttestorRegistryClient.connect({ ...chain.conn, deployment: { ...chain.deployment, contracts: rest } }));
     expect(e.code).to.equal("CHAIN_NOT_DEPLOYED");
     expect(e.message).to.equal(`AttestorRegistry is not deployed on chain 31337 (${chain.deployment.source})`);
+  });
+
+  it("names the contract's error for a transaction refused as it is sent, past gas estimation, as for a refused call", async () => {
+    const stranger = await chain.provider.getSigner(3);
+    const client = new UnestimatedAttestorRegistry(chain.deployment.contracts.AttestorRegistry!.address, stranger, 31337);
+    const attestor = Wallet.createRandom().address;
+    const e = await failure(client.revokeUnestimated(attestor));
+    expect(e.code).to.equal("TX_REVERTED");
+    expect(e.message).to.equal(`revoke attestor ${attestor}: the contract refused with OwnableUnauthorizedAccount(${await stranger.getAddress()})`);
   });
 
   it("withSigner keeps the contract and chain, and sends as that signer", async () => {
