@@ -1,5 +1,5 @@
 import type { ContractRunner, Signer } from "ethers";
-import { ChainError } from "../errors.ts";
+import { ChainError, type ProvenantError } from "../errors.ts";
 import { chainError } from "./chain-error.ts";
 import { toHex, type Hex32 } from "../hex.ts";
 import { manifestCidBytes } from "./manifest-cid.ts";
@@ -21,6 +21,9 @@ export interface DatasetRecord {
   manifestCid: string;
   license: string;
 }
+
+/** What DatasetRegistry keeps in storage: the record without its event-only fields, and the block it was minted in. */
+export type StoredDatasetRecord = Omit<DatasetRecord, "mintedAt" | "previousVersion" | "encoding" | "license"> & { mintBlock: number };
 
 export interface MintRequest {
   root: Uint8Array;
@@ -53,40 +56,54 @@ export class DatasetRegistryClient extends RegistryClient {
   }
 
   /**
-   * The whole record: storage's part from datasetOf, and the encoding, license, previous version and mint
-   * time from the DatasetMinted event at the mint block storage names (one block's logs, so an RPC that
-   * caps log ranges, as FEVM's do, still answers).
+   * The part of the record storage keeps (datasetOf), in one call: all that proving and auditing need. The
+   * browser reads this one: the app's RPC route passes no log queries, which record()'s event fields take.
    */
-  async record(id: bigint): Promise<DatasetRecord> {
+  async storedRecord(id: bigint): Promise<StoredDatasetRecord> {
     try {
       const r = await this.contract.datasetOf(id);
-      const mintBlock = Number(r.mintBlock);
-      const what = `dataset #${id} on chain ${this.chainId}`;
-      const [event, block] = await Promise.all([
-        eventAtBlock(this.contract, "DatasetMinted", id, mintBlock, what),
-        this.provider.getBlock(mintBlock),
-      ]);
-      if (!block) throw new ChainError("TX_REVERTED", `${what}: block ${mintBlock}, where it was minted, is missing`);
       return {
         id,
         root: r.root,
         n: Number(r.n),
         totalSamples: Number(r.totalSamples),
-        mintedAt: block.timestamp,
         misordered: r.misordered,
         publisher: r.publisher,
+        manifestCid: r.manifestCid,
+        mintBlock: Number(r.mintBlock),
+      };
+    } catch (e) {
+      throw this.readFailure(e, id);
+    }
+  }
+
+  /**
+   * The whole record: storage's part (storedRecord), and the encoding, license, previous version and mint time
+   * from the DatasetMinted event at the mint block storage names (one block's logs, so an RPC that caps log
+   * ranges, as FEVM's do, still answers).
+   */
+  async record(id: bigint): Promise<DatasetRecord> {
+    const { mintBlock, ...stored } = await this.storedRecord(id);
+    try {
+      const what = `dataset #${id} on chain ${this.chainId}`;
+      const [event, block] = await Promise.all([eventAtBlock(this.contract, "DatasetMinted", id, mintBlock, what), this.provider.getBlock(mintBlock)]);
+      if (!block) throw new ChainError("TX_REVERTED", `${what}: block ${mintBlock}, where it was minted, is missing`);
+      return {
+        ...stored,
+        mintedAt: block.timestamp,
         previousVersion: event.args.previousVersion,
         encoding: event.args.encoding,
-        manifestCid: r.manifestCid,
         license: event.args.license,
       };
     } catch (e) {
-      const err = this.fail(e, `dataset #${id}`);
-      if (err.code === "TOKEN_NOT_FOUND") {
-        throw new ChainError("TOKEN_NOT_FOUND", `dataset #${id} does not exist on chain ${this.chainId}`, { cause: e });
-      }
-      throw err;
+      throw this.readFailure(e, id);
     }
+  }
+
+  private readFailure(e: unknown, id: bigint): ProvenantError {
+    const err = this.fail(e, `dataset #${id}`);
+    if (err.code === "TOKEN_NOT_FOUND") return new ChainError("TOKEN_NOT_FOUND", `dataset #${id} does not exist on chain ${this.chainId}`, { cause: e });
+    return err;
   }
 
   async totalMinted(): Promise<bigint> {

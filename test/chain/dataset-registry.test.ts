@@ -47,9 +47,11 @@ describe("DatasetRegistryClient against a Hardhat node", function () {
     expect(r).to.include({ id, n: stored.manifest.n, totalSamples: stored.manifest.totalSamples, encoding: "jsonl", manifestCid: stored.manifestCid, license: "CC0-1.0", misordered: false, previousVersion: 0n });
     expect(r.root.toLowerCase()).to.equal(toHex(stored.root));
     expect(r.publisher).to.equal(await (await chain.provider.getSigner(0)).getAddress());
-    const missing = await failure(registry.record(9_999n));
-    expect(missing.code).to.equal("TOKEN_NOT_FOUND");
-    expect(missing.message).to.equal("dataset #9999 does not exist on chain 31337");
+    for (const read of [registry.record(9_999n), registry.storedRecord(9_999n)]) {
+      const missing = await failure(read);
+      expect(missing.code).to.equal("TOKEN_NOT_FOUND");
+      expect(missing.message).to.equal("dataset #9999 does not exist on chain 31337");
+    }
   });
 
   it("reads the event-only fields from DatasetMinted at the mint block, and fails closed where that event is not", async () => {
@@ -58,6 +60,10 @@ describe("DatasetRegistryClient against a Hardhat node", function () {
     const minedIn = (await chain.provider.getTransactionReceipt(txHash!))!.blockNumber;
     const r = await registry.record(id);
     expect(r.mintedAt).to.equal((await chain.provider.getBlock(minedIn))!.timestamp);
+    // Storage's part alone (one call, no log query: what the browser reads) names the block to look in.
+    const { mintBlock, ...inStorage } = await registry.storedRecord(id);
+    expect(mintBlock).to.equal(minedIn);
+    expect(r).to.include(inStorage);
     expect(r).to.include({ license: "Apache-2.0", encoding: "jsonl", previousVersion: 0n });
     expect((await eventAtBlock(registry.contract, "DatasetMinted", id, minedIn, `dataset #${id}`)).args.license).to.equal("Apache-2.0");
     // Another block, or another token at this block: no event, and no record read with empty fields.

@@ -35,7 +35,7 @@ export function AuditPanel({ datasetId, chainId, registry, gateway }: AuditPanel
     setReport(null);
     setProblem(null);
     try {
-      const record = await new DatasetRegistryClient(registry, appRpc(chainId), chainId).record(BigInt(datasetId));
+      const record = await new DatasetRegistryClient(registry, appRpc(chainId), chainId).storedRecord(BigInt(datasetId));
       setProgress({ done: 0, total: record.n });
       const { report: found } = await auditStoredDataset(record, new GatewayStore(gateway, { cache: false }), {
         onProgress: (done, total) => setProgress({ done, total }),
