@@ -21,8 +21,8 @@ import type { ContentStore } from "../storage/store.ts";
 import type { TrustedRoot } from "../tpm/enroll.ts";
 import { certificateEvidence, decodeCertificate, MAX_CERTIFICATE_BYTES } from "./certificate.ts";
 import type { TrainingCertificate } from "./certificate.ts";
-import { verifyTrainingCertificate } from "./verify.ts";
-import type { CertificateCheck, CertificateVerification } from "./verify.ts";
+import { verifyTrainingCertificate } from "./certificate-check.ts";
+import type { CertificateCheck, CertificateVerification } from "./certificate-check.ts";
 
 export type ModelCertificateVerification = CertificateVerification & {
   modelId: string;

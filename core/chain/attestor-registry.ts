@@ -13,7 +13,7 @@ import {
   certificateRegisterParams,
 } from "../attestor/certificate.ts";
 import type { TpmKindName, TrainingCertificate, TrainingEvidenceStruct, TrainingLineageStruct } from "../attestor/certificate.ts";
-import type { AttestorFacts, ChainFacts, ModelFacts } from "../attestor/verify.ts";
+import type { AttestorFacts, ChainFacts, ModelFacts } from "../attestor/certificate-check.ts";
 import { attestorRegistryAbi, datasetRegistryAbi, modelRegistryAbi } from "./abi.generated.ts";
 import type { ChainConnection } from "./connect.ts";
 import { chainError, DatasetRegistryClient } from "./dataset-registry.ts";

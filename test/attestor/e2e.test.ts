@@ -19,8 +19,8 @@ import {
 import type { ModelRegistryAddresses } from "../../core/chain/attestor-registry.ts";
 import { TRUST_LEVEL_DESCRIPTIONS, certificateEvidence, decodeCertificate, parseCertificate } from "../../core/attestor/certificate.ts";
 import type { TrainingCertificate } from "../../core/attestor/certificate.ts";
-import { CERTIFICATE_CHECKS, verifyTrainingCertificate } from "../../core/attestor/verify.ts";
-import type { ChainFacts } from "../../core/attestor/verify.ts";
+import { CERTIFICATE_CHECKS, verifyTrainingCertificate } from "../../core/attestor/certificate-check.ts";
+import type { ChainFacts } from "../../core/attestor/certificate-check.ts";
 import { replayTrainingPcr } from "../../core/attestor/events.ts";
 import { hexToBytes } from "../../core/tpm/bytes.ts";
 import { parseTpm2bPublic } from "../../core/tpm/public.ts";

@@ -12,7 +12,7 @@ import {
 } from "../../core/attestor/certificate.ts";
 import { canonicalJson } from "../../core/attestor/canonical-json.ts";
 import { replayTrainingPcr, trainingEvents } from "../../core/attestor/events.ts";
-import { CERTIFICATE_CHECKS, verifyTrainingCertificate } from "../../core/attestor/verify.ts";
+import { CERTIFICATE_CHECKS, verifyTrainingCertificate } from "../../core/attestor/certificate-check.ts";
 import { hexToBytes } from "../../core/tpm/bytes.ts";
 import { isLowS, parseAttest } from "../../core/tpm/quote.ts";
 import { GOLDEN_PATH, leafTampers } from "./tamper.ts";

@@ -20,7 +20,7 @@ import {
 } from "../../core/attestor/certificate.ts";
 import type { TrainingCertificate } from "../../core/attestor/certificate.ts";
 import { TRAINING_PCR, closingEvent, livenessEvent, replayTrainingPcr } from "../../core/attestor/events.ts";
-import { verifyTrainingCertificate } from "../../core/attestor/verify.ts";
+import { verifyTrainingCertificate } from "../../core/attestor/certificate-check.ts";
 import {
   attestedModelRegistry,
   describeRevert,
