@@ -18,7 +18,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { JsonRpcProvider, Network } from "ethers";
 import { AttestorClient } from "../core/attestor/client.ts";
-import { verifyModelCertificate } from "../core/attestor/verify-model.ts";
+import { verifyModelCertificate } from "../core/attestor/model-certificate-check.ts";
 import type { ChainConnection } from "../core/chain/connect.ts";
 import { networkConfig } from "../core/chain/networks.ts";
 import { openStore } from "../core/config.ts";

@@ -19,7 +19,7 @@ import {
   verifyEnrollmentRequest,
 } from "../../core/attestor/enrollment.ts";
 import type { EnrollmentRequest, EnrollmentVerification } from "../../core/attestor/enrollment.ts";
-import { loadEkRoots } from "../../core/attestor/verify-model.ts";
+import { loadEkRoots } from "../../core/attestor/model-certificate-check.ts";
 import { InputError, ProvenantError } from "../../core/errors.ts";
 import { createTpm2ToolsTransport, HARDWARE_TCTI } from "../../core/tpm/transport.ts";
 import type { CredentialChallenge } from "../../core/tpm/credential.ts";

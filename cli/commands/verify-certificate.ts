@@ -1,13 +1,13 @@
 /**
  * `provenant verify certificate <model-id>`: the training certificate of an attested model, every check by
- * name, failing closed (core/attestor/verify-model.ts). Part of the verify group (cli/commands/verify.ts);
+ * name, failing closed (core/attestor/model-certificate-check.ts). Part of the verify group (cli/commands/verify.ts);
  * `verify model` runs the same checks for every attested model of an ancestry.
  */
 import { Command } from "commander";
 import { dataDir, openStore } from "../../core/config.ts";
 import { connect } from "../../core/chain/connect.ts";
 import { describeTrustLevel } from "../../core/attestor/certificate.ts";
-import { loadEkRoots, verifyModelCertificate } from "../../core/attestor/verify-model.ts";
+import { loadEkRoots, verifyModelCertificate } from "../../core/attestor/model-certificate-check.ts";
 import { action, parseTokenId, withCommonOptions, type CommonOptions } from "../output.ts";
 
 interface VerifyCertificateOptions extends CommonOptions {

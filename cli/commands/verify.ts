@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { describeTrustLevel } from "../../core/attestor/certificate.ts";
-import { loadEkRoots, verifyModelCertificate } from "../../core/attestor/verify-model.ts";
+import { loadEkRoots, verifyModelCertificate } from "../../core/attestor/model-certificate-check.ts";
 import { renderVerifyTree } from "../../core/lineage/render.ts";
 import { verifyLineage } from "../../core/lineage/verify.ts";
 import { walkLineage } from "../../core/lineage/walk.ts";
@@ -18,7 +18,7 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 
 /**
  * `verify model <id>`: every check of core/lineage/verify.ts over the model's whole ancestry, and for each
- * attested model every check of its training certificate (core/attestor/verify-model.ts).
+ * attested model every check of its training certificate (core/attestor/model-certificate-check.ts).
  */
 export function verifyModelCommand(): Command {
   return withCommonOptions(

@@ -66,7 +66,7 @@ export interface VerifyReport {
   certificates?: Record<`model:${string}`, CertificateSummary>;
 }
 
-/** What `verifyCertificate` answers for one attested model (core/attestor/verify-model.ts, check by check). */
+/** What `verifyCertificate` answers for one attested model (core/attestor/model-certificate-check.ts, check by check). */
 export interface CertificateVerdict {
   ok: boolean;
   certificateCid: string | null;

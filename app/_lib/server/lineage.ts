@@ -6,7 +6,7 @@ import {
   modelAttestation,
   verifyModelCertificate,
   type ModelCertificateVerification,
-} from "../../../core/attestor/verify-model.ts";
+} from "../../../core/attestor/model-certificate-check.ts";
 import { DatasetRegistryClient } from "../../../core/chain/dataset-registry.ts";
 import { ModelRegistryClient } from "../../../core/chain/model-registry.ts";
 import { isProvenantError } from "../../../core/errors.ts";
@@ -22,7 +22,7 @@ import { appConfig } from "./config.ts";
 
 /**
  * The model page's lineage, on the server: the same walk and checks as `provenant verify model`
- * (core/lineage/walk.ts, core/lineage/verify.ts, and core/attestor/verify-model.ts for attested models, with EK
+ * (core/lineage/walk.ts, core/lineage/verify.ts, and core/attestor/model-certificate-check.ts for attested models, with EK
  * roots from PROVENANT_EK_ROOTS as the CLI reads them), flattened into a plain LineageView for the client leaf.
  *
  * The sources are built like the CLI's openLineageSources (cli/commands/lineage.ts), which lives in cli/: here
@@ -45,7 +45,7 @@ function ekRoots(): { roots: TrustedRoot[]; problem: string | null } {
 
 /**
  * The attestation of each attested model among `ids`, checked as the model page checks it (every check of
- * verify-model, a fresh verifying store, the EK roots of PROVENANT_EK_ROOTS): lists show no green "attested"
+ * model-certificate-check, a fresh verifying store, the EK roots of PROVENANT_EK_ROOTS): lists show no green "attested"
  * that the model page would not.
  */
 export async function modelAttestations(ids: readonly string[]): Promise<Map<string, ModelAttestation>> {
