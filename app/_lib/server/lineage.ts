@@ -11,7 +11,7 @@ import { DatasetRegistryClient } from "../../../core/chain/dataset-registry.ts";
 import { ModelRegistryClient } from "../../../core/chain/model-registry.ts";
 import { isProvenantError } from "../../../core/errors.ts";
 import type { LineageGraph, ModelAttestation } from "../../../core/lineage/graph.ts";
-import { verifyLineage, type CertificateVerdict, type CheckResult, type VerifyReport } from "../../../core/lineage/verify.ts";
+import { verifyLineage, type CertificateVerdict, type CheckResult, type VerifyReport } from "../../../core/lineage/lineage-check.ts";
 import { toLineageGraph, walkLineage, type LineageSources, type LineageWalk } from "../../../core/lineage/walk.ts";
 import type { TrustedRoot } from "../../../core/tpm/enroll.ts";
 import { extendPcr, ZERO_PCR } from "../../../core/tpm/quote.ts";
@@ -22,7 +22,7 @@ import { appConfig } from "./config.ts";
 
 /**
  * The model page's lineage, on the server: the same walk and checks as `provenant verify model`
- * (core/lineage/walk.ts, core/lineage/verify.ts, and core/attestor/model-certificate-check.ts for attested models, with EK
+ * (core/lineage/walk.ts, core/lineage/lineage-check.ts, and core/attestor/model-certificate-check.ts for attested models, with EK
  * roots from PROVENANT_EK_ROOTS as the CLI reads them), flattened into a plain LineageView for the client leaf.
  *
  * The sources are built like the CLI's openLineageSources (cli/commands/lineage.ts), which lives in cli/: here
