@@ -14,7 +14,7 @@ import { akQualifiedName, checkAkPublic, verifyEkCertificate } from "../tpm/enro
 import type { TrustedRoot } from "../tpm/enroll.ts";
 import { parseAttest, parseEcdsaSignature } from "../tpm/quote.ts";
 import type { Check, QuoteInfo } from "../tpm/quote.ts";
-import { ecPublicKeyFromTpmtPublic, verifyQuoteSignature } from "../tpm/verify-node.ts";
+import { ecPublicKeyFromTpmtPublic, verifyQuoteSignature } from "../tpm/quote-check.ts";
 import { parseTpm2bPublic } from "../tpm/public.ts";
 import {
   commandDigestOf,

@@ -30,7 +30,7 @@ import { weightsDigestOf } from "../model/digest.ts";
 import type { DeclaredRecord } from "../model/record.ts";
 import { bytesToHex, hexToBytes } from "../tpm/bytes.ts";
 import type { AkInfo, QuoteResult, TpmTransport } from "../tpm/transport.ts";
-import { verifyQuote } from "../tpm/verify-node.ts";
+import { verifyQuote } from "../tpm/quote-check.ts";
 import {
   CERTIFICATE_FORMAT,
   TRUST_LEVELS,

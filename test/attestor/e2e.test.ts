@@ -24,7 +24,7 @@ import type { ChainFacts } from "../../core/attestor/certificate-check.ts";
 import { replayTrainingPcr } from "../../core/attestor/events.ts";
 import { hexToBytes } from "../../core/tpm/bytes.ts";
 import { parseTpm2bPublic } from "../../core/tpm/public.ts";
-import { ecPublicKeyFromTpmtPublic, publicKeyToPem } from "../../core/tpm/verify-node.ts";
+import { ecPublicKeyFromTpmtPublic, publicKeyToPem } from "../../core/tpm/quote-check.ts";
 import { REPO } from "../../scripts/lib/local-chain.ts";
 import { CLI, TRAIN, checkquote, makeDataset, runNode, startWorld } from "./world.ts";
 import type { World } from "./world.ts";
