@@ -1,7 +1,7 @@
 /** Parsing a run request (POST /v1/runs) into the library's TrainingRunRequest. Every field is checked. */
 import { isAbsolute } from "node:path";
 import { InputError } from "../core/errors.ts";
-import { DATASET_ROLES, PARENT_RELATIONS } from "../core/attestor/events.ts";
+import { DATASET_ROLES, PARENT_RELATIONS } from "../core/attestor/pcr-events.ts";
 import { checkEnvironment } from "../core/attestor/measure.ts";
 import type { TrainingRunRequest } from "../core/attestor/run.ts";
 import { validateRecord } from "../core/model/record.ts";

@@ -43,7 +43,7 @@ import type { ModelRegistryAddresses } from "../core/chain/attestor-registry.ts"
 import { certificateEvidence, decodeCertificate, encodeCertificate } from "../core/attestor/certificate.ts";
 import { createEnrollmentRequest } from "../core/attestor/enrollment.ts";
 import { AttestorError } from "../core/attestor/errors.ts";
-import { TRAINING_PCR, closingEvent, livenessEvent, replayTrainingPcr } from "../core/attestor/events.ts";
+import { TRAINING_PCR, closingEvent, livenessEvent, replayTrainingPcr } from "../core/attestor/pcr-events.ts";
 import { resolveAttestorIdentity } from "../core/attestor/identity.ts";
 import { runMeasuredTraining } from "../core/attestor/run.ts";
 import { killLeftover, openSandbox } from "../core/attestor/sandbox.ts";

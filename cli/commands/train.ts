@@ -11,7 +11,7 @@ import { dataDir } from "../../core/config.ts";
 import { AttestorClient, attestorEndpoint } from "../../core/attestor/client.ts";
 import type { RunEvent } from "../../core/attestor/client.ts";
 import { AttestorError } from "../../core/attestor/errors.ts";
-import { DATASET_ROLES, PARENT_RELATIONS } from "../../core/attestor/events.ts";
+import { DATASET_ROLES, PARENT_RELATIONS } from "../../core/attestor/pcr-events.ts";
 import { checkEnvironment } from "../../core/attestor/measure.ts";
 import { InputError } from "../../core/errors.ts";
 import { loadRecordFile, withIdentity } from "../../core/model/record.ts";

@@ -24,8 +24,8 @@ import {
   parseCertificate,
 } from "./certificate.ts";
 import type { TpmKindName, TrainingCertificate } from "./certificate.ts";
-import { TRAINING_PCR, replayTrainingPcr, trainingEvents } from "./events.ts";
-import type { Address, Hex32, TrainingEvent } from "./events.ts";
+import { TRAINING_PCR, replayTrainingPcr, trainingEvents } from "./pcr-events.ts";
+import type { Address, Hex32, TrainingEvent } from "./pcr-events.ts";
 import type { DatasetRole, ParentRelation } from "../lineage/graph.ts";
 import { describeSkipped } from "../dataset/skipped.ts";
 

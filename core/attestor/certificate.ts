@@ -18,8 +18,8 @@ import {
   TRAINING_PCR,
   datasetRoleCode,
   parentRelationCode,
-} from "./events.ts";
-import type { Address, Hex32, TrainingEvent } from "./events.ts";
+} from "./pcr-events.ts";
+import type { Address, Hex32, TrainingEvent } from "./pcr-events.ts";
 
 export const CERTIFICATE_FORMAT = "provenant-training-certificate-v1";
 

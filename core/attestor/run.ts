@@ -44,8 +44,8 @@ import type {
   TrainingCertificatePayload,
 } from "./certificate.ts";
 import { AttestorError } from "./errors.ts";
-import { TRAINING_PCR, closingEvent, inputEvents, outputEvent, replayTrainingPcr } from "./events.ts";
-import type { Address, Hex32, TrainingEvent } from "./events.ts";
+import { TRAINING_PCR, closingEvent, inputEvents, outputEvent, replayTrainingPcr } from "./pcr-events.ts";
+import type { Address, Hex32, TrainingEvent } from "./pcr-events.ts";
 import { measureCode, measureCommand, measureConfig, measureDataset, measureEnvironment } from "./measure.ts";
 import type { CommandSandbox } from "./sandbox.ts";
 

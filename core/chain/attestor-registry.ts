@@ -5,8 +5,8 @@
  */
 import { Contract, Interface, type ContractRunner, type Signer } from "ethers";
 import { ChainError, ProvenantError } from "../errors.ts";
-import type { Address, Hex32 } from "../attestor/events.ts";
-import { DATASET_ROLES, PARENT_RELATIONS } from "../attestor/events.ts";
+import type { Address, Hex32 } from "../attestor/pcr-events.ts";
+import { DATASET_ROLES, PARENT_RELATIONS } from "../attestor/pcr-events.ts";
 import {
   certificateEvidence,
   certificateLineage,

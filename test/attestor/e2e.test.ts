@@ -21,7 +21,7 @@ import { TRUST_LEVEL_DESCRIPTIONS, certificateEvidence, decodeCertificate, parse
 import type { TrainingCertificate } from "../../core/attestor/certificate.ts";
 import { CERTIFICATE_CHECKS, verifyTrainingCertificate } from "../../core/attestor/certificate-check.ts";
 import type { ChainFacts } from "../../core/attestor/certificate-check.ts";
-import { replayTrainingPcr } from "../../core/attestor/events.ts";
+import { replayTrainingPcr } from "../../core/attestor/pcr-events.ts";
 import { hexToBytes } from "../../core/tpm/bytes.ts";
 import { parseTpm2bPublic } from "../../core/tpm/public.ts";
 import { ecPublicKeyFromTpmtPublic, publicKeyToPem } from "../../core/tpm/quote-check.ts";

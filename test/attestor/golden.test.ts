@@ -11,7 +11,7 @@ import {
   secretEnvDigest,
 } from "../../core/attestor/certificate.ts";
 import { canonicalJson } from "../../core/attestor/canonical-json.ts";
-import { replayTrainingPcr, trainingEvents } from "../../core/attestor/events.ts";
+import { replayTrainingPcr, trainingEvents } from "../../core/attestor/pcr-events.ts";
 import { CERTIFICATE_CHECKS, verifyTrainingCertificate } from "../../core/attestor/certificate-check.ts";
 import { hexToBytes } from "../../core/tpm/bytes.ts";
 import { isLowS, parseAttest } from "../../core/tpm/quote.ts";

@@ -8,9 +8,9 @@ import { akQualifiedName, verifyEkCertificate } from "../../core/tpm/enroll.ts";
 import { parseTpm2bPublic } from "../../core/tpm/public.ts";
 import { normalizeLowS, parseEcdsaSignature } from "../../core/tpm/quote.ts";
 import type { AkInfo, TpmTransport } from "../../core/tpm/transport.ts";
-import { TRAINING_PCR, trainingEvents } from "../../core/attestor/events.ts";
-import type { DatasetMeasurement, Hex32, ParentMeasurement, TrainingEvent } from "../../core/attestor/events.ts";
-import { datasetRoleCode, parentRelationCode } from "../../core/attestor/events.ts";
+import { TRAINING_PCR, trainingEvents } from "../../core/attestor/pcr-events.ts";
+import type { DatasetMeasurement, Hex32, ParentMeasurement, TrainingEvent } from "../../core/attestor/pcr-events.ts";
+import { datasetRoleCode, parentRelationCode } from "../../core/attestor/pcr-events.ts";
 import type { TrainingEvidenceStruct, TrainingLineageStruct } from "../../core/attestor/certificate.ts";
 import type { AttestorRegistrationParams } from "../../core/attestor/enrollment.ts";
 

@@ -19,7 +19,7 @@ import {
   encodeCertificate,
 } from "../../core/attestor/certificate.ts";
 import type { TrainingCertificate } from "../../core/attestor/certificate.ts";
-import { TRAINING_PCR, closingEvent, livenessEvent, replayTrainingPcr } from "../../core/attestor/events.ts";
+import { TRAINING_PCR, closingEvent, livenessEvent, replayTrainingPcr } from "../../core/attestor/pcr-events.ts";
 import { verifyTrainingCertificate } from "../../core/attestor/certificate-check.ts";
 import {
   attestedModelRegistry,

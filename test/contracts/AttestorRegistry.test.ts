@@ -7,7 +7,7 @@ import { writeFile } from "node:fs/promises";
 import { expect } from "chai";
 import { network } from "hardhat";
 import { bytesToHex } from "../../core/tpm/bytes.ts";
-import { replayTrainingPcr } from "../../core/attestor/events.ts";
+import { replayTrainingPcr } from "../../core/attestor/pcr-events.ts";
 import type { TrainingEvidenceStruct, TrainingLineageStruct } from "../../core/attestor/certificate.ts";
 import {
   ensureTpmToolsInstalled,
