@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { REPO } from "../../scripts/lib/local-chain.ts";
-import { runCli } from "../helpers/cli.ts";
+import { runCli } from "../../scripts/lib/cli.ts";
 import { launchChromium, screenshot, SHOTS } from "./helpers/browser.ts";
 import { startStack, type Stack } from "./helpers/stack.ts";
 
