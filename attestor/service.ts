@@ -40,7 +40,9 @@ import {
   registerAttestedModel,
 } from "../core/chain/attestor-registry.ts";
 import type { ModelRegistryAddresses } from "../core/chain/attestor-registry.ts";
-import { certificateEvidence, decodeCertificate, encodeCertificate } from "../core/attestor/certificate.ts";
+import { encodeCertificate } from "../core/attestor/certificate.ts";
+import { certificateEvidence } from "../core/attestor/certificate-onchain.ts";
+import { decodeCertificate } from "../core/attestor/certificate-loader.ts";
 import { createEnrollmentRequest } from "../core/attestor/enrollment.ts";
 import { AttestorError } from "../core/attestor/errors.ts";
 import { TRAINING_PCR, closingEvent, livenessEvent, replayTrainingPcr } from "../core/attestor/pcr-events.ts";

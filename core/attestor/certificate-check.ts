@@ -16,13 +16,8 @@ import { parseAttest, parseEcdsaSignature } from "../tpm/quote.ts";
 import type { Check, QuoteInfo } from "../tpm/quote.ts";
 import { ecPublicKeyFromTpmtPublic, verifyQuoteSignature } from "../tpm/quote-check.ts";
 import { parseTpm2bPublic } from "../tpm/public.ts";
-import {
-  commandDigestOf,
-  computeCertificateDigest,
-  configDigestOf,
-  environmentDigestOf,
-  parseCertificate,
-} from "./certificate.ts";
+import { commandDigestOf, computeCertificateDigest, configDigestOf, environmentDigestOf } from "./certificate.ts";
+import { parseCertificate } from "./certificate-loader.ts";
 import type { TpmKindName, TrainingCertificate } from "./certificate.ts";
 import { TRAINING_PCR, replayTrainingPcr, trainingEvents } from "./pcr-events.ts";
 import type { Address, Hex32, TrainingEvent } from "./pcr-events.ts";

@@ -7,12 +7,9 @@ import { Contract, Interface, type ContractRunner, type Signer } from "ethers";
 import { ChainError, ProvenantError } from "../errors.ts";
 import type { Address, Hex32 } from "../attestor/pcr-events.ts";
 import { DATASET_ROLES, PARENT_RELATIONS } from "../attestor/pcr-events.ts";
-import {
-  certificateEvidence,
-  certificateLineage,
-  certificateRegisterParams,
-} from "../attestor/certificate.ts";
-import type { TpmKindName, TrainingCertificate, TrainingEvidenceStruct, TrainingLineageStruct } from "../attestor/certificate.ts";
+import { certificateEvidence, certificateLineage, certificateRegisterParams } from "../attestor/certificate-onchain.ts";
+import type { TpmKindName, TrainingCertificate } from "../attestor/certificate.ts";
+import type { TrainingEvidenceStruct, TrainingLineageStruct } from "../attestor/certificate-onchain.ts";
 import type { AttestorFacts, ChainFacts, ModelFacts } from "../attestor/certificate-check.ts";
 import { attestorRegistryAbi, datasetRegistryAbi, modelRegistryAbi } from "./abi.generated.ts";
 import type { ChainConnection } from "./connect.ts";

@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, 
 import { join } from "node:path";
 import { AttestorClient } from "../../core/attestor/client.ts";
 import type { RunEvent } from "../../core/attestor/client.ts";
-import { decodeCertificate } from "../../core/attestor/certificate.ts";
+import { decodeCertificate } from "../../core/attestor/certificate-loader.ts";
 import { openStore } from "../../core/config.ts";
 import { DEFAULT_AK_HANDLE } from "../../core/tpm/transport.ts";
 import { checkquote, makeDataset, startServiceProcess, startWorld } from "./world.ts";

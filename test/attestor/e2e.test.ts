@@ -17,7 +17,9 @@ import {
   readCertificateFacts,
 } from "../../core/chain/attestor-registry.ts";
 import type { ModelRegistryAddresses } from "../../core/chain/attestor-registry.ts";
-import { TRUST_LEVEL_DESCRIPTIONS, certificateEvidence, decodeCertificate, parseCertificate } from "../../core/attestor/certificate.ts";
+import { TRUST_LEVEL_DESCRIPTIONS } from "../../core/attestor/certificate.ts";
+import { certificateEvidence } from "../../core/attestor/certificate-onchain.ts";
+import { decodeCertificate, parseCertificate } from "../../core/attestor/certificate-loader.ts";
 import type { TrainingCertificate } from "../../core/attestor/certificate.ts";
 import { CERTIFICATE_CHECKS, verifyTrainingCertificate } from "../../core/attestor/certificate-check.ts";
 import type { ChainFacts } from "../../core/attestor/certificate-check.ts";

@@ -3,13 +3,9 @@
 // the chain facts it was made with, its digest recomputed from the canonical payload, every field tampered.
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
-import {
-  certificateEvidence,
-  computeCertificateDigest,
-  environmentDigestOf,
-  parseCertificate,
-  secretEnvDigest,
-} from "../../core/attestor/certificate.ts";
+import { computeCertificateDigest, environmentDigestOf, secretEnvDigest } from "../../core/attestor/certificate.ts";
+import { certificateEvidence } from "../../core/attestor/certificate-onchain.ts";
+import { parseCertificate } from "../../core/attestor/certificate-loader.ts";
 import { canonicalJson } from "../../core/attestor/canonical-json.ts";
 import { replayTrainingPcr, trainingEvents } from "../../core/attestor/pcr-events.ts";
 import { CERTIFICATE_CHECKS, verifyTrainingCertificate } from "../../core/attestor/certificate-check.ts";

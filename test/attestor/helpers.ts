@@ -11,7 +11,7 @@ import type { AkInfo, TpmTransport } from "../../core/tpm/transport.ts";
 import { TRAINING_PCR, trainingEvents } from "../../core/attestor/pcr-events.ts";
 import type { DatasetMeasurement, Hex32, ParentMeasurement, TrainingEvent } from "../../core/attestor/pcr-events.ts";
 import { datasetRoleCode, parentRelationCode } from "../../core/attestor/pcr-events.ts";
-import type { TrainingEvidenceStruct, TrainingLineageStruct } from "../../core/attestor/certificate.ts";
+import type { TrainingEvidenceStruct, TrainingLineageStruct } from "../../core/attestor/certificate-onchain.ts";
 import type { AttestorRegistrationParams } from "../../core/attestor/enrollment.ts";
 
 export { ensureTpmToolsInstalled, startTestTpm, hex, flipByte } from "../tpm/helpers.ts";

@@ -12,12 +12,8 @@ import { join } from "node:path";
 import { JsonRpcProvider, Network } from "ethers";
 import { AttestorClient } from "../../core/attestor/client.ts";
 import type { RunEvent } from "../../core/attestor/client.ts";
-import {
-  CERTIFICATE_FORMAT,
-  computeCertificateDigest,
-  decodeCertificate,
-  encodeCertificate,
-} from "../../core/attestor/certificate.ts";
+import { CERTIFICATE_FORMAT, computeCertificateDigest, encodeCertificate } from "../../core/attestor/certificate.ts";
+import { decodeCertificate } from "../../core/attestor/certificate-loader.ts";
 import type { TrainingCertificate } from "../../core/attestor/certificate.ts";
 import { TRAINING_PCR, closingEvent, livenessEvent, replayTrainingPcr } from "../../core/attestor/pcr-events.ts";
 import { verifyTrainingCertificate } from "../../core/attestor/certificate-check.ts";

@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { bytesToHex } from "../../core/tpm/bytes.ts";
 import { replayTrainingPcr } from "../../core/attestor/pcr-events.ts";
-import type { TrainingEvidenceStruct, TrainingLineageStruct } from "../../core/attestor/certificate.ts";
+import type { TrainingEvidenceStruct, TrainingLineageStruct } from "../../core/attestor/certificate-onchain.ts";
 import {
   ensureTpmToolsInstalled,
   highS,
