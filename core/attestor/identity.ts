@@ -13,7 +13,7 @@ import type { TpmTransport } from "../tpm/transport.ts";
 import { publicKeyToPem } from "../tpm/quote-check.ts";
 import { AttestorError } from "./errors.ts";
 import type { AttestorIdentity } from "./run.ts";
-import type { AttestorFacts } from "./certificate-check.ts";
+import type { AttestorFacts } from "./chain-facts.ts";
 
 export async function resolveAttestorIdentity(
   tpm: TpmTransport,

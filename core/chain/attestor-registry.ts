@@ -10,7 +10,7 @@ import { DATASET_ROLES, PARENT_RELATIONS } from "../attestor/pcr-events.ts";
 import { certificateEvidence, certificateLineage, certificateRegisterParams } from "../attestor/certificate-onchain.ts";
 import type { TpmKindName, TrainingCertificate } from "../attestor/certificate.ts";
 import type { TrainingEvidenceStruct, TrainingLineageStruct } from "../attestor/certificate-onchain.ts";
-import type { AttestorFacts, ChainFacts, ModelFacts } from "../attestor/certificate-check.ts";
+import type { AttestorFacts, ChainFacts, ModelFacts } from "../attestor/chain-facts.ts";
 import { attestorRegistryAbi, datasetRegistryAbi, modelRegistryAbi } from "./abi.generated.ts";
 import type { ChainConnection } from "./connect.ts";
 import { chainError, DatasetRegistryClient } from "./dataset-registry.ts";

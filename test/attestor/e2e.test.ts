@@ -22,7 +22,7 @@ import { certificateEvidence } from "../../core/attestor/certificate-onchain.ts"
 import { decodeCertificate, parseCertificate } from "../../core/attestor/certificate-loader.ts";
 import type { TrainingCertificate } from "../../core/attestor/certificate.ts";
 import { CERTIFICATE_CHECKS, verifyTrainingCertificate } from "../../core/attestor/certificate-check.ts";
-import type { ChainFacts } from "../../core/attestor/certificate-check.ts";
+import type { ChainFacts } from "../../core/attestor/chain-facts.ts";
 import { replayTrainingPcr } from "../../core/attestor/pcr-events.ts";
 import { hexToBytes } from "../../core/tpm/bytes.ts";
 import { parseTpm2bPublic } from "../../core/tpm/public.ts";
