@@ -7,9 +7,9 @@ import { Contract, Interface, type ContractRunner, type Signer } from "ethers";
 import { ChainError, ProvenantError } from "../errors.ts";
 import type { Address, Hex32 } from "../attestor/pcr-events.ts";
 import { DATASET_ROLES, PARENT_RELATIONS } from "../attestor/pcr-events.ts";
-import { certificateEvidence, certificateLineage, certificateRegisterParams } from "../attestor/certificate-onchain.ts";
+import { attestedSubmission, certificateLineage } from "../attestor/certificate-onchain.ts";
 import type { TpmKindName, TrainingCertificate } from "../attestor/certificate.ts";
-import type { TrainingEvidenceStruct, TrainingLineageStruct } from "../attestor/certificate-onchain.ts";
+import type { AttestedSubmission, TrainingEvidenceStruct, TrainingLineageStruct } from "../attestor/certificate-onchain.ts";
 import type { AttestorFacts, ChainFacts, ModelFacts } from "../attestor/chain-facts.ts";
 import { attestorRegistryAbi, datasetRegistryAbi, modelRegistryAbi } from "./abi.generated.ts";
 import type { ChainConnection } from "./connect.ts";
@@ -208,7 +208,12 @@ export async function readModelFacts(modelRegistry: Contract, id: string): Promi
 export async function readCertificateFacts(
   conn: ChainConnection,
   certificate: TrainingCertificate,
-  options: { modelId?: string; addresses?: Partial<ModelRegistryAddresses> } = {}
+  options: {
+    modelId?: string;
+    addresses?: Partial<ModelRegistryAddresses>;
+    /** Records the caller has read already, used instead of reading them again: the model, an attestor's record. */
+    known?: { model?: ModelFacts; attestor?: { address: string; facts: AttestorFacts | undefined } };
+  } = {}
 ): Promise<ChainFacts> {
   const addr = provenantAddresses(conn, options.addresses);
   const attestors = new AttestorRegistryClient(addr.attestorRegistry, conn.provider, conn.chainId);
@@ -228,13 +233,18 @@ export async function readCertificateFacts(
     const w = await readModelDigest(models, p.modelId);
     if (w) parentDigests[p.modelId] = w;
   }
-  const model = options.modelId ? await readModelFacts(models, options.modelId) : undefined;
+  const known = options.known ?? {};
+  const model = !options.modelId ? undefined : known.model?.id === options.modelId ? known.model : await readModelFacts(models, options.modelId);
+  const attestor =
+    known.attestor && known.attestor.address.toLowerCase() === pl.attestor.address.toLowerCase()
+      ? known.attestor.facts
+      : await attestors.attestorOf(pl.attestor.address);
   return {
     chainId: conn.chainId,
     attestorRegistry: addr.attestorRegistry as Address,
     modelRegistry: addr.modelRegistry as Address,
     datasetRegistry: addr.datasetRegistry as Address,
-    attestor: await attestors.attestorOf(pl.attestor.address),
+    attestor,
     datasetRoots,
     parentDigests,
     ...(model ? { model } : {}),
@@ -261,6 +271,51 @@ export function lineageFromFacts(certificate: TrainingCertificate, facts: ChainF
 export type AttestedRegistration = TxResult & { modelId: bigint };
 
 /**
+ * The model registry as `signer` registers with it, after checking the deployment has registerAttested: an
+ * older one would revert without a reason, so say what is wrong instead.
+ */
+export async function attestedRegistrar(conn: ChainConnection, signer: Signer, addresses?: Partial<ModelRegistryAddresses>): Promise<Contract> {
+  const at = provenantAddresses(conn, addresses).modelRegistry;
+  const registry = attestedModelRegistry(at, signer);
+  const selector = registry.interface.getFunction("registerAttested")!.selector.slice(2);
+  if (!(await conn.provider.getCode(at)).includes(selector)) {
+    throw new ChainError(
+      "CHAIN_NOT_DEPLOYED",
+      `the model registry at ${at} has no registerAttested entry point (selector ${selector}): redeploy the Provenant module`
+    );
+  }
+  return registry;
+}
+
+/** The registration as a call, the contract's verdict on exactly this transaction: the id the model would get. Throws the revert as ethers decodes it. */
+export async function simulateAttestedRegistration(registry: Contract, s: AttestedSubmission): Promise<bigint> {
+  return registry.registerAttested.staticCall(s.params, s.evidence, s.certificateCid);
+}
+
+/** Send the registration and wait for it; the model id from its ModelRegistered event (else the simulated one). */
+export async function sendAttestedRegistration(
+  registry: Contract,
+  s: AttestedSubmission,
+  options: { onSent?: (txHash: string) => void; simulatedId?: bigint } = {}
+): Promise<AttestedRegistration> {
+  const tx = await registry.registerAttested(s.params, s.evidence, s.certificateCid);
+  options.onSent?.(tx.hash);
+  const receipt = await tx.wait();
+  const registered = receipt.logs
+    .map((l: { topics: string[]; data: string }) => {
+      try {
+        return registry.interface.parseLog(l);
+      } catch {
+        return null;
+      }
+    })
+    .find((l: { name: string } | null) => l?.name === "ModelRegistered");
+  const modelId = registered ? BigInt(registered.args.id) : options.simulatedId;
+  if (modelId === undefined) throw new ChainError("TX_REVERTED", `registerAttested: transaction ${receipt.hash} emitted no ModelRegistered event`);
+  return { modelId, txHash: receipt.hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed };
+}
+
+/**
  * Register the certified model with its lineage and certificate in one transaction:
  * ModelRegistry.registerAttested(params, evidence, certificateCid). The signer must be the certificate's
  * registrant. Preflights with a call, so a refused certificate never costs a transaction.
@@ -272,38 +327,11 @@ export async function registerAttestedModel(
   certificateCid: string,
   options: { addresses?: Partial<ModelRegistryAddresses>; onSent?: (txHash: string) => void } = {}
 ): Promise<AttestedRegistration> {
-  const addr = provenantAddresses(conn, options.addresses);
-  const registry = attestedModelRegistry(addr.modelRegistry, signer);
-  const params = certificateRegisterParams(certificate);
-  const evidence = certificateEvidence(certificate);
-  // A deployment older than registerAttested would revert without a reason: say what is wrong instead.
-  const selector = registry.interface.getFunction("registerAttested")!.selector.slice(2);
-  if (!(await conn.provider.getCode(addr.modelRegistry)).includes(selector)) {
-    throw new ChainError(
-      "CHAIN_NOT_DEPLOYED",
-      `the model registry at ${addr.modelRegistry} has no registerAttested entry point (selector ${selector}): redeploy the Provenant module`
-    );
-  }
+  const registry = await attestedRegistrar(conn, signer, options.addresses);
+  const submission = attestedSubmission(certificate, certificateCid);
   try {
-    const id: bigint = await registry.registerAttested.staticCall(params, evidence, certificateCid);
-    const tx = await registry.registerAttested(params, evidence, certificateCid);
-    options.onSent?.(tx.hash);
-    const receipt = await tx.wait();
-    const registered = receipt.logs
-      .map((l: { topics: string[]; data: string }) => {
-        try {
-          return registry.interface.parseLog(l);
-        } catch {
-          return null;
-        }
-      })
-      .find((l: { name: string } | null) => l?.name === "ModelRegistered");
-    return {
-      modelId: registered ? BigInt(registered.args.id) : id,
-      txHash: receipt.hash,
-      blockNumber: receipt.blockNumber,
-      gasUsed: receipt.gasUsed,
-    };
+    const simulatedId = await simulateAttestedRegistration(registry, submission);
+    return await sendAttestedRegistration(registry, submission, { onSent: options.onSent, simulatedId });
   } catch (e) {
     throw chainError(e, "registerAttested");
   }
