@@ -9,8 +9,7 @@ import { resolve } from "node:path";
 import { Command } from "commander";
 import { dataDir } from "../../core/config.ts";
 import { AttestorClient, attestorEndpoint } from "../../core/attestor/client.ts";
-import type { RunEvent } from "../../core/attestor/client.ts";
-import { AttestorError } from "../../core/attestor/errors.ts";
+import type { RunCertified, RunQueued, RunRegistered } from "../../core/attestor/run-events.ts";
 import { DATASET_ROLES, PARENT_RELATIONS } from "../../core/attestor/pcr-events.ts";
 import { checkEnvironment } from "../../core/attestor/measure.ts";
 import { InputError } from "../../core/errors.ts";
@@ -170,23 +169,22 @@ export function trainCommand(): Command {
       // The command's output goes to stdout as it comes; with --json stdout holds only the result, so it goes to stderr.
       const out = opts.json ? process.stderr : process.stdout;
       const say = (line: string) => process.stderr.write(`attestor: ${line}\n`);
-      const seen: RunEvent[] = [];
+      let queued: RunQueued | undefined;
+      let certificate: RunCertified | undefined;
+      let registered: RunRegistered | undefined;
       const last = await client.train(request, (e) => {
-        seen.push(e);
-        if (e.type === "output") out.write(String(e.data));
-        else if (e.type === "queued") say(`run ${e.id} queued${Number(e.position) > 0 ? ` behind ${e.position} run(s)` : ""}`);
-        else if (e.type === "stage") say(`${e.stage}${e.dataset ? ` dataset #${e.dataset}` : e.parent ? ` parent #${e.parent}` : ""}`);
-        else if (e.type === "certificate") say(`certificate ${e.certificateDigest} stored as ${e.certificateCid}`);
+        if (e.type === "output") out.write(e.data);
+        else if (e.type === "queued") {
+          queued = e;
+          say(`run ${e.id} queued${e.position > 0 ? ` behind ${e.position} run(s)` : ""}`);
+        } else if (e.type === "stage") say(`${e.stage}${e.dataset ? ` dataset #${e.dataset}` : e.parent ? ` parent #${e.parent}` : ""}`);
+        else if (e.type === "certificate") {
+          certificate = e;
+          say(`certificate ${e.certificateDigest} stored as ${e.certificateCid}`);
+        } else if (e.type === "registered") registered = e;
       });
-      const find = (t: string) => seen.find((e) => e.type === t);
-      const queued = find("queued");
-      const certificate = find("certificate");
-      const registered = find("registered");
-      if (last.type !== "done") {
-        throw new AttestorError("RUN_INTERRUPTED", `the connection to the attestor ended before run ${String(queued?.id)} did; ask it with GET /v1/runs/${String(queued?.id)}`);
-      }
       const ok = last.state === "registered" || last.state === "certified";
-      const error = last.error as { code: string; message: string } | undefined;
+      const error = last.error;
       const json = {
         ok,
         runId: queued?.id,
@@ -196,7 +194,7 @@ export function trainCommand(): Command {
         ...(registered ? { modelId: registered.modelId, txHash: registered.txHash, gasUsed: registered.gasUsed } : {}),
         ms: last.ms,
       };
-      const t = certificate?.timings as { commandMs: number; overheadMs: number } | undefined;
+      const t = certificate?.timings;
       return {
         ok,
         json,

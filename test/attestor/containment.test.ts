@@ -8,7 +8,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AttestorClient } from "../../core/attestor/client.ts";
-import type { RunEvent } from "../../core/attestor/client.ts";
+import type { RunEvent } from "../../core/attestor/run-events.ts";
 import { decodeCertificate } from "../../core/attestor/certificate-loader.ts";
 import { openStore } from "../../core/config.ts";
 import { DEFAULT_AK_HANDLE } from "../../core/tpm/transport.ts";

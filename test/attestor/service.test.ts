@@ -11,7 +11,7 @@ import { Agent, request as httpRequest } from "node:http";
 import { join } from "node:path";
 import { JsonRpcProvider, Network } from "ethers";
 import { AttestorClient } from "../../core/attestor/client.ts";
-import type { RunEvent } from "../../core/attestor/client.ts";
+import type { RunEvent } from "../../core/attestor/run-events.ts";
 import { CERTIFICATE_FORMAT, computeCertificateDigest, encodeCertificate } from "../../core/attestor/certificate.ts";
 import { decodeCertificate } from "../../core/attestor/certificate-loader.ts";
 import type { TrainingCertificate } from "../../core/attestor/certificate.ts";
@@ -151,7 +151,7 @@ describe("attestor service (a process, real swtpm, local chain)", function () {
   it("queues concurrent runs and runs them one at a time, both ending registered", async function () {
     const before = await totalModels();
     const stamps: Record<string, { type: string; state?: string; t: number }[]> = { a: [], b: [] };
-    const follow = (k: "a" | "b") => (e: RunEvent) => stamps[k]!.push({ type: e.type, state: e.state as string | undefined, t: performance.now() });
+    const follow = (k: "a" | "b") => (e: RunEvent) => stamps[k]!.push({ type: e.type, state: "state" in e ? e.state : undefined, t: performance.now() });
     const [a, b] = await Promise.all([
       client().train(request("concurrent-a", ["--sleep", "1500"]), follow("a")),
       (async () => {
