@@ -128,6 +128,57 @@ function stateFields(o: Obj, what: string): RunStateFields {
 
 const STATE_FIELDS = ["errorCode", "errorMessage", "certificateDigest", "certificateCid", "timings", "modelId", "txHash", "gasUsed"];
 
+/** One reader per event type: the event's fields checked, in the event's own shape. */
+const READERS: { [T in RunEvent["type"]]: (o: Obj, what: string) => Extract<RunEvent, { type: T }> } = {
+  queued(v, what) {
+    const o = fields(v, what, ["type", "id", "position"]);
+    return { type: "queued", id: text(o, "id", what, RUN_ID), position: count(o, "position", what) };
+  },
+  state(v, what) {
+    const o = fields(v, what, ["type", "state"], STATE_FIELDS);
+    return { type: "state", state: oneOf(o, "state", RUN_STATES, what), ...stateFields(o, what) };
+  },
+  stage(v, what) {
+    const o = fields(v, what, ["type", "stage"], ["dataset", "parent", "argv"]);
+    const argv = o.argv;
+    if (argv !== undefined && (!Array.isArray(argv) || argv.some((a) => typeof a !== "string"))) refuse(`${what}: "argv" is not a list of strings`);
+    return {
+      type: "stage",
+      stage: oneOf(o, "stage", RUN_STAGES, what),
+      ...("dataset" in o ? { dataset: text(o, "dataset", what, TOKEN_ID) } : {}),
+      ...("parent" in o ? { parent: text(o, "parent", what, TOKEN_ID) } : {}),
+      ...(argv !== undefined ? { argv: argv as string[] } : {}),
+    };
+  },
+  output(v, what) {
+    const o = fields(v, what, ["type", "stream", "data"]);
+    return { type: "output", stream: oneOf(o, "stream", ["stdout", "stderr"] as const, what), data: text(o, "data", what) };
+  },
+  certificate(v, what) {
+    const o = fields(v, what, ["type", "certificateDigest", "certificateCid", "timings"]);
+    return {
+      type: "certificate",
+      certificateDigest: text(o, "certificateDigest", what, HEX32),
+      certificateCid: text(o, "certificateCid", what, CID),
+      timings: timings(o.timings, what),
+    };
+  },
+  registered(v, what) {
+    const o = fields(v, what, ["type", "modelId", "txHash", "gasUsed"]);
+    return { type: "registered", modelId: text(o, "modelId", what, TOKEN_ID), txHash: text(o, "txHash", what, TX_HASH), gasUsed: text(o, "gasUsed", what, DECIMAL) };
+  },
+  done(v, what) {
+    const o = fields(v, what, ["type", "state", "ms"], ["error"]);
+    const error = "error" in o ? fields(o.error, `${what} error`, ["code", "message"]) : undefined;
+    return {
+      type: "done",
+      state: oneOf(o, "state", TERMINAL_STATES, what),
+      ...(error ? { error: { code: text(error, "code", what), message: text(error, "message", what) } } : {}),
+      ms: count(o, "ms", what),
+    };
+  },
+};
+
 /**
  * One received event, checked against the protocol: its type, every field's presence and form, nothing
  * unknown. Throws ProvenantError("FORMAT_UNSUPPORTED") naming what is wrong.
@@ -135,56 +186,8 @@ const STATE_FIELDS = ["errorCode", "errorMessage", "certificateDigest", "certifi
 export function parseRunEvent(value: unknown): RunEvent {
   if (typeof value !== "object" || value === null || Array.isArray(value)) refuse("is not an object");
   const type = (value as Obj).type;
-  const what = `"${String(type)}"`;
-  switch (type) {
-    case "queued": {
-      const o = fields(value, what, ["type", "id", "position"]);
-      return { type, id: text(o, "id", what, RUN_ID), position: count(o, "position", what) };
-    }
-    case "state": {
-      const o = fields(value, what, ["type", "state"], STATE_FIELDS);
-      return { type, state: oneOf(o, "state", RUN_STATES, what), ...stateFields(o, what) };
-    }
-    case "stage": {
-      const o = fields(value, what, ["type", "stage"], ["dataset", "parent", "argv"]);
-      const argv = o.argv;
-      if (argv !== undefined && (!Array.isArray(argv) || argv.some((a) => typeof a !== "string"))) refuse(`${what}: "argv" is not a list of strings`);
-      return {
-        type,
-        stage: oneOf(o, "stage", RUN_STAGES, what),
-        ...("dataset" in o ? { dataset: text(o, "dataset", what, TOKEN_ID) } : {}),
-        ...("parent" in o ? { parent: text(o, "parent", what, TOKEN_ID) } : {}),
-        ...(argv !== undefined ? { argv: argv as string[] } : {}),
-      };
-    }
-    case "output": {
-      const o = fields(value, what, ["type", "stream", "data"]);
-      return { type, stream: oneOf(o, "stream", ["stdout", "stderr"] as const, what), data: text(o, "data", what) };
-    }
-    case "certificate": {
-      const o = fields(value, what, ["type", "certificateDigest", "certificateCid", "timings"]);
-      return {
-        type,
-        certificateDigest: text(o, "certificateDigest", what, HEX32),
-        certificateCid: text(o, "certificateCid", what, CID),
-        timings: timings(o.timings, what),
-      };
-    }
-    case "registered": {
-      const o = fields(value, what, ["type", "modelId", "txHash", "gasUsed"]);
-      return { type, modelId: text(o, "modelId", what, TOKEN_ID), txHash: text(o, "txHash", what, TX_HASH), gasUsed: text(o, "gasUsed", what, DECIMAL) };
-    }
-    case "done": {
-      const o = fields(value, what, ["type", "state", "ms"], ["error"]);
-      const state = oneOf(o, "state", TERMINAL_STATES, what);
-      let error: RunDone["error"];
-      if ("error" in o) {
-        const e = fields(o.error, `${what} error`, ["code", "message"]);
-        error = { code: text(e, "code", what), message: text(e, "message", what) };
-      }
-      return { type, state, ...(error ? { error } : {}), ms: count(o, "ms", what) };
-    }
-    default:
-      return refuse(`type ${JSON.stringify(type)} is not one of queued, state, stage, output, certificate, registered, done`);
+  if (typeof type !== "string" || !Object.hasOwn(READERS, type)) {
+    refuse(`type ${JSON.stringify(type)} is not one of ${Object.keys(READERS).join(", ")}`);
   }
+  return READERS[type as RunEvent["type"]](value as Obj, `"${type}"`);
 }
