@@ -17,6 +17,7 @@ import { decodeCertificate } from "../../core/attestor/certificate-loader.ts";
 import type { TrainingCertificate } from "../../core/attestor/certificate.ts";
 import { TRAINING_PCR, closingEvent, livenessEvent, replayTrainingPcr } from "../../core/attestor/pcr-events.ts";
 import { verifyTrainingCertificate } from "../../core/attestor/certificate-check.ts";
+import { certifyRun } from "../../core/attestor/certify.ts";
 import {
   attestedModelRegistry,
   describeRevert,
@@ -268,7 +269,9 @@ describe("attestor service (a process, real swtpm, local chain)", function () {
      * The attack of finding 2: the same run with another license (and finish time), its digest quoted through
      * POST /v1/quote, then verified and registered as a second attested model. Returns what stopped it.
      */
-    async function recertify(cert: TrainingCertificate): Promise<{ pcrReplay: { ok: boolean; detail: string }; registration: string }> {
+    async function recertify(
+      cert: TrainingCertificate
+    ): Promise<{ pcrReplay: { ok: boolean; detail: string }; registration: string; certification: { code: string; message: string }[] }> {
       const payload = {
         ...cert.payload,
         run: { ...cert.payload.run, finishedAt: new Date().toISOString() },
@@ -293,7 +296,17 @@ describe("attestor service (a process, real swtpm, local chain)", function () {
       } catch (e) {
         registration = `${(e as Error).message} ${describeRevert(e)}`;
       }
-      return { pcrReplay: v.checks.find((c) => c.name === "pcrReplay")!, registration };
+      // And through the service's own certification step, certifying only and registering.
+      const signer = await provider.getSigner(payload.run.registrant);
+      const certification = [];
+      for (const register of [undefined, { signer }]) {
+        const refused = await certifyRun({ conn: conn(), certificate: forged, certificateCid: forgedCid, addresses, ...(register ? { register } : {}) }).then(
+          () => ({ code: "CERTIFIED", message: "" }),
+          (e: { code: string; message: string }) => ({ code: e.code, message: e.message })
+        );
+        certification.push(refused);
+      }
+      return { pcrReplay: v.checks.find((c) => c.name === "pcrReplay")!, registration, certification };
     }
 
     it("quotes nothing over a finished run's PCR 23: a re-certified copy with another license neither verifies nor registers", async function () {
@@ -307,6 +320,10 @@ describe("attestor service (a process, real swtpm, local chain)", function () {
       expect(r.registration, "the re-certified copy was registered as a second model").to.not.equal("registered");
       expect(r.registration).to.contain("AttestorRegistryPcrDigestMismatch");
       expect(r.pcrReplay.ok, r.pcrReplay.detail).to.equal(false);
+      for (const c of r.certification) {
+        expect(c.code, c.message).to.equal("CERTIFICATE_INVALID");
+        expect(c.message).to.contain("AttestorRegistryPcrDigestMismatch");
+      }
       expect(await totalModels()).to.equal(before);
     });
 
