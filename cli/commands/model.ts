@@ -5,7 +5,7 @@ import { Command } from "commander";
 import { dataDir, openStore } from "../../core/config.ts";
 import { DATASET_ROLES, PARENT_RELATIONS, type DatasetEdge, type ParentEdge } from "../../core/chain/model-registry.ts";
 import { ChainError, InputError, ProvenantError } from "../../core/errors.ts";
-import type { DatasetRole, ParentRelation } from "../../core/lineage/graph.ts";
+import { parseDatasetEdge, parseParentEdge } from "../../core/lineage/edge-syntax.ts";
 import { walkLineage } from "../../core/lineage/walk.ts";
 import { toInTotoStatement } from "../../core/model/in-toto.ts";
 import { hashAndStoreModel, type StoredModel } from "../../core/model/operations.ts";
@@ -36,24 +36,6 @@ export function bytesProgress(label: string, json?: boolean): { onProgress: (don
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-/** `--parent 3:finetune` */
-export function parseParentEdge(value: string): ParentEdge {
-  const m = /^([1-9][0-9]*):(.+)$/.exec(value);
-  if (!m || !(PARENT_RELATIONS as readonly string[]).includes(m[2])) {
-    throw new InputError("INPUT_INVALID", `--parent must be <model id>:<relation> with relation one of ${PARENT_RELATIONS.join(", ")}; got "${value}"`);
-  }
-  return { modelId: BigInt(m[1]), relation: m[2] as ParentRelation };
-}
-
-/** `--dataset 1:training` */
-export function parseDatasetEdge(value: string): DatasetEdge {
-  const m = /^([1-9][0-9]*):(.+)$/.exec(value);
-  if (!m || !(DATASET_ROLES as readonly string[]).includes(m[2])) {
-    throw new InputError("INPUT_INVALID", `--dataset must be <dataset id>:<role> with role one of ${DATASET_ROLES.join(", ")}; got "${value}"`);
-  }
-  return { datasetId: BigInt(m[1]), role: m[2] as DatasetRole };
-}
 
 const MAX_EDGES = 32;
 
@@ -188,8 +170,8 @@ export function modelCommand(): Command {
     ),
   ).action(
     action<RegisterOptions>(async ([dir], opts) => {
-      const parents = opts.parent.map(parseParentEdge);
-      const datasets = opts.dataset.map(parseDatasetEdge);
+      const parents: ParentEdge[] = opts.parent.map(parseParentEdge).map((e) => ({ modelId: BigInt(e.modelId), relation: e.relation }));
+      const datasets: DatasetEdge[] = opts.dataset.map(parseDatasetEdge).map((e) => ({ datasetId: BigInt(e.datasetId), role: e.role }));
       checkEdges(parents, datasets);
       let declared = declaredRecord(opts);
 

@@ -1,5 +1,5 @@
 /**
- * `provenant train --dataset 1 --data ./mnist-png --parent 3:finetune --parent-weights ./gen1 --out ./weights
+ * `provenant train --dataset 1:training --data ./mnist-png --parent 3:finetune --parent-weights ./gen1 --out ./weights
  *    --name digits --version 2.0.0 -- <training command>`
  *
  * A client of the attestor service: it sends the run, streams the command's output as it comes, and prints
@@ -13,6 +13,7 @@ import type { RunCertified, RunQueued, RunRegistered } from "../../core/attestor
 import { DATASET_ROLES, PARENT_RELATIONS } from "../../core/attestor/pcr-events.ts";
 import { checkEnvironment } from "../../core/attestor/measure.ts";
 import { InputError } from "../../core/errors.ts";
+import { parseDatasetEdge, parseParentEdge } from "../../core/lineage/edge-syntax.ts";
 import { loadRecordFile, withIdentity } from "../../core/model/record.ts";
 import { SKIP_REASONS, parseAcceptedSkip, type AcceptedSkip } from "../../core/dataset/skipped.ts";
 import { action, withCommonOptions, type CommonOptions } from "../output.ts";
@@ -43,13 +44,6 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 
 /** Variables passed to the command unless --env says otherwise: enough to find programs. */
 const DEFAULT_ENV = ["PATH", "HOME", "LANG"];
-
-function parseEdge<T extends string>(value: string, kinds: readonly T[], fallback: T, flag: string): { id: string; kind: T } {
-  const [id, kind = fallback] = value.split(":");
-  if (!id || !/^[1-9][0-9]*$/.test(id)) throw new InputError("INPUT_INVALID", `${flag} must be <id>[:kind], got "${value}"`);
-  if (!kinds.includes(kind as T)) throw new InputError("INPUT_INVALID", `${flag} ${value}: "${kind}" is not one of ${kinds.join(", ")}`);
-  return { id, kind: kind as T };
-}
 
 /**
  * `--accept-skipped <id>:<reason>[:<path>]`, per dataset id: the entries of that dataset's folder that are not
@@ -102,9 +96,9 @@ export function trainCommand(): Command {
     new Command("train")
       .description("train under the attestor: measured inputs, TPM quote, training certificate, attested model registration")
       .argument("<command...>", "the training command, after --")
-      .option("--dataset <id[:role]>", `a dataset token (role: ${DATASET_ROLES.join(", ")}; default training); repeatable`, collect, [])
+      .option("--dataset <id:role>", `a dataset token and its role (${DATASET_ROLES.join(", ")}); repeatable`, collect, [])
       .option("--data <dir>", "the local files of each --dataset, in the same order; repeatable", collect, [])
-      .option("--parent <id[:relation]>", `a parent model token (relation: ${PARENT_RELATIONS.join(", ")}; default finetune); repeatable`, collect, [])
+      .option("--parent <id:relation>", `a parent model token and its relation (${PARENT_RELATIONS.join(", ")}); repeatable`, collect, [])
       .option("--parent-weights <dir>", "the local weights of each --parent, in the same order; repeatable", collect, [])
       .option("--code <dir>", "the training code: a git work tree or a directory", ".")
       .requiredOption("--out <dir>", "where the command writes the weights")
@@ -141,17 +135,14 @@ export function trainCommand(): Command {
       const { env, secretEnv } = commandEnvironment(opts.env, process.env, opts.secretEnv);
       // The service refuses the same; refusing here keeps a credential from even leaving this process.
       checkEnvironment(env, { secret: secretEnv, publish: opts.publishEnv });
-      const edges = opts.dataset.map((d) => parseEdge(d, DATASET_ROLES, "training", "--dataset"));
-      const accepted = acceptedSkipsByDataset(opts.acceptSkipped, edges.map((e) => e.id));
+      const edges = opts.dataset.map(parseDatasetEdge);
+      const accepted = acceptedSkipsByDataset(opts.acceptSkipped, edges.map((e) => e.datasetId));
       const request = {
         datasets: edges.map((e, i) => {
-          const acceptSkipped = accepted.get(e.id);
-          return { datasetId: e.id, role: e.kind, path: resolve(opts.data[i]!), ...(acceptSkipped ? { acceptSkipped } : {}) };
+          const acceptSkipped = accepted.get(e.datasetId);
+          return { ...e, path: resolve(opts.data[i]!), ...(acceptSkipped ? { acceptSkipped } : {}) };
         }),
-        parents: opts.parent.map((p, i) => {
-          const e = parseEdge(p, PARENT_RELATIONS, "finetune", "--parent");
-          return { modelId: e.id, relation: e.kind, path: resolve(opts.parentWeights[i]!) };
-        }),
+        parents: opts.parent.map((p, i) => ({ ...parseParentEdge(p), path: resolve(opts.parentWeights[i]!) })),
         code: resolve(opts.code),
         command,
         cwd: process.cwd(),

@@ -49,7 +49,7 @@ describe("attestor end to end (real swtpm, local chain, service and CLI)", funct
   const trainArgs = (p: { data: string; out: string; name: string; version: string; parent?: string; parentWeights?: string; code?: string }) => [
     "train",
     "--dataset",
-    "1",
+    "1:training",
     "--data",
     p.data,
     ...(p.parent ? ["--parent", `${p.parent}:finetune`, "--parent-weights", p.parentWeights!] : []),

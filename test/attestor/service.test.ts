@@ -352,7 +352,7 @@ describe("attestor service (a process, real swtpm, local chain)", function () {
       const token = `hf_${createHash("sha256").update(w.token).digest("hex").slice(0, 34)}`;
       const out = join(w.work, "out", "secret");
       const args = (flags: string[]) => [
-        "train", "--dataset", "1", "--data", dataset, "--code", join(w.work, "code"), "--out", out,
+        "train", "--dataset", "1:training", "--data", dataset, "--code", join(w.work, "code"), "--out", out,
         "--name", "secret", "--version", "1.0.0", ...flags,
         "--", process.execPath, TRAIN, "--data", dataset, "--out", out, "--show-env", "HF_TOKEN",
       ];
