@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, sy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO } from "../../../scripts/lib/local-chain.ts";
-import { runCli } from "../../helpers/cli.ts";
+import { runCli } from "../../../scripts/lib/cli.ts";
 import { sectionBlocks } from "../../helpers/markdown.ts";
 import { startSlurmCluster, taskEnded, type SlurmCluster } from "../../helpers/slurm.ts";
 import { decodeShardIndex } from "../../../core/dataset/shard-index.ts";
