@@ -24,17 +24,19 @@ describe("lineage edges on the command line", function () {
     expect(parseParentEdge("40:distillation")).to.deep.equal({ modelId: "40", relation: "distillation" });
   });
 
-  it("refuses an edge without its kind, with another kind, or without a token id, naming the flag and the form", function () {
+  it("refuses an edge without its kind, with another kind, or without a token id, naming the input and the form", function () {
     for (const v of ["1", "1:", "0:training", "x:training", ":training", "1:train", "1:training:extra", " 1:training"]) {
       const e = refusal(() => parseDatasetEdge(v));
       expect(e.code, v).to.equal("INPUT_INVALID");
-      expect(e.message).to.equal(`--dataset must be <dataset id>:<role> with role one of training, fine-tuning, evaluation; got "${v}"`);
+      expect(e.message).to.equal(`a dataset edge must be <dataset id>:<role> with role one of training, fine-tuning, evaluation; got "${v}"`);
     }
     for (const v of ["3", "3:fine-tune", "03:finetune"]) {
       const e = refusal(() => parseParentEdge(v));
       expect(e.code, v).to.equal("INPUT_INVALID");
-      expect(e.message).to.match(/^--parent must be <model id>:<relation> with relation one of finetune, adapter, merge, quantized, distillation; got "/);
+      expect(e.message).to.match(/^a parent edge must be <model id>:<relation> with relation one of finetune, adapter, merge, quantized, distillation; got "/);
     }
+    // The CLI names its flag.
+    expect(refusal(() => parseParentEdge("3", "--parent")).message).to.match(/^--parent must be <model id>:<relation>/);
   });
 
   it("is the one rule of both commands: `model register` and `train` refuse an edge without its kind alike, before any work", async function () {
