@@ -12,6 +12,7 @@ import { randomBytes } from "node:crypto";
 import { cpus, totalmem, tmpdir } from "node:os";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { CLI, ensureBuiltCli } from "../scripts/lib/cli.ts";
 import { REPO } from "../scripts/lib/local-chain.ts";
 import { commitAndStore } from "../core/dataset/scale/pipeline.ts";
 import { nativeHasher } from "../core/dataset/native.ts";
@@ -19,12 +20,13 @@ import { LocalStore } from "../core/storage/local-store.ts";
 import { opensslSha256 } from "./openssl.ts";
 import { writeJsonl } from "./datasets.ts";
 import { benchScheduler, schedulerSection } from "./scheduler.ts";
+import { benchCliLatency, cliLatencySection } from "./cli-latency.ts";
 
 const quick = process.argv.includes("--quick");
 const REPEATS = quick ? 3 : 5;
 const CAP_SECONDS = Number(process.env.BENCH_PEER_CAP ?? (quick ? 20 : 45));
 const NODE = process.execPath;
-const CLI = join(REPO, "cli", "provenant.ts");
+ensureBuiltCli();
 const work = mkdtempSync(join(tmpdir(), "provenant-bench-"));
 const results: Record<string, any> = {};
 const log = (s: string) => console.log(s);
@@ -146,6 +148,9 @@ async function cli(input: string, args: string[] = [], env: Record<string, strin
     }
   });
 }
+
+log(`\n# small commands: start-up and one proof (built CLI, sources, npx)`);
+results.cliLatency = await benchCliLatency({ quick, work, repeat, log });
 
 const backend = nativeHasher() ? "native" : "JavaScript (native build missing)";
 log(`\n# dataset hashing, warm cache, ${REPEATS} runs each after a warm-up (hashing backend: ${backend})`);
@@ -347,6 +352,7 @@ figures from this one run. \`bench-results.json\` has every number.
 CLI start-up (\`provenant --version\`): ${t(r.cliStartup)}. Fixed cost of a run (\`provenant dataset hash\` of a one-line file:
 start-up, module loading, plan, store): ${t(r.cliFixedCost)}; it is inside every end-to-end row.
 
+${cliLatencySection(r.cliLatency)}
 ## Dataset hashing (plan → units → bucket files → merge → 2 MiB shards in the local store)
 ${section("jsonl", `JSONL end to end: **${mps(h.jsonl.rates.cli.perSecondAtMin)} lines**, ${(100 * h.jsonl.vsOpenssl128All).toFixed(0)}% of openssl's 128-byte all-core rate, ${h.jsonl.vsPython.toFixed(2)}x the Python loop. ${r.machine.cores} workers vs 1 (hash + merge, median): ${speedup("jsonl")}x.`)}
 ${section("small", `1 KiB files end to end: **${h.small.vsSha256sum.toFixed(2)}x the speed** of \`find | xargs -0 -P${r.machine.cores} sha256sum\`. ${r.machine.cores} workers vs 1: ${speedup("small")}x.`)}

@@ -35,7 +35,7 @@ contract DatasetRegistry is ERC721, IDatasetRegistry {
     uint256 private constant _FIELDS_SHIFT = 128;
 
     mapping(uint256 id => StoredDataset) private _datasets;
-    mapping(address publisher => mapping(bytes32 root => uint256 idAndBlock)) private _tokenOfPublisherRoot;
+    mapping(address publisher => mapping(bytes32 root => uint256 idBlockFields)) private _tokenOfPublisherRoot;
     uint256 private _totalMinted;
 
     constructor() ERC721("Provenant Dataset", "PVDS") {}

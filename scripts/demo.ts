@@ -4,14 +4,15 @@
  *      one digit proven in and one altered digit proven out, both checked by the contract.
  *   2. An attestor service on a software TPM (swtpm), enrolled and registered on-chain; a classifier trained
  *      on the minted digits under it, and a child fine-tuned on a subset (digits 3, 5 and 8, minted as a
- *      second dataset); both registered as attested models with their lineage edges (attestor/demo.ts).
+ *      second dataset); both registered as attested models with their lineage edges (scripts/demo/attested.ts).
  *   3. The child's lineage printed, and `verify model` of the child: every model and dataset, every manifest,
  *      the weights on disk, and both training certificates, check by check.
  *   4. The dApp built and started on http://127.0.0.1:3000 over the demo's chain and store (a gateway on :8080),
  *      running with the chain for the browser and the CLI until Ctrl-C.
  *
  * Environment: PROVENANT_DEMO_HOME (data dir, default .provenant/demo; cleared at start),
- * PROVENANT_DEMO_DEPLOYMENT (Ignition deployment id, default chain-31337, the one the CLI reads by default),
+ * PROVENANT_DEMO_DEPLOYMENT (Ignition deployment id; default chain-31337, the one the CLI reads by default, or
+ * chain-31337-port-<port> for a chain on another port),
  * PROVENANT_DEMO_PORT (the chain's port, default 8545), PROVENANT_DEMO_GATEWAY_PORT (8080), PROVENANT_DEMO_APP_PORT
  * (3000), PROVENANT_DEMO_EXIT=1 (exit at the end instead of serving).
  */
@@ -19,7 +20,8 @@ import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { promisify } from "node:util";
-import { attestedDemo } from "../attestor/demo.ts";
+import { attestedDemo } from "./demo/attested.ts";
+import { runCli } from "./lib/cli.ts";
 import { REPO, startLocalChain } from "./lib/local-chain.ts";
 import { startGateway } from "../core/storage/gateway-server.ts";
 import { LocalStore } from "../core/storage/local-store.ts";
@@ -31,8 +33,9 @@ const DEFAULT_HOME = join(REPO, ".provenant", "demo");
 const MARKER = ".provenant-demo";
 
 const home = resolve(process.env.PROVENANT_DEMO_HOME ?? DEFAULT_HOME);
-const deploymentId = process.env.PROVENANT_DEMO_DEPLOYMENT ?? "chain-31337";
 const port = Number(process.env.PROVENANT_DEMO_PORT ?? 8545);
+// A chain on another port gets its own deployment record, so the default one (what a chain on 8545 uses) is kept.
+const deploymentId = process.env.PROVENANT_DEMO_DEPLOYMENT ?? (port === 8545 ? "chain-31337" : `chain-31337-port-${port}`);
 const exitAtEnd = process.env.PROVENANT_DEMO_EXIT === "1";
 const digits = join(home, "mnist-png");
 
@@ -40,28 +43,17 @@ const say = (line: string) => console.log(line);
 const indent = (text: string) => text.trimEnd().split("\n").map((l) => (l ? `  ${l}` : l)).join("\n");
 const short = (path: string) => (path.startsWith(`${REPO}/`) ? relative(REPO, path) : path);
 
+/** `provenant <args> --json` in the demo's data dir, failing with its error line. */
 async function provenant(env: Record<string, string>, ...args: string[]): Promise<any> {
-  const { stdout } = await exec(process.execPath, [join(REPO, "cli", "provenant.ts"), ...args, "--json"], {
-    cwd: REPO,
-    env: { ...process.env, ...env, PROVENANT_HOME: home },
-    maxBuffer: 64 << 20,
-  });
-  return JSON.parse(stdout);
+  const r = await runCli(args, { ...env, PROVENANT_HOME: home });
+  if (r.code !== 0 || r.json === null) throw new Error(`provenant ${args.slice(0, 2).join(" ")} failed: ${r.stderr.trim().split("\n").at(-1) ?? ""}`);
+  return r.json;
 }
 
 /** The CLI's human output (no --json), printed as is; a non-zero exit still returns what it printed. */
 async function provenantText(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string }> {
-  try {
-    const { stdout } = await exec(process.execPath, [join(REPO, "cli", "provenant.ts"), ...args], {
-      cwd: REPO,
-      env: { ...process.env, ...env, PROVENANT_HOME: home },
-      maxBuffer: 64 << 20,
-    });
-    return { code: 0, stdout };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: err.code ?? 1, stdout: `${err.stdout ?? ""}${err.stderr ?? ""}` };
-  }
+  const r = await runCli(args, { ...env, PROVENANT_HOME: home }, { json: false });
+  return { code: r.code, stdout: r.code === 0 ? r.stdout : `${r.stdout}${r.stderr}` };
 }
 
 /** Empties the data dir: the default one, one this demo made (it has the marker), or an empty or new one. */
@@ -138,13 +130,15 @@ building the app (next build)...`);
       env: { ...process.env, ...appEnv },
       stdio: ["ignore", "ignore", "inherit"],
     });
+    const appUrl = `http://127.0.0.1:${appPort}`;
+    await untilAnswers(`${appUrl}/`, app);
     const env = [
       `PROVENANT_HOME=${short(home)}`,
       ...(chain.port === 8545 ? [] : [`PROVENANT_RPC_URL=${chain.url}`]),
       ...(chain.deploymentId === "chain-31337" ? [] : [`PROVENANT_DEPLOYMENT_ID=${chain.deploymentId}`]),
     ].join(" ");
     say(`
-the app is on http://127.0.0.1:${appPort}: open /models/${child.id} for the lineage graph, or /datasets/${minted.datasetId} and drop a digit from ${short(digits)}`);
+the app is on ${appUrl}: open /models/${child.id} for the lineage graph, or /datasets/${minted.datasetId} and drop a digit from ${short(digits)}`);
     say(`the chain (${chain.url}) and gateway (${gateway.url}) keep running for the CLI too: try \`${env} npx provenant export ${child.id} --format cyclonedx\`. Ctrl-C stops everything.`);
     await new Promise<void>((done) => {
       process.once("SIGINT", done);
@@ -160,4 +154,20 @@ the app is on http://127.0.0.1:${appPort}: open /models/${child.id} for the line
 } finally {
   await chain.stop();
   if (!ok) process.exitCode = 1;
+}
+
+/** Waits until `url` answers (any HTTP status), so "the app is on ..." is printed when it is; fails if the app exits. */
+async function untilAnswers(url: string, app: ReturnType<typeof spawn>): Promise<void> {
+  let exited = false;
+  app.once("exit", () => (exited = true));
+  for (const deadline = Date.now() + 120_000; Date.now() < deadline; ) {
+    if (exited) throw new Error(`the app exited before ${url} answered`);
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(5_000) });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  throw new Error(`${url} did not answer within 120 s`);
 }

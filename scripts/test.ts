@@ -34,6 +34,8 @@ const steps: Array<[string, string[]]> = [
   [bin("hardhat"), ["compile"]],
   [process.execPath, ["scripts/export-abi.ts", "--check"]],
   [bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]],
+  // The bundle the `provenant` command runs (dist/), rebuilt from these sources: CLI tests run it.
+  [process.execPath, ["scripts/build-cli.ts"]],
   ...(given.length ? [] : ([[bin("hardhat"), ["test", "solidity", "--no-compile"]]] as Array<[string, string[]]>)),
   [bin("hardhat"), ["test", "mocha", "--no-compile", ...mochaFiles]],
 ];

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { packageRoot } from "../package-root.ts";
 import { contractAddress, type ContractName, type Deployment } from "./addresses.ts";
 import { generatedDeployment } from "./generated-deployment.ts";
 import { readIgnitionDeployment } from "./ignition-record.ts";
@@ -14,7 +14,7 @@ export type { ContractName };
 
 /** Where Hardhat Ignition records deployments: ignition/deployments/<deployment id>/deployed_addresses.json. */
 export function deploymentsDir(): string {
-  return process.env.PROVENANT_DEPLOYMENTS ?? join(fileURLToPath(import.meta.url), "..", "..", "..", "ignition", "deployments");
+  return process.env.PROVENANT_DEPLOYMENTS ?? join(packageRoot(), "ignition", "deployments");
 }
 
 /** Ignition's deployment id: chain-<id> by default; tests and parallel local chains set their own. */

@@ -287,6 +287,54 @@ export type RegisterParamsStruct = {
 
 export type AttestedRegistration = TxResult & { modelId: bigint };
 
+/** ModelRegistry.registerAttested's arguments: what an attested registration submits, simulated and sent alike. */
+export type AttestedSubmission = { params: RegisterParamsStruct; evidence: TrainingEvidenceStruct; certificateCid: string };
+
+/**
+ * The model registry as `signer` registers with it, after checking the deployment has registerAttested: an
+ * older one would revert without a reason, so say what is wrong instead.
+ */
+export async function attestedRegistrar(conn: ClientConnection, signer: Signer, addresses?: Partial<ModelRegistryAddresses>): Promise<Contract> {
+  const at = provenantAddresses(conn, addresses).modelRegistry;
+  const registry = attestedModelRegistry(at, signer);
+  const selector = registry.interface.getFunction("registerAttested")!.selector.slice(2);
+  if (!(await conn.provider.getCode(at)).includes(selector)) {
+    throw new ChainError(
+      "CHAIN_NOT_DEPLOYED",
+      `the model registry at ${at} has no registerAttested entry point (selector ${selector}): redeploy the Provenant module`
+    );
+  }
+  return registry;
+}
+
+/** The registration as a call, the contract's verdict on exactly this transaction: the id the model would get. Throws the revert as ethers decodes it. */
+export async function simulateAttestedRegistration(registry: Contract, s: AttestedSubmission): Promise<bigint> {
+  return registry.registerAttested.staticCall(s.params, s.evidence, s.certificateCid);
+}
+
+/** Send the registration and wait for it; the model id from its ModelRegistered event (else the simulated one). */
+export async function sendAttestedRegistration(
+  registry: Contract,
+  s: AttestedSubmission,
+  options: { onSent?: (txHash: string) => void; simulatedId?: bigint } = {}
+): Promise<AttestedRegistration> {
+  const tx = await registry.registerAttested(s.params, s.evidence, s.certificateCid);
+  options.onSent?.(tx.hash);
+  const receipt = await tx.wait();
+  const registered = receipt.logs
+    .map((l: { topics: string[]; data: string }) => {
+      try {
+        return registry.interface.parseLog(l);
+      } catch {
+        return null;
+      }
+    })
+    .find((l: { name: string } | null) => l?.name === "ModelRegistered");
+  const modelId = registered ? BigInt(registered.args.id) : options.simulatedId;
+  if (modelId === undefined) throw new ChainError("TX_REVERTED", `registerAttested: transaction ${receipt.hash} emitted no ModelRegistered event`);
+  return { modelId, txHash: receipt.hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed };
+}
+
 /**
  * ModelRegistry.registerAttested(params, evidence, certificateCid): the model, its lineage and its certificate
  * in one transaction. The signer must be the certificate's registrant. Preflights with a call, so a refused
@@ -295,41 +343,13 @@ export type AttestedRegistration = TxResult & { modelId: bigint };
 export async function registerAttested(
   conn: ClientConnection,
   signer: Signer,
-  params: RegisterParamsStruct,
-  evidence: TrainingEvidenceStruct,
-  certificateCid: string,
+  submission: AttestedSubmission,
   options: { addresses?: Partial<ModelRegistryAddresses>; onSent?: (txHash: string) => void } = {}
 ): Promise<AttestedRegistration> {
-  const addr = provenantAddresses(conn, options.addresses);
-  const registry = attestedModelRegistry(addr.modelRegistry, signer);
-  // A deployment older than registerAttested would revert without a reason: say what is wrong instead.
-  const selector = registry.interface.getFunction("registerAttested")!.selector.slice(2);
-  if (!(await conn.provider.getCode(addr.modelRegistry)).includes(selector)) {
-    throw new ChainError(
-      "CHAIN_NOT_DEPLOYED",
-      `the model registry at ${addr.modelRegistry} has no registerAttested entry point (selector ${selector}): redeploy the Provenant module`
-    );
-  }
+  const registry = await attestedRegistrar(conn, signer, options.addresses);
   try {
-    const id: bigint = await registry.registerAttested.staticCall(params, evidence, certificateCid);
-    const tx = await registry.registerAttested(params, evidence, certificateCid);
-    options.onSent?.(tx.hash);
-    const receipt = await tx.wait();
-    const registered = receipt.logs
-      .map((l: { topics: string[]; data: string }) => {
-        try {
-          return registry.interface.parseLog(l);
-        } catch {
-          return null;
-        }
-      })
-      .find((l: { name: string } | null) => l?.name === "ModelRegistered");
-    return {
-      modelId: registered ? BigInt(registered.args.id) : id,
-      txHash: receipt.hash,
-      blockNumber: receipt.blockNumber,
-      gasUsed: receipt.gasUsed,
-    };
+    const simulatedId = await simulateAttestedRegistration(registry, submission);
+    return await sendAttestedRegistration(registry, submission, { onSent: options.onSent, simulatedId });
   } catch (e) {
     throw chainError(e, "registerAttested");
   }

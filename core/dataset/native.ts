@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { availableParallelism, constants } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { packageRoot } from "../package-root.ts";
 
 /**
  * The batched hasher in native/hash.c (built at install time by scripts/build-native.sh): one call hashes a whole
@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 
 /** Where scripts/build-native.sh puts the build. A function: bundlers (the dApp's) rewrite module-level URLs. */
 export function nativeBuildPath(): string {
-  return join(dirname(fileURLToPath(import.meta.url)), "..", "..", "native", "build", "provenant_hash.node");
+  return join(packageRoot(), "native", "build", "provenant_hash.node");
 }
 
 /** Where a native job stopped: which call failed (`op`), its errno, and which file of a list or which bucket file. */

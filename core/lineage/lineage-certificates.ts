@@ -1,9 +1,9 @@
 import type { ChainConnection } from "../chain/connect.ts";
-import type { CertificateVerdict } from "./verify.ts";
+import type { CertificateVerdict } from "./lineage-check.ts";
 import type { LineageWalk } from "./walk.ts";
 import type { ContentStore } from "../storage/store.ts";
 import type { TrustedRoot } from "../tpm/enroll.ts";
-import { verifyModelCertificate, type ModelCertificateVerification } from "../attestor/verify-model.ts";
+import { verifyModelCertificate, type ModelCertificateVerification } from "../attestor/model-certificate-check.ts";
 
 /**
  * The certificate check a lineage verification runs on each attested model (verifyLineage's

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { packageRoot } from "../package-root.ts";
 import { StorageError } from "../errors.ts";
 
 /**
@@ -16,7 +16,7 @@ import { StorageError } from "../errors.ts";
  */
 export const LIGHTHOUSE_KEY_NAME = "LIGHTHOUSE_API_KEY";
 
-const REPO = join(fileURLToPath(import.meta.url), "..", "..", "..");
+const REPO = packageRoot();
 const HARDHAT = join(REPO, "node_modules", ".bin", "hardhat");
 
 /** Hardhat's global config directory, as its env-paths dependency computes it ("hardhat-nodejs"). */

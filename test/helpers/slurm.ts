@@ -72,6 +72,9 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Longer than any job here takes on a loaded 2-core machine. */
+const WAIT_LIMIT_MS = 240_000;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function tail(file: string, lines = 15): string {
@@ -216,7 +219,12 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
     sbatch: (args, options) => run("sbatch", ["--parsable", ...args], options).trim().split(";")[0],
     tasks,
     async waitFor(jobId, until = (ts) => ts.every(taskEnded)) {
-      for (;;) {
+      // Bounded, so a condition that never comes fails naming the job's state instead of at mocha's timeout.
+      for (const deadline = Date.now() + WAIT_LIMIT_MS; ; ) {
+        if (Date.now() > deadline) {
+          const states = tasks(jobId).map((t) => `${t.id} ${t.state} ${t.reason}`).join(", ");
+          throw new Error(`job ${jobId}: what the test waits for did not happen within ${WAIT_LIMIT_MS / 1000} s (${states})`);
+        }
         const ts = tasks(jobId);
         if (ts.length > 0 && until(ts)) return ts;
         const never = ts.find((t) => t.reason === "DependencyNeverSatisfied");

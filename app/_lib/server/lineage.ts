@@ -1,12 +1,12 @@
 import "server-only";
 import { provenanceWords } from "../../../core/attestor/attestation.ts";
 import { lineageCertificateCheck } from "../../../core/lineage/lineage-certificates.ts";
-import { attestationOfVerification, loadEkRoots, modelAttestation, type ModelCertificateVerification } from "../../../core/attestor/verify-model.ts";
+import { attestationOfVerification, loadEkRoots, modelAttestation, type ModelCertificateVerification } from "../../../core/attestor/model-certificate-check.ts";
 import { connectLineageSources } from "../../../core/lineage/lineage-sources.ts";
 import { isProvenantError } from "../../../core/errors.ts";
 import type { ModelAttestation } from "../../../core/attestor/attestation.ts";
 import type { LineageGraph } from "../../../core/lineage/graph.ts";
-import { verifyLineage, type CheckResult, type VerifyReport } from "../../../core/lineage/verify.ts";
+import { verifyLineage, type CheckResult, type VerifyReport } from "../../../core/lineage/lineage-check.ts";
 import { ancestryOfWalk } from "../../../core/lineage/check-sample.ts";
 import { toLineageGraph, walkLineage, type LineageSources, type LineageWalk } from "../../../core/lineage/walk.ts";
 import type { TrustedRoot } from "../../../core/tpm/enroll.ts";
@@ -18,7 +18,7 @@ import { appConfig } from "./config.ts";
 
 /**
  * The model page's lineage, on the server: the same walk and checks as `provenant verify model`
- * (core/lineage/walk.ts, core/lineage/verify.ts, and core/attestor/verify-model.ts for attested models, with EK
+ * (core/lineage/walk.ts, core/lineage/lineage-check.ts, and core/attestor/model-certificate-check.ts for attested models, with EK
  * roots from PROVENANT_EK_ROOTS as the CLI reads them), flattened into a plain LineageView for the client leaf.
  *
  * The sources are the CLI's (core/lineage/lineage-sources.ts): here the chain is the app's (PROVENANT_RPC_URL) and
@@ -40,7 +40,7 @@ function ekRoots(): { roots: TrustedRoot[]; problem: string | null } {
 
 /**
  * The attestation of each attested model among `ids`, checked as the model page checks it (every check of
- * verify-model, a fresh verifying store, the EK roots of PROVENANT_EK_ROOTS): lists show no green "attested"
+ * model-certificate-check, a fresh verifying store, the EK roots of PROVENANT_EK_ROOTS): lists show no green "attested"
  * that the model page would not.
  */
 export async function modelAttestations(ids: readonly string[]): Promise<Map<string, ModelAttestation>> {

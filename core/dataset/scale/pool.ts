@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { availableParallelism } from "node:os";
-import { fileURLToPath } from "node:url";
+import { siblingModule } from "../../package-root.ts";
 import { ProvenantError, FormatError, type ProvenantErrorCode } from "../../errors.ts";
 import { nativeHasher, type NativeHasher } from "../native.ts";
 import { mergeRangeJs } from "./merge.ts";
@@ -9,7 +9,7 @@ import { nativeFailureError } from "../encodings.ts";
 import { loadPlan, type Plan } from "./plan.ts";
 import { runUnit, runUnitNative, type UnitStats } from "./unit.ts";
 
-const WORKER = fileURLToPath(new URL("./unit-worker.ts", import.meta.url));
+const WORKER = siblingModule(import.meta.url, "./unit-worker");
 
 export function defaultWorkers(): number {
   return availableParallelism();

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, sy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO } from "../../../scripts/lib/local-chain.ts";
-import { runCli } from "../../helpers/cli.ts";
+import { ensureBuiltCli, runCli } from "../../../scripts/lib/cli.ts";
 import { sectionBlocks } from "../../helpers/markdown.ts";
 import { startSlurmCluster, taskEnded, type SlurmCluster } from "../../helpers/slurm.ts";
 import { decodeShardIndex } from "../../../core/dataset/shard-index.ts";
@@ -69,7 +69,8 @@ describe("scale: the docs/scale.md Slurm recipe on a one-node cluster", function
     project = join(work, "project");
     mkdirSync(join(project, "node_modules", ".bin"), { recursive: true });
     symlinkSync(REPO, join(project, "node_modules", "provenant"));
-    symlinkSync(join("..", "provenant", "cli", "provenant.ts"), join(project, "node_modules", ".bin", "provenant"));
+    ensureBuiltCli();
+    symlinkSync(join("..", "provenant", "dist", "provenant.js"), join(project, "node_modules", ".bin", "provenant"));
     writeFileSync(join(project, "provenant-hash.sh"), jobScript, { mode: 0o755 });
     jobEnv = {
       ...UNIT_ENV,
@@ -157,8 +158,8 @@ describe("scale: the docs/scale.md Slurm recipe on a one-node cluster", function
     const parts = join(dir, "parts");
     const victim = 1;
     const units = () => {
-      const runs = join(parts, `part-${victim}`, "runs");
-      return existsSync(runs) ? readdirSync(runs).filter((f) => /^unit-\d+\.json$/.test(f)).sort() : [];
+      const buckets = join(parts, `part-${victim}`, "buckets");
+      return existsSync(buckets) ? readdirSync(buckets).filter((f) => /^unit-\d+\.json$/.test(f)).sort() : [];
     };
 
     // While the hold file exists every task stops after its first unit (one CPU each: one unit at a time).
@@ -184,8 +185,8 @@ describe("scale: the docs/scale.md Slurm recipe on a one-node cluster", function
     const finished = units();
     expect(finished).to.have.length(1);
     expect(existsSync(join(parts, `part-${victim}`, "part.json"))).to.equal(false);
-    const before = finished.map((f) => stamp(join(parts, `part-${victim}`, "runs", f)));
-    const runBefore = stamp(join(parts, `part-${victim}`, "runs", finished[0].replace(/\.json$/, ".run")));
+    const before = finished.map((f) => stamp(join(parts, `part-${victim}`, "buckets", f)));
+    const bucketBefore = stamp(join(parts, `part-${victim}`, "buckets", finished[0].replace(/\.json$/, ".bucket")));
 
     // Resubmitted alone with the same arguments, as the document says; then the combine again.
     const again = shell(`sbatch --parsable --array=${victim} --cpus-per-task=1 provenant-hash.sh "${input}" "${parts}" ${PARTS}`, { PROVENANT_HOME: home.combined }).trim();
@@ -193,8 +194,8 @@ describe("scale: the docs/scale.md Slurm recipe on a one-node cluster", function
     const resumed = jobJson(`slurm-${again}_${victim}.out`);
     expect(resumed.units).to.be.greaterThan(1);
     // The unit finished before the kill was kept as it was (same file, same modification time), not hashed again.
-    expect(finished.map((f) => stamp(join(parts, `part-${victim}`, "runs", f)))).to.deep.equal(before);
-    expect(stamp(join(parts, `part-${victim}`, "runs", finished[0].replace(/\.json$/, ".run")))).to.equal(runBefore);
+    expect(finished.map((f) => stamp(join(parts, `part-${victim}`, "buckets", f)))).to.deep.equal(before);
+    expect(stamp(join(parts, `part-${victim}`, "buckets", finished[0].replace(/\.json$/, ".bucket")))).to.equal(bucketBefore);
     expect(units()).to.have.length(resumed.units);
 
     const combineJob = shell(`sbatch --parsable --dependency=afterok:${again} --wrap "npx provenant dataset combine ${parts}/part-* --json"`, { PROVENANT_HOME: home.combined }).trim();
