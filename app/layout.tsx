@@ -7,7 +7,7 @@ import { SearchForm } from "./_components/search-form.tsx";
 import { shortAddress } from "./_components/hex.tsx";
 import { appChain } from "./_lib/server/chain.ts";
 import { appConfig } from "./_lib/server/config.ts";
-import { chainName, isDevChain } from "./_lib/networks.ts";
+import { chainName, isDevChain } from "../core/chain/networks.ts";
 import "./globals.css";
 import styles from "./layout.module.css";
 

@@ -4,7 +4,7 @@ import { Notice } from "./_components/notice.tsx";
 import { SearchForm } from "./_components/search-form.tsx";
 import { toTrouble } from "./_lib/errors.ts";
 import { formatCount } from "./_lib/format.ts";
-import { chainName } from "./_lib/networks.ts";
+import { chainName } from "../core/chain/networks.ts";
 import { appChain, recentDatasets } from "./_lib/server/chain.ts";
 import { recentModels } from "./_lib/server/models.ts";
 import { ModelCard } from "./_components/model-card.tsx";

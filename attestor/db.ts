@@ -1,29 +1,12 @@
 /**
- * The runs database (node:sqlite, no native build): one row per run, updated as it moves through its states,
- * so a restarted service knows what each run came to.
- *
- *   queued -> measuring -> running -> certifying -> registering -> registered
- *                                                \-> certified (registration not asked for)
- *   any state -> failed (with an error code and message)
- *   queued .. certifying at a restart -> interrupted (nothing was sent to the chain)
+ * The runs database (node:sqlite, no native build): one row per run, updated as it moves through its states
+ * (RUN_STATES in core/attestor/run-events.ts), so a restarted service knows what each run came to.
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-
-export const RUN_STATES = [
-  "queued",
-  "measuring",
-  "running",
-  "certifying",
-  "registering",
-  "registered",
-  "certified",
-  "failed",
-  "interrupted",
-] as const;
-export type RunState = (typeof RUN_STATES)[number];
-export const TERMINAL_STATES: readonly RunState[] = ["registered", "certified", "failed", "interrupted"];
+import { TERMINAL_STATES } from "../core/attestor/run-events.ts";
+import type { RunState } from "../core/attestor/run-events.ts";
 
 export type RunRow = {
   id: string;

@@ -13,6 +13,7 @@ import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO, startLocalChain } from "../scripts/lib/local-chain.ts";
+import { CLI, ensureBuiltCli } from "../scripts/lib/cli.ts";
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -21,7 +22,7 @@ const arg = (name: string, fallback: number) => {
 const SAMPLES = arg("samples", 10_000);
 const DATASET = arg("dataset", 1_000_000);
 const RUNS = arg("runs", 3);
-const CLI = join(REPO, "cli", "provenant.ts");
+ensureBuiltCli();
 
 const record = (i: number) => JSON.stringify({ id: i, text: `sample number ${i} of the benchmark set`, label: i % 10 });
 

@@ -12,6 +12,7 @@ import { randomBytes } from "node:crypto";
 import { cpus, totalmem, tmpdir } from "node:os";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { CLI, ensureBuiltCli } from "../scripts/lib/cli.ts";
 import { REPO } from "../scripts/lib/local-chain.ts";
 import { commitAndStore } from "../core/dataset/scale/pipeline.ts";
 import { nativeHasher } from "../core/dataset/native.ts";
@@ -25,8 +26,7 @@ const quick = process.argv.includes("--quick");
 const REPEATS = quick ? 3 : 5;
 const CAP_SECONDS = Number(process.env.BENCH_PEER_CAP ?? (quick ? 20 : 45));
 const NODE = process.execPath;
-/** The built CLI, what the `provenant` bin runs (bench/cli-latency.ts builds it first and compares the sources). */
-const CLI = join(REPO, "dist", "provenant.js");
+ensureBuiltCli();
 const work = mkdtempSync(join(tmpdir(), "provenant-bench-"));
 const results: Record<string, any> = {};
 const log = (s: string) => console.log(s);

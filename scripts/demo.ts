@@ -4,7 +4,7 @@
  *      one digit proven in and one altered digit proven out, both checked by the contract.
  *   2. An attestor service on a software TPM (swtpm), enrolled and registered on-chain; a classifier trained
  *      on the minted digits under it, and a child fine-tuned on a subset (digits 3, 5 and 8, minted as a
- *      second dataset); both registered as attested models with their lineage edges (attestor/demo.ts).
+ *      second dataset); both registered as attested models with their lineage edges (scripts/demo/attested.ts).
  *   3. The child's lineage printed, and `verify model` of the child: every model and dataset, every manifest,
  *      the weights on disk, and both training certificates, check by check.
  *   4. The same digits as WebDataset shards and as a Parquet table in a Hugging Face layout, minted (encodings-v2),
@@ -22,7 +22,8 @@ import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { promisify } from "node:util";
-import { attestedDemo } from "../attestor/demo.ts";
+import { attestedDemo } from "./demo/attested.ts";
+import { runCli } from "./lib/cli.ts";
 import { REPO, startLocalChain } from "./lib/local-chain.ts";
 import { startGateway } from "../core/storage/gateway-server.ts";
 import { LocalStore } from "../core/storage/local-store.ts";
@@ -49,28 +50,17 @@ const say = (line: string) => console.log(line);
 const indent = (text: string) => text.trimEnd().split("\n").map((l) => (l ? `  ${l}` : l)).join("\n");
 const short = (path: string) => (path.startsWith(`${REPO}/`) ? relative(REPO, path) : path);
 
+/** `provenant <args> --json` in the demo's data dir, failing with its error line. */
 async function provenant(env: Record<string, string>, ...args: string[]): Promise<any> {
-  const { stdout } = await exec(process.execPath, [join(REPO, "cli", "provenant.ts"), ...args, "--json"], {
-    cwd: REPO,
-    env: { ...process.env, ...env, PROVENANT_HOME: home },
-    maxBuffer: 64 << 20,
-  });
-  return JSON.parse(stdout);
+  const r = await runCli(args, { ...env, PROVENANT_HOME: home });
+  if (r.code !== 0 || r.json === null) throw new Error(`provenant ${args.slice(0, 2).join(" ")} failed: ${r.stderr.trim().split("\n").at(-1) ?? ""}`);
+  return r.json;
 }
 
 /** The CLI's human output (no --json), printed as is; a non-zero exit still returns what it printed. */
 async function provenantText(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string }> {
-  try {
-    const { stdout } = await exec(process.execPath, [join(REPO, "cli", "provenant.ts"), ...args], {
-      cwd: REPO,
-      env: { ...process.env, ...env, PROVENANT_HOME: home },
-      maxBuffer: 64 << 20,
-    });
-    return { code: 0, stdout };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: err.code ?? 1, stdout: `${err.stdout ?? ""}${err.stderr ?? ""}` };
-  }
+  const r = await runCli(args, { ...env, PROVENANT_HOME: home }, { json: false });
+  return { code: r.code, stdout: r.code === 0 ? r.stdout : `${r.stdout}${r.stderr}` };
 }
 
 /** Empties the data dir: the default one, one this demo made (it has the marker), or an empty or new one. */

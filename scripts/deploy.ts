@@ -2,9 +2,11 @@
  * `npm run deploy -- --network <name> [--deployment-id <id>] [--json]`: deploys ignition/modules/Provenant.ts through
  * Hardhat Ignition with ignition/parameters/<network>.json and the network's deployment settings from
  * core/chain/networks.ts (on Filecoin: fee bumping off, few confirmations, slow polling). Ignition records the
- * addresses in ignition/deployments/<deployment id>/deployed_addresses.json, where the CLI (core/chain/deployments.ts)
- * and the app read them; the deployment id is chain-<chain id> unless --deployment-id or PROVENANT_DEPLOYMENT_ID says
- * otherwise. Re-running resumes an interrupted deployment and deploys nothing twice.
+ * addresses in ignition/deployments/<deployment id>/deployed_addresses.json; the deployment id is chain-<chain id>
+ * unless --deployment-id or PROVENANT_DEPLOYMENT_ID says otherwise. A chain-<id> deployment on a real network is then
+ * written into core/chain/abi.generated.ts (scripts/export-abi.ts), where the library, CLI and app read addresses;
+ * other ids are read at run time (core/chain/deployments.ts). Re-running resumes an interrupted deployment and
+ * deploys nothing twice.
  *
  * The RPC URL and key come from Hardhat's configuration variables (environment or `npx hardhat keystore set`).
  * A failure is one line on stderr and exit code 1. See docs/deploy-filecoin.md.
@@ -12,7 +14,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { networkFacts, NETWORK_NAMES } from "../core/chain/networks.ts";
+import { isDevChain, networkFacts, NETWORK_NAMES } from "../core/chain/networks.ts";
 import { REPO } from "./lib/local-chain.ts";
 
 function fail(message: string): never {
@@ -77,13 +79,20 @@ try {
     if (code === "0x") fail(`${name} has no code at ${address} on chain ${chainId}: the record ${recordPath} is stale; deploy again with another --deployment-id`);
   }
   await connection.close();
+  // Addresses are never copied by hand: the generated file gets them from the record.
+  let generated: string | null = null;
+  if (!isDevChain(chainId) && deploymentId === `chain-${chainId}`) {
+    const { ABI_MODULE_PATH, writeAbiModule } = await import("./export-abi.ts");
+    if (writeAbiModule()) generated = ABI_MODULE_PATH;
+  }
   if (args.json) {
-    process.stdout.write(`${JSON.stringify({ ok: true, network: facts.name, chainId, deploymentId, record: recordPath, addresses }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ok: true, network: facts.name, chainId, deploymentId, record: recordPath, addresses, generated }, null, 2)}\n`);
   } else {
     console.log(`deployed on ${facts.name} (chain ${chainId}); addresses recorded in ${recordPath}:`);
     for (const [name, address] of Object.entries(addresses)) {
       console.log(`  ${name.replace("Provenant#", "").padEnd(18)} ${address}${facts.explorerAddressUrl ? `  ${facts.explorerAddressUrl}${address}` : ""}`);
     }
+    if (generated) console.log(`addresses written to ${generated}: commit it with ${recordPath}`);
   }
 } catch (e) {
   const message = ((e as Error).message ?? String(e)).split("\n")[0];

@@ -1,3 +1,5 @@
+import { networkFlag } from "../../core/chain/networks.ts";
+
 /**
  * What a "re-check it yourself" command needs to reach the chain and deployment this app reads, so it works as
  * copied: `--network` for the networks the CLI knows by name; otherwise the RPC URL and the Ignition deployment
@@ -11,7 +13,6 @@ export interface CliTarget {
   flags: string;
 }
 
-const NAMED: Record<number, string> = { 314159: "filecoinCalibration", 314: "filecoin" };
 const DEFAULT_RPC = "http://127.0.0.1:8545";
 
 /** Single-quoted for a POSIX shell when it holds anything but plain characters. */
@@ -42,7 +43,9 @@ export interface CliSetting {
 }
 
 export function cliTargetFor({ chainId, rpcUrl, deploymentId, home }: CliSetting): CliTarget {
-  if (NAMED[chainId]) return { prefix: "", flags: ` --network ${NAMED[chainId]}` };
+  // A network the CLI knows by name (the one network table): --network reaches it.
+  const flag = networkFlag(chainId);
+  if (flag) return { prefix: "", flags: flag };
   const shown = printableRpcUrl(rpcUrl);
   const vars: string[] = [];
   if (shown === null) vars.push(`PROVENANT_RPC_URL='<your RPC URL for chain ${chainId}>'`);

@@ -61,13 +61,20 @@ export function trouble(code: Trouble["code"], detail: string, hint?: string): T
   return { code, title: known?.title ?? "Something went wrong", detail, hint: hint ?? known?.hint };
 }
 
-/** Any thrown value as a Trouble: ProvenantErrors keep their code and message; wallet refusals are named. */
+type WalletError = { code?: unknown; info?: { error?: { code?: number } }; shortMessage?: string; message?: string } | null;
+
+const declinedInWallet = (err: WalletError) => err?.code === 4001 || err?.code === "ACTION_REJECTED" || err?.info?.error?.code === 4001;
+
+/**
+ * Any thrown value as a Trouble: ProvenantErrors keep their code and message; wallet refusals are named, also
+ * when a chain client wrapped one (its cause).
+ */
 export function toTrouble(e: unknown): Trouble {
-  if (isProvenantError(e)) return trouble(e.code, e.message);
-  const err = e as { code?: unknown; info?: { error?: { code?: number } }; shortMessage?: string; message?: string } | null;
-  if (err?.code === 4001 || err?.code === "ACTION_REJECTED" || err?.info?.error?.code === 4001) {
+  const err = e as WalletError;
+  if (declinedInWallet(err) || (isProvenantError(e) && declinedInWallet(e.cause as WalletError))) {
     return trouble("WALLET_REJECTED", "You declined the request in your wallet.");
   }
+  if (isProvenantError(e)) return trouble(e.code, e.message);
   if (err?.code === "NETWORK_ERROR" || err?.code === "SERVER_ERROR" || err?.code === "TIMEOUT") {
     return trouble("CHAIN_UNREACHABLE", err.shortMessage ?? "The JSON-RPC node did not answer.");
   }

@@ -3,7 +3,7 @@ import { parseCid } from "../../core/storage/cid.ts";
 /**
  * The app's /ipfs/<cid> route (app/ipfs/[cid]/route.ts): the configured IPFS gateway under the app's own origin,
  * so the browser needs no CORS and no second host. Bytes pass through unchanged; the browser checks every object
- * against its CID (gateway-store.ts). What the upstream gateway says about an object it refuses (x-provenant-error:
+ * against its CID (core/storage/gateway-client.ts). What the upstream gateway says about an object it refuses (x-provenant-error:
  * its copy fails its CID) passes through too, and x-provenant-source names the upstream, so a reader can say
  * "the bytes failed their CID, from that gateway" instead of "storage unreachable".
  */

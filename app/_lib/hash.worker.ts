@@ -1,7 +1,8 @@
 /// <reference lib="webworker" />
 import { canonicalSample, RecordSplitter, sha256, sha256Stream, sha256Sync } from "../../core/dataset/sample-hash.ts";
 import { isProvenantError } from "../../core/errors.ts";
-import { rootOfLeaves, sortUniqueLeaves } from "./commit-browser.ts";
+import { shardedRoot } from "../../core/dataset/sharded-root.ts";
+import { sortUniqueHashes } from "../../core/dataset/sort-unique.ts";
 import type { DatasetResult, HashRequest, HashResponse, SampleResult } from "./hash-protocol.ts";
 import { MAX_BROWSER_LEAVES, STREAM_SAMPLE_BYTES } from "./limits.ts";
 
@@ -73,8 +74,9 @@ async function hashSample(req: Extract<HashRequest, { kind: "sample" }>): Promis
 function finish(id: number, hashes: Uint8Array, total: number, base: Omit<DatasetResult, "leaves" | "root" | "n" | "commitMs">) {
   const t0 = performance.now();
   if (total === 0) throw Object.assign(new Error("there are no samples to hash: an empty dataset has no commitment"), { code: "DATASET_EMPTY" });
-  const leaves = sortUniqueLeaves(hashes.subarray(0, total * 32));
-  const root = rootOfLeaves(leaves);
+  // The same leaves and root as core/dataset/commit.ts; the server recomputes both before it stores anything.
+  const leaves = sortUniqueHashes(hashes.subarray(0, total * 32));
+  const { root } = shardedRoot(leaves);
   const result: DatasetResult = { ...base, leaves, root, n: leaves.length / 32, commitMs: performance.now() - t0 };
   post({ id, type: "dataset", result }, [leaves.buffer as ArrayBuffer]);
 }

@@ -4,7 +4,7 @@ import type { LineageGraph } from "../../core/lineage/graph.ts";
 
 /**
  * What the model page's server part hands its client leaves: the lineage walk flattened to plain data, each
- * node with its named checks (core/lineage/verify.ts), the LineageGraph when every part could be read (for the
+ * node with its named checks (core/lineage/lineage-check.ts), the LineageGraph when every part could be read (for the
  * exports), and the root model's training certificate in readable parts. Pure types, browser-safe.
  */
 export interface ViewCheck {

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { Notice } from "../_components/notice.tsx";
 import { toTrouble } from "../_lib/errors.ts";
-import { chainName } from "../_lib/networks.ts";
+import { chainName } from "../../core/chain/networks.ts";
 import { appChain } from "../_lib/server/chain.ts";
 import { appConfig } from "../_lib/server/config.ts";
 import { MintForm } from "./_components/mint-form.tsx";

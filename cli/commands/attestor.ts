@@ -19,7 +19,7 @@ import {
   verifyEnrollmentRequest,
 } from "../../core/attestor/enrollment.ts";
 import type { EnrollmentRequest, EnrollmentVerification } from "../../core/attestor/enrollment.ts";
-import { loadEkRoots } from "../../core/attestor/verify-model.ts";
+import { loadEkRoots } from "../../core/attestor/model-certificate-check.ts";
 import { ProvenantError } from "../../core/errors.ts";
 import { parseAddress } from "../../core/identifiers.ts";
 import { createTpm2ToolsTransport, HARDWARE_TCTI } from "../../core/tpm/transport.ts";

@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { Command } from "commander";
-import { loadEkRoots, modelAttestation } from "../../core/attestor/verify-model.ts";
+import { loadEkRoots, modelAttestation } from "../../core/attestor/model-certificate-check.ts";
 import { InputError } from "../../core/errors.ts";
 import { EXPORT_FORMAT_TITLES, EXPORT_FORMATS, exportLineage, parseExportFormat } from "../../core/lineage/exports/index.ts";
 import { buildLineageGraph } from "../../core/lineage/walk.ts";

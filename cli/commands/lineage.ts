@@ -2,8 +2,7 @@ import { Command } from "commander";
 import { dataDir } from "../../core/config.ts";
 import { openStore } from "../store.ts";
 import { connect, type ChainConnection } from "../../core/chain/connect.ts";
-import { DatasetRegistryClient } from "../../core/chain/dataset-registry.ts";
-import { ModelRegistryClient } from "../../core/chain/model-registry.ts";
+import { connectLineageSources } from "../../core/lineage/lineage-sources.ts";
 import { InputError } from "../../core/errors.ts";
 import { parseTokenId } from "../../core/identifiers.ts";
 import { renderDot, renderMermaid, renderTree } from "../../core/lineage/render.ts";
@@ -12,9 +11,7 @@ import { action, withCommonOptions, type CommonOptions } from "../output.ts";
 
 /** Both registries and the store, as the common options name them. */
 export async function openLineageSources(opts: CommonOptions): Promise<LineageSources & { conn: ChainConnection }> {
-  const conn = await connect(opts.network);
-  const [models, datasets] = await Promise.all([ModelRegistryClient.connect(conn), DatasetRegistryClient.connect(conn)]);
-  return { conn, models, datasets, store: openStore(opts.storage, dataDir(opts.dataDir)) };
+  return connectLineageSources(await connect(opts.network), openStore(opts.storage, dataDir(opts.dataDir)));
 }
 
 interface LineageOptions extends CommonOptions {

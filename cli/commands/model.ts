@@ -5,12 +5,12 @@ import { Command } from "commander";
 import { dataDir } from "../../core/config.ts";
 import { openStore } from "../store.ts";
 import type { DatasetEdge, ParentEdge } from "../../core/chain/model-registry.ts";
-import { DATASET_ROLES, PARENT_RELATIONS, type DatasetRole, type ParentRelation } from "../../core/chain/roles.ts";
+import { DATASET_ROLES, PARENT_RELATIONS } from "../../core/chain/roles.ts";
 import { ChainError, InputError, ProvenantError } from "../../core/errors.ts";
-import { isTokenId } from "../../core/identifiers.ts";
+import { parseDatasetEdge, parseParentEdge } from "../../core/lineage/edge-syntax.ts";
 import { walkLineage } from "../../core/lineage/walk.ts";
 import { toInTotoStatement } from "../../core/model/in-toto.ts";
-import { hashAndStoreModel, type StoredModel } from "../../core/model/operations.ts";
+import { hashAndStoreModel, type StoredModel } from "../../core/model/store-model.ts";
 import { loadRecordFile, resolveRecord, withIdentity, type DeclaredRecord, type ResolvedRecord } from "../../core/model/record.ts";
 import type { ModelRecordFields } from "../../core/model/record.ts";
 import { action, withCommonOptions, type CommonOptions } from "../output.ts";
@@ -38,24 +38,6 @@ export function bytesProgress(label: string, json?: boolean): { onProgress: (don
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-/** `--parent 3:finetune` */
-export function parseParentEdge(value: string): ParentEdge {
-  const m = /^([^:]*):(.+)$/.exec(value);
-  if (!m || !isTokenId(m[1]) || !(PARENT_RELATIONS as readonly string[]).includes(m[2])) {
-    throw new InputError("INPUT_INVALID", `--parent must be <model id>:<relation> with relation one of ${PARENT_RELATIONS.join(", ")}; got "${value}"`);
-  }
-  return { modelId: BigInt(m[1]), relation: m[2] as ParentRelation };
-}
-
-/** `--dataset 1:training` */
-export function parseDatasetEdge(value: string): DatasetEdge {
-  const m = /^([^:]*):(.+)$/.exec(value);
-  if (!m || !isTokenId(m[1]) || !(DATASET_ROLES as readonly string[]).includes(m[2])) {
-    throw new InputError("INPUT_INVALID", `--dataset must be <dataset id>:<role> with role one of ${DATASET_ROLES.join(", ")}; got "${value}"`);
-  }
-  return { datasetId: BigInt(m[1]), role: m[2] as DatasetRole };
-}
 
 const MAX_EDGES = 32;
 
@@ -190,8 +172,8 @@ export function modelCommand(): Command {
     ),
   ).action(
     action<RegisterOptions>(async ([dir], opts) => {
-      const parents = opts.parent.map(parseParentEdge);
-      const datasets = opts.dataset.map(parseDatasetEdge);
+      const parents: ParentEdge[] = opts.parent.map((p) => parseParentEdge(p, "--parent")).map((e) => ({ modelId: BigInt(e.modelId), relation: e.relation }));
+      const datasets: DatasetEdge[] = opts.dataset.map((d) => parseDatasetEdge(d, "--dataset")).map((e) => ({ datasetId: BigInt(e.datasetId), role: e.role }));
       checkEdges(parents, datasets);
       let declared = declaredRecord(opts);
 

@@ -4,15 +4,18 @@ import { dataDir } from "../../core/config.ts";
 import { openStore } from "../store.ts";
 import { connect } from "../../core/chain/connect.ts";
 import { DatasetRegistryClient } from "../../core/chain/dataset-registry.ts";
+import type { Encoding } from "../../core/dataset/encodings.ts";
+import { proveSample } from "../../core/dataset/prove-sample.ts";
+import { DatasetProver, type Proof } from "../../core/dataset/prover.ts";
+import { verifyProofFile } from "../../core/dataset/verify-proof-file.ts";
 import { InputError } from "../../core/errors.ts";
-import { proveSample, verifyProofFile, type SampleInput } from "../../core/dataset/operations.ts";
-import type { Proof } from "../../core/dataset/prover.ts";
 import { PROOF_FORMAT } from "../../core/dataset/proof-file.ts";
 import { toHex } from "../../core/hex.ts";
 import { parseTokenId } from "../../core/identifiers.ts";
 import { parseVersionedJson } from "../../core/versioned-json.ts";
 import { isBatch, withBatchOptions, type BatchOptions } from "./batch.ts";
 import { action, jsonBigInt, withCommonOptions, type CommonOptions } from "../output.ts";
+import { sampleHashOf, type SampleInput } from "../sample-input.ts";
 
 interface ProveOptions extends CommonOptions {
   dataset: string;
@@ -82,7 +85,10 @@ export function proveCommand(): Command {
       const conn = await connect(opts.network);
       const registry = await DatasetRegistryClient.connect(conn);
       const store = openStore(opts.storage, dataDir(opts.dataDir));
-      const r = await proveSample(registry, store, id, input);
+      const record = await registry.record(id);
+      const prover = await DatasetProver.openMinted(record, store);
+      const sampleHash = await sampleHashOf(input, prover.manifest.encoding as Encoding);
+      const r = { ...(await proveSample({ record, prover, sampleHash, verifier: registry })), reads: prover.reads, bytesRead: prover.bytesRead };
       let recorded = null;
       if (opts.record && r.onChain) recorded = await registry.withSigner(await conn.signer()).recordProof(id, r.proof);
       if (opts.out) writeFileSync(opts.out, `${JSON.stringify(r.json, jsonBigInt, 2)}\n`);

@@ -1,5 +1,5 @@
 /**
- * `provenant train --dataset 1 --data ./mnist-png --parent 3:finetune --parent-weights ./gen1 --out ./weights
+ * `provenant train --dataset 1:training --data ./mnist-png --parent 3:finetune --parent-weights ./gen1 --out ./weights
  *    --name digits --version 2.0.0 -- <training command>`
  *
  * A client of the attestor service: it sends the run, streams the command's output as it comes, and prints
@@ -9,12 +9,11 @@ import { resolve } from "node:path";
 import { Command } from "commander";
 import { dataDir } from "../../core/config.ts";
 import { AttestorClient, attestorEndpoint } from "../../core/attestor/client.ts";
-import type { RunEvent } from "../../core/attestor/client.ts";
-import { AttestorError } from "../../core/attestor/errors.ts";
+import type { RunCertified, RunQueued, RunRegistered } from "../../core/attestor/run-events.ts";
 import { DATASET_ROLES, PARENT_RELATIONS } from "../../core/chain/roles.ts";
 import { checkEnvironment } from "../../core/attestor/measure.ts";
 import { InputError } from "../../core/errors.ts";
-import { isTokenId } from "../../core/identifiers.ts";
+import { parseDatasetEdge, parseParentEdge } from "../../core/lineage/edge-syntax.ts";
 import { loadRecordFile, withIdentity } from "../../core/model/record.ts";
 import { SKIP_REASONS, parseAcceptedSkip, type AcceptedSkip } from "../../core/dataset/skipped.ts";
 import { action, withCommonOptions, type CommonOptions } from "../output.ts";
@@ -45,13 +44,6 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 
 /** Variables passed to the command unless --env says otherwise: enough to find programs. */
 const DEFAULT_ENV = ["PATH", "HOME", "LANG"];
-
-function parseEdge<T extends string>(value: string, kinds: readonly T[], fallback: T, flag: string): { id: string; kind: T } {
-  const [id, kind = fallback] = value.split(":");
-  if (!isTokenId(id)) throw new InputError("INPUT_INVALID", `${flag} must be <id>[:kind], got "${value}"`);
-  if (!kinds.includes(kind as T)) throw new InputError("INPUT_INVALID", `${flag} ${value}: "${kind}" is not one of ${kinds.join(", ")}`);
-  return { id, kind: kind as T };
-}
 
 /**
  * `--accept-skipped <id>:<reason>[:<path>]`, per dataset id: the entries of that dataset's folder that are not
@@ -104,9 +96,9 @@ export function trainCommand(): Command {
     new Command("train")
       .description("train under the attestor: measured inputs, TPM quote, training certificate, attested model registration")
       .argument("<command...>", "the training command, after --")
-      .option("--dataset <id[:role]>", `a dataset token (role: ${DATASET_ROLES.join(", ")}; default training); repeatable`, collect, [])
+      .option("--dataset <id:role>", `a dataset token and its role (${DATASET_ROLES.join(", ")}); repeatable`, collect, [])
       .option("--data <dir>", "the local files of each --dataset, in the same order; repeatable", collect, [])
-      .option("--parent <id[:relation]>", `a parent model token (relation: ${PARENT_RELATIONS.join(", ")}; default finetune); repeatable`, collect, [])
+      .option("--parent <id:relation>", `a parent model token and its relation (${PARENT_RELATIONS.join(", ")}); repeatable`, collect, [])
       .option("--parent-weights <dir>", "the local weights of each --parent, in the same order; repeatable", collect, [])
       .option("--code <dir>", "the training code: a git work tree or a directory", ".")
       .requiredOption("--out <dir>", "where the command writes the weights")
@@ -143,17 +135,14 @@ export function trainCommand(): Command {
       const { env, secretEnv } = commandEnvironment(opts.env, process.env, opts.secretEnv);
       // The service refuses the same; refusing here keeps a credential from even leaving this process.
       checkEnvironment(env, { secret: secretEnv, publish: opts.publishEnv });
-      const edges = opts.dataset.map((d) => parseEdge(d, DATASET_ROLES, "training", "--dataset"));
-      const accepted = acceptedSkipsByDataset(opts.acceptSkipped, edges.map((e) => e.id));
+      const edges = opts.dataset.map((d) => parseDatasetEdge(d, "--dataset"));
+      const accepted = acceptedSkipsByDataset(opts.acceptSkipped, edges.map((e) => e.datasetId));
       const request = {
         datasets: edges.map((e, i) => {
-          const acceptSkipped = accepted.get(e.id);
-          return { datasetId: e.id, role: e.kind, path: resolve(opts.data[i]!), ...(acceptSkipped ? { acceptSkipped } : {}) };
+          const acceptSkipped = accepted.get(e.datasetId);
+          return { ...e, path: resolve(opts.data[i]!), ...(acceptSkipped ? { acceptSkipped } : {}) };
         }),
-        parents: opts.parent.map((p, i) => {
-          const e = parseEdge(p, PARENT_RELATIONS, "finetune", "--parent");
-          return { modelId: e.id, relation: e.kind, path: resolve(opts.parentWeights[i]!) };
-        }),
+        parents: opts.parent.map((p, i) => ({ ...parseParentEdge(p, "--parent"), path: resolve(opts.parentWeights[i]!) })),
         code: resolve(opts.code),
         command,
         cwd: process.cwd(),
@@ -171,23 +160,22 @@ export function trainCommand(): Command {
       // The command's output goes to stdout as it comes; with --json stdout holds only the result, so it goes to stderr.
       const out = opts.json ? process.stderr : process.stdout;
       const say = (line: string) => process.stderr.write(`attestor: ${line}\n`);
-      const seen: RunEvent[] = [];
+      let queued: RunQueued | undefined;
+      let certificate: RunCertified | undefined;
+      let registered: RunRegistered | undefined;
       const last = await client.train(request, (e) => {
-        seen.push(e);
-        if (e.type === "output") out.write(String(e.data));
-        else if (e.type === "queued") say(`run ${e.id} queued${Number(e.position) > 0 ? ` behind ${e.position} run(s)` : ""}`);
-        else if (e.type === "stage") say(`${e.stage}${e.dataset ? ` dataset #${e.dataset}` : e.parent ? ` parent #${e.parent}` : ""}`);
-        else if (e.type === "certificate") say(`certificate ${e.certificateDigest} stored as ${e.certificateCid}`);
+        if (e.type === "output") out.write(e.data);
+        else if (e.type === "queued") {
+          queued = e;
+          say(`run ${e.id} queued${e.position > 0 ? ` behind ${e.position} run(s)` : ""}`);
+        } else if (e.type === "stage") say(`${e.stage}${e.dataset ? ` dataset #${e.dataset}` : e.parent ? ` parent #${e.parent}` : ""}`);
+        else if (e.type === "certificate") {
+          certificate = e;
+          say(`certificate ${e.certificateDigest} stored as ${e.certificateCid}`);
+        } else if (e.type === "registered") registered = e;
       });
-      const find = (t: string) => seen.find((e) => e.type === t);
-      const queued = find("queued");
-      const certificate = find("certificate");
-      const registered = find("registered");
-      if (last.type !== "done") {
-        throw new AttestorError("RUN_INTERRUPTED", `the connection to the attestor ended before run ${String(queued?.id)} did; ask it with GET /v1/runs/${String(queued?.id)}`);
-      }
       const ok = last.state === "registered" || last.state === "certified";
-      const error = last.error as { code: string; message: string } | undefined;
+      const error = last.error;
       const json = {
         ok,
         runId: queued?.id,
@@ -197,7 +185,7 @@ export function trainCommand(): Command {
         ...(registered ? { modelId: registered.modelId, txHash: registered.txHash, gasUsed: registered.gasUsed } : {}),
         ms: last.ms,
       };
-      const t = certificate?.timings as { commandMs: number; overheadMs: number } | undefined;
+      const t = certificate?.timings;
       return {
         ok,
         json,

@@ -1,6 +1,6 @@
 /**
  * `provenant verify certificate <model-id>`: the training certificate of an attested model, every check by
- * name, failing closed (core/attestor/verify-model.ts). Part of the verify group (cli/commands/verify.ts);
+ * name, failing closed (core/attestor/model-certificate-check.ts). Part of the verify group (cli/commands/verify.ts);
  * `verify model` runs the same checks for every attested model of an ancestry.
  */
 import { Command } from "commander";
@@ -8,7 +8,7 @@ import { dataDir } from "../../core/config.ts";
 import { openStore } from "../store.ts";
 import { connect } from "../../core/chain/connect.ts";
 import { describeTrustLevel } from "../../core/attestor/certificate.ts";
-import { loadEkRoots, verifyModelCertificate } from "../../core/attestor/verify-model.ts";
+import { loadEkRoots, verifyModelCertificate } from "../../core/attestor/model-certificate-check.ts";
 import { parseTokenId } from "../../core/identifiers.ts";
 import { action, withCommonOptions, type CommonOptions } from "../output.ts";
 

@@ -1,8 +1,9 @@
 import { Command } from "commander";
 import { describeTrustLevel } from "../../core/attestor/certificate.ts";
-import { loadEkRoots, verifyModelCertificate } from "../../core/attestor/verify-model.ts";
+import { lineageCertificateCheck } from "../../core/lineage/lineage-certificates.ts";
+import { loadEkRoots } from "../../core/attestor/model-certificate-check.ts";
 import { renderVerifyTree } from "../../core/lineage/render.ts";
-import { verifyLineage } from "../../core/lineage/verify.ts";
+import { verifyLineage } from "../../core/lineage/lineage-check.ts";
 import { walkLineage } from "../../core/lineage/walk.ts";
 import { action, progressBar, withCommonOptions, type CommonOptions } from "../output.ts";
 import { openLineageSources } from "./lineage.ts";
@@ -18,8 +19,8 @@ interface VerifyModelOptions extends CommonOptions {
 const collect = (v: string, prev: string[]) => [...prev, v];
 
 /**
- * `verify model <id>`: every check of core/lineage/verify.ts over the model's whole ancestry, and for each
- * attested model every check of its training certificate (core/attestor/verify-model.ts).
+ * `verify model <id>`: every check of core/lineage/lineage-check.ts over the model's whole ancestry, and for each
+ * attested model every check of its training certificate (core/attestor/model-certificate-check.ts).
  */
 export function verifyModelCommand(): Command {
   return withCommonOptions(
@@ -43,22 +44,7 @@ export function verifyModelCommand(): Command {
         report = await verifyLineage(walk, {
           weightsDir: opts.weights,
           hashOptions: { onProgress: (done, total) => bar.onProgress(done, total, done) },
-          verifyCertificate: async (tokenId) => {
-            const v = await verifyModelCertificate({
-              conn: src.conn,
-              store: src.store,
-              modelId: tokenId.toString(),
-              roots,
-              addresses: { modelRegistry: walk.registries.model, datasetRegistry: walk.registries.dataset },
-            });
-            const attestor = v.certificate?.payload.attestor;
-            return {
-              ok: v.ok,
-              certificateCid: v.certificateCid,
-              checks: v.checks,
-              ...(attestor ? { attestor: attestor.address, trustLevel: attestor.trustLevel } : {}),
-            };
-          },
+          verifyCertificate: lineageCertificateCheck(src, walk, roots),
         });
       } finally {
         bar.stop();

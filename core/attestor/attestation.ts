@@ -22,7 +22,7 @@ export interface ModelAttestation {
 }
 
 
-/** A certificate verification as core/attestor/verify-model.ts (or the lineage verifier) reports it. */
+/** A certificate verification as core/attestor/model-certificate-check.ts (or the lineage verifier) reports it. */
 export interface AttestationInput {
   ok: boolean;
   checks: readonly { name: string; ok: boolean; detail: string }[];

@@ -1,6 +1,7 @@
 /**
  * A client of the attestor service (HTTP, bearer token): what `provenant train`, `provenant attestor` and
- * the tests use. Network code lives here only.
+ * the tests use. Network code lives here only. A run's events are the protocol of run-events.ts, checked as
+ * they arrive.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -9,10 +10,10 @@ import { AttestorError } from "./errors.ts";
 import type { CredentialChallenge } from "../tpm/credential.ts";
 import { bytesToHex, hexToBytes } from "../hex.ts";
 import type { EnrollmentRequest } from "./enrollment.ts";
+import { parseRunEvent } from "./run-events.ts";
+import type { RunDone, RunEvent } from "./run-events.ts";
 
 export const DEFAULT_ATTESTOR_URL = "http://127.0.0.1:8746";
-
-export type RunEvent = { type: string; [k: string]: unknown };
 
 export type AttestorEndpoint = { url: string; token: string };
 
@@ -60,10 +61,8 @@ export class AttestorClient {
   private async json<T>(path: string, init: RequestInit = {}): Promise<T> {
     const res = await this.fetch(path, init);
     const body = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string } };
-    if (!res.ok && !(path === "/v1/health" && res.status === 503)) {
-      const code = body.error?.code ?? "INTERNAL";
-      throw new AttestorError(code as "RUN_FAILED", `attestor: ${body.error?.message ?? `HTTP ${res.status}`}`);
-    }
+    // An unhealthy service still answers its health.
+    if (!res.ok && !(path === "/v1/health" && res.status === 503)) throw refusal(res.status, body);
     return body as T;
   }
 
@@ -100,27 +99,53 @@ export class AttestorClient {
     return this.json(`/v1/runs/${id}/cancel`, { method: "POST" });
   }
 
-  /** Submit a run and follow its events until it ends (or the connection does); returns the last event. */
-  async train(request: unknown, onEvent: (e: RunEvent) => void = () => {}): Promise<RunEvent> {
+  /**
+   * Submit a run and follow its events until it is done; returns the `done` event. Every event is checked
+   * against the protocol as it arrives (run-events.ts): one that is not in it ends the wait with
+   * FORMAT_UNSUPPORTED, and is never passed on. A connection that ends before the run does is
+   * RUN_INTERRUPTED, naming the run to ask about.
+   */
+  async train(request: unknown, onEvent: (e: RunEvent) => void = () => {}): Promise<RunDone> {
     const res = await this.fetch("/v1/runs", { method: "POST", body: JSON.stringify(request) });
-    if (!res.ok || !res.body) {
-      const body = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string } };
-      throw new AttestorError((body.error?.code ?? "INTERNAL") as "RUN_FAILED", `attestor: ${body.error?.message ?? `HTTP ${res.status}`}`);
+    if (!res.ok || !res.body) throw refusal(res.status, await res.json().catch(() => ({})));
+    let id: string | undefined;
+    for await (const event of runEvents(res.body as unknown as AsyncIterable<Uint8Array>)) {
+      if (event.type === "queued") id = event.id;
+      onEvent(event);
+      if (event.type === "done") return event;
     }
-    let last: RunEvent = { type: "none" };
-    let buffer = "";
-    const decoder = new TextDecoder();
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let nl: number;
-      while ((nl = buffer.indexOf("\n")) >= 0) {
-        const line = buffer.slice(0, nl).trim();
-        buffer = buffer.slice(nl + 1);
-        if (!line) continue;
-        last = JSON.parse(line) as RunEvent;
-        onEvent(last);
-      }
-    }
-    return last;
+    throw new AttestorError("RUN_INTERRUPTED", `the connection to the attestor ended before run ${String(id)} did; ask it with GET /v1/runs/${String(id)}`);
   }
+}
+
+/** One NDJSON line is one event; none is anywhere near this long (command output comes in chunks). */
+const MAX_EVENT_CHARS = 16 << 20;
+
+/** The run events of an NDJSON stream, each parsed and checked as it arrives. */
+async function* runEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<RunEvent> {
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for await (const chunk of body) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let nl: number;
+    while ((nl = buffer.indexOf("\n")) >= 0) {
+      const line = buffer.slice(0, nl).trim();
+      buffer = buffer.slice(nl + 1);
+      if (line) yield parseRunEvent(parseJsonLine(line));
+    }
+    if (buffer.length > MAX_EVENT_CHARS) throw new ProvenantError("FORMAT_UNSUPPORTED", `attestor run event longer than ${MAX_EVENT_CHARS} characters`);
+  }
+}
+
+function parseJsonLine(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    throw new ProvenantError("FORMAT_UNSUPPORTED", "attestor run event is not JSON");
+  }
+}
+
+/** The service's error answer as an AttestorError with its code and message. */
+function refusal(status: number, body: { error?: { code: string; message: string } }): AttestorError {
+  return new AttestorError((body.error?.code ?? "INTERNAL") as "RUN_FAILED", `attestor: ${body.error?.message ?? `HTTP ${status}`}`);
 }

@@ -14,7 +14,7 @@ import type { CredentialChallenge } from "../tpm/credential.ts";
 import { parseTpm2bPublic } from "../tpm/public.ts";
 import type { AkInfo, TpmTransport } from "../tpm/transport.ts";
 import type { TpmKindName } from "../chain/attestor-registry.ts";
-import type { Address, Hex32 } from "./events.ts";
+import type { Address, Hex32 } from "./pcr-events.ts";
 
 export const ENROLLMENT_FORMAT = "provenant-attestor-enrollment-v1";
 

@@ -10,7 +10,7 @@ import { bytesToHex } from "../hex.ts";
 import { akQualifiedName } from "../tpm/enroll.ts";
 import { parseTpm2bPublic } from "../tpm/public.ts";
 import type { TpmTransport } from "../tpm/transport.ts";
-import { publicKeyToPem } from "../tpm/verify-node.ts";
+import { publicKeyToPem } from "../tpm/quote-check.ts";
 import { AttestorError } from "./errors.ts";
 import type { AttestorIdentity } from "./run.ts";
 

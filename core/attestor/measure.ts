@@ -19,7 +19,7 @@ import type {
   CertificateEnvironment,
   CertificateSecret,
 } from "./certificate.ts";
-import type { Hex32 } from "./events.ts";
+import type { Hex32 } from "./pcr-events.ts";
 
 export function sha256Hex(data: Uint8Array | string): string {
   return createHash("sha256").update(data).digest("hex");

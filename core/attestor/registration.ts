@@ -17,16 +17,24 @@ import {
   readModelFacts,
   registerAttested,
   type AttestedRegistration,
+  type ModelFacts,
   type ModelRegistryAddresses,
 } from "../chain/model-registry.ts";
-import { certificateEvidence, certificateLineage, certificateRegisterParams, type TrainingCertificate } from "./certificate.ts";
-import type { ChainFacts } from "./verify.ts";
+import type { AttestorFacts } from "../chain/attestor-registry.ts";
+import type { TrainingCertificate } from "./certificate.ts";
+import { attestedSubmission, certificateLineage } from "./certificate-onchain.ts";
+import type { ChainFacts } from "./chain-facts.ts";
 
 /** Read everything verifyTrainingCertificate compares a certificate with. */
 export async function readCertificateFacts(
   conn: ChainConnection,
   certificate: TrainingCertificate,
-  options: { modelId?: string; addresses?: Partial<ModelRegistryAddresses> } = {},
+  options: {
+    modelId?: string;
+    addresses?: Partial<ModelRegistryAddresses>;
+    /** Records the caller has read already, used instead of reading them again: the model, an attestor's record. */
+    known?: { model?: ModelFacts; attestor?: { address: string; facts: AttestorFacts | undefined } };
+  } = {},
 ): Promise<ChainFacts> {
   const addr = provenantAddresses(conn, options.addresses);
   const attestors = new AttestorRegistryClient(addr.attestorRegistry, conn.provider, conn.chainId);
@@ -46,13 +54,18 @@ export async function readCertificateFacts(
     const w = await readModelDigest(models, p.modelId);
     if (w) parentDigests[p.modelId] = w;
   }
-  const model = options.modelId ? await readModelFacts(models, options.modelId) : undefined;
+  const known = options.known ?? {};
+  const model = !options.modelId ? undefined : known.model?.id === options.modelId ? known.model : await readModelFacts(models, options.modelId);
+  const attestor =
+    known.attestor && known.attestor.address.toLowerCase() === pl.attestor.address.toLowerCase()
+      ? known.attestor.facts
+      : await attestors.attestorOf(pl.attestor.address);
   return {
     chainId: conn.chainId,
     attestorRegistry: addr.attestorRegistry as Address,
     modelRegistry: addr.modelRegistry as Address,
     datasetRegistry: addr.datasetRegistry as Address,
-    attestor: await attestors.attestorOf(pl.attestor.address),
+    attestor,
     datasetRoots,
     parentDigests,
     ...(model ? { model } : {}),
@@ -87,7 +100,7 @@ export function registerAttestedModel(
   certificateCid: string,
   options: { addresses?: Partial<ModelRegistryAddresses>; onSent?: (txHash: string) => void } = {},
 ): Promise<AttestedRegistration> {
-  return registerAttested(conn, signer, certificateRegisterParams(certificate), certificateEvidence(certificate), certificateCid, options);
+  return registerAttested(conn, signer, attestedSubmission(certificate, certificateCid), options);
 }
 
 /** The model registered with this certificate, if any (after a restart mid-registration). */

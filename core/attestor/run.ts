@@ -24,13 +24,15 @@ import type { ContentStore } from "../storage/store.ts";
 import { ProvenantError, TpmError } from "../errors.ts";
 import type { DatasetRole, ParentRelation } from "../chain/roles.ts";
 import type { AcceptedSkip } from "../dataset/skipped.ts";
-import { hashAndStoreModel, loadModelManifest, compareWeights } from "../model/operations.ts";
+import { compareWeights } from "../model/compare-weights.ts";
+import { readModelManifest } from "../model/manifest.ts";
+import { hashAndStoreModel } from "../model/store-model.ts";
 import { hashWeights } from "../model/hash-weights.ts";
 import { weightsDigestOf } from "../model/digest.ts";
 import type { DeclaredRecord } from "../model/record.ts";
 import { bytesToHex, hexToBytes } from "../hex.ts";
 import type { AkInfo, QuoteResult, TpmTransport } from "../tpm/transport.ts";
-import { verifyQuote } from "../tpm/verify-node.ts";
+import { verifyQuote } from "../tpm/quote-check.ts";
 import {
   CERTIFICATE_FORMAT,
   TRUST_LEVELS,
@@ -38,15 +40,17 @@ import {
 } from "./certificate.ts";
 import type {
   CertificateDataset,
+  CertificateInputs,
   CertificateParent,
   TrainingCertificate,
   TrainingCertificatePayload,
 } from "./certificate.ts";
 import type { TpmKindName } from "../chain/attestor-registry.ts";
 import { AttestorError } from "./errors.ts";
-import { TRAINING_PCR, closingEvent, inputEvents, outputEvent, replayTrainingPcr } from "./events.ts";
-import type { Address, Hex32, TrainingEvent } from "./events.ts";
+import { TRAINING_PCR, closingEvent, inputEvents, outputEvent, replayTrainingPcr } from "./pcr-events.ts";
+import type { Address, Hex32, TrainingEvent } from "./pcr-events.ts";
 import { measureCode, measureCommand, measureConfig, measureDataset, measureEnvironment } from "./measure.ts";
+import type { RunStage, RunStageDetail } from "./run-events.ts";
 import type { CommandSandbox } from "./sandbox.ts";
 
 export type TrainingRunRequest = {
@@ -102,10 +106,8 @@ export type RunChain = {
   model(id: string): Promise<{ weightsDigest: string; manifestCid: string }>;
 };
 
-export type RunStage = "measuring" | "extending" | "running" | "hashing-output" | "quoting";
-
 export type RunHooks = {
-  onStage?: (stage: RunStage, detail?: Record<string, unknown>) => void;
+  onStage?: (stage: RunStage, detail?: RunStageDetail) => void;
   onOutput?: (stream: "stdout" | "stderr", chunk: Buffer) => void;
   /** The training command's sandbox launcher's process id (its process group id too). */
   onSpawn?: (pid: number) => void;
@@ -135,10 +137,7 @@ export type RunResult = {
   timings: RunTimings;
 };
 
-const now = () => performance.now();
-
-/** Measure, run, quote. Throws ProvenantError (codes ROOT_MISMATCH, WEIGHTS_MISMATCH, TOKEN_NOT_FOUND, RUN_FAILED, TPM_*). */
-export async function runMeasuredTraining(p: {
+export type MeasuredTrainingParameters = {
   request: TrainingRunRequest;
   identity: AttestorIdentity;
   tpm: TpmTransport;
@@ -147,18 +146,70 @@ export async function runMeasuredTraining(p: {
   /** Where the command runs: never as the attestor's own user (see sandbox.ts). */
   sandbox: CommandSandbox;
   hooks?: RunHooks;
-}): Promise<RunResult> {
-  const { request: req, identity: id, tpm, chain, store, sandbox } = p;
-  const hooks = p.hooks ?? {};
-  const aborted = () => {
-    if (hooks.signal?.aborted) throw new AttestorError("RUN_FAILED", "the run was cancelled");
-  };
-  if (!/^0x[0-9a-fA-F]{40}$/.test(req.registrant)) throw new ProvenantError("INPUT_INVALID", "registrant is not an address");
-  if (!existsSync(resolve(req.cwd))) throw new ProvenantError("INPUT_NOT_FOUND", `working directory ${req.cwd} does not exist`);
+};
 
-  // 1. measure
+/** Step 1's result: every input measured, and the run's id. */
+type MeasuredInputs = Pick<CertificateInputs, "datasets" | "parents" | "code" | "command" | "config" | "environment"> & { runId: Hex32 };
+
+/** Steps 2 and 3's result: the input events extended and quoted, the command run. */
+type CommandRun = {
+  events: TrainingEvent[];
+  startQuote: QuoteResult;
+  startedAt: Date;
+  outputLogSha256: Hex32;
+  commandMs: number;
+  tpmBeforeMs: number;
+  sandboxMs: number;
+};
+
+/** Step 4's result: the output weights hashed into a stored model manifest. */
+type HashedOutput = { weightsDigest: Hex32; manifestCid: string; files: number; outputMs: number };
+
+const now = () => performance.now();
+
+/** Measure, run, quote. Throws ProvenantError (codes ROOT_MISMATCH, WEIGHTS_MISMATCH, TOKEN_NOT_FOUND, RUN_FAILED, TPM_*). */
+export async function runMeasuredTraining(p: MeasuredTrainingParameters): Promise<RunResult> {
+  const hooks = p.hooks ?? {};
+  checkRequest(p.request);
   const t0 = now();
   hooks.onStage?.("measuring");
+  const inputs = await measureInputs(p, hooks);
+  const measureMs = now() - t0;
+  const run = await runInSandbox(p, inputs, hooks);
+  const output = await hashOutput(p, hooks);
+  hooks.onStage?.("quoting");
+  const t4 = now();
+  const certificate = await quoteCertificate(p, inputs, run, output);
+  const tpmAfterMs = now() - t4;
+  const { tpmBeforeMs, sandboxMs, commandMs } = run;
+  return {
+    certificate,
+    manifestCid: output.manifestCid,
+    timings: {
+      measureMs,
+      tpmBeforeMs,
+      sandboxMs,
+      commandMs,
+      outputMs: output.outputMs,
+      tpmAfterMs,
+      overheadMs: measureMs + tpmBeforeMs + sandboxMs + output.outputMs + tpmAfterMs,
+    },
+  };
+}
+
+function checkRequest(req: TrainingRunRequest): void {
+  if (!/^0x[0-9a-fA-F]{40}$/.test(req.registrant)) throw new ProvenantError("INPUT_INVALID", "registrant is not an address");
+  if (!existsSync(resolve(req.cwd))) throw new ProvenantError("INPUT_NOT_FOUND", `working directory ${req.cwd} does not exist`);
+}
+
+/** Throw RUN_FAILED when the run was cancelled. */
+function checkNotCancelled(hooks: RunHooks): void {
+  if (hooks.signal?.aborted) throw new AttestorError("RUN_FAILED", "the run was cancelled");
+}
+
+/** 1. Every input measured, refusing on a mismatch with the chain. */
+async function measureInputs(p: MeasuredTrainingParameters, hooks: RunHooks): Promise<MeasuredInputs> {
+  const { request: req, chain } = p;
   const datasets: CertificateDataset[] = [];
   for (const d of req.datasets) {
     const onChain = await chain.dataset(d.datasetId);
@@ -173,13 +224,13 @@ export async function runMeasuredTraining(p: {
       // Only when there are some: a clean folder's certificate is what it was before the field existed.
       ...(m.acceptedSkips.length > 0 ? { acceptedSkips: m.acceptedSkips } : {}),
     });
-    aborted();
+    checkNotCancelled(hooks);
   }
   const parents: CertificateParent[] = [];
   for (const m of req.parents) {
     const onChain = await chain.model(m.modelId);
     hooks.onStage?.("measuring", { parent: m.modelId });
-    const digest = await parentDigest(store, onChain.manifestCid, m.path);
+    const digest = await parentDigest(p.store, onChain.manifestCid, m.path);
     if (digest !== onChain.weightsDigest.toLowerCase()) {
       throw new ProvenantError(
         "WEIGHTS_MISMATCH",
@@ -187,97 +238,140 @@ export async function runMeasuredTraining(p: {
       );
     }
     parents.push({ modelId: m.modelId, relation: m.relation, weightsDigest: digest as Hex32 });
-    aborted();
+    checkNotCancelled(hooks);
   }
-  const code = await measureCode(req.code);
-  const command = measureCommand(req.command);
-  const config = measureConfig(req.configFiles);
-  const environment = measureEnvironment(req.env, { secret: req.secretEnv, publish: req.publishEnv });
-  const runId = `0x${randomBytes(32).toString("hex")}` as Hex32;
-  const measureMs = now() - t0;
+  return {
+    datasets,
+    parents,
+    code: await measureCode(req.code),
+    command: measureCommand(req.command),
+    config: measureConfig(req.configFiles),
+    environment: measureEnvironment(req.env, { secret: req.secretEnv, publish: req.publishEnv }),
+    runId: `0x${randomBytes(32).toString("hex")}` as Hex32,
+  };
+}
 
-  // The command's folders, handed over for the run only; the probe checks, as the command, that the TPM and
-  // the attestor's state are out of its reach, before PCR 23 is touched.
+/**
+ * 2 and 3. The command's folders handed over for the run only (the probe checks, as the command, that the
+ * TPM and the attestor's state are out of its reach, before PCR 23 is touched), the inputs extended and the
+ * start quote made, the command run; the folders taken back whatever happens.
+ */
+async function runInSandbox(p: MeasuredTrainingParameters, inputs: MeasuredInputs, hooks: RunHooks): Promise<CommandRun> {
+  const { request: req, sandbox } = p;
   const ts = now();
   const takeBack = await sandbox.handOver({
     read: [req.code, ...req.datasets.map((d) => d.path), ...req.parents.map((m) => m.path), ...req.configFiles],
     enter: [req.cwd],
     write: req.outputDir,
   });
-  let tpmBeforeMs: number;
-  let startQuote: QuoteResult;
-  let startedAt: Date;
-  const events: TrainingEvent[] = [];
-  const outputLog = createHash("sha256");
-  let commandMs: number;
   let sandboxMs = 0;
+  let ran: Omit<CommandRun, "sandboxMs">;
   try {
     await sandbox.check();
     sandboxMs += now() - ts;
-
-    // 2. extend the inputs
     const t1 = now();
     hooks.onStage?.("extending");
-    events.push(
-      ...inputEvents({
-        run: {
-          chainId: chain.chainId,
-          attestorRegistry: chain.attestorRegistry,
-          modelRegistry: chain.modelRegistry,
-          registrant: req.registrant,
-          attestor: id.address,
-          runId,
-        },
-        datasets,
-        parents,
-        codeDigest: code.digest,
-        commandDigest: command.digest,
-        configDigest: config.digest,
-        environmentDigest: environment.digest,
-      })
-    );
-    await tpm.pcrReset(TRAINING_PCR);
-    await tpm.pcrExtend(TRAINING_PCR, events[0]!.digest);
-    startedAt = new Date();
-    startQuote = await tpm.quote([TRAINING_PCR], hexToBytes(runId));
-    for (const e of events.slice(1)) await tpm.pcrExtend(TRAINING_PCR, e.digest);
-    await expectPcr(tpm, events);
-    tpmBeforeMs = now() - t1;
-    aborted();
-
-    // 3. run the command
+    const started = await extendInputs(p, inputs);
+    const tpmBeforeMs = now() - t1;
+    checkNotCancelled(hooks);
     hooks.onStage?.("running", { argv: req.command });
+    const outputLog = createHash("sha256");
     const t2 = now();
     await runCommand(req, sandbox, hooks, (stream, chunk) => {
       outputLog.update(chunk);
       hooks.onOutput?.(stream, chunk);
     });
-    commandMs = now() - t2;
+    const commandMs = now() - t2;
+    ran = { ...started, outputLogSha256: `0x${outputLog.digest("hex")}`, commandMs, tpmBeforeMs };
   } finally {
     const tb = now();
     await takeBack();
     sandboxMs += now() - tb;
   }
+  return { ...ran, sandboxMs };
+}
 
-  // 4. hash the output
+/** 2. PCR 23 reset, the run event extended and quoted (the start quote: clock and counters at the start), the other input events extended. */
+async function extendInputs(p: MeasuredTrainingParameters, inputs: MeasuredInputs): Promise<Pick<CommandRun, "events" | "startQuote" | "startedAt">> {
+  const { tpm, chain, request: req } = p;
+  const events = inputEvents({
+    run: {
+      chainId: chain.chainId,
+      attestorRegistry: chain.attestorRegistry,
+      modelRegistry: chain.modelRegistry,
+      registrant: req.registrant,
+      attestor: p.identity.address,
+      runId: inputs.runId,
+    },
+    datasets: inputs.datasets,
+    parents: inputs.parents,
+    codeDigest: inputs.code.digest,
+    commandDigest: inputs.command.digest,
+    configDigest: inputs.config.digest,
+    environmentDigest: inputs.environment.digest,
+  });
+  await tpm.pcrReset(TRAINING_PCR);
+  await tpm.pcrExtend(TRAINING_PCR, events[0]!.digest);
+  const startedAt = new Date();
+  const startQuote = await tpm.quote([TRAINING_PCR], hexToBytes(inputs.runId));
+  for (const e of events.slice(1)) await tpm.pcrExtend(TRAINING_PCR, e.digest);
+  await expectPcr(tpm, events);
+  return { events, startQuote, startedAt };
+}
+
+/** 4. The output weights hashed into a model manifest, stored. */
+async function hashOutput(p: MeasuredTrainingParameters, hooks: RunHooks): Promise<HashedOutput> {
+  const req = p.request;
   hooks.onStage?.("hashing-output");
   const t3 = now();
-  const stored = await hashAndStoreModel(req.outputDir, store, {
+  const stored = await hashAndStoreModel(req.outputDir, p.store, {
     record: req.record,
     description: req.record.description ?? "",
   });
-  const weightsDigest = stored.manifest.weights.digest.toLowerCase() as Hex32;
-  const outputMs = now() - t3;
+  return {
+    weightsDigest: stored.manifest.weights.digest.toLowerCase() as Hex32,
+    manifestCid: stored.manifestCid,
+    files: new Set(stored.manifest.weights.resources.map((r) => r.path)).size,
+    outputMs: now() - t3,
+  };
+}
 
-  // 5. extend the output, quote the certificate
-  hooks.onStage?.("quoting");
-  const t4 = now();
-  const out = outputEvent(weightsDigest);
-  events.push(out);
-  await tpm.pcrExtend(TRAINING_PCR, out.digest);
+/**
+ * 5. The output event extended, the certificate's payload quoted (nonce: its digest) and PCR 23 closed, and
+ * the quote checked as this attestor's own verifier would: never hand out a certificate it would refuse.
+ */
+async function quoteCertificate(p: MeasuredTrainingParameters, inputs: MeasuredInputs, run: CommandRun, output: HashedOutput): Promise<TrainingCertificate> {
+  const { tpm, identity: id } = p;
+  const events = [...run.events, outputEvent(output.weightsDigest)];
+  await tpm.pcrExtend(TRAINING_PCR, events.at(-1)!.digest);
   await expectPcr(tpm, events);
-  const finishedAt = new Date();
-  const payload: TrainingCertificatePayload = {
+  const payload = certificatePayload(p, inputs, { ...run, events }, output, new Date());
+  const certificateDigest = computeCertificateDigest(payload);
+  const quote = await quoteThenClose(tpm, certificateDigest, inputs.runId);
+  const self = verifyQuote({
+    attest: quote.attest,
+    signature: quote.signature,
+    akPublicKey: id.ak.publicKeyPem,
+    nonce: hexToBytes(certificateDigest),
+    pcrs: [TRAINING_PCR],
+    eventLog: events,
+    qualifiedSigner: id.akQualifiedName,
+  });
+  const failed = self.checks.find((c) => !c.ok);
+  if (failed) throw new TpmError("TPM_FAILED", `the TPM's quote failed the attestor's own check ${failed.name}: ${failed.detail}`);
+  return {
+    format: CERTIFICATE_FORMAT,
+    payload,
+    certificateDigest,
+    quote: { pcrs: [TRAINING_PCR], attest: bytesToHex(quote.attest), signature: bytesToHex(quote.signature) },
+  };
+}
+
+/** What the certificate states: the chain, the attestor's identity, the run, its inputs and output, the event log. */
+function certificatePayload(p: MeasuredTrainingParameters, inputs: MeasuredInputs, run: CommandRun, output: HashedOutput, finishedAt: Date): TrainingCertificatePayload {
+  const { chain, identity: id, request: req } = p;
+  const { runId, ...measured } = inputs;
+  return {
     chain: {
       chainId: chain.chainId,
       attestorRegistry: chain.attestorRegistry,
@@ -298,63 +392,28 @@ export async function runMeasuredTraining(p: {
     run: {
       id: runId,
       registrant: req.registrant,
-      startedAt: startedAt.toISOString(),
+      startedAt: run.startedAt.toISOString(),
       finishedAt: finishedAt.toISOString(),
-      durationMs: Math.round(commandMs),
+      durationMs: Math.round(run.commandMs),
       exitCode: 0,
-      outputLogSha256: `0x${outputLog.digest("hex")}`,
-      startQuote: { attest: bytesToHex(startQuote.attest), signature: bytesToHex(startQuote.signature) },
+      outputLogSha256: run.outputLogSha256,
+      startQuote: { attest: bytesToHex(run.startQuote.attest), signature: bytesToHex(run.startQuote.signature) },
     },
-    inputs: { datasets, parents, code, command, config, environment },
+    inputs: measured,
     outputs: {
-      weightsDigest,
-      manifestCid: stored.manifestCid,
-      files: new Set(stored.manifest.weights.resources.map((r) => r.path)).size,
+      weightsDigest: output.weightsDigest,
+      manifestCid: output.manifestCid,
+      files: output.files,
       license: req.license,
     },
-    eventLog: events,
-  };
-  const certificateDigest = computeCertificateDigest(payload);
-  const quote = await quoteThenClose(tpm, certificateDigest, runId);
-  const certificate: TrainingCertificate = {
-    format: CERTIFICATE_FORMAT,
-    payload,
-    certificateDigest,
-    quote: { pcrs: [TRAINING_PCR], attest: bytesToHex(quote.attest), signature: bytesToHex(quote.signature) },
-  };
-  // Self-check: never hand out a certificate this attestor's own verifier would refuse.
-  const self = verifyQuote({
-    attest: quote.attest,
-    signature: quote.signature,
-    akPublicKey: id.ak.publicKeyPem,
-    nonce: hexToBytes(certificateDigest),
-    pcrs: [TRAINING_PCR],
-    eventLog: events,
-    qualifiedSigner: id.akQualifiedName,
-  });
-  const failed = self.checks.find((c) => !c.ok);
-  if (failed) throw new TpmError("TPM_FAILED", `the TPM's quote failed the attestor's own check ${failed.name}: ${failed.detail}`);
-  const tpmAfterMs = now() - t4;
-
-  return {
-    certificate,
-    manifestCid: stored.manifestCid,
-    timings: {
-      measureMs,
-      tpmBeforeMs,
-      sandboxMs,
-      commandMs,
-      outputMs,
-      tpmAfterMs,
-      overheadMs: measureMs + tpmBeforeMs + sandboxMs + outputMs + tpmAfterMs,
-    },
+    eventLog: run.events,
   };
 }
 
 /** The parent's weights digest, hashed the way its stored manifest was made when the manifest is at hand. */
 async function parentDigest(store: ContentStore, manifestCid: string, dir: string): Promise<string> {
   try {
-    const manifest = await loadModelManifest(store, manifestCid);
+    const manifest = await readModelManifest(store, manifestCid);
     return (await compareWeights(manifest, dir)).digest.toLowerCase();
   } catch (e) {
     if (!(e instanceof ProvenantError && (e.code === "STORAGE_NOT_FOUND" || e.code === "STORAGE_UNREACHABLE"))) throw e;

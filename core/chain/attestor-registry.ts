@@ -3,12 +3,11 @@
  * the on-chain forms of a training certificate's evidence and lineage. The attested registration of a model is
  * ModelRegistry's (core/chain/model-registry.ts).
  */
-import { Contract, type ContractRunner, type Signer } from "ethers";
+import type { ContractRunner } from "ethers";
 import type { Address, Hex32 } from "../hex.ts";
 import { attestorRegistryAbi } from "./abi.generated.ts";
-import type { ChainConnection } from "./connect.ts";
-import { chainError } from "./dataset-registry.ts";
-import { liveAddress } from "./deployments.ts";
+import { chainError, describeRevert } from "./chain-error.ts";
+import { RegistryClient, type TxResult } from "./registry-client.ts";
 
 /** IAttestorRegistry.TpmKind, in enum order. */
 export type TpmKindName = "software" | "hardware";
@@ -24,7 +23,8 @@ export type AttestorRegistration = {
   kind: TpmKindName;
 };
 
-export type TxResult = { txHash: string; blockNumber: number; gasUsed: bigint };
+export type { TxResult };
+export { describeRevert };
 
 /** AttestorRegistry.attestorOf, decoded. */
 export type AttestorFacts = {
@@ -62,31 +62,12 @@ export type TrainingLineageStruct = {
   parents: { modelId: bigint; relation: number; weightsDigest: string }[];
 };
 
-/** A contract call's revert as "ErrorName(args)", or the message. */
-export function describeRevert(e: unknown): string {
-  const err = e as { revert?: { name: string; args: unknown[] }; shortMessage?: string; message?: string };
-  if (err.revert) return `${err.revert.name}(${err.revert.args.map(String).join(", ")})`;
-  return err.shortMessage ?? err.message ?? String(e);
-}
-
-export class AttestorRegistryClient {
-  readonly address: string;
-  readonly contract: Contract;
-  readonly chainId: number;
+/** AttestorRegistry: attestors registered and revoked, and the contract's check of a training certificate. */
+export class AttestorRegistryClient extends RegistryClient {
+  static readonly contractName = "AttestorRegistry";
 
   constructor(address: string, runner: ContractRunner, chainId: number) {
-    this.address = address;
-    this.chainId = chainId;
-    this.contract = new Contract(address, attestorRegistryAbi as never, runner);
-  }
-
-  static async connect(conn: ChainConnection, address?: string): Promise<AttestorRegistryClient> {
-    const at = await liveAddress(conn.provider, conn.chainId, "AttestorRegistry", address);
-    return new AttestorRegistryClient(at, conn.provider, conn.chainId);
-  }
-
-  withSigner(signer: Signer): AttestorRegistryClient {
-    return new AttestorRegistryClient(this.address, signer, this.chainId);
+    super(address, runner, chainId, attestorRegistryAbi as never);
   }
 
   async owner(): Promise<string> {
@@ -119,23 +100,13 @@ export class AttestorRegistryClient {
   }
 
   async register(r: AttestorRegistration): Promise<TxResult> {
-    try {
-      const tx = await this.contract.register({ ...r, kind: TPM_KINDS.indexOf(r.kind) });
-      const receipt = await tx.wait();
-      return { txHash: receipt.hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed };
-    } catch (e) {
-      throw chainError(e, `register attestor ${r.attestor}`);
-    }
+    const sent = await this.transact(`register attestor ${r.attestor}`, () => this.contract.register({ ...r, kind: TPM_KINDS.indexOf(r.kind) }));
+    return sent.result;
   }
 
   async revoke(attestor: string): Promise<TxResult> {
-    try {
-      const tx = await this.contract.revoke(attestor);
-      const receipt = await tx.wait();
-      return { txHash: receipt.hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed };
-    } catch (e) {
-      throw chainError(e, `revoke attestor ${attestor}`);
-    }
+    const sent = await this.transact(`revoke attestor ${attestor}`, () => this.contract.revoke(attestor));
+    return sent.result;
   }
 
   /** The contract's verdict on a lineage and evidence (a call: free). Never throws for a failed check. */

@@ -27,3 +27,10 @@ export function chainError(e: unknown, what: string): ProvenantError {
   }
   return new ChainError("TX_REVERTED", `${what}: ${err.shortMessage ?? (e as Error).message}`, { cause: e });
 }
+
+/** A contract call's revert as "ErrorName(args)", or the message. */
+export function describeRevert(e: unknown): string {
+  const err = e as { revert?: { name: string; args: unknown[] }; shortMessage?: string; message?: string };
+  if (err.revert) return `${err.revert.name}(${err.revert.args.map(String).join(", ")})`;
+  return err.shortMessage ?? err.message ?? String(e);
+}

@@ -1,18 +1,26 @@
 import { FetchRequest, JsonRpcProvider, Network, Wallet, type Signer } from "ethers";
 import { ChainError, InputError } from "../errors.ts";
+import type { Deployment } from "./addresses.ts";
+import { nodeDeployment } from "./deployments.ts";
 import { networkConfig, type NetworkConfig } from "./networks.ts";
 
 export interface ChainConnection {
   network: NetworkConfig;
   chainId: number;
   provider: JsonRpcProvider;
+  /**
+   * Where the contracts are: the deployment made at run time when there is one (a local node, a test's chain;
+   * core/chain/deployments.ts), else the generated file's. Absent on a hand-made connection: the generated file's.
+   */
+  deployment?: Deployment;
   /** Lazily made: read-only commands never need a key. */
   signer(): Promise<Signer>;
 }
 
 /**
  * Connects to a network by name, failing fast with one line when nothing answers
- * (ethers' provider would otherwise retry network detection forever).
+ * (ethers' provider would otherwise retry network detection forever). Node only: it reads the environment
+ * and Ignition's records of run-time deployments.
  */
 export async function connect(networkName = "localhost"): Promise<ChainConnection> {
   const network = networkConfig(networkName);
@@ -25,6 +33,7 @@ export async function connect(networkName = "localhost"): Promise<ChainConnectio
     network,
     chainId,
     provider,
+    deployment: nodeDeployment(chainId),
     async signer() {
       if (network.keyEnv) {
         const key = process.env[network.keyEnv];

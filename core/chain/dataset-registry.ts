@@ -1,12 +1,11 @@
-import { Contract, type ContractRunner, type Signer } from "ethers";
-import { ChainError } from "../errors.ts";
+import type { ContractRunner, Signer } from "ethers";
+import { ChainError, type ProvenantError } from "../errors.ts";
 import { chainError } from "./chain-error.ts";
 import { toHex, type Hex32 } from "../hex.ts";
 import { manifestCidBytes } from "./manifest-cid.ts";
 import type { LeafProof, Proof } from "../merkle/verify.ts";
 import { datasetRegistryAbi } from "./abi.generated.ts";
-import type { ChainConnection } from "./connect.ts";
-import { liveAddress } from "./deployments.ts";
+import { eventAtBlock, RegistryClient, type TxResult } from "./registry-client.ts";
 
 export interface DatasetRecord {
   id: bigint;
@@ -22,6 +21,9 @@ export interface DatasetRecord {
   manifestCid: string;
   license: string;
 }
+
+/** What DatasetRegistry keeps in storage: the record without its event-only fields, and the block it was minted in. */
+export type StoredDatasetRecord = Omit<DatasetRecord, "mintedAt" | "previousVersion" | "encoding" | "license"> & { mintBlock: number };
 
 export interface MintRequest {
   root: Uint8Array;
@@ -45,60 +47,63 @@ export { chainError };
 
 const toSolLeaf = (p: LeafProof) => ({ sampleHash: toHex(p.sampleHash), index: p.index, siblings: p.siblings.map(toHex) });
 
-export class DatasetRegistryClient {
-  readonly address: string;
-  readonly contract: Contract;
-  readonly chainId: number;
+/** DatasetRegistry for Node and the browser alike: records, minting, proofs checked by the contract, fraud proofs. */
+export class DatasetRegistryClient extends RegistryClient {
+  static readonly contractName = "DatasetRegistry";
 
   constructor(address: string, runner: ContractRunner, chainId: number) {
-    this.address = address;
-    this.chainId = chainId;
-    this.contract = new Contract(address, datasetRegistryAbi as never, runner);
-  }
-
-  static async connect(conn: ChainConnection): Promise<DatasetRegistryClient> {
-    const address = await liveAddress(conn.provider, conn.chainId, "DatasetRegistry");
-    return new DatasetRegistryClient(address, conn.provider, conn.chainId);
-  }
-
-  withSigner(signer: Signer): DatasetRegistryClient {
-    return new DatasetRegistryClient(this.address, signer, this.chainId);
+    super(address, runner, chainId, datasetRegistryAbi as never);
   }
 
   /**
-   * The whole record: storage's part from datasetOf, and the encoding, license, previous version and mint
-   * time from the DatasetMinted event at the mint block storage names (one block's logs, so an RPC that
-   * caps log ranges, as FEVM's do, still answers).
+   * The part of the record storage keeps (datasetOf), in one call: all that proving and auditing need. The
+   * browser reads this one: the app's RPC route passes no log queries, which record()'s event fields take.
    */
-  async record(id: bigint): Promise<DatasetRecord> {
+  async storedRecord(id: bigint): Promise<StoredDatasetRecord> {
     try {
       const r = await this.contract.datasetOf(id);
-      const mintBlock = Number(r.mintBlock);
-      const [event] = await this.contract.queryFilter(this.contract.filters.DatasetMinted(id), mintBlock, mintBlock);
-      const block = event && (await event.getBlock());
-      if (!event || !("args" in event) || !block) {
-        throw new ChainError("TX_REVERTED", `dataset #${id}: its DatasetMinted event is missing from block ${mintBlock} on chain ${this.chainId}`);
-      }
       return {
         id,
         root: r.root,
         n: Number(r.n),
         totalSamples: Number(r.totalSamples),
-        mintedAt: block.timestamp,
         misordered: r.misordered,
         publisher: r.publisher,
+        manifestCid: r.manifestCid,
+        mintBlock: Number(r.mintBlock),
+      };
+    } catch (e) {
+      throw this.readFailure(e, id);
+    }
+  }
+
+  /**
+   * The whole record: storage's part (storedRecord), and the encoding, license, previous version and mint time
+   * from the DatasetMinted event at the mint block storage names (one block's logs, so an RPC that caps log
+   * ranges, as FEVM's do, still answers).
+   */
+  async record(id: bigint): Promise<DatasetRecord> {
+    const { mintBlock, ...stored } = await this.storedRecord(id);
+    try {
+      const what = `dataset #${id} on chain ${this.chainId}`;
+      const [event, block] = await Promise.all([eventAtBlock(this.contract, "DatasetMinted", id, mintBlock, what), this.provider.getBlock(mintBlock)]);
+      if (!block) throw new ChainError("TX_REVERTED", `${what}: block ${mintBlock}, where it was minted, is missing`);
+      return {
+        ...stored,
+        mintedAt: block.timestamp,
         previousVersion: event.args.previousVersion,
         encoding: event.args.encoding,
-        manifestCid: r.manifestCid,
         license: event.args.license,
       };
     } catch (e) {
-      const err = chainError(e, `dataset #${id}`);
-      if (err.code === "TOKEN_NOT_FOUND") {
-        throw new ChainError("TOKEN_NOT_FOUND", `dataset #${id} does not exist on chain ${this.chainId}`, { cause: e });
-      }
-      throw err;
+      throw this.readFailure(e, id);
     }
+  }
+
+  private readFailure(e: unknown, id: bigint): ProvenantError {
+    const err = this.fail(e, `dataset #${id}`);
+    if (err.code === "TOKEN_NOT_FOUND") return new ChainError("TOKEN_NOT_FOUND", `dataset #${id} does not exist on chain ${this.chainId}`, { cause: e });
+    return err;
   }
 
   async totalMinted(): Promise<bigint> {
@@ -110,7 +115,7 @@ export class DatasetRegistryClient {
    * repeat with any other field fails with MINT_CONFLICT naming that token (the contract's own answer, asked
    * in a call).
    */
-  async mint(req: MintRequest): Promise<MintResult> {
+  async mint(req: MintRequest, options: { onSent?: (txHash: string) => void } = {}): Promise<MintResult> {
     const runner = this.contract.runner as Signer;
     const publisher = await runner.getAddress();
     const params = {
@@ -127,34 +132,23 @@ export class DatasetRegistryClient {
       try {
         await this.contract.mint.staticCall(params);
       } catch (e) {
-        throw chainError(e, "mint");
+        throw this.fail(e, "mint");
       }
       return { id: existing, existing: true, txHash: null, gasUsed: null };
     }
-    try {
-      const tx = await this.contract.mint(params);
-      const receipt = await tx.wait();
-      const event = receipt.logs
-        .map((l: { topics: string[]; data: string }) => this.contract.interface.parseLog(l))
-        .find((l: { name: string } | null) => l?.name === "DatasetMinted");
-      return { id: event.args.id, existing: false, txHash: receipt.hash, gasUsed: receipt.gasUsed };
-    } catch (e) {
-      throw chainError(e, "mint");
-    }
+    const { receipt, result } = await this.transact("mint", () => this.contract.mint(params), options.onSent);
+    const event = this.eventIn(receipt, "DatasetMinted");
+    if (!event) throw new ChainError("TX_REVERTED", `mint: transaction ${result.txHash} has no DatasetMinted event`);
+    return { id: event.args.id, existing: false, txHash: result.txHash, gasUsed: result.gasUsed };
   }
 
   /**
    * Submits the fraud proof of two adjacent leaves out of order (`left.sampleHash >= right.sampleHash`,
    * `right.index == left.index + 1`): the dataset is misordered on-chain from then on.
    */
-  async reportMisordered(id: bigint, left: LeafProof, right: LeafProof): Promise<{ txHash: string; blockNumber: number; gasUsed: bigint }> {
-    try {
-      const tx = await this.contract.reportMisordered(id, toSolLeaf(left), toSolLeaf(right));
-      const receipt = await tx.wait();
-      return { txHash: receipt.hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed };
-    } catch (e) {
-      throw chainError(e, `report dataset #${id} misordered`);
-    }
+  async reportMisordered(id: bigint, left: LeafProof, right: LeafProof): Promise<TxResult> {
+    const sent = await this.transact(`report dataset #${id} misordered`, () => this.contract.reportMisordered(id, toSolLeaf(left), toSolLeaf(right)));
+    return sent.result;
   }
 
   private proofArgs(id: bigint, p: Proof): [string, unknown[]] {
@@ -169,19 +163,14 @@ export class DatasetRegistryClient {
     try {
       return await this.contract[`verify${kind}`](...args);
     } catch (e) {
-      throw chainError(e, `verify on dataset #${id}`);
+      throw this.fail(e, `verify on dataset #${id}`);
     }
   }
 
   /** Records a proof in a transaction, so it can be cited by block and transaction hash. */
-  async recordProof(id: bigint, p: Proof): Promise<{ txHash: string; blockNumber: number; gasUsed: bigint }> {
+  async recordProof(id: bigint, p: Proof): Promise<TxResult> {
     const [kind, args] = this.proofArgs(id, p);
-    try {
-      const tx = await this.contract[`record${kind}`](...args);
-      const receipt = await tx.wait();
-      return { txHash: receipt.hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed };
-    } catch (e) {
-      throw chainError(e, `record proof on dataset #${id}`);
-    }
+    const sent = await this.transact(`record proof on dataset #${id}`, () => this.contract[`record${kind}`](...args));
+    return sent.result;
   }
 }

@@ -1,13 +1,14 @@
-import { Contract, Interface, type ContractRunner, type EventLog, type Result, type Signer } from "ethers";
+import { Contract, Interface, type ContractRunner, type Result, type Signer } from "ethers";
 import { manifestCidBytes } from "./manifest-cid.ts";
 import { ChainError, ProvenantError } from "../errors.ts";
 import type { Address, Hex32 } from "../hex.ts";
 import { DATASET_ROLES, PARENT_RELATIONS, type DatasetRole, type ParentRelation } from "./roles.ts";
 import { attestorRegistryAbi, datasetRegistryAbi, modelRegistryAbi } from "./abi.generated.ts";
-import type { TrainingEvidenceStruct, TxResult } from "./attestor-registry.ts";
-import type { ChainConnection } from "./connect.ts";
-import { chainError } from "./dataset-registry.ts";
-import { deployedAddress, liveAddress } from "./deployments.ts";
+import { contractAddress } from "./addresses.ts";
+import type { TrainingEvidenceStruct } from "./attestor-registry.ts";
+import { chainError } from "./chain-error.ts";
+import { generatedDeployment } from "./generated-deployment.ts";
+import { eventAtBlock, RegistryClient, type ClientConnection, type TxResult } from "./registry-client.ts";
 
 /** Solidity enum order of IModelRegistry.Provenance. */
 export const PROVENANCES = ["self-declared", "attested"] as const;
@@ -85,24 +86,16 @@ export function modelChainError(e: unknown, what: string): ProvenantError {
   return chainError(e, what);
 }
 
-export class ModelRegistryClient {
-  readonly address: string;
-  readonly contract: Contract;
-  readonly chainId: number;
+/** ModelRegistry: records, lineage edges, self-declared registration. */
+export class ModelRegistryClient extends RegistryClient {
+  static readonly contractName = "ModelRegistry";
 
   constructor(address: string, runner: ContractRunner, chainId: number) {
-    this.address = address;
-    this.chainId = chainId;
-    this.contract = new Contract(address, modelRegistryAbi as never, runner);
+    super(address, runner, chainId, modelRegistryAbi as never);
   }
 
-  static async connect(conn: ChainConnection): Promise<ModelRegistryClient> {
-    const address = await liveAddress(conn.provider, conn.chainId, "ModelRegistry");
-    return new ModelRegistryClient(address, conn.provider, conn.chainId);
-  }
-
-  withSigner(signer: Signer): ModelRegistryClient {
-    return new ModelRegistryClient(this.address, signer, this.chainId);
+  protected override fail(e: unknown, what: string): ProvenantError {
+    return modelChainError(e, what);
   }
 
   private notFound(e: unknown, id: bigint): ProvenantError {
@@ -172,22 +165,17 @@ export class ModelRegistryClient {
     const runner = this.contract.runner as Signer;
     const existing = await this.tokenOf(await runner.getAddress(), req.weightsDigest);
     if (existing !== 0n) return { id: existing, existing: true, txHash: null, gasUsed: null };
-    try {
-      const tx = await this.contract.register({
-        weightsDigest: req.weightsDigest,
-        manifestCid: manifestCidBytes(req.manifestCid),
-        license: req.license,
-        parents: req.parents.map((p) => ({ modelId: p.modelId, relation: PARENT_RELATIONS.indexOf(p.relation) })),
-        datasets: req.datasets.map((d) => ({ datasetId: d.datasetId, role: DATASET_ROLES.indexOf(d.role) })),
-      });
-      const receipt = await tx.wait();
-      const event = receipt.logs
-        .map((l: { topics: string[]; data: string }) => this.contract.interface.parseLog(l))
-        .find((l: { name: string } | null) => l?.name === "ModelRegistered");
-      return { id: event.args.id, existing: false, txHash: receipt.hash, gasUsed: receipt.gasUsed };
-    } catch (e) {
-      throw modelChainError(e, "register");
-    }
+    const params = {
+      weightsDigest: req.weightsDigest,
+      manifestCid: manifestCidBytes(req.manifestCid),
+      license: req.license,
+      parents: req.parents.map((p) => ({ modelId: p.modelId, relation: PARENT_RELATIONS.indexOf(p.relation) })),
+      datasets: req.datasets.map((d) => ({ datasetId: d.datasetId, role: DATASET_ROLES.indexOf(d.role) })),
+    };
+    const { receipt, result } = await this.transact("register", () => this.contract.register(params));
+    const event = this.eventIn(receipt, "ModelRegistered");
+    if (!event) throw new ChainError("TX_REVERTED", `register: transaction ${result.txHash} has no ModelRegistered event`);
+    return { id: event.args.id, existing: false, txHash: result.txHash, gasUsed: result.gasUsed };
   }
 }
 
@@ -199,12 +187,13 @@ export type ModelRegistryAddresses = {
   attestorRegistry: string;
 };
 
-/** The Provenant addresses on this chain (the Ignition deployment); `overrides` replaces any of them. */
-export function provenantAddresses(conn: ChainConnection, overrides: Partial<ModelRegistryAddresses> = {}): ModelRegistryAddresses {
+/** The Provenant addresses on this chain (the connection's deployment); `overrides` replaces any of them. */
+export function provenantAddresses(conn: ClientConnection, overrides: Partial<ModelRegistryAddresses> = {}): ModelRegistryAddresses {
+  const deployment = conn.deployment ?? generatedDeployment(conn.chainId);
   return {
-    modelRegistry: overrides.modelRegistry ?? deployedAddress(conn.chainId, "ModelRegistry"),
-    datasetRegistry: overrides.datasetRegistry ?? deployedAddress(conn.chainId, "DatasetRegistry"),
-    attestorRegistry: overrides.attestorRegistry ?? deployedAddress(conn.chainId, "AttestorRegistry"),
+    modelRegistry: overrides.modelRegistry ?? contractAddress(deployment, "ModelRegistry"),
+    datasetRegistry: overrides.datasetRegistry ?? contractAddress(deployment, "DatasetRegistry"),
+    attestorRegistry: overrides.attestorRegistry ?? contractAddress(deployment, "AttestorRegistry"),
   };
 }
 
@@ -298,49 +287,69 @@ export type RegisterParamsStruct = {
 
 export type AttestedRegistration = TxResult & { modelId: bigint };
 
+/** ModelRegistry.registerAttested's arguments: what an attested registration submits, simulated and sent alike. */
+export type AttestedSubmission = { params: RegisterParamsStruct; evidence: TrainingEvidenceStruct; certificateCid: string };
+
+/**
+ * The model registry as `signer` registers with it, after checking the deployment has registerAttested: an
+ * older one would revert without a reason, so say what is wrong instead.
+ */
+export async function attestedRegistrar(conn: ClientConnection, signer: Signer, addresses?: Partial<ModelRegistryAddresses>): Promise<Contract> {
+  const at = provenantAddresses(conn, addresses).modelRegistry;
+  const registry = attestedModelRegistry(at, signer);
+  const selector = registry.interface.getFunction("registerAttested")!.selector.slice(2);
+  if (!(await conn.provider.getCode(at)).includes(selector)) {
+    throw new ChainError(
+      "CHAIN_NOT_DEPLOYED",
+      `the model registry at ${at} has no registerAttested entry point (selector ${selector}): redeploy the Provenant module`
+    );
+  }
+  return registry;
+}
+
+/** The registration as a call, the contract's verdict on exactly this transaction: the id the model would get. Throws the revert as ethers decodes it. */
+export async function simulateAttestedRegistration(registry: Contract, s: AttestedSubmission): Promise<bigint> {
+  return registry.registerAttested.staticCall(s.params, s.evidence, s.certificateCid);
+}
+
+/** Send the registration and wait for it; the model id from its ModelRegistered event (else the simulated one). */
+export async function sendAttestedRegistration(
+  registry: Contract,
+  s: AttestedSubmission,
+  options: { onSent?: (txHash: string) => void; simulatedId?: bigint } = {}
+): Promise<AttestedRegistration> {
+  const tx = await registry.registerAttested(s.params, s.evidence, s.certificateCid);
+  options.onSent?.(tx.hash);
+  const receipt = await tx.wait();
+  const registered = receipt.logs
+    .map((l: { topics: string[]; data: string }) => {
+      try {
+        return registry.interface.parseLog(l);
+      } catch {
+        return null;
+      }
+    })
+    .find((l: { name: string } | null) => l?.name === "ModelRegistered");
+  const modelId = registered ? BigInt(registered.args.id) : options.simulatedId;
+  if (modelId === undefined) throw new ChainError("TX_REVERTED", `registerAttested: transaction ${receipt.hash} emitted no ModelRegistered event`);
+  return { modelId, txHash: receipt.hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed };
+}
+
 /**
  * ModelRegistry.registerAttested(params, evidence, certificateCid): the model, its lineage and its certificate
  * in one transaction. The signer must be the certificate's registrant. Preflights with a call, so a refused
  * certificate never costs a transaction.
  */
 export async function registerAttested(
-  conn: ChainConnection,
+  conn: ClientConnection,
   signer: Signer,
-  params: RegisterParamsStruct,
-  evidence: TrainingEvidenceStruct,
-  certificateCid: string,
+  submission: AttestedSubmission,
   options: { addresses?: Partial<ModelRegistryAddresses>; onSent?: (txHash: string) => void } = {}
 ): Promise<AttestedRegistration> {
-  const addr = provenantAddresses(conn, options.addresses);
-  const registry = attestedModelRegistry(addr.modelRegistry, signer);
-  // A deployment older than registerAttested would revert without a reason: say what is wrong instead.
-  const selector = registry.interface.getFunction("registerAttested")!.selector.slice(2);
-  if (!(await conn.provider.getCode(addr.modelRegistry)).includes(selector)) {
-    throw new ChainError(
-      "CHAIN_NOT_DEPLOYED",
-      `the model registry at ${addr.modelRegistry} has no registerAttested entry point (selector ${selector}): redeploy the Provenant module`
-    );
-  }
+  const registry = await attestedRegistrar(conn, signer, options.addresses);
   try {
-    const id: bigint = await registry.registerAttested.staticCall(params, evidence, certificateCid);
-    const tx = await registry.registerAttested(params, evidence, certificateCid);
-    options.onSent?.(tx.hash);
-    const receipt = await tx.wait();
-    const registered = receipt.logs
-      .map((l: { topics: string[]; data: string }) => {
-        try {
-          return registry.interface.parseLog(l);
-        } catch {
-          return null;
-        }
-      })
-      .find((l: { name: string } | null) => l?.name === "ModelRegistered");
-    return {
-      modelId: registered ? BigInt(registered.args.id) : id,
-      txHash: receipt.hash,
-      blockNumber: receipt.blockNumber,
-      gasUsed: receipt.gasUsed,
-    };
+    const simulatedId = await simulateAttestedRegistration(registry, submission);
+    return await sendAttestedRegistration(registry, submission, { onSent: options.onSent, simulatedId });
   } catch (e) {
     throw chainError(e, "registerAttested");
   }
@@ -348,7 +357,7 @@ export async function registerAttested(
 
 /** The model registered with the certificate of this digest, if any (after a restart mid-registration). */
 export async function modelOfCertificate(
-  conn: ChainConnection,
+  conn: ClientConnection,
   certificateDigest: string,
   options: { addresses?: Partial<ModelRegistryAddresses> } = {}
 ): Promise<bigint | undefined> {
@@ -368,10 +377,6 @@ export async function readModelRecord(
   id: bigint,
 ): Promise<{ record: Result; registered: { license: string; certificateCid: string } }> {
   const record = await contract.modelOf(id);
-  const at = Number(record.registrationBlock);
-  const [event] = (await contract.queryFilter(contract.filters.ModelRegistered!(id), at, at)) as EventLog[];
-  if (!event?.args) {
-    throw new ChainError("TX_REVERTED", `model #${id}: its ModelRegistered event is missing from block ${at}`);
-  }
+  const event = await eventAtBlock(contract, "ModelRegistered", id, Number(record.registrationBlock), `model #${id}`);
   return { record, registered: { license: event.args.license, certificateCid: event.args.certificateCid } };
 }

@@ -17,7 +17,11 @@ import { InputError } from "../errors.ts";
  */
 export interface NetworkConfig {
   name: string;
+  /** How people call the network, for pages and messages. */
+  label: string;
   chainId: number;
+  /** A development chain whose node holds unlocked accounts: the app may sign with them, no wallet needed. */
+  devChain: boolean;
   rpcUrl: string;
   /** Environment variable holding the signer's private key; local networks sign with the node's own accounts. */
   keyEnv: string | null;
@@ -58,7 +62,9 @@ const FEVM_DEPLOY = {
 const STATIC: Record<(typeof NETWORK_NAMES)[number], Omit<NetworkConfig, "rpcUrl" | "keyEnv"> & { rpcEnv: string | null; keyEnv: string | null }> = {
   localhost: {
     name: "localhost",
+    label: "Local Hardhat node",
     chainId: 31337,
+    devChain: true,
     rpcEnv: null,
     keyEnv: null,
     logPageBlocks: 10_000,
@@ -68,7 +74,9 @@ const STATIC: Record<(typeof NETWORK_NAMES)[number], Omit<NetworkConfig, "rpcUrl
   },
   filecoinCalibration: {
     name: "filecoinCalibration",
+    label: "Filecoin Calibration",
     chainId: 314159,
+    devChain: false,
     rpcEnv: "FILECOIN_CALIBRATION_RPC_URL",
     keyEnv: "FILECOIN_CALIBRATION_PRIVATE_KEY",
     logPageBlocks: 2_000,
@@ -79,7 +87,9 @@ const STATIC: Record<(typeof NETWORK_NAMES)[number], Omit<NetworkConfig, "rpcUrl
   },
   filecoin: {
     name: "filecoin",
+    label: "Filecoin",
     chainId: 314,
+    devChain: false,
     rpcEnv: "FILECOIN_RPC_URL",
     keyEnv: "FILECOIN_PRIVATE_KEY",
     logPageBlocks: 2_000,
@@ -89,6 +99,44 @@ const STATIC: Record<(typeof NETWORK_NAMES)[number], Omit<NetworkConfig, "rpcUrl
     explorerAddressUrl: "https://filfox.info/en/address/",
   },
 };
+
+/** Chains a wallet may be on that Provenant is not deployed to: named on pages, nothing more. */
+const OTHER_CHAIN_NAMES: Record<number, string> = { 1: "Ethereum", 11155111: "Sepolia" };
+
+/** The network of `chainId`, when it is one of ours. */
+export function networkOfChain(chainId: number): Omit<NetworkConfig, "rpcUrl" | "keyEnv"> | undefined {
+  const s = Object.values(STATIC).find((n) => n.chainId === chainId);
+  if (!s) return undefined;
+  const { rpcEnv: _rpcEnv, keyEnv: _keyEnv, ...facts } = s;
+  return facts;
+}
+
+/** "Filecoin Calibration"; any other chain is shown by number. */
+export function chainName(chainId: number): string {
+  return networkOfChain(chainId)?.label ?? OTHER_CHAIN_NAMES[chainId] ?? `Chain ${chainId}`;
+}
+
+/** "Filecoin Calibration (chain 314159)", or just "chain 5" for a chain without a name. */
+export function chainLabel(chainId: number): string {
+  const name = chainName(chainId);
+  return name === `Chain ${chainId}` ? `chain ${chainId}` : `${name} (chain ${chainId})`;
+}
+
+/** Development chains whose node holds unlocked accounts: the app may sign with them, no wallet needed. */
+export function isDevChain(chainId: number): boolean {
+  return networkOfChain(chainId)?.devChain ?? false;
+}
+
+/** Blocks per eth_getLogs page on `chainId` (FEVM answers about 2,880 epochs at most; other nodes take more). */
+export function logPageBlocksOf(chainId: number): number {
+  return networkOfChain(chainId)?.logPageBlocks ?? STATIC.localhost.logPageBlocks;
+}
+
+/** The `--network` a CLI command needs to reach `chainId` (" --network filecoin"); "" for the default network. */
+export function networkFlag(chainId: number): string {
+  const n = networkOfChain(chainId);
+  return n && n.name !== "localhost" ? ` --network ${n.name}` : "";
+}
 
 const env = (k: string) => process.env[k];
 

@@ -135,3 +135,31 @@ export async function misorderProof(prover: DatasetProver, index: number): Promi
   if (!holds) throw new FormatError("PROOF_INVALID", `leaves ${index} and ${index + 1} do not make a fraud proof: they are in order or do not prove against the root`);
   return { left, right };
 }
+
+export interface AuditResult extends AuditReport {
+  /** The fraud proof sent for the first violation (with `reportWith`), or null when none was sent. */
+  reported: { index: number; txHash: string; blockNumber: number; gasUsed: bigint } | null;
+}
+
+/**
+ * `provenant dataset audit`: audits minted dataset `datasetId` shard by shard, its record read from `registry`.
+ * With `reportWith` (DatasetRegistryClient with a signer), the first order violation found is proven on-chain
+ * with reportMisordered, unless the dataset is already flagged; problems of storage alone (a shard that does not
+ * match the index) have no on-chain proof.
+ */
+export async function auditDataset(
+  registry: { record(id: bigint): Promise<MintedDataset & { misordered: boolean }> },
+  store: ContentStore,
+  datasetId: bigint,
+  options: AuditOptions & {
+    reportWith?: { reportMisordered(id: bigint, left: LeafProof, right: LeafProof): Promise<{ txHash: string; blockNumber: number; gasUsed: bigint }> };
+  } = {},
+): Promise<AuditResult> {
+  const record = await registry.record(datasetId);
+  const { report, prover } = await auditStoredDataset(record, store, options);
+  const first = report.violations[0];
+  if (!options.reportWith || !first || !prover || record.misordered) return { ...report, reported: null };
+  const { left, right } = await misorderProof(prover, first.index);
+  const sent = await options.reportWith.reportMisordered(datasetId, left, right);
+  return { ...report, flaggedOnChain: true, reported: { index: first.index, ...sent } };
+}

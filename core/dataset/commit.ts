@@ -1,9 +1,9 @@
-import { buildLevels } from "../merkle/tree.ts";
-import { concatBytes, toHex } from "../hex.ts";
+import { toHex } from "../hex.ts";
 import type { ContentStore } from "../storage/store.ts";
 import { detectEncoding, hashSamples, type Encoding, type ProgressFn, type SampleHashes, type SkippedCounts } from "./encodings.ts";
 import { DATASET_FORMAT, encodeManifest, type DatasetManifest } from "./manifest.ts";
 import { encodeShardIndex, SHARD_SIZE } from "./shard-index.ts";
+import { shardedRoot } from "./sharded-root.ts";
 import { ShardWriter, type ShardedTree } from "./shard-writer.ts";
 import { sortUniqueHashes } from "./sort-unique.ts";
 
@@ -21,14 +21,7 @@ export interface Commitment {
 export function commitSamples(samples: SampleHashes): Commitment {
   const leaves = sortUniqueHashes(samples.hashes);
   const n = leaves.length / 32;
-  const shardRoots: Uint8Array[] = [];
-  for (let start = 0; start < n; start += SHARD_SIZE) {
-    const levels = buildLevels(leaves.subarray(start * 32, Math.min(n, start + SHARD_SIZE) * 32));
-    shardRoots.push(levels[levels.length - 1]);
-  }
-  // The shards are aligned power-of-two subtrees, so the tree over their roots has the full tree's root.
-  const top = buildLevels(concatBytes(shardRoots));
-  const root = top[top.length - 1].slice(0, 32);
+  const { root, shardRoots } = shardedRoot(leaves);
   return { encoding: samples.encoding, leaves, n, totalSamples: samples.total, root, shardRoots, samples };
 }
 

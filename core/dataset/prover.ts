@@ -3,15 +3,14 @@ import { verifyExclusion, verifyInclusion, type ExclusionProof, type HashPair, t
 import { buildLevels, firstOrderViolation, proofFromLevels, searchLeaves, type Levels } from "../merkle/tree.ts";
 import { bytesEqual, compareBytes, concatBytes, toHex, type Hex32 } from "../hex.ts";
 import type { ContentStore } from "../storage/store.ts";
-import type { DatasetRecord } from "../chain/dataset-registry.ts";
 import { MAX_DATASET_MANIFEST_BYTES, decodeManifest, type DatasetManifest } from "./manifest.ts";
+import { checkManifestMatchesRecord, type MintedDataset } from "./minted.ts";
 import { MAX_SHARD_INDEX_BYTES, decodeShardIndex, shardIndexBytes, shardLength, type ShardIndex } from "./shard-index.ts";
 
 // The proof types are merkle-v1's (core/merkle/verify.ts); the dataset API hands them out.
 export type { ExclusionProof, InclusionProof, Proof };
 
-/** The parts of an on-chain record that a stored commitment must match. */
-export type MintedDataset = Pick<DatasetRecord, "id" | "root" | "n" | "manifestCid">;
+export type { MintedDataset };
 
 /** One shard as read from storage and checked against the index: its leaves and its tree. */
 export interface VerifiedShard {
@@ -75,12 +74,7 @@ export class DatasetProver {
    */
   static async openMinted(record: MintedDataset, store: ContentStore): Promise<DatasetProver> {
     const prover = await DatasetProver.open(store, record.manifestCid);
-    if (prover.manifest.root !== record.root.toLowerCase() || prover.manifest.n !== record.n) {
-      throw new FormatError(
-        "ROOT_MISMATCH",
-        `dataset #${record.id}'s manifest ${record.manifestCid} commits to root ${prover.manifest.root} (n=${prover.manifest.n}) but the chain records ${record.root} (n=${record.n})`,
-      );
-    }
+    checkManifestMatchesRecord(prover.manifest, record);
     return prover;
   }
 

@@ -1,6 +1,6 @@
 import { describeTrustLevel } from "../attestor/certificate.ts";
 import type { DatasetNode, LineageGraph, ModelNode } from "./graph.ts";
-import type { CheckResult, VerifyReport } from "./verify.ts";
+import type { CheckResult, VerifyReport } from "./lineage-check.ts";
 import { datasetKey, modelKey, type LineageWalk } from "./walk.ts";
 
 /** A node of a text tree: one line, optional lines under it, and children drawn below with connectors. */

@@ -51,7 +51,7 @@ export function startGateway(store: ContentStore, options: { port?: number; host
     } catch (e) {
       const code = isProvenantError(e) ? e.code : "INTERNAL";
       const status = code === "STORAGE_NOT_FOUND" ? 404 : code === "INPUT_INVALID" ? 400 : code === "STORAGE_CORRUPT" ? 502 : 500;
-      // x-provenant-error names the error for Provenant readers (app/_lib/gateway-store.ts); others read the text.
+      // x-provenant-error names the error for Provenant readers (core/storage/gateway-client.ts); others read the text.
       res.writeHead(status, { "content-type": "text/plain", "x-provenant-error": code }).end(`${isProvenantError(e) ? e.message : "internal error"}\n`);
     }
   });

@@ -30,7 +30,7 @@ import {
 } from "./public.ts";
 import type { TpmtPublic } from "./public.ts";
 import type { Check } from "./quote.ts";
-import { ecPublicKeyFromTpmtPublic, publicKeyToPem } from "./verify-node.ts";
+import { ecPublicKeyFromTpmtPublic, publicKeyToPem } from "./quote-check.ts";
 
 /** "software": the root is a local swtpm CA (proves nothing about hardware); "hardware": a TPM vendor's root. */
 export type TpmKind = "software" | "hardware";

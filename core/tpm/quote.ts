@@ -2,7 +2,7 @@
  * TPM 2.0 quotes in pure TypeScript: parse TPMS_ATTEST and TPMT_SIGNATURE, normalise
  * ECDSA `s`, compute the expected pcrDigest, replay an event log. Uses only Uint8Array
  * and @noble/hashes, so it also runs in a browser. Signature verification needs a P-256
- * implementation and lives in verify-node.ts.
+ * implementation and lives in quote-check.ts.
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { ProvenantError } from "../errors.ts";

@@ -14,7 +14,7 @@ import { createEnrollmentChallenge, verifyEkCertificate } from "../../core/tpm/e
 import { sha256Hex } from "../../core/tpm/quote.ts";
 import { startSwtpm } from "../../core/tpm/swtpm.ts";
 import { createTpm2ToolsTransport } from "../../core/tpm/transport.ts";
-import { verifyQuote } from "../../core/tpm/verify-node.ts";
+import { verifyQuote } from "../../core/tpm/quote-check.ts";
 
 const { values: args } = parseArgs({
   options: {

@@ -4,7 +4,7 @@ import type { Browser, Page } from "playwright-core";
 import { datasetRegistryAbi } from "../../core/chain/abi.generated.ts";
 import { deployedAddress } from "../../core/chain/deployments.ts";
 import { toHex } from "../../core/hex.ts";
-import { runCli } from "../helpers/cli.ts";
+import { runCli } from "../../scripts/lib/cli.ts";
 import { leafAt, mintDirectly, sortedHashes, storeLeavesAsGiven, swapped } from "../helpers/misordered.ts";
 import { launchChromium, readVerdict, screenshot } from "./helpers/browser.ts";
 import { startStack, type Stack } from "./helpers/stack.ts";

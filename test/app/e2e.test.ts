@@ -6,7 +6,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { DATASET_UPLOAD_TYPE, encodeDatasetUpload } from "../../app/_lib/dataset-upload.ts";
 import { digitPng, loadDigitPixels } from "../../scripts/demo/mnist-png.ts";
 import { REPO } from "../helpers/local-chain.ts";
-import { runCli } from "../helpers/cli.ts";
+import { runCli } from "../../scripts/lib/cli.ts";
 import { dropFiles, launchChromium, readVerdict, recordTiming, screenshot, SHOTS } from "./helpers/browser.ts";
 import { startApp, startStack, type AppProcess, type Stack } from "./helpers/stack.ts";
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { passThrough } from "../../app/_lib/gateway-pass.ts";
-import { GatewayStore } from "../../app/_lib/gateway-store.ts";
+import { GatewayStore } from "../../core/storage/gateway-client.ts";
 import { isProvenantError } from "../../core/errors.ts";
 import { startGateway, type Gateway } from "../../core/storage/gateway-server.ts";
 import { LocalStore } from "../../core/storage/local-store.ts";

@@ -4,7 +4,7 @@ import type { Browser, Page } from "playwright-core";
 import { commitSamples, storeCommitment } from "../../core/dataset/commit.ts";
 import { SHARD_SIZE } from "../../core/dataset/shard-index.ts";
 import { toHex } from "../../core/hex.ts";
-import { runCli } from "../helpers/cli.ts";
+import { runCli } from "../../scripts/lib/cli.ts";
 import { dropFiles, launchChromium, readVerdict, recordTiming, screenshot } from "./helpers/browser.ts";
 import { startStack, type Stack } from "./helpers/stack.ts";
 

@@ -35,7 +35,7 @@ describe("the model page of an attested model: certificate in plain words (swtpm
     cpSync(TRAIN, join(code, "train.ts"));
     const train = (out: string, version: string, parent?: { id: string; dir: string }) =>
       w.cli([
-        "train", "--dataset", "1", "--data", data,
+        "train", "--dataset", "1:training", "--data", data,
         ...(parent ? ["--parent", `${parent.id}:finetune`, "--parent-weights", parent.dir] : []),
         "--code", code, "--out", out, "--name", "samples-net", "--version", version, "--license", "MIT",
         "--", process.execPath, TRAIN, "--data", data, "--out", out, ...(parent ? ["--parent", parent.dir] : []),

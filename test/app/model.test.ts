@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { REPO } from "../helpers/local-chain.ts";
-import { runCli } from "../helpers/cli.ts";
+import { runCli } from "../../scripts/lib/cli.ts";
 import { dropFiles, launchChromium, screenshot, SHOTS } from "./helpers/browser.ts";
 import { mineBlock, startStack, type Stack } from "./helpers/stack.ts";
 import { DatasetProver } from "../../core/dataset/prover.ts";

@@ -12,7 +12,7 @@ import { rootOf } from "../../core/merkle/tree.ts";
 import { digitPng, loadDigitPixels } from "../../scripts/demo/mnist-png.ts";
 import { readDigits, writeMnistParquet, writeMnistShards, type Digit } from "../../scripts/demo/mnist-formats.ts";
 import { writeShard } from "../../scripts/lib/shards.ts";
-import { runCli } from "../helpers/cli.ts";
+import { runCli } from "../../scripts/lib/cli.ts";
 import { launchChromium, readVerdict, screenshot } from "./helpers/browser.ts";
 import { startStack, type AppProcess, type Stack } from "./helpers/stack.ts";
 

@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeMnistPngs } from "../../scripts/demo/mnist-png.ts";
-import { runCli } from "../helpers/cli.ts";
+import { runCli } from "../../scripts/lib/cli.ts";
 import { startStack } from "./helpers/stack.ts";
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

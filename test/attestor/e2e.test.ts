@@ -13,16 +13,19 @@ import { deployedAddress } from "../../core/chain/deployments.ts";
 import { AttestorRegistryClient } from "../../core/chain/attestor-registry.ts";
 import { attestedModelRegistry, readModelRecord, type ModelRegistryAddresses } from "../../core/chain/model-registry.ts";
 import { lineageFromFacts, readCertificateFacts } from "../../core/attestor/registration.ts";
-import { TRUST_LEVEL_DESCRIPTIONS, certificateEvidence, decodeCertificate, parseCertificate } from "../../core/attestor/certificate.ts";
+import { TRUST_LEVEL_DESCRIPTIONS } from "../../core/attestor/certificate.ts";
+import { certificateEvidence } from "../../core/attestor/certificate-onchain.ts";
+import { decodeCertificate, parseCertificate } from "../../core/attestor/certificate-loader.ts";
 import type { TrainingCertificate } from "../../core/attestor/certificate.ts";
-import { CERTIFICATE_CHECKS, verifyTrainingCertificate } from "../../core/attestor/verify.ts";
-import type { ChainFacts } from "../../core/attestor/verify.ts";
-import { replayTrainingPcr } from "../../core/attestor/events.ts";
+import { CERTIFICATE_CHECKS, verifyTrainingCertificate } from "../../core/attestor/certificate-check.ts";
+import type { ChainFacts } from "../../core/attestor/chain-facts.ts";
+import { replayTrainingPcr } from "../../core/attestor/pcr-events.ts";
 import { hexToBytes } from "../../core/hex.ts";
 import { parseTpm2bPublic } from "../../core/tpm/public.ts";
-import { ecPublicKeyFromTpmtPublic, publicKeyToPem } from "../../core/tpm/verify-node.ts";
+import { ecPublicKeyFromTpmtPublic, publicKeyToPem } from "../../core/tpm/quote-check.ts";
 import { REPO } from "../helpers/local-chain.ts";
-import { CLI, TRAIN, checkquote, makeDataset, runNode, startWorld } from "./world.ts";
+import { runCli } from "../../scripts/lib/cli.ts";
+import { TRAIN, checkquote, makeDataset, startWorld } from "./world.ts";
 import type { World } from "./world.ts";
 import { GOLDEN_PATH, leafTampers } from "./tamper.ts";
 import type { GoldenCertificate } from "./tamper.ts";
@@ -42,7 +45,7 @@ describe("attestor end to end (real swtpm, local chain, service and CLI)", funct
   const trainArgs = (p: { data: string; out: string; name: string; version: string; parent?: string; parentWeights?: string; code?: string }) => [
     "train",
     "--dataset",
-    "1",
+    "1:training",
     "--data",
     p.data,
     ...(p.parent ? ["--parent", `${p.parent}:finetune`, "--parent-weights", p.parentWeights!] : []),
@@ -170,7 +173,7 @@ describe("attestor end to end (real swtpm, local chain, service and CLI)", funct
     for (const c of r.json.checks) expect(c.ok, `${c.name}: ${c.detail}`).to.equal(true);
     expect(r.json.trust).to.deep.equal(TRUST_LEVEL_DESCRIPTIONS["software-tpm-pcr23"]);
     // In text, "VERIFIED" comes with what a software TPM's certificate is worth.
-    const text = await runNode(CLI, ["verify", "certificate", gen1.modelId], w.env);
+    const text = await runCli(["verify", "certificate", gen1.modelId], w.env, { json: false });
     expect(text.code, text.stdout).to.equal(0);
     expect(text.stdout).to.contain("VERIFIED, at trust level software-tpm-pcr23: software TPM, for development and demos only");
     expect(text.stdout).to.contain(`What that is worth: ${TRUST_LEVEL_DESCRIPTIONS["software-tpm-pcr23"].meaning}`);
@@ -227,7 +230,7 @@ describe("attestor end to end (real swtpm, local chain, service and CLI)", funct
       expect(r.json.certificates[node]).to.include({ ok: true, failed: 0, trustLevel: "software-tpm-pcr23" });
     }
     expect(r.json.certificates["model:2"].certificateCid).to.equal(gen2.certificateCid);
-    const text = await runNode(CLI, ["verify", "model", gen2.modelId], w.env);
+    const text = await runCli(["verify", "model", gen2.modelId], w.env, { json: false });
     expect(text.code, text.stdout).to.equal(0);
     const software = TRUST_LEVEL_DESCRIPTIONS["software-tpm-pcr23"];
     expect(text.stdout).to.contain(`✓ training certificate ipfs://${gen2.certificateCid} (software-tpm-pcr23: ${software.summary}): 16 checks passed`);

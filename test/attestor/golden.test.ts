@@ -3,16 +3,12 @@
 // the chain facts it was made with, its digest recomputed from the canonical payload, every field tampered.
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
-import {
-  certificateEvidence,
-  computeCertificateDigest,
-  environmentDigestOf,
-  parseCertificate,
-  secretEnvDigest,
-} from "../../core/attestor/certificate.ts";
+import { computeCertificateDigest, environmentDigestOf, secretEnvDigest } from "../../core/attestor/certificate.ts";
+import { certificateEvidence } from "../../core/attestor/certificate-onchain.ts";
+import { parseCertificate } from "../../core/attestor/certificate-loader.ts";
 import { canonicalJson } from "../../core/attestor/canonical-json.ts";
-import { replayTrainingPcr, trainingEvents } from "../../core/attestor/events.ts";
-import { CERTIFICATE_CHECKS, verifyTrainingCertificate } from "../../core/attestor/verify.ts";
+import { replayTrainingPcr, trainingEvents } from "../../core/attestor/pcr-events.ts";
+import { CERTIFICATE_CHECKS, verifyTrainingCertificate } from "../../core/attestor/certificate-check.ts";
 import { hexToBytes } from "../../core/hex.ts";
 import { isLowS, parseAttest } from "../../core/tpm/quote.ts";
 import { GOLDEN_PATH, leafTampers } from "./tamper.ts";

@@ -19,7 +19,7 @@ import {
   livenessEvent,
   parentEvent,
   runEvent,
-} from "../../core/attestor/events.ts";
+} from "../../core/attestor/pcr-events.ts";
 import { looksSecret, measureCode, measureCommand, measureDataset, measureEnvironment } from "../../core/attestor/measure.ts";
 import { environmentDigestOf, secretEnvDigest } from "../../core/attestor/certificate.ts";
 import { parseRunRequest } from "../../attestor/request.ts";

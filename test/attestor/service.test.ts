@@ -11,16 +11,13 @@ import { Agent, request as httpRequest } from "node:http";
 import { join } from "node:path";
 import { JsonRpcProvider, Network } from "ethers";
 import { AttestorClient } from "../../core/attestor/client.ts";
-import type { RunEvent } from "../../core/attestor/client.ts";
-import {
-  CERTIFICATE_FORMAT,
-  computeCertificateDigest,
-  decodeCertificate,
-  encodeCertificate,
-} from "../../core/attestor/certificate.ts";
+import type { RunEvent } from "../../core/attestor/run-events.ts";
+import { CERTIFICATE_FORMAT, computeCertificateDigest, encodeCertificate } from "../../core/attestor/certificate.ts";
+import { decodeCertificate } from "../../core/attestor/certificate-loader.ts";
 import type { TrainingCertificate } from "../../core/attestor/certificate.ts";
-import { TRAINING_PCR, closingEvent, livenessEvent, replayTrainingPcr } from "../../core/attestor/events.ts";
-import { verifyTrainingCertificate } from "../../core/attestor/verify.ts";
+import { TRAINING_PCR, closingEvent, livenessEvent, replayTrainingPcr } from "../../core/attestor/pcr-events.ts";
+import { verifyTrainingCertificate } from "../../core/attestor/certificate-check.ts";
+import { certifyRun } from "../../core/attestor/certify.ts";
 import { describeRevert } from "../../core/chain/attestor-registry.ts";
 import { attestedModelRegistry } from "../../core/chain/model-registry.ts";
 import { readCertificateFacts, registerAttestedModel } from "../../core/attestor/registration.ts";
@@ -152,7 +149,7 @@ describe("attestor service (a process, real swtpm, local chain)", function () {
   it("queues concurrent runs and runs them one at a time, both ending registered", async function () {
     const before = await totalModels();
     const stamps: Record<string, { type: string; state?: string; t: number }[]> = { a: [], b: [] };
-    const follow = (k: "a" | "b") => (e: RunEvent) => stamps[k]!.push({ type: e.type, state: e.state as string | undefined, t: performance.now() });
+    const follow = (k: "a" | "b") => (e: RunEvent) => stamps[k]!.push({ type: e.type, state: "state" in e ? e.state : undefined, t: performance.now() });
     const [a, b] = await Promise.all([
       client().train(request("concurrent-a", ["--sleep", "1500"]), follow("a")),
       (async () => {
@@ -269,7 +266,9 @@ describe("attestor service (a process, real swtpm, local chain)", function () {
      * The attack of finding 2: the same run with another license (and finish time), its digest quoted through
      * POST /v1/quote, then verified and registered as a second attested model. Returns what stopped it.
      */
-    async function recertify(cert: TrainingCertificate): Promise<{ pcrReplay: { ok: boolean; detail: string }; registration: string }> {
+    async function recertify(
+      cert: TrainingCertificate
+    ): Promise<{ pcrReplay: { ok: boolean; detail: string }; registration: string; certification: { code: string; message: string }[] }> {
       const payload = {
         ...cert.payload,
         run: { ...cert.payload.run, finishedAt: new Date().toISOString() },
@@ -294,7 +293,17 @@ describe("attestor service (a process, real swtpm, local chain)", function () {
       } catch (e) {
         registration = `${(e as Error).message} ${describeRevert(e)}`;
       }
-      return { pcrReplay: v.checks.find((c) => c.name === "pcrReplay")!, registration };
+      // And through the service's own certification step, certifying only and registering.
+      const signer = await provider.getSigner(payload.run.registrant);
+      const certification = [];
+      for (const register of [undefined, { signer }]) {
+        const refused = await certifyRun({ conn: conn(), certificate: forged, certificateCid: forgedCid, addresses, ...(register ? { register } : {}) }).then(
+          () => ({ code: "CERTIFIED", message: "" }),
+          (e: { code: string; message: string }) => ({ code: e.code, message: e.message })
+        );
+        certification.push(refused);
+      }
+      return { pcrReplay: v.checks.find((c) => c.name === "pcrReplay")!, registration, certification };
     }
 
     it("quotes nothing over a finished run's PCR 23: a re-certified copy with another license neither verifies nor registers", async function () {
@@ -308,6 +317,10 @@ describe("attestor service (a process, real swtpm, local chain)", function () {
       expect(r.registration, "the re-certified copy was registered as a second model").to.not.equal("registered");
       expect(r.registration).to.contain("AttestorRegistryPcrDigestMismatch");
       expect(r.pcrReplay.ok, r.pcrReplay.detail).to.equal(false);
+      for (const c of r.certification) {
+        expect(c.code, c.message).to.equal("CERTIFICATE_INVALID");
+        expect(c.message).to.contain("AttestorRegistryPcrDigestMismatch");
+      }
       expect(await totalModels()).to.equal(before);
     });
 
@@ -336,7 +349,7 @@ describe("attestor service (a process, real swtpm, local chain)", function () {
       const token = `hf_${createHash("sha256").update(w.token).digest("hex").slice(0, 34)}`;
       const out = join(w.work, "out", "secret");
       const args = (flags: string[]) => [
-        "train", "--dataset", "1", "--data", dataset, "--code", join(w.work, "code"), "--out", out,
+        "train", "--dataset", "1:training", "--data", dataset, "--code", join(w.work, "code"), "--out", out,
         "--name", "secret", "--version", "1.0.0", ...flags,
         "--", process.execPath, TRAIN, "--data", dataset, "--out", out, "--show-env", "HF_TOKEN",
       ];

@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import type { TrainingCertificate } from "../../core/attestor/certificate.ts";
-import type { ChainFacts } from "../../core/attestor/verify.ts";
+import type { ChainFacts } from "../../core/attestor/chain-facts.ts";
 import { REPO } from "../helpers/local-chain.ts";
 
 export const GOLDEN_PATH = join(REPO, "test", "attestor", "vectors", "training-certificate.json");

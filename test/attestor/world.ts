@@ -1,35 +1,27 @@
 /**
  * Everything an attestor end-to-end test needs, for real: a software TPM (swtpm with its local EK CA), a
  * local chain with the Provenant module under its own deployment id, the attestor service as a child process
- * (`node attestor/main.ts`), and the CLI (cli/provenant.ts) run as a user runs it.
+ * (scripts/lib/attestor-process.ts), and the CLI run as a user runs it (scripts/lib/cli.ts).
  */
-import { execFile, spawn } from "node:child_process";
-import type { ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSwtpm } from "../../core/tpm/swtpm.ts";
 import type { Swtpm } from "../../core/tpm/swtpm.ts";
 import { deployedAddress } from "../../core/chain/deployments.ts";
+import { startAttestor } from "../../scripts/lib/attestor-process.ts";
+import type { AttestorProcess } from "../../scripts/lib/attestor-process.ts";
+import { runCli } from "../../scripts/lib/cli.ts";
+import type { CliResult } from "../../scripts/lib/cli.ts";
 import { REPO, startTestChain } from "../helpers/local-chain.ts";
 import type { LocalChain } from "../helpers/local-chain.ts";
 import { ensureTpmToolsInstalled } from "../tpm/helpers.ts";
 
-export const CLI = join(REPO, "cli", "provenant.ts");
 export const TRAIN = join(REPO, "test", "attestor", "fixtures", "train.ts");
 
-export type CliResult = { code: number; stdout: string; stderr: string; json: any };
-
-export type ServiceProcess = {
-  url: string;
-  pid: number;
-  child: ChildProcess;
-  logs(): string;
-  /** Lines of the structured log, parsed. */
-  entries(): Record<string, unknown>[];
-  stop(signal?: NodeJS.Signals): Promise<void>;
-};
+export type ServiceProcess = AttestorProcess;
 
 export type World = {
   swtpm: Swtpm;
@@ -48,62 +40,9 @@ export type World = {
   stop(): Promise<void>;
 };
 
-export function runNode(script: string, args: string[], env: Record<string, string>, cwd = REPO): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [script, ...args], { cwd, env: { ...process.env, ...env }, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-      let json: unknown = null;
-      try {
-        json = JSON.parse(stdout);
-      } catch {}
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr, json });
-    });
-  });
-}
-
-export async function startServiceProcess(
-  env: Record<string, string>,
-  stateDir: string,
-  tcti: string
-): Promise<ServiceProcess> {
-  mkdirSync(stateDir, { recursive: true });
-  const info = join(stateDir, "attestor.json");
-  rmSync(info, { force: true });
-  const child = spawn(process.execPath, [join(REPO, "attestor", "main.ts"), "--port", "0", "--state-dir", stateDir, "--tcti", tcti], {
-    cwd: REPO,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let logs = "";
-  child.stderr!.on("data", (c: Buffer) => (logs += c.toString()));
-  let exited = false;
-  child.once("exit", () => (exited = true));
-  for (let i = 0; ; i++) {
-    if (existsSync(info)) {
-      const j = JSON.parse(readFileSync(info, "utf8"));
-      if (j.pid === child.pid) {
-        return {
-          url: j.url,
-          pid: child.pid!,
-          child,
-          logs: () => logs,
-          entries: () =>
-            logs
-              .split("\n")
-              .filter((l) => l.startsWith("{"))
-              .map((l) => JSON.parse(l)),
-          async stop(signal: NodeJS.Signals = "SIGTERM") {
-            if (exited) return;
-            const done = new Promise((r) => child.once("exit", r));
-            child.kill(signal);
-            await done;
-          },
-        };
-      }
-    }
-    if (exited) throw new Error(`the attestor service exited at start:\n${logs}`);
-    if (i > 600) throw new Error(`the attestor service did not start within 60 s:\n${logs}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** The attestor service on the TPM at `tcti`, its state in `stateDir`. */
+export function startServiceProcess(env: Record<string, string>, stateDir: string, tcti: string): Promise<ServiceProcess> {
+  return startAttestor({ env, stateDir, tcti });
 }
 
 /** The address of `contract` in the chain's Ignition deployment. */
@@ -161,12 +100,7 @@ export async function startWorld(name: string): Promise<World> {
     env,
     service,
     startService,
-    cli: (args, extraEnv = {}) => {
-      // --json before a `--` that starts the training command, else at the end.
-      const dash = args.indexOf("--");
-      const argv = dash < 0 ? [...args, "--json"] : [...args.slice(0, dash), "--json", ...args.slice(dash)];
-      return runNode(CLI, argv, { ...env, PROVENANT_ATTESTOR_URL: world.service.url, ...extraEnv });
-    },
+    cli: (args, extraEnv = {}) => runCli(args, { ...env, PROVENANT_ATTESTOR_URL: world.service.url, ...extraEnv }),
     async stop() {
       for (const s of services) await s.stop("SIGKILL").catch(() => {});
       await chain.stop();

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Contract, JsonRpcProvider } from "ethers";
 import { freePort, startLocalChain, type LocalChain } from "../../scripts/lib/local-chain.ts";
-import { runCli, type CliResult } from "../helpers/cli.ts";
+import { runCli, type CliResult } from "../../scripts/lib/cli.ts";
 import { mintDirectly, sortedHashes, storeLeavesAsGiven, swapped } from "../helpers/misordered.ts";
 import { datasetRegistryAbi } from "../../core/chain/abi.generated.ts";
 import { deployedAddress } from "../../core/chain/deployments.ts";

@@ -11,7 +11,7 @@ import { DatasetProver } from "../../core/dataset/prover.ts";
 import { toHex } from "../../core/hex.ts";
 import { LocalStore } from "../../core/storage/local-store.ts";
 import { REPO, startTestChain, type LocalChain } from "../helpers/local-chain.ts";
-import { runCli, type CliResult } from "../helpers/cli.ts";
+import { runCli, type CliResult } from "../../scripts/lib/cli.ts";
 import { leafAt, mintDirectly, sortedHashes, storeLeavesAsGiven, swapped } from "../helpers/misordered.ts";
 
 const solLeaf = (p: { sampleHash: Uint8Array; index: number; siblings: Uint8Array[] }) => ({

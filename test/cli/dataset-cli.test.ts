@@ -4,9 +4,8 @@ import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { JsonRpcProvider, Contract } from "ethers";
-import { execFile } from "node:child_process";
-import { REPO, startTestChain, freePort, type LocalChain } from "../helpers/local-chain.ts";
-import { runCli } from "../helpers/cli.ts";
+import { startTestChain, freePort, type LocalChain } from "../helpers/local-chain.ts";
+import { runCli } from "../../scripts/lib/cli.ts";
 import { LocalStore } from "../../core/storage/local-store.ts";
 import { manifestCidBytes } from "../../core/chain/manifest-cid.ts";
 import { rootOf } from "../../core/merkle/tree.ts";
@@ -170,9 +169,7 @@ describe("provenant CLI: datasets end to end on a local chain", function () {
     expect(proof.json).to.include({ kind: "inclusion" });
     expect(proof.json.verdict.onChain).to.equal(true);
     // The human output names each skipped entry, in text form.
-    const human = await new Promise<string>((done) =>
-      execFile(process.execPath, [join(REPO, "cli", "provenant.ts"), "dataset", "hash", dir], { cwd: REPO, env: { ...process.env, ...env } }, (_e, out) => done(out)),
-    );
+    const human = (await runCli(["dataset", "hash", dir], env, { json: false })).stdout;
     expect(human).to.match(/not samples \(1;.*\n\s+symlink\s+l%FE\n/);
   });
 

@@ -4,9 +4,8 @@ import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Contract, JsonRpcProvider } from "ethers";
-import { execFile } from "node:child_process";
-import { startTestChain, REPO, type LocalChain } from "../helpers/local-chain.ts";
-import { runCli, type CliResult } from "../helpers/cli.ts";
+import { startTestChain, type LocalChain } from "../helpers/local-chain.ts";
+import { runCli, type CliResult } from "../../scripts/lib/cli.ts";
 import { datasetRegistryAbi, modelRegistryAbi } from "../../core/chain/abi.generated.ts";
 import { deployedAddress } from "../../core/chain/deployments.ts";
 import { LocalStore } from "../../core/storage/local-store.ts";
@@ -30,14 +29,6 @@ function makeDataset(dir: string, tag: string): void {
   for (let i = 0; i < 20; i++) writeFileSync(join(dir, `${tag}-${i}.txt`), `${tag} sample ${i}\n`);
 }
 
-/** The CLI without --json, for the text forms. */
-function runCliText(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [join(REPO, "cli", "provenant.ts"), ...args], { cwd: REPO, env: { ...process.env, ...env } }, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 const expectError = (r: CliResult, code: string, words: RegExp) => {
   expect(r.code, r.stdout).to.equal(1);
@@ -64,7 +55,7 @@ describe("provenant CLI: models and lineage end to end on a local chain", functi
   let base: string;
   let child: string;
   let registry: Contract;
-  const runText = (args: string[]) => runCliText(args, env);
+  const runText = (args: string[]) => runCli(args, env, { json: false });
 
   before(async () => {
     chain = await startTestChain("model-cli");

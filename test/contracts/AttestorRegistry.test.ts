@@ -10,7 +10,7 @@ import { network } from "hardhat";
 import { cidOf } from "../../core/storage/cid.ts";
 import { manifestCidBytes } from "../../core/chain/manifest-cid.ts";
 import { bytesToHex } from "../../core/hex.ts";
-import { replayTrainingPcr } from "../../core/attestor/events.ts";
+import { replayTrainingPcr } from "../../core/attestor/pcr-events.ts";
 import type { TrainingEvidenceStruct, TrainingLineageStruct } from "../../core/chain/attestor-registry.ts";
 import {
   ensureTpmToolsInstalled,

@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { hashContainerSamples } from "../../core/dataset/formats/containers.ts";
 import { blobFile, givenSampleHash, parquetRowBytes, parquetRowJsonHash, webdatasetSampleHash } from "../../core/dataset/formats/single-sample.ts";
-import { sampleHashOf } from "../../core/dataset/sample-input.ts";
+import { sampleHashOf } from "../../cli/sample-input.ts";
 import { ProvenantError } from "../../core/errors.ts";
 import { toHex } from "../../core/hex.ts";
 import { nestedTable, writeParquet } from "../../scripts/lib/parquet-tables.ts";

@@ -12,7 +12,7 @@ import { commitAndStore } from "../../core/dataset/scale/pipeline.ts";
 import { LocalStore } from "../../core/storage/local-store.ts";
 import { toHex } from "../../core/hex.ts";
 import { ProvenantError } from "../../core/errors.ts";
-import { runCli } from "../helpers/cli.ts";
+import { runCli } from "../../scripts/lib/cli.ts";
 import { writeShard } from "../../scripts/lib/shards.ts";
 import { textTable, writeParquet } from "../../scripts/lib/parquet-tables.ts";
 import { materializeV2, type ContainerVector } from "../../scripts/make-encoding-vectors.ts";

@@ -9,7 +9,7 @@ import { commitSamples } from "../../core/dataset/commit.ts";
 import { hashContainerSamples } from "../../core/dataset/formats/containers.ts";
 import { canonicalRowFromJson } from "../../core/dataset/formats/canonical-json.ts";
 import { openParquet, readRowGroup } from "../../core/dataset/formats/parquet-rows.ts";
-import { sampleHashOf } from "../../core/dataset/sample-input.ts";
+import { sampleHashOf } from "../../cli/sample-input.ts";
 import { toHex } from "../../core/hex.ts";
 import { ProvenantError } from "../../core/errors.ts";
 import { bigintVector, decimalWords, nestedTable, readParquetWithArrow, scalarsTable, temporalTable, textTable, writeParquet } from "../../scripts/lib/parquet-tables.ts";

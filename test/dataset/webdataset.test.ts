@@ -7,7 +7,7 @@ import { join, relative } from "node:path";
 import { gzipSync } from "node:zlib";
 import { commitSamples } from "../../core/dataset/commit.ts";
 import { hashContainerSamples } from "../../core/dataset/formats/containers.ts";
-import { sampleHashOf } from "../../core/dataset/sample-input.ts";
+import { sampleHashOf } from "../../cli/sample-input.ts";
 import { toHex } from "../../core/hex.ts";
 import { ProvenantError } from "../../core/errors.ts";
 import { writeShard, type MemberSpec } from "../../scripts/lib/shards.ts";

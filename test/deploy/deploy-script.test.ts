@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { JsonRpcProvider } from "ethers";
 import { freePort, REPO } from "../helpers/local-chain.ts";
-import { runCli } from "../helpers/cli.ts";
+import { runCli } from "../../scripts/lib/cli.ts";
 
 function deploy(args: string[], env: Record<string, string>, unset: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
   const merged: NodeJS.ProcessEnv = { ...process.env, ...env };

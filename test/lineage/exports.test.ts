@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -13,8 +12,8 @@ import type { LineageGraph, ModelNode } from "../../core/lineage/graph.ts";
 import { EXPORT_FORMATS, exportLineage, parseExportFormat } from "../../core/lineage/exports/index.ts";
 import { hfLicense } from "../../core/lineage/exports/hf-card.ts";
 import { OPENLINEAGE_SPEC } from "../../core/lineage/exports/openlineage.ts";
-import { REPO, startTestChain, type LocalChain } from "../helpers/local-chain.ts";
-import { runCli } from "../helpers/cli.ts";
+import { startTestChain, type LocalChain } from "../helpers/local-chain.ts";
+import { runCli } from "../../scripts/lib/cli.ts";
 import { ALICE, BOB, FT_ID, MLP_ID, MNIST_ID, oneGenerationGraph, twoGenerationGraph } from "./fixtures.ts";
 
 const SCHEMAS = join(import.meta.dirname, "..", "schemas");
@@ -565,14 +564,14 @@ describe("lineage exports", function () {
       });
 
       it("prints the document on stdout without --out, the same bytes each time", async () => {
-        const r = await runCliText(["export", "2", "--format", "cyclonedx"], env);
+        const r = await runCli(["export", "2", "--format", "cyclonedx"], env, { json: false });
         expect(r.code, r.stderr).to.equal(0);
         const bom = JSON.parse(r.stdout);
         expect(bom.metadata.component).to.include({ type: "machine-learning-model", name: "mnist-mlp-ft", version: "1.1.0" });
         expect(bom.metadata.component.pedigree.ancestors[0]).to.include({ name: "mnist-mlp", version: "1.0.0" });
         // The effective record: architecture and license inherited from model #1.
         expect(bom.metadata.component.modelCard.modelParameters.modelArchitecture).to.equal("MLP 784-128-10");
-        const again = await runCliText(["export", "2", "--format", "cyclonedx"], env);
+        const again = await runCli(["export", "2", "--format", "cyclonedx"], env, { json: false });
         expect(again.stdout).to.equal(r.stdout);
       });
 
@@ -586,14 +585,6 @@ describe("lineage exports", function () {
   });
 });
 
-/** The CLI without --json. */
-function runCliText(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [join(REPO, "cli", "provenant.ts"), ...args], { cwd: REPO, env: { ...process.env, ...env }, maxBuffer: 64 << 20 }, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 describe("lineage exports call a model attested only when its certificate verified", function () {
   this.timeout(60_000);

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { DatasetNode, LineageGraph, ModelNode } from "../../core/lineage/graph.ts";
 import { renderDot, renderMermaid, renderTree, renderVerifyTree } from "../../core/lineage/render.ts";
-import { verifyLineage } from "../../core/lineage/verify.ts";
+import { verifyLineage } from "../../core/lineage/lineage-check.ts";
 import { toLineageGraph, type DatasetVisit, type LineageWalk, type ModelVisit } from "../../core/lineage/walk.ts";
 import { ChainError } from "../../core/errors.ts";
 import type { ModelChainRecord, ParentEdge } from "../../core/chain/model-registry.ts";

@@ -4,7 +4,7 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
-import { GatewayStore } from "../../app/_lib/gateway-store.ts";
+import { GatewayStore } from "../../core/storage/gateway-client.ts";
 import { commitSamples, storeCommitment } from "../../core/dataset/commit.ts";
 import { MAX_DATASET_MANIFEST_BYTES, readDatasetManifest } from "../../core/dataset/manifest.ts";
 import { DatasetProver } from "../../core/dataset/prover.ts";

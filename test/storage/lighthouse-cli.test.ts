@@ -3,15 +3,13 @@ import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { Contract, JsonRpcProvider } from "ethers";
 import { REPO, startTestChain, type LocalChain } from "../helpers/local-chain.ts";
-import { runCli, type CliResult } from "../helpers/cli.ts";
+import { runCli, type CliResult } from "../../scripts/lib/cli.ts";
 import { datasetRegistryAbi } from "../../core/chain/abi.generated.ts";
 import { deployedAddress } from "../../core/chain/deployments.ts";
 import { sampleDeals, samplePodsi, startLighthouseStandin, type LighthouseStandin } from "./lighthouse-standin.ts";
 
-const exec = promisify(execFile);
 
 /** Reads the CIDs a data directory's upload journal confirms. */
 function journalCids(home: string): string[] {
@@ -149,7 +147,7 @@ describe("provenant CLI with --storage lighthouse against the stand-in", functio
     const none = await runCli(["storage", "status", cid], { ...env, PROVENANT_HOME: h });
     expect(none.code, none.stderr).to.equal(0);
     expect(none.json).to.deep.include({ ok: true, cid, local: true, deals: [], onChainDeals: 0, sealed: false, podsi: null });
-    const noneText = await exec(process.execPath, [join(REPO, "cli", "provenant.ts"), "storage", "status", cid], { cwd: REPO, env: { ...process.env, ...env, PROVENANT_HOME: h } });
+    const noneText = await runCli(["storage", "status", cid], { ...env, PROVENANT_HOME: h }, { json: false });
     expect(noneText.stdout).to.match(/deals\s+none yet/);
     expect(noneText.stdout).to.match(/PoDSI\s+none yet on mainnet/);
 
@@ -161,7 +159,7 @@ describe("provenant CLI with --storage lighthouse against the stand-in", functio
     expect(r.json.uploaded.cid).to.equal(cid);
     expect(r.json.deals.map((d: { chainDealId: number }) => d.chainDealId)).to.deep.equal([74606268, 75486682]);
     expect(r.json.podsi.deals[0]).to.deep.include({ dealId: 180313, storageProvider: "17840" });
-    const text = await exec(process.execPath, [join(REPO, "cli", "provenant.ts"), "storage", "status", cid], { cwd: REPO, env: { ...process.env, ...env, PROVENANT_HOME: h } });
+    const text = await runCli(["storage", "status", cid], { ...env, PROVENANT_HOME: h }, { json: false });
     expect(text.stdout).to.match(/deals\s+2 \(2 published on chain, sealed and proving\)/);
     expect(text.stdout).to.match(/f01771403\s+deal 74606268\s+Sealing: Proving\s+epochs 3714464-4232864/);
     expect(text.stdout).to.match(/PoDSI\s+piece baga6ea4\w+ in deal 180313 with provider 17840: index ffe08, 3-node path/);

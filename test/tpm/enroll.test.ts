@@ -11,7 +11,7 @@ import {
 } from "../../core/tpm/enroll.ts";
 import { parseAttest } from "../../core/tpm/quote.ts";
 import type { AkInfo } from "../../core/tpm/transport.ts";
-import { verifyQuote } from "../../core/tpm/verify-node.ts";
+import { verifyQuote } from "../../core/tpm/quote-check.ts";
 import { ensureTpmToolsInstalled, flipByte, hex, loadedHandles, startTestTpm } from "./helpers.ts";
 import type { TestTpm } from "./helpers.ts";
 

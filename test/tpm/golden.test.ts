@@ -18,7 +18,7 @@ import {
   sha256Hex,
 } from "../../core/tpm/quote.ts";
 import type { PcrEvent } from "../../core/tpm/quote.ts";
-import { verifyQuote } from "../../core/tpm/verify-node.ts";
+import { verifyQuote } from "../../core/tpm/quote-check.ts";
 import { VECTORS_DIR, startTestTpm } from "./helpers.ts";
 
 const FILE = join(VECTORS_DIR, "quote-pcr23.json");

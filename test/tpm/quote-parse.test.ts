@@ -12,7 +12,7 @@ import {
   replayEventLog,
   sha256Hex,
 } from "../../core/tpm/quote.ts";
-import { publicKeyToPem, verifyQuoteSignature } from "../../core/tpm/verify-node.ts";
+import { publicKeyToPem, verifyQuoteSignature } from "../../core/tpm/quote-check.ts";
 import { hex } from "./helpers.ts";
 
 const sha256 = (b: Uint8Array) => new Uint8Array(createHash("sha256").update(b).digest());

@@ -18,8 +18,8 @@ import {
 } from "../../core/tpm/quote.ts";
 import type { PcrEvent } from "../../core/tpm/quote.ts";
 import type { AkInfo, QuoteResult } from "../../core/tpm/transport.ts";
-import { verifyQuote, verifyQuoteSignature } from "../../core/tpm/verify-node.ts";
-import type { VerifyQuoteParameters } from "../../core/tpm/verify-node.ts";
+import { verifyQuote, verifyQuoteSignature } from "../../core/tpm/quote-check.ts";
+import type { VerifyQuoteParameters } from "../../core/tpm/quote-check.ts";
 import { flipByte, hex, loadedHandles, startTestTpm } from "./helpers.ts";
 import type { TestTpm } from "./helpers.ts";
 

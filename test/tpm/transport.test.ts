@@ -10,7 +10,7 @@ import { isProvenantError, type ProvenantError } from "../../core/errors.ts";
 import { startSwtpm } from "../../core/tpm/swtpm.ts";
 import { createTpm2ToolsTransport } from "../../core/tpm/transport.ts";
 import { sha256Hex } from "../../core/tpm/quote.ts";
-import { verifyQuote } from "../../core/tpm/verify-node.ts";
+import { verifyQuote } from "../../core/tpm/quote-check.ts";
 import { ensureTpmToolsInstalled, hex } from "./helpers.ts";
 
 async function rejection(p: Promise<unknown>): Promise<ProvenantError> {

@@ -1,21 +1,20 @@
 import "server-only";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { cache } from "react";
 import { getBytes, type Log } from "ethers";
 import { cidFromBytes } from "../../../core/storage/cid.ts";
+import { contractAddress, type ContractName } from "../../../core/chain/addresses.ts";
 import { connect, type ChainConnection } from "../../../core/chain/connect.ts";
 import { DatasetRegistryClient, type DatasetRecord } from "../../../core/chain/dataset-registry.ts";
-import { deployedAddress, deploymentId, deploymentsDir, type ContractName } from "../../../core/chain/deployments.ts";
+import { generatedDeployment } from "../../../core/chain/generated-deployment.ts";
+import { logPageBlocksOf } from "../../../core/chain/networks.ts";
 import { isProvenantError } from "../../../core/errors.ts";
-import { logPageBlocks } from "../networks.ts";
 import { scanLogsBackward } from "../../../core/chain/logs.ts";
 
 export interface AppChain {
   conn: ChainConnection;
   chainId: number;
   registry: DatasetRegistryClient;
-  /** Block the DatasetRegistry was deployed in (from Ignition's journal), 0 when unknown. */
+  /** Block the DatasetRegistry was deployed in (from the deployment record), 0 when unknown. */
   deploymentBlock: number;
   pageBlocks: number;
 }
@@ -28,28 +27,16 @@ export const appChain = cache(async (): Promise<AppChain> => {
     conn,
     chainId: conn.chainId,
     registry,
-    deploymentBlock: deploymentBlock(conn.chainId, "DatasetRegistry"),
-    pageBlocks: logPageBlocks(conn.chainId),
+    // Scanning logs from the deployment's block skips the chain's history.
+    deploymentBlock: conn.deployment?.contracts.DatasetRegistry?.deployedOnBlock ?? 0,
+    pageBlocks: logPageBlocksOf(conn.chainId),
   };
 });
 
-/** Ignition's journal records each deployment's receipt; scanning logs from there skips the chain's history. */
-function deploymentBlock(chainId: number, contract: ContractName): number {
+/** Where another registry is deployed on the app's chain, or null: the model pages use it when it lands. */
+export function optionalAddress(chain: AppChain, contract: ContractName): string | null {
   try {
-    const journal = readFileSync(join(deploymentsDir(), deploymentId(chainId), "journal.jsonl"), "utf8");
-    for (const line of journal.split("\n")) {
-      if (!line.includes(`"Provenant#${contract}"`) || !line.includes("TRANSACTION_CONFIRM")) continue;
-      const entry = JSON.parse(line) as { receipt?: { blockNumber?: number } };
-      if (typeof entry.receipt?.blockNumber === "number") return entry.receipt.blockNumber;
-    }
-  } catch {}
-  return 0;
-}
-
-/** Where another registry is deployed on this chain, or null: the model pages use it when it lands. */
-export function optionalAddress(chainId: number, contract: ContractName): string | null {
-  try {
-    return deployedAddress(chainId, contract);
+    return contractAddress(chain.conn.deployment ?? generatedDeployment(chain.chainId), contract);
   } catch (e) {
     if (isProvenantError(e) && e.code === "CHAIN_NOT_DEPLOYED") return null;
     throw e;

@@ -1,40 +1,33 @@
 import "server-only";
 import { provenanceWords } from "../../../core/attestor/attestation.ts";
-import {
-  attestationOfVerification,
-  loadEkRoots,
-  modelAttestation,
-  verifyModelCertificate,
-  type ModelCertificateVerification,
-} from "../../../core/attestor/verify-model.ts";
-import { DatasetRegistryClient } from "../../../core/chain/dataset-registry.ts";
-import { ModelRegistryClient } from "../../../core/chain/model-registry.ts";
+import { lineageCertificateCheck } from "../../../core/lineage/lineage-certificates.ts";
+import { attestationOfVerification, loadEkRoots, modelAttestation, type ModelCertificateVerification } from "../../../core/attestor/model-certificate-check.ts";
+import { connectLineageSources } from "../../../core/lineage/lineage-sources.ts";
 import { isProvenantError } from "../../../core/errors.ts";
 import type { ModelAttestation } from "../../../core/attestor/attestation.ts";
 import type { LineageGraph } from "../../../core/lineage/graph.ts";
-import { verifyLineage, type CertificateVerdict, type CheckResult, type VerifyReport } from "../../../core/lineage/verify.ts";
+import { verifyLineage, type CheckResult, type VerifyReport } from "../../../core/lineage/lineage-check.ts";
 import { ancestryOfWalk } from "../../../core/lineage/check-sample.ts";
 import { toLineageGraph, walkLineage, type LineageSources, type LineageWalk } from "../../../core/lineage/walk.ts";
 import type { TrustedRoot } from "../../../core/tpm/enroll.ts";
 import { extendPcr, ZERO_PCR } from "../../../core/tpm/quote.ts";
-import { GatewayStore } from "../gateway-store.ts";
+import { GatewayStore } from "../../../core/storage/gateway-client.ts";
 import type { CertificateView, LineageView, ViewNode } from "../lineage-view.ts";
 import { appChain } from "./chain.ts";
 import { appConfig } from "./config.ts";
 
 /**
  * The model page's lineage, on the server: the same walk and checks as `provenant verify model`
- * (core/lineage/walk.ts, core/lineage/verify.ts, and core/attestor/verify-model.ts for attested models, with EK
+ * (core/lineage/walk.ts, core/lineage/lineage-check.ts, and core/attestor/model-certificate-check.ts for attested models, with EK
  * roots from PROVENANT_EK_ROOTS as the CLI reads them), flattened into a plain LineageView for the client leaf.
  *
- * The sources are built like the CLI's openLineageSources (cli/commands/lineage.ts), which lives in cli/: here
- * the chain is the app's (PROVENANT_RPC_URL) and the store is a fresh verifying gateway reader per request
- * (every object is checked against its CID; nothing is cached between requests, so a changed object is seen).
+ * The sources are the CLI's (core/lineage/lineage-sources.ts): here the chain is the app's (PROVENANT_RPC_URL) and
+ * the store is a fresh verifying gateway reader per request (every object is checked against its CID; nothing is
+ * cached between requests, so a changed object is seen).
  */
 export async function openAppLineageSources(): Promise<LineageSources & { conn: Awaited<ReturnType<typeof appChain>>["conn"] }> {
   const chain = await appChain();
-  const [models, datasets] = await Promise.all([ModelRegistryClient.connect(chain.conn), DatasetRegistryClient.connect(chain.conn)]);
-  return { conn: chain.conn, models, datasets, store: new GatewayStore(appConfig().gatewayUrl, { timeoutMs: 20_000 }) };
+  return connectLineageSources(chain.conn, new GatewayStore(appConfig().gatewayUrl, { timeoutMs: 20_000 }));
 }
 
 function ekRoots(): { roots: TrustedRoot[]; problem: string | null } {
@@ -47,7 +40,7 @@ function ekRoots(): { roots: TrustedRoot[]; problem: string | null } {
 
 /**
  * The attestation of each attested model among `ids`, checked as the model page checks it (every check of
- * verify-model, a fresh verifying store, the EK roots of PROVENANT_EK_ROOTS): lists show no green "attested"
+ * model-certificate-check, a fresh verifying store, the EK roots of PROVENANT_EK_ROOTS): lists show no green "attested"
  * that the model page would not.
  */
 export async function modelAttestations(ids: readonly string[]): Promise<Map<string, ModelAttestation>> {
@@ -67,24 +60,10 @@ export async function modelLineage(id: bigint): Promise<LineageView> {
   const full = new Map<string, ModelCertificateVerification>();
   const attestations = new Map<string, ModelAttestation>();
   const report = await verifyLineage(walk, {
-    verifyCertificate: async (tokenId): Promise<CertificateVerdict> => {
-      const v = await verifyModelCertificate({
-        conn: src.conn,
-        store: src.store,
-        modelId: tokenId.toString(),
-        roots,
-        addresses: { modelRegistry: walk.registries.model, datasetRegistry: walk.registries.dataset },
-      });
+    verifyCertificate: lineageCertificateCheck(src, walk, roots, (tokenId, v) => {
       full.set(tokenId.toString(), v);
       attestations.set(tokenId.toString(), attestationOfVerification(v, roots.length));
-      const attestor = v.certificate?.payload.attestor;
-      return {
-        ok: v.ok,
-        certificateCid: v.certificateCid,
-        checks: v.checks,
-        ...(attestor ? { attestor: attestor.address, trustLevel: attestor.trustLevel } : {}),
-      };
-    },
+    }),
   });
   let graph: LineageGraph | null = null;
   let incomplete: string | null = null;

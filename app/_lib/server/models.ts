@@ -18,7 +18,7 @@ import { gatewayReader } from "./storage.ts";
  */
 export const modelRegistry = cache(async (): Promise<ModelRegistryClient | null> => {
   const chain = await appChain();
-  if (!optionalAddress(chain.chainId, "ModelRegistry")) return null;
+  if (!optionalAddress(chain, "ModelRegistry")) return null;
   return ModelRegistryClient.connect(chain.conn);
 });
 

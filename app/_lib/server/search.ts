@@ -52,8 +52,8 @@ async function membership(hash: string, recent: MintedDataset[]): Promise<Member
   return Promise.all(
     recent.map(async (dataset): Promise<Membership> => {
       try {
-        const prover = await DatasetProver.open(proverStore(), dataset.manifestCid);
-        if (prover.manifest.root !== dataset.root.toLowerCase()) throw new Error("manifest does not match the chain");
+        const minted = { id: BigInt(dataset.id), root: dataset.root, n: dataset.n, manifestCid: dataset.manifestCid };
+        const prover = await DatasetProver.openMinted(minted, proverStore());
         const proof = await prover.prove(x);
         return { dataset, inside: proof.kind === "inclusion", index: proof.kind === "inclusion" ? proof.index : null, trouble: null };
       } catch (e) {

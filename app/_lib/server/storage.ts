@@ -2,7 +2,7 @@ import "server-only";
 import { openStore } from "../../../core/config.ts";
 import { readDatasetManifest, type DatasetManifest } from "../../../core/dataset/manifest.ts";
 import type { ContentStore } from "../../../core/storage/store.ts";
-import { GatewayStore } from "../gateway-store.ts";
+import { GatewayStore } from "../../../core/storage/gateway-client.ts";
 import { appConfig } from "./config.ts";
 
 /**

@@ -1,4 +1,4 @@
-import { isDevChain } from "../../_lib/networks.ts";
+import { isDevChain } from "../../../core/chain/networks.ts";
 import { appConfig } from "../../_lib/server/config.ts";
 import { readCappedBody, refuseOtherSites, requireContentType, RequestRefused } from "../../_lib/server/request-guard.ts";
 

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import type { DatasetManifest } from "../../../core/dataset/manifest.ts";
+import { manifestMismatch } from "../../../core/dataset/minted.ts";
 import type { DatasetRecord } from "../../../core/chain/dataset-registry.ts";
 import type { Encoding } from "../../../core/dataset/encoding-table.ts";
 import { isHex32 } from "../../../core/hex.ts";
@@ -9,7 +10,7 @@ import { Hex } from "../../_components/hex.tsx";
 import { Notice } from "../../_components/notice.tsx";
 import { toTrouble, trouble, type Trouble } from "../../_lib/errors.ts";
 import { ENCODING_LABEL, formatBytes, formatCount, formatUtc } from "../../_lib/format.ts";
-import { chainName } from "../../_lib/networks.ts";
+import { chainName } from "../../../core/chain/networks.ts";
 import { appChain, datasetRecord } from "../../_lib/server/chain.ts";
 import { appConfig } from "../../_lib/server/config.ts";
 import { readManifest } from "../../_lib/server/storage.ts";
@@ -238,12 +239,8 @@ export default async function DatasetPage({ params, searchParams }: Props) {
   let manifestTrouble: Trouble | null = null;
   try {
     manifest = await readManifest(record.manifestCid);
-    if (manifest.root !== record.root.toLowerCase() || manifest.n !== record.n) {
-      manifestTrouble = trouble(
-        "ROOT_MISMATCH",
-        `The manifest commits to root ${manifest.root} (n = ${manifest.n}) but the chain records ${record.root} (n = ${record.n}).`,
-      );
-    }
+    const mismatch = manifestMismatch(manifest, record);
+    if (mismatch) manifestTrouble = trouble("ROOT_MISMATCH", mismatch);
   } catch (e) {
     manifestTrouble = toTrouble(e);
   }
@@ -302,6 +299,7 @@ export default async function DatasetPage({ params, searchParams }: Props) {
         registry={chain.registry.address}
         manifestCid={record.manifestCid}
         encoding={record.encoding as Encoding}
+        root={record.root}
         n={record.n}
         gateway={browserGatewayUrl}
         storageTrouble={manifest ? null : manifestTrouble}

@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { useEffect, useRef, useState, type DragEvent } from "react";
+import { DatasetRegistryClient } from "../../../core/chain/dataset-registry.ts";
 import { toHex } from "../../../core/hex.ts";
 import { isTokenId } from "../../../core/identifiers.ts";
 import { Notice } from "../../_components/notice.tsx";
@@ -12,8 +13,8 @@ import { formatBytes, formatCount, formatMs } from "../../_lib/format.ts";
 import { hashFolder, hashRecordFile, warmHashWorker } from "../../_lib/hash-client.ts";
 import type { DatasetResult, HashProgress } from "../../_lib/hash-protocol.ts";
 import { MAX_BROWSER_DATASET_BYTES, MAX_BROWSER_LEAVES } from "../../_lib/limits.ts";
-import { chainName } from "../../_lib/networks.ts";
-import { appRpc, mintDataset, registryAt, signerOf } from "../../_lib/registry-browser.ts";
+import { chainName } from "../../../core/chain/networks.ts";
+import { appRpc, signerOf } from "../../_lib/app-rpc.ts";
 import { selectionFromDroppedFolder, selectionFromFile, selectionFromInput, type Selection } from "./collect.ts";
 import { WalletPicker } from "./wallet-picker.tsx";
 import styles from "./mint-form.module.css";
@@ -143,10 +144,10 @@ export function MintForm({ chainId, registry, tokenRequired }: { chainId: number
         setStored(s);
       }
       setPhase("minting");
-      const rpc = appRpc(chainId);
       const signer = await signerOf(connected.option.provider, connected.account);
-      const result = await mintDataset(registryAt(registry, rpc), signer, {
-        root: toHex(hashed.root),
+      const client = new DatasetRegistryClient(registry, appRpc(chainId), chainId).withSigner(signer);
+      const result = await client.mint({
+        root: hashed.root,
         n: hashed.n,
         totalSamples: hashed.totalSamples,
         encoding: hashed.encoding,

@@ -4,7 +4,7 @@ import { useState } from "react";
 import { Notice } from "../../_components/notice.tsx";
 import { useWallets } from "../../_components/providers.tsx";
 import { toTrouble, trouble, type Trouble } from "../../_lib/errors.ts";
-import { chainLabel } from "../../_lib/networks.ts";
+import { chainLabel } from "../../../core/chain/networks.ts";
 import styles from "./mint-form.module.css";
 
 /** The wallets EIP-6963 found (plus the local node's accounts on a development chain), and the connected one. */

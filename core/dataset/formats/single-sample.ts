@@ -1,7 +1,7 @@
 /**
  * One sample given on its own, hashed exactly as a dataset's sample is: what `provenant prove` and the dApp's prove
  * panel take. Which inputs fit which encoding, and what each is hashed as, is said here once; each edge only says
- * how its files are read (GivenFile: node:fs paths for the CLI, sample-input.ts; a browser's File, blobFile below).
+ * how its files are read (GivenFile: node:fs paths for the CLI, cli/sample-input.ts; a browser's File, blobFile below).
  * Browser-safe: no node:* imports.
  */
 import type { Compressors } from "hyparquet";

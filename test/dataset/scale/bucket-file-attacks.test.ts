@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { openSync, closeSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCli } from "../../helpers/cli.ts";
+import { runCli } from "../../../scripts/lib/cli.ts";
 
 /**
  * `dataset combine` reads bucket files from part directories that other machines produced: their bytes are input.

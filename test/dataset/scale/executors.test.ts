@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCli } from "../../helpers/cli.ts";
+import { runCli } from "../../../scripts/lib/cli.ts";
 import { PROCESS_MIN_BYTES } from "../../../core/dataset/scale/pool.ts";
 
 /**

@@ -5,7 +5,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO } from "../../helpers/local-chain.ts";
-import { runCli } from "../../helpers/cli.ts";
+import { CLI, ensureBuiltCli, runCli } from "../../../scripts/lib/cli.ts";
 import { commitSamples } from "../../../core/dataset/commit.ts";
 import { hashSamples } from "../../../core/dataset/encodings.ts";
 import { toHex } from "../../../core/hex.ts";
@@ -101,7 +101,8 @@ describe("scale: parts, combine and resume give the single-machine result", func
   it("resumes an interrupted hash from its finished units and ends with the uninterrupted result", async () => {
     const uninterrupted = await runCli(["dataset", "hash", jsonl(), "--workers", "1"], env);
     const home = join(work, "resume-home");
-    const child = spawn(process.execPath, [join(REPO, "cli", "provenant.ts"), "dataset", "hash", jsonl(), "--workers", "1", "--json"], {
+    ensureBuiltCli();
+    const child = spawn(process.execPath, [CLI, "dataset", "hash", jsonl(), "--workers", "1", "--json"], {
       cwd: REPO,
       env: { ...process.env, ...env, PROVENANT_HOME: home },
       stdio: "ignore",

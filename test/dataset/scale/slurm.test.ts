@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, sy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO } from "../../../scripts/lib/local-chain.ts";
-import { runCli } from "../../helpers/cli.ts";
+import { ensureBuiltCli, runCli } from "../../../scripts/lib/cli.ts";
 import { sectionBlocks } from "../../helpers/markdown.ts";
 import { startSlurmCluster, taskEnded, type SlurmCluster } from "../../helpers/slurm.ts";
 import { decodeShardIndex } from "../../../core/dataset/shard-index.ts";
@@ -90,7 +90,8 @@ describe("scale: the docs/scale.md Slurm recipe on a one-node cluster", function
     project = join(work, "project");
     mkdirSync(join(project, "node_modules", ".bin"), { recursive: true });
     symlinkSync(REPO, join(project, "node_modules", "provenant"));
-    symlinkSync(join("..", "provenant", "cli", "provenant.ts"), join(project, "node_modules", ".bin", "provenant"));
+    ensureBuiltCli();
+    symlinkSync(join("..", "provenant", "dist", "provenant.js"), join(project, "node_modules", ".bin", "provenant"));
     writeFileSync(join(project, "provenant-hash.sh"), jobScript, { mode: 0o755 });
     jobEnv = {
       ...UNIT_ENV,

@@ -1,12 +1,14 @@
 "use client";
 
 import { useState } from "react";
+import { DatasetRegistryClient } from "../../../../core/chain/dataset-registry.ts";
+import { networkFlag } from "../../../../core/chain/networks.ts";
 import { auditStoredDataset, type AuditReport } from "../../../../core/dataset/audit.ts";
 import { Notice } from "../../../_components/notice.tsx";
 import { toTrouble, type Trouble } from "../../../_lib/errors.ts";
 import { formatCount } from "../../../_lib/format.ts";
-import { GatewayStore } from "../../../_lib/gateway-store.ts";
-import { appRpc, registryAt } from "../../../_lib/registry-browser.ts";
+import { GatewayStore } from "../../../../core/storage/gateway-client.ts";
+import { appRpc } from "../../../_lib/app-rpc.ts";
 import styles from "./audit-panel.module.css";
 
 /**
@@ -22,8 +24,6 @@ export interface AuditPanelProps {
   gateway: string;
 }
 
-const NETWORK_FLAG: Record<number, string> = { 314159: " --network filecoinCalibration", 314: " --network filecoin" };
-
 export function AuditPanel({ datasetId, chainId, registry, gateway }: AuditPanelProps) {
   const [running, setRunning] = useState(false);
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
@@ -35,8 +35,7 @@ export function AuditPanel({ datasetId, chainId, registry, gateway }: AuditPanel
     setReport(null);
     setProblem(null);
     try {
-      const r = await registryAt(registry, appRpc(chainId)).datasetOf(BigInt(datasetId));
-      const record = { id: BigInt(datasetId), root: r.root as `0x${string}`, n: Number(r.n), manifestCid: String(r.manifestCid), misordered: Boolean(r.misordered) };
+      const record = await new DatasetRegistryClient(registry, appRpc(chainId), chainId).storedRecord(BigInt(datasetId));
       setProgress({ done: 0, total: record.n });
       const { report: found } = await auditStoredDataset(record, new GatewayStore(gateway, { cache: false }), {
         onProgress: (done, total) => setProgress({ done, total }),
@@ -110,7 +109,7 @@ function Findings({ report: r, chainId }: { report: AuditReport; chainId: number
       {r.violationCount > 0 && !r.flaggedOnChain ? (
         <div data-testid="audit-report-hint">
           <p className="small">Not yet flagged on-chain. Anyone can prove the first pair to the contract, which then disables the dataset&apos;s exclusion proofs:</p>
-          <pre>{`provenant dataset audit ${r.datasetId} --report${NETWORK_FLAG[chainId] ?? ""}`}</pre>
+          <pre>{`provenant dataset audit ${r.datasetId} --report${networkFlag(chainId)}`}</pre>
         </div>
       ) : null}
       {r.flaggedOnChain ? <p className="small">Already flagged misordered on-chain: its exclusion proofs are disabled.</p> : null}

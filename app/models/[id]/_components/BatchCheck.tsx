@@ -7,8 +7,9 @@ import { encodingOfFileName, hiddenEntryOf, RecordSplitter } from "../../../../c
 import { Notice } from "../../../_components/notice.tsx";
 import { toTrouble, trouble, type Trouble } from "../../../_lib/errors.ts";
 import { formatCount, formatMs } from "../../../_lib/format.ts";
-import { GatewayStore } from "../../../_lib/gateway-store.ts";
-import { appRpc, registryAt, verifyOnChain } from "../../../_lib/registry-browser.ts";
+import { GatewayStore } from "../../../../core/storage/gateway-client.ts";
+import { DatasetRegistryClient } from "../../../../core/chain/dataset-registry.ts";
+import { appRpc } from "../../../_lib/app-rpc.ts";
 import styles from "./sample-check.module.css";
 
 /**
@@ -70,8 +71,8 @@ export function BatchCheck({ ancestry, gateway, cli }: { ancestry: Ancestry; gat
     const t0 = performance.now();
     try {
       const store = new GatewayStore(gateway);
-      const registry = registryAt(ancestry.registries.dataset, appRpc(ancestry.chainId));
-      const r = await checkBatch(ancestry, samples, { store, verifyOnChain: (id, p) => verifyOnChain(registry, id, p) }, { onProgress: setProgress });
+      const registry = new DatasetRegistryClient(ancestry.registries.dataset, appRpc(ancestry.chainId), ancestry.chainId);
+      const r = await checkBatch(ancestry, samples, { store, verifyOnChain: (id, p) => registry.verify(id, p) }, { onProgress: setProgress });
       if (r.summary.samples === 0) throw trouble("INPUT_INVALID", `${source} holds no sample.`);
       setReport({ r, ms: performance.now() - t0, source });
     } catch (e) {

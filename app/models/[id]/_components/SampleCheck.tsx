@@ -7,9 +7,10 @@ import { CopyButton } from "../../../_components/copy-button.tsx";
 import { Notice } from "../../../_components/notice.tsx";
 import { toTrouble, trouble, type Trouble } from "../../../_lib/errors.ts";
 import { formatBytes, formatMs } from "../../../_lib/format.ts";
-import { GatewayStore } from "../../../_lib/gateway-store.ts";
+import { GatewayStore } from "../../../../core/storage/gateway-client.ts";
 import { STREAM_SAMPLE_BYTES } from "../../../_lib/limits.ts";
-import { appRpc, registryAt, verifyOnChain } from "../../../_lib/registry-browser.ts";
+import { DatasetRegistryClient } from "../../../../core/chain/dataset-registry.ts";
+import { appRpc } from "../../../_lib/app-rpc.ts";
 import styles from "./sample-check.module.css";
 
 /**
@@ -66,8 +67,8 @@ export function SampleCheck({ ancestry, gateway, cliPrefix, cliFlags, onResult }
     try {
       const { sample, label, note } = await make();
       const store = new GatewayStore(gateway);
-      const registry = registryAt(ancestry.registries.dataset, appRpc(ancestry.chainId));
-      const proof = await checkSample(ancestry, sample, { store, verifyOnChain: (id, p) => verifyOnChain(registry, id, p) });
+      const registry = new DatasetRegistryClient(ancestry.registries.dataset, appRpc(ancestry.chainId), ancestry.chainId);
+      const proof = await checkSample(ancestry, sample, { store, verifyOnChain: (id, p) => registry.verify(id, p) });
       setResult({ proof, label, note, ms: performance.now() - t0, hash: "hash" in sample ? toHex(sample.hash) : null });
       onResult(proof);
     } catch (e) {

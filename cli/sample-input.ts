@@ -1,14 +1,15 @@
 /**
  * What a user hands `provenant prove` as the sample, hashed in its dataset's encoding (encodings-v1 and -v2):
- * the rules are formats/single-sample.ts's, shared with the dApp; this file reads the paths named, with node:fs.
+ * the rules are core/dataset/formats/single-sample.ts's, shared with the dApp; this file reads the paths named,
+ * with node:fs.
  */
 import { readFileSync, statSync } from "node:fs";
-import { InputError } from "../errors.ts";
-import type { Encoding } from "./encoding-table.ts";
-import { hashFile, inputError, newScratch } from "./encodings.ts";
-import { fileSource, nodeCompressors } from "./formats/containers.ts";
-import { givenSampleHash, type GivenFile, type GivenSample } from "./formats/single-sample.ts";
-import { hashShard } from "./formats/tar-shard.ts";
+import type { Encoding } from "../core/dataset/encoding-table.ts";
+import { hashFile, inputError, newScratch } from "../core/dataset/encodings.ts";
+import { fileSource, nodeCompressors } from "../core/dataset/formats/containers.ts";
+import { givenSampleHash, type GivenFile, type GivenSample } from "../core/dataset/formats/single-sample.ts";
+import { hashShard } from "../core/dataset/formats/tar-shard.ts";
+import { InputError } from "../core/errors.ts";
 
 /** The sample as given, files by path (formats/single-sample.ts GivenSample). */
 export type SampleInput = GivenSample<string>;

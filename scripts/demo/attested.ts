@@ -4,27 +4,30 @@
  * generation 2, fine-tuned on a subset minted as its own dataset). Everything goes through the CLI as a
  * user types it: `attestor enroll`, `dataset mint`, `train -- <command>`.
  *
- *   node attestor/demo.ts            its own local chain and data dir; also measures quote latency and the
+ *   node scripts/demo/attested.ts    its own local chain and data dir; also measures quote latency and the
  *                                    attestor's overhead, and prints both certificates' checks
  *
  * Exported as `attestedDemo` for scripts/demo.ts, given a running chain: it prints a few lines per step and
  * leaves the lineage and `verify model` to its caller.
  */
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { JsonRpcProvider, Network } from "ethers";
-import { AttestorClient } from "../core/attestor/client.ts";
-import { verifyModelCertificate } from "../core/attestor/verify-model.ts";
-import type { ChainConnection } from "../core/chain/connect.ts";
-import { networkConfig } from "../core/chain/networks.ts";
-import { openStore } from "../core/config.ts";
-import { freePort, REPO, startLocalChain } from "../scripts/lib/local-chain.ts";
-import type { LocalChain } from "../scripts/lib/local-chain.ts";
-import { writeMnistPngs } from "../scripts/demo/mnist-png.ts";
+import { AttestorClient } from "../../core/attestor/client.ts";
+import { verifyModelCertificate } from "../../core/attestor/model-certificate-check.ts";
+import type { ChainConnection } from "../../core/chain/connect.ts";
+import { nodeDeployment } from "../../core/chain/deployments.ts";
+import { networkConfig } from "../../core/chain/networks.ts";
+import { openStore } from "../../core/config.ts";
+import { startAttestor } from "../lib/attestor-process.ts";
+import { runCli } from "../lib/cli.ts";
+import { freePort, REPO, startLocalChain } from "../lib/local-chain.ts";
+import type { LocalChain } from "../lib/local-chain.ts";
+import { writeMnistPngs } from "./mnist-png.ts";
 
 const exec = promisify(execFile);
 const TRAIN_MNIST = join(REPO, "scripts", "demo", "train-mnist.ts");
@@ -71,46 +74,13 @@ export type AttestedDemoResult = {
 
 type CliRun = { json: any; stderr: string };
 
-/** `provenant <args> --json` (before a `--` that starts a training command), failing with its error line. */
+/** `provenant <args> --json`, failing with its error line. */
 async function provenant(env: Record<string, string>, ...args: string[]): Promise<CliRun> {
-  const dash = args.indexOf("--");
-  const argv = dash < 0 ? [...args, "--json"] : [...args.slice(0, dash), "--json", ...args.slice(dash)];
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [join(REPO, "cli", "provenant.ts"), ...argv], {
-      cwd: REPO,
-      env: { ...process.env, ...env },
-      maxBuffer: 64 << 20,
-    });
-    return { json: JSON.parse(stdout), stderr };
-  } catch (e) {
-    const err = e as { stdout?: string; stderr?: string };
-    throw new Error(`provenant ${args.slice(0, 2).join(" ")} failed: ${(err.stderr ?? "").trim().split("\n").at(-1) ?? String(e)}\n${err.stdout ?? ""}`, { cause: e });
+  const r = await runCli(args, env);
+  if (r.code !== 0 || r.json === null) {
+    throw new Error(`provenant ${args.slice(0, 2).join(" ")} failed: ${r.stderr.trim().split("\n").at(-1) ?? ""}\n${r.stdout}`);
   }
-}
-
-async function startService(env: Record<string, string>, stateDir: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const info = join(stateDir, "attestor.json");
-  rmSync(info, { force: true });
-  const child = spawn(process.execPath, [join(REPO, "attestor", "main.ts"), "--swtpm", "--port", "0", "--state-dir", stateDir], {
-    cwd: REPO,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let logs = "";
-  child.stderr!.on("data", (c: Buffer) => (logs += c.toString()));
-  for (let i = 0; !existsSync(info); i++) {
-    if (child.exitCode !== null || i > 600) throw new Error(`the attestor did not start:\n${logs}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url: JSON.parse(readFileSync(info, "utf8")).url,
-    async stop() {
-      if (child.exitCode !== null) return;
-      const done = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await done;
-    },
-  };
+  return { json: r.json, stderr: r.stderr };
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -133,7 +103,8 @@ export async function attestedDemo(o: AttestedDemoOptions): Promise<AttestedDemo
     PROVENANT_ATTESTOR_TOKEN: token,
     PROVENANT_ATTESTOR_STATE: stateDir,
   };
-  const service = await startService(env, stateDir);
+  // No TPM named: the service runs a software TPM of its own in <stateDir>/swtpm.
+  const service = await startAttestor({ env, stateDir });
   try {
     const ekRoot = join(stateDir, "swtpm", "ca", "swtpm-localca-rootca-cert.pem");
     say(`attestor service on a software TPM (swtpm; its EK certificate comes from a local CA: trust level software-tpm-pcr23)`);
@@ -290,7 +261,13 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1
     const r = await attestedDemo({ chain, home, digits: join(home, "mnist-png"), measure: true, verbose: true });
     // Both certificates, check by check (`provenant verify certificate <id>` in a library call).
     process.env.PROVENANT_DEPLOYMENT_ID = chain.deploymentId;
-    const conn: ChainConnection = { network: networkConfig("localhost"), chainId: 31337, provider, signer: async () => provider.getSigner(0) };
+    const conn: ChainConnection = {
+      network: networkConfig("localhost"),
+      chainId: 31337,
+      provider,
+      deployment: nodeDeployment(31337),
+      signer: async () => provider.getSigner(0),
+    };
     let ok = true;
     for (const m of r.models) {
       const v = await verifyModelCertificate({ conn, store: openStore("local", home), modelId: m.id, roots: [readFileSync(r.ekRoot, "utf8")] });

@@ -1,7 +1,8 @@
 /**
  * `provenant verify certificate <model-id>` as a library function: read the model record, fetch its
- * certificate from the store by CID (the store checks the bytes against the CID), read the chain facts,
- * ask the contract for its verdict on the lineage the model registry holds, and verify, failing closed.
+ * certificate from the store by CID (the store checks the bytes against the CID), read the chain facts (each
+ * record once: the model's and its attestor's are not read again), ask the contract for its verdict on the
+ * lineage the model registry holds, and verify, failing closed.
  */
 import { readFileSync } from "node:fs";
 import type { ChainConnection } from "../chain/connect.ts";
@@ -11,11 +12,13 @@ import { ChainError, isProvenantError, ProvenantError } from "../errors.ts";
 import { attestationFrom, type ModelAttestation } from "./attestation.ts";
 import type { ContentStore } from "../storage/store.ts";
 import type { TrustedRoot } from "../tpm/enroll.ts";
-import { certificateEvidence, decodeCertificate, MAX_CERTIFICATE_BYTES } from "./certificate.ts";
+import { MAX_CERTIFICATE_BYTES } from "./certificate.ts";
+import { certificateEvidence } from "./certificate-onchain.ts";
+import { decodeCertificate } from "./certificate-loader.ts";
 import type { TrainingCertificate } from "./certificate.ts";
 import { lineageFromFacts, readCertificateFacts } from "./registration.ts";
-import { verifyTrainingCertificate } from "./verify.ts";
-import type { CertificateCheck, CertificateVerification } from "./verify.ts";
+import { verifyTrainingCertificate } from "./certificate-check.ts";
+import type { CertificateCheck, CertificateVerification } from "./certificate-check.ts";
 
 export type ModelCertificateVerification = CertificateVerification & {
   modelId: string;
@@ -49,8 +52,9 @@ export async function verifyModelCertificate(p: {
   if (!model) throw new ChainError("TOKEN_NOT_FOUND", `model #${p.modelId} does not exist on chain ${p.conn.chainId}`);
   const attestors = new AttestorRegistryClient(addr.attestorRegistry, p.conn.provider, p.conn.chainId);
   // Read for the model's own attestor, so a revocation shows even when the certificate cannot be read.
-  const attestorRevokedAt =
-    model.provenance === "attested" && !/^0x0{40}$/i.test(model.attestor) ? (await attestors.attestorOf(model.attestor))?.revokedAt || null : null;
+  const attestor =
+    model.provenance === "attested" && !/^0x0{40}$/i.test(model.attestor) ? { address: model.attestor, facts: await attestors.attestorOf(model.attestor) } : undefined;
+  const attestorRevokedAt = attestor?.facts?.revokedAt || null;
   const failed = (detail: string): ModelCertificateVerification => ({
     ok: false,
     modelId: p.modelId,
@@ -67,7 +71,7 @@ export async function verifyModelCertificate(p: {
   } catch (e) {
     return failed(`certificate ${model.certificateCid}: ${(e as Error).message}`);
   }
-  const facts = await readCertificateFacts(p.conn, certificate, { modelId: p.modelId, addresses: p.addresses });
+  const facts = await readCertificateFacts(p.conn, certificate, { modelId: p.modelId, addresses: p.addresses, known: { model, ...(attestor ? { attestor } : {}) } });
   // The lineage as the model registry holds it (edges from the record, roots and digests from the chain).
   const contractVerdict = await attestors.checkTrainingCertificate(
     lineageFromFacts(certificate, facts, model.registrant),

@@ -1,7 +1,7 @@
-import { StorageError } from "../../core/errors.ts";
-import { concatBytes } from "../../core/hex.ts";
-import { cidOf, parseCid } from "../../core/storage/cid.ts";
-import { DEFAULT_MAX_GET_BYTES, tooLargeMessage, type ContentStore, type GetOptions } from "../../core/storage/store.ts";
+import { StorageError } from "../errors.ts";
+import { concatBytes } from "../hex.ts";
+import { cidOf, parseCid } from "./cid.ts";
+import { DEFAULT_MAX_GET_BYTES, tooLargeMessage, type ContentStore, type GetOptions } from "./store.ts";
 
 /**
  * A read-only ContentStore over an IPFS path gateway (`GET <base>/ipfs/<cid>`), for the browser and the

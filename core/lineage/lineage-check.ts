@@ -1,6 +1,6 @@
-import type { CertificateCheckName } from "../attestor/verify.ts";
+import type { CertificateCheckName } from "../attestor/certificate-check.ts";
 import type { ProvenantError } from "../errors.ts";
-import { compareWeights, type WeightsComparison } from "../model/operations.ts";
+import { compareWeights, type WeightsComparison } from "../model/compare-weights.ts";
 import type { HashWeightsOptions } from "../model/hash-weights.ts";
 import { datasetKey, modelKey, type LineageWalk, type StepResult } from "./walk.ts";
 
@@ -14,7 +14,7 @@ import { datasetKey, modelKey, type LineageWalk, type StepResult } from "./walk.
  *   model.license           the record's license, if it states one, is the license on-chain
  *   model.parents-earlier   every parent has a lower id than the model: the lineage is acyclic
  *   model.certificate.<c>   (attested models) each named check <c> of the training certificate
- *                           (core/attestor/verify.ts: attestor, EK chain, AK, quote, nonce, event log, PCR
+ *                           (core/attestor/certificate-check.ts: attestor, EK chain, AK, quote, nonce, event log, PCR
  *                           replay, roots, parents, output, clock, model record, the contract's verdict);
  *                           `model.certificate` alone when it could not be verified at all
  *   model.weights-on-disk   (root, with --weights) the files on disk hash to the manifest
@@ -66,7 +66,7 @@ export interface VerifyReport {
   certificates?: Record<`model:${string}`, CertificateSummary>;
 }
 
-/** What `verifyCertificate` answers for one attested model (core/attestor/verify-model.ts, check by check). */
+/** What `verifyCertificate` answers for one attested model (core/attestor/model-certificate-check.ts, check by check). */
 export interface CertificateVerdict {
   ok: boolean;
   certificateCid: string | null;
