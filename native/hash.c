@@ -15,8 +15,10 @@
 #define NAPI_VERSION 8
 #include <node_api.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,8 +69,8 @@ static __thread bytes_t tls_bucketed;/* the same, grouped by first byte */
 
 /* ---- errors: where a job failed, for the JavaScript side to name the file ------------------------------ */
 
-enum op { OP_NONE = 0, OP_OPEN, OP_READ, OP_WRITE, OP_FORMAT, OP_QUOTE, OP_MEMORY, OP_BUCKET };
-static const char *OP_NAMES[] = {"", "open", "read", "write", "format", "quote", "memory", "bucket"};
+enum op { OP_NONE = 0, OP_OPEN, OP_READ, OP_WRITE, OP_FORMAT, OP_QUOTE, OP_MEMORY, OP_BUCKET, OP_LIST, OP_STAT };
+static const char *OP_NAMES[] = {"", "open", "read", "write", "format", "quote", "memory", "bucket", "list", "stat"};
 
 typedef struct {
   int op;
@@ -372,6 +374,188 @@ static void hash_files(files_job *j) {
   free(path);
   j->count = tls_digests.len / 32;
   if (!j->failure.op && j->run_path) write_run(j->run_path, tls_digests.p, j->count, &j->failure);
+}
+
+/* ---- walk: a files dataset's entries, exactly as walkFiles in encodings.ts lists them ------------------- */
+
+/*
+ * Depth first, each directory's entries in byte order of their names; regular files are samples (with their
+ * sizes, so planning needs no second pass of stat calls), every other entry is skipped with a reason in the
+ * order of SKIP_REASONS (skipped.ts): a name starting with '.' is hidden (a hidden directory is skipped whole),
+ * then symlink (never followed), fifo, socket, device, other. A directory that cannot be listed stops the walk.
+ * Like the JavaScript walk, types come from the directory entry, and from lstat only where the file system
+ * leaves them unknown.
+ */
+static int push_bytes(bytes_t *b, const void *p, size_t n) {
+  if (reserve(b, b->len + n)) return ENOMEM;
+  memcpy(b->p + b->len, p, n);
+  b->len += n;
+  return 0;
+}
+
+enum { SKIP_HIDDEN, SKIP_SYMLINK, SKIP_FIFO, SKIP_SOCKET, SKIP_DEVICE, SKIP_OTHER };
+
+typedef struct {
+  /* in: the directory, absolute, ending in '/' */
+  uint8_t *root;
+  size_t root_len;
+  /* out */
+  bytes_t names;   /* regular files' paths relative to root, each ended by a NUL */
+  bytes_t sizes;   /* their sizes, one double each */
+  bytes_t skipped; /* skipped entries' relative paths, each ended by a NUL */
+  bytes_t reasons; /* their reasons, one byte each */
+  size_t files;
+  bytes_t path;    /* root + the relative path of the directory being listed, NUL-terminated */
+  failure_t failure;      /* list (fail_path names the directory) or memory: the walk stopped */
+  bytes_t fail_path;
+  failure_t stat_failure; /* the first file, in walk order, whose size could not be read (index: which) */
+} walk_job;
+
+/* The walk stops: a directory (w->path's first len bytes) could not be listed, or memory ran out. */
+static void walk_fail(walk_job *w, int op, int err, size_t len) {
+  if (w->failure.op) return;
+  fail(&w->failure, op, err, 0);
+  w->fail_path.len = 0;
+  push_bytes(&w->fail_path, w->path.p, len);
+}
+
+typedef struct {
+  size_t name;      /* offset of the name in the directory's arena */
+  uint32_t len;
+  uint8_t type;     /* DT_* */
+  int err;          /* regular files: the stat's errno, or 0 */
+  double size;
+} walk_entry;
+
+static __thread const uint8_t *tls_arena; /* the names entry_cmp compares: qsort takes no context */
+
+static int entry_cmp(const void *a, const void *b) {
+  const walk_entry *x = a, *y = b;
+  uint32_t n = x->len < y->len ? x->len : y->len;
+  int c = memcmp(tls_arena + x->name, tls_arena + y->name, n);
+  return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+static uint8_t type_of_mode(mode_t m) {
+  if (S_ISREG(m)) return DT_REG;
+  if (S_ISDIR(m)) return DT_DIR;
+  if (S_ISLNK(m)) return DT_LNK;
+  if (S_ISFIFO(m)) return DT_FIFO;
+  if (S_ISSOCK(m)) return DT_SOCK;
+  if (S_ISBLK(m)) return DT_BLK;
+  if (S_ISCHR(m)) return DT_CHR;
+  return DT_UNKNOWN;
+}
+
+static uint8_t skip_reason(uint8_t type) {
+  switch (type) {
+    case DT_LNK: return SKIP_SYMLINK;
+    case DT_FIFO: return SKIP_FIFO;
+    case DT_SOCK: return SKIP_SOCKET;
+    case DT_BLK: case DT_CHR: return SKIP_DEVICE;
+    default: return SKIP_OTHER;
+  }
+}
+
+/* Lists w->path (len bytes, ending in '/') and everything under it. Returns 0, or -1 once the walk must stop. */
+static int walk_dir(walk_job *w, size_t len) {
+  int fd = open((const char *)w->path.p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *d = fd < 0 ? NULL : fdopendir(fd);
+  if (!d) {
+    int err = errno;
+    if (fd >= 0) close(fd);
+    walk_fail(w, OP_LIST, err, len);
+    return -1;
+  }
+  bytes_t arena = {0}, list = {0};
+  int err = 0;
+  for (;;) {
+    errno = 0;
+    struct dirent *e = readdir(d);
+    if (!e) {
+      err = errno;
+      break;
+    }
+    const char *name = e->d_name;
+    if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
+    size_t n = strlen(name);
+    walk_entry entry = {.name = arena.len, .len = (uint32_t)n, .type = e->d_type};
+    if (entry.type == DT_UNKNOWN) {
+      /* What node's readdir does for such entries: lstat them; a failure fails the listing. */
+      struct stat st;
+      if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        err = errno;
+        break;
+      }
+      entry.type = type_of_mode(st.st_mode);
+    }
+    if (name[0] != '.' && entry.type == DT_REG) {
+      /* The size the plan records (no symlink followed: this entry is a regular file). Errors wait until the
+       * file's turn in the walk, where the JavaScript path's stat would meet them. */
+      struct stat st;
+      if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) entry.err = errno;
+      else entry.size = (double)st.st_size;
+    }
+    if (push_bytes(&arena, name, n) || push_bytes(&list, &entry, sizeof entry)) {
+      err = ENOMEM;
+      break;
+    }
+  }
+  closedir(d);
+  if (err) {
+    free(arena.p);
+    free(list.p);
+    walk_fail(w, err == ENOMEM ? OP_MEMORY : OP_LIST, err, len);
+    return -1;
+  }
+  size_t count = list.len / sizeof(walk_entry);
+  walk_entry *entries = (walk_entry *)list.p;
+  tls_arena = arena.p;
+  if (count > 1) qsort(entries, count, sizeof *entries, entry_cmp);
+  int status = 0;
+  for (size_t i = 0; i < count && status == 0; i++) {
+    walk_entry *e = &entries[i];
+    const uint8_t *name = arena.p + e->name;
+    size_t rel = len - w->root_len;
+    if (reserve(&w->path, len + e->len + 2)) {
+      status = ENOMEM;
+      break;
+    }
+    memcpy(w->path.p + len, name, e->len);
+    const uint8_t *relpath = w->path.p + w->root_len;
+    size_t rel_len = rel + e->len;
+    if (name[0] == '.' || (e->type != DT_DIR && e->type != DT_REG)) {
+      uint8_t reason = name[0] == '.' ? SKIP_HIDDEN : skip_reason(e->type), nul = 0;
+      if (push_bytes(&w->skipped, relpath, rel_len) || push_bytes(&w->skipped, &nul, 1) || push_bytes(&w->reasons, &reason, 1)) status = ENOMEM;
+    } else if (e->type == DT_DIR) {
+      w->path.p[len + e->len] = '/';
+      w->path.p[len + e->len + 1] = 0;
+      if (walk_dir(w, len + e->len + 1)) status = -1;
+    } else {
+      uint8_t nul = 0;
+      /* The JavaScript path stats the whole path, which the kernel refuses from PATH_MAX bytes on. */
+      if (!e->err && len + e->len >= PATH_MAX) e->err = ENAMETOOLONG;
+      if (e->err) fail(&w->stat_failure, OP_STAT, e->err, (double)w->files); /* the first in walk order wins */
+      if (push_bytes(&w->names, relpath, rel_len) || push_bytes(&w->names, &nul, 1) || push_bytes(&w->sizes, &e->size, sizeof e->size))
+        status = ENOMEM;
+      w->files++;
+    }
+    /* Subdirectories may have grown the path buffer: restore this directory's path for the next entry. */
+    w->path.p[len] = 0;
+  }
+  free(arena.p);
+  free(list.p);
+  if (status == ENOMEM) walk_fail(w, OP_MEMORY, ENOMEM, len);
+  /* A stat failure does not stop the walk (a later directory that cannot be listed still wins, as in the
+   * JavaScript path, which lists everything before it stats anything). */
+  return status ? -1 : 0;
+}
+
+static void walk_files(walk_job *w) {
+  if (reserve(&w->path, w->root_len + 4096)) return fail(&w->failure, OP_MEMORY, ENOMEM, 0);
+  memcpy(w->path.p, w->root, w->root_len);
+  w->path.p[w->root_len] = 0;
+  walk_dir(w, w->root_len);
 }
 
 /* ---- merge: buckets [from, to) of every run, sorted and without duplicates (sort-unique.ts) ------------- */
@@ -915,6 +1099,51 @@ static napi_value js_tree_root(napi_env env, napi_callback_info info) {
   return run_job(env, job, get_bool(env, argv[1]));
 }
 
+/* A Buffer holding a copy of b's bytes; b is freed. */
+static napi_value take_bytes(napi_env env, bytes_t *b) {
+  napi_value v = take_buffer(env, b->p, b->len);
+  b->p = NULL;
+  b->len = b->cap = 0;
+  return v;
+}
+
+/*
+ * walkFiles(root: Uint8Array, the directory's absolute path ending in '/'): {files, names, sizes, skipped,
+ * reasons, failure?}. Synchronous: planning waits for the walk anyway. names and skipped are relative paths each
+ * ended by a NUL, sizes one float64 per file, reasons one byte per skipped entry (an index into SKIP_REASONS).
+ * failure: {op: "list", errno, path} (the walk stopped there) or {op: "stat", errno, index} (a file's size).
+ */
+static napi_value js_walk_files(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  walk_job w = {0};
+  w.root = argc >= 1 ? get_bytes(env, argv[0], &w.root_len) : NULL;
+  if (!w.root || w.root_len == 0 || w.root[0] != '/' || w.root[w.root_len - 1] != '/' || memchr(w.root, 0, w.root_len)) {
+    free(w.root);
+    napi_throw_type_error(env, NULL, "walkFiles: an absolute directory path ending in '/'");
+    return NULL;
+  }
+  walk_files(&w);
+  napi_value obj;
+  CHECK(napi_create_object(env, &obj));
+  set_number(env, obj, "files", (double)w.files);
+  napi_set_named_property(env, obj, "names", take_bytes(env, &w.names));
+  napi_set_named_property(env, obj, "sizes", take_bytes(env, &w.sizes));
+  napi_set_named_property(env, obj, "skipped", take_bytes(env, &w.skipped));
+  napi_set_named_property(env, obj, "reasons", take_bytes(env, &w.reasons));
+  const failure_t *f = w.failure.op ? &w.failure : w.stat_failure.op ? &w.stat_failure : NULL;
+  if (f) {
+    napi_value fv = failure_value(env, f);
+    if (f == &w.failure) napi_set_named_property(env, fv, "path", take_bytes(env, &w.fail_path));
+    napi_set_named_property(env, obj, "failure", fv);
+  }
+  free(w.root);
+  free(w.path.p);
+  free(w.fail_path.p);
+  return obj;
+}
+
 /* sha256(data): one message, for the tests to check the C side's hashing against node:crypto. */
 static napi_value js_sha256(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -941,6 +1170,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"mergeRuns", NULL, js_merge_runs, NULL, NULL, NULL, napi_default, NULL},
       {"sha256", NULL, js_sha256, NULL, NULL, NULL, napi_default, NULL},
       {"treeRoot", NULL, js_tree_root, NULL, NULL, NULL, napi_default, NULL},
+      {"walkFiles", NULL, js_walk_files, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof *props, props));
   return exports;

@@ -19,9 +19,21 @@ export function nativeBuildPath(): string {
 
 /** Where a native job stopped: which call failed (`op`), its errno, and which file of a list or which bucket file. */
 export interface NativeFailure {
-  op: "open" | "read" | "write" | "format" | "quote" | "memory" | "bucket";
+  op: "open" | "read" | "write" | "format" | "quote" | "memory" | "bucket" | "list" | "stat";
   errno: number;
   index: number;
+  /** walkFiles' "list": the directory that could not be listed. */
+  path?: Buffer;
+}
+
+/** A files dataset's walk (sized-walk.ts): NUL-ended relative paths, float64 sizes, reasons as SKIP_REASONS indexes. */
+export interface NativeWalkResult {
+  files: number;
+  names: Buffer;
+  sizes: Buffer;
+  skipped: Buffer;
+  reasons: Buffer;
+  failure?: NativeFailure;
 }
 
 export interface NativeRecordsResult {
@@ -59,6 +71,8 @@ interface Addon {
   treeRoot(leaves: Uint8Array, async: false): { root: Buffer; failure?: NativeFailure };
   treeRoot(leaves: Uint8Array, async: true): Promise<{ root: Buffer; failure?: NativeFailure }>;
   sha256(data: Uint8Array): Buffer;
+  /** Walks a directory (its absolute path as bytes, ending in "/"), as walkFiles does, with file sizes. */
+  walkFiles(root: Uint8Array): NativeWalkResult;
 }
 
 export type NativeHasher = Addon;
