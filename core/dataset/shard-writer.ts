@@ -9,6 +9,9 @@ export interface ShardedTree {
   shards: ShardEntry[];
 }
 
+/** Shard trees offloaded and not yet known, at most: enough to keep the thread pool's cores busy. */
+const OFFLOADED = 4;
+
 /**
  * Takes sorted distinct leaves in order, in pieces of any size, and stores them as 65,536-leaf shards as soon
  * as each fills: only one shard is ever held, so memory does not grow with n. The root is the tree over the
@@ -20,15 +23,14 @@ export class ShardWriter {
   private readonly current = new Uint8Array(SHARD_SIZE * 32);
   private fill = 0;
   private readonly shards: Array<{ first: Uint8Array; root: Promise<Uint8Array> | Uint8Array; cid: string }> = [];
-  private offloaded = 0;
   private last: Uint8Array | null = null;
   n = 0;
 
   /**
    * `offload` computes a shard's root on another thread (the native hasher's treeRoot), copying the leaves at
-   * once. While one is in flight this writer stores shards, and hashes the next trees itself when the other
-   * thread is behind, so neither waits: in a merge, hashing shard trees and storing shards (CID and write) each
-   * take about half of this thread's time.
+   * once. Every tree goes there (the native tree hashes nodes as fast as this thread's hashtree, and the thread
+   * pool has the other cores): this thread only copies, names (CID) and writes shards, the merge's one serial
+   * part. At most OFFLOADED trees wait at a time; beyond that this thread waits for the oldest.
    */
   constructor(store: ContentStore, offload?: (leaves: Uint8Array) => Promise<Uint8Array>) {
     this.store = store;
@@ -57,9 +59,10 @@ export class ShardWriter {
     if (this.fill === 0) return;
     const bytes = this.current.subarray(0, this.fill * 32);
     let root: Promise<Uint8Array> | Uint8Array;
-    if (this.offload && this.offloaded < 2) {
-      this.offloaded++;
-      root = this.offload(bytes).finally(() => this.offloaded--);
+    if (this.offload) {
+      const waiting = this.shards.length - OFFLOADED;
+      if (waiting >= 0) await this.shards[waiting].root;
+      root = this.offload(bytes);
       root.catch(() => {}); // awaited in finish(); not "unhandled" meanwhile
     } else {
       root = rootOf(bytes);

@@ -165,14 +165,15 @@ describe("native file walk against the JavaScript walk", function () {
     const saved = process.env.PROVENANT_UNIT_FILES;
     process.env.PROVENANT_UNIT_FILES = "7"; // several units, cut inside directories
     try {
-      const plans = await Promise.all(
-        [false, true].map((on) =>
-          withNative(on, () => {
+      const plans = [];
+      for (const on of [false, true]) {
+        plans.push(
+          await withNative(on, () => {
             const p = makePlan(tree, undefined, join(work, `plan-${on}`));
             return { ...p, units: p.units.map((u) => (u.kind === "files" ? readFileSync(u.list, "latin1") : u)) };
           }),
-        ),
-      );
+        );
+      }
       expect(plans[0].units.length).to.be.greaterThan(3);
       expect(plans[1]).to.deep.equal(plans[0]);
       const stored = [];
