@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -935,9 +936,18 @@ typedef struct {
   size_t n;
   uint8_t root[32];
   int err;
+  napi_ref borrowed; /* leaves are the caller's bytes, held until the job completes (not a copy) */
 } tree_job;
 
-typedef enum { JOB_RECORDS, JOB_FILES, JOB_MERGE, JOB_TREE } job_kind;
+/* One message's SHA-256, read in place (the caller's bytes, held until the job completes). */
+typedef struct {
+  const uint8_t *data;
+  size_t len;
+  uint8_t digest[32];
+  napi_ref borrowed;
+} digest_job;
+
+typedef enum { JOB_RECORDS, JOB_FILES, JOB_MERGE, JOB_TREE, JOB_DIGEST } job_kind;
 
 typedef struct {
   job_kind kind;
@@ -946,6 +956,7 @@ typedef struct {
     files_job files;
     merge_job merge;
     tree_job tree;
+    digest_job digest;
   } u;
   napi_async_work work;
   napi_deferred deferred;
@@ -960,6 +971,7 @@ static void job_execute(job_t *job) {
     case JOB_FILES: hash_files(&job->u.files); break;
     case JOB_MERGE: merge_runs(&job->u.merge); break;
     case JOB_TREE: job->u.tree.err = merkle_root(job->u.tree.leaves, job->u.tree.n, job->u.tree.root); break;
+    case JOB_DIGEST: sha256(job->u.digest.data, job->u.digest.len, job->u.digest.digest); break;
   }
   int wants_digests = (job->kind == JOB_RECORDS && !job->u.records.run_path) || (job->kind == JOB_FILES && !job->u.files.run_path);
   if (wants_digests) {
@@ -993,6 +1005,11 @@ static napi_value job_result(napi_env env, job_t *job) {
         job->u.merge.leaves = NULL;
       }
       break;
+    case JOB_DIGEST: {
+      napi_value digest;
+      napi_create_buffer_copy(env, 32, job->u.digest.digest, NULL, &digest);
+      return digest;
+    }
     case JOB_TREE: {
       static const failure_t none = {0}, memory = {OP_MEMORY, ENOMEM, 0};
       f = job->u.tree.err ? &memory : &none;
@@ -1027,15 +1044,32 @@ static void job_free(job_t *job) {
       free(job->u.merge.leaves);
       break;
     case JOB_TREE:
-      free(job->u.tree.leaves);
+      if (!job->u.tree.borrowed) free(job->u.tree.leaves);
+      break;
+    case JOB_DIGEST:
       break;
   }
   free(job->digests);
   free(job);
 }
 
+/*
+ * Hashing threads run as SCHED_BATCH: CPU-bound work that does not preempt the thread it was woken by. On a
+ * machine with few cores, every job queued by the main thread (a shard tree, a digest) otherwise woke a pool
+ * thread that took the main thread's core, and the main thread (which cuts, names and stores shards) is the
+ * merge's critical path. Batch threads still get their fair share of the CPU.
+ */
+static __thread int batch_set;
+
 static void async_execute(napi_env env, void *data) {
   (void)env;
+#ifdef SCHED_BATCH
+  if (!batch_set) {
+    struct sched_param none = {0};
+    sched_setscheduler(0, SCHED_BATCH, &none); /* best effort: this thread only */
+    batch_set = 1;
+  }
+#endif
   job_execute(data);
 }
 
@@ -1053,6 +1087,8 @@ static void async_complete(napi_env env, napi_status status, void *data) {
   }
   napi_delete_async_work(env, job->work);
   if (job->kind == JOB_MERGE && job->u.merge.into_ref) napi_delete_reference(env, job->u.merge.into_ref);
+  if (job->kind == JOB_TREE && job->u.tree.borrowed) napi_delete_reference(env, job->u.tree.borrowed);
+  if (job->kind == JOB_DIGEST) napi_delete_reference(env, job->u.digest.borrowed);
   job_free(job);
 }
 
@@ -1191,27 +1227,47 @@ static napi_value js_merge_runs(napi_env env, napi_callback_info info) {
   return run_job(env, job, async);
 }
 
-/* treeRoot(leaves: Uint8Array (n x 32 bytes, n >= 1), async): the merkle-v1 root, as buildLevels computes it. */
+/*
+ * treeRoot(leaves: Uint8Array (n x 32 bytes, n >= 1), async, borrow?): the merkle-v1 root, as buildLevels computes
+ * it. The leaves are copied at the call, so the caller may reuse its buffer at once; with `borrow` (async only)
+ * they are read in place, and the caller leaves them alone until the promise settles (no 2 MiB copy and no
+ * fresh memory to touch per shard).
+ */
 static napi_value js_tree_root(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+  size_t argc = 3;
+  napi_value argv[3];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  bool async = argc >= 2 && get_bool(env, argv[1]), borrow = async && argc >= 3 && get_bool(env, argv[2]);
   size_t len = 0;
-  uint8_t *leaves = argc >= 2 ? get_bytes(env, argv[0], &len) : NULL;
+  uint8_t *leaves = NULL;
+  if (argc >= 2 && borrow) {
+    napi_typedarray_type type;
+    napi_value ab;
+    size_t off;
+    void *data;
+    if (napi_get_typedarray_info(env, argv[0], &type, &len, &data, &ab, &off) == napi_ok && type == napi_uint8_array) leaves = data;
+  } else if (argc >= 2) {
+    leaves = get_bytes(env, argv[0], &len);
+  }
   if (!leaves || len == 0 || len % 32) {
-    free(leaves);
+    if (!borrow) free(leaves);
     napi_throw_range_error(env, NULL, "treeRoot: leaves must be one or more whole 32-byte hashes");
     return NULL;
   }
   job_t *job = calloc(1, sizeof *job);
   if (!job) {
-    free(leaves);
+    if (!borrow) free(leaves);
     return NULL;
   }
   job->kind = JOB_TREE;
-  job->u.tree.leaves = leaves; /* a copy: the caller may reuse its buffer at once */
+  job->u.tree.leaves = leaves;
   job->u.tree.n = len / 32;
-  return run_job(env, job, get_bool(env, argv[1]));
+  /* Held until the job completes, so the garbage collector cannot free the bytes the thread reads. */
+  if (borrow && napi_create_reference(env, argv[0], 1, &job->u.tree.borrowed) != napi_ok) {
+    free(job);
+    return NULL;
+  }
+  return run_job(env, job, async);
 }
 
 /* A Buffer holding a copy of b's bytes; b is freed. */
@@ -1259,11 +1315,34 @@ static napi_value js_walk_files(napi_env env, napi_callback_info info) {
   return obj;
 }
 
-/* sha256(data): one message, for the tests to check the C side's hashing against node:crypto. */
+/*
+ * sha256(data, async?): one message. Synchronous (the tests check the C side's hashing against node:crypto with
+ * it), or on the thread pool reading the bytes in place: the caller leaves them alone until the promise settles.
+ */
 static napi_value js_sha256(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc >= 2 && get_bool(env, argv[1])) {
+    napi_typedarray_type type;
+    napi_value ab;
+    size_t off, len;
+    void *data;
+    if (napi_get_typedarray_info(env, argv[0], &type, &len, &data, &ab, &off) != napi_ok || type != napi_uint8_array) {
+      napi_throw_type_error(env, NULL, "sha256: a Uint8Array");
+      return NULL;
+    }
+    job_t *job = calloc(1, sizeof *job);
+    if (!job) return NULL;
+    job->kind = JOB_DIGEST;
+    job->u.digest.data = len ? data : (const uint8_t *)"";
+    job->u.digest.len = len;
+    if (napi_create_reference(env, argv[0], 1, &job->u.digest.borrowed) != napi_ok) {
+      free(job);
+      return NULL;
+    }
+    return run_job(env, job, true);
+  }
   size_t len = 0;
   uint8_t *data = argc >= 1 ? get_bytes(env, argv[0], &len) : NULL;
   if (!data) {

@@ -20,17 +20,20 @@ const OFFLOADED = 4;
 export class ShardWriter {
   private readonly store: ContentStore;
   private readonly offload?: (leaves: Uint8Array) => Promise<Uint8Array>;
-  private readonly current = new Uint8Array(SHARD_SIZE * 32);
+  private current: Uint8Array = new Uint8Array(SHARD_SIZE * 32);
+  /** Shard buffers whose offloaded trees are done, for the next shards. */
+  private readonly spare: Uint8Array[] = [];
   private fill = 0;
   private readonly shards: Array<{ first: Uint8Array; root: Promise<Uint8Array> | Uint8Array; cid: string }> = [];
   private last: Uint8Array | null = null;
   n = 0;
 
   /**
-   * `offload` computes a shard's root on another thread (the native hasher's treeRoot), copying the leaves at
-   * once. Every tree goes there (the native tree hashes nodes as fast as this thread's hashtree, and the thread
-   * pool has the other cores): this thread only copies, names (CID) and writes shards, the merge's one serial
-   * part. At most OFFLOADED trees wait at a time; beyond that this thread waits for the oldest.
+   * `offload` computes a shard's root on another thread (the native hasher's treeRoot), reading the leaves in
+   * place until its promise settles: each shard then fills a buffer of its own, reused once its tree is known.
+   * Every tree goes there (the native tree hashes nodes as fast as this thread's hashtree, and the thread pool
+   * has the other cores): this thread only copies, names (CID) and writes shards, the merge's one serial part.
+   * At most OFFLOADED trees wait at a time; beyond that this thread waits for the oldest.
    */
   constructor(store: ContentStore, offload?: (leaves: Uint8Array) => Promise<Uint8Array>) {
     this.store = store;
@@ -62,14 +65,16 @@ export class ShardWriter {
     if (this.offload) {
       const waiting = this.shards.length - OFFLOADED;
       if (waiting >= 0) await this.shards[waiting].root;
+      const buffer = this.current;
       root = this.offload(bytes);
-      root.catch(() => {}); // awaited in finish(); not "unhandled" meanwhile
+      root.then(() => this.spare.push(buffer)).catch(() => {}); // awaited in finish(); not "unhandled" meanwhile
     } else {
       root = rootOf(bytes);
     }
     const cid = await this.store.put(bytes, { name: `shard-${this.shards.length}` });
     this.shards.push({ first: bytes.slice(0, 32), root, cid });
     this.fill = 0;
+    if (this.offload) this.current = this.spare.pop() ?? new Uint8Array(SHARD_SIZE * 32);
   }
 
   async finish(): Promise<ShardedTree> {

@@ -155,7 +155,7 @@ export async function mergeBucketFiles(files: string[], store: ContentStore, opt
       store,
       native
         ? async (leaves) => {
-            const r = await native.treeRoot(leaves, true);
+            const r = await native.treeRoot(leaves, true, true);
             if (r.failure) throw new RangeError("the native hasher could not build a shard tree (out of memory)");
             return r.root;
           }
