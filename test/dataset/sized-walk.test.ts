@@ -121,6 +121,18 @@ describe("native file walk against the JavaScript walk", function () {
     expect(w.skipped).to.deep.equal({ hidden: 3, symlinks: 3, other: 2, emptyRecords: 0 });
   });
 
+  it("walks a directory big enough to stat its files on two threads alike, sizes in place", () => {
+    const wide = join(work, "wide");
+    mkdirSync(join(wide, "sub"), { recursive: true });
+    // More entries than the native walk stats on one thread (STAT_SPLIT), each file's size its own.
+    for (let i = 0; i < 5000; i++) writeFileSync(join(wide, `f${i}`), Buffer.alloc(i % 97));
+    symlinkSync("f1", join(wide, "link"));
+    const js = outcome(() => javascriptWalkWithSizes(wide)) as SizedFileWalk;
+    expect(outcome(() => nativeWalkFiles(wide))).to.deep.equal(js);
+    expect(js.files.length).to.equal(5000);
+    expect(js.sizes[js.files.indexOf("f4999")]).to.equal(4999 % 97);
+  });
+
   it("walks an empty directory and a directory of one file alike", () => {
     const empty = join(work, "nothing");
     mkdirSync(join(empty, "sub"), { recursive: true });
