@@ -160,6 +160,8 @@ export async function mergeBucketFiles(files: string[], store: ContentStore, opt
             return r.root;
           }
         : undefined,
+      // The local store writes on the thread pool: two shards stored at once keep this thread cutting the next.
+      store.kind === "local" ? 2 : 1,
     );
     // Jobs i+1..i+slots run while range i is consumed: slots + 1 buffers, reused, so the merge allocates no
     // memory per range (fresh buffers were not collected soon enough: a 100M-leaf merge held gigabytes).
