@@ -169,7 +169,8 @@ export async function mergeBucketFiles(files: string[], store: ContentStore, opt
     const bufferFor = (i: number) => {
       const need = counts.slice(ranges[i].from, ranges[i].to).reduce((a, c) => a + c, 0) * 32;
       const k = i % (executor.slots + 1);
-      if (!buffers[k] || buffers[k].length < need) buffers[k] = Buffer.allocUnsafeSlow(Math.max(need, 1));
+      // An eighth to spare: ranges differ a little in size, and a buffer that grows is fresh memory again.
+      if (!buffers[k] || buffers[k].length < need) buffers[k] = Buffer.allocUnsafeSlow(Math.max(Math.ceil(need * 1.125), 1));
       return buffers[k];
     };
     await runInOrder(
