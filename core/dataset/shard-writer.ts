@@ -9,8 +9,11 @@ export interface ShardedTree {
   shards: ShardEntry[];
 }
 
-/** Shard trees offloaded and not yet known, at most: enough to keep the thread pool's cores busy. */
-const OFFLOADED = 4;
+/**
+ * Shard trees offloaded and not yet known, at most: enough that this thread seldom waits on the pool's queue
+ * (2 MiB of leaves each).
+ */
+const OFFLOADED = 12;
 
 /**
  * Takes sorted distinct leaves in order, in pieces of any size, and stores them as 65,536-leaf shards as soon
