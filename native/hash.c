@@ -12,11 +12,16 @@
  * where the CPU has it). Hand-written SHA-NI code, one message or two interleaved, measured no faster here, so
  * there is no second implementation to trust.
  */
+#define _GNU_SOURCE /* O_PATH, SCHED_BATCH */
 #define NAPI_VERSION 8
 #include <node_api.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +48,199 @@ static void sha256(const uint8_t *data, size_t len, uint8_t out[32]) {
   SHA256_Final(out, &ctx);
 }
 
+/* ---- tree nodes: SHA-256 of 64-byte messages with the CPU's SHA extensions, two at a time ------------------ */
+
+/*
+ * A merkle-v1 inner node hashes exactly 64 bytes, so its second block is always the same padding block, whose
+ * message schedule (plus the round constants) is computed once. SHA rounds are a chain of dependent
+ * instructions: hashing two nodes interleaved keeps the SHA unit busy. Through OpenSSL a node costs one
+ * init/update/final (about 160 ns here); this is the speed of @chainsafe/hashtree, which the main thread uses,
+ * but on the thread pool. Checked against OpenSSL by treeRoot's tests; CPUs without SHA extensions use OpenSSL.
+ */
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#include <immintrin.h>
+#define SHANI_TARGET __attribute__((target("sha,sse4.1,ssse3")))
+
+static const uint32_t SHA_K[64] __attribute__((aligned(16))) = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01,
+    0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc,
+    0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
+    0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08,
+    0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
+    0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+/* The padding block of a 64-byte message (0x80, zeros, bit length 512): schedule words plus round constants. */
+static uint32_t PAD_KW[64] __attribute__((aligned(16)));
+static int shani_ok;
+
+#define ROTR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+static void shani_setup(void) {
+  unsigned a, b, c, d;
+  int sha = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));
+  int sse = __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 19)) && (c & (1u << 9));
+  uint32_t w[64] = {0x80000000u};
+  w[15] = 512;
+  for (int t = 16; t < 64; t++) {
+    uint32_t s0 = ROTR(w[t - 15], 7) ^ ROTR(w[t - 15], 18) ^ (w[t - 15] >> 3);
+    uint32_t s1 = ROTR(w[t - 2], 17) ^ ROTR(w[t - 2], 19) ^ (w[t - 2] >> 10);
+    w[t] = w[t - 16] + s0 + w[t - 7] + s1;
+  }
+  for (int t = 0; t < 64; t++) PAD_KW[t] = w[t] + SHA_K[t];
+  shani_ok = sha && sse && !getenv("PROVENANT_NO_SHANI");
+}
+
+/* One block of each of two messages; states in the ABEF/CDGH layout the SHA instructions use. kw: a
+ * precomputed schedule (the padding block) instead of the data's. */
+SHANI_TARGET static inline void shani_block_x2(__m128i st[4], const uint8_t *da, const uint8_t *db, const uint32_t *kw) {
+  const __m128i MASK = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+  __m128i a0 = st[0], a1 = st[1], b0 = st[2], b1 = st[3], ma[4], mb[4], x, y;
+#pragma GCC unroll 16
+  for (int g = 0; g < 16; g++) {
+    if (kw) {
+      x = y = _mm_load_si128((const __m128i *)(kw + 4 * g));
+    } else {
+      if (g < 4) {
+        ma[g] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(da + 16 * g)), MASK);
+        mb[g] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(db + 16 * g)), MASK);
+      } else {
+        /* W[4g..4g+3] from the four groups before it */
+        __m128i t = _mm_sha256msg1_epu32(ma[g & 3], ma[(g - 3) & 3]);
+        __m128i u = _mm_sha256msg1_epu32(mb[g & 3], mb[(g - 3) & 3]);
+        t = _mm_add_epi32(t, _mm_alignr_epi8(ma[(g - 1) & 3], ma[(g - 2) & 3], 4));
+        u = _mm_add_epi32(u, _mm_alignr_epi8(mb[(g - 1) & 3], mb[(g - 2) & 3], 4));
+        ma[g & 3] = _mm_sha256msg2_epu32(t, ma[(g - 1) & 3]);
+        mb[g & 3] = _mm_sha256msg2_epu32(u, mb[(g - 1) & 3]);
+      }
+      __m128i k = _mm_load_si128((const __m128i *)(SHA_K + 4 * g));
+      x = _mm_add_epi32(ma[g & 3], k);
+      y = _mm_add_epi32(mb[g & 3], k);
+    }
+    a1 = _mm_sha256rnds2_epu32(a1, a0, x);
+    b1 = _mm_sha256rnds2_epu32(b1, b0, y);
+    x = _mm_shuffle_epi32(x, 0x0E);
+    y = _mm_shuffle_epi32(y, 0x0E);
+    a0 = _mm_sha256rnds2_epu32(a0, a1, x);
+    b0 = _mm_sha256rnds2_epu32(b0, b1, y);
+  }
+  st[0] = _mm_add_epi32(st[0], a0);
+  st[1] = _mm_add_epi32(st[1], a1);
+  st[2] = _mm_add_epi32(st[2], b0);
+  st[3] = _mm_add_epi32(st[3], b1);
+}
+
+SHANI_TARGET static inline void shani_store(__m128i abef, __m128i cdgh, uint8_t *out) {
+  const __m128i BSWAP = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+  __m128i feba = _mm_shuffle_epi32(abef, 0x1B), dchg = _mm_shuffle_epi32(cdgh, 0xB1);
+  _mm_storeu_si128((__m128i *)out, _mm_shuffle_epi8(_mm_blend_epi16(feba, dchg, 0xF0), BSWAP));
+  _mm_storeu_si128((__m128i *)(out + 16), _mm_shuffle_epi8(_mm_alignr_epi8(dchg, feba, 8), BSWAP));
+}
+
+/* out[i] = SHA-256(in[64i .. 64i+64]) for i < count. Every input byte is read before out[i] is written, so
+ * out may overlap in as merkle_root lays levels out (out + 32i never past in + 64i). */
+SHANI_TARGET static void shani_nodes(const uint8_t *in, size_t count, uint8_t *out) {
+  const __m128i iv_abef = _mm_set_epi32(0x6a09e667, 0xbb67ae85, 0x510e527f, 0x9b05688c);
+  const __m128i iv_cdgh = _mm_set_epi32(0x3c6ef372, 0xa54ff53a, 0x1f83d9ab, 0x5be0cd19);
+  for (size_t i = 0; i < count; i += 2) {
+    /* an odd last node is hashed beside itself */
+    const uint8_t *a = in + 64 * i, *b = i + 1 < count ? a + 64 : a;
+    __m128i st[4] = {iv_abef, iv_cdgh, iv_abef, iv_cdgh};
+    shani_block_x2(st, a, b, NULL);
+    shani_block_x2(st, NULL, NULL, PAD_KW);
+    shani_store(st[0], st[1], out + 32 * i);
+    if (i + 1 < count) shani_store(st[2], st[3], out + 32 * (i + 1));
+  }
+}
+
+/* One block of one message (the blocks a pair's longer message has beyond the shorter one's). */
+SHANI_TARGET static inline void shani_block_x1(__m128i st[2], const uint8_t *d) {
+  const __m128i MASK = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+  __m128i a0 = st[0], a1 = st[1], m[4], x;
+#pragma GCC unroll 16
+  for (int g = 0; g < 16; g++) {
+    if (g < 4) {
+      m[g] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(d + 16 * g)), MASK);
+    } else {
+      __m128i t = _mm_sha256msg1_epu32(m[g & 3], m[(g - 3) & 3]);
+      t = _mm_add_epi32(t, _mm_alignr_epi8(m[(g - 1) & 3], m[(g - 2) & 3], 4));
+      m[g & 3] = _mm_sha256msg2_epu32(t, m[(g - 1) & 3]);
+    }
+    x = _mm_add_epi32(m[g & 3], _mm_load_si128((const __m128i *)(SHA_K + 4 * g)));
+    a1 = _mm_sha256rnds2_epu32(a1, a0, x);
+    x = _mm_shuffle_epi32(x, 0x0E);
+    a0 = _mm_sha256rnds2_epu32(a0, a1, x);
+  }
+  st[0] = _mm_add_epi32(st[0], a0);
+  st[1] = _mm_add_epi32(st[1], a1);
+}
+
+/* A message as blocks: its whole 64-byte blocks in place, then its last bytes and the padding copied out. */
+typedef struct {
+  const uint8_t *p;
+  size_t full, blocks;
+  uint8_t tail[128];
+} sha_message;
+
+static void sha_message_init(sha_message *m, const uint8_t *p, size_t len) {
+  size_t rest = len % 64;
+  m->p = p;
+  m->full = len / 64;
+  size_t tail = rest + 9 <= 64 ? 64 : 128;
+  m->blocks = m->full + tail / 64;
+  memcpy(m->tail, p + m->full * 64, rest);
+  m->tail[rest] = 0x80;
+  memset(m->tail + rest + 1, 0, tail - rest - 1 - 8);
+  uint64_t bits = (uint64_t)len * 8;
+  for (int i = 0; i < 8; i++) m->tail[tail - 1 - i] = (uint8_t)(bits >> (8 * i));
+}
+
+static inline const uint8_t *sha_message_block(const sha_message *m, size_t k) {
+  return k < m->full ? m->p + 64 * k : m->tail + 64 * (k - m->full);
+}
+
+/* SHA-256 of two messages of any lengths, their common blocks interleaved. */
+SHANI_TARGET static void shani_pair(const uint8_t *a, size_t la, const uint8_t *b, size_t lb, uint8_t *oa, uint8_t *ob) {
+  const __m128i iv_abef = _mm_set_epi32(0x6a09e667, 0xbb67ae85, 0x510e527f, 0x9b05688c);
+  const __m128i iv_cdgh = _mm_set_epi32(0x3c6ef372, 0xa54ff53a, 0x1f83d9ab, 0x5be0cd19);
+  sha_message ma, mb;
+  sha_message_init(&ma, a, la);
+  sha_message_init(&mb, b, lb);
+  __m128i st[4] = {iv_abef, iv_cdgh, iv_abef, iv_cdgh};
+  size_t common = ma.blocks < mb.blocks ? ma.blocks : mb.blocks, k = 0;
+  for (; k < common; k++) shani_block_x2(st, sha_message_block(&ma, k), sha_message_block(&mb, k), NULL);
+  for (size_t j = k; j < ma.blocks; j++) shani_block_x1(st, sha_message_block(&ma, j));
+  for (size_t j = k; j < mb.blocks; j++) shani_block_x1(st + 2, sha_message_block(&mb, j));
+  shani_store(st[0], st[1], oa);
+  shani_store(st[2], st[3], ob);
+}
+#else
+static int shani_ok;
+static void shani_setup(void) {}
+static void shani_nodes(const uint8_t *in, size_t count, uint8_t *out) { (void)in, (void)count, (void)out; }
+static void shani_pair(const uint8_t *a, size_t la, const uint8_t *b, size_t lb, uint8_t *oa, uint8_t *ob) {
+  (void)a, (void)la, (void)b, (void)lb, (void)oa, (void)ob;
+}
+#endif
+
+/* SHA-256 of n messages (spans of any lengths) into out, in order: two at a time with the SHA extensions. */
+typedef struct {
+  const uint8_t *p;
+  size_t len;
+} span_t;
+
+static void hash_spans(const span_t *spans, size_t n, uint8_t *out) {
+  size_t i = 0;
+  if (shani_ok)
+    for (; i + 1 < n; i += 2) shani_pair(spans[i].p, spans[i].len, spans[i + 1].p, spans[i + 1].len, out + 32 * i, out + 32 * (i + 1));
+  for (; i < n; i++) sha256(spans[i].p, spans[i].len, out + 32 * i);
+}
+
+/* out[i] = SHA-256(in[64i .. 64i+64]); out may overlap in as shani_nodes allows. */
+static void hash_nodes(const uint8_t *in, size_t count, uint8_t *out) {
+  if (shani_ok) return shani_nodes(in, count, out);
+  for (size_t i = 0; i < count; i++) sha256(in + 64 * i, 64, out + 32 * i);
+}
+
 /* ---- growable buffers, kept per thread: first-touching fresh memory is slow on these VMs --------------- */
 
 typedef struct {
@@ -67,8 +265,8 @@ static __thread bytes_t tls_bucketed;/* the same, grouped by first byte */
 
 /* ---- errors: where a job failed, for the JavaScript side to name the file ------------------------------ */
 
-enum op { OP_NONE = 0, OP_OPEN, OP_READ, OP_WRITE, OP_FORMAT, OP_QUOTE, OP_MEMORY, OP_BUCKET };
-static const char *OP_NAMES[] = {"", "open", "read", "write", "format", "quote", "memory", "bucket"};
+enum op { OP_NONE = 0, OP_OPEN, OP_READ, OP_WRITE, OP_FORMAT, OP_QUOTE, OP_MEMORY, OP_BUCKET, OP_LIST, OP_STAT };
+static const char *OP_NAMES[] = {"", "open", "read", "write", "format", "quote", "memory", "bucket", "list", "stat"};
 
 typedef struct {
   int op;
@@ -149,10 +347,26 @@ typedef struct {
   failure_t failure;
 } records_job;
 
-static int push_digest(const uint8_t *data, size_t len) {
-  if (reserve(&tls_digests, tls_digests.len + 32)) return ENOMEM;
-  sha256(data, len, tls_digests.p + tls_digests.len);
-  tls_digests.len += 32;
+/* Records found in the read buffer and not hashed yet: hashed in a batch (two at a time) before it moves. */
+static __thread bytes_t tls_spans;
+
+static int push_span(const uint8_t *data, size_t len) {
+  if (reserve(&tls_spans, tls_spans.len + sizeof(span_t))) return ENOMEM;
+  span_t *sp = (span_t *)(tls_spans.p + tls_spans.len);
+  sp->p = data;
+  sp->len = len;
+  tls_spans.len += sizeof(span_t);
+  return 0;
+}
+
+/* Hashes the pending records onto the unit's digests, in order. */
+static int flush_spans(void) {
+  size_t n = tls_spans.len / sizeof(span_t);
+  if (n == 0) return 0;
+  tls_spans.len = 0;
+  if (reserve(&tls_digests, tls_digests.len + 32 * n)) return ENOMEM;
+  hash_spans((const span_t *)tls_spans.p, n, tls_digests.p + tls_digests.len);
+  tls_digests.len += 32 * n;
   return 0;
 }
 
@@ -183,11 +397,12 @@ static inline void emit(emit_state *s, size_t from, size_t to) {
     s->empty++;
     return;
   }
-  if (push_digest(s->buf + from, stop - from)) s->err = ENOMEM;
+  if (push_span(s->buf + from, stop - from)) s->err = ENOMEM;
 }
 
 static void hash_records(records_job *j) {
   tls_digests.len = 0;
+  tls_spans.len = 0;
   int fd = open(j->path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return fail(&j->failure, OP_OPEN, errno, 0);
   if (reserve(&tls_read, 1 << 20)) {
@@ -244,6 +459,7 @@ static void hash_records(records_job *j) {
         }
       }
     }
+    if (flush_spans()) s.err = ENOMEM; /* before the buffer slides or grows */
   }
   close(fd);
   if (s.err) fail(&j->failure, OP_MEMORY, s.err, 0);
@@ -252,9 +468,11 @@ static void hash_records(records_job *j) {
     else if (end > rec) {
       s.buf = tls_read.p;
       emit(&s, rec, end);
+      if (!s.err && flush_spans()) s.err = ENOMEM;
       if (s.err) fail(&j->failure, OP_MEMORY, s.err, 0);
     }
   }
+  tls_spans.len = 0; /* a job that failed midway leaves none for the next */
   j->count = tls_digests.len / 32;
   j->empty = s.empty;
   j->bytes = bytes;
@@ -319,8 +537,9 @@ static int hash_fd(int fd, uint64_t size, uint8_t out[32], double *bytes) {
 
 static void hash_files(files_job *j) {
   tls_digests.len = 0;
-  char *path = NULL;
-  size_t path_cap = 0;
+  char *path = NULL, *dir = NULL;
+  size_t path_cap = 0, dir_len = 0, dir_cap = 0;
+  int dirfd = -1;
   size_t index = 0;
   for (size_t at = 0; at < j->list_len; index++) {
     const uint8_t *entry = j->list + at;
@@ -350,8 +569,34 @@ static void hash_files(files_job *j) {
     }
     memcpy(path, j->root, j->root_len);
     memcpy(path + j->root_len, colon + 1, rel);
-    path[j->root_len + rel] = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    size_t full = j->root_len + rel;
+    path[full] = 0;
+    /* Opened relative to its directory, kept open while the list stays in it (walk order keeps a directory's
+     * files together): the kernel then resolves one name, not every component of the path, and two threads
+     * opening files of one directory contend less. The directory is opened O_PATH (search permission only, as
+     * a whole-path open needs); when that fails, or the path is too long to open whole, the whole-path open
+     * runs and fails with its own error. */
+    size_t slash = full;
+    while (path[slash - 1] != '/') slash--;
+    if (slash != dir_len || memcmp(dir, path, slash) != 0) {
+      if (dirfd >= 0) close(dirfd);
+      char keep = path[slash];
+      path[slash] = 0;
+      dirfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      path[slash] = keep;
+      if (slash > dir_cap) {
+        char *d = realloc(dir, slash * 2);
+        if (!d) {
+          fail(&j->failure, OP_MEMORY, ENOMEM, (double)index);
+          break;
+        }
+        dir = d;
+        dir_cap = slash * 2;
+      }
+      memcpy(dir, path, slash);
+      dir_len = slash;
+    }
+    int fd = dirfd >= 0 && full < PATH_MAX ? openat(dirfd, path + slash, O_RDONLY | O_CLOEXEC) : open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
       fail(&j->failure, OP_OPEN, errno, (double)index);
       break;
@@ -369,9 +614,230 @@ static void hash_files(files_job *j) {
     }
     tls_digests.len += 32;
   }
+  if (dirfd >= 0) close(dirfd);
   free(path);
+  free(dir);
   j->count = tls_digests.len / 32;
   if (!j->failure.op && j->run_path) write_run(j->run_path, tls_digests.p, j->count, &j->failure);
+}
+
+/* ---- walk: a files dataset's entries, exactly as walkFiles in encodings.ts lists them ------------------- */
+
+/*
+ * Depth first, each directory's entries in byte order of their names; regular files are samples (with their
+ * sizes, so planning needs no second pass of stat calls), every other entry is skipped with a reason in the
+ * order of SKIP_REASONS (skipped.ts): a name starting with '.' is hidden (a hidden directory is skipped whole),
+ * then symlink (never followed), fifo, socket, device, other. A directory that cannot be listed stops the walk.
+ * Like the JavaScript walk, types come from the directory entry, and from lstat only where the file system
+ * leaves them unknown.
+ */
+static int push_bytes(bytes_t *b, const void *p, size_t n) {
+  if (reserve(b, b->len + n)) return ENOMEM;
+  memcpy(b->p + b->len, p, n);
+  b->len += n;
+  return 0;
+}
+
+enum { SKIP_HIDDEN, SKIP_SYMLINK, SKIP_FIFO, SKIP_SOCKET, SKIP_DEVICE, SKIP_OTHER };
+
+typedef struct {
+  /* in: the directory, absolute, ending in '/' */
+  uint8_t *root;
+  size_t root_len;
+  /* out */
+  bytes_t names;   /* regular files' paths relative to root, each ended by a NUL */
+  bytes_t sizes;   /* their sizes, one double each */
+  bytes_t skipped; /* skipped entries' relative paths, each ended by a NUL */
+  bytes_t reasons; /* their reasons, one byte each */
+  size_t files;
+  bytes_t path;    /* root + the relative path of the directory being listed, NUL-terminated */
+  failure_t failure;      /* list (fail_path names the directory) or memory: the walk stopped */
+  bytes_t fail_path;
+  failure_t stat_failure; /* the first file, in walk order, whose size could not be read (index: which) */
+} walk_job;
+
+/* The walk stops: a directory (w->path's first len bytes) could not be listed, or memory ran out. */
+static void walk_fail(walk_job *w, int op, int err, size_t len) {
+  if (w->failure.op) return;
+  fail(&w->failure, op, err, 0);
+  w->fail_path.len = 0;
+  push_bytes(&w->fail_path, w->path.p, len);
+}
+
+typedef struct {
+  size_t name;      /* offset of the name in the directory's arena */
+  uint32_t len;
+  uint8_t type;     /* DT_* */
+  int err;          /* regular files: the stat's errno, or 0 */
+  double size;
+} walk_entry;
+
+static __thread const uint8_t *tls_arena; /* the names entry_cmp compares: qsort takes no context */
+
+static int entry_cmp(const void *a, const void *b) {
+  const walk_entry *x = a, *y = b;
+  uint32_t n = x->len < y->len ? x->len : y->len;
+  int c = memcmp(tls_arena + x->name, tls_arena + y->name, n);
+  return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+static uint8_t type_of_mode(mode_t m) {
+  if (S_ISREG(m)) return DT_REG;
+  if (S_ISDIR(m)) return DT_DIR;
+  if (S_ISLNK(m)) return DT_LNK;
+  if (S_ISFIFO(m)) return DT_FIFO;
+  if (S_ISSOCK(m)) return DT_SOCK;
+  if (S_ISBLK(m)) return DT_BLK;
+  if (S_ISCHR(m)) return DT_CHR;
+  return DT_UNKNOWN;
+}
+
+static uint8_t skip_reason(uint8_t type) {
+  switch (type) {
+    case DT_LNK: return SKIP_SYMLINK;
+    case DT_FIFO: return SKIP_FIFO;
+    case DT_SOCK: return SKIP_SOCKET;
+    case DT_BLK: case DT_CHR: return SKIP_DEVICE;
+    default: return SKIP_OTHER;
+  }
+}
+
+typedef struct {
+  int dirfd;
+  const uint8_t *names;
+  walk_entry *entries;
+  size_t from, to;
+} stat_range;
+
+/*
+ * The size the plan records of each regular file (no symlink followed: the entry is a regular file). Errors
+ * wait until the file's turn in the walk, where the JavaScript path's stat would meet them.
+ */
+static void *stat_entries(void *arg) {
+  stat_range *r = arg;
+  for (size_t i = r->from; i < r->to; i++) {
+    walk_entry *e = &r->entries[i];
+    const char *name = (const char *)r->names + e->name;
+    if (name[0] == '.' || e->type != DT_REG) continue;
+    struct stat st;
+    if (fstatat(r->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) e->err = errno;
+    else e->size = (double)st.st_size;
+  }
+  return NULL;
+}
+
+/* A stat costs about as much as listing the entry: a big directory's are split with another thread. */
+#define STAT_SPLIT 4096
+
+static void stat_files(int dirfd, const uint8_t *names, walk_entry *entries, size_t count) {
+  stat_range all = {dirfd, names, entries, 0, count};
+  pthread_t helper;
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  if (count < STAT_SPLIT || cores < 2) {
+    stat_entries(&all);
+    return;
+  }
+  stat_range second = {dirfd, names, entries, count / 2, count};
+  all.to = count / 2;
+  int helped = pthread_create(&helper, NULL, stat_entries, &second) == 0;
+  stat_entries(&all);
+  if (helped) pthread_join(helper, NULL);
+  else stat_entries(&second);
+}
+
+/* Lists w->path (len bytes, ending in '/') and everything under it. Returns 0, or -1 once the walk must stop. */
+static int walk_dir(walk_job *w, size_t len) {
+  int fd = open((const char *)w->path.p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *d = fd < 0 ? NULL : fdopendir(fd);
+  if (!d) {
+    int err = errno;
+    if (fd >= 0) close(fd);
+    walk_fail(w, OP_LIST, err, len);
+    return -1;
+  }
+  bytes_t arena = {0}, list = {0};
+  int err = 0;
+  for (;;) {
+    errno = 0;
+    struct dirent *e = readdir(d);
+    if (!e) {
+      err = errno;
+      break;
+    }
+    const char *name = e->d_name;
+    if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
+    size_t n = strlen(name);
+    walk_entry entry = {.name = arena.len, .len = (uint32_t)n, .type = e->d_type};
+    if (entry.type == DT_UNKNOWN) {
+      /* What node's readdir does for such entries: lstat them; a failure fails the listing. */
+      struct stat st;
+      if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        err = errno;
+        break;
+      }
+      entry.type = type_of_mode(st.st_mode);
+    }
+    if (push_bytes(&arena, name, n + 1) || push_bytes(&list, &entry, sizeof entry)) {
+      err = ENOMEM;
+      break;
+    }
+  }
+  if (!err) stat_files(fd, arena.p, (walk_entry *)list.p, list.len / sizeof(walk_entry));
+  closedir(d);
+  if (err) {
+    free(arena.p);
+    free(list.p);
+    walk_fail(w, err == ENOMEM ? OP_MEMORY : OP_LIST, err, len);
+    return -1;
+  }
+  size_t count = list.len / sizeof(walk_entry);
+  walk_entry *entries = (walk_entry *)list.p;
+  tls_arena = arena.p;
+  if (count > 1) qsort(entries, count, sizeof *entries, entry_cmp);
+  int status = 0;
+  for (size_t i = 0; i < count && status == 0; i++) {
+    walk_entry *e = &entries[i];
+    const uint8_t *name = arena.p + e->name;
+    size_t rel = len - w->root_len;
+    if (reserve(&w->path, len + e->len + 2)) {
+      status = ENOMEM;
+      break;
+    }
+    memcpy(w->path.p + len, name, e->len);
+    const uint8_t *relpath = w->path.p + w->root_len;
+    size_t rel_len = rel + e->len;
+    if (name[0] == '.' || (e->type != DT_DIR && e->type != DT_REG)) {
+      uint8_t reason = name[0] == '.' ? SKIP_HIDDEN : skip_reason(e->type), nul = 0;
+      if (push_bytes(&w->skipped, relpath, rel_len) || push_bytes(&w->skipped, &nul, 1) || push_bytes(&w->reasons, &reason, 1)) status = ENOMEM;
+    } else if (e->type == DT_DIR) {
+      w->path.p[len + e->len] = '/';
+      w->path.p[len + e->len + 1] = 0;
+      if (walk_dir(w, len + e->len + 1)) status = -1;
+    } else {
+      uint8_t nul = 0;
+      /* The JavaScript path stats the whole path, which the kernel refuses from PATH_MAX bytes on. */
+      if (!e->err && len + e->len >= PATH_MAX) e->err = ENAMETOOLONG;
+      if (e->err) fail(&w->stat_failure, OP_STAT, e->err, (double)w->files); /* the first in walk order wins */
+      if (push_bytes(&w->names, relpath, rel_len) || push_bytes(&w->names, &nul, 1) || push_bytes(&w->sizes, &e->size, sizeof e->size))
+        status = ENOMEM;
+      w->files++;
+    }
+    /* Subdirectories may have grown the path buffer: restore this directory's path for the next entry. */
+    w->path.p[len] = 0;
+  }
+  free(arena.p);
+  free(list.p);
+  if (status == ENOMEM) walk_fail(w, OP_MEMORY, ENOMEM, len);
+  /* A stat failure does not stop the walk (a later directory that cannot be listed still wins, as in the
+   * JavaScript path, which lists everything before it stats anything). */
+  return status ? -1 : 0;
+}
+
+static void walk_files(walk_job *w) {
+  if (reserve(&w->path, w->root_len + 4096)) return fail(&w->failure, OP_MEMORY, ENOMEM, 0);
+  memcpy(w->path.p, w->root, w->root_len);
+  w->path.p[w->root_len] = 0;
+  walk_dir(w, w->root_len);
 }
 
 /* ---- merge: buckets [from, to) of every run, sorted and without duplicates (sort-unique.ts) ------------- */
@@ -555,7 +1021,7 @@ static int merkle_root(const uint8_t *leaves, size_t n, uint8_t root[32]) {
     /* Each level after the first is written over the scratch it is read from: node i lands at 32i, after
      * 64i..64i+63 were read. */
     size_t pairs = width / 2;
-    for (size_t i = 0; i < pairs; i++) sha256(level + 64 * i, 64, next + 32 * i);
+    hash_nodes(level, pairs, next);
     if (width % 2) memmove(next + 32 * pairs, level + 32 * (width - 1), 32);
     width = pairs + width % 2;
     level = next;
@@ -636,9 +1102,18 @@ typedef struct {
   size_t n;
   uint8_t root[32];
   int err;
+  napi_ref borrowed; /* leaves are the caller's bytes, held until the job completes (not a copy) */
 } tree_job;
 
-typedef enum { JOB_RECORDS, JOB_FILES, JOB_MERGE, JOB_TREE } job_kind;
+/* One message's SHA-256, read in place (the caller's bytes, held until the job completes). */
+typedef struct {
+  const uint8_t *data;
+  size_t len;
+  uint8_t digest[32];
+  napi_ref borrowed;
+} digest_job;
+
+typedef enum { JOB_RECORDS, JOB_FILES, JOB_MERGE, JOB_TREE, JOB_DIGEST } job_kind;
 
 typedef struct {
   job_kind kind;
@@ -647,6 +1122,7 @@ typedef struct {
     files_job files;
     merge_job merge;
     tree_job tree;
+    digest_job digest;
   } u;
   napi_async_work work;
   napi_deferred deferred;
@@ -661,6 +1137,7 @@ static void job_execute(job_t *job) {
     case JOB_FILES: hash_files(&job->u.files); break;
     case JOB_MERGE: merge_runs(&job->u.merge); break;
     case JOB_TREE: job->u.tree.err = merkle_root(job->u.tree.leaves, job->u.tree.n, job->u.tree.root); break;
+    case JOB_DIGEST: sha256(job->u.digest.data, job->u.digest.len, job->u.digest.digest); break;
   }
   int wants_digests = (job->kind == JOB_RECORDS && !job->u.records.run_path) || (job->kind == JOB_FILES && !job->u.files.run_path);
   if (wants_digests) {
@@ -694,6 +1171,11 @@ static napi_value job_result(napi_env env, job_t *job) {
         job->u.merge.leaves = NULL;
       }
       break;
+    case JOB_DIGEST: {
+      napi_value digest;
+      napi_create_buffer_copy(env, 32, job->u.digest.digest, NULL, &digest);
+      return digest;
+    }
     case JOB_TREE: {
       static const failure_t none = {0}, memory = {OP_MEMORY, ENOMEM, 0};
       f = job->u.tree.err ? &memory : &none;
@@ -728,15 +1210,32 @@ static void job_free(job_t *job) {
       free(job->u.merge.leaves);
       break;
     case JOB_TREE:
-      free(job->u.tree.leaves);
+      if (!job->u.tree.borrowed) free(job->u.tree.leaves);
+      break;
+    case JOB_DIGEST:
       break;
   }
   free(job->digests);
   free(job);
 }
 
+/*
+ * Hashing threads run as SCHED_BATCH: CPU-bound work that does not preempt the thread it was woken by. On a
+ * machine with few cores, every job queued by the main thread (a shard tree, a digest) otherwise woke a pool
+ * thread that took the main thread's core, and the main thread (which cuts, names and stores shards) is the
+ * merge's critical path. Batch threads still get their fair share of the CPU.
+ */
+static __thread int batch_set;
+
 static void async_execute(napi_env env, void *data) {
   (void)env;
+#ifdef SCHED_BATCH
+  if (!batch_set) {
+    struct sched_param none = {0};
+    sched_setscheduler(0, SCHED_BATCH, &none); /* best effort: this thread only */
+    batch_set = 1;
+  }
+#endif
   job_execute(data);
 }
 
@@ -754,6 +1253,8 @@ static void async_complete(napi_env env, napi_status status, void *data) {
   }
   napi_delete_async_work(env, job->work);
   if (job->kind == JOB_MERGE && job->u.merge.into_ref) napi_delete_reference(env, job->u.merge.into_ref);
+  if (job->kind == JOB_TREE && job->u.tree.borrowed) napi_delete_reference(env, job->u.tree.borrowed);
+  if (job->kind == JOB_DIGEST) napi_delete_reference(env, job->u.digest.borrowed);
   job_free(job);
 }
 
@@ -892,34 +1393,122 @@ static napi_value js_merge_runs(napi_env env, napi_callback_info info) {
   return run_job(env, job, async);
 }
 
-/* treeRoot(leaves: Uint8Array (n x 32 bytes, n >= 1), async): the merkle-v1 root, as buildLevels computes it. */
+/*
+ * treeRoot(leaves: Uint8Array (n x 32 bytes, n >= 1), async, borrow?): the merkle-v1 root, as buildLevels computes
+ * it. The leaves are copied at the call, so the caller may reuse its buffer at once; with `borrow` (async only)
+ * they are read in place, and the caller leaves them alone until the promise settles (no 2 MiB copy and no
+ * fresh memory to touch per shard).
+ */
 static napi_value js_tree_root(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+  size_t argc = 3;
+  napi_value argv[3];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  bool async = argc >= 2 && get_bool(env, argv[1]), borrow = async && argc >= 3 && get_bool(env, argv[2]);
   size_t len = 0;
-  uint8_t *leaves = argc >= 2 ? get_bytes(env, argv[0], &len) : NULL;
+  uint8_t *leaves = NULL;
+  if (argc >= 2 && borrow) {
+    napi_typedarray_type type;
+    napi_value ab;
+    size_t off;
+    void *data;
+    if (napi_get_typedarray_info(env, argv[0], &type, &len, &data, &ab, &off) == napi_ok && type == napi_uint8_array) leaves = data;
+  } else if (argc >= 2) {
+    leaves = get_bytes(env, argv[0], &len);
+  }
   if (!leaves || len == 0 || len % 32) {
-    free(leaves);
+    if (!borrow) free(leaves);
     napi_throw_range_error(env, NULL, "treeRoot: leaves must be one or more whole 32-byte hashes");
     return NULL;
   }
   job_t *job = calloc(1, sizeof *job);
   if (!job) {
-    free(leaves);
+    if (!borrow) free(leaves);
     return NULL;
   }
   job->kind = JOB_TREE;
-  job->u.tree.leaves = leaves; /* a copy: the caller may reuse its buffer at once */
+  job->u.tree.leaves = leaves;
   job->u.tree.n = len / 32;
-  return run_job(env, job, get_bool(env, argv[1]));
+  /* Held until the job completes, so the garbage collector cannot free the bytes the thread reads. */
+  if (borrow && napi_create_reference(env, argv[0], 1, &job->u.tree.borrowed) != napi_ok) {
+    free(job);
+    return NULL;
+  }
+  return run_job(env, job, async);
 }
 
-/* sha256(data): one message, for the tests to check the C side's hashing against node:crypto. */
+/* A Buffer holding a copy of b's bytes; b is freed. */
+static napi_value take_bytes(napi_env env, bytes_t *b) {
+  napi_value v = take_buffer(env, b->p, b->len);
+  b->p = NULL;
+  b->len = b->cap = 0;
+  return v;
+}
+
+/*
+ * walkFiles(root: Uint8Array, the directory's absolute path ending in '/'): {files, names, sizes, skipped,
+ * reasons, failure?}. Synchronous: planning waits for the walk anyway. names and skipped are relative paths each
+ * ended by a NUL, sizes one float64 per file, reasons one byte per skipped entry (an index into SKIP_REASONS).
+ * failure: {op: "list", errno, path} (the walk stopped there) or {op: "stat", errno, index} (a file's size).
+ */
+static napi_value js_walk_files(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  walk_job w = {0};
+  w.root = argc >= 1 ? get_bytes(env, argv[0], &w.root_len) : NULL;
+  if (!w.root || w.root_len == 0 || w.root[0] != '/' || w.root[w.root_len - 1] != '/' || memchr(w.root, 0, w.root_len)) {
+    free(w.root);
+    napi_throw_type_error(env, NULL, "walkFiles: an absolute directory path ending in '/'");
+    return NULL;
+  }
+  walk_files(&w);
+  napi_value obj;
+  CHECK(napi_create_object(env, &obj));
+  set_number(env, obj, "files", (double)w.files);
+  napi_set_named_property(env, obj, "names", take_bytes(env, &w.names));
+  napi_set_named_property(env, obj, "sizes", take_bytes(env, &w.sizes));
+  napi_set_named_property(env, obj, "skipped", take_bytes(env, &w.skipped));
+  napi_set_named_property(env, obj, "reasons", take_bytes(env, &w.reasons));
+  const failure_t *f = w.failure.op ? &w.failure : w.stat_failure.op ? &w.stat_failure : NULL;
+  if (f) {
+    napi_value fv = failure_value(env, f);
+    if (f == &w.failure) napi_set_named_property(env, fv, "path", take_bytes(env, &w.fail_path));
+    napi_set_named_property(env, obj, "failure", fv);
+  }
+  free(w.root);
+  free(w.path.p);
+  free(w.fail_path.p);
+  return obj;
+}
+
+/*
+ * sha256(data, async?): one message. Synchronous (the tests check the C side's hashing against node:crypto with
+ * it), or on the thread pool reading the bytes in place: the caller leaves them alone until the promise settles.
+ */
 static napi_value js_sha256(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc >= 2 && get_bool(env, argv[1])) {
+    napi_typedarray_type type;
+    napi_value ab;
+    size_t off, len;
+    void *data;
+    if (napi_get_typedarray_info(env, argv[0], &type, &len, &data, &ab, &off) != napi_ok || type != napi_uint8_array) {
+      napi_throw_type_error(env, NULL, "sha256: a Uint8Array");
+      return NULL;
+    }
+    job_t *job = calloc(1, sizeof *job);
+    if (!job) return NULL;
+    job->kind = JOB_DIGEST;
+    job->u.digest.data = len ? data : (const uint8_t *)"";
+    job->u.digest.len = len;
+    if (napi_create_reference(env, argv[0], 1, &job->u.digest.borrowed) != napi_ok) {
+      free(job);
+      return NULL;
+    }
+    return run_job(env, job, true);
+  }
   size_t len = 0;
   uint8_t *data = argc >= 1 ? get_bytes(env, argv[0], &len) : NULL;
   if (!data) {
@@ -935,12 +1524,14 @@ static napi_value js_sha256(napi_env env, napi_callback_info info) {
 }
 
 static napi_value init(napi_env env, napi_value exports) {
+  shani_setup();
   napi_property_descriptor props[] = {
       {"hashRecords", NULL, js_hash_records, NULL, NULL, NULL, napi_default, NULL},
       {"hashFiles", NULL, js_hash_files, NULL, NULL, NULL, napi_default, NULL},
       {"mergeRuns", NULL, js_merge_runs, NULL, NULL, NULL, napi_default, NULL},
       {"sha256", NULL, js_sha256, NULL, NULL, NULL, napi_default, NULL},
       {"treeRoot", NULL, js_tree_root, NULL, NULL, NULL, napi_default, NULL},
+      {"walkFiles", NULL, js_walk_files, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof *props, props));
   return exports;

@@ -151,6 +151,19 @@ function skipReason(entry: { isSymbolicLink(): boolean; isFIFO(): boolean; isSoc
   return "other";
 }
 
+/** A walk of `dir` that has found nothing yet (the native walk, native.ts, fills one too). */
+export function emptyFileWalk(dir: string): FileWalk {
+  return { root: Buffer.from(resolve(dir).replace(/\/*$/, "/")).toString("latin1"), files: [], skipped: emptySkippedCounts(), skippedEntries: [] };
+}
+
+/** Lists and counts a skipped entry (`rel`: a byte string relative to the walk's root). */
+export function recordSkipped(walk: FileWalk, rel: string, reason: SkipReason): void {
+  walk.skippedEntries.push({ path: displayPath(rel), reason });
+  if (reason === "hidden") walk.skipped.hidden++;
+  else if (reason === "symlink") walk.skipped.symlinks++;
+  else walk.skipped.other++;
+}
+
 /**
  * Walks `dir` depth first, each directory's entries in byte order of their names, reading names as bytes.
  * Regular files are samples; every other entry is skipped, counted and listed with its reason: hidden
@@ -158,14 +171,9 @@ function skipReason(entry: { isSymbolicLink(): boolean; isFIFO(): boolean; isSoc
  * device, other. A directory that cannot be listed stops the walk.
  */
 export function walkFiles(dir: string): FileWalk {
-  const root = Buffer.from(resolve(dir).replace(/\/*$/, "/")).toString("latin1");
-  const walk: FileWalk = { root, files: [], skipped: emptySkippedCounts(), skippedEntries: [] };
-  const skip = (rel: string, reason: SkipReason) => {
-    walk.skippedEntries.push({ path: displayPath(rel), reason });
-    if (reason === "hidden") walk.skipped.hidden++;
-    else if (reason === "symlink") walk.skipped.symlinks++;
-    else walk.skipped.other++;
-  };
+  const walk = emptyFileWalk(dir);
+  const root = walk.root;
+  const skip = (rel: string, reason: SkipReason) => recordSkipped(walk, rel, reason);
   const visit = (rel: string) => {
     let entries;
     try {

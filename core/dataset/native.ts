@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { availableParallelism, constants } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../package-root.ts";
+import { useLeafDigest } from "../storage/cid.ts";
 
 /**
  * The batched hasher in native/hash.c (built at install time by scripts/build-native.sh): one call hashes a whole
@@ -19,9 +20,21 @@ export function nativeBuildPath(): string {
 
 /** Where a native job stopped: which call failed (`op`), its errno, and which file of a list or which bucket file. */
 export interface NativeFailure {
-  op: "open" | "read" | "write" | "format" | "quote" | "memory" | "bucket";
+  op: "open" | "read" | "write" | "format" | "quote" | "memory" | "bucket" | "list" | "stat";
   errno: number;
   index: number;
+  /** walkFiles' "list": the directory that could not be listed. */
+  path?: Buffer;
+}
+
+/** A files dataset's walk (sized-walk.ts): NUL-ended relative paths, float64 sizes, reasons as SKIP_REASONS indexes. */
+export interface NativeWalkResult {
+  files: number;
+  names: Buffer;
+  sizes: Buffer;
+  skipped: Buffer;
+  reasons: Buffer;
+  failure?: NativeFailure;
 }
 
 export interface NativeRecordsResult {
@@ -55,10 +68,17 @@ interface Addon {
   // Merges bucket ranges of bucket files (scale/bucket-file.ts); the C export keeps its first name, mergeRuns.
   mergeRuns(paths: string[], from: number, to: number, async: false, into?: Buffer): NativeMergeResult;
   mergeRuns(paths: string[], from: number, to: number, async: true, into?: Buffer): Promise<NativeMergeResult>;
-  /** The merkle-v1 root of sorted leaves (copied at the call, so the caller may reuse its buffer at once). */
+  /**
+   * The merkle-v1 root of sorted leaves (copied at the call, so the caller may reuse its buffer at once; with
+   * `borrow`, read in place: the caller leaves them alone until the promise settles).
+   */
   treeRoot(leaves: Uint8Array, async: false): { root: Buffer; failure?: NativeFailure };
-  treeRoot(leaves: Uint8Array, async: true): Promise<{ root: Buffer; failure?: NativeFailure }>;
+  treeRoot(leaves: Uint8Array, async: true, borrow?: boolean): Promise<{ root: Buffer; failure?: NativeFailure }>;
+  /** One message's SHA-256: now, or on the thread pool reading `data` in place until the promise settles. */
   sha256(data: Uint8Array): Buffer;
+  sha256(data: Uint8Array, async: true): Promise<Buffer>;
+  /** Walks a directory (its absolute path as bytes, ending in "/"), as walkFiles does, with file sizes. */
+  walkFiles(root: Uint8Array): NativeWalkResult;
 }
 
 export type NativeHasher = Addon;
@@ -85,7 +105,12 @@ function load(): Addon | null {
   try {
     // Another build can be named (tests point this at a missing or broken file to see the fallback).
     const path = process.env.PROVENANT_NATIVE_PATH || nativeBuildPath();
-    if (existsSync(path)) return createRequire(import.meta.url)(path) as Addon;
+    if (existsSync(path)) {
+      const addon = createRequire(import.meta.url)(path) as Addon;
+      // Shards' CIDs then hash their 256 KiB leaves on the thread pool too (core/storage/cid.ts).
+      useLeafDigest((chunk) => addon.sha256(chunk, true));
+      return addon;
+    }
     reason = `${path} is missing`;
   } catch (e) {
     reason = `it failed to load (${(e as Error).message.split("\n")[0]})`;

@@ -1,4 +1,7 @@
 import { CID } from "multiformats/cid";
+import * as raw from "multiformats/codecs/raw";
+import { create as createDigest } from "multiformats/hashes/digest";
+import { sha256 } from "multiformats/hashes/sha2";
 import { InputError } from "../errors.ts";
 
 /**
@@ -7,6 +10,28 @@ import { InputError } from "../errors.ts";
  * reduced to its raw leaf. Blocks are discarded: stores keep whole contents keyed by this CID.
  */
 const discard = { put: async (cid: CID) => cid };
+
+/** SHA-256 of one raw leaf, resolved once the bytes are hashed; the caller leaves them alone until then. */
+export type LeafDigest = (chunk: Uint8Array) => Promise<Uint8Array>;
+let leafDigest: LeafDigest | null = null;
+
+/**
+ * Plugs in another SHA-256 for raw leaves (the dataset layer's native hasher, which hashes on the thread pool
+ * without copying): the same digests, so the same CIDs, while the thread storing a dataset's shards goes on.
+ */
+export function useLeafDigest(digest: LeafDigest | null): void {
+  leafDigest = digest;
+}
+
+/** The importer's raw leaves (CIDv1, raw codec, sha2-256), as its own buffer importer makes them, hashed by leafDigest. */
+async function* rawLeaves(file: { content: AsyncIterable<Uint8Array> }) {
+  for await (const block of file.content) {
+    yield async () => {
+      const multihash = leafDigest ? createDigest(sha256.code, await leafDigest(block)) : await sha256.digest(block);
+      return { cid: CID.createV1(raw.code, multihash), size: BigInt(block.length), block };
+    };
+  }
+}
 
 let importer: Promise<(bytes: Uint8Array) => Promise<string>> | undefined;
 
@@ -27,6 +52,7 @@ export function loadCidImporter(): Promise<(bytes: Uint8Array) => Promise<string
       chunker: fixedSize({ chunkSize: 262_144 }),
       layout: balanced({ maxChildrenPerNode: 174 }),
       reduceSingleLeafToSelf: true,
+      bufferImporter: rawLeaves,
     };
     return async (bytes: Uint8Array) => (await importBytes(bytes, discard as never, kubo)).cid.toString();
   })();

@@ -1,5 +1,11 @@
-import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
-import { request as httpsRequest } from "node:https";
+import type { IncomingHttpHeaders, IncomingMessage, request as HttpRequest } from "node:http";
+import { createRequire } from "node:module";
+
+// node:http(s) are required on the first request, not imported: an ESM import of node:http builds its export facade,
+// which loads undici (about 0.1 s of CPU) in every command that merely links this file, hashing included.
+const load = createRequire(import.meta.url);
+const requestFor = (protocol: string): typeof HttpRequest | null =>
+  protocol === "https:" ? load("node:https").request : protocol === "http:" ? load("node:http").request : null;
 
 /**
  * The one HTTP transport of the remote storage back ends: node:http(s) rather than fetch, so that a request has an
@@ -41,7 +47,7 @@ const DEFAULT_MAX_BODY = 1 << 30;
 
 export function httpSend(url: string, options: HttpRequestOptions): Promise<HttpResponse> {
   const target = new URL(url);
-  const send = target.protocol === "https:" ? httpsRequest : target.protocol === "http:" ? httpRequest : null;
+  const send = requestFor(target.protocol);
   if (!send) return Promise.reject(new HttpFailure("connection", `unsupported URL scheme in ${url}`));
   const parts = options.body ?? [];
   const total = parts.reduce((n, p) => n + p.length, 0);

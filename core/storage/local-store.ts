@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync, existsSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, existsSync } from "node:fs";
+import { rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { StorageError } from "../errors.ts";
@@ -33,8 +34,9 @@ export class LocalStore implements ContentStore {
     // Same CID already here: keep it, unless the copy on disk was damaged, which this write repairs.
     if (!existsSync(path) || !readFileSync(path).equals(bytes)) {
       const tmp = join(this.dir, `.tmp-${randomBytes(8).toString("hex")}`);
-      writeFileSync(tmp, bytes);
-      renameSync(tmp, path);
+      // On the thread pool: a dataset's shards are written while the next ones are cut and named.
+      await writeFile(tmp, bytes);
+      await rename(tmp, path);
     }
     return cid;
   }

@@ -107,6 +107,18 @@ describe("native hasher (native/hash.c) against the JavaScript reference", funct
     );
   });
 
+  it("hashes records of every length around the block edges, two at a time, paired with longer and shorter ones", () => {
+    // Records are hashed in pairs (SHA extensions, two messages interleaved): every length from 1 to 300 meets
+    // every other block count, and the padding's one- and two-block cases (55 and 56 bytes left over).
+    const path = join(dir, "lengths.jsonl");
+    const lengths = Array.from({ length: 300 }, (_, i) => i + 1);
+    const order = [...lengths, ...lengths.slice().reverse(), ...lengths.map((n, i) => lengths[(i * 37) % 300])];
+    writeFileSync(path, order.map((n, i) => String.fromCharCode(97 + (i % 26)).repeat(n)).join("\n") + "\n");
+    const got = native.hashRecords(path, false, 0, -1, false, null, false);
+    expect(got.count).to.equal(order.length);
+    expect(got.digests!.toString("hex")).to.equal(jsRange(path, false, 0, -1, false).digests);
+  });
+
   it("finds records longer than its read buffer and records across buffer edges", () => {
     const path = join(dir, "long.jsonl");
     // Lines of varied length around 1 MiB (the native buffer) and 16 MiB (the JavaScript one), CRLF mixed in.

@@ -4,7 +4,8 @@ import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CID } from "multiformats/cid";
-import { cidOf } from "../../core/storage/cid.ts";
+import { cidOf, useLeafDigest } from "../../core/storage/cid.ts";
+import { nativeHasher } from "../../core/dataset/native.ts";
 import { LocalStore } from "../../core/storage/local-store.ts";
 import { LighthouseStore } from "../../core/storage/lighthouse-store.ts";
 import { CHUNK, kuboFileCid, startLighthouseStandin, type LighthouseStandin } from "./lighthouse-standin.ts";
@@ -28,6 +29,24 @@ describe("the same bytes get the same CID from the local store and from Lighthou
     const hello = new TextEncoder().encode("hello\n");
     expect(await cidOf(hello)).to.equal(kubo);
     expect(await kuboFileCid(hello)).to.equal(kubo);
+  });
+
+  it("names leaves like the importer's own hashing, with the native hasher's thread-pool digests too", async () => {
+    const { importBytes } = await import("ipfs-unixfs-importer");
+    const { fixedSize } = await import("ipfs-unixfs-importer/chunker");
+    const { balanced } = await import("ipfs-unixfs-importer/layout");
+    const kubo = { cidVersion: 1 as const, rawLeaves: true, chunker: fixedSize({ chunkSize: CHUNK }), layout: balanced({ maxChildrenPerNode: 174 }), reduceSingleLeafToSelf: true };
+    const native = nativeHasher();
+    expect(native, "native/build/provenant_hash.node did not build: run npm run build:native").to.not.equal(null);
+    for (const digest of [null, (chunk: Uint8Array) => native!.sha256(chunk, true)]) {
+      useLeafDigest(digest);
+      // One chunk, a 2 MiB shard, and 175 chunks and a bit: past one node's 174 links.
+      for (const size of [CHUNK - 1, 2 << 20, 175 * CHUNK + 5]) {
+        const bytes = randomBytes(size);
+        const importers = (await importBytes(bytes, { put: async (cid: CID) => cid } as never, kubo)).cid.toString();
+        expect(await cidOf(bytes), `${size} bytes, ${digest ? "native" : "multiformats"} digests`).to.equal(importers);
+      }
+    }
   });
 
   const cases = [

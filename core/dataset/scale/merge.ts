@@ -4,12 +4,13 @@ import { BUCKETS, BucketFileReader } from "./bucket-file.ts";
 
 /**
  * Splits the 256 buckets into contiguous ranges of about equal hash counts, so ranges can be merged in parallel
- * and handed to the shard writer in order. More ranges than slots keep every slot busy; each range is about a
- * million hashes (32 MiB) at most, so memory stays bounded whatever n is.
+ * and handed to the shard writer in order. More ranges than slots keep every slot busy; each range is about
+ * 128 Ki hashes (4 MiB) where 256 buckets allow it: the first shard starts soon after the merge does, and the
+ * reused range buffers are small (fresh memory costs about 2 s per GB to touch on these machines).
  */
 export function bucketRanges(counts: number[], slots: number): Array<{ from: number; to: number }> {
   const total = counts.reduce((a, c) => a + c, 0);
-  const want = Math.min(BUCKETS, Math.max(4 * slots, Math.ceil(total / (1 << 20))));
+  const want = Math.min(BUCKETS, Math.max(4 * slots, Math.ceil(total / (1 << 17))));
   const ranges: Array<{ from: number; to: number }> = [];
   let from = 0;
   let sum = 0;

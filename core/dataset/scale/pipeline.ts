@@ -177,24 +177,32 @@ export async function mergeBucketFiles(files: string[], store: ContentStore, opt
       store,
       native
         ? async (leaves) => {
-            const r = await native.treeRoot(leaves, true);
+            const r = await native.treeRoot(leaves, true, true);
             if (r.failure) throw new RangeError("the native hasher could not build a shard tree (out of memory)");
             return r.root;
           }
         : undefined,
+      // The local store writes on the thread pool: shards stored several at once keep this thread cutting the
+      // next rather than waiting for a write queued behind other shards' trees.
+      store.kind === "local" ? 8 : 1,
     );
-    // Jobs i+1..i+slots run while range i is consumed: slots + 1 buffers, reused, so the merge allocates no
+    // Natively, a range's merge is about a third of the thread pool's work per hash (its shards' trees, CID
+    // digests and writes run on the pool too): half the slots merging keep every core busy, and more merges at
+    // once only crowd the others (2 workers merged slower than 1).
+    const merging = native ? Math.ceil(executor.slots / 2) : executor.slots;
+    // Jobs i+1..i+merging run while range i is consumed: merging + 1 buffers, reused, so the merge allocates no
     // memory per range (fresh buffers were not collected soon enough: a 100M-leaf merge held gigabytes).
     const buffers: Buffer[] = [];
     const bufferFor = (i: number) => {
       const need = counts.slice(ranges[i].from, ranges[i].to).reduce((a, c) => a + c, 0) * 32;
-      const k = i % (executor.slots + 1);
-      if (!buffers[k] || buffers[k].length < need) buffers[k] = Buffer.allocUnsafeSlow(Math.max(need, 1));
+      const k = i % (merging + 1);
+      // An eighth to spare: ranges differ a little in size, and a buffer that grows is fresh memory again.
+      if (!buffers[k] || buffers[k].length < need) buffers[k] = Buffer.allocUnsafeSlow(Math.max(Math.ceil(need * 1.125), 1));
       return buffers[k];
     };
     await runInOrder(
       ranges.length,
-      executor.slots,
+      merging,
       (i) => executor.mergeRange(files, ranges[i].from, ranges[i].to, bufferFor(i)),
       (leaves) => writer.push(leaves),
     );

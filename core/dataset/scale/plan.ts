@@ -4,18 +4,16 @@ import { join, resolve } from "node:path";
 import { DatasetEmptyError, InputError } from "../../errors.ts";
 import { parseVersionedJson } from "../../versioned-json.ts";
 import {
-  bytePath,
   detectEncoding,
-  displayPath,
   emptySkippedCounts,
   inputError,
-  walkFiles,
   type Encoding,
   type RecordRange,
   type SkippedCounts,
 } from "../encodings.ts";
 import type { SkippedEntry } from "../skipped.ts";
 import { countSkipped, isContainerEncoding, listContainerFiles, parquetFileMetadata, type ContainerEncoding } from "../formats/containers.ts";
+import { walkFilesWithSizes } from "../sized-walk.ts";
 
 /**
  * A dataset's work plan: deterministic units that any process or machine can hash independently.
@@ -94,7 +92,7 @@ export function makePlan(input: string, encoding: Encoding | undefined, workDir:
   }
   if (enc === "files") {
     if (!st.isDirectory()) throw new InputError("INPUT_INVALID", `${input} is not a directory: the files encoding hashes every file under a directory`);
-    const walk = walkFiles(abs);
+    const walk = walkFilesWithSizes(abs);
     ({ skipped, skippedEntries } = walk);
     const files = walk.files;
     if (files.length === 0) throw new DatasetEmptyError(input);
@@ -113,13 +111,9 @@ export function makePlan(input: string, encoding: Encoding | undefined, workDir:
       slice = [];
       sliceBytes = 0;
     };
-    for (const f of files) {
-      let fileBytes: number;
-      try {
-        fileBytes = statSync(bytePath(walk.root + f)).size;
-      } catch (e) {
-        throw inputError(displayPath(walk.root + f), e);
-      }
+    for (let i = 0; i < files.length; i++) {
+      const f = files[i];
+      const fileBytes = walk.sizes[i];
       if (slice.length > 0 && (slice.length === size.files || sliceBytes + fileBytes > size.bytes)) close();
       // "<size>:<path>": workers then read each file with one call, without an fstat.
       slice.push(`${fileBytes}:${f}`);
