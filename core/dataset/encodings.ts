@@ -151,7 +151,7 @@ function skipReason(entry: { isSymbolicLink(): boolean; isFIFO(): boolean; isSoc
   return "other";
 }
 
-/** A walk of `dir` that has found nothing yet (the native walk, native.ts, fills one too). */
+/** A walk of `dir` that has found nothing yet (the native walk, sized-walk.ts, fills one too). */
 export function emptyFileWalk(dir: string): FileWalk {
   return { root: Buffer.from(resolve(dir).replace(/\/*$/, "/")).toString("latin1"), files: [], skipped: emptySkippedCounts(), skippedEntries: [] };
 }

@@ -17,7 +17,8 @@ const OFFLOADED = 12;
 
 /**
  * Takes sorted distinct leaves in order, in pieces of any size, and stores them as 65,536-leaf shards as soon
- * as each fills: only one shard is ever held, so memory does not grow with n. The root is the tree over the
+ * as each fills: a few shards are held at most (those whose tree or store is under way), so memory does not
+ * grow with n. The root is the tree over the
  * shard roots, which merkle-v1's aligned shards make equal to the tree over all leaves.
  */
 export class ShardWriter {
