@@ -430,6 +430,16 @@ function appraiseKeys(found: Found, policy: BootPolicy, fail: Fail, pass: Fail):
       return undefined;
     }
   };
+  // First (a check keeps its first failure): the authority that verified an image must be a db key the policy allows.
+  for (const e of found.authorities) {
+    const v = parseUefiVariable(e.data);
+    if (v.data.length < 16) {
+      fail("bootDb", `${describeEvent(e)}: the db authority is ${v.data.length} bytes, not an EFI_SIGNATURE_DATA`);
+      continue;
+    }
+    const key: BootPolicyKey = { owner: guidToString(v.data.subarray(0, 16)), type: "x509", sha256: bytesToHex(sha256(v.data.subarray(16))) };
+    if (!policy.db.some((a) => sameKey(a, key))) fail("bootDb", `${describeEvent(e)}: an image was verified by ${keyText(key)}, which is not a db key the policy allows`);
+  }
   for (const [name, check, allowed] of [
     ["PK", "bootPk", policy.pk],
     ["KEK", "bootKek", policy.kek],
@@ -446,16 +456,6 @@ function appraiseKeys(found: Found, policy: BootPolicy, fail: Fail, pass: Fail):
     const missing = policy.dbx.find((r) => !dbx.some((k) => sameKey(k, r)));
     if (missing) fail("bootDbx", `dbx lacks ${keyText(missing)}, a revocation the policy requires`);
     else pass("bootDbx", `dbx holds all ${policy.dbx.length} revocation(s) the policy requires (${dbx.length} entries)`);
-  }
-  // The authority that verified an image must be a db key the policy allows.
-  for (const e of found.authorities) {
-    const v = parseUefiVariable(e.data);
-    if (v.data.length < 16) {
-      fail("bootDb", `${describeEvent(e)}: the db authority is ${v.data.length} bytes, not an EFI_SIGNATURE_DATA`);
-      continue;
-    }
-    const key: BootPolicyKey = { owner: guidToString(v.data.subarray(0, 16)), type: "x509", sha256: bytesToHex(sha256(v.data.subarray(16))) };
-    if (!policy.db.some((a) => sameKey(a, key))) fail("bootDb", `${describeEvent(e)}: an image was verified by ${keyText(key)}, which is not a db key the policy allows`);
   }
 }
 

@@ -153,7 +153,8 @@ export function syntheticBootLog(o: SyntheticBootOptions = {}): SyntheticBootLog
     grub: syntheticImageDigest(o.grub ?? "grubx64.efi 2.12"),
     kernel: syntheticImageDigest(o.kernel ?? "vmlinuz 6.1.0-28-amd64"),
   };
-  const certs = (labels: string[]) => signatureList(EFI_GUIDS.certX509, labels.map(syntheticCertificate));
+  // One list per certificate, as firmware keeps certificates of different sizes.
+  const certs = (labels: string[]) => concatBytes(...labels.map((l) => signatureList(EFI_GUIDS.certX509, [syntheticCertificate(l)])));
   const dbKeys = o.db ?? ["synthetic db CA 2026"];
   const sep = new Uint8Array(4);
   const events: SyntheticEvent[] = [];
