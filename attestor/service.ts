@@ -9,6 +9,7 @@
  *   GET  /v1/enrollment-request      provenant-attestor-enrollment-v1 (creates the AK if there is none)
  *   POST /v1/activate-credential     {credentialBlob, encryptedSecret} -> {secret}   (enrollment)
  *   POST /v1/quote                   {nonce} -> a quote over PCR 23 reset to the liveness event
+ *   POST /v1/boot-state              {nonce} -> the boot log, policy, boot PCR values and a quote over them
  *   POST /v1/runs                    a run request -> NDJSON events until the run ends
  *   GET  /v1/runs, /v1/runs/:id      run records
  *   POST /v1/runs/:id/cancel         kill the run's command
@@ -48,6 +49,8 @@ import { resolveAttestorIdentity } from "../core/attestor/identity.ts";
 import { runMeasuredTraining } from "../core/attestor/run.ts";
 import { killLeftover, openSandbox } from "../core/attestor/sandbox.ts";
 import type { RunChain } from "../core/attestor/run.ts";
+import { measureBootState } from "../core/attestor/boot-state.ts";
+import type { BootSource } from "../core/attestor/boot-state.ts";
 import { bytesToHex, hexToBytes } from "../core/tpm/bytes.ts";
 import { createTpm2ToolsTransport } from "../core/tpm/transport.ts";
 import type { TpmTransport } from "../core/tpm/transport.ts";
@@ -82,6 +85,8 @@ export type ServiceConfig = {
   tpm?: TpmTransport;
   /** The unprivileged user training commands run as; default provenant-train (core/attestor/sandbox.ts). */
   trainUser?: string;
+  /** The boot+pcr23 level: the boot policy and event log; without it, certificates quote PCR 23 alone. */
+  boot?: BootSource;
 };
 
 export type AttestorService = {
@@ -346,6 +351,7 @@ export async function startAttestorService(config: ServiceConfig): Promise<Attes
         chain,
         store,
         sandbox,
+        ...(config.boot ? { boot: config.boot } : {}),
         hooks: {
           signal: live.get(id)!.abort.signal,
           onStage: (stage, detail) => {
@@ -545,6 +551,19 @@ export async function startAttestorService(config: ServiceConfig): Promise<Attes
         signature: bytesToHex(q.signature),
         tpmMs: Math.round(ms * 10) / 10,
       });
+    }
+    if (method === "POST" && path === "/v1/boot-state") {
+      // What the registry owner appraises before approving this machine's boot state: the log, the values, a quote.
+      const body = (await readJson(req)) as Record<string, unknown>;
+      if (typeof body.nonce !== "string") throw new HttpError(400, "INPUT_INVALID", "nonce (hex) is required");
+      const nonce = hexToBytes(body.nonce, "nonce");
+      const source = config.boot;
+      if (!source) throw new HttpError(409, "CONFIG_INVALID", "this attestor has no boot policy (start it with --boot-policy): it certifies at a PCR-23-only level");
+      const out = await whenIdle("a boot-state quote", async () => {
+        const boot = await measureBootState(tpm, source);
+        return { boot, quote: await tpm.quote(boot.pcrs, nonce) };
+      });
+      return sendJson(res, 200, { boot: out.boot, attest: bytesToHex(out.quote.attest), signature: bytesToHex(out.quote.signature) });
     }
     if (method === "POST" && path === "/v1/runs") {
       const request = parseRunRequest(await readJson(req));

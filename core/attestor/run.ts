@@ -33,9 +33,11 @@ import type { AkInfo, QuoteResult, TpmTransport } from "../tpm/transport.ts";
 import { verifyQuote } from "../tpm/verify-node.ts";
 import {
   CERTIFICATE_FORMAT,
-  TRUST_LEVELS,
   computeCertificateDigest,
+  trustLevelOf,
 } from "./certificate.ts";
+import { expectBootStateUnchanged, measureBootState } from "./boot-state.ts";
+import type { BootSource, CertificateBoot } from "./boot-state.ts";
 import type {
   CertificateDataset,
   CertificateParent,
@@ -146,6 +148,8 @@ export async function runMeasuredTraining(p: {
   store: ContentStore;
   /** Where the command runs: never as the attestor's own user (see sandbox.ts). */
   sandbox: CommandSandbox;
+  /** At the boot+pcr23 level: the boot policy and log; the final quote then also covers the boot PCRs. */
+  boot?: BootSource;
   hooks?: RunHooks;
 }): Promise<RunResult> {
   const { request: req, identity: id, tpm, chain, store, sandbox } = p;
@@ -194,6 +198,8 @@ export async function runMeasuredTraining(p: {
   const config = measureConfig(req.configFiles);
   const environment = measureEnvironment(req.env, { secret: req.secretEnv, publish: req.publishEnv });
   const runId = `0x${randomBytes(32).toString("hex")}` as Hex32;
+  // Before anything runs: the boot log replays to the TPM's boot PCRs and passes the policy, or no run.
+  const boot: CertificateBoot | undefined = p.boot ? await measureBootState(tpm, p.boot) : undefined;
   const measureMs = now() - t0;
 
   // The command's folders, handed over for the run only; the probe checks, as the command, that the TPM and
@@ -276,6 +282,7 @@ export async function runMeasuredTraining(p: {
   events.push(out);
   await tpm.pcrExtend(TRAINING_PCR, out.digest);
   await expectPcr(tpm, events);
+  if (boot) await expectBootStateUnchanged(tpm, boot);
   const finishedAt = new Date();
   const payload: TrainingCertificatePayload = {
     chain: {
@@ -287,7 +294,7 @@ export async function runMeasuredTraining(p: {
     attestor: {
       address: id.address,
       tpmKind: id.tpmKind,
-      trustLevel: TRUST_LEVELS[id.tpmKind],
+      trustLevel: trustLevelOf(id.tpmKind, boot !== undefined),
       ekCertificate: Buffer.from(id.ekCertificate).toString("base64"),
       ekCertificateSha256: `0x${createHash("sha256").update(id.ekCertificate).digest("hex")}`,
       ekIntermediates: id.ekIntermediates,
@@ -313,14 +320,16 @@ export async function runMeasuredTraining(p: {
       license: req.license,
     },
     eventLog: events,
+    ...(boot ? { boot } : {}),
   };
   const certificateDigest = computeCertificateDigest(payload);
-  const quote = await quoteThenClose(tpm, certificateDigest, runId);
+  const quotedPcrs = [...(boot?.pcrs ?? []), TRAINING_PCR];
+  const quote = await quoteThenClose(tpm, certificateDigest, runId, quotedPcrs);
   const certificate: TrainingCertificate = {
     format: CERTIFICATE_FORMAT,
     payload,
     certificateDigest,
-    quote: { pcrs: [TRAINING_PCR], attest: bytesToHex(quote.attest), signature: bytesToHex(quote.signature) },
+    quote: { pcrs: quotedPcrs, attest: bytesToHex(quote.attest), signature: bytesToHex(quote.signature) },
   };
   // Self-check: never hand out a certificate this attestor's own verifier would refuse.
   const self = verifyQuote({
@@ -328,8 +337,8 @@ export async function runMeasuredTraining(p: {
     signature: quote.signature,
     akPublicKey: id.ak.publicKeyPem,
     nonce: hexToBytes(certificateDigest),
-    pcrs: [TRAINING_PCR],
-    eventLog: events,
+    pcrs: quotedPcrs,
+    pcrValues: { ...Object.fromEntries((boot?.pcrs ?? []).map((pcr, i) => [pcr, boot!.pcrValues[i]!])), [TRAINING_PCR]: replayTrainingPcr(events).pcr },
     qualifiedSigner: id.akQualifiedName,
   });
   const failed = self.checks.find((c) => !c.ok);
@@ -367,10 +376,10 @@ async function parentDigest(store: ContentStore, manifestCid: string, dir: strin
  * certificate is quoted over, or any later quote over it (with another payload's digest as nonce) would
  * certify an altered copy of this run.
  */
-async function quoteThenClose(tpm: TpmTransport, certificateDigest: Hex32, runId: Hex32) {
+async function quoteThenClose(tpm: TpmTransport, certificateDigest: Hex32, runId: Hex32, pcrs: readonly number[]) {
   let quote;
   try {
-    quote = await tpm.quote([TRAINING_PCR], hexToBytes(certificateDigest));
+    quote = await tpm.quote(pcrs, hexToBytes(certificateDigest));
   } catch (e) {
     await tpm.pcrExtend(TRAINING_PCR, closingEvent(runId).digest).catch(() => {});
     throw e;

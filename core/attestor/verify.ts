@@ -28,6 +28,10 @@ import { TRAINING_PCR, replayTrainingPcr, trainingEvents } from "./events.ts";
 import type { Address, Hex32, TrainingEvent } from "./events.ts";
 import type { DatasetRole, ParentRelation } from "../lineage/graph.ts";
 import { describeSkipped } from "../dataset/skipped.ts";
+import { quotedPcrDigest } from "./boot-state.ts";
+import type { BootStateFacts } from "./boot-state.ts";
+import { verifyBootEvidence } from "./verify-boot.ts";
+import type { BootCheckName } from "./verify-boot.ts";
 
 export const CERTIFICATE_CHECKS = [
   "certificateFormat",
@@ -46,7 +50,7 @@ export const CERTIFICATE_CHECKS = [
   "clock",
   "modelRecord",
 ] as const;
-export type CertificateCheckName = (typeof CERTIFICATE_CHECKS)[number] | "contractVerdict";
+export type CertificateCheckName = (typeof CERTIFICATE_CHECKS)[number] | BootCheckName | "contractVerdict";
 export type CertificateCheck = Check<CertificateCheckName>;
 
 /** AttestorRegistry.attestorOf, decoded. */
@@ -89,6 +93,8 @@ export type ChainFacts = {
   parentDigests: Record<string, Hex32>;
   /** The registered model; absent before registration (the attestor's own pre-registration check). */
   model?: ModelFacts;
+  /** AttestorRegistry.bootStateOf for a certificate with a boot section (verify-boot.ts). */
+  bootState?: BootStateFacts;
 };
 
 export type VerifyCertificateParameters = {
@@ -131,10 +137,12 @@ export function verifyTrainingCertificate(p: VerifyCertificateParameters): Certi
     if (prev && ok) return;
     results.set(name, { name, ok, detail });
   };
+  let bootChecks: CertificateCheck[] = [];
   const finish = (extra: Partial<CertificateVerification> = {}): CertificateVerification => {
     const checks: CertificateCheck[] = CERTIFICATE_CHECKS.map(
       (n) => results.get(n) ?? { name: n, ok: false, detail: "not checked: an earlier check failed" }
     );
+    checks.push(...bootChecks);
     if (p.contractVerdict) checks.push({ name: "contractVerdict", ...p.contractVerdict });
     return { ok: checks.every((c) => c.ok), checks, ...extra };
   };
@@ -149,6 +157,7 @@ export function verifyTrainingCertificate(p: VerifyCertificateParameters): Certi
     return finish();
   }
   const pl = cert.payload;
+  bootChecks = verifyBootEvidence({ boot: pl.boot, attestor: pl.attestor.address, bootState: p.facts.bootState });
   let digest: Hex32;
   try {
     digest = computeCertificateDigest(pl);
@@ -363,17 +372,17 @@ export function verifyTrainingCertificate(p: VerifyCertificateParameters): Certi
   // -- PCR replay against both quotes
   if (quote && expected) {
     try {
-      const { pcrDigest } = replayTrainingPcr(pl.eventLog);
+      const { pcrDigest, pcrs: quoted } = quotedPcrDigest(pl);
       const sel = quote.pcrSelection;
-      const selOk = sel.length === 1 && sel[0]!.hashAlgName === "sha256" && sel[0]!.pcrs.join() === String(TRAINING_PCR);
+      const selOk = sel.length === 1 && sel[0]!.hashAlgName === "sha256" && sel[0]!.pcrs.join() === quoted.join();
       const ok = selOk && pcrDigest === bytesToHex(quote.pcrDigest);
       set(
         "pcrReplay",
         ok,
         ok
-          ? `the event log replays to the quoted PCR ${TRAINING_PCR} (pcrDigest ${pcrDigest})`
+          ? `the event log replays to the quoted PCR ${TRAINING_PCR}${pl.boot ? ` after the boot PCRs ${pl.boot.pcrs.join(", ")}` : ""} (pcrDigest ${pcrDigest})`
           : !selOk
-            ? `the quote does not select sha256:${TRAINING_PCR} alone`
+            ? `the quote does not select sha256:${quoted.join(",")}`
             : `the event log replays to pcrDigest ${pcrDigest}, the quote has ${bytesToHex(quote.pcrDigest)}`
       );
       if (startQuote) {

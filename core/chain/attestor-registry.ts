@@ -14,6 +14,8 @@ import {
 } from "../attestor/certificate.ts";
 import type { TpmKindName, TrainingCertificate, TrainingEvidenceStruct, TrainingLineageStruct } from "../attestor/certificate.ts";
 import type { AttestorFacts, ChainFacts, ModelFacts } from "../attestor/verify.ts";
+import { bootStateId } from "../attestor/boot-state.ts";
+import type { BootStateFacts } from "../attestor/boot-state.ts";
 import { attestorRegistryAbi, datasetRegistryAbi, modelRegistryAbi } from "./abi.generated.ts";
 import type { ChainConnection } from "./connect.ts";
 import { chainError, DatasetRegistryClient } from "./dataset-registry.ts";
@@ -126,6 +128,41 @@ export class AttestorRegistryClient {
     }
   }
 
+  /** Approve boot state `bootState` (covering the PCRs of `pcrSelect`, appraised against `policyDigest`) for `attestor`: owner only. */
+  async approveBootState(attestor: string, bootState: string, pcrSelect: number, policyDigest: string): Promise<TxResult> {
+    try {
+      const tx = await this.contract.approveBootState(attestor, bootState, pcrSelect, policyDigest);
+      const receipt = await tx.wait();
+      return { txHash: receipt.hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed };
+    } catch (e) {
+      throw chainError(e, `approve boot state ${bootState} of ${attestor}`);
+    }
+  }
+
+  async withdrawBootState(attestor: string, bootState: string): Promise<TxResult> {
+    try {
+      const tx = await this.contract.withdrawBootState(attestor, bootState);
+      const receipt = await tx.wait();
+      return { txHash: receipt.hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed };
+    } catch (e) {
+      throw chainError(e, `withdraw boot state ${bootState} of ${attestor}`);
+    }
+  }
+
+  /** AttestorRegistry.bootStateOf; approvedAt 0 when never approved. */
+  async bootStateOf(attestor: string, bootState: string): Promise<BootStateFacts> {
+    try {
+      const b = await this.contract.bootStateOf(attestor, bootState);
+      return { pcrSelect: Number(b.pcrSelect), approvedAt: Number(b.approvedAt), withdrawnAt: Number(b.withdrawnAt), policyDigest: b.policyDigest };
+    } catch (e) {
+      throw chainError(e, `boot state ${bootState} of ${attestor}`);
+    }
+  }
+
+  async requiresBootState(attestor: string): Promise<boolean> {
+    return this.contract.requiresBootState(attestor);
+  }
+
   /** The contract's verdict on a lineage and evidence (a call: free). Never throws for a failed check. */
   async checkTrainingCertificate(
     lineage: TrainingLineageStruct,
@@ -232,6 +269,7 @@ export async function readCertificateFacts(
     if (w) parentDigests[p.modelId] = w;
   }
   const model = options.modelId ? await readModelFacts(models, options.modelId) : undefined;
+  const bootState = pl.boot ? await attestors.bootStateOf(pl.attestor.address, bootStateId(pl.boot.pcrValues)) : undefined;
   return {
     chainId: conn.chainId,
     attestorRegistry: addr.attestorRegistry as Address,
@@ -241,6 +279,7 @@ export async function readCertificateFacts(
     datasetRoots,
     parentDigests,
     ...(model ? { model } : {}),
+    ...(bootState ? { bootState } : {}),
   };
 }
 

@@ -60,6 +60,8 @@ export type QuotedRunInput = {
   commandDigest?: Hex32;
   configDigest?: Hex32;
   environmentDigest?: Hex32;
+  /** Boot PCRs to quote with PCR 23 (their current values go into the evidence): the boot+pcr23 level. */
+  bootPcrs?: number[];
 };
 
 export type QuotedRun = {
@@ -68,6 +70,8 @@ export type QuotedRun = {
   events: TrainingEvent[];
   attest: Uint8Array;
   signature: Uint8Array;
+  /** The boot PCR values quoted, hex, ascending (empty without bootPcrs). */
+  bootValues: string[];
 };
 
 /** Reset PCR 23, extend a training run's events, and quote them with nonce = the certificate digest. */
@@ -96,12 +100,16 @@ export async function quotedRun(tpm: TpmTransport, p: QuotedRunInput): Promise<Q
   });
   await tpm.pcrReset(TRAINING_PCR);
   for (const e of events) await tpm.pcrExtend(TRAINING_PCR, e.digest);
-  const q = await tpm.quote([TRAINING_PCR], hexToBytes(certificateDigest));
+  const bootPcrs = p.bootPcrs ?? [];
+  const held = bootPcrs.length > 0 ? await tpm.pcrRead(bootPcrs) : {};
+  const bootValues = bootPcrs.map((pcr) => held[pcr]!);
+  const q = await tpm.quote([...bootPcrs, TRAINING_PCR], hexToBytes(certificateDigest));
   const sig = normalizeLowS(parseEcdsaSignature(q.signature));
   return {
     events,
     attest: q.attest,
     signature: q.signature,
+    bootValues,
     lineage: {
       modelRegistry: p.modelRegistry,
       registrant: p.registrant,
@@ -114,6 +122,7 @@ export async function quotedRun(tpm: TpmTransport, p: QuotedRunInput): Promise<Q
       certificateDigest,
       runId,
       ...digests,
+      bootPcrs: bootValues.map((v) => `0x${v}`),
       attest: `0x${bytesToHex(q.attest)}`,
       r: `0x${bytesToHex(sig.r)}`,
       s: `0x${bytesToHex(sig.s)}`,
