@@ -41,7 +41,6 @@ contract AttestorRegistry is Ownable2Step, IAttestorRegistry {
     mapping(bytes32 akQualifiedName => address attestor) private _attestorOfQualifiedName;
     uint256 private _totalRegistered;
     mapping(address attestor => mapping(bytes32 bootState => BootState)) private _bootStates;
-    mapping(address attestor => bool) private _requiresBootState;
 
     constructor(address initialOwner) Ownable(initialOwner) {}
 
@@ -64,7 +63,8 @@ contract AttestorRegistry is Ownable2Step, IAttestorRegistry {
             kind: p.kind,
             // A uint64 of seconds lasts until the year 584,942,419,325; the cast cannot truncate.
             registeredAt: uint64(block.timestamp),
-            revokedAt: 0
+            revokedAt: 0,
+            bootStateRequired: false
         });
         _attestorOfQualifiedName[p.akQualifiedName] = p.attestor;
         ++_totalRegistered;
@@ -81,7 +81,7 @@ contract AttestorRegistry is Ownable2Step, IAttestorRegistry {
 
     /// @inheritdoc IAttestorRegistry
     function approveBootState(address attestor, bytes32 bootState, uint32 pcrSelect, bytes32 policyDigest) external onlyOwner {
-        _requireActive(attestor);
+        Attestor storage a = _requireActive(attestor);
         if (bootState == bytes32(0) || policyDigest == bytes32(0)) revert AttestorRegistryMissingBootState();
         if (pcrSelect & REQUIRED_BOOT_PCRS != REQUIRED_BOOT_PCRS || pcrSelect > MAX_BOOT_PCR_SELECT) {
             revert AttestorRegistryInvalidBootPcrs(pcrSelect);
@@ -94,7 +94,7 @@ contract AttestorRegistry is Ownable2Step, IAttestorRegistry {
             withdrawnAt: 0,
             policyDigest: policyDigest
         });
-        _requiresBootState[attestor] = true;
+        a.bootStateRequired = true;
         emit BootStateApproved(attestor, bootState, pcrSelect, policyDigest);
     }
 
@@ -114,7 +114,7 @@ contract AttestorRegistry is Ownable2Step, IAttestorRegistry {
 
     /// @inheritdoc IAttestorRegistry
     function requiresBootState(address attestor) external view returns (bool) {
-        return _requiresBootState[attestor];
+        return _attestors[attestor].bootStateRequired;
     }
 
     /// @inheritdoc IAttestorRegistry
@@ -147,7 +147,7 @@ contract AttestorRegistry is Ownable2Step, IAttestorRegistry {
         bytes32 r,
         bytes32 s
     ) external view returns (bool) {
-        _checkQuote(attestor, nonce, pcrDigest, TRAINING_PCR_SELECT, attest, r, s);
+        _checkQuote(_requireActive(attestor), nonce, pcrDigest, TRAINING_PCR_SELECT, attest, r, s);
         return true;
     }
 
@@ -169,17 +169,17 @@ contract AttestorRegistry is Ownable2Step, IAttestorRegistry {
         bytes32[] memory events = _trainingEvents(lineage, evidence);
         bytes32 pcr = bytes32(0);
         for (uint256 i = 0; i < events.length; i++) pcr = TpmQuote.extend(pcr, events[i]);
-        _requireActive(evidence.attestor);
+        Attestor storage a = _requireActive(evidence.attestor);
         (uint64 pcrSelect, bytes32 pcrDigest) = evidence.bootPcrs.length == 0
-            ? _trainingPcrOnly(evidence.attestor, pcr)
+            ? _trainingPcrOnly(a, evidence.attestor, pcr)
             : _withBootState(evidence.attestor, evidence.bootPcrs, pcr);
-        _checkQuote(evidence.attestor, evidence.certificateDigest, pcrDigest, pcrSelect, evidence.attest, evidence.r, evidence.s);
+        _checkQuote(a, evidence.certificateDigest, pcrDigest, pcrSelect, evidence.attest, evidence.r, evidence.s);
         return true;
     }
 
     /// @dev The selection and pcrDigest of a PCR-23-only quote, refused for an attestor with a boot state.
-    function _trainingPcrOnly(address attestor, bytes32 pcr) private view returns (uint64, bytes32) {
-        if (_requiresBootState[attestor]) revert AttestorRegistryBootStateRequired(attestor);
+    function _trainingPcrOnly(Attestor storage a, address attestor, bytes32 pcr) private view returns (uint64, bytes32) {
+        if (a.bootStateRequired) revert AttestorRegistryBootStateRequired(attestor);
         return (TRAINING_PCR_SELECT, TpmQuote.singlePcrDigest(pcr));
     }
 
@@ -198,9 +198,9 @@ contract AttestorRegistry is Ownable2Step, IAttestorRegistry {
         return (uint64(select) | TRAINING_PCR_SELECT, sha256(abi.encodePacked(bootPcrs, pcr)));
     }
 
-    /// @dev The checks of {checkQuote}, cheapest first; the signature last.
+    /// @dev The checks of {checkQuote} for the active attestor `a`, cheapest first; the signature last.
     function _checkQuote(
-        address attestor,
+        Attestor storage a,
         bytes32 nonce,
         bytes32 pcrDigest,
         uint64 pcrSelect,
@@ -208,8 +208,6 @@ contract AttestorRegistry is Ownable2Step, IAttestorRegistry {
         bytes32 r,
         bytes32 s
     ) private view {
-        Attestor storage a = _requireActive(attestor);
-
         TpmQuote.Quote memory q = TpmQuote.parse(attest);
         if (q.qualifiedSigner != a.akQualifiedName) {
             revert AttestorRegistryWrongSigner(a.akQualifiedName, q.qualifiedSigner);

@@ -49,6 +49,8 @@ interface IAttestorRegistry {
         uint64 registeredAt;
         /// @notice `block.timestamp` of the revocation; 0 while active.
         uint64 revokedAt;
+        /// @notice Set by the first {approveBootState}: from then on the attestor's quotes must cover a boot state.
+        bool bootStateRequired;
     }
 
     /// @notice A boot state the owner approved for an attestor, keyed by its id: `sha256` of the boot PCR values

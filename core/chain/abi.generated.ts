@@ -2906,6 +2906,11 @@ export const attestorRegistryAbi = [
             "internalType": "uint64",
             "name": "revokedAt",
             "type": "uint64"
+          },
+          {
+            "internalType": "bool",
+            "name": "bootStateRequired",
+            "type": "bool"
           }
         ],
         "internalType": "struct IAttestorRegistry.Attestor",
