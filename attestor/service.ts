@@ -49,7 +49,7 @@ import { resolveAttestorIdentity } from "../core/attestor/identity.ts";
 import { runMeasuredTraining } from "../core/attestor/run.ts";
 import { killLeftover, openSandbox } from "../core/attestor/sandbox.ts";
 import type { RunChain } from "../core/attestor/run.ts";
-import { measureBootState } from "../core/attestor/boot-state.ts";
+import { readBootState } from "../core/attestor/boot-state.ts";
 import type { BootSource } from "../core/attestor/boot-state.ts";
 import { bytesToHex, hexToBytes } from "../core/tpm/bytes.ts";
 import { createTpm2ToolsTransport } from "../core/tpm/transport.ts";
@@ -560,7 +560,7 @@ export async function startAttestorService(config: ServiceConfig): Promise<Attes
       const source = config.boot;
       if (!source) throw new HttpError(409, "CONFIG_INVALID", "this attestor has no boot policy (start it with --boot-policy): it certifies at a PCR-23-only level");
       const out = await whenIdle("a boot-state quote", async () => {
-        const boot = await measureBootState(tpm, source);
+        const boot = await readBootState(tpm, source);
         return { boot, quote: await tpm.quote(boot.pcrs, nonce) };
       });
       return sendJson(res, 200, { boot: out.boot, attest: bytesToHex(out.quote.attest), signature: bytesToHex(out.quote.signature) });

@@ -111,27 +111,37 @@ export type BootSource = {
  * attestor never certifies a boot state its own verifier would refuse.
  */
 export async function measureBootState(tpm: TpmTransport, source: BootSource): Promise<CertificateBoot> {
+  const boot = await readBootState(tpm, source);
   const { policy } = source;
-  const bytes = await source.readLog();
   let replayed;
   try {
-    replayed = replayBootEventLog(parseBootEventLog(bytes), policy.pcrs);
+    replayed = replayBootEventLog(parseBootEventLog(eventLogBytes(boot)), policy.pcrs);
   } catch (e) {
     throw new TpmError("TPM_FAILED", `the boot event log cannot be used: ${(e as Error).message}`, { cause: e });
   }
-  const held = await tpm.pcrRead(policy.pcrs);
-  const differs = policy.pcrs.find((p) => held[p] !== replayed[p]);
-  if (differs !== undefined) {
+  const i = policy.pcrs.findIndex((p, k) => boot.pcrValues[k] !== replayed[p]);
+  if (i >= 0) {
+    const p = policy.pcrs[i]!;
     throw new TpmError(
       "TPM_FAILED",
-      `PCR ${differs} is ${held[differs]}, but the boot event log replays to ${replayed[differs]}: something was extended outside the log; refusing to certify this boot state`
+      `PCR ${p} is ${boot.pcrValues[i]}, but the boot event log replays to ${replayed[p]}: something was extended outside the log; refusing to certify this boot state`
     );
   }
-  const failed = appraiseBootLog(bytes, policy).filter((c) => !c.ok);
+  const failed = appraiseBootLog(eventLogBytes(boot), policy).filter((c) => !c.ok);
   if (failed.length > 0) {
     throw new TpmError("TPM_FAILED", `the boot does not pass boot policy "${policy.name}": ${failed.map((c) => `${c.name}: ${c.detail}`).join("; ")}`);
   }
-  return { pcrs: [...policy.pcrs], pcrValues: policy.pcrs.map((p) => held[p]!), eventLog: Buffer.from(bytes).toString("base64"), policy };
+  return boot;
+}
+
+/**
+ * The boot section as it stands, unchecked: the log as read and the values the TPM holds in the policy's PCRs.
+ * What the registry owner appraises for approval (POST /v1/boot-state): the owner's checks, not the attestor's.
+ */
+export async function readBootState(tpm: TpmTransport, source: BootSource): Promise<CertificateBoot> {
+  const bytes = await source.readLog();
+  const held = await tpm.pcrRead(source.policy.pcrs);
+  return { pcrs: [...source.policy.pcrs], pcrValues: source.policy.pcrs.map((p) => held[p]!), eventLog: Buffer.from(bytes).toString("base64"), policy: source.policy };
 }
 
 /** Just before the final quote: the boot PCRs still hold the values measured before the run. */
