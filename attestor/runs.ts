@@ -17,6 +17,7 @@ import type { RunHooks, RunResult } from "../core/attestor/run.ts";
 import { connectRunChain } from "../core/attestor/run-chain.ts";
 import type { RunEvent, RunState, RunStateFields } from "../core/attestor/run-events.ts";
 import type { CommandSandbox } from "../core/attestor/sandbox.ts";
+import type { BootSource } from "../core/attestor/boot-state.ts";
 import type { Address } from "../core/attestor/pcr-events.ts";
 import type { ContentStore } from "../core/storage/store.ts";
 import type { TpmTransport } from "../core/tpm/transport.ts";
@@ -38,6 +39,8 @@ export type RunsContext = {
   addresses?: Partial<ModelRegistryAddresses>;
   /** Runs waiting beyond the running one; more are refused with 503. */
   maxQueue: number;
+  /** The boot+pcr23 level: every run's final quote also covers the boot PCRs (core/attestor/boot-state.ts). */
+  boot?: BootSource;
 };
 
 type LiveRun = {
@@ -150,6 +153,7 @@ export class Runs {
       chain: connectRunChain(conn, addresses),
       store,
       sandbox,
+      ...(this.ctx.boot ? { boot: this.ctx.boot } : {}),
       hooks: this.hooks(id),
     });
     const certificateCid = await this.storeCertificate(id, result, rlog);

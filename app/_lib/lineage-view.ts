@@ -43,6 +43,8 @@ export interface CertificateView {
   rootsProblem: string | null;
   rootCount: number;
   attestor: { address: string; tpmKind: string; trustLevel: string; ekCertificateSha256: string } | null;
+  /** At the boot+pcr23 levels: the boot policy's name, the quoted boot PCRs and the boot state's id. */
+  boot: { policy: string; pcrs: number[]; bootState: string } | null;
   run: { id: string; registrant: string; startedAt: string; finishedAt: string; durationMs: number; exitCode: number; outputLogSha256: string } | null;
   inputs: {
     datasets: { datasetId: string; role: string; root: string; n: number }[];
@@ -109,6 +111,19 @@ const CERT_WORDS: Record<string, string> = {
   clock: "The TPM clock is consistent across the run",
   modelRecord: "The registered model record matches the certificate",
   contractVerdict: "The AttestorRegistry contract accepts the certificate",
+  bootStateApproved: "The machine's boot state was approved for this attestor by the registry owner, and not withdrawn",
+  bootPolicy: "The boot policy is the one the boot state was approved under",
+  bootLog: "The boot event log is well-formed",
+  bootLogReplay: "Replaying the boot event log gives the boot PCR values the TPM quoted: nothing was measured outside it",
+  bootEvents: "Every boot event is one the boot policy expects",
+  bootEventData: "Every boot event that is read carries the digest of its contents",
+  bootSecureBoot: "Secure Boot was in the state the boot policy requires",
+  bootFirmware: "The firmware is one the boot policy allows",
+  bootPk: "The platform key is one the boot policy allows",
+  bootKek: "The key exchange keys are ones the boot policy allows",
+  bootDb: "The signature database (db) holds only keys the boot policy allows",
+  bootDbx: "The revocation list (dbx) holds every revocation the boot policy requires",
+  bootApplications: "The boot loader (shim, grub) and kernel are ones the boot policy allows",
 };
 
 export function checkWords(check: string): string {

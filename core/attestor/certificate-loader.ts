@@ -9,7 +9,7 @@ import type { TpmKindName } from "../chain/attestor-registry.ts";
 import { DATASET_ROLES, PARENT_RELATIONS, type DatasetRole, type ParentRelation } from "../chain/roles.ts";
 import { SKIP_REASONS, type SkippedEntry, type SkipReason } from "../dataset/skipped.ts";
 import { canonicalPathText } from "../dataset/path-text.ts";
-import { CERTIFICATE_FORMAT, TRUST_LEVELS } from "./certificate.ts";
+import { CERTIFICATE_FORMAT, trustLevelOf } from "./certificate.ts";
 import type {
   CertificateAttestor,
   CertificateChain,
@@ -27,6 +27,7 @@ import type {
   TrainingCertificate,
   TrainingCertificatePayload,
 } from "./certificate.ts";
+import { loadCertificateBoot } from "./boot-state.ts";
 import { EVENT_TYPES, TRAINING_PCR } from "./pcr-events.ts";
 import type { Address, Hex32, TrainingEvent } from "./pcr-events.ts";
 
@@ -83,7 +84,7 @@ function loadChain(v: unknown): CertificateChain {
   };
 }
 
-function loadAttestor(v: unknown): CertificateAttestor {
+function loadAttestor(v: unknown, hasBoot: boolean): CertificateAttestor {
   const a = obj(v, "payload.attestor", [
     "address",
     "tpmKind",
@@ -97,7 +98,7 @@ function loadAttestor(v: unknown): CertificateAttestor {
   ]);
   const tpmKind = str(a.tpmKind, "payload.attestor.tpmKind", /^(software|hardware)$/) as TpmKindName;
   const trustLevel = str(a.trustLevel, "payload.attestor.trustLevel");
-  if (trustLevel !== TRUST_LEVELS[tpmKind]) bad("payload.attestor.trustLevel", `is not ${TRUST_LEVELS[tpmKind]}`);
+  if (trustLevel !== trustLevelOf(tpmKind, hasBoot)) bad("payload.attestor.trustLevel", `is not ${trustLevelOf(tpmKind, hasBoot)}`);
   return {
     address: str(a.address, "payload.attestor.address", ADDRESS) as Address,
     tpmKind,
@@ -273,14 +274,17 @@ function loadEvent(x: unknown, k: number): TrainingEvent {
 }
 
 function loadPayload(v: unknown): TrainingCertificatePayload {
-  const p = obj(v, "payload", ["chain", "attestor", "run", "inputs", "outputs", "eventLog"]);
+  // `boot` is optional and kept exactly as given: a certificate without it is what it was before the field existed.
+  const hasBoot = typeof v === "object" && v !== null && "boot" in v;
+  const p = obj(v, "payload", ["chain", "attestor", "run", "inputs", "outputs", "eventLog", ...(hasBoot ? ["boot"] : [])]);
   return {
     chain: loadChain(p.chain),
-    attestor: loadAttestor(p.attestor),
+    attestor: loadAttestor(p.attestor, hasBoot),
     run: loadRun(p.run),
     inputs: loadInputs(p.inputs),
     outputs: loadOutputs(p.outputs),
     eventLog: arr(p.eventLog, "payload.eventLog").map(loadEvent),
+    ...(hasBoot ? { boot: loadCertificateBoot(p.boot) } : {}),
   };
 }
 
@@ -298,10 +302,12 @@ export function parseCertificate(value: unknown): TrainingCertificate {
   const t = obj(value, "", ["format", "payload", "certificateDigest", "quote"]);
   const q = obj(t.quote, "quote", ["pcrs", "attest", "signature"]);
   const pcrs = arr(q.pcrs, "quote.pcrs").map((x, k) => int(x, `quote.pcrs[${k}]`));
-  if (pcrs.length !== 1 || pcrs[0] !== TRAINING_PCR) bad("quote.pcrs", `is not [${TRAINING_PCR}]`);
+  const payload = loadPayload(t.payload);
+  const quoted = [...(payload.boot?.pcrs ?? []), TRAINING_PCR];
+  if (pcrs.join() !== quoted.join()) bad("quote.pcrs", `is not [${quoted.join(", ")}]`);
   return {
     format: CERTIFICATE_FORMAT,
-    payload: loadPayload(t.payload),
+    payload,
     certificateDigest: str(t.certificateDigest, "certificateDigest", HEX32) as Hex32,
     quote: { pcrs, attest: str(q.attest, "quote.attest", HEX), signature: str(q.signature, "quote.signature", HEX) },
   };

@@ -91,6 +91,11 @@ export class AttestorClient {
     return this.json("/v1/quote", { method: "POST", body: JSON.stringify({ nonce: bytesToHex(nonce) }) });
   }
 
+  /** The machine's boot-state evidence for the registry owner: log, values, policy, and a quote over the boot PCRs with `nonce`. */
+  bootState(nonce: Uint8Array): Promise<unknown> {
+    return this.json("/v1/boot-state", { method: "POST", body: JSON.stringify({ nonce: bytesToHex(nonce) }) });
+  }
+
   run(id: string): Promise<Record<string, unknown>> {
     return this.json(`/v1/runs/${id}`);
   }

@@ -33,9 +33,11 @@ import type { AkInfo, QuoteResult, TpmTransport } from "../tpm/transport.ts";
 import { verifyQuote } from "../tpm/quote-check.ts";
 import {
   CERTIFICATE_FORMAT,
-  TRUST_LEVELS,
   computeCertificateDigest,
+  trustLevelOf,
 } from "./certificate.ts";
+import { expectBootStateUnchanged, measureBootState } from "./boot-state.ts";
+import type { BootSource, CertificateBoot } from "./boot-state.ts";
 import type {
   CertificateDataset,
   CertificateInputs,
@@ -143,11 +145,16 @@ export type MeasuredTrainingParameters = {
   store: ContentStore;
   /** Where the command runs: never as the attestor's own user (see sandbox.ts). */
   sandbox: CommandSandbox;
+  /** At the boot+pcr23 level: the boot policy and log; the final quote then also covers the boot PCRs. */
+  boot?: BootSource;
   hooks?: RunHooks;
 };
 
-/** Step 1's result: every input measured, and the run's id. */
-type MeasuredInputs = Pick<CertificateInputs, "datasets" | "parents" | "code" | "command" | "config" | "environment"> & { runId: Hex32 };
+/** Step 1's result: every input measured, the run's id, and at the boot+pcr23 level the boot state. */
+type MeasuredInputs = Pick<CertificateInputs, "datasets" | "parents" | "code" | "command" | "config" | "environment"> & {
+  runId: Hex32;
+  boot?: CertificateBoot;
+};
 
 /** Steps 2 and 3's result: the input events extended and quoted, the command run. */
 type CommandRun = {
@@ -246,6 +253,8 @@ async function measureInputs(p: MeasuredTrainingParameters, hooks: RunHooks): Pr
     config: measureConfig(req.configFiles),
     environment: measureEnvironment(req.env, { secret: req.secretEnv, publish: req.publishEnv }),
     runId: `0x${randomBytes(32).toString("hex")}` as Hex32,
+    // Before anything runs: the boot log replays to the TPM's boot PCRs and passes the policy, or no run.
+    ...(p.boot ? { boot: await measureBootState(p.tpm, p.boot) } : {}),
   };
 }
 
@@ -343,16 +352,19 @@ async function quoteCertificate(p: MeasuredTrainingParameters, inputs: MeasuredI
   const events = [...run.events, outputEvent(output.weightsDigest)];
   await tpm.pcrExtend(TRAINING_PCR, events.at(-1)!.digest);
   await expectPcr(tpm, events);
+  const { boot } = inputs;
+  if (boot) await expectBootStateUnchanged(tpm, boot);
   const payload = certificatePayload(p, inputs, { ...run, events }, output, new Date());
   const certificateDigest = computeCertificateDigest(payload);
-  const quote = await quoteThenClose(tpm, certificateDigest, inputs.runId);
+  const quotedPcrs = [...(boot?.pcrs ?? []), TRAINING_PCR];
+  const quote = await quoteThenClose(tpm, certificateDigest, inputs.runId, quotedPcrs);
   const self = verifyQuote({
     attest: quote.attest,
     signature: quote.signature,
     akPublicKey: id.ak.publicKeyPem,
     nonce: hexToBytes(certificateDigest),
-    pcrs: [TRAINING_PCR],
-    eventLog: events,
+    pcrs: quotedPcrs,
+    pcrValues: { ...Object.fromEntries((boot?.pcrs ?? []).map((pcr, i) => [pcr, boot!.pcrValues[i]!])), [TRAINING_PCR]: replayTrainingPcr(events).pcr },
     qualifiedSigner: id.akQualifiedName,
   });
   const failed = self.checks.find((c) => !c.ok);
@@ -361,14 +373,14 @@ async function quoteCertificate(p: MeasuredTrainingParameters, inputs: MeasuredI
     format: CERTIFICATE_FORMAT,
     payload,
     certificateDigest,
-    quote: { pcrs: [TRAINING_PCR], attest: bytesToHex(quote.attest), signature: bytesToHex(quote.signature) },
+    quote: { pcrs: quotedPcrs, attest: bytesToHex(quote.attest), signature: bytesToHex(quote.signature) },
   };
 }
 
 /** What the certificate states: the chain, the attestor's identity, the run, its inputs and output, the event log. */
 function certificatePayload(p: MeasuredTrainingParameters, inputs: MeasuredInputs, run: CommandRun, output: HashedOutput, finishedAt: Date): TrainingCertificatePayload {
   const { chain, identity: id, request: req } = p;
-  const { runId, ...measured } = inputs;
+  const { runId, boot, ...measured } = inputs;
   return {
     chain: {
       chainId: chain.chainId,
@@ -379,7 +391,7 @@ function certificatePayload(p: MeasuredTrainingParameters, inputs: MeasuredInput
     attestor: {
       address: id.address,
       tpmKind: id.tpmKind,
-      trustLevel: TRUST_LEVELS[id.tpmKind],
+      trustLevel: trustLevelOf(id.tpmKind, boot !== undefined),
       ekCertificate: Buffer.from(id.ekCertificate).toString("base64"),
       ekCertificateSha256: `0x${createHash("sha256").update(id.ekCertificate).digest("hex")}`,
       ekIntermediates: id.ekIntermediates,
@@ -405,6 +417,7 @@ function certificatePayload(p: MeasuredTrainingParameters, inputs: MeasuredInput
       license: req.license,
     },
     eventLog: run.events,
+    ...(boot ? { boot } : {}),
   };
 }
 
@@ -424,10 +437,10 @@ async function parentDigest(store: ContentStore, manifestCid: string, dir: strin
  * certificate is quoted over, or any later quote over it (with another payload's digest as nonce) would
  * certify an altered copy of this run.
  */
-async function quoteThenClose(tpm: TpmTransport, certificateDigest: Hex32, runId: Hex32) {
+async function quoteThenClose(tpm: TpmTransport, certificateDigest: Hex32, runId: Hex32, pcrs: readonly number[]) {
   let quote;
   try {
-    quote = await tpm.quote([TRAINING_PCR], hexToBytes(certificateDigest));
+    quote = await tpm.quote(pcrs, hexToBytes(certificateDigest));
   } catch (e) {
     await tpm.pcrExtend(TRAINING_PCR, closingEvent(runId).digest).catch(() => {});
     throw e;

@@ -2007,6 +2007,11 @@ export const modelRegistryAbi = [
             "type": "bytes32"
           },
           {
+            "internalType": "bytes32[]",
+            "name": "bootPcrs",
+            "type": "bytes32[]"
+          },
+          {
             "internalType": "bytes",
             "name": "attest",
             "type": "bytes"
@@ -2267,12 +2272,87 @@ export const attestorRegistryAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "expected",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "actual",
+        "type": "uint256"
+      }
+    ],
+    "name": "AttestorRegistryBootPcrCount",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "attestor",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "bootState",
+        "type": "bytes32"
+      }
+    ],
+    "name": "AttestorRegistryBootStateAlreadyApproved",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "attestor",
+        "type": "address"
+      }
+    ],
+    "name": "AttestorRegistryBootStateRequired",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "attestor",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "bootState",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint64",
+        "name": "withdrawnAt",
+        "type": "uint64"
+      }
+    ],
+    "name": "AttestorRegistryBootStateWithdrawn",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "bytes32",
         "name": "s",
         "type": "bytes32"
       }
     ],
     "name": "AttestorRegistryHighS",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "pcrSelect",
+        "type": "uint32"
+      }
+    ],
+    "name": "AttestorRegistryInvalidBootPcrs",
     "type": "error"
   },
   {
@@ -2305,6 +2385,11 @@ export const attestorRegistryAbi = [
       }
     ],
     "name": "AttestorRegistryKeyInUse",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "AttestorRegistryMissingBootState",
     "type": "error"
   },
   {
@@ -2369,6 +2454,22 @@ export const attestorRegistryAbi = [
       }
     ],
     "name": "AttestorRegistryUnknownAttestor",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "attestor",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "bootState",
+        "type": "bytes32"
+      }
+    ],
+    "name": "AttestorRegistryUnknownBootState",
     "type": "error"
   },
   {
@@ -2613,6 +2714,56 @@ export const attestorRegistryAbi = [
       {
         "indexed": true,
         "internalType": "address",
+        "name": "attestor",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "bootState",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "pcrSelect",
+        "type": "uint32"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "policyDigest",
+        "type": "bytes32"
+      }
+    ],
+    "name": "BootStateApproved",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "attestor",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "bootState",
+        "type": "bytes32"
+      }
+    ],
+    "name": "BootStateWithdrawn",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
         "name": "previousOwner",
         "type": "address"
       },
@@ -2684,6 +2835,34 @@ export const attestorRegistryAbi = [
         "internalType": "address",
         "name": "attestor",
         "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "bootState",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint32",
+        "name": "pcrSelect",
+        "type": "uint32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "policyDigest",
+        "type": "bytes32"
+      }
+    ],
+    "name": "approveBootState",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "attestor",
+        "type": "address"
       }
     ],
     "name": "attestorOf",
@@ -2724,6 +2903,11 @@ export const attestorRegistryAbi = [
             "internalType": "uint64",
             "name": "revokedAt",
             "type": "uint64"
+          },
+          {
+            "internalType": "bool",
+            "name": "bootStateRequired",
+            "type": "bool"
           }
         ],
         "internalType": "struct IAttestorRegistry.Attestor",
@@ -2748,6 +2932,52 @@ export const attestorRegistryAbi = [
         "internalType": "address",
         "name": "",
         "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "attestor",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "bootState",
+        "type": "bytes32"
+      }
+    ],
+    "name": "bootStateOf",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint32",
+            "name": "pcrSelect",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint64",
+            "name": "approvedAt",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "withdrawnAt",
+            "type": "uint64"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "policyDigest",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct IAttestorRegistry.BootState",
+        "name": "",
+        "type": "tuple"
       }
     ],
     "stateMutability": "view",
@@ -2903,6 +3133,11 @@ export const attestorRegistryAbi = [
             "type": "bytes32"
           },
           {
+            "internalType": "bytes32[]",
+            "name": "bootPcrs",
+            "type": "bytes32[]"
+          },
+          {
             "internalType": "bytes",
             "name": "attest",
             "type": "bytes"
@@ -3039,6 +3274,25 @@ export const attestorRegistryAbi = [
         "type": "address"
       }
     ],
+    "name": "requiresBootState",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "attestor",
+        "type": "address"
+      }
+    ],
     "name": "revoke",
     "outputs": [],
     "stateMutability": "nonpayable",
@@ -3163,6 +3417,11 @@ export const attestorRegistryAbi = [
             "type": "bytes32"
           },
           {
+            "internalType": "bytes32[]",
+            "name": "bootPcrs",
+            "type": "bytes32[]"
+          },
+          {
             "internalType": "bytes",
             "name": "attest",
             "type": "bytes"
@@ -3213,6 +3472,24 @@ export const attestorRegistryAbi = [
       }
     ],
     "name": "transferOwnership",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "attestor",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "bootState",
+        "type": "bytes32"
+      }
+    ],
+    "name": "withdrawBootState",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"

@@ -110,7 +110,7 @@ describe("ModelRegistry", function () {
         "datasetRegistry()",
         "attestorRegistry()",
         "register((bytes32,bytes,string,(uint256,uint8)[],(uint256,uint8)[]))",
-        "registerAttested((bytes32,bytes,string,(uint256,uint8)[],(uint256,uint8)[]),(address,bytes32,bytes32,bytes32,bytes32,bytes32,bytes32,bytes,bytes32,bytes32),string)",
+        "registerAttested((bytes32,bytes,string,(uint256,uint8)[],(uint256,uint8)[]),(address,bytes32,bytes32,bytes32,bytes32,bytes32,bytes32,bytes32[],bytes,bytes32,bytes32),string)",
         "modelOfCertificate(bytes32)",
         "modelOf(uint256)",
         "parentsOf(uint256)",

@@ -17,6 +17,7 @@ import { ancestryOfWalk } from "../../../core/lineage/check-sample.ts";
 import { toLineageGraph, walkLineage, type LineageSources, type LineageWalk } from "../../../core/lineage/walk.ts";
 import type { TrustedRoot } from "../../../core/tpm/enroll.ts";
 import { extendPcr, ZERO_PCR } from "../../../core/tpm/quote.ts";
+import { bootStateId } from "../../../core/attestor/boot-state.ts";
 import { GatewayStore } from "../gateway-store.ts";
 import type { CertificateView, LineageView, ViewNode } from "../lineage-view.ts";
 import { appChain } from "./chain.ts";
@@ -160,7 +161,7 @@ function viewNodes(walk: LineageWalk, report: VerifyReport, attestations: Map<st
 function certificateView(v: ModelCertificateVerification, attestation: ModelAttestation, rootsProblem: string | null, rootCount: number): CertificateView {
   const c = v.certificate;
   const checks = v.checks.map((k) => ({ name: k.name, ok: k.ok, detail: k.detail }));
-  if (!c) return { ok: v.ok, attestation, certificateCid: v.certificateCid, checks, rootsProblem, rootCount, attestor: null, run: null, inputs: null, outputs: null, replay: [], replayedPcr: null };
+  if (!c) return { ok: v.ok, attestation, certificateCid: v.certificateCid, checks, rootsProblem, rootCount, attestor: null, boot: null, run: null, inputs: null, outputs: null, replay: [], replayedPcr: null };
   const p = c.payload;
   let pcr = ZERO_PCR;
   const replay = p.eventLog.map((e, i) => {
@@ -175,6 +176,7 @@ function certificateView(v: ModelCertificateVerification, attestation: ModelAtte
     rootsProblem,
     rootCount,
     attestor: { address: p.attestor.address, tpmKind: p.attestor.tpmKind, trustLevel: p.attestor.trustLevel, ekCertificateSha256: p.attestor.ekCertificateSha256 },
+    boot: p.boot ? { policy: p.boot.policy.name, pcrs: p.boot.pcrs, bootState: bootStateId(p.boot.pcrValues) } : null,
     run: { id: p.run.id, registrant: p.run.registrant, startedAt: p.run.startedAt, finishedAt: p.run.finishedAt, durationMs: p.run.durationMs, exitCode: p.run.exitCode, outputLogSha256: p.run.outputLogSha256 },
     inputs: {
       datasets: p.inputs.datasets.map((d) => ({ datasetId: d.datasetId, role: d.role, root: d.root, n: d.n })),
