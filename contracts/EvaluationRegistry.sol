@@ -229,11 +229,9 @@ contract EvaluationRegistry is IEvaluationRegistry {
         events[7] = sha256(abi.encode(TAG_METRICS, p.metricsDigest));
     }
 
-    /// @dev The weights digest of model `modelId` (never zero for a registered model), or revert unknown.
+    /// @dev The weights digest of model `modelId`, or revert unknown (a registered model's digest is never zero).
     function _weightsDigestOf(uint256 modelId) private view returns (bytes32 digest) {
-        if (modelId == 0 || modelId > _modelRegistry.totalRegistered() || modelId > type(uint96).max) {
-            revert EvaluationRegistryUnknownModel(modelId);
-        }
-        digest = _modelRegistry.modelOf(modelId).weightsDigest;
+        digest = modelId > type(uint96).max ? bytes32(0) : _modelRegistry.weightsDigestOf(modelId);
+        if (digest == bytes32(0)) revert EvaluationRegistryUnknownModel(modelId);
     }
 }
