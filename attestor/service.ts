@@ -10,6 +10,7 @@
  *   POST /v1/activate-credential     {credentialBlob, encryptedSecret} -> {secret}   (enrollment)
  *   POST /v1/quote                   {nonce} -> a quote over PCR 23 reset to the liveness event
  *   POST /v1/runs                    a run request -> NDJSON events until the run ends
+ *   POST /v1/evaluations             an evaluation request (./evaluation.ts) -> the same, as a run
  *   GET  /v1/runs, /v1/runs/:id      run records
  *   POST /v1/runs/:id/cancel         kill the run's command
  *
@@ -47,7 +48,7 @@ import { TRAINING_PCR, closingEvent, livenessEvent, replayTrainingPcr } from "..
 import { resolveAttestorIdentity } from "../core/attestor/identity.ts";
 import { runMeasuredTraining } from "../core/attestor/run.ts";
 import { killLeftover, openSandbox } from "../core/attestor/sandbox.ts";
-import type { RunChain } from "../core/attestor/run.ts";
+import type { RunChain, RunHooks } from "../core/attestor/run.ts";
 import { bytesToHex, hexToBytes } from "../core/tpm/bytes.ts";
 import { createTpm2ToolsTransport } from "../core/tpm/transport.ts";
 import type { TpmTransport } from "../core/tpm/transport.ts";
@@ -58,6 +59,8 @@ import { createLogger } from "./log.ts";
 import type { Logger } from "./log.ts";
 import { parseRunRequest } from "./request.ts";
 import type { RunRequest } from "./request.ts";
+import { EVALUATIONS_PATH, isEvaluationRequest, parseEvaluationRequest, runEvaluationJob, settleEvaluation } from "./evaluation.ts";
+import type { EvaluationRequest } from "./evaluation.ts";
 
 export const SERVICE_VERSION = "provenant-attestor/1";
 
@@ -321,8 +324,22 @@ export async function startAttestorService(config: ServiceConfig): Promise<Attes
     return resolveAttestorIdentity(tpm, attestors, config.ekIntermediates);
   }
 
-  /** Execute a queued run to its end; never throws (the outcome is in the database and the events). */
-  async function execute(id: string, request: RunRequest): Promise<void> {
+  /** The hooks of run `id`: its stages, command pid and output as events and database fields. */
+  const runHooks = (id: string): RunHooks => {
+    const decoders = { stdout: new StringDecoder("utf8"), stderr: new StringDecoder("utf8") };
+    return {
+      signal: live.get(id)!.abort.signal,
+      onStage: (stage, detail) => {
+        if (stage === "running") setState(id, "running");
+        emit(id, { type: "stage", stage, ...(detail ?? {}) });
+      },
+      onSpawn: (pid) => db.update(id, { pid }),
+      onOutput: (stream, chunk) => emit(id, { type: "output", stream, data: decoders[stream].write(chunk) }),
+    };
+  };
+
+  /** Execute a queued run (training or evaluation) to its end; never throws (the outcome is in the database and the events). */
+  async function execute(id: string, request: RunRequest | EvaluationRequest): Promise<void> {
     const rlog = log.child({ run: id });
     await acquire("run");
     const started = performance.now();
@@ -339,6 +356,12 @@ export async function startAttestorService(config: ServiceConfig): Promise<Attes
       }
       const { identity: who } = await identity(conn);
       const chain = await runChain(conn);
+      if (isEvaluationRequest(request)) {
+        const onSent = (txHash: string) => db.update(id, { txHash });
+        const job = { id, request, registrant, identity: who, chain, conn, signer, tpm, store, sandbox, hooks: runHooks(id), log: rlog, onSent };
+        await runEvaluationJob({ ...job, setState: (state, fields) => setState(id, state, fields), emit: (e) => emit(id, e) });
+        return;
+      }
       const result = await runMeasuredTraining({
         request: { ...request, registrant },
         identity: who,
@@ -346,18 +369,7 @@ export async function startAttestorService(config: ServiceConfig): Promise<Attes
         chain,
         store,
         sandbox,
-        hooks: {
-          signal: live.get(id)!.abort.signal,
-          onStage: (stage, detail) => {
-            if (stage === "running") setState(id, "running");
-            emit(id, { type: "stage", stage, ...(detail ?? {}) });
-          },
-          onSpawn: (pid) => db.update(id, { pid }),
-          onOutput: (() => {
-            const decoders = { stdout: new StringDecoder("utf8"), stderr: new StringDecoder("utf8") };
-            return (stream: "stdout" | "stderr", chunk: Buffer) => emit(id, { type: "output", stream, data: decoders[stream].write(chunk) });
-          })(),
-        },
+        hooks: runHooks(id),
       });
       const cert = result.certificate;
       const certificateCid = await store.put(encodeCertificate(cert), { name: "training-certificate.json" });
@@ -423,6 +435,10 @@ export async function startAttestorService(config: ServiceConfig): Promise<Attes
       }
       try {
         const conn = await chainConn();
+        if (isEvaluationRequest(row.request)) {
+          db.update(row.id, await settleEvaluation(conn, store, row));
+          continue;
+        }
         const cert = decodeCertificate(await store.get(row.certificateCid!));
         const modelId = await findAttestedModel(conn, cert, { addresses: config.addresses });
         if (modelId !== undefined) {
@@ -546,8 +562,9 @@ export async function startAttestorService(config: ServiceConfig): Promise<Attes
         tpmMs: Math.round(ms * 10) / 10,
       });
     }
-    if (method === "POST" && path === "/v1/runs") {
-      const request = parseRunRequest(await readJson(req));
+    if (method === "POST" && (path === "/v1/runs" || path === EVALUATIONS_PATH)) {
+      const body = await readJson(req);
+      const request = path === EVALUATIONS_PATH ? parseEvaluationRequest(body) : parseRunRequest(body);
       if (runsWaiting() >= (config.maxQueue ?? 16)) throw new HttpError(503, "QUEUE_FULL", `${runsWaiting()} runs are already waiting`);
       const id = randomUUID();
       db.insert(id, request);

@@ -4,14 +4,17 @@
  * `verify model` runs the same checks for every attested model of an ancestry.
  */
 import { Command } from "commander";
+import { InputError } from "../../core/errors.ts";
 import { dataDir, openStore } from "../../core/config.ts";
 import { connect } from "../../core/chain/connect.ts";
 import { describeTrustLevel } from "../../core/attestor/certificate.ts";
 import { loadEkRoots, verifyModelCertificate } from "../../core/attestor/verify-model.ts";
 import { action, parseTokenId, withCommonOptions, type CommonOptions } from "../output.ts";
+import { verifyEvaluationCertificate } from "./verify-evaluation.ts";
 
 interface VerifyCertificateOptions extends CommonOptions {
   ekRoot: string[];
+  evaluation?: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -20,10 +23,16 @@ export function verifyCertificateCommand(): Command {
   return withCommonOptions(
     new Command("certificate")
       .description("verify an attested model's training certificate: attestor, EK chain, AK, quote, nonce, event log, lineage, output, clock")
-      .argument("<model>", "model token id")
+      .argument("[model]", "model token id")
+      .option("--evaluation <id>", "verify an attested evaluation's certificate instead of a model's training certificate")
       .option("--ek-root <pem>", "trusted EK root CA certificate (repeatable; default $PROVENANT_EK_ROOTS)", collect, []),
   ).action(
     action<VerifyCertificateOptions>(async ([model], opts) => {
+      if (opts.evaluation !== undefined) {
+        if (model) throw new InputError("INPUT_INVALID", "give a model id or --evaluation <id>, not both");
+        return verifyEvaluationCertificate(opts.evaluation, opts);
+      }
+      if (!model) throw new InputError("INPUT_INVALID", "give a model id (or --evaluation <id>)");
       const modelId = parseTokenId(model!, "model").toString();
       const conn = await connect(opts.network);
       const v = await verifyModelCertificate({

@@ -98,9 +98,18 @@ export class AttestorClient {
     return this.json(`/v1/runs/${id}/cancel`, { method: "POST" });
   }
 
-  /** Submit a run and follow its events until it ends (or the connection does); returns the last event. */
-  async train(request: unknown, onEvent: (e: RunEvent) => void = () => {}): Promise<RunEvent> {
-    const res = await this.fetch("/v1/runs", { method: "POST", body: JSON.stringify(request) });
+  /** Submit a training run and follow its events until it ends (or the connection does); returns the last event. */
+  train(request: unknown, onEvent: (e: RunEvent) => void = () => {}): Promise<RunEvent> {
+    return this.follow("/v1/runs", request, onEvent);
+  }
+
+  /** Submit an evaluation (attestor/evaluation.ts) and follow its events like a training run's. */
+  evaluate(request: unknown, onEvent: (e: RunEvent) => void = () => {}): Promise<RunEvent> {
+    return this.follow("/v1/evaluations", request, onEvent);
+  }
+
+  private async follow(path: string, request: unknown, onEvent: (e: RunEvent) => void): Promise<RunEvent> {
+    const res = await this.fetch(path, { method: "POST", body: JSON.stringify(request) });
     if (!res.ok || !res.body) {
       const body = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string } };
       throw new AttestorError((body.error?.code ?? "INTERNAL") as "RUN_FAILED", `attestor: ${body.error?.message ?? `HTTP ${res.status}`}`);

@@ -11,6 +11,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { ProvenantError } from "../errors.ts";
 import { bytesToHex } from "../tpm/bytes.ts";
+import type { AttestedEvaluation } from "../lineage/graph.ts";
 import type { Hex32 } from "./events.ts";
 
 export const METRICS_FORMAT = "provenant-metrics-v1";
@@ -87,4 +88,10 @@ export function metricsDigestOf(bytes: Uint8Array): Hex32 {
 /** A metric as one line: "accuracy 0.9712 (test)", "f1 0.88 (validation, macro)". */
 export function describeMetric(m: MetricEntry): string {
   return `${m.name} ${m.value} (${m.split}${m.config ? `, ${m.config}` : ""})`;
+}
+
+/** "accuracy 0.9712 (test) on dataset #1 MNIST 10k": what an attested evaluation states, in one line. */
+export function describeEvaluation(e: AttestedEvaluation): string {
+  const what = e.metrics.length ? e.metrics.map(describeMetric).join(", ") : `metrics ${e.metricsDigest}`;
+  return `${what} on dataset #${e.dataset.tokenId}${e.dataset.name ? ` ${e.dataset.name}` : ""}`;
 }

@@ -30,6 +30,7 @@ import { weightsDigestOf } from "../model/digest.ts";
 import type { DeclaredRecord } from "../model/record.ts";
 import { bytesToHex, hexToBytes } from "../tpm/bytes.ts";
 import type { AkInfo, QuoteResult, TpmTransport } from "../tpm/transport.ts";
+import type { PcrEvent } from "../tpm/quote.ts";
 import { verifyQuote } from "../tpm/verify-node.ts";
 import {
   CERTIFICATE_FORMAT,
@@ -37,6 +38,7 @@ import {
   computeCertificateDigest,
 } from "./certificate.ts";
 import type {
+  CertificateAttestor,
   CertificateDataset,
   CertificateParent,
   TpmKindName,
@@ -284,17 +286,7 @@ export async function runMeasuredTraining(p: {
       modelRegistry: chain.modelRegistry,
       datasetRegistry: chain.datasetRegistry,
     },
-    attestor: {
-      address: id.address,
-      tpmKind: id.tpmKind,
-      trustLevel: TRUST_LEVELS[id.tpmKind],
-      ekCertificate: Buffer.from(id.ekCertificate).toString("base64"),
-      ekCertificateSha256: `0x${createHash("sha256").update(id.ekCertificate).digest("hex")}`,
-      ekIntermediates: id.ekIntermediates,
-      akPublic: bytesToHex(id.ak.tpm2bPublic),
-      akName: bytesToHex(id.ak.name),
-      akQualifiedName: bytesToHex(id.akQualifiedName),
-    },
+    attestor: certificateAttestor(id),
     run: {
       id: runId,
       registrant: req.registrant,
@@ -351,8 +343,23 @@ export async function runMeasuredTraining(p: {
   };
 }
 
+/** The attestor section of a certificate (training or evaluation): who signed, and its TPM identity. */
+export function certificateAttestor(id: AttestorIdentity): CertificateAttestor {
+  return {
+    address: id.address,
+    tpmKind: id.tpmKind,
+    trustLevel: TRUST_LEVELS[id.tpmKind],
+    ekCertificate: Buffer.from(id.ekCertificate).toString("base64"),
+    ekCertificateSha256: `0x${createHash("sha256").update(id.ekCertificate).digest("hex")}`,
+    ekIntermediates: id.ekIntermediates,
+    akPublic: bytesToHex(id.ak.tpm2bPublic),
+    akName: bytesToHex(id.ak.name),
+    akQualifiedName: bytesToHex(id.akQualifiedName),
+  };
+}
+
 /** The parent's weights digest, hashed the way its stored manifest was made when the manifest is at hand. */
-async function parentDigest(store: ContentStore, manifestCid: string, dir: string): Promise<string> {
+export async function parentDigest(store: ContentStore, manifestCid: string, dir: string): Promise<string> {
   try {
     const manifest = await loadModelManifest(store, manifestCid);
     return (await compareWeights(manifest, dir)).digest.toLowerCase();
@@ -367,7 +374,7 @@ async function parentDigest(store: ContentStore, manifestCid: string, dir: strin
  * certificate is quoted over, or any later quote over it (with another payload's digest as nonce) would
  * certify an altered copy of this run.
  */
-async function quoteThenClose(tpm: TpmTransport, certificateDigest: Hex32, runId: Hex32) {
+export async function quoteThenClose(tpm: TpmTransport, certificateDigest: Hex32, runId: Hex32) {
   let quote;
   try {
     quote = await tpm.quote([TRAINING_PCR], hexToBytes(certificateDigest));
@@ -380,7 +387,7 @@ async function quoteThenClose(tpm: TpmTransport, certificateDigest: Hex32, runId
 }
 
 /** PCR 23 must be exactly the replay of `events`: nobody else extended or reset it. */
-async function expectPcr(tpm: TpmTransport, events: readonly TrainingEvent[]): Promise<void> {
+export async function expectPcr(tpm: TpmTransport, events: readonly PcrEvent[]): Promise<void> {
   const want = replayTrainingPcr(events).pcr;
   const got = (await tpm.pcrRead([TRAINING_PCR]))[TRAINING_PCR];
   if (got !== want) {
@@ -400,8 +407,8 @@ function signalOfStatus(code: number): string | undefined {
  * Run the training command in its sandbox (its own process group and PID namespace); resolve on exit 0, else
  * throw RUN_FAILED. When the command exits, the kernel kills whatever it left running.
  */
-async function runCommand(
-  req: TrainingRunRequest,
+export async function runCommand(
+  req: Pick<TrainingRunRequest, "command" | "cwd" | "env" | "timeoutMs">,
   sandbox: CommandSandbox,
   hooks: RunHooks,
   onChunk: (stream: "stdout" | "stderr", chunk: Buffer) => void

@@ -33,14 +33,17 @@ export type AttestorRegistration = {
 
 export type TxResult = { txHash: string; blockNumber: number; gasUsed: bigint };
 
+type AbiFragments = readonly { type: string; name?: string }[];
+
 /**
- * ModelRegistry's generated ABI plus the errors of the registries it calls: a refused certificate reverts
- * registerAttested with AttestorRegistry's error (or TpmQuote's), which then decodes by name.
+ * A contract's generated ABI plus the errors of the contracts it calls: a refusal they revert with bubbles up
+ * unchanged (a refused certificate reverts ModelRegistry.registerAttested with AttestorRegistry's error, or
+ * TpmQuote's), and then decodes by name.
  */
-function attestedModelRegistryInterface(): Interface {
-  const fragments: unknown[] = modelRegistryAbi.filter((f) => f.type !== "constructor");
-  const seen = new Set(modelRegistryAbi.filter((f) => f.type === "error").map((f) => (f as { name: string }).name));
-  for (const abi of [attestorRegistryAbi, datasetRegistryAbi] as readonly (readonly { type: string; name?: string }[])[]) {
+export function interfaceWithErrorsOf(own: AbiFragments, ...callees: AbiFragments[]): Interface {
+  const fragments: unknown[] = own.filter((f) => f.type !== "constructor");
+  const seen = new Set(own.filter((f) => f.type === "error").map((f) => f.name!));
+  for (const abi of callees) {
     for (const f of abi) {
       if (f.type !== "error" || seen.has(f.name!)) continue;
       seen.add(f.name!);
@@ -48,6 +51,10 @@ function attestedModelRegistryInterface(): Interface {
     }
   }
   return new Interface(fragments as never);
+}
+
+function attestedModelRegistryInterface(): Interface {
+  return interfaceWithErrorsOf(modelRegistryAbi, attestorRegistryAbi, datasetRegistryAbi);
 }
 
 /** A contract call's revert as "ErrorName(args)", or the message. */

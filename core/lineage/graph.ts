@@ -34,6 +34,22 @@ export interface ModelAttestation {
   reason: string | null;
 }
 
+/**
+ * An attested evaluation of a model (core/attestor/evaluation-results.ts): a benchmark result bound by an
+ * evaluation certificate to the model's weights and a dataset token, with what its certificate was found worth.
+ * Only a `verified` one may be shown or exported as an attested result.
+ */
+export interface AttestedEvaluation {
+  evaluationId: string;
+  /** The evaluation dataset (not necessarily in the lineage): its token, and its manifest's name when it could be read. */
+  dataset: { tokenId: string; name: string | null; root: `0x${string}` | null };
+  /** The metrics of the certificate (empty when it could not be read). */
+  metrics: { name: string; value: number; split: string; config?: string }[];
+  metricsDigest: `0x${string}`;
+  certificateCid: string;
+  attestation: ModelAttestation;
+}
+
 export interface ModelNode {
   id: `model:${string}`;
   kind: "model";
@@ -47,6 +63,8 @@ export interface ModelNode {
   provenance: "self-declared" | "attested";
   certificateCid: string | null;
   attestation?: ModelAttestation;
+  /** Its attested evaluations, when someone listed and checked them; `record.metrics` are the owner's claims. */
+  evaluations?: AttestedEvaluation[];
   /** Effective record, after inheritance from the first parent. */
   record: ModelRecordFields;
   /**
