@@ -108,14 +108,15 @@ const eqHex = (a: string | undefined, b: string) => a !== undefined && a.toLower
 /** The evaluation certificate in a training certificate's frame, for the checks both kinds share (see above). */
 function asTrainingFrame(c: EvaluationCertificate): TrainingCertificate {
   const pl = c.payload;
+  const { model, ...inputs } = pl.inputs;
   return {
     format: CERTIFICATE_FORMAT,
     payload: {
       chain: { chainId: pl.chain.chainId, attestorRegistry: pl.chain.attestorRegistry, modelRegistry: pl.chain.modelRegistry, datasetRegistry: pl.chain.datasetRegistry },
       attestor: pl.attestor,
       run: pl.run,
-      inputs: { ...pl.inputs, parents: [] },
-      outputs: { weightsDigest: pl.inputs.model.weightsDigest, manifestCid: "placeholder", files: 1, license: "" },
+      inputs: { ...inputs, parents: [] },
+      outputs: { weightsDigest: model.weightsDigest, manifestCid: "placeholder", files: 1, license: "" },
       eventLog: [],
     },
     certificateDigest: c.certificateDigest,
@@ -189,9 +190,10 @@ export function verifyEvaluationCertificate(p: VerifyEvaluationParameters): Eval
     stage: "pre-registration",
     ...(p.now ? { now: p.now } : {}),
   });
+  const frame = shared.checks.find((c) => c.name === "certificateFormat" && !c.ok);
   for (const name of SHARED_CHECKS) {
     const c = shared.checks.find((x) => x.name === name)!;
-    set(name, c.ok, c.detail);
+    set(name, c.ok && !frame, frame ? `not checked: the sections shared with training certificates did not load (${frame.detail})` : c.detail);
   }
 
   // -- nonces: the final quote signs this certificate, the start quote the run id
