@@ -12,6 +12,7 @@ import { checkWords, type LineageView } from "../../_lib/lineage-view.ts";
 import { modelLineage } from "../../_lib/server/lineage.ts";
 import { modelRegistry } from "../../_lib/server/models.ts";
 import { CertificatePanel } from "./_components/CertificatePanel.tsx";
+import { EvaluationsPanel } from "./_components/EvaluationsPanel.tsx";
 import ExportButtons from "./_components/ExportButtons.tsx";
 import LineageGraph from "./_components/LineageGraph.tsx";
 import { gatewayReader } from "../../_lib/server/storage.ts";
@@ -132,6 +133,7 @@ export default async function ModelPage({ params }: Props) {
         </section>
       ) : null}
       {lineageProblem ? <Notice trouble={lineageProblem} /> : null}
+      {lineage ? <EvaluationsPanel evaluations={lineage.evaluations} claims={manifest?.record.metrics} /> : null}
       {lineage ? <LineageSection lineage={lineage} /> : null}
     </main>
   );
