@@ -10,7 +10,7 @@ import type { ChainConnection } from "../core/chain/connect.ts";
 import { EvaluationRegistryClient, evaluationRegistryAddress } from "../core/chain/evaluation-registry.ts";
 import { InputError, ProvenantError } from "../core/errors.ts";
 import { evaluationEvidence, evaluationParams, encodeEvaluationCertificate, decodeEvaluationCertificate } from "../core/attestor/evaluation-certificate.ts";
-import { runMeasuredEvaluation } from "../core/attestor/evaluation-run.ts";
+import { checkEvaluationEnvironment, runMeasuredEvaluation } from "../core/attestor/evaluation-run.ts";
 import type { EvaluationRunRequest } from "../core/attestor/evaluation-run.ts";
 import type { AttestorIdentity, RunChain, RunHooks } from "../core/attestor/run.ts";
 import { checkEnvironment } from "../core/attestor/measure.ts";
@@ -61,7 +61,7 @@ function names(v: unknown, what: string): string[] {
 export function parseEvaluationRequest(body: unknown): EvaluationRequest {
   if (typeof body !== "object" || body === null || Array.isArray(body)) bad("not a JSON object");
   const b = body as Record<string, unknown>;
-  const known = ["registrant", "model", "dataset", "code", "command", "cwd", "env", "secretEnv", "publishEnv", "configFiles", "outputDir", "timeoutMs", "register"];
+  const known = ["registrant", "model", "dataset", "code", "command", "cwd", "env", "secretEnv", "publishEnv", "configFiles", "timeoutMs", "register"];
   for (const k of Object.keys(b)) if (!known.includes(k)) bad(`unknown field "${k}"`);
   const model = (b.model ?? {}) as Record<string, unknown>;
   const dataset = (b.dataset ?? {}) as Record<string, unknown>;
@@ -84,8 +84,10 @@ export function parseEvaluationRequest(body: unknown): EvaluationRequest {
   for (const [k, v] of Object.entries(env)) if (typeof v !== "string") bad(`env.${k} must be a string`);
   const secretEnv = names(b.secretEnv, "secretEnv");
   const publishEnv = names(b.publishEnv, "publishEnv");
-  // Refused here (400), before the run is queued: a credential must not reach a certificate.
+  // Refused here (400), before the run is queued: a credential must not reach a certificate, and the metrics file's
+  // place is the attestor's to choose.
   checkEnvironment(env as Record<string, string>, { secret: secretEnv, publish: publishEnv });
+  checkEvaluationEnvironment(env as Record<string, string>);
   const configFiles = (b.configFiles ?? []) as unknown[];
   if (!Array.isArray(configFiles)) bad("configFiles must be a list of paths");
   if (b.registrant !== undefined && (typeof b.registrant !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(b.registrant))) bad("registrant must be an address");
@@ -103,7 +105,6 @@ export function parseEvaluationRequest(body: unknown): EvaluationRequest {
     ...(secretEnv.length ? { secretEnv } : {}),
     ...(publishEnv.length ? { publishEnv } : {}),
     configFiles: configFiles.map((p, i) => absPath(p, `configFiles[${i}]`)),
-    outputDir: absPath(b.outputDir, "outputDir"),
     ...(b.timeoutMs ? { timeoutMs: b.timeoutMs as number } : {}),
     register: (b.register as boolean | undefined) ?? true,
   };
@@ -149,7 +150,14 @@ export async function runEvaluationJob(j: EvaluationJob): Promise<void> {
   const cert = result.certificate;
   const certificateCid = await j.store.put(encodeEvaluationCertificate(cert), { name: "evaluation-certificate.json" });
   j.setState("certifying", { certificateDigest: cert.certificateDigest, certificateCid, timings: result.timings });
-  j.emit({ type: "certificate", certificateDigest: cert.certificateDigest, certificateCid, timings: result.timings, metrics: result.metrics.metrics });
+  j.emit({
+    type: "certificate",
+    certificateDigest: cert.certificateDigest,
+    certificateCid,
+    timings: result.timings,
+    metrics: result.metrics.metrics,
+    metricsText: cert.payload.outputs.metrics.text,
+  });
   j.log.info("evaluation certificate made", { certificateDigest: cert.certificateDigest, certificateCid, timings: result.timings });
 
   // The contract's own verdict before any transaction (registration preflights it again as a call).

@@ -3,10 +3,10 @@
  *
  * A client of the attestor service, like `provenant train`: it sends the evaluation, streams the command's
  * output as it comes, and prints the attested metrics and the registered evaluation. The command writes its
- * results, `provenant-metrics-v1` (docs/formats/metrics-v1.md), to $PROVENANT_METRICS_FILE, which is
- * `<out>/metrics.json` (default out: a new directory under the data dir).
+ * results, `provenant-metrics-v1` (docs/formats/metrics-v1.md), to $PROVENANT_METRICS_FILE, a file the attestor
+ * chooses; with --out, the certified file is copied to `<out>/metrics.json`.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Command } from "commander";
 import { dataDir } from "../../core/config.ts";
@@ -14,6 +14,8 @@ import { AttestorClient, attestorEndpoint } from "../../core/attestor/client.ts"
 import type { RunEvent } from "../../core/attestor/client.ts";
 import { AttestorError } from "../../core/attestor/errors.ts";
 import { METRICS_FILE, describeMetric, type MetricEntry } from "../../core/attestor/evaluation-metrics.ts";
+import { checkEvaluationEnvironment } from "../../core/attestor/evaluation-run.ts";
+import { InputError } from "../../core/errors.ts";
 import { checkEnvironment } from "../../core/attestor/measure.ts";
 import { SKIP_REASONS } from "../../core/dataset/skipped.ts";
 import { action, parseTokenId, withCommonOptions, type CommonOptions } from "../output.ts";
@@ -37,9 +39,6 @@ interface EvaluateOptions extends CommonOptions {
   acceptSkipped: string[];
 }
 
-/** The variable naming where the command writes its metrics (it is in the measured environment, like any other). */
-export const METRICS_FILE_VARIABLE = "PROVENANT_METRICS_FILE";
-
 const collect = (v: string, prev: string[]) => [...prev, v];
 
 export function evaluateCommand(): Command {
@@ -52,7 +51,7 @@ export function evaluateCommand(): Command {
       .requiredOption("--dataset <id>", "the evaluation dataset token")
       .requiredOption("--data <dir>", "the dataset's files (must hash to its on-chain root)")
       .option("--code <dir>", "the evaluation code: a git work tree or a directory", ".")
-      .option("--out <dir>", "where the command writes metrics.json (default: a new directory under the data dir)")
+      .option("--out <dir>", "also write the certified metrics.json here")
       .option("--config <file>", "a configuration file the evaluation uses (measured); repeatable", collect, [])
       .option("--env <NAME[=value]>", "a variable for the command, its value published in the certificate (PATH, HOME, LANG pass by default); repeatable", collect, [])
       .option("--secret-env <NAME>", "a variable from this environment, recorded only as a salted hash; repeatable", collect, [])
@@ -72,12 +71,10 @@ export function evaluateCommand(): Command {
       const command = args[0] as unknown as string[];
       const modelId = parseTokenId(opts.model, "model").toString();
       const datasetId = parseTokenId(opts.dataset, "dataset").toString();
-      const outputDir = resolve(opts.out ?? join(dataDir(opts.dataDir), "evaluations", `${modelId}-${datasetId}-${Date.now()}`));
-      mkdirSync(outputDir, { recursive: true });
-      const metricsFile = join(outputDir, METRICS_FILE);
       const { env, secretEnv } = commandEnvironment(opts.env, process.env, opts.secretEnv);
-      env[METRICS_FILE_VARIABLE] = metricsFile;
+      // The service refuses the same; refusing here keeps the request from leaving this process.
       checkEnvironment(env, { secret: secretEnv, publish: opts.publishEnv });
+      checkEvaluationEnvironment(env);
       const acceptSkipped = acceptedSkipsByDataset(opts.acceptSkipped, [datasetId]).get(datasetId);
       const request = {
         model: { modelId, path: resolve(opts.weights) },
@@ -89,7 +86,6 @@ export function evaluateCommand(): Command {
         ...(secretEnv.length ? { secretEnv } : {}),
         ...(opts.publishEnv.length ? { publishEnv: opts.publishEnv } : {}),
         configFiles: opts.config.map((c) => resolve(c)),
-        outputDir,
         register: opts.register,
         ...(opts.timeout ? { timeoutMs: Number(opts.timeout) } : {}),
       };
@@ -115,6 +111,16 @@ export function evaluateCommand(): Command {
       const error = last.error as { code: string; message: string } | undefined;
       const metrics = (certificate?.metrics ?? []) as MetricEntry[];
       const t = certificate?.timings as { commandMs: number; overheadMs: number } | undefined;
+      let metricsFile: string | undefined;
+      if (opts.out && certificate && typeof certificate.metricsText === "string") {
+        metricsFile = join(resolve(opts.out), METRICS_FILE);
+        try {
+          mkdirSync(resolve(opts.out), { recursive: true });
+          writeFileSync(metricsFile, certificate.metricsText);
+        } catch (e) {
+          throw new InputError("INPUT_INVALID", `cannot write ${metricsFile}: ${(e as Error).message}`, { cause: e });
+        }
+      }
       return {
         ok,
         json: {
@@ -124,7 +130,7 @@ export function evaluateCommand(): Command {
           ...(error ? { error } : {}),
           modelId,
           datasetId,
-          outputDir,
+          ...(metricsFile ? { metricsFile } : {}),
           ...(certificate ? { metrics, certificateDigest: certificate.certificateDigest, certificateCid: certificate.certificateCid, timings: certificate.timings } : {}),
           ...(registered ? { evaluationId: registered.evaluationId, txHash: registered.txHash, gasUsed: registered.gasUsed } : {}),
           ms: last.ms,

@@ -15,8 +15,13 @@ import type { AttestedEvaluation } from "../lineage/graph.ts";
 import type { Hex32 } from "./events.ts";
 
 export const METRICS_FORMAT = "provenant-metrics-v1";
-/** The name of the file the evaluation command writes in its output directory. */
+/** The name of the file the evaluation command writes. */
 export const METRICS_FILE = "metrics.json";
+/**
+ * The variable that tells the evaluation command where to write it: a path the attestor chose, in a directory it
+ * made for the run that only it and the command can write. Part of the measured environment; no request sets it.
+ */
+export const METRICS_FILE_VARIABLE = "PROVENANT_METRICS_FILE";
 /** A metrics file is a few hundred bytes; the certificate carries its text, so it stays small. */
 export const MAX_METRICS_BYTES = 64 * 1024;
 export const MAX_METRICS = 256;

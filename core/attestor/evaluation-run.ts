@@ -6,7 +6,8 @@
  *      code, command, configuration and environment;
  *   2. reset PCR 23, extend the evaluation event, quote (the start quote), extend the input events;
  *   3. run the command in the training run's sandbox (sandbox.ts), with the weights, data, code and config
- *      handed over read-only and the output directory read-write;
+ *      handed over read-only, and $PROVENANT_METRICS_FILE in a directory the attestor made for the run (0700,
+ *      its own): only the attestor and the command can write there, not whoever asked for the evaluation;
  *   4. read the metrics file the command wrote (`provenant-metrics-v1`), once, and extend its SHA-256;
  *   5. quote PCR 23 with nonce = the certificate digest, then extend the closing event.
  *
@@ -14,9 +15,10 @@
  * events and the certificate's shape are an evaluation's. The caller holds the TPM for the whole run.
  */
 import { constants } from "node:fs";
-import { open } from "node:fs/promises";
+import { mkdtemp, open, rm } from "node:fs/promises";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, lstatSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { ContentStore } from "../storage/store.ts";
 import { ProvenantError, TpmError } from "../errors.ts";
@@ -30,7 +32,7 @@ import type { Address, Hex32 } from "./events.ts";
 import { EVALUATION_CERTIFICATE_FORMAT, computeEvaluationCertificateDigest } from "./evaluation-certificate.ts";
 import type { EvaluationCertificate, EvaluationCertificatePayload } from "./evaluation-certificate.ts";
 import { evaluationInputEvents, metricsEvent, type EvaluationEvent } from "./evaluation-events.ts";
-import { MAX_METRICS_BYTES, METRICS_FILE, metricsDigestOf, parseMetrics, type MetricsFile } from "./evaluation-metrics.ts";
+import { MAX_METRICS_BYTES, METRICS_FILE, METRICS_FILE_VARIABLE, metricsDigestOf, parseMetrics, type MetricsFile } from "./evaluation-metrics.ts";
 import { measureCode, measureCommand, measureConfig, measureDataset, measureEnvironment } from "./measure.ts";
 import { certificateAttestor, expectPcr, parentDigest, quoteThenClose, runCommand } from "./run.ts";
 import type { AttestorIdentity, RunChain, RunHooks, RunTimings } from "./run.ts";
@@ -48,15 +50,23 @@ export type EvaluationRunRequest = {
   /** argv of the evaluation command; argv[0] is looked up on env.PATH. */
   command: string[];
   cwd: string;
-  /** The command's whole environment: nothing else is passed. */
+  /** The command's environment; the attestor adds PROVENANT_METRICS_FILE (the request may not set it), nothing else. */
   env: Record<string, string>;
   secretEnv?: string[];
   publishEnv?: string[];
   configFiles: string[];
-  /** Where the command writes `metrics.json`; it must not hold one before the run. */
-  outputDir: string;
   timeoutMs?: number;
 };
+
+/** The request may not say where the metrics file goes: that is the attestor's own directory. Throws INPUT_INVALID. */
+export function checkEvaluationEnvironment(env: Record<string, string>): void {
+  if (Object.hasOwn(env, METRICS_FILE_VARIABLE)) {
+    throw new ProvenantError(
+      "INPUT_INVALID",
+      `${METRICS_FILE_VARIABLE} is set by the attestor (a file in a directory only it and the command can write): leave it out of the environment`
+    );
+  }
+}
 
 /** The chain as an evaluation needs it: the training run's reads, and the evaluation registry it is bound to. */
 export type EvaluationRunChain = RunChain & { evaluationRegistry: Address };
@@ -80,6 +90,10 @@ function asEvaluation(e: unknown): unknown {
   return new (e.constructor as typeof ProvenantError)(e.code, message, { cause: e.cause });
 }
 
+function checkCancelled(hooks: RunHooks): void {
+  if (hooks.signal?.aborted) throw new ProvenantError("RUN_FAILED", "the evaluation was cancelled");
+}
+
 async function shared<T>(step: () => Promise<T> | T): Promise<T> {
   try {
     return await step();
@@ -98,18 +112,12 @@ export async function runMeasuredEvaluation(p: {
   sandbox: CommandSandbox;
   hooks?: RunHooks;
 }): Promise<EvaluationRunResult> {
-  const { request: req, identity: id, tpm, chain, store, sandbox } = p;
+  const { request: req, chain, store } = p;
   const hooks = p.hooks ?? {};
-  const cancelled = () => {
-    if (hooks.signal?.aborted) throw new ProvenantError("RUN_FAILED", "the evaluation was cancelled");
-  };
+  const cancelled = () => checkCancelled(hooks);
   if (!/^0x[0-9a-fA-F]{40}$/.test(req.registrant)) throw new ProvenantError("INPUT_INVALID", "registrant is not an address");
   if (!existsSync(resolve(req.cwd))) throw new ProvenantError("INPUT_NOT_FOUND", `working directory ${req.cwd} does not exist`);
-  const metricsPath = join(resolve(req.outputDir), METRICS_FILE);
-  // A metrics file left from before would be certified as this run's if the command wrote none.
-  if (pathExists(metricsPath)) {
-    throw new ProvenantError("INPUT_INVALID", `${metricsPath} exists already: the evaluation command must write it; remove it or choose another output directory`);
-  }
+  checkEvaluationEnvironment(req.env);
 
   // 1. measure
   const t0 = now();
@@ -135,10 +143,30 @@ export async function runMeasuredEvaluation(p: {
     ...(m.acceptedSkips.length > 0 ? { acceptedSkips: m.acceptedSkips } : {}),
   };
   cancelled();
+  // Where the metrics go: a fresh directory of the attestor's (mkdtemp: 0700), handed to the command alone, so
+  // neither a file planted before the run nor one swapped in after the command exits can be certified.
+  const metricsDir = await mkdtemp(join(tmpdir(), "provenant-metrics-"));
+  try {
+    return await evaluateInto(p, { t0, weightsDigest, dataset, metricsPath: join(metricsDir, METRICS_FILE) });
+  } finally {
+    await rm(metricsDir, { recursive: true, force: true });
+  }
+}
+
+/** The rest of step 1 (code, command, config, environment) and steps 2 to 5, the metrics written to `metricsPath`. */
+async function evaluateInto(
+  p: Parameters<typeof runMeasuredEvaluation>[0],
+  m: { t0: number; weightsDigest: Hex32; dataset: CertificateDataset; metricsPath: string }
+): Promise<EvaluationRunResult> {
+  const { request: req, identity: id, tpm, chain, sandbox } = p;
+  const hooks = p.hooks ?? {};
+  const { t0, weightsDigest, dataset, metricsPath } = m;
+  const cancelled = () => checkCancelled(hooks);
+  const env = { ...req.env, [METRICS_FILE_VARIABLE]: metricsPath };
   const code = await measureCode(req.code);
   const command = measureCommand(req.command);
   const config = measureConfig(req.configFiles);
-  const environment = measureEnvironment(req.env, { secret: req.secretEnv, publish: req.publishEnv });
+  const environment = measureEnvironment(env, { secret: req.secretEnv, publish: req.publishEnv });
   const runId = `0x${randomBytes(32).toString("hex")}` as Hex32;
   const measureMs = now() - t0;
 
@@ -147,7 +175,7 @@ export async function runMeasuredEvaluation(p: {
   const takeBack = await sandbox.handOver({
     read: [req.code, req.dataset.path, req.model.path, ...req.configFiles],
     enter: [req.cwd],
-    write: req.outputDir,
+    write: resolve(metricsPath, ".."),
   });
   const events: EvaluationEvent[] = evaluationInputEvents({
     run: {
@@ -188,7 +216,7 @@ export async function runMeasuredEvaluation(p: {
     hooks.onStage?.("running", { argv: req.command });
     const t2 = now();
     await shared(() =>
-      runCommand(req, sandbox, hooks, (stream, chunk) => {
+      runCommand({ ...req, env }, sandbox, hooks, (stream, chunk) => {
         outputLog.update(chunk);
         hooks.onOutput?.(stream, chunk);
       })
@@ -266,15 +294,6 @@ export async function runMeasuredEvaluation(p: {
   };
 }
 
-function pathExists(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The metrics file's bytes: a regular file (not a link the command left pointing elsewhere), at most
  * MAX_METRICS_BYTES, read through one descriptor so that what is hashed is what is parsed.
@@ -288,8 +307,8 @@ async function readMetricsFile(path: string): Promise<Uint8Array> {
     throw new ProvenantError(
       "METRICS_INVALID",
       code === "ENOENT"
-        ? `the evaluation command wrote no ${METRICS_FILE} in ${resolve(path, "..")}: it must write its results there (docs/formats/metrics-v1.md)`
-        : `${path} cannot be read as a regular file (${code}): the evaluation command must write ${METRICS_FILE} itself, not a link`,
+        ? `the evaluation command wrote no metrics: it must write them to $${METRICS_FILE_VARIABLE} (docs/formats/metrics-v1.md)`
+        : `$${METRICS_FILE_VARIABLE} cannot be read as a regular file (${code}): the evaluation command must write it itself, not a link`,
       { cause: e }
     );
   }

@@ -4,8 +4,8 @@
 // swapped after the quote, weights that are not the model's, data that is not the dataset's, a certificate
 // presented for another model, a quote from a TPM that was never enrolled.
 import { expect } from "chai";
-import { cpSync, mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { cpSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { Contract, JsonRpcProvider, Network } from "ethers";
 import { openStore } from "../../core/config.ts";
 import { networkConfig } from "../../core/chain/networks.ts";
@@ -18,6 +18,7 @@ import { metricsDigestOf } from "../../core/attestor/evaluation-metrics.ts";
 import { EVALUATION_CHECKS, verifyEvaluationCertificate } from "../../core/attestor/evaluation-verify.ts";
 import type { EvaluationChainFacts, EvaluationVerification } from "../../core/attestor/evaluation-verify.ts";
 import { loadEkRoots } from "../../core/attestor/verify-model.ts";
+import { AttestorClient } from "../../core/attestor/client.ts";
 import { modelRegistryAbi } from "../../core/chain/abi.generated.ts";
 import { REPO } from "../../scripts/lib/local-chain.ts";
 import { CLI, makeDataset, runNode, startServiceProcess, startWorld } from "./world.ts";
@@ -94,7 +95,7 @@ describe("attested evaluations end to end (real swtpm, local chain, service and 
     expect(certificate.payload.inputs.model.modelId).to.equal("1");
     expect(certificate.payload.inputs.datasets[0]).to.include({ datasetId: "1", role: "evaluation", n: 20 });
     expect(certificate.payload.eventLog.map((e) => e.type)).to.deep.equal(["evaluation", "model", "dataset", "code", "command", "config", "environment", "metrics"]);
-    expect(certificate.payload.inputs.environment.variables.PROVENANT_METRICS_FILE).to.equal(join(r.json.outputDir, "metrics.json"));
+    expect(certificate.payload.inputs.environment.variables.PROVENANT_METRICS_FILE).to.match(/\/metrics\.json$/);
     facts = await readEvaluationFacts(conn, certificate, { evaluationId: "1", evaluationRegistry: evaluationRegistryOf(w) });
     expect(verify(certificate).ok).to.equal(true);
   });
@@ -141,20 +142,47 @@ describe("attested evaluations end to end (real swtpm, local chain, service and 
       expect(failedChecks(v)).to.include.members(["nonce", "eventLog", "evaluationRecord"]);
     });
 
-    it("a metrics file planted before the run is refused: the command must write its own", async function () {
-      const out = join(w.work, "planted");
-      mkdirSync(out, { recursive: true });
-      writeFileSync(join(out, "metrics.json"), '{"format":"provenant-metrics-v1","metrics":[{"name":"accuracy","value":1,"split":"test"}]}');
-      const r = await w.cli(evaluateArgs({ out, extra: ["--write-nothing"] }));
+    it("metrics swapped before the attestor reads them: the file is in a directory the attestor made for the run, which only it and the command can write", async function () {
+      const r = await w.cli(evaluateArgs({ extra: ["--show-metrics-dir"] }));
+      expect(r.code, r.stderr + r.stdout).to.equal(0);
+      // Owned by the attestor (root), nothing for others (the group bits are the ACL mask of the command's grant):
+      // the request's owner can neither replace the file nor plant one.
+      expect(r.stderr).to.match(/^metrics dir mode 7[0-7]0 owner 0$/m);
+      const cert = decodeEvaluationCertificate(await openStore("local", w.home).get(r.json.certificateCid));
+      const path = cert.payload.inputs.environment.variables.PROVENANT_METRICS_FILE!;
+      expect(path.startsWith(w.home)).to.equal(false);
+      expect(existsSync(dirname(path)), "removed after the run").to.equal(false);
+    });
+
+    it("a request cannot choose where the metrics file is written", async function () {
+      const args = evaluateArgs();
+      args.splice(args.indexOf("--"), 0, "--env", `PROVENANT_METRICS_FILE=${join(w.work, "mine.json")}`);
+      const r = await w.cli(args);
       expect(r.code).to.equal(1);
       expect(r.json.error.code).to.equal("INPUT_INVALID");
-      expect(r.json.error.message).to.contain("metrics.json exists already");
+      expect(r.json.error.message).to.contain("PROVENANT_METRICS_FILE");
+      // The service refuses it too, from any client, before anything is queued.
+      const client = new AttestorClient({ url: w.service.url, token: w.token });
+      const request = {
+        model: { modelId: "1", path: weightsDir },
+        dataset: { datasetId: "1", path: dataDir },
+        code: codeDir,
+        command: [process.execPath, join(codeDir, "evaluate.ts")],
+        cwd: w.work,
+        env: { PROVENANT_METRICS_FILE: join(w.work, "mine.json") },
+        configFiles: [],
+      };
+      let refused: unknown;
+      await client.evaluate(request).catch((e: unknown) => (refused = e));
+      expect((refused as { code?: string }).code).to.equal("INPUT_INVALID");
+      expect((refused as Error).message).to.contain("PROVENANT_METRICS_FILE is set by the attestor");
     });
 
     it("a metrics file that is a link, missing, or not provenant-metrics-v1 fails the run by name; nothing is registered", async function () {
+      const before = await totalEvaluations();
       const cases: [string[], RegExp][] = [
         [["--link", "/etc/hostname"], /cannot be read as a regular file \(ELOOP\)/],
-        [["--write-nothing"], /the evaluation command wrote no metrics\.json/],
+        [["--write-nothing"], /the evaluation command wrote no metrics: it must write them to \$PROVENANT_METRICS_FILE/],
         [["--write", '{"format":"provenant-metrics-v1","metrics":[{"name":"accuracy","value":"high","split":"test"}]}'], /metrics\[0\]\.value must be a finite number/],
       ];
       for (const [extra, message] of cases) {
@@ -164,7 +192,7 @@ describe("attested evaluations end to end (real swtpm, local chain, service and 
         expect(r.json.error.code).to.equal("METRICS_INVALID");
         expect(r.json.error.message).to.match(message);
       }
-      expect(await totalEvaluations()).to.equal(1n);
+      expect(await totalEvaluations()).to.equal(before);
     });
 
     it("weights that are not the model's on-chain digest: the attestor refuses before the run, and the verifier's modelWeights check fails", async function () {
