@@ -1,8 +1,9 @@
 /**
  * The attested part of the demo: the MNIST classifier and its fine-tune trained under the attestor on a
  * software TPM, each registered as an attested model with its lineage edges (dataset -> generation 1 ->
- * generation 2, fine-tuned on a subset minted as its own dataset). Everything goes through the CLI as a
- * user types it: `attestor enroll`, `dataset mint`, `train -- <command>`.
+ * generation 2, fine-tuned on a subset minted as its own dataset), then both evaluated under the attestor on the
+ * digits (scripts/demo/eval-mnist.ts), each an attested evaluation. Everything goes through the CLI as a user types
+ * it: `attestor enroll`, `dataset mint`, `train -- <command>`, `evaluate -- <command>`.
  *
  *   node attestor/demo.ts            its own local chain and data dir; also measures quote latency and the
  *                                    attestor's overhead, and prints both certificates' checks

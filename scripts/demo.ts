@@ -4,7 +4,8 @@
  *      one digit proven in and one altered digit proven out, both checked by the contract.
  *   2. An attestor service on a software TPM (swtpm), enrolled and registered on-chain; a classifier trained
  *      on the minted digits under it, and a child fine-tuned on a subset (digits 3, 5 and 8, minted as a
- *      second dataset); both registered as attested models with their lineage edges (attestor/demo.ts).
+ *      second dataset); both registered as attested models with their lineage edges, then both evaluated under the
+ *      attestor on the digits and the evaluations registered with their metrics (attestor/demo.ts).
  *   3. The child's lineage printed, and `verify model` of the child: every model and dataset, every manifest,
  *      the weights on disk, and both training certificates, check by check.
  *   4. The dApp built and started on http://127.0.0.1:3000 over the demo's chain and store (a gateway on :8080),
