@@ -102,6 +102,8 @@ export async function modelEvaluations(
   }
   const registry = new EvaluationRegistryClient(address, p.conn.provider, p.conn.chainId);
   if ((await p.conn.provider.getCode(address)) === "0x") return [];
+  // An evaluation registry of another model registry lists other models under the same ids: none are this model's.
+  if (p.modelRegistry && (await registry.registries()).modelRegistry.toLowerCase() !== p.modelRegistry.toLowerCase()) return [];
   const ids = await registry.evaluationsOf(p.modelId);
   const names = new Map<string, Promise<string | null>>();
   const nameOf = (datasetId: string) => {
