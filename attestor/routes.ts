@@ -8,6 +8,7 @@
  *   POST /v1/quote                   {nonce} -> a quote over PCR 23 reset to the liveness event
  *   POST /v1/boot-state              {nonce} -> the boot log, policy, boot PCR values and a quote over them
  *   POST /v1/runs                    a run request -> NDJSON run events until the run ends
+ *   POST /v1/evaluations             an evaluation request (./evaluation.ts) -> the same, as a run
  *   GET  /v1/runs, /v1/runs/:id      run records
  *   POST /v1/runs/:id/cancel         kill the run's command
  */
@@ -27,6 +28,7 @@ import { HttpError, errorBody, readJson, readJsonObject, sendJson } from "./http
 import { LIVENESS_PCR, livenessQuote } from "./liveness.ts";
 import type { Logger } from "./log.ts";
 import { parseRunRequest } from "./request.ts";
+import { EVALUATIONS_PATH, parseEvaluationRequest } from "./evaluation.ts";
 import type { Runs } from "./runs.ts";
 import type { TpmLock } from "./tpm-lock.ts";
 
@@ -152,9 +154,10 @@ async function bootState(ctx: ServiceContext, { req, res }: Request): Promise<vo
   sendJson(res, 200, { boot: out.boot, attest: bytesToHex(out.quote.attest), signature: bytesToHex(out.quote.signature) });
 }
 
-/** A run: answered 202 at once with its events as NDJSON, one a line, until it is done. */
-async function submitRun(ctx: ServiceContext, { req, res }: Request): Promise<void> {
-  const request = parseRunRequest(await readJson(req));
+/** A run (training, or at EVALUATIONS_PATH an evaluation): answered 202 at once with its events as NDJSON, one a line, until it is done. */
+async function submitRun(ctx: ServiceContext, { req, res, url }: Request): Promise<void> {
+  const body = await readJson(req);
+  const request = url.pathname === EVALUATIONS_PATH ? parseEvaluationRequest(body) : parseRunRequest(body);
   const id = ctx.runs.admit(request);
   res.writeHead(202, { "content-type": "application/x-ndjson", "cache-control": "no-store", "x-run-id": id });
   const write = (e: RunEvent) => {
@@ -198,6 +201,7 @@ const ROUTES: readonly Route[] = [
   { method: "POST", path: "/v1/quote", handle: quote },
   { method: "POST", path: "/v1/boot-state", handle: bootState },
   { method: "POST", path: "/v1/runs", handle: submitRun },
+  { method: "POST", path: EVALUATIONS_PATH, handle: submitRun },
   { method: "GET", path: "/v1/runs", handle: listRuns },
   { method: "GET", path: new RegExp(`^/v1/runs/${RUN_ID}$`), handle: getRun },
   { method: "POST", path: new RegExp(`^/v1/runs/${RUN_ID}/cancel$`), handle: cancelRun },

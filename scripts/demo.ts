@@ -5,7 +5,8 @@
  *   2. An attestor service on a software TPM (swtpm) that "booted" a synthetic UEFI event log, enrolled and
  *      registered on-chain, its boot state approved; a classifier trained on the minted digits under it, and a
  *      child fine-tuned on a subset (digits 3, 5 and 8, minted as a second dataset); both registered as
- *      attested models (boot+pcr23) with their lineage edges (scripts/demo/attested.ts).
+ *      attested models (boot+pcr23) with their lineage edges, then both evaluated under the attestor on the
+ *      digits and the evaluations registered with their metrics (scripts/demo/attested.ts).
  *   Four parties with four keys (scripts/demo/roles.ts): the registry owner, the attestor, the publisher of the
  *   datasets and the registrant of the models; the output says who is who.
  *   3. The child's lineage printed, and `verify model` of the child: every model and dataset, every manifest,

@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 
-export const EXPORTED_CONTRACTS = ["DatasetRegistry", "ModelRegistry", "AttestorRegistry"];
+export const EXPORTED_CONTRACTS = ["DatasetRegistry", "ModelRegistry", "AttestorRegistry", "EvaluationRegistry"];
 
 const root = join(fileURLToPath(import.meta.url), "..", "..");
 

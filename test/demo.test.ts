@@ -106,4 +106,14 @@ describe("npm run demo", function () {
     expect(verify).to.match(/weights on disk: .*mnist-mlp-358 hashes to 0x[0-9a-f]{64}/);
     expect(verify).to.match(/VERIFIED: \d+ check\(s\) passed, 0 failed, 0 skipped/);
   });
+
+  it("evaluates both generations under the attestor on the MNIST test digits, and verify model shows the attested accuracies", function () {
+    for (const [id, name] of [["1", "mnist-mlp 1\\.0\\.0"], ["2", "mnist-mlp-358 1\\.1\\.0"]]) {
+      expect(run.stdout).to.match(new RegExp(`^attested evaluation of ${name} \\(model #${id}\\) on dataset #1: accuracy \\d+\\.\\d\\d%, accuracy \\d+\\.\\d\\d% on digits 3/5/8 `, "m"));
+      expect(run.stdout).to.match(new RegExp(`^ {2}registered attested evaluation #${id} \\(model #${id}, dataset #1, the metrics' SHA-256\\) with its certificate in one transaction: \\d+ gas$`, "m"));
+    }
+    const verify = run.stdout.slice(run.stdout.indexOf("$ provenant verify model 2"));
+    const attested = verify.match(/✓ attested evaluation #\d: accuracy 0\.\d+ \(test\), accuracy 0\.\d+ \(test, digits 3\/5\/8\) on dataset #1 MNIST 10k \(software-tpm-pcr23\)/g) ?? [];
+    expect(attested).to.have.length(2);
+  });
 });

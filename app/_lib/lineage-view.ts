@@ -1,4 +1,4 @@
-import type { ModelAttestation } from "../../core/attestor/attestation.ts";
+import type { AttestedEvaluation, ModelAttestation } from "../../core/attestor/attestation.ts";
 import type { Ancestry } from "../../core/lineage/check-sample.ts";
 import type { LineageGraph } from "../../core/lineage/graph.ts";
 
@@ -75,6 +75,8 @@ export interface LineageView {
   certificate: CertificateView | null;
   /** The datasets behind the model, as "Was this sample used?" checks them (core/lineage/check-sample.ts). */
   ancestry: Ancestry;
+  /** The root model's attested evaluations, each with its certificate's verdict (core/attestor/evaluation-results.ts). */
+  evaluations: AttestedEvaluation[];
 }
 
 /** Each named check in plain words: what passing it means. */
@@ -86,6 +88,7 @@ const CHECK_WORDS: Record<string, string> = {
   "model.license": "The record's license is the license on-chain",
   "model.parents-earlier": "Every parent was registered before the model (no cycles)",
   "model.certificate": "The training certificate verifies",
+  "model.evaluations": "The model's attested evaluations could be read from the EvaluationRegistry",
   "model.weights-on-disk": "The weights on disk are the registered ones",
   "dataset.on-chain": "Record read from the DatasetRegistry",
   "dataset.order": "No one has proven two of its leaves out of order on-chain (a misordered dataset's exclusion proofs are void)",
@@ -127,6 +130,7 @@ const CERT_WORDS: Record<string, string> = {
 };
 
 export function checkWords(check: string): string {
+  if (check.startsWith("model.evaluation.")) return `Attested evaluation #${check.slice("model.evaluation.".length)}: its evaluation certificate verifies`;
   if (check.startsWith("model.certificate.")) {
     const name = check.slice("model.certificate.".length);
     return `Training certificate: ${(CERT_WORDS[name] ?? name).replace(/^./, (c) => c.toLowerCase())}`;

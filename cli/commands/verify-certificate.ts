@@ -13,10 +13,12 @@ import { describeTrustLevel } from "../../core/attestor/certificate.ts";
 import { loadEkRoots, verifyCertificateFile, verifyModelCertificate } from "../../core/attestor/model-certificate-check.ts";
 import { parseTokenId } from "../../core/identifiers.ts";
 import { action, withCommonOptions, type CommonOptions } from "../output.ts";
+import { verifyEvaluationCertificate } from "./verify-evaluation.ts";
 
 interface VerifyCertificateOptions extends CommonOptions {
   ekRoot: string[];
   file?: string;
+  evaluation?: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -27,9 +29,14 @@ export function verifyCertificateCommand(): Command {
       .description("verify an attested model's training certificate: attestor, EK chain, AK, quote, nonce, event log, lineage, output, clock")
       .argument("[model]", "model token id")
       .option("--file <certificate.json>", "verify this certificate file against the chain instead, before or without its registration")
+      .option("--evaluation <id>", "verify an attested evaluation's certificate instead of a model's training certificate")
       .option("--ek-root <pem>", "trusted EK root CA certificate (repeatable; default $PROVENANT_EK_ROOTS)", collect, []),
   ).action(
     action<VerifyCertificateOptions>(async ([model], opts) => {
+      if (opts.evaluation !== undefined) {
+        if (model || opts.file) throw new InputError("INPUT_INVALID", "give a model id, --file <certificate.json> or --evaluation <id>, one of them");
+        return verifyEvaluationCertificate(opts.evaluation, opts);
+      }
       if (!model === !opts.file) throw new InputError("INPUT_INVALID", "give a model id or --file <certificate.json>, not both");
       const modelId = model ? parseTokenId(model, "the model").toString() : null;
       const conn = await connect(opts.network);

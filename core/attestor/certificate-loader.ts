@@ -31,15 +31,16 @@ import { loadCertificateBoot } from "./boot-state.ts";
 import { EVENT_TYPES, TRAINING_PCR } from "./pcr-events.ts";
 import type { Address, Hex32, TrainingEvent } from "./pcr-events.ts";
 
-// ---- field readers: each takes the value and its path in the certificate, for the message ----------------
+// ---- field readers: each takes the value and its path in the certificate, for the message; shared with the
+// evaluation certificate's loader (evaluation-certificate.ts) -----------------------------------------------
 
-function bad(path: string, why: string): never {
+export function bad(path: string, why: string): never {
   throw new ProvenantError("CERTIFICATE_INVALID", `certificate ${path} ${why}`);
 }
 
 type Obj = Record<string, unknown>;
 
-function obj(v: unknown, path: string, keys: readonly string[]): Obj {
+export function obj(v: unknown, path: string, keys: readonly string[]): Obj {
   if (typeof v !== "object" || v === null || Array.isArray(v)) bad(path, "is not an object");
   const o = v as Obj;
   for (const k of Object.keys(o)) if (!keys.includes(k)) bad(`${path}.${k}`, "is not a field of this format");
@@ -47,28 +48,28 @@ function obj(v: unknown, path: string, keys: readonly string[]): Obj {
   return o;
 }
 
-function str(v: unknown, path: string, re?: RegExp): string {
+export function str(v: unknown, path: string, re?: RegExp): string {
   if (typeof v !== "string") bad(path, "is not a string");
   if (re && !re.test(v)) bad(path, `has the wrong form (${JSON.stringify(v.slice(0, 80))})`);
   return v;
 }
 
-function int(v: unknown, path: string, min = 0): number {
+export function int(v: unknown, path: string, min = 0): number {
   if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min) bad(path, `is not an integer >= ${min}`);
   return v;
 }
 
-function arr(v: unknown, path: string): unknown[] {
+export function arr(v: unknown, path: string): unknown[] {
   if (!Array.isArray(v)) bad(path, "is not an array");
   return v;
 }
 
-const HEX32 = /^0x[0-9a-f]{64}$/;
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
-const HEX = /^([0-9a-f]{2})+$/;
+export const HEX32 = /^0x[0-9a-f]{64}$/;
+export const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+export const HEX = /^([0-9a-f]{2})+$/;
 const NAME_HEX = /^000b[0-9a-f]{64}$/;
-const SHA256_HEX = /^[0-9a-f]{64}$/;
-const TOKEN_ID = /^[1-9][0-9]{0,76}$/;
+export const SHA256_HEX = /^[0-9a-f]{64}$/;
+export const TOKEN_ID = /^[1-9][0-9]{0,76}$/;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 

@@ -110,8 +110,17 @@ export class AttestorClient {
    * FORMAT_UNSUPPORTED, and is never passed on. A connection that ends before the run does is
    * RUN_INTERRUPTED, naming the run to ask about.
    */
-  async train(request: unknown, onEvent: (e: RunEvent) => void = () => {}): Promise<RunDone> {
-    const res = await this.fetch("/v1/runs", { method: "POST", body: JSON.stringify(request) });
+  train(request: unknown, onEvent: (e: RunEvent) => void = () => {}): Promise<RunDone> {
+    return this.follow("/v1/runs", request, onEvent);
+  }
+
+  /** Submit an evaluation (attestor/evaluation.ts) and follow its events as a training run's (see train). */
+  evaluate(request: unknown, onEvent: (e: RunEvent) => void = () => {}): Promise<RunDone> {
+    return this.follow("/v1/evaluations", request, onEvent);
+  }
+
+  private async follow(path: string, request: unknown, onEvent: (e: RunEvent) => void): Promise<RunDone> {
+    const res = await this.fetch(path, { method: "POST", body: JSON.stringify(request) });
     if (!res.ok || !res.body) throw refusal(res.status, await res.json().catch(() => ({})));
     let id: string | undefined;
     for await (const event of runEvents(res.body as unknown as AsyncIterable<Uint8Array>)) {

@@ -30,6 +30,7 @@ import { weightsDigestOf } from "../model/digest.ts";
 import type { DeclaredRecord } from "../model/record.ts";
 import { bytesToHex, hexToBytes } from "../hex.ts";
 import type { AkInfo, QuoteResult, TpmTransport } from "../tpm/transport.ts";
+import type { PcrEvent } from "../tpm/quote.ts";
 import { verifyQuote } from "../tpm/quote-check.ts";
 import {
   CERTIFICATE_FORMAT,
@@ -39,6 +40,7 @@ import {
 import { expectBootStateUnchanged, measureBootState } from "./boot-state.ts";
 import type { BootSource, CertificateBoot } from "./boot-state.ts";
 import type {
+  CertificateAttestor,
   CertificateDataset,
   CertificateInputs,
   CertificateParent,
@@ -48,7 +50,8 @@ import type {
 import type { TpmKindName } from "../chain/attestor-registry.ts";
 import { AttestorError } from "./errors.ts";
 import { TRAINING_PCR, closingEvent, inputEvents, outputEvent, replayTrainingPcr } from "./pcr-events.ts";
-import type { Address, Hex32, TrainingEvent } from "./pcr-events.ts";
+import type { Address, Hex32 } from "./pcr-events.ts";
+import type { TrainingEvent } from "./pcr-events.ts";
 import { measureCode, measureCommand, measureConfig, measureDataset, measureEnvironment } from "./measure.ts";
 import type { RunStage, RunStageDetail } from "./run-events.ts";
 import type { CommandSandbox } from "./sandbox.ts";
@@ -343,38 +346,48 @@ async function hashOutput(p: MeasuredTrainingParameters, hooks: RunHooks): Promi
   };
 }
 
-/**
- * 5. The output event extended, the certificate's payload quoted (nonce: its digest) and PCR 23 closed, and
- * the quote checked as this attestor's own verifier would: never hand out a certificate it would refuse.
- */
+/** 5. The output event extended, the certificate's payload quoted (nonce: its digest) and checked (quoteRun). */
 async function quoteCertificate(p: MeasuredTrainingParameters, inputs: MeasuredInputs, run: CommandRun, output: HashedOutput): Promise<TrainingCertificate> {
-  const { tpm, identity: id } = p;
+  const { tpm, identity } = p;
   const events = [...run.events, outputEvent(output.weightsDigest)];
   await tpm.pcrExtend(TRAINING_PCR, events.at(-1)!.digest);
   await expectPcr(tpm, events);
-  const { boot } = inputs;
-  if (boot) await expectBootStateUnchanged(tpm, boot);
   const payload = certificatePayload(p, inputs, { ...run, events }, output, new Date());
   const certificateDigest = computeCertificateDigest(payload);
-  const quotedPcrs = [...(boot?.pcrs ?? []), TRAINING_PCR];
-  const quote = await quoteThenClose(tpm, certificateDigest, inputs.runId, quotedPcrs);
+  const quote = await quoteRun({ tpm, identity, certificateDigest, runId: inputs.runId, events, ...(inputs.boot ? { boot: inputs.boot } : {}) });
+  return { format: CERTIFICATE_FORMAT, payload, certificateDigest, quote };
+}
+
+/**
+ * The final quote of a run, training or evaluation: the boot PCRs (at the boot+pcr23 level) checked unchanged
+ * since they were measured, the payload's digest quoted over them and PCR 23, PCR 23 closed, and the quote
+ * checked as this attestor's own verifier would: never hand out a certificate it would refuse.
+ */
+export async function quoteRun(p: {
+  tpm: TpmTransport;
+  identity: AttestorIdentity;
+  certificateDigest: Hex32;
+  runId: Hex32;
+  /** The run's events, all extended into PCR 23. */
+  events: readonly PcrEvent[];
+  boot?: CertificateBoot;
+}): Promise<TrainingCertificate["quote"]> {
+  const { tpm, identity: id, certificateDigest, boot } = p;
+  if (boot) await expectBootStateUnchanged(tpm, boot);
+  const pcrs = [...(boot?.pcrs ?? []), TRAINING_PCR];
+  const quote = await quoteThenClose(tpm, certificateDigest, p.runId, pcrs);
   const self = verifyQuote({
     attest: quote.attest,
     signature: quote.signature,
     akPublicKey: id.ak.publicKeyPem,
     nonce: hexToBytes(certificateDigest),
-    pcrs: quotedPcrs,
-    pcrValues: { ...Object.fromEntries((boot?.pcrs ?? []).map((pcr, i) => [pcr, boot!.pcrValues[i]!])), [TRAINING_PCR]: replayTrainingPcr(events).pcr },
+    pcrs,
+    pcrValues: { ...Object.fromEntries((boot?.pcrs ?? []).map((pcr, i) => [pcr, boot!.pcrValues[i]!])), [TRAINING_PCR]: replayTrainingPcr(p.events).pcr },
     qualifiedSigner: id.akQualifiedName,
   });
   const failed = self.checks.find((c) => !c.ok);
   if (failed) throw new TpmError("TPM_FAILED", `the TPM's quote failed the attestor's own check ${failed.name}: ${failed.detail}`);
-  return {
-    format: CERTIFICATE_FORMAT,
-    payload,
-    certificateDigest,
-    quote: { pcrs: quotedPcrs, attest: bytesToHex(quote.attest), signature: bytesToHex(quote.signature) },
-  };
+  return { pcrs, attest: bytesToHex(quote.attest), signature: bytesToHex(quote.signature) };
 }
 
 /** What the certificate states: the chain, the attestor's identity, the run, its inputs and output, the event log. */
@@ -388,17 +401,7 @@ function certificatePayload(p: MeasuredTrainingParameters, inputs: MeasuredInput
       modelRegistry: chain.modelRegistry,
       datasetRegistry: chain.datasetRegistry,
     },
-    attestor: {
-      address: id.address,
-      tpmKind: id.tpmKind,
-      trustLevel: trustLevelOf(id.tpmKind, boot !== undefined),
-      ekCertificate: Buffer.from(id.ekCertificate).toString("base64"),
-      ekCertificateSha256: `0x${createHash("sha256").update(id.ekCertificate).digest("hex")}`,
-      ekIntermediates: id.ekIntermediates,
-      akPublic: bytesToHex(id.ak.tpm2bPublic),
-      akName: bytesToHex(id.ak.name),
-      akQualifiedName: bytesToHex(id.akQualifiedName),
-    },
+    attestor: certificateAttestor(id, boot !== undefined),
     run: {
       id: runId,
       registrant: req.registrant,
@@ -421,8 +424,23 @@ function certificatePayload(p: MeasuredTrainingParameters, inputs: MeasuredInput
   };
 }
 
+/** The attestor section of a certificate (training or evaluation): who signed, its TPM identity, its trust level. */
+export function certificateAttestor(id: AttestorIdentity, boot: boolean): CertificateAttestor {
+  return {
+    address: id.address,
+    tpmKind: id.tpmKind,
+    trustLevel: trustLevelOf(id.tpmKind, boot),
+    ekCertificate: Buffer.from(id.ekCertificate).toString("base64"),
+    ekCertificateSha256: `0x${createHash("sha256").update(id.ekCertificate).digest("hex")}`,
+    ekIntermediates: id.ekIntermediates,
+    akPublic: bytesToHex(id.ak.tpm2bPublic),
+    akName: bytesToHex(id.ak.name),
+    akQualifiedName: bytesToHex(id.akQualifiedName),
+  };
+}
+
 /** The parent's weights digest, hashed the way its stored manifest was made when the manifest is at hand. */
-async function parentDigest(store: ContentStore, manifestCid: string, dir: string): Promise<string> {
+export async function parentDigest(store: ContentStore, manifestCid: string, dir: string): Promise<string> {
   try {
     const manifest = await loadModelManifest(store, manifestCid);
     return (await compareWeights(manifest, dir)).digest.toLowerCase();
@@ -450,7 +468,7 @@ async function quoteThenClose(tpm: TpmTransport, certificateDigest: Hex32, runId
 }
 
 /** PCR 23 must be exactly the replay of `events`: nobody else extended or reset it. */
-async function expectPcr(tpm: TpmTransport, events: readonly TrainingEvent[]): Promise<void> {
+export async function expectPcr(tpm: TpmTransport, events: readonly PcrEvent[]): Promise<void> {
   const want = replayTrainingPcr(events).pcr;
   const got = (await tpm.pcrRead([TRAINING_PCR]))[TRAINING_PCR];
   if (got !== want) {
@@ -470,8 +488,8 @@ function signalOfStatus(code: number): string | undefined {
  * Run the training command in its sandbox (its own process group and PID namespace); resolve on exit 0, else
  * throw RUN_FAILED. When the command exits, the kernel kills whatever it left running.
  */
-async function runCommand(
-  req: TrainingRunRequest,
+export async function runCommand(
+  req: Pick<TrainingRunRequest, "command" | "cwd" | "env" | "timeoutMs">,
   sandbox: CommandSandbox,
   hooks: RunHooks,
   onChunk: (stream: "stdout" | "stderr", chunk: Buffer) => void

@@ -2227,6 +2227,25 @@ export const modelRegistryAbi = [
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      }
+    ],
+    "name": "weightsDigestOf",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
   }
 ] as const;
 
@@ -3492,6 +3511,613 @@ export const attestorRegistryAbi = [
     "name": "withdrawBootState",
     "outputs": [],
     "stateMutability": "nonpayable",
+    "type": "function"
+  }
+] as const;
+
+export const evaluationRegistryAbi = [
+  {
+    "inputs": [
+      {
+        "internalType": "contract IModelRegistry",
+        "name": "modelRegistry_",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "constructor"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "certificateDigest",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluationRegistryCertificateUsed",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "EvaluationRegistryEmptyCertificateCid",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "datasetId",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluationRegistryUnknownDataset",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluationRegistryUnknownEvaluation",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluationRegistryUnknownModel",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "EvaluationRegistryZeroAddress",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "EvaluationRegistryZeroMetricsDigest",
+    "type": "error"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "datasetId",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "attestor",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "registrant",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "certificateDigest",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "metricsDigest",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "string",
+        "name": "certificateCid",
+        "type": "string"
+      }
+    ],
+    "name": "EvaluationRegistered",
+    "type": "event"
+  },
+  {
+    "inputs": [],
+    "name": "attestorRegistry",
+    "outputs": [
+      {
+        "internalType": "contract IAttestorRegistry",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint256",
+            "name": "modelId",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "datasetId",
+            "type": "uint256"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "metricsDigest",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct IEvaluationRegistry.EvaluationParams",
+        "name": "p",
+        "type": "tuple"
+      },
+      {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "attestor",
+            "type": "address"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "certificateDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "runId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "codeDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "commandDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "configDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "environmentDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes",
+            "name": "attest",
+            "type": "bytes"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "r",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "s",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct IEvaluationRegistry.EvaluationEvidence",
+        "name": "evidence",
+        "type": "tuple"
+      },
+      {
+        "internalType": "address",
+        "name": "registrant",
+        "type": "address"
+      }
+    ],
+    "name": "checkEvaluationCertificate",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "datasetRegistry",
+    "outputs": [
+      {
+        "internalType": "contract IDatasetRegistry",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      }
+    ],
+    "name": "evaluationCountOf",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint256",
+            "name": "modelId",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "datasetId",
+            "type": "uint256"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "metricsDigest",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct IEvaluationRegistry.EvaluationParams",
+        "name": "p",
+        "type": "tuple"
+      },
+      {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "attestor",
+            "type": "address"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "certificateDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "runId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "codeDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "commandDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "configDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "environmentDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes",
+            "name": "attest",
+            "type": "bytes"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "r",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "s",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct IEvaluationRegistry.EvaluationEvidence",
+        "name": "evidence",
+        "type": "tuple"
+      },
+      {
+        "internalType": "address",
+        "name": "registrant",
+        "type": "address"
+      }
+    ],
+    "name": "evaluationEvents",
+    "outputs": [
+      {
+        "internalType": "bytes32[]",
+        "name": "events",
+        "type": "bytes32[]"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "pcr",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "pcrDigest",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      }
+    ],
+    "name": "evaluationOf",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint256",
+            "name": "modelId",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "datasetId",
+            "type": "uint256"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "metricsDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "certificateDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "address",
+            "name": "attestor",
+            "type": "address"
+          },
+          {
+            "internalType": "address",
+            "name": "registrant",
+            "type": "address"
+          },
+          {
+            "internalType": "uint64",
+            "name": "registeredAt",
+            "type": "uint64"
+          },
+          {
+            "internalType": "string",
+            "name": "certificateCid",
+            "type": "string"
+          }
+        ],
+        "internalType": "struct IEvaluationRegistry.EvaluationRecord",
+        "name": "",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "certificateDigest",
+        "type": "bytes32"
+      }
+    ],
+    "name": "evaluationOfCertificate",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      }
+    ],
+    "name": "evaluationsOf",
+    "outputs": [
+      {
+        "internalType": "uint256[]",
+        "name": "ids",
+        "type": "uint256[]"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "modelRegistry",
+    "outputs": [
+      {
+        "internalType": "contract IModelRegistry",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint256",
+            "name": "modelId",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "datasetId",
+            "type": "uint256"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "metricsDigest",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct IEvaluationRegistry.EvaluationParams",
+        "name": "p",
+        "type": "tuple"
+      },
+      {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "attestor",
+            "type": "address"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "certificateDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "runId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "codeDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "commandDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "configDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "environmentDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes",
+            "name": "attest",
+            "type": "bytes"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "r",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "s",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct IEvaluationRegistry.EvaluationEvidence",
+        "name": "evidence",
+        "type": "tuple"
+      },
+      {
+        "internalType": "string",
+        "name": "certificateCid",
+        "type": "string"
+      }
+    ],
+    "name": "registerEvaluation",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "totalRegistered",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   }
 ] as const;

@@ -1,3 +1,4 @@
+import { Interface } from "ethers";
 import { ChainError, ProvenantError } from "../errors.ts";
 
 // Browser-safe (no deployment files): the dApp maps the contract's reverts with the same words as the CLI.
@@ -26,4 +27,24 @@ export function chainError(e: unknown, what: string): ProvenantError {
     return new ChainError("CHAIN_UNREACHABLE", `${what}: the chain stopped answering`, { cause: e });
   }
   return new ChainError("TX_REVERTED", `${what}: ${err.shortMessage ?? (e as Error).message}`, { cause: e });
+}
+
+type AbiFragments = readonly { type: string; name?: string }[];
+
+/**
+ * A contract's generated ABI plus the errors of the contracts it calls: a refusal they revert with bubbles up
+ * unchanged (a refused certificate reverts ModelRegistry.registerAttested or EvaluationRegistry.registerEvaluation
+ * with AttestorRegistry's error, or TpmQuote's), and then decodes by name.
+ */
+export function interfaceWithErrorsOf(own: AbiFragments, ...callees: AbiFragments[]): Interface {
+  const fragments: unknown[] = own.filter((f) => f.type !== "constructor");
+  const seen = new Set(own.filter((f) => f.type === "error").map((f) => f.name!));
+  for (const abi of callees) {
+    for (const f of abi) {
+      if (f.type !== "error" || seen.has(f.name!)) continue;
+      seen.add(f.name!);
+      fragments.push(f);
+    }
+  }
+  return new Interface(fragments as never);
 }

@@ -8,7 +8,7 @@ export function deploymentsDir(): string {
   return process.env.PROVENANT_DEPLOYMENTS ?? join(packageRoot(), "ignition", "deployments");
 }
 
-export type ContractName = "DatasetRegistry" | "ModelRegistry" | "AttestorRegistry";
+export type ContractName = "DatasetRegistry" | "ModelRegistry" | "AttestorRegistry" | "EvaluationRegistry";
 
 /** Ignition's deployment id: chain-<id> by default; tests and parallel local chains set their own. */
 export function deploymentId(chainId: number): string {

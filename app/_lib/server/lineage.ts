@@ -7,6 +7,7 @@ import {
   verifyModelCertificate,
   type ModelCertificateVerification,
 } from "../../../core/attestor/model-certificate-check.ts";
+import { modelEvaluations } from "../../../core/attestor/evaluation-results.ts";
 import { DatasetRegistryClient } from "../../../core/chain/dataset-registry.ts";
 import { ModelRegistryClient } from "../../../core/chain/model-registry.ts";
 import { isProvenantError } from "../../../core/errors.ts";
@@ -68,6 +69,8 @@ export async function modelLineage(id: bigint): Promise<LineageView> {
   const full = new Map<string, ModelCertificateVerification>();
   const attestations = new Map<string, ModelAttestation>();
   const report = await verifyLineage(walk, {
+    // Each model's attested evaluations, checked as `verify model` checks them: the page shows the root's, the exports carry all.
+    verifyEvaluations: (tokenId) => modelEvaluations({ conn: src.conn, store: src.store, modelId: tokenId.toString(), roots, modelRegistry: walk.registries.model }),
     verifyCertificate: async (tokenId): Promise<CertificateVerdict> => {
       const v = await verifyModelCertificate({
         conn: src.conn,
@@ -95,6 +98,7 @@ export async function modelLineage(id: bigint): Promise<LineageView> {
     for (const n of graph.nodes) {
       const a = n.kind === "model" ? attestations.get(n.tokenId) : undefined;
       if (n.kind === "model" && a) n.attestation = a;
+      if (n.kind === "model") n.evaluations = report.evaluations?.[n.id] ?? [];
     }
   } catch (e) {
     incomplete = isProvenantError(e) ? e.message : String(e);
@@ -112,6 +116,7 @@ export async function modelLineage(id: bigint): Promise<LineageView> {
     incomplete,
     certificate: rootCert ? certificateView(rootCert, attestations.get(id.toString())!, rootsProblem, roots.length) : null,
     ancestry: ancestryOfWalk(walk),
+    evaluations: report.evaluations?.[`model:${id}`] ?? [],
   };
 }
 
