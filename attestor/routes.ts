@@ -6,7 +6,9 @@
  *   GET  /v1/enrollment-request      provenant-attestor-enrollment-v1 (creates the AK if there is none)
  *   POST /v1/activate-credential     {credentialBlob, encryptedSecret} -> {secret}   (enrollment)
  *   POST /v1/quote                   {nonce} -> a quote over PCR 23 reset to the liveness event
+ *   POST /v1/boot-state              {nonce} -> the boot log, policy, boot PCR values and a quote over them
  *   POST /v1/runs                    a run request -> NDJSON run events until the run ends
+ *   POST /v1/evaluations             an evaluation request (./evaluation.ts) -> the same, as a run
  *   GET  /v1/runs, /v1/runs/:id      run records
  *   POST /v1/runs/:id/cancel         kill the run's command
  */
@@ -14,6 +16,8 @@ import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ModelRegistryAddresses } from "../core/chain/model-registry.ts";
 import { createEnrollmentRequest } from "../core/attestor/enrollment.ts";
+import { readBootState } from "../core/attestor/boot-state.ts";
+import type { BootSource } from "../core/attestor/boot-state.ts";
 import { TRAINING_PCR } from "../core/attestor/pcr-events.ts";
 import type { RunEvent } from "../core/attestor/run-events.ts";
 import { bytesToHex, hexToBytes } from "../core/hex.ts";
@@ -24,6 +28,7 @@ import { HttpError, errorBody, readJson, readJsonObject, sendJson } from "./http
 import { LIVENESS_PCR, livenessQuote } from "./liveness.ts";
 import type { Logger } from "./log.ts";
 import { parseRunRequest } from "./request.ts";
+import { EVALUATIONS_PATH, parseEvaluationRequest } from "./evaluation.ts";
 import type { Runs } from "./runs.ts";
 import type { TpmLock } from "./tpm-lock.ts";
 
@@ -40,6 +45,8 @@ export type ServiceContext = {
   lock: TpmLock;
   chain: ServiceChain;
   runs: Runs;
+  /** The boot+pcr23 level's policy and log; absent: certificates quote PCR 23 alone. */
+  boot?: BootSource;
 };
 
 type Request = { req: IncomingMessage; res: ServerResponse; url: URL; params: string[] };
@@ -133,9 +140,24 @@ async function quote(ctx: ServiceContext, { req, res }: Request): Promise<void> 
   });
 }
 
-/** A run: answered 202 at once with its events as NDJSON, one a line, until it is done. */
-async function submitRun(ctx: ServiceContext, { req, res }: Request): Promise<void> {
-  const request = parseRunRequest(await readJson(req));
+/** What the registry owner appraises before approving this machine's boot state: the log, the values, a quote. */
+async function bootState(ctx: ServiceContext, { req, res }: Request): Promise<void> {
+  const body = await readJsonObject(req);
+  if (typeof body.nonce !== "string") throw new HttpError(400, "INPUT_INVALID", "nonce (hex) is required");
+  const nonce = hexToBytes(body.nonce, "nonce");
+  const source = ctx.boot;
+  if (!source) throw new HttpError(409, "CONFIG_INVALID", "this attestor has no boot policy (start it with --boot-policy): it certifies at a PCR-23-only level");
+  const out = await ctx.lock.whenIdle("a boot-state quote", async () => {
+    const boot = await readBootState(ctx.tpm, source);
+    return { boot, quote: await ctx.tpm.quote(boot.pcrs, nonce) };
+  });
+  sendJson(res, 200, { boot: out.boot, attest: bytesToHex(out.quote.attest), signature: bytesToHex(out.quote.signature) });
+}
+
+/** A run (training, or at EVALUATIONS_PATH an evaluation): answered 202 at once with its events as NDJSON, one a line, until it is done. */
+async function submitRun(ctx: ServiceContext, { req, res, url }: Request): Promise<void> {
+  const body = await readJson(req);
+  const request = url.pathname === EVALUATIONS_PATH ? parseEvaluationRequest(body) : parseRunRequest(body);
   const id = ctx.runs.admit(request);
   res.writeHead(202, { "content-type": "application/x-ndjson", "cache-control": "no-store", "x-run-id": id });
   const write = (e: RunEvent) => {
@@ -177,7 +199,9 @@ const ROUTES: readonly Route[] = [
   { method: "GET", path: "/v1/enrollment-request", handle: enrollmentRequest },
   { method: "POST", path: "/v1/activate-credential", handle: activateCredential },
   { method: "POST", path: "/v1/quote", handle: quote },
+  { method: "POST", path: "/v1/boot-state", handle: bootState },
   { method: "POST", path: "/v1/runs", handle: submitRun },
+  { method: "POST", path: EVALUATIONS_PATH, handle: submitRun },
   { method: "GET", path: "/v1/runs", handle: listRuns },
   { method: "GET", path: new RegExp(`^/v1/runs/${RUN_ID}$`), handle: getRun },
   { method: "POST", path: new RegExp(`^/v1/runs/${RUN_ID}/cancel$`), handle: cancelRun },

@@ -1,7 +1,8 @@
 /**
  * The runs: admitted into a bounded queue on the TPM lock and executed one at a time, each one's state kept
  * in the database and streamed as run events (core/attestor/run-events.ts) to whoever follows it. The work
- * is the library's: runMeasuredTraining (measure, run, quote) and certifyRun (check, register).
+ * is the library's: runMeasuredTraining (measure, run, quote) and certifyRun (check, register); an
+ * evaluation run's, runEvaluationJob (./evaluation.ts), under the same queue, lock, states and events.
  */
 import { randomUUID } from "node:crypto";
 import { StringDecoder } from "node:string_decoder";
@@ -17,6 +18,7 @@ import type { RunHooks, RunResult } from "../core/attestor/run.ts";
 import { connectRunChain } from "../core/attestor/run-chain.ts";
 import type { RunEvent, RunState, RunStateFields } from "../core/attestor/run-events.ts";
 import type { CommandSandbox } from "../core/attestor/sandbox.ts";
+import type { BootSource } from "../core/attestor/boot-state.ts";
 import type { Address } from "../core/attestor/pcr-events.ts";
 import type { ContentStore } from "../core/storage/store.ts";
 import type { TpmTransport } from "../core/tpm/transport.ts";
@@ -25,6 +27,8 @@ import type { RunsDb } from "./db.ts";
 import { HttpError, errorBody } from "./http.ts";
 import type { Logger } from "./log.ts";
 import type { RunRequest } from "./request.ts";
+import { isEvaluationRequest, runEvaluationJob } from "./evaluation.ts";
+import type { EvaluationRequest } from "./evaluation.ts";
 import type { TpmLock } from "./tpm-lock.ts";
 
 export type RunsContext = {
@@ -38,6 +42,8 @@ export type RunsContext = {
   addresses?: Partial<ModelRegistryAddresses>;
   /** Runs waiting beyond the running one; more are refused with 503. */
   maxQueue: number;
+  /** The boot+pcr23 level: every run's final quote also covers the boot PCRs (core/attestor/boot-state.ts). */
+  boot?: BootSource;
 };
 
 type LiveRun = {
@@ -46,12 +52,12 @@ type LiveRun = {
 };
 
 /** Who registers the model: the request's registrant, else the service's account, which must then be the one. */
-async function registrantOf(conn: ChainConnection, request: RunRequest): Promise<{ signer: Signer; registrant: Address }> {
+async function registrantOf(conn: ChainConnection, request: RunRequest | EvaluationRequest): Promise<{ signer: Signer; registrant: Address }> {
   const signer = await conn.signer();
   const signerAddress = (await signer.getAddress()) as Address;
   const registrant = request.registrant ?? signerAddress;
   if (request.register && registrant.toLowerCase() !== signerAddress.toLowerCase()) {
-    throw new ProvenantError("INPUT_INVALID", `registrant ${registrant} is not the service's account ${signerAddress}, which registers the model`);
+    throw new ProvenantError("INPUT_INVALID", `registrant ${registrant} is not the service's account ${signerAddress}, which registers the ${isEvaluationRequest(request) ? "evaluation" : "model"}`);
   }
   return { signer, registrant };
 }
@@ -66,7 +72,7 @@ export class Runs {
   }
 
   /** Admit a run into the queue (503 QUEUE_FULL when too many wait): recorded as queued, not started. */
-  admit(request: RunRequest): string {
+  admit(request: RunRequest | EvaluationRequest): string {
     const waiting = this.ctx.lock.runsWaiting();
     if (waiting >= this.ctx.maxQueue) throw new HttpError(503, "QUEUE_FULL", `${waiting} runs are already waiting`);
     const id = randomUUID();
@@ -83,7 +89,7 @@ export class Runs {
   }
 
   /** Start an admitted run: announce its place in the queue, then execute it when the TPM is its turn. */
-  start(id: string, request: RunRequest): void {
+  start(id: string, request: RunRequest | EvaluationRequest): void {
     const position = this.ctx.lock.queuePosition();
     this.emit(id, { type: "queued", id, position });
     this.ctx.log.info("run queued", { run: id, position, command: request.command });
@@ -116,12 +122,13 @@ export class Runs {
   }
 
   /** Execute a queued run to its end; never throws (the outcome is in the database and the events). */
-  private async execute(id: string, request: RunRequest): Promise<void> {
+  private async execute(id: string, request: RunRequest | EvaluationRequest): Promise<void> {
     const rlog = this.ctx.log.child({ run: id });
     await this.ctx.lock.acquire("run");
     const started = performance.now();
     try {
-      await this.measureCertifyRegister(id, request, rlog);
+      if (isEvaluationRequest(request)) await this.evaluate(id, request, rlog);
+      else await this.measureCertifyRegister(id, request, rlog);
     } catch (e) {
       const err = errorBody(e);
       this.setState(id, "failed", { errorCode: err.code, errorMessage: err.message });
@@ -150,6 +157,7 @@ export class Runs {
       chain: connectRunChain(conn, addresses),
       store,
       sandbox,
+      ...(this.ctx.boot ? { boot: this.ctx.boot } : {}),
       hooks: this.hooks(id),
     });
     const certificateCid = await this.storeCertificate(id, result, rlog);
@@ -170,6 +178,34 @@ export class Runs {
     this.setState(id, "registered", registered);
     this.emit(id, { type: "registered", ...registered });
     rlog.info("model registered", { modelId: registered.modelId, txHash: registered.txHash, gasUsed: registration.gasUsed });
+  }
+
+  /** An evaluation run: measured, certified and registered by runEvaluationJob, reported as a run's. */
+  private async evaluate(id: string, request: EvaluationRequest, rlog: Logger): Promise<void> {
+    const { db, tpm, store, sandbox, chain, addresses } = this.ctx;
+    if (this.live.get(id)?.abort.signal.aborted) throw new AttestorError("RUN_FAILED", "the evaluation was cancelled while queued");
+    this.setState(id, "measuring");
+    rlog.info("evaluation started");
+    const conn = await chain.connection();
+    const { signer, registrant } = await registrantOf(conn, request);
+    const { identity } = await chain.identity();
+    await runEvaluationJob({
+      id,
+      request,
+      registrant,
+      identity,
+      chain: connectRunChain(conn, addresses),
+      conn,
+      signer,
+      tpm,
+      store,
+      sandbox,
+      hooks: this.hooks(id),
+      log: rlog,
+      onSent: (txHash) => db.update(id, { txHash }),
+      setState: (state, fields) => this.setState(id, state, fields),
+      emit: (e) => this.emit(id, e),
+    });
   }
 
   /** The run's hooks: its stages and output as events, its command's pid in the database, its cancellation. */

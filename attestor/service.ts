@@ -17,6 +17,7 @@ import { ProvenantError } from "../core/errors.ts";
 import { openStore } from "../core/config.ts";
 import type { ModelRegistryAddresses } from "../core/chain/model-registry.ts";
 import { openSandbox } from "../core/attestor/sandbox.ts";
+import type { BootSource } from "../core/attestor/boot-state.ts";
 import { createTpm2ToolsTransport } from "../core/tpm/transport.ts";
 import type { TpmTransport } from "../core/tpm/transport.ts";
 import { serviceChain } from "./chain.ts";
@@ -52,6 +53,8 @@ export type ServiceConfig = {
   tpm?: TpmTransport;
   /** The unprivileged user training commands run as; default provenant-train (core/attestor/sandbox.ts). */
   trainUser?: string;
+  /** The boot+pcr23 level: the boot policy and event log; without it, certificates quote PCR 23 alone. */
+  boot?: BootSource;
 };
 
 export type AttestorService = {
@@ -73,8 +76,9 @@ async function openService(config: ServiceConfig, log: Logger): Promise<ServiceC
   const store = openStore("local", config.dataDir);
   const lock = new TpmLock();
   const chain = serviceChain(config, tpm);
-  const runs = new Runs({ log, db, tpm, store, sandbox, lock, chain, addresses: config.addresses, maxQueue: config.maxQueue ?? 16 });
-  return { tcti: config.tcti, ekIntermediates: config.ekIntermediates, addresses: config.addresses, log, db, tpm, lock, chain, runs, sandbox, store };
+  const boot = config.boot ? { boot: config.boot } : {};
+  const runs = new Runs({ log, db, tpm, store, sandbox, lock, chain, addresses: config.addresses, maxQueue: config.maxQueue ?? 16, ...boot });
+  return { tcti: config.tcti, ekIntermediates: config.ekIntermediates, addresses: config.addresses, log, db, tpm, lock, chain, runs, sandbox, store, ...boot };
 }
 
 /** Start the service. Unfinished runs from a previous process are settled first (settle.ts). */

@@ -8,6 +8,7 @@ import type { ModelRegistryAddresses } from "../core/chain/model-registry.ts";
 import { findAttestedModel } from "../core/attestor/registration.ts";
 import { decodeCertificate } from "../core/attestor/certificate-loader.ts";
 import { killLeftover } from "../core/attestor/sandbox.ts";
+import { isEvaluationRequest, settleEvaluation } from "./evaluation.ts";
 import type { CommandSandbox } from "../core/attestor/sandbox.ts";
 import type { ContentStore } from "../core/storage/store.ts";
 import type { ServiceChain } from "./chain.ts";
@@ -46,6 +47,10 @@ export async function settleUnfinished(ctx: SettleContext): Promise<void> {
 async function settleRegistration(ctx: SettleContext, row: RunRow): Promise<void> {
   try {
     const conn = await ctx.chain.connection();
+    if (isEvaluationRequest(row.request)) {
+      ctx.db.update(row.id, await settleEvaluation(conn, ctx.store, row));
+      return;
+    }
     const cert = decodeCertificate(await ctx.store.get(row.certificateCid!));
     const modelId = await findAttestedModel(conn, cert, { addresses: ctx.addresses });
     if (modelId !== undefined) {

@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   export: async () => (await import("./commands/export.ts")).exportCommand(),
   attestor: async () => (await import("./commands/attestor.ts")).attestorCommand(),
   train: async () => (await import("./commands/train.ts")).trainCommand(),
+  evaluate: async () => (await import("./commands/evaluate.ts")).evaluateCommand(),
 };
 
 const program = new Command("provenant")

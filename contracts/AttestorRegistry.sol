@@ -30,12 +30,17 @@ contract AttestorRegistry is Ownable2Step, IAttestorRegistry {
 
     /// @dev PCR 23 alone, as a selection bitmap.
     uint64 internal constant TRAINING_PCR_SELECT = uint64(1) << 23;
+    /// @dev PCRs 0-7: every boot state covers them.
+    uint32 internal constant REQUIRED_BOOT_PCRS = 0xff;
+    /// @dev Boot states cover PCRs 0-15 at most (16 and up are resettable or not the firmware's).
+    uint32 internal constant MAX_BOOT_PCR_SELECT = 0xffff;
     /// @dev n/2 of P-256: the largest `s` {P256-verify} accepts.
     uint256 internal constant P256_HALF_N = 0x7fffffff800000007fffffffffffffffde737d56d38bcf4279dce5617e3192a8;
 
     mapping(address attestor => Attestor) private _attestors;
     mapping(bytes32 akQualifiedName => address attestor) private _attestorOfQualifiedName;
     uint256 private _totalRegistered;
+    mapping(address attestor => mapping(bytes32 bootState => BootState)) private _bootStates;
 
     constructor(address initialOwner) Ownable(initialOwner) {}
 
@@ -58,7 +63,8 @@ contract AttestorRegistry is Ownable2Step, IAttestorRegistry {
             kind: p.kind,
             // A uint64 of seconds lasts until the year 584,942,419,325; the cast cannot truncate.
             registeredAt: uint64(block.timestamp),
-            revokedAt: 0
+            revokedAt: 0,
+            bootStateRequired: false
         });
         _attestorOfQualifiedName[p.akQualifiedName] = p.attestor;
         ++_totalRegistered;
@@ -71,6 +77,44 @@ contract AttestorRegistry is Ownable2Step, IAttestorRegistry {
         if (a.revokedAt != 0) revert AttestorRegistryAttestorRevoked(attestor, a.revokedAt);
         a.revokedAt = uint64(block.timestamp);
         emit AttestorRevoked(attestor);
+    }
+
+    /// @inheritdoc IAttestorRegistry
+    function approveBootState(address attestor, bytes32 bootState, uint32 pcrSelect, bytes32 policyDigest) external onlyOwner {
+        Attestor storage a = _requireActive(attestor);
+        if (bootState == bytes32(0) || policyDigest == bytes32(0)) revert AttestorRegistryMissingBootState();
+        if (pcrSelect & REQUIRED_BOOT_PCRS != REQUIRED_BOOT_PCRS || pcrSelect > MAX_BOOT_PCR_SELECT) {
+            revert AttestorRegistryInvalidBootPcrs(pcrSelect);
+        }
+        BootState storage b = _bootStates[attestor][bootState];
+        if (b.approvedAt != 0 && b.withdrawnAt == 0) revert AttestorRegistryBootStateAlreadyApproved(attestor, bootState);
+        _bootStates[attestor][bootState] = BootState({
+            pcrSelect: pcrSelect,
+            approvedAt: uint64(block.timestamp),
+            withdrawnAt: 0,
+            policyDigest: policyDigest
+        });
+        a.bootStateRequired = true;
+        emit BootStateApproved(attestor, bootState, pcrSelect, policyDigest);
+    }
+
+    /// @inheritdoc IAttestorRegistry
+    function withdrawBootState(address attestor, bytes32 bootState) external onlyOwner {
+        BootState storage b = _bootStates[attestor][bootState];
+        if (b.approvedAt == 0) revert AttestorRegistryUnknownBootState(attestor, bootState);
+        if (b.withdrawnAt != 0) revert AttestorRegistryBootStateWithdrawn(attestor, bootState, b.withdrawnAt);
+        b.withdrawnAt = uint64(block.timestamp);
+        emit BootStateWithdrawn(attestor, bootState);
+    }
+
+    /// @inheritdoc IAttestorRegistry
+    function bootStateOf(address attestor, bytes32 bootState) external view returns (BootState memory) {
+        return _bootStates[attestor][bootState];
+    }
+
+    /// @inheritdoc IAttestorRegistry
+    function requiresBootState(address attestor) external view returns (bool) {
+        return _attestors[attestor].bootStateRequired;
     }
 
     /// @inheritdoc IAttestorRegistry
@@ -103,7 +147,7 @@ contract AttestorRegistry is Ownable2Step, IAttestorRegistry {
         bytes32 r,
         bytes32 s
     ) external view returns (bool) {
-        _checkQuote(attestor, nonce, pcrDigest, attest, r, s);
+        _checkQuote(_requireActive(attestor), nonce, pcrDigest, TRAINING_PCR_SELECT, attest, r, s);
         return true;
     }
 
@@ -125,35 +169,51 @@ contract AttestorRegistry is Ownable2Step, IAttestorRegistry {
         bytes32[] memory events = _trainingEvents(lineage, evidence);
         bytes32 pcr = bytes32(0);
         for (uint256 i = 0; i < events.length; i++) pcr = TpmQuote.extend(pcr, events[i]);
-        _checkQuote(
-            evidence.attestor,
-            evidence.certificateDigest,
-            TpmQuote.singlePcrDigest(pcr),
-            evidence.attest,
-            evidence.r,
-            evidence.s
-        );
+        Attestor storage a = _requireActive(evidence.attestor);
+        (uint64 pcrSelect, bytes32 pcrDigest) = evidence.bootPcrs.length == 0
+            ? _trainingPcrOnly(a, evidence.attestor, pcr)
+            : _withBootState(evidence.attestor, evidence.bootPcrs, pcr);
+        _checkQuote(a, evidence.certificateDigest, pcrDigest, pcrSelect, evidence.attest, evidence.r, evidence.s);
         return true;
     }
 
-    /// @dev The checks of {checkQuote}, cheapest first; the signature last.
+    /// @dev The selection and pcrDigest of a PCR-23-only quote, refused for an attestor with a boot state.
+    function _trainingPcrOnly(Attestor storage a, address attestor, bytes32 pcr) private view returns (uint64, bytes32) {
+        if (a.bootStateRequired) revert AttestorRegistryBootStateRequired(attestor);
+        return (TRAINING_PCR_SELECT, TpmQuote.singlePcrDigest(pcr));
+    }
+
+    /// @dev The selection and pcrDigest of a boot-state quote: the values must be an approved, not withdrawn
+    /// boot state of `attestor` covering as many PCRs as given; the digest is over them and then PCR 23 (the
+    /// TPM concatenates selected PCRs in ascending order, and 23 is above every boot PCR).
+    function _withBootState(address attestor, bytes32[] calldata bootPcrs, bytes32 pcr) private view returns (uint64, bytes32) {
+        bytes32 id = sha256(abi.encodePacked(bootPcrs));
+        BootState storage b = _bootStates[attestor][id];
+        if (b.approvedAt == 0) revert AttestorRegistryUnknownBootState(attestor, id);
+        if (b.withdrawnAt != 0) revert AttestorRegistryBootStateWithdrawn(attestor, id, b.withdrawnAt);
+        uint32 select = b.pcrSelect;
+        uint256 count = 0;
+        for (uint32 bits = select; bits != 0; bits &= bits - 1) ++count;
+        if (count != bootPcrs.length) revert AttestorRegistryBootPcrCount(count, bootPcrs.length);
+        return (uint64(select) | TRAINING_PCR_SELECT, sha256(abi.encodePacked(bootPcrs, pcr)));
+    }
+
+    /// @dev The checks of {checkQuote} for the active attestor `a`, cheapest first; the signature last.
     function _checkQuote(
-        address attestor,
+        Attestor storage a,
         bytes32 nonce,
         bytes32 pcrDigest,
+        uint64 pcrSelect,
         bytes calldata attest,
         bytes32 r,
         bytes32 s
     ) private view {
-        Attestor storage a = _requireAttestor(attestor);
-        if (a.revokedAt != 0) revert AttestorRegistryAttestorRevoked(attestor, a.revokedAt);
-
         TpmQuote.Quote memory q = TpmQuote.parse(attest);
         if (q.qualifiedSigner != a.akQualifiedName) {
             revert AttestorRegistryWrongSigner(a.akQualifiedName, q.qualifiedSigner);
         }
         if (q.extraData != nonce) revert AttestorRegistryNonceMismatch(nonce, q.extraData);
-        if (q.pcrSelect != TRAINING_PCR_SELECT) revert AttestorRegistryWrongPcrSelection(q.pcrSelect);
+        if (q.pcrSelect != pcrSelect) revert AttestorRegistryWrongPcrSelection(q.pcrSelect);
         if (q.pcrDigest != pcrDigest) revert AttestorRegistryPcrDigestMismatch(pcrDigest, q.pcrDigest);
 
         if (uint256(s) > P256_HALF_N) revert AttestorRegistryHighS(s);
@@ -195,6 +255,12 @@ contract AttestorRegistry is Ownable2Step, IAttestorRegistry {
         events[k++] = sha256(abi.encode(TAG_CONFIG, evidence.configDigest));
         events[k++] = sha256(abi.encode(TAG_ENVIRONMENT, evidence.environmentDigest));
         events[k] = sha256(abi.encode(TAG_OUTPUT, lineage.weightsDigest));
+    }
+
+    /// @dev The record of `attestor`, or revert {AttestorRegistryUnknownAttestor} or {AttestorRegistryAttestorRevoked}.
+    function _requireActive(address attestor) private view returns (Attestor storage a) {
+        a = _requireAttestor(attestor);
+        if (a.revokedAt != 0) revert AttestorRegistryAttestorRevoked(attestor, a.revokedAt);
     }
 
     /// @dev The record of `attestor`, or revert {AttestorRegistryUnknownAttestor}.

@@ -128,6 +128,11 @@ contract ModelRegistry is ERC721, IModelRegistry {
     }
 
     /// @inheritdoc IModelRegistry
+    function weightsDigestOf(uint256 id) external view returns (bytes32) {
+        return _models[id].weightsDigest;
+    }
+
+    /// @inheritdoc IModelRegistry
     function parentsOf(uint256 id) external view returns (ParentEdge[] memory edges) {
         edges = new ParentEdge[](_requireModel(id).parentCount);
         for (uint256 i = 0; i < edges.length; i++) {

@@ -340,6 +340,7 @@ contract ModelRegistryTest is Test {
                 commandDigest: keccak256("command"),
                 configDigest: keccak256("config"),
                 environmentDigest: keccak256("environment"),
+                bootPcrs: new bytes32[](0),
                 attest: hex"ff54434780180022000b",
                 r: keccak256("r"),
                 s: keccak256("s")

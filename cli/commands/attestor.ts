@@ -25,6 +25,7 @@ import { parseAddress } from "../../core/identifiers.ts";
 import { createTpm2ToolsTransport, HARDWARE_TCTI } from "../../core/tpm/transport.ts";
 import type { CredentialChallenge } from "../../core/tpm/credential.ts";
 import { action, withCommonOptions, type CommonOptions } from "../output.ts";
+import { addBootCommands } from "./attestor-boot.ts";
 
 interface EnrollOptions extends CommonOptions {
   tcti?: string;
@@ -159,15 +160,17 @@ export function attestorCommand(): Command {
       const record = await registry.attestorOf(who);
       if (!record) return { ok: false, json: { ok: false, address: who, registered: false }, text: `${who} is not a registered attestor in ${registry.address}` };
       const active = record.revokedAt === 0;
+      const bootStateRequired = await registry.requiresBootState(who);
       return {
         ok: active,
-        json: { ok: active, address: who, registry: registry.address, ...record, ...(health ? { health } : {}) },
+        json: { ok: active, address: who, registry: registry.address, ...record, bootStateRequired, ...(health ? { health } : {}) },
         text: [
           `attestor ${who}: ${active ? "active" : `REVOKED at ${new Date(record.revokedAt * 1000).toISOString()}`} (${record.kind} TPM)`,
           `  registered   ${new Date(record.registeredAt * 1000).toISOString()} in ${registry.address}`,
           `  AK           (${record.akX}, ${record.akY})`,
           `  AK QN        000b${record.akQualifiedName.slice(2)}`,
           `  EK cert hash ${record.ekCertificateHash}`,
+          `  level        ${bootStateRequired ? "boot+pcr23 (its quotes must cover an approved boot state)" : "pcr23 (no boot state approved)"}`,
           ...(health ? [`  service      tpm ${JSON.stringify(health.tpm)} queue ${JSON.stringify(health.queue)}`] : []),
         ].join("\n"),
       };
@@ -189,5 +192,6 @@ export function attestorCommand(): Command {
     }),
   );
 
+  addBootCommands(attestor);
   return attestor;
 }

@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { Command } from "commander";
 import { loadEkRoots, modelAttestation } from "../../core/attestor/model-certificate-check.ts";
+import { modelEvaluations } from "../../core/attestor/evaluation-results.ts";
 import { InputError } from "../../core/errors.ts";
 import { EXPORT_FORMAT_TITLES, EXPORT_FORMATS, exportLineage, parseExportFormat } from "../../core/lineage/exports/index.ts";
 import { buildLineageGraph } from "../../core/lineage/walk.ts";
@@ -50,6 +51,8 @@ export function exportCommand(): Command {
       const addresses = { modelRegistry: graph.registries.model, datasetRegistry: graph.registries.dataset };
       for (const n of graph.nodes) {
         if (n.kind === "model" && n.provenance === "attested") n.attestation = await modelAttestation({ conn: src.conn, store: src.store, modelId: n.tokenId, roots, addresses });
+        // Attested results are exported only as far as their evaluation certificates verify now.
+        if (n.kind === "model") n.evaluations = await modelEvaluations({ conn: src.conn, store: src.store, modelId: n.tokenId, roots, modelRegistry: graph.registries.model });
       }
       const doc = exportLineage(graph, format, { hubIds, producer: opts.producer });
       if (opts.out) {

@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { describeTrustLevel } from "../../core/attestor/certificate.ts";
 import { lineageCertificateCheck } from "../../core/lineage/lineage-certificates.ts";
 import { loadEkRoots } from "../../core/attestor/model-certificate-check.ts";
+import { modelEvaluations } from "../../core/attestor/evaluation-results.ts";
 import { renderVerifyTree } from "../../core/lineage/render.ts";
 import { verifyLineage } from "../../core/lineage/lineage-check.ts";
 import { walkLineage } from "../../core/lineage/walk.ts";
@@ -26,7 +27,7 @@ export function verifyModelCommand(): Command {
   return withCommonOptions(
     new Command("model")
       .description(
-        "verify a model's whole ancestry: every model and dataset on-chain, every manifest against its digest, every attested model's training certificate",
+        "verify a model's whole ancestry: every model and dataset on-chain, every manifest against its digest, every attested model's training certificate, every attested evaluation",
       )
       .argument("<model>", "model token id")
       .option("--weights <dir>", "also check that the weight files in this directory are the registered ones")
@@ -45,6 +46,8 @@ export function verifyModelCommand(): Command {
           weightsDir: opts.weights,
           hashOptions: { onProgress: (done, total) => bar.onProgress(done, total, done) },
           verifyCertificate: lineageCertificateCheck(src, walk, roots),
+          verifyEvaluations: (tokenId) =>
+            modelEvaluations({ conn: src.conn, store: src.store, modelId: tokenId.toString(), roots, modelRegistry: walk.registries.model }),
         });
       } finally {
         bar.stop();

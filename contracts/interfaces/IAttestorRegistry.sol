@@ -18,6 +18,13 @@ pragma solidity ^0.8.28;
 /// quote's pcrDigest to equal the replay: the datasets, parents and output registered on-chain are exactly
 /// those the TPM measured, in order. The quote's nonce (extraData) must be the certificate digest, the
 /// SHA-256 of the full certificate payload stored off-chain.
+///
+/// Two trust levels. A PCR-23-only certificate says what some process holding the attestor's TPM measured.
+/// A boot-state certificate (`evidence.bootPcrs` not empty) also quotes the boot PCRs (0-7, and any of 8-15
+/// the state names): their values must be a boot state the owner approved for this attestor (after appraising
+/// its boot event log against a boot policy off-chain, see docs/attestor.md "Boot states"), and the quote's
+/// pcrDigest must be `sha256(bootPcrs ‖ PCR 23)`. Once an attestor has a boot state approved, its PCR-23-only
+/// quotes are refused: the owner has said its word counts only with its boot state.
 interface IAttestorRegistry {
     /// @notice What anchors the attestor's EK certificate: a TPM vendor's root, or a local CA of a
     /// software TPM (swtpm). A software TPM's keys are files on the attested machine.
@@ -42,6 +49,23 @@ interface IAttestorRegistry {
         uint64 registeredAt;
         /// @notice `block.timestamp` of the revocation; 0 while active.
         uint64 revokedAt;
+        /// @notice Set by the first {approveBootState}: from then on the attestor's quotes must cover a boot state.
+        bool bootStateRequired;
+    }
+
+    /// @notice A boot state the owner approved for an attestor, keyed by its id: `sha256` of the boot PCR values
+    /// concatenated in ascending PCR order (what a quote over those PCRs alone would carry as pcrDigest).
+    /// @dev `approvedAt != 0` is the existence test.
+    struct BootState {
+        /// @notice The boot PCRs the state covers (bit i: PCR i): 0-7, and any of 8-15.
+        uint32 pcrSelect;
+        /// @notice `block.timestamp` of the (latest) approval.
+        uint64 approvedAt;
+        /// @notice `block.timestamp` of the withdrawal; 0 while approved.
+        uint64 withdrawnAt;
+        /// @notice SHA-256 of the boot policy (`provenant-boot-policy-v1`, canonical JSON) the owner appraised the
+        /// boot's event log against; certificates of this state must name the same policy.
+        bytes32 policyDigest;
     }
 
     /// @notice Arguments of {register}; see {Attestor} for the fields.
@@ -95,6 +119,9 @@ interface IAttestorRegistry {
         bytes32 commandDigest;
         bytes32 configDigest;
         bytes32 environmentDigest;
+        /// @notice The quoted boot PCR values in ascending PCR order, for a boot-state certificate; empty for a
+        /// PCR-23-only one. Their SHA-256 is the boot state's id.
+        bytes32[] bootPcrs;
         /// @notice TPMS_ATTEST as the TPM signed it.
         bytes attest;
         /// @notice ECDSA P-256 signature over `sha256(attest)`, with `s` in the lower half of the order
@@ -116,6 +143,13 @@ interface IAttestorRegistry {
     /// @notice Attestor `attestor` was revoked; its quotes are refused from now on.
     event AttestorRevoked(address indexed attestor);
 
+    /// @notice Boot state `bootState` (boot PCRs `pcrSelect`, appraised against policy `policyDigest`) was approved
+    /// for `attestor`.
+    event BootStateApproved(address indexed attestor, bytes32 indexed bootState, uint32 pcrSelect, bytes32 policyDigest);
+
+    /// @notice Boot state `bootState` of `attestor` was withdrawn: certificates quoting it are refused from now on.
+    event BootStateWithdrawn(address indexed attestor, bytes32 indexed bootState);
+
     /// @notice The attestor address is zero.
     error AttestorRegistryZeroAddress();
     /// @notice `attestor` is already registered (revoked attestors stay registered, and revoked).
@@ -134,7 +168,8 @@ interface IAttestorRegistry {
     error AttestorRegistryWrongSigner(bytes32 expected, bytes32 actual);
     /// @notice The quote's nonce (extraData) is not the certificate digest.
     error AttestorRegistryNonceMismatch(bytes32 expected, bytes32 actual);
-    /// @notice The quote selects PCRs `selected` (bitmap); it must select PCR 23 alone.
+    /// @notice The quote selects PCRs `selected` (bitmap); it must select PCR 23 alone, or for a boot-state
+    /// certificate the boot state's PCRs and PCR 23.
     error AttestorRegistryWrongPcrSelection(uint64 selected);
     /// @notice The quote's pcrDigest is not the digest of the replayed event log.
     error AttestorRegistryPcrDigestMismatch(bytes32 expected, bytes32 actual);
@@ -144,6 +179,20 @@ interface IAttestorRegistry {
     error AttestorRegistryInvalidSignature();
     /// @notice The lineage has more than `max` datasets plus parents.
     error AttestorRegistryTooManyInputs(uint256 count, uint256 max);
+    /// @notice A boot state's id or policy digest is zero.
+    error AttestorRegistryMissingBootState();
+    /// @notice A boot state must cover PCRs 0-7 and none above 15; `pcrSelect` does not.
+    error AttestorRegistryInvalidBootPcrs(uint32 pcrSelect);
+    /// @notice Boot state `bootState` is already approved (and not withdrawn) for `attestor`.
+    error AttestorRegistryBootStateAlreadyApproved(address attestor, bytes32 bootState);
+    /// @notice No boot state `bootState` was ever approved for `attestor`.
+    error AttestorRegistryUnknownBootState(address attestor, bytes32 bootState);
+    /// @notice Boot state `bootState` of `attestor` was withdrawn at `withdrawnAt`.
+    error AttestorRegistryBootStateWithdrawn(address attestor, bytes32 bootState, uint64 withdrawnAt);
+    /// @notice `attestor` has an approved boot state: a quote of PCR 23 alone is not enough from it.
+    error AttestorRegistryBootStateRequired(address attestor);
+    /// @notice The evidence has `actual` boot PCR values; the boot state covers `expected` PCRs.
+    error AttestorRegistryBootPcrCount(uint256 expected, uint256 actual);
 
     /// @notice The PCR a training run's events are extended into.
     function TRAINING_PCR() external view returns (uint256);
@@ -160,6 +209,24 @@ interface IAttestorRegistry {
     /// @notice Revokes `attestor`. Only the owner. Emits {AttestorRevoked}. Reverts
     /// {AttestorRegistryUnknownAttestor} or {AttestorRegistryAttestorRevoked} when already revoked.
     function revoke(address attestor) external;
+
+    /// @notice Approves boot state `bootState` (the SHA-256 of the boot PCR values, ascending) covering the boot
+    /// PCRs `pcrSelect` for `attestor`, appraised against the boot policy `policyDigest`. Only the owner; the
+    /// attestor must be registered and not revoked. A withdrawn state may be approved again. From the first
+    /// approval on, the attestor's PCR-23-only quotes are refused. Emits {BootStateApproved}. Reverts
+    /// {AttestorRegistryUnknownAttestor}, {AttestorRegistryAttestorRevoked}, {AttestorRegistryMissingBootState},
+    /// {AttestorRegistryInvalidBootPcrs} or {AttestorRegistryBootStateAlreadyApproved}.
+    function approveBootState(address attestor, bytes32 bootState, uint32 pcrSelect, bytes32 policyDigest) external;
+
+    /// @notice Withdraws boot state `bootState` of `attestor`. Only the owner. Emits {BootStateWithdrawn}. Reverts
+    /// {AttestorRegistryUnknownBootState} or {AttestorRegistryBootStateWithdrawn} when already withdrawn.
+    function withdrawBootState(address attestor, bytes32 bootState) external;
+
+    /// @notice Boot state `bootState` of `attestor`; all zero when it was never approved.
+    function bootStateOf(address attestor, bytes32 bootState) external view returns (BootState memory);
+
+    /// @notice True once a boot state was approved for `attestor`: its quotes must then cover a boot state.
+    function requiresBootState(address attestor) external view returns (bool);
 
     /// @notice The record of `attestor`. Reverts {AttestorRegistryUnknownAttestor}.
     function attestorOf(address attestor) external view returns (Attestor memory);
@@ -196,7 +263,9 @@ interface IAttestorRegistry {
     /// @notice The check the model registry makes before an attested registration: {checkQuote} with
     /// `nonce = evidence.certificateDigest` and `pcrDigest` from {trainingEvents}, so the quote covers exactly
     /// this lineage (datasets with roots and roles, parents with digests and relations, output), this model
-    /// registry and registrant, on this chain. Returns true or reverts naming the failed check.
+    /// registry and registrant, on this chain. With `evidence.bootPcrs`, the quote must instead select the boot
+    /// state's PCRs and PCR 23, the values must be an approved, not withdrawn boot state of the attestor, and the
+    /// pcrDigest must be `sha256(bootPcrs ‖ PCR 23)`. Returns true or reverts naming the failed check.
     function checkTrainingCertificate(
         TrainingLineage calldata lineage,
         TrainingEvidence calldata evidence

@@ -194,6 +194,11 @@ interface IModelRegistry is IERC721Metadata {
     /// @notice The record of model `id`. Reverts {ModelRegistryUnknownToken} for an unknown id.
     function modelOf(uint256 id) external view returns (ModelRecord memory);
 
+    /// @notice The weights digest of model `id`, or zero if there is none (a registered digest is never zero).
+    /// @dev One storage read: what a contract binding a model needs (the evaluation registry), without copying the
+    /// whole record as {modelOf} does.
+    function weightsDigestOf(uint256 id) external view returns (bytes32);
+
     /// @notice The parent edges of model `id`, in registration order. Reverts {ModelRegistryUnknownToken}.
     function parentsOf(uint256 id) external view returns (ParentEdge[] memory);
 

@@ -21,6 +21,21 @@ export interface ModelAttestation {
   reason: string | null;
 }
 
+/**
+ * An attested evaluation of a model (core/attestor/evaluation-results.ts): a benchmark result bound by an
+ * evaluation certificate to the model's weights and a dataset token, with what its certificate was found worth.
+ * Only a `verified` one may be shown or exported as an attested result.
+ */
+export interface AttestedEvaluation {
+  evaluationId: string;
+  /** The evaluation dataset (not necessarily in the lineage): its token, and its manifest's name when it could be read. */
+  dataset: { tokenId: string; name: string | null; root: `0x${string}` | null };
+  /** The metrics of the certificate (empty when it could not be read). */
+  metrics: { name: string; value: number; split: string; config?: string }[];
+  metricsDigest: `0x${string}`;
+  certificateCid: string;
+  attestation: ModelAttestation;
+}
 
 /** A certificate verification as core/attestor/model-certificate-check.ts (or the lineage verifier) reports it. */
 export interface AttestationInput {

@@ -18,6 +18,7 @@ import type { ChainFacts } from "./chain-facts.ts";
 import type { Hex32 } from "./pcr-events.ts";
 import { akBinding } from "./certificate-checks/ak-binding.ts";
 import { attestorRecord } from "./certificate-checks/attestor-record.ts";
+import { bootState } from "./certificate-checks/boot-state.ts";
 import { chainBinding } from "./certificate-checks/chain-binding.ts";
 import { errMessage } from "./certificate-checks/check-group.ts";
 import type { CheckGroup } from "./certificate-checks/check-group.ts";
@@ -48,15 +49,22 @@ const CHECK_GROUPS = [
   modelRecord,
 ] as const;
 
-type GroupCheckName = (typeof CHECK_GROUPS)[number]["checks"][number];
+/**
+ * Groups for some certificates only, each with the test for it: their checks are reported after the others,
+ * and only for a certificate they apply to (a PCR-23-only certificate has no boot checks to pass or fail).
+ */
+const CONDITIONAL_GROUPS = [{ group: bootState, appliesTo: (c: TrainingCertificate) => c.payload.boot !== undefined }] as const;
 
-/** Every check of a certificate, in report order. */
+type GroupCheckName = (typeof CHECK_GROUPS)[number]["checks"][number];
+type ConditionalCheckName = (typeof CONDITIONAL_GROUPS)[number]["group"]["checks"][number];
+
+/** Every check of a certificate, in report order; a conditional group's checks follow where it applies. */
 export const CERTIFICATE_CHECKS: readonly ("certificateFormat" | "certificateDigest" | GroupCheckName)[] = [
   "certificateFormat",
   "certificateDigest",
   ...CHECK_GROUPS.flatMap((g): readonly GroupCheckName[] => g.checks),
 ];
-export type CertificateCheckName = (typeof CERTIFICATE_CHECKS)[number] | "contractVerdict";
+export type CertificateCheckName = (typeof CERTIFICATE_CHECKS)[number] | ConditionalCheckName | "contractVerdict";
 export type CertificateCheck = Check<CertificateCheckName>;
 
 export type VerifyCertificateParameters = {
@@ -92,8 +100,8 @@ function checkResults(contractVerdict: VerifyCertificateParameters["contractVerd
     if (prev && (!prev.ok || ok)) return;
     results.set(name, { name, ok, detail });
   };
-  const finish = (extra: Partial<CertificateVerification> = {}): CertificateVerification => {
-    const checks: CertificateCheck[] = CERTIFICATE_CHECKS.map(
+  const finish = (extra: Partial<CertificateVerification> = {}, conditional: readonly CertificateCheckName[] = []): CertificateVerification => {
+    const checks: CertificateCheck[] = [...CERTIFICATE_CHECKS, ...conditional].map(
       (n) => results.get(n) ?? { name: n, ok: false, detail: "not checked: an earlier check failed" }
     );
     if (contractVerdict) checks.push({ name: "contractVerdict", ...contractVerdict });
@@ -127,13 +135,18 @@ export function verifyTrainingCertificate(p: VerifyCertificateParameters): Certi
     record("certificateFormat", false, errMessage(e));
     return finish();
   }
+  const conditional = CONDITIONAL_GROUPS.filter((g) => g.appliesTo(cert)).map((g) => g.group);
+  const conditionalChecks = conditional.flatMap((g) => g.checks);
   const digest = checkDigest(cert, record);
-  if (!digest) return finish({ certificate: cert });
+  if (!digest) return finish({ certificate: cert }, conditionalChecks);
 
   const ctx = createCheckContext({ certificate: cert, digest, facts: p.facts, roots: p.roots, stage: p.stage ?? "registered", ...(p.now ? { now: p.now } : {}), record });
-  for (const group of CHECK_GROUPS as readonly CheckGroup<CertificateCheckName>[]) group.run(ctx, record);
+  for (const group of [...CHECK_GROUPS, ...conditional] as readonly CheckGroup<CertificateCheckName>[]) group.run(ctx, record);
   const { quote, startQuote } = ctx.evidence;
-  return finish({ certificate: cert, ...(quote ? { quote } : {}), ...(startQuote ? { startQuote } : {}) });
+  return finish(
+    { certificate: cert, ...(quote ? { quote } : {}), ...(startQuote ? { startQuote } : {}) },
+    conditionalChecks
+  );
 }
 
 /** Throw ProvenantError("CERTIFICATE_INVALID") naming the first failed check. */

@@ -9,7 +9,7 @@ import type { TpmKindName } from "../chain/attestor-registry.ts";
 import { DATASET_ROLES, PARENT_RELATIONS, type DatasetRole, type ParentRelation } from "../chain/roles.ts";
 import { SKIP_REASONS, type SkippedEntry, type SkipReason } from "../dataset/skipped.ts";
 import { canonicalPathText } from "../dataset/path-text.ts";
-import { CERTIFICATE_FORMAT, TRUST_LEVELS } from "./certificate.ts";
+import { CERTIFICATE_FORMAT, trustLevelOf } from "./certificate.ts";
 import type {
   CertificateAttestor,
   CertificateChain,
@@ -27,18 +27,20 @@ import type {
   TrainingCertificate,
   TrainingCertificatePayload,
 } from "./certificate.ts";
+import { loadCertificateBoot } from "./boot-state.ts";
 import { EVENT_TYPES, TRAINING_PCR } from "./pcr-events.ts";
 import type { Address, Hex32, TrainingEvent } from "./pcr-events.ts";
 
-// ---- field readers: each takes the value and its path in the certificate, for the message ----------------
+// ---- field readers: each takes the value and its path in the certificate, for the message; shared with the
+// evaluation certificate's loader (evaluation-certificate.ts) -----------------------------------------------
 
-function bad(path: string, why: string): never {
+export function bad(path: string, why: string): never {
   throw new ProvenantError("CERTIFICATE_INVALID", `certificate ${path} ${why}`);
 }
 
 type Obj = Record<string, unknown>;
 
-function obj(v: unknown, path: string, keys: readonly string[]): Obj {
+export function obj(v: unknown, path: string, keys: readonly string[]): Obj {
   if (typeof v !== "object" || v === null || Array.isArray(v)) bad(path, "is not an object");
   const o = v as Obj;
   for (const k of Object.keys(o)) if (!keys.includes(k)) bad(`${path}.${k}`, "is not a field of this format");
@@ -46,28 +48,28 @@ function obj(v: unknown, path: string, keys: readonly string[]): Obj {
   return o;
 }
 
-function str(v: unknown, path: string, re?: RegExp): string {
+export function str(v: unknown, path: string, re?: RegExp): string {
   if (typeof v !== "string") bad(path, "is not a string");
   if (re && !re.test(v)) bad(path, `has the wrong form (${JSON.stringify(v.slice(0, 80))})`);
   return v;
 }
 
-function int(v: unknown, path: string, min = 0): number {
+export function int(v: unknown, path: string, min = 0): number {
   if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min) bad(path, `is not an integer >= ${min}`);
   return v;
 }
 
-function arr(v: unknown, path: string): unknown[] {
+export function arr(v: unknown, path: string): unknown[] {
   if (!Array.isArray(v)) bad(path, "is not an array");
   return v;
 }
 
-const HEX32 = /^0x[0-9a-f]{64}$/;
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
-const HEX = /^([0-9a-f]{2})+$/;
+export const HEX32 = /^0x[0-9a-f]{64}$/;
+export const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+export const HEX = /^([0-9a-f]{2})+$/;
 const NAME_HEX = /^000b[0-9a-f]{64}$/;
-const SHA256_HEX = /^[0-9a-f]{64}$/;
-const TOKEN_ID = /^[1-9][0-9]{0,76}$/;
+export const SHA256_HEX = /^[0-9a-f]{64}$/;
+export const TOKEN_ID = /^[1-9][0-9]{0,76}$/;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
@@ -83,7 +85,7 @@ function loadChain(v: unknown): CertificateChain {
   };
 }
 
-function loadAttestor(v: unknown): CertificateAttestor {
+function loadAttestor(v: unknown, hasBoot: boolean): CertificateAttestor {
   const a = obj(v, "payload.attestor", [
     "address",
     "tpmKind",
@@ -97,7 +99,7 @@ function loadAttestor(v: unknown): CertificateAttestor {
   ]);
   const tpmKind = str(a.tpmKind, "payload.attestor.tpmKind", /^(software|hardware)$/) as TpmKindName;
   const trustLevel = str(a.trustLevel, "payload.attestor.trustLevel");
-  if (trustLevel !== TRUST_LEVELS[tpmKind]) bad("payload.attestor.trustLevel", `is not ${TRUST_LEVELS[tpmKind]}`);
+  if (trustLevel !== trustLevelOf(tpmKind, hasBoot)) bad("payload.attestor.trustLevel", `is not ${trustLevelOf(tpmKind, hasBoot)}`);
   return {
     address: str(a.address, "payload.attestor.address", ADDRESS) as Address,
     tpmKind,
@@ -273,14 +275,17 @@ function loadEvent(x: unknown, k: number): TrainingEvent {
 }
 
 function loadPayload(v: unknown): TrainingCertificatePayload {
-  const p = obj(v, "payload", ["chain", "attestor", "run", "inputs", "outputs", "eventLog"]);
+  // `boot` is optional and kept exactly as given: a certificate without it is what it was before the field existed.
+  const hasBoot = typeof v === "object" && v !== null && "boot" in v;
+  const p = obj(v, "payload", ["chain", "attestor", "run", "inputs", "outputs", "eventLog", ...(hasBoot ? ["boot"] : [])]);
   return {
     chain: loadChain(p.chain),
-    attestor: loadAttestor(p.attestor),
+    attestor: loadAttestor(p.attestor, hasBoot),
     run: loadRun(p.run),
     inputs: loadInputs(p.inputs),
     outputs: loadOutputs(p.outputs),
     eventLog: arr(p.eventLog, "payload.eventLog").map(loadEvent),
+    ...(hasBoot ? { boot: loadCertificateBoot(p.boot) } : {}),
   };
 }
 
@@ -298,10 +303,12 @@ export function parseCertificate(value: unknown): TrainingCertificate {
   const t = obj(value, "", ["format", "payload", "certificateDigest", "quote"]);
   const q = obj(t.quote, "quote", ["pcrs", "attest", "signature"]);
   const pcrs = arr(q.pcrs, "quote.pcrs").map((x, k) => int(x, `quote.pcrs[${k}]`));
-  if (pcrs.length !== 1 || pcrs[0] !== TRAINING_PCR) bad("quote.pcrs", `is not [${TRAINING_PCR}]`);
+  const payload = loadPayload(t.payload);
+  const quoted = [...(payload.boot?.pcrs ?? []), TRAINING_PCR];
+  if (pcrs.join() !== quoted.join()) bad("quote.pcrs", `is not [${quoted.join(", ")}]`);
   return {
     format: CERTIFICATE_FORMAT,
-    payload: loadPayload(t.payload),
+    payload,
     certificateDigest: str(t.certificateDigest, "certificateDigest", HEX32) as Hex32,
     quote: { pcrs, attest: str(q.attest, "quote.attest", HEX), signature: str(q.signature, "quote.signature", HEX) },
   };

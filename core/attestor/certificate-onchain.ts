@@ -21,6 +21,7 @@ export function certificateEvidence(c: TrainingCertificate): TrainingEvidenceStr
     commandDigest: c.payload.inputs.command.digest,
     configDigest: c.payload.inputs.config.digest,
     environmentDigest: c.payload.inputs.environment.digest,
+    bootPcrs: (c.payload.boot?.pcrValues ?? []).map((v) => `0x${v}`),
     attest: `0x${c.quote.attest}`,
     r: `0x${bytesToHex(sig.r)}`,
     s: `0x${bytesToHex(sig.s)}`,

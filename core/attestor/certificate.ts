@@ -9,6 +9,7 @@ import type { DatasetRole, ParentRelation } from "../chain/roles.ts";
 import type { TpmKindName } from "../chain/attestor-registry.ts";
 import { bytesToHex } from "../hex.ts";
 import { canonicalJsonBytes } from "./canonical-json.ts";
+import type { CertificateBoot } from "./boot-state.ts";
 import type { SkippedEntry } from "../dataset/skipped.ts";
 import type { Address, Hex32, TrainingEvent } from "./pcr-events.ts";
 
@@ -23,7 +24,18 @@ export const TRUST_LEVELS = {
   hardware: "hardware-tpm-pcr23",
 } as const;
 
-export type TrustLevel = (typeof TRUST_LEVELS)[TpmKindName];
+/** The levels of a certificate whose quote also covers an approved, appraised boot state (its `boot` section). */
+export const BOOT_TRUST_LEVELS = {
+  software: "software-tpm-boot+pcr23",
+  hardware: "hardware-tpm-boot+pcr23",
+} as const;
+
+export type TrustLevel = (typeof TRUST_LEVELS)[TpmKindName] | (typeof BOOT_TRUST_LEVELS)[TpmKindName];
+
+/** The trust level of a certificate from a TPM of this kind, with or without a boot state. */
+export function trustLevelOf(kind: TpmKindName, boot: boolean): TrustLevel {
+  return (boot ? BOOT_TRUST_LEVELS : TRUST_LEVELS)[kind];
+}
 
 export type TrustLevelDescription = {
   /** A few words, for a line of output or a badge. */
@@ -34,8 +46,9 @@ export type TrustLevelDescription = {
 
 /**
  * Each trust level in words a user understands: the one description the CLI, the dApp and the exports show.
- * Both levels quote PCR 23 alone, so neither says anything about how the attestor's machine booted or what
- * it runs (docs/attestor.md "Trust levels"); a boot-state level would be a new entry here.
+ * The pcr23 levels quote PCR 23 alone, so they say nothing about how the attestor's machine booted or what it
+ * runs; the boot+pcr23 levels also quote the boot PCRs, whose event log was appraised against a boot policy
+ * and whose values the registry owner approved (docs/attestor.md "Trust levels").
  */
 export const TRUST_LEVEL_DESCRIPTIONS: Readonly<Record<TrustLevel, TrustLevelDescription>> = {
   "software-tpm-pcr23": {
@@ -47,6 +60,16 @@ export const TRUST_LEVEL_DESCRIPTIONS: Readonly<Record<TrustLevel, TrustLevelDes
     summary: "hardware TPM, machine state not checked",
     meaning:
       "It covers the training process only; the machine's boot state is not attested. A hardware TPM recorded these inputs and outputs, but not how the attestor's machine booted or what software it ran. Whoever controls that machine could have made this certificate for a run that never happened: it is worth as much as your trust in the attestor's operator.",
+  },
+  "software-tpm-boot+pcr23": {
+    summary: "software TPM with a boot log, for development and demos only",
+    meaning:
+      "A software TPM recorded this run and a boot event log that passed its boot policy, and the registry owner approved that boot state. But a software TPM has no firmware: its boot PCRs hold whatever a process extended into them (in the demo, a synthetic log), and its keys are files on the attestor's machine. It shows the boot-state pipeline works, not that the machine booted that way or that the model was trained this way.",
+  },
+  "hardware-tpm-boot+pcr23": {
+    summary: "hardware TPM, boot state appraised and approved",
+    meaning:
+      "A hardware TPM recorded these inputs and outputs together with the machine's measured boot: the firmware, the Secure Boot state and keys, the boot loader and the kernel passed the boot policy named in the certificate, and the registry owner approved that boot state for this attestor. It does not cover what ran after the kernel started (no IMA): a kernel that allows root to misuse the TPM or the attestor's key would still let its operator make a certificate for a run that never happened.",
   },
 };
 
@@ -63,7 +86,7 @@ export function describeTrustLevel(level: string | null | undefined): TrustLevel
 export type CertificateAttestor = {
   address: Address;
   tpmKind: TpmKindName;
-  trustLevel: (typeof TRUST_LEVELS)[TpmKindName];
+  trustLevel: TrustLevel;
   /** EK certificate, DER, base64. */
   ekCertificate: string;
   ekCertificateSha256: Hex32;
@@ -174,6 +197,8 @@ export type TrainingCertificatePayload = {
   inputs: CertificateInputs;
   outputs: CertificateOutputs;
   eventLog: TrainingEvent[];
+  /** The boot state the final quote also covers; present exactly at the boot+pcr23 trust levels. */
+  boot?: CertificateBoot;
 };
 
 export type TrainingCertificate = {
@@ -181,7 +206,7 @@ export type TrainingCertificate = {
   payload: TrainingCertificatePayload;
   /** SHA-256 of the payload's canonical JSON, 0x-hex: the quote's nonce and the on-chain certificateDigest. */
   certificateDigest: Hex32;
-  /** The quote over PCR 23 after the last event. */
+  /** The quote over PCR 23 after the last event (and the boot PCRs before it, with a boot section). */
   quote: QuoteBytes & { pcrs: number[] };
 };
 

@@ -1,10 +1,11 @@
 /**
  * What the chain says about a certificate, read just before it is checked (core/attestor/registration.ts
- * `readCertificateFacts`): the attestor's record, the roots and digests of the inputs, the model record.
+ * `readCertificateFacts`): the attestor's record, the roots and digests of the inputs, the model record, the
+ * approval of a boot state the certificate quotes.
  * The checks (certificate-check.ts) do no I/O; these are their only view of the chain. The records' own
  * types are the bindings' (AttestorFacts in core/chain/attestor-registry.ts, ModelFacts in model-registry.ts).
  */
-import type { AttestorFacts } from "../chain/attestor-registry.ts";
+import type { AttestorFacts, BootStateFacts } from "../chain/attestor-registry.ts";
 import type { ModelFacts } from "../chain/model-registry.ts";
 import type { Address, Hex32 } from "../hex.ts";
 
@@ -22,4 +23,6 @@ export type ChainFacts = {
   parentDigests: Record<string, Hex32>;
   /** The registered model; absent before registration (the attestor's own pre-registration check). */
   model?: ModelFacts;
+  /** AttestorRegistry.bootStateOf for a certificate with a boot section (certificate-checks/boot-state.ts). */
+  bootState?: BootStateFacts;
 };

@@ -91,6 +91,11 @@ export class AttestorClient {
     return this.json("/v1/quote", { method: "POST", body: JSON.stringify({ nonce: bytesToHex(nonce) }) });
   }
 
+  /** The machine's boot-state evidence for the registry owner: log, values, policy, and a quote over the boot PCRs with `nonce`. */
+  bootState(nonce: Uint8Array): Promise<unknown> {
+    return this.json("/v1/boot-state", { method: "POST", body: JSON.stringify({ nonce: bytesToHex(nonce) }) });
+  }
+
   run(id: string): Promise<Record<string, unknown>> {
     return this.json(`/v1/runs/${id}`);
   }
@@ -105,8 +110,17 @@ export class AttestorClient {
    * FORMAT_UNSUPPORTED, and is never passed on. A connection that ends before the run does is
    * RUN_INTERRUPTED, naming the run to ask about.
    */
-  async train(request: unknown, onEvent: (e: RunEvent) => void = () => {}): Promise<RunDone> {
-    const res = await this.fetch("/v1/runs", { method: "POST", body: JSON.stringify(request) });
+  train(request: unknown, onEvent: (e: RunEvent) => void = () => {}): Promise<RunDone> {
+    return this.follow("/v1/runs", request, onEvent);
+  }
+
+  /** Submit an evaluation (attestor/evaluation.ts) and follow its events as a training run's (see train). */
+  evaluate(request: unknown, onEvent: (e: RunEvent) => void = () => {}): Promise<RunDone> {
+    return this.follow("/v1/evaluations", request, onEvent);
+  }
+
+  private async follow(path: string, request: unknown, onEvent: (e: RunEvent) => void): Promise<RunDone> {
+    const res = await this.fetch(path, { method: "POST", body: JSON.stringify(request) });
     if (!res.ok || !res.body) throw refusal(res.status, await res.json().catch(() => ({})));
     let id: string | undefined;
     for await (const event of runEvents(res.body as unknown as AsyncIterable<Uint8Array>)) {

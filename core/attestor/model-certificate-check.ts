@@ -81,6 +81,33 @@ export async function verifyModelCertificate(p: {
   return { ...v, modelId: p.modelId, certificateCid: model.certificateCid, attestorRevokedAt };
 }
 
+/**
+ * `provenant verify certificate --file`: a certificate file checked against the chain before (or without) its
+ * registration: every check but the model record, and the contract's verdict on the lineage the model
+ * registry would build for the certificate's registrant.
+ */
+export async function verifyCertificateFile(p: {
+  conn: ChainConnection;
+  bytes: Uint8Array;
+  roots: readonly (TrustedRoot | string)[];
+  addresses?: Partial<ModelRegistryAddresses>;
+}): Promise<CertificateVerification> {
+  let certificate: TrainingCertificate;
+  try {
+    if (p.bytes.length > MAX_CERTIFICATE_BYTES) throw new ProvenantError("CERTIFICATE_INVALID", `the certificate is ${p.bytes.length} bytes, more than ${MAX_CERTIFICATE_BYTES}`);
+    certificate = decodeCertificate(p.bytes);
+  } catch (e) {
+    return { ok: false, checks: [{ name: "certificateFormat", ok: false, detail: (e as Error).message }] };
+  }
+  const facts = await readCertificateFacts(p.conn, certificate, { addresses: p.addresses });
+  const attestors = new AttestorRegistryClient(facts.attestorRegistry, p.conn.provider, p.conn.chainId);
+  const contractVerdict = await attestors.checkTrainingCertificate(
+    lineageFromFacts(certificate, facts, certificate.payload.run.registrant),
+    certificateEvidence(certificate)
+  );
+  return verifyTrainingCertificate({ certificate, facts, roots: p.roots, stage: "pre-registration", contractVerdict });
+}
+
 /** The verdict a verification comes to (core/attestor/attestation.ts), knowing whether any EK root was given. */
 export function attestationOfVerification(v: ModelCertificateVerification, rootCount: number): ModelAttestation {
   return attestationFrom({ ...v, trustLevel: v.certificate?.payload.attestor.trustLevel ?? null, rootsConfigured: rootCount > 0 });

@@ -62,15 +62,11 @@ export const SERVICE_EVENT_TAGS = {
 } as const;
 export type ServiceEventType = keyof typeof SERVICE_EVENT_TAGS;
 
-function tagWord(type: TrainingEventType | ServiceEventType): Uint8Array {
-  const tag = type in SERVICE_EVENT_TAGS ? SERVICE_EVENT_TAGS[type as ServiceEventType] : EVENT_TAGS[type as TrainingEventType];
-  const ascii = new TextEncoder().encode(tag);
-  const w = new Uint8Array(32);
-  w.set(ascii);
-  return w;
+function tagOf(type: TrainingEventType | ServiceEventType): string {
+  return type in SERVICE_EVENT_TAGS ? SERVICE_EVENT_TAGS[type as ServiceEventType] : EVENT_TAGS[type as TrainingEventType];
 }
 
-function uintWord(v: bigint | number): Uint8Array {
+export function uintWord(v: bigint | number): Uint8Array {
   let x = BigInt(v);
   if (x < 0n || x >= 1n << 256n) throw new ProvenantError("INPUT_INVALID", `${v} is not a uint256`);
   const w = new Uint8Array(32);
@@ -81,20 +77,27 @@ function uintWord(v: bigint | number): Uint8Array {
   return w;
 }
 
-function addressWord(a: string, what: string): Uint8Array {
+export function addressWord(a: string, what: string): Uint8Array {
   if (!/^0x[0-9a-fA-F]{40}$/.test(a)) throw new ProvenantError("INPUT_INVALID", `${what} is not a 20-byte address`);
   const w = new Uint8Array(32);
   w.set(hexToBytes(a), 12);
   return w;
 }
 
-function bytes32Word(h: string, what: string): Uint8Array {
+export function bytes32Word(h: string, what: string): Uint8Array {
   if (!/^0x[0-9a-fA-F]{64}$/.test(h)) throw new ProvenantError("INPUT_INVALID", `${what} is not a 0x-prefixed 32-byte hex string`);
   return hexToBytes(h);
 }
 
+/** `sha256(abi.encode(bytes32(tag), words...))`, hex: the digest rule of every event, here and in evaluation-events.ts. */
+export function taggedDigest(tag: string, ...words: Uint8Array[]): string {
+  const w = new Uint8Array(32);
+  w.set(new TextEncoder().encode(tag));
+  return bytesToHex(sha256(concatBytes(w, ...words)));
+}
+
 function digestOf(type: TrainingEventType | ServiceEventType, ...words: Uint8Array[]): string {
-  return bytesToHex(sha256(concatBytes(tagWord(type), ...words)));
+  return taggedDigest(tagOf(type), ...words);
 }
 
 /** What the run event binds: the chain and registries, who registers, which attestor, which run. */

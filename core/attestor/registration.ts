@@ -24,6 +24,7 @@ import type { AttestorFacts } from "../chain/attestor-registry.ts";
 import type { TrainingCertificate } from "./certificate.ts";
 import { attestedSubmission, certificateLineage } from "./certificate-onchain.ts";
 import type { ChainFacts } from "./chain-facts.ts";
+import { bootStateId } from "./boot-state.ts";
 
 /** Read everything verifyTrainingCertificate compares a certificate with. */
 export async function readCertificateFacts(
@@ -60,6 +61,7 @@ export async function readCertificateFacts(
     known.attestor && known.attestor.address.toLowerCase() === pl.attestor.address.toLowerCase()
       ? known.attestor.facts
       : await attestors.attestorOf(pl.attestor.address);
+  const bootState = pl.boot ? await attestors.bootStateOf(pl.attestor.address, bootStateId(pl.boot.pcrValues)) : undefined;
   return {
     chainId: conn.chainId,
     attestorRegistry: addr.attestorRegistry as Address,
@@ -69,6 +71,7 @@ export async function readCertificateFacts(
     datasetRoots,
     parentDigests,
     ...(model ? { model } : {}),
+    ...(bootState ? { bootState } : {}),
   };
 }
 

@@ -1,14 +1,14 @@
 /**
- * The run-event protocol of the attestor service: what `POST /v1/runs` streams, one JSON object a line
- * (NDJSON), until the run ends. One discriminated union, written by attestor/runs.ts and read by client.ts,
+ * The run-event protocol of the attestor service: what `POST /v1/runs` (and `POST /v1/evaluations`, an
+ * evaluation run) streams, one JSON object a line (NDJSON), until the run ends. One discriminated union, written by attestor/runs.ts and read by client.ts,
  * which validates every event on receipt (parseRunEvent) and refuses one this protocol does not describe.
  *
  *   queued        the run's id and how many runs are ahead of it
  *   state         the run's state changed (the database row's fields that changed with it)
  *   stage         a step of the measured run began (runMeasuredTraining's stages)
  *   output        a chunk of the training command's stdout or stderr, as UTF-8 text
- *   certificate   the certificate is made and stored
- *   registered    the attested model is registered on-chain
+ *   certificate   the certificate is made and stored (an evaluation's: with the certified metrics file's text)
+ *   registered    the attested model (or the attested evaluation) is registered on-chain
  *   done          the last event: the run's final state, its error if it failed, its wall time
  */
 import { ProvenantError } from "../errors.ts";
@@ -38,8 +38,8 @@ export const TERMINAL_STATES: readonly RunState[] = ["registered", "certified", 
 /** The steps of a measured run (core/attestor/run.ts), each announced as it begins. */
 export const RUN_STAGES = ["measuring", "extending", "running", "hashing-output", "quoting"] as const;
 export type RunStage = (typeof RUN_STAGES)[number];
-/** What a stage names besides itself: the dataset or parent being measured, the command being run. */
-export type RunStageDetail = { dataset?: string; parent?: string; argv?: string[] };
+/** What a stage names besides itself: the dataset, parent or evaluated model being measured, the command being run. */
+export type RunStageDetail = { dataset?: string; parent?: string; model?: string; argv?: string[] };
 
 const TIMING_KEYS: readonly (keyof RunTimings)[] = ["measureMs", "tpmBeforeMs", "sandboxMs", "commandMs", "outputMs", "tpmAfterMs", "overheadMs"];
 
@@ -59,8 +59,16 @@ export type RunQueued = { type: "queued"; id: string; position: number };
 export type RunStateChanged = { type: "state"; state: RunState } & RunStateFields;
 export type RunStageStarted = { type: "stage"; stage: RunStage } & RunStageDetail;
 export type RunOutput = { type: "output"; stream: "stdout" | "stderr"; data: string };
-export type RunCertified = { type: "certificate"; certificateDigest: string; certificateCid: string; timings: RunTimings };
-export type RunRegistered = { type: "registered"; modelId: string; txHash: string; gasUsed: string };
+export type RunCertified = {
+  type: "certificate";
+  certificateDigest: string;
+  certificateCid: string;
+  timings: RunTimings;
+  /** An evaluation's: the metrics file (provenant-metrics-v1) as certified, exactly. */
+  metricsText?: string;
+};
+/** `modelId`: the registered model, or for an evaluation the evaluated one, whose evaluation `evaluationId` is. */
+export type RunRegistered = { type: "registered"; modelId: string; evaluationId?: string; txHash: string; gasUsed: string };
 export type RunDone = { type: "done"; state: RunState; error?: { code: string; message: string }; ms: number };
 
 export type RunEvent = RunQueued | RunStateChanged | RunStageStarted | RunOutput | RunCertified | RunRegistered | RunDone;
@@ -139,7 +147,7 @@ const READERS: { [T in RunEvent["type"]]: (o: Obj, what: string) => Extract<RunE
     return { type: "state", state: oneOf(o, "state", RUN_STATES, what), ...stateFields(o, what) };
   },
   stage(v, what) {
-    const o = fields(v, what, ["type", "stage"], ["dataset", "parent", "argv"]);
+    const o = fields(v, what, ["type", "stage"], ["dataset", "parent", "model", "argv"]);
     const argv = o.argv;
     if (argv !== undefined && (!Array.isArray(argv) || argv.some((a) => typeof a !== "string"))) refuse(`${what}: "argv" is not a list of strings`);
     return {
@@ -147,6 +155,7 @@ const READERS: { [T in RunEvent["type"]]: (o: Obj, what: string) => Extract<RunE
       stage: oneOf(o, "stage", RUN_STAGES, what),
       ...("dataset" in o ? { dataset: text(o, "dataset", what, TOKEN_ID) } : {}),
       ...("parent" in o ? { parent: text(o, "parent", what, TOKEN_ID) } : {}),
+      ...("model" in o ? { model: text(o, "model", what, TOKEN_ID) } : {}),
       ...(argv !== undefined ? { argv: argv as string[] } : {}),
     };
   },
@@ -155,17 +164,24 @@ const READERS: { [T in RunEvent["type"]]: (o: Obj, what: string) => Extract<RunE
     return { type: "output", stream: oneOf(o, "stream", ["stdout", "stderr"] as const, what), data: text(o, "data", what) };
   },
   certificate(v, what) {
-    const o = fields(v, what, ["type", "certificateDigest", "certificateCid", "timings"]);
+    const o = fields(v, what, ["type", "certificateDigest", "certificateCid", "timings"], ["metricsText"]);
     return {
       type: "certificate",
       certificateDigest: text(o, "certificateDigest", what, HEX32),
       certificateCid: text(o, "certificateCid", what, CID),
       timings: timings(o.timings, what),
+      ...("metricsText" in o ? { metricsText: text(o, "metricsText", what) } : {}),
     };
   },
   registered(v, what) {
-    const o = fields(v, what, ["type", "modelId", "txHash", "gasUsed"]);
-    return { type: "registered", modelId: text(o, "modelId", what, TOKEN_ID), txHash: text(o, "txHash", what, TX_HASH), gasUsed: text(o, "gasUsed", what, DECIMAL) };
+    const o = fields(v, what, ["type", "modelId", "txHash", "gasUsed"], ["evaluationId"]);
+    return {
+      type: "registered",
+      modelId: text(o, "modelId", what, TOKEN_ID),
+      ...("evaluationId" in o ? { evaluationId: text(o, "evaluationId", what, TOKEN_ID) } : {}),
+      txHash: text(o, "txHash", what, TX_HASH),
+      gasUsed: text(o, "gasUsed", what, DECIMAL),
+    };
   },
   done(v, what) {
     const o = fields(v, what, ["type", "state", "ms"], ["error"]);

@@ -32,13 +32,17 @@ import { weightsDigestOf } from "../model/digest.ts";
 import type { DeclaredRecord } from "../model/record.ts";
 import { bytesToHex, hexToBytes } from "../hex.ts";
 import type { AkInfo, QuoteResult, TpmTransport } from "../tpm/transport.ts";
+import type { PcrEvent } from "../tpm/quote.ts";
 import { verifyQuote } from "../tpm/quote-check.ts";
 import {
   CERTIFICATE_FORMAT,
-  TRUST_LEVELS,
   computeCertificateDigest,
+  trustLevelOf,
 } from "./certificate.ts";
+import { expectBootStateUnchanged, measureBootState } from "./boot-state.ts";
+import type { BootSource, CertificateBoot } from "./boot-state.ts";
 import type {
+  CertificateAttestor,
   CertificateDataset,
   CertificateInputs,
   CertificateParent,
@@ -48,7 +52,8 @@ import type {
 import type { TpmKindName } from "../chain/attestor-registry.ts";
 import { AttestorError } from "./errors.ts";
 import { TRAINING_PCR, closingEvent, inputEvents, outputEvent, replayTrainingPcr } from "./pcr-events.ts";
-import type { Address, Hex32, TrainingEvent } from "./pcr-events.ts";
+import type { Address, Hex32 } from "./pcr-events.ts";
+import type { TrainingEvent } from "./pcr-events.ts";
 import { measureCode, measureCommand, measureConfig, measureDataset, measureEnvironment } from "./measure.ts";
 import type { RunStage, RunStageDetail } from "./run-events.ts";
 import type { CommandSandbox } from "./sandbox.ts";
@@ -145,11 +150,16 @@ export type MeasuredTrainingParameters = {
   store: ContentStore;
   /** Where the command runs: never as the attestor's own user (see sandbox.ts). */
   sandbox: CommandSandbox;
+  /** At the boot+pcr23 level: the boot policy and log; the final quote then also covers the boot PCRs. */
+  boot?: BootSource;
   hooks?: RunHooks;
 };
 
-/** Step 1's result: every input measured, and the run's id. */
-type MeasuredInputs = Pick<CertificateInputs, "datasets" | "parents" | "code" | "command" | "config" | "environment"> & { runId: Hex32 };
+/** Step 1's result: every input measured, the run's id, and at the boot+pcr23 level the boot state. */
+type MeasuredInputs = Pick<CertificateInputs, "datasets" | "parents" | "code" | "command" | "config" | "environment"> & {
+  runId: Hex32;
+  boot?: CertificateBoot;
+};
 
 /** Steps 2 and 3's result: the input events extended and quoted, the command run. */
 type CommandRun = {
@@ -248,6 +258,8 @@ async function measureInputs(p: MeasuredTrainingParameters, hooks: RunHooks): Pr
     config: measureConfig(req.configFiles),
     environment: measureEnvironment(req.env, { secret: req.secretEnv, publish: req.publishEnv }),
     runId: `0x${randomBytes(32).toString("hex")}` as Hex32,
+    // Before anything runs: the boot log replays to the TPM's boot PCRs and passes the policy, or no run.
+    ...(p.boot ? { boot: await measureBootState(p.tpm, p.boot) } : {}),
   };
 }
 
@@ -336,41 +348,54 @@ async function hashOutput(p: MeasuredTrainingParameters, hooks: RunHooks): Promi
   };
 }
 
-/**
- * 5. The output event extended, the certificate's payload quoted (nonce: its digest) and PCR 23 closed, and
- * the quote checked as this attestor's own verifier would: never hand out a certificate it would refuse.
- */
+/** 5. The output event extended, the certificate's payload quoted (nonce: its digest) and checked (quoteRun). */
 async function quoteCertificate(p: MeasuredTrainingParameters, inputs: MeasuredInputs, run: CommandRun, output: HashedOutput): Promise<TrainingCertificate> {
-  const { tpm, identity: id } = p;
+  const { tpm, identity } = p;
   const events = [...run.events, outputEvent(output.weightsDigest)];
   await tpm.pcrExtend(TRAINING_PCR, events.at(-1)!.digest);
   await expectPcr(tpm, events);
   const payload = certificatePayload(p, inputs, { ...run, events }, output, new Date());
   const certificateDigest = computeCertificateDigest(payload);
-  const quote = await quoteThenClose(tpm, certificateDigest, inputs.runId);
+  const quote = await quoteRun({ tpm, identity, certificateDigest, runId: inputs.runId, events, ...(inputs.boot ? { boot: inputs.boot } : {}) });
+  return { format: CERTIFICATE_FORMAT, payload, certificateDigest, quote };
+}
+
+/**
+ * The final quote of a run, training or evaluation: the boot PCRs (at the boot+pcr23 level) checked unchanged
+ * since they were measured, the payload's digest quoted over them and PCR 23, PCR 23 closed, and the quote
+ * checked as this attestor's own verifier would: never hand out a certificate it would refuse.
+ */
+export async function quoteRun(p: {
+  tpm: TpmTransport;
+  identity: AttestorIdentity;
+  certificateDigest: Hex32;
+  runId: Hex32;
+  /** The run's events, all extended into PCR 23. */
+  events: readonly PcrEvent[];
+  boot?: CertificateBoot;
+}): Promise<TrainingCertificate["quote"]> {
+  const { tpm, identity: id, certificateDigest, boot } = p;
+  if (boot) await expectBootStateUnchanged(tpm, boot);
+  const pcrs = [...(boot?.pcrs ?? []), TRAINING_PCR];
+  const quote = await quoteThenClose(tpm, certificateDigest, p.runId, pcrs);
   const self = verifyQuote({
     attest: quote.attest,
     signature: quote.signature,
     akPublicKey: id.ak.publicKeyPem,
     nonce: hexToBytes(certificateDigest),
-    pcrs: [TRAINING_PCR],
-    eventLog: events,
+    pcrs,
+    pcrValues: { ...Object.fromEntries((boot?.pcrs ?? []).map((pcr, i) => [pcr, boot!.pcrValues[i]!])), [TRAINING_PCR]: replayTrainingPcr(p.events).pcr },
     qualifiedSigner: id.akQualifiedName,
   });
   const failed = self.checks.find((c) => !c.ok);
   if (failed) throw new TpmError("TPM_FAILED", `the TPM's quote failed the attestor's own check ${failed.name}: ${failed.detail}`);
-  return {
-    format: CERTIFICATE_FORMAT,
-    payload,
-    certificateDigest,
-    quote: { pcrs: [TRAINING_PCR], attest: bytesToHex(quote.attest), signature: bytesToHex(quote.signature) },
-  };
+  return { pcrs, attest: bytesToHex(quote.attest), signature: bytesToHex(quote.signature) };
 }
 
 /** What the certificate states: the chain, the attestor's identity, the run, its inputs and output, the event log. */
 function certificatePayload(p: MeasuredTrainingParameters, inputs: MeasuredInputs, run: CommandRun, output: HashedOutput, finishedAt: Date): TrainingCertificatePayload {
   const { chain, identity: id, request: req } = p;
-  const { runId, ...measured } = inputs;
+  const { runId, boot, ...measured } = inputs;
   return {
     chain: {
       chainId: chain.chainId,
@@ -378,17 +403,7 @@ function certificatePayload(p: MeasuredTrainingParameters, inputs: MeasuredInput
       modelRegistry: chain.modelRegistry,
       datasetRegistry: chain.datasetRegistry,
     },
-    attestor: {
-      address: id.address,
-      tpmKind: id.tpmKind,
-      trustLevel: TRUST_LEVELS[id.tpmKind],
-      ekCertificate: Buffer.from(id.ekCertificate).toString("base64"),
-      ekCertificateSha256: `0x${createHash("sha256").update(id.ekCertificate).digest("hex")}`,
-      ekIntermediates: id.ekIntermediates,
-      akPublic: bytesToHex(id.ak.tpm2bPublic),
-      akName: bytesToHex(id.ak.name),
-      akQualifiedName: bytesToHex(id.akQualifiedName),
-    },
+    attestor: certificateAttestor(id, boot !== undefined),
     run: {
       id: runId,
       registrant: req.registrant,
@@ -407,11 +422,27 @@ function certificatePayload(p: MeasuredTrainingParameters, inputs: MeasuredInput
       license: req.license,
     },
     eventLog: run.events,
+    ...(boot ? { boot } : {}),
+  };
+}
+
+/** The attestor section of a certificate (training or evaluation): who signed, its TPM identity, its trust level. */
+export function certificateAttestor(id: AttestorIdentity, boot: boolean): CertificateAttestor {
+  return {
+    address: id.address,
+    tpmKind: id.tpmKind,
+    trustLevel: trustLevelOf(id.tpmKind, boot),
+    ekCertificate: Buffer.from(id.ekCertificate).toString("base64"),
+    ekCertificateSha256: `0x${createHash("sha256").update(id.ekCertificate).digest("hex")}`,
+    ekIntermediates: id.ekIntermediates,
+    akPublic: bytesToHex(id.ak.tpm2bPublic),
+    akName: bytesToHex(id.ak.name),
+    akQualifiedName: bytesToHex(id.akQualifiedName),
   };
 }
 
 /** The parent's weights digest, hashed the way its stored manifest was made when the manifest is at hand. */
-async function parentDigest(store: ContentStore, manifestCid: string, dir: string): Promise<string> {
+export async function parentDigest(store: ContentStore, manifestCid: string, dir: string): Promise<string> {
   try {
     const manifest = await readModelManifest(store, manifestCid);
     return (await compareWeights(manifest, dir)).digest.toLowerCase();
@@ -426,10 +457,10 @@ async function parentDigest(store: ContentStore, manifestCid: string, dir: strin
  * certificate is quoted over, or any later quote over it (with another payload's digest as nonce) would
  * certify an altered copy of this run.
  */
-async function quoteThenClose(tpm: TpmTransport, certificateDigest: Hex32, runId: Hex32) {
+async function quoteThenClose(tpm: TpmTransport, certificateDigest: Hex32, runId: Hex32, pcrs: readonly number[]) {
   let quote;
   try {
-    quote = await tpm.quote([TRAINING_PCR], hexToBytes(certificateDigest));
+    quote = await tpm.quote(pcrs, hexToBytes(certificateDigest));
   } catch (e) {
     await tpm.pcrExtend(TRAINING_PCR, closingEvent(runId).digest).catch(() => {});
     throw e;
@@ -439,7 +470,7 @@ async function quoteThenClose(tpm: TpmTransport, certificateDigest: Hex32, runId
 }
 
 /** PCR 23 must be exactly the replay of `events`: nobody else extended or reset it. */
-async function expectPcr(tpm: TpmTransport, events: readonly TrainingEvent[]): Promise<void> {
+export async function expectPcr(tpm: TpmTransport, events: readonly PcrEvent[]): Promise<void> {
   const want = replayTrainingPcr(events).pcr;
   const got = (await tpm.pcrRead([TRAINING_PCR]))[TRAINING_PCR];
   if (got !== want) {
@@ -459,8 +490,8 @@ function signalOfStatus(code: number): string | undefined {
  * Run the training command in its sandbox (its own process group and PID namespace); resolve on exit 0, else
  * throw RUN_FAILED. When the command exits, the kernel kills whatever it left running.
  */
-async function runCommand(
-  req: TrainingRunRequest,
+export async function runCommand(
+  req: Pick<TrainingRunRequest, "command" | "cwd" | "env" | "timeoutMs">,
   sandbox: CommandSandbox,
   hooks: RunHooks,
   onChunk: (stream: "stdout" | "stderr", chunk: Buffer) => void

@@ -2007,6 +2007,11 @@ export const modelRegistryAbi = [
             "type": "bytes32"
           },
           {
+            "internalType": "bytes32[]",
+            "name": "bootPcrs",
+            "type": "bytes32[]"
+          },
+          {
             "internalType": "bytes",
             "name": "attest",
             "type": "bytes"
@@ -2222,6 +2227,25 @@ export const modelRegistryAbi = [
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      }
+    ],
+    "name": "weightsDigestOf",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
   }
 ] as const;
 
@@ -2267,12 +2291,87 @@ export const attestorRegistryAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "expected",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "actual",
+        "type": "uint256"
+      }
+    ],
+    "name": "AttestorRegistryBootPcrCount",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "attestor",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "bootState",
+        "type": "bytes32"
+      }
+    ],
+    "name": "AttestorRegistryBootStateAlreadyApproved",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "attestor",
+        "type": "address"
+      }
+    ],
+    "name": "AttestorRegistryBootStateRequired",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "attestor",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "bootState",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint64",
+        "name": "withdrawnAt",
+        "type": "uint64"
+      }
+    ],
+    "name": "AttestorRegistryBootStateWithdrawn",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "bytes32",
         "name": "s",
         "type": "bytes32"
       }
     ],
     "name": "AttestorRegistryHighS",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "pcrSelect",
+        "type": "uint32"
+      }
+    ],
+    "name": "AttestorRegistryInvalidBootPcrs",
     "type": "error"
   },
   {
@@ -2305,6 +2404,11 @@ export const attestorRegistryAbi = [
       }
     ],
     "name": "AttestorRegistryKeyInUse",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "AttestorRegistryMissingBootState",
     "type": "error"
   },
   {
@@ -2369,6 +2473,22 @@ export const attestorRegistryAbi = [
       }
     ],
     "name": "AttestorRegistryUnknownAttestor",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "attestor",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "bootState",
+        "type": "bytes32"
+      }
+    ],
+    "name": "AttestorRegistryUnknownBootState",
     "type": "error"
   },
   {
@@ -2613,6 +2733,56 @@ export const attestorRegistryAbi = [
       {
         "indexed": true,
         "internalType": "address",
+        "name": "attestor",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "bootState",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "pcrSelect",
+        "type": "uint32"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "policyDigest",
+        "type": "bytes32"
+      }
+    ],
+    "name": "BootStateApproved",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "attestor",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "bootState",
+        "type": "bytes32"
+      }
+    ],
+    "name": "BootStateWithdrawn",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
         "name": "previousOwner",
         "type": "address"
       },
@@ -2684,6 +2854,34 @@ export const attestorRegistryAbi = [
         "internalType": "address",
         "name": "attestor",
         "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "bootState",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint32",
+        "name": "pcrSelect",
+        "type": "uint32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "policyDigest",
+        "type": "bytes32"
+      }
+    ],
+    "name": "approveBootState",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "attestor",
+        "type": "address"
       }
     ],
     "name": "attestorOf",
@@ -2724,6 +2922,11 @@ export const attestorRegistryAbi = [
             "internalType": "uint64",
             "name": "revokedAt",
             "type": "uint64"
+          },
+          {
+            "internalType": "bool",
+            "name": "bootStateRequired",
+            "type": "bool"
           }
         ],
         "internalType": "struct IAttestorRegistry.Attestor",
@@ -2748,6 +2951,52 @@ export const attestorRegistryAbi = [
         "internalType": "address",
         "name": "",
         "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "attestor",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "bootState",
+        "type": "bytes32"
+      }
+    ],
+    "name": "bootStateOf",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint32",
+            "name": "pcrSelect",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint64",
+            "name": "approvedAt",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "withdrawnAt",
+            "type": "uint64"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "policyDigest",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct IAttestorRegistry.BootState",
+        "name": "",
+        "type": "tuple"
       }
     ],
     "stateMutability": "view",
@@ -2903,6 +3152,11 @@ export const attestorRegistryAbi = [
             "type": "bytes32"
           },
           {
+            "internalType": "bytes32[]",
+            "name": "bootPcrs",
+            "type": "bytes32[]"
+          },
+          {
             "internalType": "bytes",
             "name": "attest",
             "type": "bytes"
@@ -3039,6 +3293,25 @@ export const attestorRegistryAbi = [
         "type": "address"
       }
     ],
+    "name": "requiresBootState",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "attestor",
+        "type": "address"
+      }
+    ],
     "name": "revoke",
     "outputs": [],
     "stateMutability": "nonpayable",
@@ -3163,6 +3436,11 @@ export const attestorRegistryAbi = [
             "type": "bytes32"
           },
           {
+            "internalType": "bytes32[]",
+            "name": "bootPcrs",
+            "type": "bytes32[]"
+          },
+          {
             "internalType": "bytes",
             "name": "attest",
             "type": "bytes"
@@ -3216,10 +3494,635 @@ export const attestorRegistryAbi = [
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "attestor",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "bootState",
+        "type": "bytes32"
+      }
+    ],
+    "name": "withdrawBootState",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   }
 ] as const;
 
-export type DeployedContractName = "DatasetRegistry" | "ModelRegistry" | "AttestorRegistry";
+export const evaluationRegistryAbi = [
+  {
+    "inputs": [
+      {
+        "internalType": "contract IModelRegistry",
+        "name": "modelRegistry_",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "constructor"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "certificateDigest",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluationRegistryCertificateUsed",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "EvaluationRegistryEmptyCertificateCid",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "datasetId",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluationRegistryUnknownDataset",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluationRegistryUnknownEvaluation",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluationRegistryUnknownModel",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "EvaluationRegistryZeroAddress",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "EvaluationRegistryZeroMetricsDigest",
+    "type": "error"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "datasetId",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "attestor",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "registrant",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "certificateDigest",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "metricsDigest",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "string",
+        "name": "certificateCid",
+        "type": "string"
+      }
+    ],
+    "name": "EvaluationRegistered",
+    "type": "event"
+  },
+  {
+    "inputs": [],
+    "name": "attestorRegistry",
+    "outputs": [
+      {
+        "internalType": "contract IAttestorRegistry",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint256",
+            "name": "modelId",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "datasetId",
+            "type": "uint256"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "metricsDigest",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct IEvaluationRegistry.EvaluationParams",
+        "name": "p",
+        "type": "tuple"
+      },
+      {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "attestor",
+            "type": "address"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "certificateDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "runId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "codeDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "commandDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "configDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "environmentDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes",
+            "name": "attest",
+            "type": "bytes"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "r",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "s",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct IEvaluationRegistry.EvaluationEvidence",
+        "name": "evidence",
+        "type": "tuple"
+      },
+      {
+        "internalType": "address",
+        "name": "registrant",
+        "type": "address"
+      }
+    ],
+    "name": "checkEvaluationCertificate",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "datasetRegistry",
+    "outputs": [
+      {
+        "internalType": "contract IDatasetRegistry",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      }
+    ],
+    "name": "evaluationCountOf",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint256",
+            "name": "modelId",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "datasetId",
+            "type": "uint256"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "metricsDigest",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct IEvaluationRegistry.EvaluationParams",
+        "name": "p",
+        "type": "tuple"
+      },
+      {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "attestor",
+            "type": "address"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "certificateDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "runId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "codeDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "commandDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "configDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "environmentDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes",
+            "name": "attest",
+            "type": "bytes"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "r",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "s",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct IEvaluationRegistry.EvaluationEvidence",
+        "name": "evidence",
+        "type": "tuple"
+      },
+      {
+        "internalType": "address",
+        "name": "registrant",
+        "type": "address"
+      }
+    ],
+    "name": "evaluationEvents",
+    "outputs": [
+      {
+        "internalType": "bytes32[]",
+        "name": "events",
+        "type": "bytes32[]"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "pcr",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "pcrDigest",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      }
+    ],
+    "name": "evaluationOf",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint256",
+            "name": "modelId",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "datasetId",
+            "type": "uint256"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "metricsDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "certificateDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "address",
+            "name": "attestor",
+            "type": "address"
+          },
+          {
+            "internalType": "address",
+            "name": "registrant",
+            "type": "address"
+          },
+          {
+            "internalType": "uint64",
+            "name": "registeredAt",
+            "type": "uint64"
+          },
+          {
+            "internalType": "string",
+            "name": "certificateCid",
+            "type": "string"
+          }
+        ],
+        "internalType": "struct IEvaluationRegistry.EvaluationRecord",
+        "name": "",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "certificateDigest",
+        "type": "bytes32"
+      }
+    ],
+    "name": "evaluationOfCertificate",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      }
+    ],
+    "name": "evaluationsOf",
+    "outputs": [
+      {
+        "internalType": "uint256[]",
+        "name": "ids",
+        "type": "uint256[]"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "modelRegistry",
+    "outputs": [
+      {
+        "internalType": "contract IModelRegistry",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint256",
+            "name": "modelId",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "datasetId",
+            "type": "uint256"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "metricsDigest",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct IEvaluationRegistry.EvaluationParams",
+        "name": "p",
+        "type": "tuple"
+      },
+      {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "attestor",
+            "type": "address"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "certificateDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "runId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "codeDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "commandDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "configDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "environmentDigest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes",
+            "name": "attest",
+            "type": "bytes"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "r",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "s",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct IEvaluationRegistry.EvaluationEvidence",
+        "name": "evidence",
+        "type": "tuple"
+      },
+      {
+        "internalType": "string",
+        "name": "certificateCid",
+        "type": "string"
+      }
+    ],
+    "name": "registerEvaluation",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "totalRegistered",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  }
+] as const;
+
+export type DeployedContractName = "DatasetRegistry" | "ModelRegistry" | "AttestorRegistry" | "EvaluationRegistry";
 
 /** Where each contract is deployed, by chain id (Ignition's records); local chains deploy at run time and are not here. */
 export const deployedContracts: {

@@ -7,7 +7,7 @@ import { ChainError } from "../errors.ts";
  * test's chain) comes as a Deployment read by the caller (core/chain/deployments.ts, in Node only). This module
  * does not import the generated file, so the script that writes it can use it.
  */
-export const CONTRACT_NAMES = ["DatasetRegistry", "ModelRegistry", "AttestorRegistry"] as const;
+export const CONTRACT_NAMES = ["DatasetRegistry", "ModelRegistry", "AttestorRegistry", "EvaluationRegistry"] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 
 export interface DeployedContract {

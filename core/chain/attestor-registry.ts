@@ -39,6 +39,15 @@ export type AttestorFacts = {
   revokedAt: number;
 };
 
+/** AttestorRegistry.bootStateOf, decoded; `approvedAt` 0: never approved. */
+export type BootStateFacts = {
+  pcrSelect: number;
+  approvedAt: number;
+  /** 0 while approved. */
+  withdrawnAt: number;
+  policyDigest: Hex32;
+};
+
 /** IAttestorRegistry.TrainingEvidence, as ethers takes it. */
 export type TrainingEvidenceStruct = {
   attestor: string;
@@ -48,6 +57,8 @@ export type TrainingEvidenceStruct = {
   commandDigest: string;
   configDigest: string;
   environmentDigest: string;
+  /** The quoted boot PCR values (0x-hex), ascending; empty below the boot+pcr23 levels. */
+  bootPcrs: string[];
   attest: string;
   r: string;
   s: string;
@@ -107,6 +118,41 @@ export class AttestorRegistryClient extends RegistryClient {
   async revoke(attestor: string): Promise<TxResult> {
     const sent = await this.transact(`revoke attestor ${attestor}`, () => this.contract.revoke(attestor));
     return sent.result;
+  }
+
+  /** Approve boot state `bootState` (covering the PCRs of `pcrSelect`, appraised against `policyDigest`) for `attestor`: owner only. */
+  async approveBootState(attestor: string, bootState: string, pcrSelect: number, policyDigest: string): Promise<TxResult> {
+    try {
+      const tx = await this.contract.approveBootState(attestor, bootState, pcrSelect, policyDigest);
+      const receipt = await tx.wait();
+      return { txHash: receipt.hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed };
+    } catch (e) {
+      throw chainError(e, `approve boot state ${bootState} of ${attestor}`);
+    }
+  }
+
+  async withdrawBootState(attestor: string, bootState: string): Promise<TxResult> {
+    try {
+      const tx = await this.contract.withdrawBootState(attestor, bootState);
+      const receipt = await tx.wait();
+      return { txHash: receipt.hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed };
+    } catch (e) {
+      throw chainError(e, `withdraw boot state ${bootState} of ${attestor}`);
+    }
+  }
+
+  /** AttestorRegistry.bootStateOf; approvedAt 0 when never approved. */
+  async bootStateOf(attestor: string, bootState: string): Promise<BootStateFacts> {
+    try {
+      const b = await this.contract.bootStateOf(attestor, bootState);
+      return { pcrSelect: Number(b.pcrSelect), approvedAt: Number(b.approvedAt), withdrawnAt: Number(b.withdrawnAt), policyDigest: b.policyDigest };
+    } catch (e) {
+      throw chainError(e, `boot state ${bootState} of ${attestor}`);
+    }
+  }
+
+  async requiresBootState(attestor: string): Promise<boolean> {
+    return this.contract.requiresBootState(attestor);
   }
 
   /** The contract's verdict on a lineage and evidence (a call: free). Never throws for a failed check. */

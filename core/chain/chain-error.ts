@@ -1,3 +1,4 @@
+import { Interface } from "ethers";
 import { ChainError, ProvenantError } from "../errors.ts";
 
 // Browser-safe (no deployment files): the dApp maps the contract's reverts with the same words as the CLI.
@@ -33,4 +34,24 @@ export function describeRevert(e: unknown): string {
   const err = e as { revert?: { name: string; args: unknown[] }; shortMessage?: string; message?: string };
   if (err.revert) return `${err.revert.name}(${err.revert.args.map(String).join(", ")})`;
   return err.shortMessage ?? err.message ?? String(e);
+}
+
+type AbiFragments = readonly { type: string; name?: string }[];
+
+/**
+ * A contract's generated ABI plus the errors of the contracts it calls: a refusal they revert with bubbles up
+ * unchanged (a refused certificate reverts ModelRegistry.registerAttested or EvaluationRegistry.registerEvaluation
+ * with AttestorRegistry's error, or TpmQuote's), and then decodes by name.
+ */
+export function interfaceWithErrorsOf(own: AbiFragments, ...callees: AbiFragments[]): Interface {
+  const fragments: unknown[] = own.filter((f) => f.type !== "constructor");
+  const seen = new Set(own.filter((f) => f.type === "error").map((f) => f.name!));
+  for (const abi of callees) {
+    for (const f of abi) {
+      if (f.type !== "error" || seen.has(f.name!)) continue;
+      seen.add(f.name!);
+      fragments.push(f);
+    }
+  }
+  return new Interface(fragments as never);
 }

@@ -1,4 +1,4 @@
-import { Contract, Interface, type ContractRunner, type Result, type Signer } from "ethers";
+import { Contract, type ContractRunner, type Result, type Signer } from "ethers";
 import { manifestCidBytes } from "./manifest-cid.ts";
 import { ChainError, ProvenantError } from "../errors.ts";
 import type { Address, Hex32 } from "../hex.ts";
@@ -6,7 +6,7 @@ import { DATASET_ROLES, PARENT_RELATIONS, type DatasetRole, type ParentRelation 
 import { attestorRegistryAbi, datasetRegistryAbi, modelRegistryAbi } from "./abi.generated.ts";
 import { contractAddress } from "./addresses.ts";
 import type { TrainingEvidenceStruct } from "./attestor-registry.ts";
-import { chainError } from "./chain-error.ts";
+import { chainError, interfaceWithErrorsOf } from "./chain-error.ts";
 import { generatedDeployment } from "./generated-deployment.ts";
 import { eventAtBlock, RegistryClient, type ClientConnection, type TxResult } from "./registry-client.ts";
 
@@ -197,26 +197,9 @@ export function provenantAddresses(conn: ClientConnection, overrides: Partial<Mo
   };
 }
 
-/**
- * ModelRegistry's generated ABI plus the errors of the registries it calls: a refused certificate reverts
- * registerAttested with AttestorRegistry's error (or TpmQuote's), which then decodes by name.
- */
-function attestedModelRegistryInterface(): Interface {
-  const fragments: unknown[] = modelRegistryAbi.filter((f) => f.type !== "constructor");
-  const seen = new Set(modelRegistryAbi.filter((f) => f.type === "error").map((f) => (f as { name: string }).name));
-  for (const abi of [attestorRegistryAbi, datasetRegistryAbi] as readonly (readonly { type: string; name?: string }[])[]) {
-    for (const f of abi) {
-      if (f.type !== "error" || seen.has(f.name!)) continue;
-      seen.add(f.name!);
-      fragments.push(f);
-    }
-  }
-  return new Interface(fragments as never);
-}
-
-/** The model registry, with every error its attested entry point can bubble up. */
+/** The model registry, with every error its attested entry point can bubble up (AttestorRegistry's, TpmQuote's). */
 export function attestedModelRegistry(address: string, runner: ContractRunner): Contract {
-  return new Contract(address, attestedModelRegistryInterface(), runner);
+  return new Contract(address, interfaceWithErrorsOf(modelRegistryAbi, attestorRegistryAbi, datasetRegistryAbi), runner);
 }
 
 export async function readModelDigest(modelRegistry: Contract, id: string): Promise<Hex32 | undefined> {

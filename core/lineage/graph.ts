@@ -5,7 +5,7 @@
 
 import type { DatasetRole, ParentRelation } from "../chain/roles.ts";
 import type { ModelRecordFields } from "../model/record.ts";
-import type { ModelAttestation } from "../attestor/attestation.ts";
+import type { AttestedEvaluation, ModelAttestation } from "../attestor/attestation.ts";
 
 export interface ModelNode {
   id: `model:${string}`;
@@ -20,6 +20,8 @@ export interface ModelNode {
   provenance: "self-declared" | "attested";
   certificateCid: string | null;
   attestation?: ModelAttestation;
+  /** Its attested evaluations, when someone listed and checked them; `record.metrics` are the owner's claims. */
+  evaluations?: AttestedEvaluation[];
   /** Effective record, after inheritance from the first parent. */
   record: ModelRecordFields;
   /**

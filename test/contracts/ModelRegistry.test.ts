@@ -110,9 +110,10 @@ describe("ModelRegistry", function () {
         "datasetRegistry()",
         "attestorRegistry()",
         "register((bytes32,bytes,string,(uint256,uint8)[],(uint256,uint8)[]))",
-        "registerAttested((bytes32,bytes,string,(uint256,uint8)[],(uint256,uint8)[]),(address,bytes32,bytes32,bytes32,bytes32,bytes32,bytes32,bytes,bytes32,bytes32),string)",
+        "registerAttested((bytes32,bytes,string,(uint256,uint8)[],(uint256,uint8)[]),(address,bytes32,bytes32,bytes32,bytes32,bytes32,bytes32,bytes32[],bytes,bytes32,bytes32),string)",
         "modelOfCertificate(bytes32)",
         "modelOf(uint256)",
+        "weightsDigestOf(uint256)",
         "parentsOf(uint256)",
         "datasetsOf(uint256)",
         "tokenOfRegistrantDigest(address,bytes32)",
@@ -330,6 +331,12 @@ describe("ModelRegistry", function () {
           await expect(call(id)).to.be.revertedWithCustomError(registry, "ModelRegistryUnknownToken").withArgs(id);
         }
       }
+    });
+
+    it("answers weightsDigestOf with the record's digest, and zero for unknown ids", async function () {
+      const { registry } = await loadFixture(deployWithTwoGenerations);
+      for (const id of [1n, 2n]) expect(await registry.weightsDigestOf(id)).to.equal((await registry.modelOf(id)).weightsDigest);
+      for (const id of [0n, 3n, 2n ** 200n]) expect(await registry.weightsDigestOf(id)).to.equal(ethers.ZeroHash);
     });
 
     it("keeps records and edges unchanged through transfers and later registrations", async function () {

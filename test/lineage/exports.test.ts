@@ -635,3 +635,126 @@ describe("lineage exports call a model attested only when its certificate verifi
     });
   }
 });
+
+describe("lineage exports carry attested evaluation results, apart from the owner's claims", function () {
+  /** Model #1 (claims accuracy 0.9712) with a verified evaluation on dataset #1 and a failed one on dataset #7 (outside the graph). */
+  const graphWithEvaluations = (): LineageGraph => {
+    const g = oneGenerationGraph();
+    const m = g.nodes.find((n): n is ModelNode => n.kind === "model")!;
+    m.evaluations = [
+      {
+        evaluationId: "1",
+        dataset: { tokenId: "1", name: "MNIST", root: "0xd943bccb2d901e2ce49e24cd798d71709260e7510ce1966d8d7d419dab4a320e" },
+        metrics: [
+          { name: "accuracy", value: 0.9644, split: "test" },
+          { name: "accuracy", value: 0.9921, split: "test", config: "top-2" },
+        ],
+        metricsDigest: "0x1111111111111111111111111111111111111111111111111111111111111111",
+        certificateCid: "bafkreievaluationonecertificate",
+        attestation: { state: "verified", trustLevel: "software-tpm-pcr23", revokedAt: null, reason: null },
+      },
+      {
+        evaluationId: "2",
+        dataset: { tokenId: "7", name: "Easy digits", root: null },
+        metrics: [{ name: "accuracy", value: 0.9999, split: "test" }],
+        metricsDigest: "0x2222222222222222222222222222222222222222222222222222222222222222",
+        certificateCid: "bafkreievaluationtwocertificate",
+        attestation: { state: "failed", trustLevel: "software-tpm-pcr23", revokedAt: null, reason: "nonce: the quote's nonce is not the certificate digest" },
+      },
+    ];
+    return g;
+  };
+  let docs: Record<string, string>;
+  before(() => {
+    docs = Object.fromEntries(EXPORT_FORMATS.map((f) => [f, exported(f, graphWithEvaluations()).text]));
+  });
+
+  it("stays schema-valid in every format, and names no result of an evaluation that did not verify", () => {
+    expect(check(cycloneDxValidator(), JSON.parse(docs.cyclonedx))).to.deep.equal([]);
+    expect(check(spdxValidator(), JSON.parse(docs.spdx))).to.deep.equal([]);
+    expect(check(hfValidator(), frontMatter(docs["hf-card"]).meta)).to.deep.equal([]);
+    const ol = openLineageValidators();
+    expect(check(ol.event, JSON.parse(docs.openlineage))).to.deep.equal([]);
+    for (const [format, text] of Object.entries(docs)) {
+      expect(text, format).to.not.contain("0.9999").and.to.not.contain("bafkreievaluationtwocertificate");
+      expect(text, format).to.contain("bafkreievaluationonecertificate");
+    }
+  });
+
+  it("CycloneDX: attested results in performanceMetrics with the slice they were measured on, claims unsliced, the certificate as an attestation", () => {
+    const model = JSON.parse(docs.cyclonedx).metadata.component;
+    expect(model.modelCard.quantitativeAnalysis.performanceMetrics).to.deep.equal([
+      { type: "accuracy", value: "0.9644", slice: "test split of MNIST (dataset #1)" },
+      { type: "accuracy", value: "0.9921", slice: "test split (top-2) of MNIST (dataset #1)" },
+      { type: "accuracy", value: "0.9712" },
+      { type: "loss", value: "0.0981" },
+    ]);
+    expect(model.modelCard.properties).to.deep.include({ name: "provenant:claimedMetrics", value: "accuracy, loss: self-reported by the owner, not attested" });
+    expect(model.externalReferences).to.deep.include.members([
+      {
+        type: "attestation",
+        url: "ipfs://bafkreievaluationonecertificate",
+        comment:
+          "Provenant evaluation certificate of attested evaluation #1: the metrics were measured by the attestor, bound by a TPM quote to the model's weights and dataset #1, and verified (trust level software-tpm-pcr23)",
+      },
+    ]);
+  });
+
+  it("Hugging Face card: a model-index result per attested evaluation and split, its source the certificate, before the claims", () => {
+    const graph = graphWithEvaluations();
+    graph.edges.push({ from: "model:1", to: "dataset:1", type: "dataset", role: "evaluation" });
+    const { meta, body } = frontMatter(exported("hf-card", graph).text);
+    expect(check(hfValidator(), meta)).to.deep.equal([]);
+    expect(meta["model-index"][0].results).to.deep.equal([
+      {
+        task: { type: "image-classification" },
+        dataset: { type: MNIST_ID, name: "MNIST", split: "test" },
+        metrics: [
+          { type: "accuracy", value: 0.9644 },
+          { type: "accuracy", value: 0.9921, config: "top-2" },
+        ],
+        source: { name: "Provenant attested evaluation #1 (software-tpm-pcr23)", url: "ipfs://bafkreievaluationonecertificate" },
+      },
+      {
+        task: { type: "image-classification" },
+        dataset: { type: MNIST_ID, name: "MNIST" },
+        metrics: [
+          { type: "accuracy", value: 0.9712 },
+          { type: "loss", value: 0.0981 },
+        ],
+      },
+    ]);
+    expect(body).to.contain("## Attested evaluation results").and.to.contain("## Evaluation (self-reported)");
+  });
+
+  it("SPDX 3: attested ai_metric entries named by slice and evaluation beside the claims, testedOn the dataset, the certificate as a reference", () => {
+    const graph = JSON.parse(docs.spdx)["@graph"] as Doc[];
+    const model = graph.find((e) => e.spdxId === MLP_ID);
+    expect(model.ai_metric).to.deep.include.members([
+      { type: "DictionaryEntry", key: "accuracy on test split of MNIST (dataset #1), attested evaluation #1", value: "0.9644" },
+      { type: "DictionaryEntry", key: "accuracy", value: "0.9712" },
+    ]);
+    expect(model.externalRef.map((r: Doc) => r.locator[0])).to.include("ipfs://bafkreievaluationonecertificate");
+    const testedOn = graph.filter((e) => e.type === "Relationship" && e.relationshipType === "testedOn");
+    expect(testedOn.map((r) => [r.from, r.to, r.comment])).to.deep.equal([[MLP_ID, [MNIST_ID], "attested evaluation #1, certificate ipfs://bafkreievaluationonecertificate"]]);
+  });
+
+  it("OpenLineage: the model's facet lists its attested evaluations; the training facet keeps the claims", () => {
+    const event = JSON.parse(docs.openlineage);
+    expect(event.outputs[0].facets.provenant_model.attestedEvaluations).to.deep.equal([
+      {
+        evaluation: "1",
+        dataset: MNIST_ID,
+        datasetName: "MNIST",
+        metrics: [
+          { name: "accuracy", value: 0.9644, split: "test" },
+          { name: "accuracy", value: 0.9921, split: "test", config: "top-2" },
+        ],
+        metricsDigest: "0x1111111111111111111111111111111111111111111111111111111111111111",
+        certificate: "ipfs://bafkreievaluationonecertificate",
+        trustLevel: "software-tpm-pcr23",
+      },
+    ]);
+    expect(event.run.facets.provenant_training.metrics).to.deep.equal({ accuracy: 0.9712, loss: 0.0981 });
+  });
+});

@@ -3,6 +3,7 @@ import { provenanceWords } from "../../../core/attestor/attestation.ts";
 import { lineageCertificateCheck } from "../../../core/lineage/lineage-certificates.ts";
 import { attestationOfVerification, loadEkRoots, modelAttestation, type ModelCertificateVerification } from "../../../core/attestor/model-certificate-check.ts";
 import { connectLineageSources } from "../../../core/lineage/lineage-sources.ts";
+import { modelEvaluations } from "../../../core/attestor/evaluation-results.ts";
 import { isProvenantError } from "../../../core/errors.ts";
 import type { ModelAttestation } from "../../../core/attestor/attestation.ts";
 import type { LineageGraph } from "../../../core/lineage/graph.ts";
@@ -11,6 +12,7 @@ import { ancestryOfWalk } from "../../../core/lineage/check-sample.ts";
 import { toLineageGraph, walkLineage, type LineageSources, type LineageWalk } from "../../../core/lineage/walk.ts";
 import type { TrustedRoot } from "../../../core/tpm/enroll.ts";
 import { extendPcr, ZERO_PCR } from "../../../core/tpm/quote.ts";
+import { bootStateId } from "../../../core/attestor/boot-state.ts";
 import { GatewayStore } from "../../../core/storage/gateway-client.ts";
 import type { CertificateView, LineageView, ViewNode } from "../lineage-view.ts";
 import { appChain } from "./chain.ts";
@@ -60,6 +62,8 @@ export async function modelLineage(id: bigint): Promise<LineageView> {
   const full = new Map<string, ModelCertificateVerification>();
   const attestations = new Map<string, ModelAttestation>();
   const report = await verifyLineage(walk, {
+    // Each model's attested evaluations, checked as `verify model` checks them: the page shows the root's, the exports carry all.
+    verifyEvaluations: (tokenId) => modelEvaluations({ conn: src.conn, store: src.store, modelId: tokenId.toString(), roots, modelRegistry: walk.registries.model }),
     verifyCertificate: lineageCertificateCheck(src, walk, roots, (tokenId, v) => {
       full.set(tokenId.toString(), v);
       attestations.set(tokenId.toString(), attestationOfVerification(v, roots.length));
@@ -73,6 +77,7 @@ export async function modelLineage(id: bigint): Promise<LineageView> {
     for (const n of graph.nodes) {
       const a = n.kind === "model" ? attestations.get(n.tokenId) : undefined;
       if (n.kind === "model" && a) n.attestation = a;
+      if (n.kind === "model") n.evaluations = report.evaluations?.[n.id] ?? [];
     }
   } catch (e) {
     incomplete = isProvenantError(e) ? e.message : String(e);
@@ -90,6 +95,7 @@ export async function modelLineage(id: bigint): Promise<LineageView> {
     incomplete,
     certificate: rootCert ? certificateView(rootCert, attestations.get(id.toString())!, rootsProblem, roots.length) : null,
     ancestry: ancestryOfWalk(walk),
+    evaluations: report.evaluations?.[`model:${id}`] ?? [],
   };
 }
 
@@ -139,7 +145,7 @@ function viewNodes(walk: LineageWalk, report: VerifyReport, attestations: Map<st
 function certificateView(v: ModelCertificateVerification, attestation: ModelAttestation, rootsProblem: string | null, rootCount: number): CertificateView {
   const c = v.certificate;
   const checks = v.checks.map((k) => ({ name: k.name, ok: k.ok, detail: k.detail }));
-  if (!c) return { ok: v.ok, attestation, certificateCid: v.certificateCid, checks, rootsProblem, rootCount, attestor: null, run: null, inputs: null, outputs: null, replay: [], replayedPcr: null };
+  if (!c) return { ok: v.ok, attestation, certificateCid: v.certificateCid, checks, rootsProblem, rootCount, attestor: null, boot: null, run: null, inputs: null, outputs: null, replay: [], replayedPcr: null };
   const p = c.payload;
   let pcr = ZERO_PCR;
   const replay = p.eventLog.map((e, i) => {
@@ -154,6 +160,7 @@ function certificateView(v: ModelCertificateVerification, attestation: ModelAtte
     rootsProblem,
     rootCount,
     attestor: { address: p.attestor.address, tpmKind: p.attestor.tpmKind, trustLevel: p.attestor.trustLevel, ekCertificateSha256: p.attestor.ekCertificateSha256 },
+    boot: p.boot ? { policy: p.boot.policy.name, pcrs: p.boot.pcrs, bootState: bootStateId(p.boot.pcrValues) } : null,
     run: { id: p.run.id, registrant: p.run.registrant, startedAt: p.run.startedAt, finishedAt: p.run.finishedAt, durationMs: p.run.durationMs, exitCode: p.run.exitCode, outputLogSha256: p.run.outputLogSha256 },
     inputs: {
       datasets: p.inputs.datasets.map((d) => ({ datasetId: d.datasetId, role: d.role, root: d.root, n: d.n })),

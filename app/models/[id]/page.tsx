@@ -18,6 +18,7 @@ import { appConfig } from "../../_lib/server/config.ts";
 import { isProvenantError } from "../../../core/errors.ts";
 import { modelRegistry } from "../../_lib/server/models.ts";
 import { CertificatePanel } from "./_components/CertificatePanel.tsx";
+import { EvaluationsPanel } from "./_components/EvaluationsPanel.tsx";
 import ExportButtons from "./_components/ExportButtons.tsx";
 import LineageExplorer from "./_components/LineageExplorer.tsx";
 import { gatewayReader } from "../../_lib/server/storage.ts";
@@ -148,6 +149,7 @@ export default async function ModelPage({ params }: Props) {
         </section>
       ) : null}
       {lineageProblem ? <Notice trouble={lineageProblem} /> : null}
+      {lineage ? <EvaluationsPanel evaluations={lineage.view.evaluations} claims={manifest?.record.metrics} /> : null}
       {lineage && cli ? <LineageSection lineage={lineage} cli={cli} gateway={appConfig().browserGatewayUrl} /> : null}
     </main>
   );

@@ -7,6 +7,7 @@ import { FormatError } from "../../errors.ts";
 import type { DatasetRole, ParentRelation } from "../../chain/roles.ts";
 import { isTokenId } from "../../identifiers.ts";
 import { checkVersioned } from "../../versioned-json.ts";
+import type { AttestedEvaluation } from "../../attestor/attestation.ts";
 import type { DatasetNode, LineageGraph, ModelNode } from "../graph.ts";
 
 /** Names the software in every export (CycloneDX tools, SPDX Tool, OpenLineage producer). */
@@ -94,7 +95,7 @@ export function viewOf(graph: LineageGraph): LineageView {
 export const caip2 = (chainId: number) => `eip155:${chainId}`;
 
 /** CAIP-19 asset id of an NFT: `eip155:<chainId>/erc721:<contract>/<tokenId>`. Globally unique for a token. */
-export function assetId(graph: LineageGraph, node: ModelNode | DatasetNode): string {
+export function assetId(graph: LineageGraph, node: Pick<ModelNode | DatasetNode, "kind" | "tokenId">): string {
   const registry = node.kind === "model" ? graph.registries.model : graph.registries.dataset;
   return `${caip2(graph.chainId)}/erc721:${registry}/${node.tokenId}`;
 }
@@ -170,3 +171,29 @@ export const certificateComment = (m: ModelNode): string => {
   const p = provenanceOf(m);
   return p.attested ? `Provenant training certificate, TPM-${p.sentence}` : `Provenant training certificate, not to be relied on: ${p.sentence}`;
 };
+
+/** One metric of an attested evaluation, with the evaluation it comes from. */
+export interface AttestedResult {
+  evaluation: AttestedEvaluation;
+  metric: AttestedEvaluation["metrics"][number];
+}
+
+/**
+ * The results of a model's attested evaluations whose certificates verified: the only results an export calls
+ * attested. The record's `metrics` are the owner's claims and are exported apart, as they always were.
+ */
+export const attestedResults = (m: ModelNode): AttestedResult[] =>
+  (m.evaluations ?? [])
+    .filter((e) => e.attestation.state === "verified")
+    .flatMap((evaluation) => evaluation.metrics.map((metric) => ({ evaluation, metric })));
+
+/** The CAIP-19 id of an evaluation's dataset (which need not be a node of the graph). */
+export const evaluationDatasetId = (graph: LineageGraph, e: AttestedEvaluation) => assetId(graph, { kind: "dataset", tokenId: e.dataset.tokenId });
+
+/** "test split of MNIST 10k (dataset #1)": what a result was measured on. */
+export const resultSlice = (r: AttestedResult) =>
+  `${r.metric.split} split${r.metric.config ? ` (${r.metric.config})` : ""} of ${r.evaluation.dataset.name ?? "a dataset"} (dataset #${r.evaluation.dataset.tokenId})`;
+
+/** How an export describes the evaluation certificate behind an attested result. */
+export const evaluationComment = (e: AttestedEvaluation) =>
+  `Provenant evaluation certificate of attested evaluation #${e.evaluationId}: the metrics were measured by the attestor, bound by a TPM quote to the model's weights and dataset #${e.dataset.tokenId}, and verified (trust level ${e.attestation.trustLevel ?? "unknown"})`;

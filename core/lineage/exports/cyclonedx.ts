@@ -11,7 +11,11 @@ import { Version } from "@cyclonedx/cyclonedx-library/Spec";
 import type { DatasetNode, LineageGraph, ModelNode } from "../graph.ts";
 import {
   assetId,
+  attestedResults,
   bareHex,
+  evaluationComment,
+  evaluationDatasetId,
+  resultSlice,
   EXPORTER_NAME,
   isoSeconds,
   label,
@@ -73,13 +77,23 @@ function modelCard(view: LineageView, m: ModelNode, ref: (n: ModelNode | Dataset
     ...(r.intendedUse ? { useCases: [r.intendedUse] } : {}),
     ...(r.limitations ? { technicalLimitations: [r.limitations] } : {}),
   };
+  // Attested results carry the slice they were measured on; the record's metrics are the owner's claims, unsliced.
+  const attested = attestedResults(m);
+  const performanceMetrics = [
+    ...attested.map((a) => ({ type: a.metric.name, value: String(a.metric.value), slice: resultSlice(a) })),
+    ...metrics.map(([k, v]) => ({ type: k, value: String(v) })),
+  ];
   const properties = [
     ...datasets.map((d) => prop(`dataset:${d.role}`, ref(d.node))),
     ...Object.entries(r.hyperparameters ?? {}).map(([k, v]) => prop(`hyperparameter:${k}`, valueText(v))),
+    ...[...new Set(attested.map((a) => a.evaluation))].map((e) =>
+      prop(`evaluation:${e.evaluationId}`, `attested: ${e.metrics.map((x) => `${x.name} ${x.value}`).join(", ")} on ${evaluationDatasetId(view.graph, e)}, certificate ipfs://${e.certificateCid}`),
+    ),
+    ...(attested.length && metrics.length ? [prop("claimedMetrics", `${metrics.map(([k]) => k).join(", ")}: self-reported by the owner, not attested`)] : []),
   ];
   return {
     ...(Object.keys(params).length ? { modelParameters: params } : {}),
-    ...(metrics.length ? { quantitativeAnalysis: { performanceMetrics: metrics.map(([k, v]) => ({ type: k, value: String(v) })) } } : {}),
+    ...(performanceMetrics.length ? { quantitativeAnalysis: { performanceMetrics } } : {}),
     ...(Object.keys(considerations).length ? { considerations } : {}),
     ...(properties.length ? { properties } : {}),
   };
@@ -94,6 +108,11 @@ function modelComponent(view: LineageView, m: ModelNode, ref: (n: ModelNode | Da
     ...(m.certificateCid
       ? [{ type: ExternalReferenceType.Attestation, url: `ipfs://${m.certificateCid}`, comment: certificateComment(m) }]
       : []),
+    ...[...new Set(attestedResults(m).map((a) => a.evaluation))].map((e) => ({
+      type: ExternalReferenceType.Attestation,
+      url: `ipfs://${e.certificateCid}`,
+      comment: evaluationComment(e),
+    })),
   ];
   return {
     type: ComponentType.MachineLearningModel,

@@ -5,7 +5,23 @@ import { fixupSpdxId } from "@cyclonedx/cyclonedx-library/SPDX";
 import { stringify } from "yaml";
 import type { ParentRelation } from "../../chain/roles.ts";
 import type { DatasetNode, LineageGraph, ModelNode } from "../graph.ts";
-import { assetId, bareHex, caip2, isoSeconds, label, modelTitle, provenanceOf, SINGLE_SHARD_MAX_BYTES, valueText, viewOf, type LineageView } from "./common.ts";
+import {
+  assetId,
+  attestedResults,
+  bareHex,
+  caip2,
+  evaluationDatasetId,
+  isoSeconds,
+  label,
+  modelTitle,
+  provenanceOf,
+  resultSlice,
+  SINGLE_SHARD_MAX_BYTES,
+  valueText,
+  viewOf,
+  type AttestedResult,
+  type LineageView,
+} from "./common.ts";
 
 export interface HfCardOptions {
   /**
@@ -93,6 +109,31 @@ export function toHfCard(graph: LineageGraph, options: HfCardOptions = {}): stri
   const relations = [...new Set(parents.map((p) => HF_RELATIONS[p.relation]))];
   const evaluation = datasets.filter((d) => d.role === "evaluation");
   const metrics = Object.entries(r.metrics ?? {});
+  const attested = attestedResults(root);
+  // One model-index result per attested evaluation and split, its source the evaluation certificate; then the
+  // owner's claims, as before, on the evaluation datasets the model declares.
+  const bySplit = new Map<string, AttestedResult[]>();
+  for (const a of attested) {
+    const key = `${a.evaluation.evaluationId}\u0000${a.metric.split}`;
+    bySplit.set(key, [...(bySplit.get(key) ?? []), a]);
+  }
+  const attestedIndex = [...bySplit.values()].map((group) => {
+    const e = group[0]!.evaluation;
+    return {
+      task: { type: r.task ?? "other" },
+      dataset: { type: options.hubIds?.[`dataset:${e.dataset.tokenId}`] ?? evaluationDatasetId(graph, e), name: e.dataset.name ?? `dataset #${e.dataset.tokenId}`, split: group[0]!.metric.split },
+      metrics: group.map(({ metric: m }) => ({ type: m.name, value: m.value, ...(m.config ? { config: m.config } : {}) })),
+      source: { name: `Provenant attested evaluation #${e.evaluationId} (${e.attestation.trustLevel ?? "unknown trust level"})`, url: `ipfs://${e.certificateCid}` },
+    };
+  });
+  const claimedIndex =
+    evaluation.length && metrics.length
+      ? evaluation.map((d) => ({
+          task: { type: r.task ?? "other" },
+          dataset: { type: hubId(d.node), name: d.node.name },
+          metrics: metrics.map(([k, v]) => ({ type: k, value: v })),
+        }))
+      : [];
 
   const meta: Record<string, unknown> = {
     ...hfLicense(root.license),
@@ -101,20 +142,7 @@ export function toHfCard(graph: LineageGraph, options: HfCardOptions = {}): stri
     ...(datasets.length ? { datasets: [...new Set(datasets.map((d) => hubId(d.node)))] } : {}),
     tags: ["provenant", ...(provenanceOf(root).attested ? ["provenant-attested"] : []), ...(r.task ? [r.task] : [])],
     model_name: r.name,
-    ...(evaluation.length && metrics.length
-      ? {
-          "model-index": [
-            {
-              name: r.name,
-              results: evaluation.map((d) => ({
-                task: { type: r.task ?? "other" },
-                dataset: { type: hubId(d.node), name: d.node.name },
-                metrics: metrics.map(([k, v]) => ({ type: k, value: v })),
-              })),
-            },
-          ],
-        }
-      : {}),
+    ...(attestedIndex.length || claimedIndex.length ? { "model-index": [{ name: r.name, results: [...attestedIndex, ...claimedIndex] }] } : {}),
   };
 
   const body: string[] = [`# ${line(modelTitle(root))}`, ""];
@@ -176,13 +204,27 @@ export function toHfCard(graph: LineageGraph, options: HfCardOptions = {}): stri
     ...Object.entries(r.hyperparameters ?? {}).map(([k, v]) => [`Hyperparameter \`${k}\``, valueText(v)]),
   ];
   if (details.length) body.push("## Model details", "", table(["Field", "Value"], details), "");
+  if (attested.length) {
+    body.push(
+      "## Attested evaluation results",
+      "",
+      "Measured under the Provenant attestor: the evaluation certificate binds each result to these weights and to the dataset's Merkle root, and was verified.",
+      "",
+      table(
+        ["Metric", "Value", "Measured on", "Evaluation certificate"],
+        attested.map((a) => [a.metric.name, String(a.metric.value), resultSlice(a), `#${a.evaluation.evaluationId}, ipfs://${a.evaluation.certificateCid}`]),
+      ),
+      "",
+    );
+  }
   if (metrics.length) {
     body.push(
-      "## Evaluation",
+      attested.length ? "## Evaluation (self-reported)" : "## Evaluation",
       "",
       table(["Metric", "Value"], metrics.map(([k, v]) => [k, String(v)])),
       "",
       evaluation.length ? `Measured on ${evaluation.map((d) => `${line(d.node.name)} (${label(d.node)})`).join(", ")}.` : "Reported by the owner.",
+      ...(attested.length ? ["", "These values are the owner's claims: no certificate stands behind them."] : []),
       "",
     );
   }

@@ -1,7 +1,7 @@
 // An OpenLineage RunEvent for the training run of the exported model: its datasets (and the weights of its
 // parent models) as inputs, the model's weights as the output. docs/exports.md maps every field.
 import type { DatasetNode, LineageGraph, ModelNode } from "../graph.ts";
-import { assetId, caip2, isoSeconds, label, modelTitle, provenanceOf, uuidV7Of, valueText, viewOf } from "./common.ts";
+import { assetId, attestedResults, caip2, evaluationDatasetId, isoSeconds, label, modelTitle, provenanceOf, uuidV7Of, valueText, viewOf } from "./common.ts";
 
 /** The OpenLineage core spec version this event follows (its schema is vendored under test/schemas/openlineage). */
 export const OPENLINEAGE_SPEC = "https://openlineage.io/spec/2-0-7/OpenLineage.json";
@@ -70,6 +70,16 @@ export function toOpenLineage(graph: LineageGraph, options: OpenLineageOptions =
       attestation: provenanceOf(m).sentence,
       certificate: m.certificateCid ? `ipfs://${m.certificateCid}` : null,
       files: m.files.map((f) => ({ path: f.path, size: f.size, digest: f.digest })),
+      // Results of attested evaluations whose certificates verified; the training facet's `metrics` are the owner's claims.
+      attestedEvaluations: [...new Set(attestedResults(m).map((a) => a.evaluation))].map((e) => ({
+        evaluation: e.evaluationId,
+        dataset: evaluationDatasetId(graph, e),
+        datasetName: e.dataset.name,
+        metrics: e.metrics,
+        metricsDigest: e.metricsDigest,
+        certificate: `ipfs://${e.certificateCid}`,
+        trustLevel: e.attestation.trustLevel,
+      })),
     }),
   });
 

@@ -7,6 +7,9 @@ import type { DatasetNode, LineageGraph, ModelNode } from "../graph.ts";
 import {
   accountId,
   assetId,
+  attestedResults,
+  evaluationComment,
+  resultSlice,
   bareHex,
   EXPORTER_NAME,
   isoSeconds,
@@ -81,6 +84,13 @@ export function toSpdx(graph: LineageGraph): Json {
     const r = m.record;
     const parents = view.parentsOf(m);
     const datasets = view.datasetsOf(m);
+    const attested = attestedResults(m);
+    const evaluations = [...new Set(attested.map((a) => a.evaluation))];
+    // Attested results beside the owner's claims, told apart by their keys.
+    const metricEntries = [
+      ...attested.map((a) => ({ type: "DictionaryEntry", key: `${a.metric.name} on ${resultSlice(a)}, attested evaluation #${a.evaluation.evaluationId}`, value: String(a.metric.value) })),
+      ...dictionary(r.metrics),
+    ];
     const training = [
       ...datasets.map((d) => `${d.role} data ${d.node.name} (${label(d.node)})`),
       ...parents.map((p) => `${p.relation} of ${modelTitle(p.node)} (${label(p.node)})`),
@@ -107,11 +117,12 @@ export function toSpdx(graph: LineageGraph): Json {
         ...(m.certificateCid
           ? [{ type: "ExternalRef", externalRefType: "other", locator: [`ipfs://${m.certificateCid}`], comment: certificateComment(m) }]
           : []),
+        ...evaluations.map((e) => ({ type: "ExternalRef", externalRefType: "other", locator: [`ipfs://${e.certificateCid}`], comment: evaluationComment(e) })),
       ],
       ...(r.architecture ? { ai_typeOfModel: [r.architecture] } : {}),
       ...(r.task ? { ai_domain: [r.task] } : {}),
       ...(r.hyperparameters && Object.keys(r.hyperparameters).length ? { ai_hyperparameter: dictionary(r.hyperparameters) } : {}),
-      ...(r.metrics && Object.keys(r.metrics).length ? { ai_metric: dictionary(r.metrics) } : {}),
+      ...(metricEntries.length ? { ai_metric: metricEntries } : {}),
       ...(r.intendedUse ? { ai_informationAboutApplication: r.intendedUse } : {}),
       ...(r.limitations ? { ai_limitation: r.limitations } : {}),
       ...(training.length ? { ai_informationAboutTraining: `${training.join("; ")}. Provenance: ${provenanceOf(m).sentence}.` } : {}),
@@ -138,6 +149,11 @@ export function toSpdx(graph: LineageGraph): Json {
     if (files.length) relate(id(m), "contains", files);
 
     for (const d of datasets) relate(id(m), RELATIONSHIP_OF_ROLE[d.role], [id(d.node)], `role: ${d.role}`);
+    // An evaluation dataset that is a node of the document: the model was tested on it, attested.
+    for (const e of evaluations) {
+      const node = view.datasets.find((d) => d.tokenId === e.dataset.tokenId);
+      if (node) relate(id(m), "testedOn", [id(node)], `attested evaluation #${e.evaluationId}, certificate ipfs://${e.certificateCid}`);
+    }
     for (const p of parents) relate(id(p.node), "ancestorOf", [id(m)], `relation: ${p.relation}`);
     const license = licenseIds.get(m.license.trim());
     if (license) relate(id(m), "hasDeclaredLicense", [license]);

@@ -37,9 +37,17 @@ export function CertificatePanel({ cert }: { cert: CertificateView }) {
             certificate <Hex value={a.ekCertificateSha256} />.
           </p>
           <p data-testid="trust-words">
-            What it is worth ({describeTrustLevel(a.trustLevel).summary}): {describeTrustLevel(a.trustLevel).meaning} A quote over PCR 23 alone
-            binds the run&apos;s inputs and output to this TPM; it says nothing of the software the machine booted.
+            What it is worth ({describeTrustLevel(a.trustLevel).summary}): {describeTrustLevel(a.trustLevel).meaning}{" "}
+            {cert.boot
+              ? "The quote covers the boot PCRs with PCR 23: the machine's measured boot is bound to this run."
+              : "A quote over PCR 23 alone binds the run's inputs and output to this TPM; it says nothing of the software the machine booted."}
           </p>
+          {cert.boot ? (
+            <p data-testid="boot-state">
+              Boot state <Hex value={cert.boot.bootState} /> (PCRs {cert.boot.pcrs.join(", ")}), appraised against boot policy{" "}
+              <strong>{cert.boot.policy}</strong>; the boot checks below replay its event log and appraise it again.
+            </p>
+          ) : null}
         </>
       ) : null}
       {cert.run && cert.inputs && cert.outputs ? (
