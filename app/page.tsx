@@ -91,30 +91,29 @@ export default async function Home({ searchParams }: { searchParams: Promise<{ b
   return (
     <main className="container">
       <section className={styles.heroRow}>
-      <div className={styles.hero}>
-        <h1>Provenance you can check, not just read.</h1>
-        <p className={styles.lede}>
-          Provenant commits each dataset to a Merkle root on-chain, so anyone can prove that a sample is in it, or provably is not, without
-          trusting whoever hosts the data. Models name the datasets they were trained on, backed by TPM-attested training certificates, so a
-          model&apos;s lineage can be verified end to end.
-        </p>
-        <SearchForm />
-        <p className={`small muted ${styles.tips}`}>
-          Try a token id like <code>1</code>, a sample&apos;s SHA-256, a dataset root, or a manifest CID. Own a dataset?{" "}
-          <Link href="/mint">Mint it from your browser</Link>.
-        </p>
-      </div>
-      <ol className={`card ${styles.how}`} aria-label="How it works">
-        <li>
-          <strong>Commit.</strong> Every sample is hashed; the sorted hashes form a Merkle tree whose root is minted as a dataset token.
-        </li>
-        <li>
-          <strong>Prove.</strong> Anyone proves a sample in or out: a few kilobytes of proof, checked by the contract for free.
-        </li>
-        <li>
-          <strong>Trace.</strong> Models point at their datasets and parents, so lineage is a graph of proofs, not of claims.
-        </li>
-      </ol>
+        <div className={styles.hero}>
+          <h1>Provenance you can check, not just read.</h1>
+          <p className={styles.lede}>
+            Provenant commits each dataset to a Merkle root on-chain, so anyone can prove that a sample is in it, or provably is not, without trusting whoever hosts the
+            data. Models name the datasets they were trained on, backed by TPM-attested training certificates, so a model&apos;s lineage can be verified end to end.
+          </p>
+          <SearchForm />
+          <p className={`small muted ${styles.tips}`}>
+            Try a token id like <code>1</code>, a sample&apos;s SHA-256, a dataset root, or a manifest CID. Own a dataset?{" "}
+            <Link href="/mint">Mint it from your browser</Link>.
+          </p>
+        </div>
+        <ol className={`card ${styles.how}`} aria-label="How it works">
+          <li>
+            <strong>Commit.</strong> Every sample is hashed; the sorted hashes form a Merkle tree whose root is minted as a dataset token.
+          </li>
+          <li>
+            <strong>Prove.</strong> Anyone proves a sample in or out: a few kilobytes of proof, checked by the contract for free.
+          </li>
+          <li>
+            <strong>Trace.</strong> Models point at their datasets and parents, so lineage is a graph of proofs, not of claims.
+          </li>
+        </ol>
       </section>
       <section className={styles.section}>
         <RecentDatasets before={beforeBlock} />

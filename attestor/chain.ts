@@ -18,10 +18,7 @@ export type ServiceChain = {
   identity(): ReturnType<typeof resolveAttestorIdentity>;
 };
 
-export function serviceChain(
-  config: { network: string; addresses?: Partial<ModelRegistryAddresses>; ekIntermediates: string[] },
-  tpm: TpmTransport
-): ServiceChain {
+export function serviceChain(config: { network: string; addresses?: Partial<ModelRegistryAddresses>; ekIntermediates: string[] }, tpm: TpmTransport): ServiceChain {
   let connection: Promise<ChainConnection> | undefined;
   const chain: ServiceChain = {
     connection() {

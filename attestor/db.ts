@@ -93,9 +93,7 @@ export class RunsDb {
 
   insert(id: string, request: unknown): RunRow {
     const now = new Date().toISOString();
-    this.db
-      .prepare("INSERT INTO runs (id, state, request, created_at, updated_at) VALUES (?, 'queued', ?, ?, ?)")
-      .run(id, JSON.stringify(request), now, now);
+    this.db.prepare("INSERT INTO runs (id, state, request, created_at, updated_at) VALUES (?, 'queued', ?, ?, ?)").run(id, JSON.stringify(request), now, now);
     return this.get(id)!;
   }
 
@@ -123,9 +121,7 @@ export class RunsDb {
 
   unfinished(): RunRow[] {
     const placeholders = TERMINAL_STATES.map(() => "?").join(", ");
-    return (
-      this.db.prepare(`SELECT * FROM runs WHERE state NOT IN (${placeholders}) ORDER BY created_at`).all(...TERMINAL_STATES) as Raw[]
-    ).map(fromRaw);
+    return (this.db.prepare(`SELECT * FROM runs WHERE state NOT IN (${placeholders}) ORDER BY created_at`).all(...TERMINAL_STATES) as Raw[]).map(fromRaw);
   }
 
   close(): void {

@@ -9,13 +9,10 @@ export type Logger = {
   child(fields: Record<string, unknown>): Logger;
 };
 
-export function createLogger(
-  write: (line: string) => void = (l) => process.stderr.write(l),
-  base: Record<string, unknown> = {}
-): Logger {
+export function createLogger(write: (line: string) => void = (l) => process.stderr.write(l), base: Record<string, unknown> = {}): Logger {
   const log = (level: Level, msg: string, fields: Record<string, unknown> = {}) => {
     const line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...base, ...fields }, (_k, v) =>
-      typeof v === "bigint" ? v.toString() : v instanceof Error ? { name: v.name, message: v.message } : v
+      typeof v === "bigint" ? v.toString() : v instanceof Error ? { name: v.name, message: v.message } : v,
     );
     write(`${line}\n`);
   };

@@ -74,7 +74,11 @@ function bootSource(): BootSource | undefined {
     try {
       return new Uint8Array(readFileSync(logPath));
     } catch (e) {
-      throw new ProvenantError("INPUT_UNREADABLE", `the boot event log ${logPath} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): a machine without a TPM event log cannot certify at the boot+pcr23 level`, { cause: e });
+      throw new ProvenantError(
+        "INPUT_UNREADABLE",
+        `the boot event log ${logPath} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): a machine without a TPM event log cannot certify at the boot+pcr23 level`,
+        { cause: e },
+      );
     }
   };
   return { policy, readLog, location: logPath };

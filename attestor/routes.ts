@@ -105,9 +105,7 @@ async function enrollmentRequest(ctx: ServiceContext, { res, url }: Request): Pr
   const address = url.searchParams.get("address");
   if (!address) throw new HttpError(400, "INPUT_INVALID", "address query parameter is required");
   const newAk = url.searchParams.get("newAk") === "true";
-  const { request, created } = await ctx.lock.whenIdle("enrollment", () =>
-    createEnrollmentRequest(ctx.tpm, { address, ekIntermediates: ctx.ekIntermediates, newAk })
-  );
+  const { request, created } = await ctx.lock.whenIdle("enrollment", () => createEnrollmentRequest(ctx.tpm, { address, ekIntermediates: ctx.ekIntermediates, newAk }));
   ctx.log.info("enrollment request made", { address, akCreated: created });
   sendJson(res, 200, request);
 }

@@ -53,7 +53,7 @@ export class TpmLock {
       throw new HttpError(
         409,
         "ATTESTOR_BUSY",
-        `a run holds the TPM${queued ? ` and ${queued} more are queued` : ""}: ${what} waits until the attestor is idle; try again then`
+        `a run holds the TPM${queued ? ` and ${queued} more are queued` : ""}: ${what} waits until the attestor is idle; try again then`,
       );
     }
     await this.acquire("step");

@@ -96,8 +96,15 @@ try {
   console.log(`check-sample --batch through model #${model.json.modelId}: ${ancestry.seconds.toFixed(2)} s wall, ${ancestry.cpu.toFixed(2)} s CPU`);
   const sorted = runs.map((r) => r.seconds).sort((a, b) => a - b);
   const cpus = runs.map((r) => r.cpu).sort((a, b) => a - b);
-  console.log(`prove --batch: wall min ${sorted[0].toFixed(2)} s, median ${sorted[Math.floor(sorted.length / 2)].toFixed(2)} s; CPU min ${cpus[0].toFixed(2)} s over ${RUNS} runs`);
-  console.log(`load average at the end: ${(await import("node:os")).loadavg().map((l) => l.toFixed(1)).join(" ")} on ${(await import("node:os")).cpus().length} cores`);
+  console.log(
+    `prove --batch: wall min ${sorted[0].toFixed(2)} s, median ${sorted[Math.floor(sorted.length / 2)].toFixed(2)} s; CPU min ${cpus[0].toFixed(2)} s over ${RUNS} runs`,
+  );
+  console.log(
+    `load average at the end: ${(await import("node:os"))
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")} on ${(await import("node:os")).cpus().length} cores`,
+  );
   const t0 = performance.now();
   spawnSync(process.execPath, [CLI, "prove", "--help"], { env: { ...process.env, ...env } });
   console.log(`(CLI start-up alone, provenant prove --help: ${((performance.now() - t0) / 1000).toFixed(2)} s)`);

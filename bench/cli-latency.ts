@@ -25,7 +25,12 @@ const NODE = process.execPath;
 const BUILT = join(REPO, "dist", "provenant.js");
 const SOURCES = join(REPO, "cli", "provenant.ts");
 
-export async function benchCliLatency(o: { quick: boolean; work: string; repeat: (run: () => number) => Promise<Timing>; log: (s: string) => void }): Promise<CliLatency> {
+export async function benchCliLatency(o: {
+  quick: boolean;
+  work: string;
+  repeat: (run: () => number) => Promise<Timing>;
+  log: (s: string) => void;
+}): Promise<CliLatency> {
   execFileSync(NODE, [join(REPO, "scripts", "build-cli.ts")], { stdio: "inherit" });
   // A user's project with provenant installed as npm lays it out, for `npx provenant`.
   const project = join(o.work, "project");
@@ -55,7 +60,13 @@ export async function benchCliLatency(o: { quick: boolean; work: string; repeat:
   const chain = await startLocalChain({ deploymentId: `bench-${process.pid}`, quiet: true });
   try {
     const env = { ...chain.env, PROVENANT_HOME: join(o.work, "prove-home") };
-    const minted = JSON.parse(execFileSync(NODE, [BUILT, "dataset", "mint", jsonl, "--name", "bench", "--license", "CC0-1.0", "--json"], { env: { ...process.env, ...env }, encoding: "utf8", maxBuffer: 1 << 24 }));
+    const minted = JSON.parse(
+      execFileSync(NODE, [BUILT, "dataset", "mint", jsonl, "--name", "bench", "--license", "CC0-1.0", "--json"], {
+        env: { ...process.env, ...env },
+        encoding: "utf8",
+        maxBuffer: 1 << 24,
+      }),
+    );
     // A line of the dataset (writeJsonl's line 777 of every size): an inclusion proof, checked by the contract.
     const line = execFileSync("sed", ["-n", "778p", jsonl], { encoding: "utf8" }).trimEnd();
     const prove = await three(["prove", "--dataset", String(minted.datasetId), "--text", line, "--json"], env);

@@ -33,7 +33,8 @@ export function writeJsonl(path: string, lines: number): void {
   try {
     for (let from = 0; from < lines; from += 100_000) {
       const parts: string[] = [];
-      for (let i = from; i < Math.min(lines, from + 100_000); i++) parts.push(`{"id":${i},"text":"${createHash("sha256").update(String(i)).digest("hex")}","label":${i % 10}}`);
+      for (let i = from; i < Math.min(lines, from + 100_000); i++)
+        parts.push(`{"id":${i},"text":"${createHash("sha256").update(String(i)).digest("hex")}","label":${i % 10}}`);
       writeSync(fd, parts.join("\n") + "\n");
     }
   } finally {

@@ -18,7 +18,12 @@ const print = (r: Record<string, unknown>) => console.log(JSON.stringify({ mode,
 
 if (mode === "single") {
   const [input, dataDir, workers, encoding] = args;
-  const r = await commitAndStore(input, new LocalStore(dataDir), { name: "bench" }, { workDir: join(dataDir, "work"), workers: Number(workers), encoding: encoding as Encoding | undefined });
+  const r = await commitAndStore(
+    input,
+    new LocalStore(dataDir),
+    { name: "bench" },
+    { workDir: join(dataDir, "work"), workers: Number(workers), encoding: encoding as Encoding | undefined },
+  );
   print({ samples: r.manifest.totalSamples, bytes: r.manifest.bytes, root: r.manifest.root, manifestCid: r.manifestCid, units: r.units, hashing: r.hashing });
 } else if (mode === "part") {
   const [input, i, n, outDir, workers, encoding] = args;

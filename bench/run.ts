@@ -203,14 +203,18 @@ for (const [key, name, input] of [
   if (key === "jsonl") {
     row.vsOpenssl128All = row.rates.cli.perSecondAtMin / limit.msg128All;
     row.vsPython = peers.python.min / row.cli.min;
-    log(`  => ${mps(row.rates.cli.perSecondAtMin)} lines end to end = ${(100 * row.vsOpenssl128All).toFixed(0)}% of openssl's 128-byte all-core rate, ${row.vsPython.toFixed(2)}x the Python loop`);
+    log(
+      `  => ${mps(row.rates.cli.perSecondAtMin)} lines end to end = ${(100 * row.vsOpenssl128All).toFixed(0)}% of openssl's 128-byte all-core rate, ${row.vsPython.toFixed(2)}x the Python loop`,
+    );
   } else if (key === "small") {
     row.vsSha256sum = peers.sha256sum.min / row.cli.min;
     log(`  => end to end ${row.vsSha256sum.toFixed(2)}x the speed of find | xargs -P${cores} sha256sum`);
   } else {
     row.vsOpensslBulkAll = row.rates.cliBytes.perSecondAtMin / limit.bulkAll;
     row.phaseVsOpensslBulkAll = all.bytes / all.hash.min / limit.bulkAll;
-    log(`  => end to end ${(100 * row.vsOpensslBulkAll).toFixed(0)}% of openssl's all-core bulk rate (hash phase alone ${(100 * row.phaseVsOpensslBulkAll).toFixed(0)}%)`);
+    log(
+      `  => end to end ${(100 * row.vsOpensslBulkAll).toFixed(0)}% of openssl's all-core bulk rate (hash phase alone ${(100 * row.phaseVsOpensslBulkAll).toFixed(0)}%)`,
+    );
   }
   hashing[key] = row;
 }
@@ -253,13 +257,18 @@ for (const n of sizes) {
     trees.push(r);
     log(
       `  n=${String(n).padEnd(8)} ${impl.padEnd(13)} ` +
-        (r.capped ? `did not finish within ${CAP_SECONDS} s` : `build ${(r.buildSeconds as number).toFixed(3)} s, proof ${(r.proofMicros as number).toFixed(1)} µs, peak ${Math.round(r.maxRssMiB as number)} MiB`),
+        (r.capped
+          ? `did not finish within ${CAP_SECONDS} s`
+          : `build ${(r.buildSeconds as number).toFixed(3)} s, proof ${(r.proofMicros as number).toFixed(1)} µs, peak ${Math.round(r.maxRssMiB as number)} MiB`),
     );
   }
   const ours = trees.find((t) => t.impl === "provenant" && t.n === n)!;
   for (const impl of ["merkletreejs", "openzeppelin"]) {
     const p = trees.find((t) => t.impl === impl && t.n === n)!;
-    if (!p.capped) log(`    ${impl}/provenant: build ${((p.buildSeconds as number) / (ours.buildSeconds as number)).toFixed(0)}x, proof ${((p.proofMicros as number) / (ours.proofMicros as number)).toFixed(0)}x`);
+    if (!p.capped)
+      log(
+        `    ${impl}/provenant: build ${((p.buildSeconds as number) / (ours.buildSeconds as number)).toFixed(0)}x, proof ${((p.proofMicros as number) / (ours.proofMicros as number)).toFixed(0)}x`,
+      );
     else log(`    ${impl}/provenant: build > ${(CAP_SECONDS / (ours.buildSeconds as number)).toFixed(0)}x (capped)`);
   }
 }
@@ -270,10 +279,16 @@ const leaves = quick ? 5_000_000 : 100_000_000;
 log(`\n# commit of ${leaves.toLocaleString()} synthetic leaves (bucket files -> merge -> 2 MiB shards in the local store)`);
 {
   const dir = join(work, "scale");
-  const out = execFileSync("/usr/bin/time", ["-f", "%M", NODE, join(REPO, "bench", "scale-child.ts"), String(leaves), dir], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 20 });
+  const out = execFileSync("/usr/bin/time", ["-f", "%M", NODE, join(REPO, "bench", "scale-child.ts"), String(leaves), dir], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    maxBuffer: 1 << 20,
+  });
   const r = JSON.parse(out.trim().split("\n").at(-1)!);
   results.scale = r;
-  log(`  ${r.leaves} leaves, ${r.shards} shards: bucket files written in ${r.runsSeconds.toFixed(1)} s, merged and stored in ${r.mergeAndStoreSeconds.toFixed(1)} s; peak ${Math.round(r.maxRssMiB)} MiB`);
+  log(
+    `  ${r.leaves} leaves, ${r.shards} shards: bucket files written in ${r.runsSeconds.toFixed(1)} s, merged and stored in ${r.mergeAndStoreSeconds.toFixed(1)} s; peak ${Math.round(r.maxRssMiB)} MiB`,
+  );
   log(`  one proof: ${r.proof.reads} reads, ${(r.proof.bytesRead / 2 ** 20).toFixed(2)} MiB, ${r.proof.ms.toFixed(1)} ms`);
   const shards1B = Math.ceil(1e9 / 65536);
   const bytes1B = 64 + shards1B * 100 + 65536 * 32 + 1024;
@@ -288,7 +303,9 @@ try {
   execFileSync(join(REPO, "node_modules", ".bin", "hardhat"), ["test", "mocha", "test/contracts/gas.test.ts"], { cwd: REPO, stdio: "ignore" });
   const gas = JSON.parse(readFileSync(join(REPO, "gas-report.json"), "utf8"));
   results.gas = gas;
-  log(`  mint ${gas.mint}; inclusion ${JSON.stringify(gas.inclusion)}; exclusion ${JSON.stringify(gas.exclusion)}; recordInclusion ${JSON.stringify(gas.recordInclusion)}`);
+  log(
+    `  mint ${gas.mint}; inclusion ${JSON.stringify(gas.inclusion)}; exclusion ${JSON.stringify(gas.exclusion)}; recordInclusion ${JSON.stringify(gas.recordInclusion)}`,
+  );
 } catch (e) {
   log(`  gas test failed: ${(e as Error).message}`);
 }
@@ -336,7 +353,9 @@ function writeBenchmarksDoc(r: Record<string, any>) {
     return key === "jsonl" ? "Python `hashlib` loop over lines (one core)" : "Python `hashlib` loop over files (one core)";
   };
   const treeRows = (r.trees as any[]).map((x) =>
-    x.capped ? `| ${x.n.toLocaleString()} | ${x.impl} | > ${x.capSeconds} s (cap) | — | — |` : `| ${x.n.toLocaleString()} | ${x.impl} | ${x.buildSeconds.toFixed(3)} s | ${x.proofMicros.toFixed(1)} µs | ${Math.round(x.maxRssMiB)} MiB |`,
+    x.capped
+      ? `| ${x.n.toLocaleString()} | ${x.impl} | > ${x.capSeconds} s (cap) | — | — |`
+      : `| ${x.n.toLocaleString()} | ${x.impl} | ${x.buildSeconds.toFixed(3)} s | ${x.proofMicros.toFixed(1)} µs | ${Math.round(x.maxRssMiB)} MiB |`,
   );
   const speedup = (key: string) => (h[key].phases.oneWorker.total.median / h[key].phases.allWorkers.total.median).toFixed(2);
   const doc = `# Benchmarks

@@ -33,12 +33,17 @@ for (let done = 0, r = 0; done < total; done += perFile, r++) {
 }
 const t1 = performance.now();
 const tree = await mergeBucketFiles(files, store);
-const stored = await storeIndexAndManifest(tree, store, { name: "synthetic" }, {
-  encoding: "jsonl",
-  totalSamples: total,
-  skipped: { hidden: 0, symlinks: 0, other: 0, emptyRecords: 0 },
-  bytes: 0,
-});
+const stored = await storeIndexAndManifest(
+  tree,
+  store,
+  { name: "synthetic" },
+  {
+    encoding: "jsonl",
+    totalSamples: total,
+    skipped: { hidden: 0, symlinks: 0, other: 0, emptyRecords: 0 },
+    bytes: 0,
+  },
+);
 const t2 = performance.now();
 
 const prover = await DatasetProver.open(store, stored.manifestCid);

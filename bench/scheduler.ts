@@ -69,7 +69,12 @@ async function slurmRun(cluster: SlurmCluster, input: string, dir: string, tasks
     try {
       return JSON.parse(readFileSync(join(dir, f), "utf8").trim().split("\n").at(-1)!);
     } catch {
-      throw new Error(`Slurm job ${f} left no result (${ended[0].state}): ${readFileSync(join(dir, f.replace(".json", ".err")), "utf8").trim().split("\n").at(-1)}`);
+      throw new Error(
+        `Slurm job ${f} left no result (${ended[0].state}): ${readFileSync(join(dir, f.replace(".json", ".err")), "utf8")
+          .trim()
+          .split("\n")
+          .at(-1)}`,
+      );
     }
   };
   const taskResults = Array.from({ length: tasks }, (_, i) => read(`task-${i}.json`));
@@ -119,7 +124,14 @@ export async function benchScheduler(options: { quick: boolean; log: (s: string)
       row.opensslPerCore = limitPerCore;
       const singleSeconds = singles.map((x) => x.seconds);
       const singlePerCore = s.samples / median(singleSeconds) / cores;
-      row.oneMachine = { workers: cores, seconds: singleSeconds, peakMiB: Math.max(...singles.map((x) => x.peakMiB)), perCore: singlePerCore, vsOpenssl: singlePerCore / limitPerCore, units: s.units };
+      row.oneMachine = {
+        workers: cores,
+        seconds: singleSeconds,
+        peakMiB: Math.max(...singles.map((x) => x.peakMiB)),
+        perCore: singlePerCore,
+        vsOpenssl: singlePerCore / limitPerCore,
+        units: s.units,
+      };
       log(
         `  one machine, ${cores} workers: median ${median(singleSeconds).toFixed(2)} s (plan+hash+merge+store) = ${(singlePerCore / 1e6).toFixed(2)} M samples/s per core, ` +
           `${(100 * row.oneMachine.vsOpenssl).toFixed(0)}% of openssl's one-core rate on ${Math.round(meanSample)}-byte messages; peak ${Math.round(row.oneMachine.peakMiB)} MiB`,
@@ -132,7 +144,8 @@ export async function benchScheduler(options: { quick: boolean; log: (s: string)
           mkdirSync(rdir);
           const r = await slurmRun(cluster, input, rdir, tasks, cpusPerTask, d.encoding);
           rmSync(rdir, { recursive: true, force: true });
-          if (r.combine.root !== s.root || r.combine.manifestCid !== s.manifestCid) throw new Error(`the Slurm array's root ${r.combine.root} is not the single run's ${s.root}`);
+          if (r.combine.root !== s.root || r.combine.manifestCid !== s.manifestCid)
+            throw new Error(`the Slurm array's root ${r.combine.root} is not the single run's ${s.root}`);
           if (i > 0) runs.push(r);
         }
         const walls = runs.map((r) => r.wall);
@@ -163,7 +176,9 @@ export async function benchScheduler(options: { quick: boolean; log: (s: string)
           `    per task (hash one part, ${cpusPerTask} CPU): ${perTask.map((t) => `${t.seconds.toFixed(2)} s / ${Math.round(t.peakMiB)} MiB`).join(", ")}; ` +
             `${(row.slurm.taskPerCore / 1e6).toFixed(2)} M samples/s per core (${(100 * row.slurm.taskVsOpenssl).toFixed(0)}% of openssl)`,
         );
-        log(`    combine (${cluster.cpus} CPUs): ${row.slurm.combine.seconds.toFixed(2)} s, peak ${Math.round(row.slurm.combine.peakMiB)} MiB; same root and manifest as one machine`);
+        log(
+          `    combine (${cluster.cpus} CPUs): ${row.slurm.combine.seconds.toFixed(2)} s, peak ${Math.round(row.slurm.combine.peakMiB)} MiB; same root and manifest as one machine`,
+        );
       }
       out.datasets[d.key] = row;
       rmSync(dir, { recursive: true, force: true });

@@ -26,9 +26,7 @@ export function withCommonOptions(cmd: Command): Command {
  * Runs a command action: its result goes to stdout as text or as one JSON object; a failure becomes one line
  * on stderr (and a JSON error object with --json) and exit code 1, never a stack trace.
  */
-export function action<O extends CommonOptions>(
-  run: (args: string[], opts: O) => Promise<{ text: string; json: unknown; ok?: boolean }>,
-) {
+export function action<O extends CommonOptions>(run: (args: string[], opts: O) => Promise<{ text: string; json: unknown; ok?: boolean }>) {
   return async (...params: unknown[]) => {
     const cmd = params[params.length - 1] as Command;
     const opts = cmd.opts() as O;

@@ -56,7 +56,6 @@ function pathFile(path: string): GivenFile {
 
 /** The SHA-256 the dataset's Merkle tree would hold for this sample. */
 export function sampleHashOf(input: SampleInput, encoding: Encoding): Promise<Uint8Array> {
-  const given: GivenSample =
-    "files" in input ? { files: input.files.map(pathFile) } : "file" in input ? { ...input, file: pathFile(input.file) } : input;
+  const given: GivenSample = "files" in input ? { files: input.files.map(pathFile) } : "file" in input ? { ...input, file: pathFile(input.file) } : input;
   return givenSampleHash(given, encoding, nodeCompressors);
 }

@@ -44,7 +44,7 @@ contract AttestorRegistryTest is Test {
 
     function _attest(Fields memory f) internal pure returns (bytes memory) {
         // The bitmap is little-endian by byte: PCR 8j + i is bit i of byte j.
-        bytes3 bitmap = bytes3(uint24((f.select & 0xff) << 16 | ((f.select >> 8) & 0xff) << 8 | (f.select >> 16)));
+        bytes3 bitmap = bytes3(uint24(((f.select & 0xff) << 16) | (((f.select >> 8) & 0xff) << 8) | (f.select >> 16)));
         bytes memory head = abi.encodePacked(
             bytes4(0xff544347),
             bytes2(0x8018),
@@ -66,7 +66,18 @@ contract AttestorRegistryTest is Test {
     }
 
     function _sample() internal pure returns (Fields memory) {
-        return Fields(keccak256("signer"), keccak256("nonce"), 1671, 2, 0, true, 0x2019102300163636, 1 << 23, keccak256("pcr"));
+        return
+            Fields(
+                keccak256("signer"),
+                keccak256("nonce"),
+                1671,
+                2,
+                0,
+                true,
+                0x2019102300163636,
+                1 << 23,
+                keccak256("pcr")
+            );
     }
 
     function _expectError(bytes memory data, bytes4 selector, string memory message) internal view {
@@ -104,7 +115,11 @@ contract AttestorRegistryTest is Test {
 
     function testFuzz_TrailingBytesRevert(bytes memory extra) public view {
         vm.assume(extra.length > 0);
-        _expectError(bytes.concat(_attest(_sample()), extra), TpmQuote.TpmQuoteTrailingBytes.selector, "trailing bytes");
+        _expectError(
+            bytes.concat(_attest(_sample()), extra),
+            TpmQuote.TpmQuoteTrailingBytes.selector,
+            "trailing bytes"
+        );
     }
 
     function testFuzz_OutOfProfileFieldsRevertNamingTheField(uint256 which, uint8 value) public view {
@@ -144,7 +159,8 @@ contract AttestorRegistryTest is Test {
     // ---- registry ------------------------------------------------------------------------------------------
 
     function _params(address who, bytes32 qn) internal pure returns (IAttestorRegistry.RegisterParams memory) {
-        return IAttestorRegistry.RegisterParams(who, AK_X, AK_Y, qn, keccak256("ek"), IAttestorRegistry.TpmKind.Software);
+        return
+            IAttestorRegistry.RegisterParams(who, AK_X, AK_Y, qn, keccak256("ek"), IAttestorRegistry.TpmKind.Software);
     }
 
     function testFuzz_RegistersOnlyPointsOnTheCurve(bytes32 x, bytes32 y) public {

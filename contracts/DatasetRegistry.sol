@@ -48,11 +48,12 @@ contract DatasetRegistry is ERC721, IDatasetRegistry {
         id = uint64(entry);
         if (id != 0) {
             StoredDataset storage existing = _datasets[id];
-            bool same = existing.n == p.n &&
-                existing.totalSamples == p.totalSamples &&
-                existing.manifestCodec == codec &&
-                existing.manifestDigest == digest &&
-                entry >> _FIELDS_SHIFT == fields;
+            bool same =
+                existing.n == p.n &&
+                    existing.totalSamples == p.totalSamples &&
+                    existing.manifestCodec == codec &&
+                    existing.manifestDigest == digest &&
+                    entry >> _FIELDS_SHIFT == fields;
             if (!same) revert DatasetRegistryRootAlreadyMinted(p.root, id);
             return id;
         }
@@ -157,11 +158,7 @@ contract DatasetRegistry is ERC721, IDatasetRegistry {
     }
 
     /// @inheritdoc IDatasetRegistry
-    function verifyExclusion(
-        uint256 datasetId,
-        bytes32 x,
-        LeafProof[] calldata neighbors
-    ) public view returns (bool) {
+    function verifyExclusion(uint256 datasetId, bytes32 x, LeafProof[] calldata neighbors) public view returns (bool) {
         return _excludes(_requireDataset(datasetId), x, neighbors);
     }
 

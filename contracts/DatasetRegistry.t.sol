@@ -124,7 +124,8 @@ contract DatasetRegistryTest is Test {
         what = bound(what, 0, 4);
         if (what == 0 || siblings.length == 0) leaf = leaf.flipBit(bit);
         else if (what == 1) siblings[bit % siblings.length] = siblings[bit % siblings.length].flipBit(bit >> 8);
-        else if (what == 2) index += 1 + (bit % (2 * MAX_N)); // another leaf's index, or out of range
+        else if (what == 2)
+            index += 1 + (bit % (2 * MAX_N)); // another leaf's index, or out of range
         else if (what == 3) siblings = siblings.without(bit % siblings.length);
         else siblings = siblings.with(bit % (siblings.length + 1), bytes32(bit));
 
@@ -153,12 +154,7 @@ contract DatasetRegistryTest is Test {
     // ---- exclusion ---------------------------------------------------------------------------------
 
     /// @notice Absent values anywhere: random, just below or just above a leaf, and the extremes.
-    function testFuzz_HonestExclusionVerifiesAndRecords(
-        uint256 seed,
-        uint256 n,
-        uint256 mode,
-        uint256 i
-    ) public {
+    function testFuzz_HonestExclusionVerifiesAndRecords(uint256 seed, uint256 n, uint256 mode, uint256 i) public {
         n = bound(n, 1, MAX_N);
         i = bound(i, 0, n - 1);
         (uint256 id, bytes32[][] memory levels) = _mintTree(seed, n);
@@ -241,16 +237,11 @@ contract DatasetRegistryTest is Test {
         (uint256 id, bytes32[][] memory levels) = _mintTree(seed, n);
         IDatasetRegistry.LeafProof[] memory only = _one(_leafProof(levels, i));
         if (i != 0) assertFalse(registry.verifyExclusion(id, _minus(levels[0][i], 1), only), "below a later leaf");
-        if (i != n - 1) assertFalse(registry.verifyExclusion(id, _plus(levels[0][i], 1), only), "above an earlier leaf");
+        if (i != n - 1)
+            assertFalse(registry.verifyExclusion(id, _plus(levels[0][i], 1), only), "above an earlier leaf");
     }
 
-    function testFuzz_TamperedNeighborFails(
-        uint256 seed,
-        uint256 n,
-        uint256 which,
-        uint256 what,
-        uint256 bit
-    ) public {
+    function testFuzz_TamperedNeighborFails(uint256 seed, uint256 n, uint256 which, uint256 what, uint256 bit) public {
         n = bound(n, 2, MAX_N);
         (uint256 id, bytes32[][] memory levels) = _mintTree(seed, n);
         bytes32 x = sha256(abi.encode(seed, "absent"));
@@ -344,9 +335,8 @@ contract DatasetRegistryTest is Test {
         (uint256 id, bytes32[][] memory levels) = _mintLeaves(leaves);
 
         // Where `victim` would sit if the leaves were sorted: after leaf i - 1, before leaf i (now L[i + 1]).
-        IDatasetRegistry.LeafProof[] memory forged = i == 0
-            ? _one(_leafProof(levels, 0))
-            : _two(_leafProof(levels, i - 1), _leafProof(levels, i));
+        IDatasetRegistry.LeafProof[] memory forged =
+            i == 0 ? _one(_leafProof(levels, 0)) : _two(_leafProof(levels, i - 1), _leafProof(levels, i));
         assertTrue(registry.verifyInclusion(id, victim, i + 1, levels.proof(i + 1)), "the victim is a leaf");
         assertTrue(registry.verifyExclusion(id, victim, forged), "the attack: a leaf excluded");
 
@@ -359,7 +349,11 @@ contract DatasetRegistryTest is Test {
         try registry.recordExclusion(id, victim, forged) {
             revert AssertionFailed("exclusion recorded after the report");
         } catch (bytes memory reason) {
-            _expectError(reason, abi.encodeWithSelector(IDatasetRegistry.DatasetRegistryMisordered.selector, id), "Misordered");
+            _expectError(
+                reason,
+                abi.encodeWithSelector(IDatasetRegistry.DatasetRegistryMisordered.selector, id),
+                "Misordered"
+            );
         }
         for (uint256 j = 0; j < n; j++) {
             assertTrue(registry.verifyInclusion(id, leaves[j], j, levels.proof(j)), "inclusion after the report");
@@ -367,7 +361,11 @@ contract DatasetRegistryTest is Test {
         try registry.reportMisordered(id, _leafProof(levels, i), _leafProof(levels, i + 1)) {
             revert AssertionFailed("reported twice");
         } catch (bytes memory reason) {
-            _expectError(reason, abi.encodeWithSelector(IDatasetRegistry.DatasetRegistryAlreadyMisordered.selector, id), "AlreadyMisordered");
+            _expectError(
+                reason,
+                abi.encodeWithSelector(IDatasetRegistry.DatasetRegistryAlreadyMisordered.selector, id),
+                "AlreadyMisordered"
+            );
         }
     }
 
@@ -382,7 +380,11 @@ contract DatasetRegistryTest is Test {
         try registry.reportMisordered(id, left, right) {
             revert AssertionFailed("sound pair reported");
         } catch (bytes memory reason) {
-            _expectError(reason, abi.encodeWithSelector(IDatasetRegistry.DatasetRegistryLeavesInOrder.selector, id, i), "LeavesInOrder");
+            _expectError(
+                reason,
+                abi.encodeWithSelector(IDatasetRegistry.DatasetRegistryLeavesInOrder.selector, id, i),
+                "LeavesInOrder"
+            );
         }
         // The two hashes claimed at each other's index: in the wrong order, as a report needs, but unproven.
         (left.sampleHash, right.sampleHash) = (right.sampleHash, left.sampleHash);
@@ -390,7 +392,11 @@ contract DatasetRegistryTest is Test {
         try registry.reportMisordered(id, left, right) {
             revert AssertionFailed("swapped hashes reported");
         } catch (bytes memory reason) {
-            _expectError(reason, abi.encodeWithSelector(IDatasetRegistry.DatasetRegistryInvalidProof.selector, id), "InvalidProof");
+            _expectError(
+                reason,
+                abi.encodeWithSelector(IDatasetRegistry.DatasetRegistryInvalidProof.selector, id),
+                "InvalidProof"
+            );
         }
         try registry.reportMisordered(id, _leafProof(levels, i + 1), _leafProof(levels, i)) {
             revert AssertionFailed("reversed pair reported");
@@ -420,7 +426,13 @@ contract DatasetRegistryTest is Test {
         } catch (bytes memory reason) {
             assertEq(reason, expected, "verifyExclusion");
         }
-        try registry.reportMisordered(id, IDatasetRegistry.LeafProof(0, 0, new bytes32[](0)), IDatasetRegistry.LeafProof(0, 1, new bytes32[](0))) {
+        try
+            registry.reportMisordered(
+                id,
+                IDatasetRegistry.LeafProof(0, 0, new bytes32[](0)),
+                IDatasetRegistry.LeafProof(0, 1, new bytes32[](0))
+            )
+        {
             revert AssertionFailed("reportMisordered of an unknown dataset");
         } catch (bytes memory reason) {
             assertEq(reason, expected, "reportMisordered");

@@ -63,13 +63,17 @@ contract ModelRegistry is ERC721, IModelRegistry {
     /// @dev Edge `i` of model `id` (parents `0..parentCount-1`, then datasets) is bits `[80 * (i % 3), +80)`
     /// of `_edgeWords[id][i / 3]`.
     mapping(uint256 id => mapping(uint256 word => uint256)) private _edgeWords;
-    mapping(address registrant => mapping(bytes32 weightsDigest => uint256 idAndBlock)) private _tokenOfRegistrantDigest;
+    mapping(address registrant => mapping(bytes32 weightsDigest => uint256 idAndBlock))
+        private _tokenOfRegistrantDigest;
     /// @dev The id (low 64 bits) and, above it, the attestor that signed the certificate: the attestor is
     /// read from here, so an attested record needs no slot of its own for it.
     mapping(bytes32 certificateDigest => uint256 idAndAttestor) private _modelOfCertificate;
     uint256 private _totalRegistered;
 
-    constructor(IDatasetRegistry datasetRegistry_, IAttestorRegistry attestorRegistry_) ERC721("Provenant Model", "PVML") {
+    constructor(
+        IDatasetRegistry datasetRegistry_,
+        IAttestorRegistry attestorRegistry_
+    ) ERC721("Provenant Model", "PVML") {
         if (address(datasetRegistry_) == address(0)) revert ModelRegistryZeroDatasetRegistry();
         if (address(attestorRegistry_) == address(0)) revert ModelRegistryZeroAttestorRegistry();
         _datasetRegistry = datasetRegistry_;
@@ -105,7 +109,11 @@ contract ModelRegistry is ERC721, IModelRegistry {
         // A view, so a STATICCALL: it cannot call back into this registry with state changes. It returns true
         // or reverts with the error naming the failed check, which bubbles up unchanged.
         _attestorRegistry.checkTrainingCertificate(_trainingLineage(p), evidence);
-        id = _register(p, Provenance.Attested, Certificate(evidence.attestor, evidence.certificateDigest, certificateCid));
+        id = _register(
+            p,
+            Provenance.Attested,
+            Certificate(evidence.attestor, evidence.certificateDigest, certificateCid)
+        );
         _modelOfCertificate[evidence.certificateDigest] = id | (uint256(uint160(evidence.attestor)) << _ATTESTOR_SHIFT);
     }
 
@@ -214,7 +222,9 @@ contract ModelRegistry is ERC721, IModelRegistry {
     /// dataset roots from the dataset registry, parent digests from this registry's records, in the order of `p`.
     /// An unknown dataset or parent reverts here with the error {_register} would give, rather than reaching the
     /// certificate check as a zero root or digest; so does a registration with too many edges.
-    function _trainingLineage(RegisterParams calldata p) private view returns (IAttestorRegistry.TrainingLineage memory lineage) {
+    function _trainingLineage(
+        RegisterParams calldata p
+    ) private view returns (IAttestorRegistry.TrainingLineage memory lineage) {
         uint256 edges = p.parents.length + p.datasets.length;
         if (edges > MAX_EDGES) revert ModelRegistryTooManyEdges(edges, MAX_EDGES);
         lineage.modelRegistry = address(this);
@@ -248,7 +258,12 @@ contract ModelRegistry is ERC721, IModelRegistry {
 
     /// @dev Writes the record of the new model `id`, or revert {ModelRegistryUnsupportedManifestCid}. Empty
     /// certificate fields are not written, so a self-declared registration pays nothing for them.
-    function _writeRecord(uint256 id, RegisterParams calldata p, Provenance provenance, Certificate memory certificate) private {
+    function _writeRecord(
+        uint256 id,
+        RegisterParams calldata p,
+        Provenance provenance,
+        Certificate memory certificate
+    ) private {
         (bool ok, uint8 codec, bytes32 digest) = CidV1.decode(p.manifestCid);
         if (!ok) revert ModelRegistryUnsupportedManifestCid();
         StoredModel storage record = _models[id];

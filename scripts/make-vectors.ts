@@ -41,6 +41,6 @@ const trees = sizes.map((n) => {
 });
 writeFileSync(
   join(REPO, "test", "vectors", "merkle-v1.json"),
-  `${JSON.stringify({ format: "merkle-v1-vectors", leafRule: "sorted SHA-256(\"provenant-vector-<i>\")", trees }, null, 2)}\n`,
+  `${JSON.stringify({ format: "merkle-v1-vectors", leafRule: 'sorted SHA-256("provenant-vector-<i>")', trees }, null, 2)}\n`,
 );
 console.log(`wrote ${trees.length} trees`);

@@ -46,9 +46,8 @@ function findTests(dir: string): string[] {
     .map((e) => relative(REPO, join(e.parentPath, e.name)))
     .sort();
 }
-// `npm run lint` (ESLint: the import direction inside core/, hooks, Next's rules) first, counted as one check: a
-// lint error fails the run but does not stop the tests. Prettier's check (`npm run format:check`) joins it once the
-// open branches are merged and the tree is formatted in one commit.
+// `npm run lint` first (ESLint: the import direction inside core/, hooks, Next's rules; then Prettier's check), counted
+// as one check: a lint or formatting error fails the run but does not stop the tests.
 if ((await run("npm", ["run", "--silent", "lint"])).code === 0) passed += 1;
 else {
   failed += 1;

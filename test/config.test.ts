@@ -142,7 +142,11 @@ describe("core/config.ts: the data directory and provenant.config.json", functio
   });
 
   it("retryPolicy: the attempts and backoff of the settings, the library's cap", () => {
-    expect(retryPolicy({ ...defaultLighthouseSettings(), retries: 2, retryBaseMs: 7 })).to.deep.equal({ attempts: 2, baseDelayMs: 7, maxDelayMs: DEFAULT_RETRY.maxDelayMs });
+    expect(retryPolicy({ ...defaultLighthouseSettings(), retries: 2, retryBaseMs: 7 })).to.deep.equal({
+      attempts: 2,
+      baseDelayMs: 7,
+      maxDelayMs: DEFAULT_RETRY.maxDelayMs,
+    });
   });
 
   describe("openStore", () => {

@@ -46,7 +46,9 @@ describe("core/hex.ts: hex and byte primitives", () => {
 
   it("refuses odd lengths and characters outside 0-9, a-f, A-F (either nibble), naming the value", () => {
     for (const bad of ["abc", "0x0", "zz", "0g", "g0", "0x/0", "0x:0", "0x@0", "0x`0", "0xG0", "0x0G", " 00", "-1"]) {
-      expect(() => hexToBytes(bad, "the nonce"), bad).to.throw(ProvenantError, "the nonce is not an even-length hex string").with.property("code", "INPUT_INVALID");
+      expect(() => hexToBytes(bad, "the nonce"), bad)
+        .to.throw(ProvenantError, "the nonce is not an even-length hex string")
+        .with.property("code", "INPUT_INVALID");
     }
     expect(() => hexToBytes("x")).to.throw(/^hex string is not an even-length hex string$/);
   });
@@ -127,7 +129,7 @@ describe("core/hex.ts: hex and byte primitives", () => {
   });
 
   it("previews a value for an error line: strings as JSON, others as text, at most 80 characters", () => {
-    expect(preview("a\"b")).to.equal('"a\\"b"');
+    expect(preview('a"b')).to.equal('"a\\"b"');
     expect(preview(12)).to.equal("12");
     expect(preview(null)).to.equal("null");
     expect(preview("x".repeat(78))).to.equal(`"${"x".repeat(78)}"`);

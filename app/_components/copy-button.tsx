@@ -29,7 +29,16 @@ export function CopyButton({ value, label = "Copy" }: { value: string; label?: s
   };
   return (
     // The glyph is drawn by CSS (globals.css .copy), so the text around a value stays the value.
-    <button type="button" className="copy" onClick={copy} data-testid="copy" data-value={value} data-state={state} aria-label={`${label}: ${value}`} title={`${label} the full value`}>
+    <button
+      type="button"
+      className="copy"
+      onClick={copy}
+      data-testid="copy"
+      data-value={value}
+      data-state={state}
+      aria-label={`${label}: ${value}`}
+      title={`${label} the full value`}
+    >
       <span className="visually-hidden" aria-live="polite">
         {state === "copied" ? "Copied" : state === "failed" ? "Could not copy" : ""}
       </span>

@@ -86,9 +86,7 @@ export function Providers({ app, children }: { app: AppInfo; children: ReactNode
   useEffect(() => {
     const onAnnounce = (event: Event) => {
       const { info, provider } = (event as CustomEvent<Eip6963Detail>).detail;
-      setAnnounced((list) =>
-        list.some((w) => w.id === info.uuid) ? list : [...list, { id: info.uuid, name: info.name, icon: info.icon, kind: "eip6963", provider }],
-      );
+      setAnnounced((list) => (list.some((w) => w.id === info.uuid) ? list : [...list, { id: info.uuid, name: info.name, icon: info.icon, kind: "eip6963", provider }]));
     };
     window.addEventListener("eip6963:announceProvider", onAnnounce);
     window.dispatchEvent(new Event("eip6963:requestProvider"));

@@ -25,9 +25,9 @@ export default async function MintPage() {
     <main className="container">
       <h1>Mint a dataset</h1>
       <p className="muted" style={{ maxWidth: 760 }}>
-        Pick a folder (every file is a sample) or a JSONL or CSV file (every record is a sample). Your browser hashes the samples and builds
-        the Merkle commitment; the app&apos;s server checks it and stores the shards, index and manifest; your wallet mints the dataset token on{" "}
-        {chainName(chain.chainId)}. The samples themselves are never uploaded: only their hashes.
+        Pick a folder (every file is a sample) or a JSONL or CSV file (every record is a sample). Your browser hashes the samples and builds the Merkle commitment; the
+        app&apos;s server checks it and stores the shards, index and manifest; your wallet mints the dataset token on {chainName(chain.chainId)}. The samples themselves
+        are never uploaded: only their hashes.
       </p>
       <div className={styles.layout}>
         <MintForm chainId={chain.chainId} registry={chain.registry.address} tokenRequired={appConfig().writeToken !== null} />
@@ -37,7 +37,9 @@ export default async function MintPage() {
             <dt>Stays in your browser</dt>
             <dd>The samples themselves: files and records are read and hashed here.</dd>
             <dt>Sent to the app&apos;s server</dt>
-            <dd>The sorted 32-byte sample hashes, the root, the counts and the name, license and description. The server recomputes the root before it stores anything.</dd>
+            <dd>
+              The sorted 32-byte sample hashes, the root, the counts and the name, license and description. The server recomputes the root before it stores anything.
+            </dd>
             <dt>Stored (IPFS)</dt>
             <dd>Shards of 65,536 hashes, the shard index and the manifest, each addressed by its CID.</dd>
             <dt>On-chain</dt>

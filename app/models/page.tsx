@@ -23,8 +23,8 @@ export default async function ModelsPage() {
     <main className="container">
       <h1>Models</h1>
       <p className="muted" style={{ maxWidth: 760 }}>
-        Each model token records a digest of the weights, the models it derives from and the datasets it was trained on. Its page draws that
-        lineage as a graph verified node by node, and checks whether a sample was used anywhere in it.
+        Each model token records a digest of the weights, the models it derives from and the datasets it was trained on. Its page draws that lineage as a graph verified
+        node by node, and checks whether a sample was used anywhere in it.
       </p>
       {models.items.length > 0 ? (
         <div className={styles.grid}>
@@ -34,7 +34,11 @@ export default async function ModelsPage() {
         </div>
       ) : (
         <div className={`card ${styles.placeholder}`}>
-          <p>{models.deployed ? "No model is registered yet: provenant model register <weights> --dataset <id>:training." : "No ModelRegistry is deployed on this chain yet."}</p>
+          <p>
+            {models.deployed
+              ? "No model is registered yet: provenant model register <weights> --dataset <id>:training."
+              : "No ModelRegistry is deployed on this chain yet."}
+          </p>
         </div>
       )}
     </main>

@@ -35,8 +35,8 @@ function Results({ r }: { r: SearchResult }) {
       <section data-testid="name-results">
         <h2>Named like “{r.q}”</h2>
         <p className="muted small">
-          Looked through the names of the {formatCount(r.scope)} newest of {formatCount(r.total)} datasets and the newest models. A token id (1, 2, …),
-          a SHA-256 (64 hex digits, with or without 0x) or a CID (bafy…, Qm…) is looked up as such.
+          Looked through the names of the {formatCount(r.scope)} newest of {formatCount(r.total)} datasets and the newest models. A token id (1, 2, …), a SHA-256 (64 hex
+          digits, with or without 0x) or a CID (bafy…, Qm…) is looked up as such.
         </p>
         {nothing ? <p>No dataset or model among them has this in its name.</p> : null}
         {r.datasets.length > 0 ? (
@@ -64,8 +64,8 @@ function Results({ r }: { r: SearchResult }) {
       <section data-testid="cid-results">
         <h2>CID {r.cid.slice(0, 16)}…</h2>
         <p className="muted small">
-          Looked through the {formatCount(r.scope)} newest of {formatCount(r.total)} datasets for a manifest or shard index with this CID, and the newest
-          models for a manifest or training certificate.
+          Looked through the {formatCount(r.scope)} newest of {formatCount(r.total)} datasets for a manifest or shard index with this CID, and the newest models for a
+          manifest or training certificate.
         </p>
         {r.matches.length === 0 && r.models.length === 0 ? (
           <p>No dataset or model among them uses this CID.</p>
@@ -107,14 +107,14 @@ function Results({ r }: { r: SearchResult }) {
       ) : null}
       <h3 className={styles.h3}>As a sample hash</h3>
       <p className="muted small">
-        Checked against the {formatCount(r.scope)} newest of {formatCount(r.total)} datasets by the app&apos;s server. Open one to prove it in
-        your own browser and have the contract confirm.
+        Checked against the {formatCount(r.scope)} newest of {formatCount(r.total)} datasets by the app&apos;s server. Open one to prove it in your own browser and have
+        the contract confirm.
       </p>
       <ul className={styles.members}>
         {inside.map((m) => (
           <li key={m.dataset.id} className={styles.in}>
-            <span className="badge ok">in</span> <Link href={`/datasets/${m.dataset.id}?hash=${r.hash}`}>dataset #{m.dataset.id}</Link>, leaf{" "}
-            {formatCount(m.index ?? 0)} of {formatCount(m.dataset.n)} — <Link href={`/datasets/${m.dataset.id}?hash=${r.hash}`}>prove it</Link>
+            <span className="badge ok">in</span> <Link href={`/datasets/${m.dataset.id}?hash=${r.hash}`}>dataset #{m.dataset.id}</Link>, leaf {formatCount(m.index ?? 0)}{" "}
+            of {formatCount(m.dataset.n)} — <Link href={`/datasets/${m.dataset.id}?hash=${r.hash}`}>prove it</Link>
           </li>
         ))}
         {outside.length > 0 ? (

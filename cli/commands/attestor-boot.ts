@@ -122,18 +122,27 @@ export function addBootCommands(attestor: Command): void {
       if (!record) throw new ProvenantError("NOT_ENROLLED", `${who} is not a registered attestor in ${registry.address}`);
       const nonce = randomBytes(32);
       const v = appraiseBootStateEvidence({ evidence: await client.bootState(nonce), policy, nonce, attestor: record });
-      const lines = [`boot state of attestor ${who}, against boot policy "${policy.name}":`, ...v.checks.map((c) => `  ${c.ok ? "ok  " : "FAIL"} ${c.name.padEnd(16)} ${c.detail}`)];
+      const lines = [
+        `boot state of attestor ${who}, against boot policy "${policy.name}":`,
+        ...v.checks.map((c) => `  ${c.ok ? "ok  " : "FAIL"} ${c.name.padEnd(16)} ${c.detail}`),
+      ];
       if (!v.ok || !v.approval) {
         return { ok: false, json: { ok: false, attestor: who, checks: v.checks }, text: [...lines, "REFUSED: the boot state was not approved"].join("\n") };
       }
       const a = v.approval;
       if (!opts.approve) {
-        return { json: { ok: true, attestor: who, checks: v.checks, ...a, approved: false }, text: [...lines, `appraised boot state ${a.bootState} (not approved: --no-approve)`].join("\n") };
+        return {
+          json: { ok: true, attestor: who, checks: v.checks, ...a, approved: false },
+          text: [...lines, `appraised boot state ${a.bootState} (not approved: --no-approve)`].join("\n"),
+        };
       }
       const tx = await registry.withSigner(await conn.signer()).approveBootState(who, a.bootState, a.pcrSelect, a.policyDigest);
       return {
         json: { ok: true, attestor: who, checks: v.checks, ...a, approved: true, registry: registry.address, ...tx },
-        text: [...lines, `approved boot state ${a.bootState} (PCRs ${policy.pcrs.join(", ")}) for ${who} in ${registry.address} (tx ${tx.txHash}, ${tx.gasUsed} gas)`].join("\n"),
+        text: [
+          ...lines,
+          `approved boot state ${a.bootState} (PCRs ${policy.pcrs.join(", ")}) for ${who} in ${registry.address} (tx ${tx.txHash}, ${tx.gasUsed} gas)`,
+        ].join("\n"),
       };
     }),
   );

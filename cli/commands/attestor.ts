@@ -13,11 +13,7 @@ import { dataDir } from "../../core/config.ts";
 import { connect } from "../../core/chain/connect.ts";
 import { AttestorRegistryClient } from "../../core/chain/attestor-registry.ts";
 import { AttestorClient, attestorEndpoint } from "../../core/attestor/client.ts";
-import {
-  createEnrollmentRequest,
-  parseEnrollmentRequest,
-  verifyEnrollmentRequest,
-} from "../../core/attestor/enrollment.ts";
+import { createEnrollmentRequest, parseEnrollmentRequest, verifyEnrollmentRequest } from "../../core/attestor/enrollment.ts";
 import type { EnrollmentRequest, EnrollmentVerification } from "../../core/attestor/enrollment.ts";
 import { loadEkRoots } from "../../core/attestor/model-certificate-check.ts";
 import { ProvenantError } from "../../core/errors.ts";
@@ -75,9 +71,7 @@ export function attestorCommand(): Command {
   ).action(
     action<EnrollOptions>(async (_args, opts) => {
       const home = dataDir(opts.dataDir);
-      const intermediatePaths = opts.ekIntermediate.length
-        ? opts.ekIntermediate
-        : (process.env.PROVENANT_EK_INTERMEDIATES ?? "").split(":").filter(Boolean);
+      const intermediatePaths = opts.ekIntermediate.length ? opts.ekIntermediate : (process.env.PROVENANT_EK_INTERMEDIATES ?? "").split(":").filter(Boolean);
       const intermediates = intermediatePaths.map((p) => readFileSync(p, "utf8"));
       const service = opts.service ? new AttestorClient(attestorEndpoint(home, { url: opts.service, token: opts.token })) : undefined;
       const tpm = service
@@ -121,7 +115,10 @@ export function attestorCommand(): Command {
         return { ok: false, json: { ok: false, checks: v.checks }, text: [...lines, "REFUSED: the attestor was not registered"].join("\n") };
       }
       if (!opts.register) {
-        return { json: { ok: true, checks: v.checks, registration: v.registration, registered: false }, text: [...lines, "verified (not registered: --no-register)"].join("\n") };
+        return {
+          json: { ok: true, checks: v.checks, registration: v.registration, registered: false },
+          text: [...lines, "verified (not registered: --no-register)"].join("\n"),
+        };
       }
       const registry = (await AttestorRegistryClient.connect(conn!)).withSigner(signer!);
       const tx = await registry.register(v.registration);

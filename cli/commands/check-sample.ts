@@ -86,18 +86,24 @@ export async function batchAgainstDataset(id: bigint, opts: CommonOptions & Batc
 }
 
 export function checkSampleCommand(): Command {
-  return withBatchOptions(withCommonOptions(
-    new Command("check-sample")
-      .description("was this sample used? prove it in or out of every dataset in a model's ancestry; the contract checks each proof")
-      .argument("[sample]", "the sample as a file (for jsonl/csv datasets: a one-record file)")
-      .requiredOption("--model <id>", "model token id: its own datasets and those of every ancestor are checked")
-      .option("--text <record>", "the sample as a literal record, e.g. one JSONL line")
-      .option("--hash <sha256>", "the sample's SHA-256 (64 hex digits, with or without 0x)")
-      .option("--out <file>", "write the verdicts with every proof (provenant-ancestry-proof-v1; verify-proof re-checks it); with --batch the results (.csv, else JSON)"),
-  )).action(
+  return withBatchOptions(
+    withCommonOptions(
+      new Command("check-sample")
+        .description("was this sample used? prove it in or out of every dataset in a model's ancestry; the contract checks each proof")
+        .argument("[sample]", "the sample as a file (for jsonl/csv datasets: a one-record file)")
+        .requiredOption("--model <id>", "model token id: its own datasets and those of every ancestor are checked")
+        .option("--text <record>", "the sample as a literal record, e.g. one JSONL line")
+        .option("--hash <sha256>", "the sample's SHA-256 (64 hex digits, with or without 0x)")
+        .option(
+          "--out <file>",
+          "write the verdicts with every proof (provenant-ancestry-proof-v1; verify-proof re-checks it); with --batch the results (.csv, else JSON)",
+        ),
+    ),
+  ).action(
     action<CheckSampleOptions & BatchOptions>(async ([file], opts) => {
       if (isBatch(opts)) {
-        if (file !== undefined || opts.text !== undefined || opts.hash !== undefined) throw new InputError("INPUT_INVALID", "--batch and --hash-list take the samples: give no other sample");
+        if (file !== undefined || opts.text !== undefined || opts.hash !== undefined)
+          throw new InputError("INPUT_INVALID", "--batch and --hash-list take the samples: give no other sample");
         const { ancestry, io } = await openAncestry(opts, parseTokenId(opts.model, "the model"));
         return runBatch(ancestry, io, opts);
       }

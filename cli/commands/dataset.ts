@@ -81,7 +81,9 @@ function summary(r: HashResult) {
 }
 
 function describeSkipped(s: HashResult["manifest"]["skipped"]): string {
-  const parts = Object.entries(s).filter(([, v]) => v > 0).map(([k, v]) => `${v} ${k}`);
+  const parts = Object.entries(s)
+    .filter(([, v]) => v > 0)
+    .map(([k, v]) => `${v} ${k}`);
   return parts.length ? `; skipped ${parts.join(", ")}` : "";
 }
 
@@ -113,7 +115,18 @@ async function hashPartAction(path: string, opts: HashOptions) {
     const samples = p.units.reduce((a, u) => a + u.samples, 0);
     const seconds = Number(((performance.now() - t0) / 1000).toFixed(3));
     return {
-      json: { ok: true, part, of, out: opts.out, units: p.units.length, unitCount: p.unitCount, samples, planHash: p.planHash, skippedEntries: p.skippedEntries, seconds },
+      json: {
+        ok: true,
+        part,
+        of,
+        out: opts.out,
+        units: p.units.length,
+        unitCount: p.unitCount,
+        samples,
+        planHash: p.planHash,
+        skippedEntries: p.skippedEntries,
+        seconds,
+      },
       text: [
         `hashed part ${part}/${of}: ${p.units.length} of ${p.unitCount} units, ${samples} samples in ${seconds} s -> ${opts.out}`,
         ...listSkipped(p.skippedEntries),
@@ -136,7 +149,9 @@ function describeAudit(r: AuditResult): string {
     lines.push("✓ every shard folds to the index, the index to the on-chain root and n; every leaf is below the next");
   }
   if (r.reported) {
-    lines.push(`reported leaves ${r.reported.index} and ${r.reported.index + 1} on-chain (tx ${r.reported.txHash}, block ${r.reported.blockNumber}, ${r.reported.gasUsed} gas): dataset #${r.datasetId} is flagged misordered, its exclusion proofs are void`);
+    lines.push(
+      `reported leaves ${r.reported.index} and ${r.reported.index + 1} on-chain (tx ${r.reported.txHash}, block ${r.reported.blockNumber}, ${r.reported.gasUsed} gas): dataset #${r.datasetId} is flagged misordered, its exclusion proofs are void`,
+    );
   } else if (r.flaggedOnChain) {
     lines.push(`dataset #${r.datasetId} is already flagged misordered on-chain: its exclusion proofs are void`);
   } else if (r.violationCount > 0) {
@@ -193,7 +208,19 @@ export function datasetCommand(): Command {
       const r = await combineParts(dirs, store, { name: opts.name, description: opts.description, license: opts.license ?? null });
       const m = r.manifest;
       return {
-        json: { ok: true, root: m.root, n: m.n, totalSamples: m.totalSamples, duplicateSamples: m.duplicateSamples, skipped: m.skipped, skippedEntries: r.skippedEntries, manifestCid: r.manifestCid, indexCid: r.indexCid, shardCount: m.shardCount, parts: dirs.length },
+        json: {
+          ok: true,
+          root: m.root,
+          n: m.n,
+          totalSamples: m.totalSamples,
+          duplicateSamples: m.duplicateSamples,
+          skipped: m.skipped,
+          skippedEntries: r.skippedEntries,
+          manifestCid: r.manifestCid,
+          indexCid: r.indexCid,
+          shardCount: m.shardCount,
+          parts: dirs.length,
+        },
         text: [
           `combined ${dirs.length} part(s): ${m.totalSamples} samples, ${m.n} distinct, ${m.shardCount} shard(s)`,
           ...listSkipped(r.skippedEntries),
@@ -248,7 +275,16 @@ export function datasetCommand(): Command {
       });
       const s = summary(r);
       return {
-        json: { ok: true, datasetId: minted.id.toString(), existing: minted.existing, txHash: minted.txHash, gasUsed: minted.gasUsed, chainId: conn.chainId, registry: registry.address, ...s },
+        json: {
+          ok: true,
+          datasetId: minted.id.toString(),
+          existing: minted.existing,
+          txHash: minted.txHash,
+          gasUsed: minted.gasUsed,
+          chainId: conn.chainId,
+          registry: registry.address,
+          ...s,
+        },
         text: [
           minted.existing
             ? `dataset #${minted.id} already holds this root for your address: nothing minted`
@@ -266,7 +302,9 @@ export function datasetCommand(): Command {
   withCommonOptions(
     dataset
       .command("audit")
-      .description("read every shard of a minted dataset and check the whole commitment: strict order, shards against the index, the index against the on-chain root and n")
+      .description(
+        "read every shard of a minted dataset and check the whole commitment: strict order, shards against the index, the index against the on-chain root and n",
+      )
       .argument("<id>", "dataset token id")
       .option("--report", "prove the first pair of leaves out of order on-chain (reportMisordered), which disables the dataset's exclusion proofs"),
   ).action(
@@ -280,7 +318,10 @@ export function datasetCommand(): Command {
       const bar = progressBar("auditing", opts.json);
       let r: AuditResult;
       try {
-        r = await auditDataset(registry, openStore(opts.storage, dataDir(opts.dataDir)), datasetId, { reportWith, onProgress: (done, total) => bar.onProgress(done, total, done) });
+        r = await auditDataset(registry, openStore(opts.storage, dataDir(opts.dataDir)), datasetId, {
+          reportWith,
+          onProgress: (done, total) => bar.onProgress(done, total, done),
+        });
       } finally {
         bar.stop();
       }

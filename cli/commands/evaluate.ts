@@ -63,9 +63,9 @@ export function evaluateCommand(): Command {
         "--accept-skipped <id:reason[:path]>",
         `let the dataset's folder hold entries that are not samples (reason: ${SKIP_REASONS.join(", ")}); recorded in the certificate; repeatable`,
         collect,
-        []
+        [],
       )
-      .option("--no-register", "certify only: do not register the evaluation")
+      .option("--no-register", "certify only: do not register the evaluation"),
   ).action(
     action<EvaluateOptions>(async (args, opts) => {
       const command = args[0] as unknown as string[];
@@ -139,12 +139,14 @@ export function evaluateCommand(): Command {
         text: ok
           ? [
               `evaluated model #${modelId} on dataset #${datasetId} under the attestor: ${metrics.map(describeMetric).join(", ")}`,
-              registered ? `registered attested evaluation #${registered.evaluationId} (tx ${registered.txHash}, ${registered.gasUsed} gas)` : "certified (not registered)",
+              registered
+                ? `registered attested evaluation #${registered.evaluationId} (tx ${registered.txHash}, ${registered.gasUsed} gas)`
+                : "certified (not registered)",
               `certificate ${certificate?.certificateDigest}  ipfs://${certificate?.certificateCid}`,
               ...(t ? [`command ${Math.round(t.commandMs)} ms, attestor overhead ${Math.round(t.overheadMs)} ms`] : []),
             ].join("\n")
           : `evaluation ${String(queued?.id)} ${String(last.state)}: ${error?.message ?? "unknown error"}`,
       };
-    })
+    }),
   );
 }

@@ -50,9 +50,11 @@ export function exportCommand(): Command {
       const roots = loadEkRoots();
       const addresses = { modelRegistry: graph.registries.model, datasetRegistry: graph.registries.dataset };
       for (const n of graph.nodes) {
-        if (n.kind === "model" && n.provenance === "attested") n.attestation = await modelAttestation({ conn: src.conn, store: src.store, modelId: n.tokenId, roots, addresses });
+        if (n.kind === "model" && n.provenance === "attested")
+          n.attestation = await modelAttestation({ conn: src.conn, store: src.store, modelId: n.tokenId, roots, addresses });
         // Attested results are exported only as far as their evaluation certificates verify now.
-        if (n.kind === "model") n.evaluations = await modelEvaluations({ conn: src.conn, store: src.store, modelId: n.tokenId, roots, modelRegistry: graph.registries.model });
+        if (n.kind === "model")
+          n.evaluations = await modelEvaluations({ conn: src.conn, store: src.store, modelId: n.tokenId, roots, modelRegistry: graph.registries.model });
       }
       const doc = exportLineage(graph, format, { hubIds, producer: opts.producer });
       if (opts.out) {

@@ -197,7 +197,10 @@ export function modelCommand(): Command {
         const r = walk.models.get(parents[0].modelId)?.record;
         if (!r?.ok) {
           const why = r ? r.error.message : "its manifest could not be read";
-          throw new InputError("RECORD_INVALID", `the record inherits from model #${parents[0].modelId}, but its record cannot be read (${why}); set inherit: false to register anyway`);
+          throw new InputError(
+            "RECORD_INVALID",
+            `the record inherits from model #${parents[0].modelId}, but its record cannot be read (${why}); set inherit: false to register anyway`,
+          );
         }
         parentRecord = r.value.record;
       }
@@ -224,14 +227,12 @@ export function modelCommand(): Command {
       let lineageDiffers = false;
       if (registered.existing) {
         const [p, d] = await Promise.all([src.models.parents(registered.id), src.models.datasets(registered.id)]);
-        lineageDiffers = JSON.stringify([p, d], (_k, v) => (typeof v === "bigint" ? v.toString() : v)) !==
+        lineageDiffers =
+          JSON.stringify([p, d], (_k, v) => (typeof v === "bigint" ? v.toString() : v)) !==
           JSON.stringify([parents, datasets], (_k, v) => (typeof v === "bigint" ? v.toString() : v));
       }
       const s = summary(stored);
-      const edges = [
-        ...parents.map((p) => `${p.relation} of model #${p.modelId}`),
-        ...datasets.map((d) => `${d.role} on dataset #${d.datasetId}`),
-      ];
+      const edges = [...parents.map((p) => `${p.relation} of model #${p.modelId}`), ...datasets.map((d) => `${d.role} on dataset #${d.datasetId}`)];
       return {
         json: {
           ok: true,

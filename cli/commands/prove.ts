@@ -29,12 +29,7 @@ interface ProveOptions extends CommonOptions {
 
 function describe(p: Proof): string {
   if (p.kind === "inclusion") return `IN the dataset: leaf ${p.index} of ${p.n}, ${p.siblings.length} siblings`;
-  const between =
-    p.left && p.right
-      ? `between leaves ${p.left.index} and ${p.right.index}`
-      : p.right
-        ? "before the first leaf"
-        : "after the last leaf";
+  const between = p.left && p.right ? `between leaves ${p.left.index} and ${p.right.index}` : p.right ? "before the first leaf" : "after the last leaf";
   return `NOT in the dataset: its hash sorts ${between} of ${p.n}`;
 }
 
@@ -56,21 +51,23 @@ function sampleInput(files: string[], opts: ProveOptions): SampleInput {
 }
 
 export function proveCommand(): Command {
-  return withBatchOptions(withCommonOptions(
-    new Command("prove")
-      .description("prove that a sample is or is not in a dataset; the contract checks the proof")
-      .argument(
-        "[sample...]",
-        "the sample as a file (jsonl/csv: a one-record file); webdataset: its member files (000123.jpg 000123.txt) or a .tar holding just that key; parquet: the .parquet file with --row",
-      )
-      .requiredOption("--dataset <id>", "dataset token id")
-      .option("--text <record>", "the sample as a literal record, e.g. one JSONL line")
-      .option("--row-json <json>", "parquet: the row as JSON, e.g. '{\"id\":7,\"text\":\"hi\"}' (docs/formats/encodings-v2.md)")
-      .option("--row <index>", "parquet: the row at this index (from 0) of the .parquet file given")
-      .option("--hash <sha256>", "the sample's SHA-256 as 0x-hex")
-      .option("--out <file>", "write the proof (provenant-proof-v1) to this file; with --batch the results (.csv, else JSON)")
-      .option("--record", "also record the proof on-chain in a transaction, citable by tx hash"),
-  )).action(
+  return withBatchOptions(
+    withCommonOptions(
+      new Command("prove")
+        .description("prove that a sample is or is not in a dataset; the contract checks the proof")
+        .argument(
+          "[sample...]",
+          "the sample as a file (jsonl/csv: a one-record file); webdataset: its member files (000123.jpg 000123.txt) or a .tar holding just that key; parquet: the .parquet file with --row",
+        )
+        .requiredOption("--dataset <id>", "dataset token id")
+        .option("--text <record>", "the sample as a literal record, e.g. one JSONL line")
+        .option("--row-json <json>", 'parquet: the row as JSON, e.g. \'{"id":7,"text":"hi"}\' (docs/formats/encodings-v2.md)')
+        .option("--row <index>", "parquet: the row at this index (from 0) of the .parquet file given")
+        .option("--hash <sha256>", "the sample's SHA-256 as 0x-hex")
+        .option("--out <file>", "write the proof (provenant-proof-v1) to this file; with --batch the results (.csv, else JSON)")
+        .option("--record", "also record the proof on-chain in a transaction, citable by tx hash"),
+    ),
+  ).action(
     action<ProveOptions & BatchOptions>(async (args, opts) => {
       const files = ((args as unknown as string[][])[0] ?? []) as string[];
       if (isBatch(opts)) {
@@ -95,7 +92,13 @@ export function proveCommand(): Command {
       const x = r.proof.kind === "inclusion" ? r.proof.sampleHash : r.proof.x;
       return {
         ok: r.onChain && r.localVerdict,
-        json: { ...r.json, verdict: { onChain: r.onChain, local: r.localVerdict, chainId: conn.chainId, registry: registry.address }, reads: r.reads, bytesRead: r.bytesRead, recorded },
+        json: {
+          ...r.json,
+          verdict: { onChain: r.onChain, local: r.localVerdict, chainId: conn.chainId, registry: registry.address },
+          reads: r.reads,
+          bytesRead: r.bytesRead,
+          recorded,
+        },
         text: [
           `sample ${toHex(x)}`,
           `${describe(r.proof)} of dataset #${id}`,

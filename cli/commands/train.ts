@@ -69,7 +69,7 @@ export function acceptedSkipsByDataset(specs: readonly string[], datasetIds: rea
 export function commandEnvironment(
   specs: readonly string[],
   from: NodeJS.ProcessEnv = process.env,
-  secretNames: readonly string[] = []
+  secretNames: readonly string[] = [],
 ): { env: Record<string, string>; secretEnv: string[] } {
   const env: Record<string, string> = {};
   for (const k of DEFAULT_ENV) if (from[k] !== undefined) env[k] = from[k]!;
@@ -82,7 +82,10 @@ export function commandEnvironment(
   }
   for (const name of secretNames) {
     if (name.includes("=")) {
-      throw new InputError("INPUT_INVALID", `--secret-env takes a variable's name, not its value: export ${name.slice(0, name.indexOf("="))} and pass --secret-env ${name.slice(0, name.indexOf("="))}`);
+      throw new InputError(
+        "INPUT_INVALID",
+        `--secret-env takes a variable's name, not its value: export ${name.slice(0, name.indexOf("="))} and pass --secret-env ${name.slice(0, name.indexOf("="))}`,
+      );
     }
     if (specs.some((s) => s === name || s.startsWith(`${name}=`))) throw new InputError("INPUT_INVALID", `${name} is given with both --env and --secret-env`);
     if (from[name] === undefined) throw new InputError("INPUT_INVALID", `--secret-env ${name}: no such variable in this environment`);
@@ -108,7 +111,12 @@ export function trainCommand(): Command {
       .option("--license <spdx>", "the model's license", "")
       .option("--config <file>", "a configuration file the run uses (measured); repeatable", collect, [])
       .option("--env <NAME[=value]>", "a variable for the command, its value published in the certificate (PATH, HOME, LANG pass by default); repeatable", collect, [])
-      .option("--secret-env <NAME>", "a variable from this environment for the command, recorded in the certificate only as a salted hash (tokens, keys); repeatable", collect, [])
+      .option(
+        "--secret-env <NAME>",
+        "a variable from this environment for the command, recorded in the certificate only as a salted hash (tokens, keys); repeatable",
+        collect,
+        [],
+      )
       .option("--publish-env <NAME>", "publish this --env variable's value although its name looks secret (TOKEN, KEY, SECRET, PASSWORD...); repeatable", collect, [])
       .option("--attestor <url>", "the attestor service (default: the local one)")
       .option("--token <token>", "the service's token (default $PROVENANT_ATTESTOR_TOKEN or the local service's)")
@@ -136,7 +144,10 @@ export function trainCommand(): Command {
       // The service refuses the same; refusing here keeps a credential from even leaving this process.
       checkEnvironment(env, { secret: secretEnv, publish: opts.publishEnv });
       const edges = opts.dataset.map((d) => parseDatasetEdge(d, "--dataset"));
-      const accepted = acceptedSkipsByDataset(opts.acceptSkipped, edges.map((e) => e.datasetId));
+      const accepted = acceptedSkipsByDataset(
+        opts.acceptSkipped,
+        edges.map((e) => e.datasetId),
+      );
       const request = {
         datasets: edges.map((e, i) => {
           const acceptSkipped = accepted.get(e.datasetId);
@@ -191,9 +202,7 @@ export function trainCommand(): Command {
         json,
         text: ok
           ? [
-              registered
-                ? `registered attested model #${registered.modelId} (tx ${registered.txHash}, ${registered.gasUsed} gas)`
-                : "certified (not registered)",
+              registered ? `registered attested model #${registered.modelId} (tx ${registered.txHash}, ${registered.gasUsed} gas)` : "certified (not registered)",
               `certificate ${certificate?.certificateDigest}  ipfs://${certificate?.certificateCid}`,
               ...(t ? [`command ${Math.round(t.commandMs)} ms, attestor overhead ${Math.round(t.overheadMs)} ms`] : []),
             ].join("\n")

@@ -72,11 +72,18 @@ export function verifyCertificateCommand(): Command {
           checks: v.checks,
         },
         text: [
-          modelId ? `training certificate of model #${modelId}${v.certificateCid ? ` (ipfs://${v.certificateCid})` : ""}` : `training certificate ${opts.file} (not registered: checked against the chain as it is now)`,
+          modelId
+            ? `training certificate of model #${modelId}${v.certificateCid ? ` (ipfs://${v.certificateCid})` : ""}`
+            : `training certificate ${opts.file} (not registered: checked against the chain as it is now)`,
           ...(pl ? [`attestor ${pl.attestor.address}, trust level ${pl.attestor.trustLevel} (${trust!.summary})`] : []),
           ...(pl?.boot ? [`boot policy "${pl.boot.policy.name}", boot PCRs ${pl.boot.pcrs.join(", ")}`] : []),
           ...v.checks.map((c) => `  ${c.ok ? "ok  " : "FAIL"} ${c.name.padEnd(width)}  ${c.detail}`),
-          v.ok ? `VERIFIED, at trust level ${pl!.attestor.trustLevel}: ${trust!.summary}` : `FAILED: ${v.checks.filter((c) => !c.ok).map((c) => c.name).join(", ")}`,
+          v.ok
+            ? `VERIFIED, at trust level ${pl!.attestor.trustLevel}: ${trust!.summary}`
+            : `FAILED: ${v.checks
+                .filter((c) => !c.ok)
+                .map((c) => c.name)
+                .join(", ")}`,
           ...(v.ok ? [`What that is worth: ${trust!.meaning}`] : []),
         ].join("\n"),
       };

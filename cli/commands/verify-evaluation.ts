@@ -41,7 +41,12 @@ export async function verifyEvaluationCertificate(evaluation: string, opts: Comm
       ...(v.metrics ? [`metrics: ${v.metrics.metrics.map(describeMetric).join(", ")}`] : []),
       ...(pl ? [`attestor ${pl.attestor.address}, trust level ${pl.attestor.trustLevel} (${trust!.summary})`] : []),
       ...v.checks.map((c) => `  ${c.ok ? "ok  " : "FAIL"} ${c.name.padEnd(width)}  ${c.detail}`),
-      v.ok ? `VERIFIED, at trust level ${pl!.attestor.trustLevel}: ${trust!.summary}` : `FAILED: ${v.checks.filter((c) => !c.ok).map((c) => c.name).join(", ")}`,
+      v.ok
+        ? `VERIFIED, at trust level ${pl!.attestor.trustLevel}: ${trust!.summary}`
+        : `FAILED: ${v.checks
+            .filter((c) => !c.ok)
+            .map((c) => c.name)
+            .join(", ")}`,
       ...(v.ok ? [`What that is worth: ${trust!.meaning}`] : []),
     ].join("\n"),
   };

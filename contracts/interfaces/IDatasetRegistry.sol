@@ -176,11 +176,7 @@ interface IDatasetRegistry is IERC721Metadata {
     /// and every entry's inclusion proof must verify. Anything else returns false, and so does every
     /// proof once the dataset is misordered ({reportMisordered}): its leaves are not sorted, so adjacent
     /// neighbours prove nothing. Reverts only {DatasetRegistryUnknownToken}.
-    function verifyExclusion(
-        uint256 datasetId,
-        bytes32 x,
-        LeafProof[] calldata neighbors
-    ) external view returns (bool);
+    function verifyExclusion(uint256 datasetId, bytes32 x, LeafProof[] calldata neighbors) external view returns (bool);
 
     /// @notice Verifies like {verifyInclusion} and records the result as an {InclusionRecorded} event.
     /// @dev Reverts {DatasetRegistryInvalidProof} when the proof does not verify.

@@ -98,7 +98,10 @@ contract MerkleV1Test is Test {
         bytes32[] memory selfPaired = new bytes32[](2);
         selfPaired[0] = c;
         selfPaired[1] = ab;
-        assertFalse(merkle.verify(sha256(abi.encodePacked(ab, sha256(abi.encodePacked(c, c)))), 3, c, 2, selfPaired), "self-paired");
+        assertFalse(
+            merkle.verify(sha256(abi.encodePacked(ab, sha256(abi.encodePacked(c, c)))), 3, c, 2, selfPaired),
+            "self-paired"
+        );
     }
 
     function test_ComputeRootRevertsOnMalformedProofs() public view {
@@ -223,8 +226,8 @@ contract MerkleV1Test is Test {
         vm.assume(otherN != n);
         bytes32[][] memory levels = _tree(seed, n);
         bytes32[] memory siblings = levels.proof(index);
-        bool sameShape = index < otherN &&
-            keccak256(ReferenceTree.shape(index, otherN)) == keccak256(ReferenceTree.shape(index, n));
+        bool sameShape =
+            index < otherN && keccak256(ReferenceTree.shape(index, otherN)) == keccak256(ReferenceTree.shape(index, n));
         bool ok = merkle.verify(levels.root(), otherN, levels[0][index], index, siblings);
         assertTrue(ok == sameShape, "wrong n");
         if (index < otherN && merkle.expectedProofLength(index, otherN) != siblings.length) {

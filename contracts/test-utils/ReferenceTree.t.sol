@@ -32,9 +32,8 @@ library ReferenceTree {
             bytes32[] memory below = levels[k];
             bytes32[] memory above = new bytes32[]((below.length + 1) / 2);
             for (uint256 p = 0; p < above.length; p++) {
-                above[p] = 2 * p + 1 < below.length
-                    ? sha256(abi.encodePacked(below[2 * p], below[2 * p + 1]))
-                    : below[2 * p]; // odd last node moves up unchanged
+                above[p] =
+                    2 * p + 1 < below.length ? sha256(abi.encodePacked(below[2 * p], below[2 * p + 1])) : below[2 * p]; // odd last node moves up unchanged
             }
             levels[k + 1] = above;
         }
@@ -92,7 +91,13 @@ library ReferenceTree {
     /// @notice `a` with `value` inserted before position `at` (`at == a.length` appends).
     function with(bytes32[] memory a, uint256 at, bytes32 value) internal pure returns (bytes32[] memory b) {
         b = new bytes32[](a.length + 1);
-        for (uint256 i = 0; i < b.length; i++) b[i] = i < at ? a[i] : i == at ? value : a[i - 1];
+        for (uint256 i = 0; i < b.length; i++)
+            b[i] =
+                i < at
+                    ? a[i]
+                    : i == at
+                        ? value
+                        : a[i - 1];
     }
 
     function flipBit(bytes32 value, uint256 bit) internal pure returns (bytes32) {

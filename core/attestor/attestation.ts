@@ -86,7 +86,13 @@ export function provenanceWords(provenance: string, attestation: ModelAttestatio
   const a = attestation ?? NOT_CHECKED;
   switch (a.state) {
     case "verified":
-      return { value: "attested", attested: true, badge: "TPM-attested", tone: "ok", sentence: `attested (${describeTrustLevel(a.trustLevel).summary}). ${describeTrustLevel(a.trustLevel).meaning}` };
+      return {
+        value: "attested",
+        attested: true,
+        badge: "TPM-attested",
+        tone: "ok",
+        sentence: `attested (${describeTrustLevel(a.trustLevel).summary}). ${describeTrustLevel(a.trustLevel).meaning}`,
+      };
     case "revoked": {
       const when = a.revokedAt ? isoTime(a.revokedAt) : "at an unknown time";
       return {

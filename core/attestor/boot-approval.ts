@@ -85,7 +85,7 @@ export function appraiseBootStateEvidence(p: { evidence: unknown; policy: BootPo
   });
   // The log and its appraisal, against the owner's policy whatever the attestor's says.
   const rest = verifyBootEvidence({ boot: { ...boot, policy: p.policy }, attestor: "", bootState: undefined }).filter(
-    (c) => c.name !== "bootStateApproved" && c.name !== "bootPolicy"
+    (c) => c.name !== "bootStateApproved" && c.name !== "bootPolicy",
   );
   checks.push(...(rest as Check<BootApprovalCheckName>[]));
   const result = done();

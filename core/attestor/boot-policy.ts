@@ -409,7 +409,7 @@ function appraiseFirmware(found: Found, policy: BootPolicy, fail: Fail, pass: Fa
       "bootFirmware",
       scrtm.length !== 1
         ? `PCR 0 has ${scrtm.length} S-CRTM version events, not one`
-        : `the S-CRTM version ${scrtm[0]!.slice(0, 16)}… with ${blobs.length} firmware blob(s) is not firmware the policy allows`
+        : `the S-CRTM version ${scrtm[0]!.slice(0, 16)}… with ${blobs.length} firmware blob(s) is not firmware the policy allows`,
     );
   }
   pass("bootFirmware", `S-CRTM and ${blobs.length} firmware blob(s) are firmware the policy allows`);
@@ -477,5 +477,8 @@ function appraiseApplications(found: Found, policy: BootPolicy, fail: Fail, pass
     at = Math.max(at, i);
   }
   const app = apps[Math.min(at, apps.length - 1)]!;
-  fail("bootApplications", `the ${roles[at] ?? "image"} ${app.file ? `${app.file} ` : ""}(Authenticode SHA-256 ${app.digest}) is not one the policy allows after the images before it`);
+  fail(
+    "bootApplications",
+    `the ${roles[at] ?? "image"} ${app.file ? `${app.file} ` : ""}(Authenticode SHA-256 ${app.digest}) is not one the policy allows after the images before it`,
+  );
 }

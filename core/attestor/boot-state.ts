@@ -115,7 +115,7 @@ export async function measureBootState(tpm: TpmTransport, source: BootSource): P
     const p = policy.pcrs[i]!;
     throw new TpmError(
       "TPM_FAILED",
-      `PCR ${p} is ${boot.pcrValues[i]}, but the boot event log replays to ${replayed[p]}: something was extended outside the log; refusing to certify this boot state`
+      `PCR ${p} is ${boot.pcrValues[i]}, but the boot event log replays to ${replayed[p]}: something was extended outside the log; refusing to certify this boot state`,
     );
   }
   const failed = appraiseBootLog(eventLogBytes(boot), policy).filter((c) => !c.ok);
@@ -140,6 +140,9 @@ export async function expectBootStateUnchanged(tpm: TpmTransport, boot: Certific
   const held = await tpm.pcrRead(boot.pcrs);
   const changed = boot.pcrs.findIndex((p, i) => held[p] !== boot.pcrValues[i]);
   if (changed >= 0) {
-    throw new TpmError("TPM_FAILED", `boot PCR ${boot.pcrs[changed]} changed during the run (${boot.pcrValues[changed]} -> ${held[boot.pcrs[changed]!]}): something was extended outside the boot log`);
+    throw new TpmError(
+      "TPM_FAILED",
+      `boot PCR ${boot.pcrs[changed]} changed during the run (${boot.pcrValues[changed]} -> ${held[boot.pcrs[changed]!]}): something was extended outside the boot log`,
+    );
   }
 }

@@ -6,13 +6,7 @@
  */
 import { ProvenantError } from "../errors.ts";
 
-export type CanonicalValue =
-  | null
-  | boolean
-  | number
-  | string
-  | readonly CanonicalValue[]
-  | { readonly [key: string]: CanonicalValue };
+export type CanonicalValue = null | boolean | number | string | readonly CanonicalValue[] | { readonly [key: string]: CanonicalValue };
 
 function fail(path: string, why: string): never {
   throw new ProvenantError("CERTIFICATE_INVALID", `cannot canonicalize ${path || "the value"}: ${why}`);

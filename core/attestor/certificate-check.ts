@@ -102,7 +102,7 @@ function checkResults(contractVerdict: VerifyCertificateParameters["contractVerd
   };
   const finish = (extra: Partial<CertificateVerification> = {}, conditional: readonly CertificateCheckName[] = []): CertificateVerification => {
     const checks: CertificateCheck[] = [...CERTIFICATE_CHECKS, ...conditional].map(
-      (n) => results.get(n) ?? { name: n, ok: false, detail: "not checked: an earlier check failed" }
+      (n) => results.get(n) ?? { name: n, ok: false, detail: "not checked: an earlier check failed" },
     );
     if (contractVerdict) checks.push({ name: "contractVerdict", ...contractVerdict });
     return { ok: checks.every((c) => c.ok), checks, ...extra };
@@ -143,10 +143,7 @@ export function verifyTrainingCertificate(p: VerifyCertificateParameters): Certi
   const ctx = createCheckContext({ certificate: cert, digest, facts: p.facts, roots: p.roots, stage: p.stage ?? "registered", ...(p.now ? { now: p.now } : {}), record });
   for (const group of [...CHECK_GROUPS, ...conditional] as readonly CheckGroup<CertificateCheckName>[]) group.run(ctx, record);
   const { quote, startQuote } = ctx.evidence;
-  return finish(
-    { certificate: cert, ...(quote ? { quote } : {}), ...(startQuote ? { startQuote } : {}) },
-    conditionalChecks
-  );
+  return finish({ certificate: cert, ...(quote ? { quote } : {}), ...(startQuote ? { startQuote } : {}) }, conditionalChecks);
 }
 
 /** Throw ProvenantError("CERTIFICATE_INVALID") naming the first failed check. */

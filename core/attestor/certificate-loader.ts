@@ -107,7 +107,7 @@ function loadAttestor(v: unknown, hasBoot: boolean): CertificateAttestor {
     ekCertificate: str(a.ekCertificate, "payload.attestor.ekCertificate", BASE64),
     ekCertificateSha256: str(a.ekCertificateSha256, "payload.attestor.ekCertificateSha256", HEX32) as Hex32,
     ekIntermediates: arr(a.ekIntermediates, "payload.attestor.ekIntermediates").map((x, i) =>
-      str(x, `payload.attestor.ekIntermediates[${i}]`, /^-----BEGIN CERTIFICATE-----/)
+      str(x, `payload.attestor.ekIntermediates[${i}]`, /^-----BEGIN CERTIFICATE-----/),
     ),
     akPublic: str(a.akPublic, "payload.attestor.akPublic", HEX),
     akName: str(a.akName, "payload.attestor.akName", NAME_HEX),

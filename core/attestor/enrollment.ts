@@ -35,7 +35,7 @@ export type EnrollmentRequest = {
 /** Read the EK certificate and the AK (created when there is none, or when `newAk`) into a request. */
 export async function createEnrollmentRequest(
   tpm: TpmTransport,
-  p: { address: string; ekIntermediates?: string[]; newAk?: boolean }
+  p: { address: string; ekIntermediates?: string[]; newAk?: boolean },
 ): Promise<{ request: EnrollmentRequest; ak: AkInfo; created: boolean }> {
   if (!/^0x[0-9a-fA-F]{40}$/.test(p.address)) throw new ProvenantError("INPUT_INVALID", `attestor address ${p.address} is not an address`);
   const ekCertificate = await tpm.readEkCertificate();
@@ -101,7 +101,7 @@ export async function verifyEnrollmentRequest(
     intermediates?: readonly string[];
     activate: (challenge: CredentialChallenge) => Promise<Uint8Array>;
     now?: Date;
-  }
+  },
 ): Promise<EnrollmentVerification> {
   const ekDer = new Uint8Array(Buffer.from(request.ekCertificate, "base64"));
   const result: EnrollmentVerification = await enroll({

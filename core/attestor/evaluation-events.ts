@@ -13,16 +13,7 @@
  * evaluation log: the two kinds of run can never replay to the same PCR value. Pure TypeScript, browser-safe.
  */
 import type { PcrEvent } from "../tpm/quote.ts";
-import {
-  TRAINING_PCR,
-  addressWord,
-  bytes32Word,
-  datasetEvent,
-  digestEvent,
-  replayTrainingPcr,
-  taggedDigest,
-  uintWord,
-} from "./pcr-events.ts";
+import { TRAINING_PCR, addressWord, bytes32Word, datasetEvent, digestEvent, replayTrainingPcr, taggedDigest, uintWord } from "./pcr-events.ts";
 import type { Address, Hex32 } from "./pcr-events.ts";
 
 export const EVALUATION_EVENT_TYPES = ["evaluation", "model", "dataset", "code", "command", "config", "environment", "metrics"] as const;
@@ -72,7 +63,7 @@ export function evaluationRunEvent(r: EvaluationBinding): EvaluationEvent {
       addressWord(r.evaluationRegistry, "evaluationRegistry"),
       addressWord(r.registrant, "registrant"),
       addressWord(r.attestor, "attestor"),
-      bytes32Word(r.runId, "runId")
+      bytes32Word(r.runId, "runId"),
     ),
     description: `evaluation ${r.runId} on chain ${r.chainId} for ${r.registrant}`,
   };

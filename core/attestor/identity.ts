@@ -17,7 +17,7 @@ import type { AttestorIdentity } from "./run.ts";
 export async function resolveAttestorIdentity(
   tpm: TpmTransport,
   attestors: AttestorRegistryClient,
-  ekIntermediates: string[]
+  ekIntermediates: string[],
 ): Promise<{ identity: AttestorIdentity; record: AttestorFacts }> {
   // The EK certificate first: an unreachable TPM is TPM_UNAVAILABLE, not "no AK".
   const ekCertificate = await tpm.readEkCertificate();
@@ -30,7 +30,7 @@ export async function resolveAttestorIdentity(
   if (!address) {
     throw new AttestorError(
       "NOT_ENROLLED",
-      `no attestor is registered in ${attestors.address} for this TPM's AK (qualified name ${bytesToHex(qn)}): run provenant attestor enroll`
+      `no attestor is registered in ${attestors.address} for this TPM's AK (qualified name ${bytesToHex(qn)}): run provenant attestor enroll`,
     );
   }
   const record = await attestors.attestorOf(address);

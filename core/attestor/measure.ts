@@ -12,13 +12,7 @@ import { parseEncoding } from "../dataset/encodings.ts";
 import { describeSkipped, sortOutSkipped, type AcceptedSkip, type SkippedEntry } from "../dataset/skipped.ts";
 import { InputError, ProvenantError } from "../errors.ts";
 import { commandDigestOf, configDigestOf, environmentDigestOf, secretEnvDigest } from "./certificate.ts";
-import type {
-  CertificateCode,
-  CertificateCommand,
-  CertificateConfig,
-  CertificateEnvironment,
-  CertificateSecret,
-} from "./certificate.ts";
+import type { CertificateCode, CertificateCommand, CertificateConfig, CertificateEnvironment, CertificateSecret } from "./certificate.ts";
 import type { Hex32 } from "./pcr-events.ts";
 
 export function sha256Hex(data: Uint8Array | string): string {
@@ -56,36 +50,27 @@ export type DatasetMeasurementResult = {
  * entries that are not samples (hidden, symlinks, FIFOs, ...) that `acceptSkipped` does not cover: the
  * training command could read them, and the root does not commit to them.
  */
-export function measureDataset(
-  datasetId: string,
-  path: string,
-  onChain: DatasetOnChain,
-  acceptSkipped: readonly AcceptedSkip[] = []
-): DatasetMeasurementResult {
+export function measureDataset(datasetId: string, path: string, onChain: DatasetOnChain, acceptSkipped: readonly AcceptedSkip[] = []): DatasetMeasurementResult {
   const t0 = performance.now();
   let encoding;
   try {
     encoding = parseEncoding(onChain.encoding);
   } catch (e) {
-    throw new ProvenantError(
-      "FORMAT_UNSUPPORTED",
-      `dataset #${datasetId} has encoding "${onChain.encoding}", which this attestor cannot re-hash`,
-      { cause: e }
-    );
+    throw new ProvenantError("FORMAT_UNSUPPORTED", `dataset #${datasetId} has encoding "${onChain.encoding}", which this attestor cannot re-hash`, { cause: e });
   }
   const c = commitDataset(resolve(path), { encoding });
   const root = `0x${Buffer.from(c.root).toString("hex")}` as Hex32;
   if (root !== onChain.root.toLowerCase() || c.n !== onChain.n) {
     throw new ProvenantError(
       "ROOT_MISMATCH",
-      `the files at ${path} hash to root ${root} (n=${c.n}), but dataset #${datasetId} on-chain has root ${onChain.root} (n=${onChain.n}): refusing to train`
+      `the files at ${path} hash to root ${root} (n=${c.n}), but dataset #${datasetId} on-chain has root ${onChain.root} (n=${onChain.n}): refusing to train`,
     );
   }
   const { accepted, refused } = sortOutSkipped(c.samples.skippedEntries ?? [], acceptSkipped);
   if (refused.length > 0) {
     throw new ProvenantError(
       "DATASET_SKIPPED_ENTRIES",
-      `the files at ${path} hold ${refused.length} entr${refused.length === 1 ? "y" : "ies"} that dataset #${datasetId} does not commit to but the training command could read: ${describeSkipped(refused)}; refusing to train (remove them, or accept them in the request's acceptSkipped)`
+      `the files at ${path} hold ${refused.length} entr${refused.length === 1 ? "y" : "ies"} that dataset #${datasetId} does not commit to but the training command could read: ${describeSkipped(refused)}; refusing to train (remove them, or accept them in the request's acceptSkipped)`,
     );
   }
   return { root, n: c.n, encoding: onChain.encoding, acceptedSkips: accepted, seconds: (performance.now() - t0) / 1000 };
@@ -95,9 +80,7 @@ export function measureDataset(
 
 function git(args: string[], cwd: string): Promise<string | null> {
   return new Promise((res) => {
-    execFile("git", args, { cwd, encoding: "buffer", maxBuffer: 256 << 20 }, (err, stdout) =>
-      res(err ? null : (stdout as unknown as Buffer).toString("utf8"))
-    );
+    execFile("git", args, { cwd, encoding: "buffer", maxBuffer: 256 << 20 }, (err, stdout) => res(err ? null : (stdout as unknown as Buffer).toString("utf8")));
   });
 }
 
@@ -229,7 +212,12 @@ export function checkEnvironment(variables: Record<string, string>, policy: Envi
       throw new InputError(
         "INPUT_INVALID",
         `environment variable ${k} looks secret and the certificate is public and permanent: list it as secret (run request "secretEnv") to record only a salted hash, or as published ("publishEnv") to publish its value on purpose`,
-        { hints: [{ remedy: "secretEnv", value: k }, { remedy: "publishEnv", value: k }] }
+        {
+          hints: [
+            { remedy: "secretEnv", value: k },
+            { remedy: "publishEnv", value: k },
+          ],
+        },
       );
     }
   }

@@ -73,10 +73,7 @@ export async function verifyModelCertificate(p: {
   }
   const facts = await readCertificateFacts(p.conn, certificate, { modelId: p.modelId, addresses: p.addresses, known: { model, ...(attestor ? { attestor } : {}) } });
   // The lineage as the model registry holds it (edges from the record, roots and digests from the chain).
-  const contractVerdict = await attestors.checkTrainingCertificate(
-    lineageFromFacts(certificate, facts, model.registrant),
-    certificateEvidence(certificate)
-  );
+  const contractVerdict = await attestors.checkTrainingCertificate(lineageFromFacts(certificate, facts, model.registrant), certificateEvidence(certificate));
   const v = verifyTrainingCertificate({ certificate, facts, roots: p.roots, contractVerdict });
   return { ...v, modelId: p.modelId, certificateCid: model.certificateCid, attestorRevokedAt };
 }
@@ -94,7 +91,8 @@ export async function verifyCertificateFile(p: {
 }): Promise<CertificateVerification> {
   let certificate: TrainingCertificate;
   try {
-    if (p.bytes.length > MAX_CERTIFICATE_BYTES) throw new ProvenantError("CERTIFICATE_INVALID", `the certificate is ${p.bytes.length} bytes, more than ${MAX_CERTIFICATE_BYTES}`);
+    if (p.bytes.length > MAX_CERTIFICATE_BYTES)
+      throw new ProvenantError("CERTIFICATE_INVALID", `the certificate is ${p.bytes.length} bytes, more than ${MAX_CERTIFICATE_BYTES}`);
     certificate = decodeCertificate(p.bytes);
   } catch (e) {
     return { ok: false, checks: [{ name: "certificateFormat", ok: false, detail: (e as Error).message }] };
@@ -103,7 +101,7 @@ export async function verifyCertificateFile(p: {
   const attestors = new AttestorRegistryClient(facts.attestorRegistry, p.conn.provider, p.conn.chainId);
   const contractVerdict = await attestors.checkTrainingCertificate(
     lineageFromFacts(certificate, facts, certificate.payload.run.registrant),
-    certificateEvidence(certificate)
+    certificateEvidence(certificate),
   );
   return verifyTrainingCertificate({ certificate, facts, roots: p.roots, stage: "pre-registration", contractVerdict });
 }

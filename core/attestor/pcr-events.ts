@@ -29,16 +29,7 @@ import type { PcrEvent } from "../tpm/quote.ts";
 /** The PCR a training run extends: resettable from locality 0 (see docs/attestor.md on what that means). */
 export const TRAINING_PCR = 23;
 
-export const EVENT_TYPES = [
-  "run",
-  "dataset",
-  "parent",
-  "code",
-  "command",
-  "config",
-  "environment",
-  "output",
-] as const;
+export const EVENT_TYPES = ["run", "dataset", "parent", "code", "command", "config", "environment", "output"] as const;
 export type TrainingEventType = (typeof EVENT_TYPES)[number];
 
 export const EVENT_TAGS: Readonly<Record<TrainingEventType, string>> = {
@@ -140,7 +131,7 @@ export function runEvent(r: RunBinding): TrainingEvent {
       addressWord(r.modelRegistry, "modelRegistry"),
       addressWord(r.registrant, "registrant"),
       addressWord(r.attestor, "attestor"),
-      bytes32Word(r.runId, "runId")
+      bytes32Word(r.runId, "runId"),
     ),
     description: `run ${r.runId} on chain ${r.chainId} for ${r.registrant}`,
   };
@@ -159,21 +150,12 @@ export function parentEvent(p: ParentMeasurement): TrainingEvent {
   return {
     pcr: TRAINING_PCR,
     type: "parent",
-    digest: digestOf(
-      "parent",
-      uintWord(BigInt(p.modelId)),
-      uintWord(parentRelationCode(p.relation)),
-      bytes32Word(p.weightsDigest, "parent weights digest")
-    ),
+    digest: digestOf("parent", uintWord(BigInt(p.modelId)), uintWord(parentRelationCode(p.relation)), bytes32Word(p.weightsDigest, "parent weights digest")),
     description: `parent model #${p.modelId} (${p.relation}) weights ${p.weightsDigest}`,
   };
 }
 
-export function digestEvent(
-  type: "code" | "command" | "config" | "environment" | "output",
-  digest: Hex32,
-  description: string
-): TrainingEvent {
+export function digestEvent(type: "code" | "command" | "config" | "environment" | "output", digest: Hex32, description: string): TrainingEvent {
   return { pcr: TRAINING_PCR, type, digest: digestOf(type, bytes32Word(digest, `${type} digest`)), description };
 }
 

@@ -58,9 +58,7 @@ export async function readCertificateFacts(
   const known = options.known ?? {};
   const model = !options.modelId ? undefined : known.model?.id === options.modelId ? known.model : await readModelFacts(models, options.modelId);
   const attestor =
-    known.attestor && known.attestor.address.toLowerCase() === pl.attestor.address.toLowerCase()
-      ? known.attestor.facts
-      : await attestors.attestorOf(pl.attestor.address);
+    known.attestor && known.attestor.address.toLowerCase() === pl.attestor.address.toLowerCase() ? known.attestor.facts : await attestors.attestorOf(pl.attestor.address);
   const bootState = pl.boot ? await attestors.bootStateOf(pl.attestor.address, bootStateId(pl.boot.pcrValues)) : undefined;
   return {
     chainId: conn.chainId,

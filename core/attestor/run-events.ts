@@ -21,17 +21,7 @@ import type { RunTimings } from "./run.ts";
  *   any state -> failed (with an error code and message)
  *   queued .. certifying at a restart -> interrupted (nothing was sent to the chain)
  */
-export const RUN_STATES = [
-  "queued",
-  "measuring",
-  "running",
-  "certifying",
-  "registering",
-  "registered",
-  "certified",
-  "failed",
-  "interrupted",
-] as const;
+export const RUN_STATES = ["queued", "measuring", "running", "certifying", "registering", "registered", "certified", "failed", "interrupted"] as const;
 export type RunState = (typeof RUN_STATES)[number];
 export const TERMINAL_STATES: readonly RunState[] = ["registered", "certified", "failed", "interrupted"];
 

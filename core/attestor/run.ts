@@ -34,21 +34,10 @@ import { bytesToHex, hexToBytes } from "../hex.ts";
 import type { AkInfo, QuoteResult, TpmTransport } from "../tpm/transport.ts";
 import type { PcrEvent } from "../tpm/quote.ts";
 import { verifyQuote } from "../tpm/quote-check.ts";
-import {
-  CERTIFICATE_FORMAT,
-  computeCertificateDigest,
-  trustLevelOf,
-} from "./certificate.ts";
+import { CERTIFICATE_FORMAT, computeCertificateDigest, trustLevelOf } from "./certificate.ts";
 import { expectBootStateUnchanged, measureBootState } from "./boot-state.ts";
 import type { BootSource, CertificateBoot } from "./boot-state.ts";
-import type {
-  CertificateAttestor,
-  CertificateDataset,
-  CertificateInputs,
-  CertificateParent,
-  TrainingCertificate,
-  TrainingCertificatePayload,
-} from "./certificate.ts";
+import type { CertificateAttestor, CertificateDataset, CertificateInputs, CertificateParent, TrainingCertificate, TrainingCertificatePayload } from "./certificate.ts";
 import type { TpmKindName } from "../chain/attestor-registry.ts";
 import { AttestorError } from "./errors.ts";
 import { TRAINING_PCR, closingEvent, inputEvents, outputEvent, replayTrainingPcr } from "./pcr-events.ts";
@@ -244,7 +233,7 @@ async function measureInputs(p: MeasuredTrainingParameters, hooks: RunHooks): Pr
     if (digest !== onChain.weightsDigest.toLowerCase()) {
       throw new ProvenantError(
         "WEIGHTS_MISMATCH",
-        `the weights at ${m.path} hash to ${digest}, but model #${m.modelId} on-chain has ${onChain.weightsDigest}: refusing to train`
+        `the weights at ${m.path} hash to ${digest}, but model #${m.modelId} on-chain has ${onChain.weightsDigest}: refusing to train`,
       );
     }
     parents.push({ modelId: m.modelId, relation: m.relation, weightsDigest: digest as Hex32 });
@@ -476,7 +465,7 @@ export async function expectPcr(tpm: TpmTransport, events: readonly PcrEvent[]):
   if (got !== want) {
     throw new TpmError(
       "TPM_FAILED",
-      `PCR ${TRAINING_PCR} is ${got}, not the replay of this run's ${events.length} events (${want}): another TPM client changed it; run again with the attestor as the TPM's only user`
+      `PCR ${TRAINING_PCR} is ${got}, not the replay of this run's ${events.length} events (${want}): another TPM client changed it; run again with the attestor as the TPM's only user`,
     );
   }
 }
@@ -494,7 +483,7 @@ export async function runCommand(
   req: Pick<TrainingRunRequest, "command" | "cwd" | "env" | "timeoutMs">,
   sandbox: CommandSandbox,
   hooks: RunHooks,
-  onChunk: (stream: "stdout" | "stderr", chunk: Buffer) => void
+  onChunk: (stream: "stdout" | "stderr", chunk: Buffer) => void,
 ): Promise<void> {
   const [cmd] = req.command as [string, ...string[]];
   const { child, started } = sandbox.spawn(req.command, { cwd: resolve(req.cwd), env: req.env });

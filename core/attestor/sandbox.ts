@@ -48,19 +48,13 @@ const HANDOVER_FORMAT = "provenant-handover-v1";
  * single-quoted) and become the command. Every stage before it runs as root with an empty environment, so a
  * request's LD_PRELOAD or BASH_ENV never reaches a root process. dash exports PWD on its own: unset first.
  */
-const USER_STAGE = ['unset PWD', 'eval "$(cat)" || exit 125', 'exec "$@" </dev/null'].join("\n");
+const USER_STAGE = ["unset PWD", 'eval "$(cat)" || exit 125', 'exec "$@" </dev/null'].join("\n");
 
 /**
  * The init in the namespaces (root, PID 1): announce it is armed, wait for the attestor's go, run the command
  * as the user and exit with its status. 125: the attestor went away before the go.
  */
-const INIT_SCRIPT = [
-  "printf 'armed\\n' >&3 || exit 125",
-  "IFS= read -r go <&3 || exit 125",
-  '[ "$go" = go ] || exit 125',
-  "exec 3>&-",
-  '"$@"',
-].join("\n");
+const INIT_SCRIPT = ["printf 'armed\\n' >&3 || exit 125", "IFS= read -r go <&3 || exit 125", '[ "$go" = go ] || exit 125', "exec 3>&-", '"$@"'].join("\n");
 
 /**
  * The probe, as the user in the sandbox: who it is, its capabilities, and each target it can reach.
@@ -71,12 +65,12 @@ const PROBE_SCRIPT = [
   'echo "uid $(id -u)"',
   "grep -E '^(CapEff|NoNewPrivs):' /proc/self/status",
   'for t in "$@"; do',
-  '  kind=${t%%:*}; what=${t#*:}',
-  '  case $kind in',
+  "  kind=${t%%:*}; what=${t#*:}",
+  "  case $kind in",
   '    dev|file) if [ -r "$what" ] || [ -w "$what" ]; then echo "reach $t"; fi ;;',
   '    dir) if [ -r "$what" ] || [ -x "$what" ]; then echo "reach $t"; fi ;;',
   '    tcp) if (exec 3<>"/dev/tcp/${what%:*}/${what##*:}") 2>/dev/null; then echo "reach $t"; fi ;;',
-  '  esac',
+  "  esac",
   "done",
   "echo probed",
 ].join("\n");
@@ -131,7 +125,7 @@ function findTool(name: string): string {
 function exec(file: string, args: readonly string[], o: { env?: Record<string, string> } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((res) => {
     execFile(file, args, { encoding: "utf8", maxBuffer: 16 << 20, env: o.env ?? { PATH: SEARCH_PATH.join(":") } }, (error, stdout, stderr) =>
-      res({ code: error ? (typeof (error as { code?: unknown }).code === "number" ? ((error as { code: number }).code) : 1) : 0, stdout, stderr })
+      res({ code: error ? (typeof (error as { code?: unknown }).code === "number" ? (error as { code: number }).code : 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -230,16 +224,41 @@ export async function openSandbox(config: SandboxConfig): Promise<CommandSandbox
 
   function spawnSandboxed(argv: readonly string[], o: { cwd: string; env: Record<string, string> }): SpawnedCommand {
     const args = [
-      "--pdeathsig", "KILL", "--",
-      tools.unshare, "--net", "--pid", "--fork", "--kill-child=SIGKILL", "--mount-proc", "--",
-      tools.sh, "-c", INIT_SCRIPT, SANDBOX_MARKER,
-      tools.setpriv, "--reuid", String(user.uid), "--regid", String(user.gid), "--clear-groups", "--no-new-privs",
-      "--inh-caps=-all", "--bounding-set=-all", "--pdeathsig", "KILL", "--",
-      tools.sh, "-c", USER_STAGE, "provenant-command",
+      "--pdeathsig",
+      "KILL",
+      "--",
+      tools.unshare,
+      "--net",
+      "--pid",
+      "--fork",
+      "--kill-child=SIGKILL",
+      "--mount-proc",
+      "--",
+      tools.sh,
+      "-c",
+      INIT_SCRIPT,
+      SANDBOX_MARKER,
+      tools.setpriv,
+      "--reuid",
+      String(user.uid),
+      "--regid",
+      String(user.gid),
+      "--clear-groups",
+      "--no-new-privs",
+      "--inh-caps=-all",
+      "--bounding-set=-all",
+      "--pdeathsig",
+      "KILL",
+      "--",
+      tools.sh,
+      "-c",
+      USER_STAGE,
+      "provenant-command",
       ...argv,
     ];
     const assignments = Object.entries(o.env).map(([k, v]) => {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new ProvenantError("INPUT_INVALID", `environment variable name ${JSON.stringify(k)} cannot be passed to the command`);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+        throw new ProvenantError("INPUT_INVALID", `environment variable name ${JSON.stringify(k)} cannot be passed to the command`);
       return `export ${k}='${v.replaceAll("'", "'\\''")}'\n`;
     });
     const child = spawn(tools.setpriv, args, {
@@ -307,7 +326,7 @@ export async function openSandbox(config: SandboxConfig): Promise<CommandSandbox
     const reached = lines.filter((l) => l.startsWith("reach ")).map((l) => l.slice("reach ".length).replace(/^[a-z]+:/, ""));
     if (reached.length > 0) {
       throw unsafe(
-        `refusing to run: the training command's user ${user.name} can reach ${reached.join(", ")}; only the attestor may use the TPM and its state (see docs/attestor.md)`
+        `refusing to run: the training command's user ${user.name} can reach ${reached.join(", ")}; only the attestor may use the TPM and its state (see docs/attestor.md)`,
       );
     }
   }
@@ -412,7 +431,10 @@ export async function openSandbox(config: SandboxConfig): Promise<CommandSandbox
     // Recorded before granting, so a crash in between is taken back by recover().
     await writeFile(recordPath, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
     try {
-      await setfacl(["-P", "-m", `u:${user.uid}:x`], [...ancestors].filter((a) => !enter.includes(a) && !closedInputs.includes(a)));
+      await setfacl(
+        ["-P", "-m", `u:${user.uid}:x`],
+        [...ancestors].filter((a) => !enter.includes(a) && !closedInputs.includes(a)),
+      );
       await setfacl(["-P", "-m", `u:${user.uid}:rX`], [...new Set([...enter, ...closedInputs])]);
       await setfacl(["-R", "-P", "-m", `u:${user.uid}:rwX`], [write]);
     } catch (e) {

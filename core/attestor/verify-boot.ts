@@ -40,11 +40,12 @@ export function verifyBootEvidence(p: { boot: CertificateBoot | undefined; attes
   } else {
     const problems: string[] = [];
     if (s.withdrawnAt !== 0) problems.push(`withdrawn at ${iso(s.withdrawnAt)}`);
-    if (s.pcrSelect !== pcrSelectOf(boot.pcrs)) problems.push(`approved for PCR bitmap 0x${s.pcrSelect.toString(16)}, the certificate quotes 0x${pcrSelectOf(boot.pcrs).toString(16)}`);
+    if (s.pcrSelect !== pcrSelectOf(boot.pcrs))
+      problems.push(`approved for PCR bitmap 0x${s.pcrSelect.toString(16)}, the certificate quotes 0x${pcrSelectOf(boot.pcrs).toString(16)}`);
     add(
       "bootStateApproved",
       problems.length === 0,
-      problems.length === 0 ? `boot state ${id} approved for this attestor at ${iso(s.approvedAt)}, not withdrawn` : `boot state ${id}: ${problems.join("; ")}`
+      problems.length === 0 ? `boot state ${id} approved for this attestor at ${iso(s.approvedAt)}, not withdrawn` : `boot state ${id}: ${problems.join("; ")}`,
     );
     const same = s.policyDigest.toLowerCase() === policyDigest;
     add(
@@ -52,7 +53,7 @@ export function verifyBootEvidence(p: { boot: CertificateBoot | undefined; attes
       same,
       same
         ? `appraised against boot policy "${boot.policy.name}" (${policyDigest}), the one the registry owner approved this boot state under`
-        : `the certificate's boot policy "${boot.policy.name}" (${policyDigest}) is not the one this boot state was approved under (${s.policyDigest})`
+        : `the certificate's boot policy "${boot.policy.name}" (${policyDigest}) is not the one this boot state was approved under (${s.policyDigest})`,
     );
   }
 
@@ -73,7 +74,7 @@ export function verifyBootEvidence(p: { boot: CertificateBoot | undefined; attes
         i < 0,
         i < 0
           ? `the boot event log replays to the quoted PCRs ${boot.pcrs.join(", ")}: nothing was extended outside it`
-          : `PCR ${boot.pcrs[i]} was ${boot.pcrValues[i]} when quoted, but the boot event log replays to ${replayed[boot.pcrs[i]!]}: the log is not what was measured, or something was extended outside it`
+          : `PCR ${boot.pcrs[i]} was ${boot.pcrValues[i]} when quoted, but the boot event log replays to ${replayed[boot.pcrs[i]!]}: the log is not what was measured, or something was extended outside it`,
       );
     } catch (e) {
       add("bootLogReplay", false, (e as Error).message);

@@ -42,12 +42,7 @@ export function contractAddress(deployment: Deployment, contract: ContractName):
  * `address`, refused when it holds no code: the deployment record outlived its chain (a restarted local node)
  * and every call would fail obscurely.
  */
-export async function liveAddress(
-  provider: { getCode(address: string): Promise<string> },
-  chainId: number,
-  contract: ContractName,
-  address: string,
-): Promise<string> {
+export async function liveAddress(provider: { getCode(address: string): Promise<string> }, chainId: number, contract: ContractName, address: string): Promise<string> {
   if ((await provider.getCode(address)) === "0x") {
     throw new ChainError(
       "CHAIN_NOT_DEPLOYED",

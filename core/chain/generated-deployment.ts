@@ -13,4 +13,3 @@ export function generatedDeployment(chainId: number): Deployment {
         missing: `no Provenant deployment for chain ${chainId}: run npm run chain, or deploy it with npm run deploy`,
       };
 }
-

@@ -24,7 +24,9 @@ export function isRangeRefusal(e: unknown): boolean {
   const codes = [err?.code, err?.error?.code];
   if (codes.includes(-32005)) return true;
   const text = [err?.message, err?.shortMessage, err?.error?.message].filter((m) => typeof m === "string").join(" ");
-  return /invalid epoch range|block range|range (is )?too (large|wide|big)|exceed|too many (events|results|logs|blocks)|more than \d+ results|max(imum)? (block )?range/i.test(text);
+  return /invalid epoch range|block range|range (is )?too (large|wide|big)|exceed|too many (events|results|logs|blocks)|more than \d+ results|max(imum)? (block )?range/i.test(
+    text,
+  );
 }
 
 export interface PageInfo {
@@ -68,7 +70,7 @@ export async function getLogsPaged(source: LogSource, query: LogQuery, options: 
   const toBlock = options.toBlock ?? (await source.getBlockNumber());
   const logs: Log[] = [];
   let size = options.pageBlocks;
-  for (let from = Math.max(0, options.fromBlock); from <= toBlock; ) {
+  for (let from = Math.max(0, options.fromBlock); from <= toBlock;) {
     const to = Math.min(toBlock, from + size - 1);
     const page = await fetchRange(source, query, from, to);
     if (page === "refused") {

@@ -282,10 +282,7 @@ export async function attestedRegistrar(conn: ClientConnection, signer: Signer, 
   const registry = attestedModelRegistry(at, signer);
   const selector = registry.interface.getFunction("registerAttested")!.selector.slice(2);
   if (!(await conn.provider.getCode(at)).includes(selector)) {
-    throw new ChainError(
-      "CHAIN_NOT_DEPLOYED",
-      `the model registry at ${at} has no registerAttested entry point (selector ${selector}): redeploy the Provenant module`
-    );
+    throw new ChainError("CHAIN_NOT_DEPLOYED", `the model registry at ${at} has no registerAttested entry point (selector ${selector}): redeploy the Provenant module`);
   }
   return registry;
 }
@@ -299,7 +296,7 @@ export async function simulateAttestedRegistration(registry: Contract, s: Attest
 export async function sendAttestedRegistration(
   registry: Contract,
   s: AttestedSubmission,
-  options: { onSent?: (txHash: string) => void; simulatedId?: bigint } = {}
+  options: { onSent?: (txHash: string) => void; simulatedId?: bigint } = {},
 ): Promise<AttestedRegistration> {
   const tx = await registry.registerAttested(s.params, s.evidence, s.certificateCid);
   options.onSent?.(tx.hash);
@@ -327,7 +324,7 @@ export async function registerAttested(
   conn: ClientConnection,
   signer: Signer,
   submission: AttestedSubmission,
-  options: { addresses?: Partial<ModelRegistryAddresses>; onSent?: (txHash: string) => void } = {}
+  options: { addresses?: Partial<ModelRegistryAddresses>; onSent?: (txHash: string) => void } = {},
 ): Promise<AttestedRegistration> {
   const registry = await attestedRegistrar(conn, signer, options.addresses);
   try {
@@ -342,7 +339,7 @@ export async function registerAttested(
 export async function modelOfCertificate(
   conn: ClientConnection,
   certificateDigest: string,
-  options: { addresses?: Partial<ModelRegistryAddresses> } = {}
+  options: { addresses?: Partial<ModelRegistryAddresses> } = {},
 ): Promise<bigint | undefined> {
   const addr = provenantAddresses(conn, options.addresses);
   const registry = attestedModelRegistry(addr.modelRegistry, conn.provider);
@@ -355,10 +352,7 @@ export async function modelOfCertificate(
  * certificate CID that storage does not keep (one block's logs, so an RPC that caps log ranges still answers).
  * Reverts of modelOf propagate for the caller to map.
  */
-export async function readModelRecord(
-  contract: Contract,
-  id: bigint,
-): Promise<{ record: Result; registered: { license: string; certificateCid: string } }> {
+export async function readModelRecord(contract: Contract, id: bigint): Promise<{ record: Result; registered: { license: string; certificateCid: string } }> {
   const record = await contract.modelOf(id);
   const event = await eventAtBlock(contract, "ModelRegistered", id, Number(record.registrationBlock), `model #${id}`);
   return { record, registered: { license: event.args.license, certificateCid: event.args.certificateCid } };

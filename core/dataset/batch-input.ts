@@ -27,7 +27,10 @@ export function batchSourceOf(path: string, hashList = false): BatchSource {
   if (isDir) return { kind: "files", dir: path };
   const encoding = encodingOfFileName(path);
   if (encoding === "jsonl" || encoding === "csv") return { kind: "records", file: path, encoding };
-  throw new InputError("INPUT_INVALID", `${path} is neither a folder nor a .jsonl/.csv file: a batch is a folder of samples, one sample a line, or a file of hashes one a line`);
+  throw new InputError(
+    "INPUT_INVALID",
+    `${path} is neither a folder nor a .jsonl/.csv file: a batch is a folder of samples, one sample a line, or a file of hashes one a line`,
+  );
 }
 
 async function* fileSamples(dir: string): AsyncGenerator<BatchSample> {

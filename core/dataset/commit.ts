@@ -72,12 +72,7 @@ export async function storeCommitment(c: Commitment, store: ContentStore, meta: 
 }
 
 /** The last two writes of every commit path: the shard index, then the manifest naming it. */
-export async function storeIndexAndManifest(
-  tree: ShardedTree,
-  store: ContentStore,
-  meta: DatasetMetadata,
-  stats: SampleStats,
-): Promise<StoredDataset> {
+export async function storeIndexAndManifest(tree: ShardedTree, store: ContentStore, meta: DatasetMetadata, stats: SampleStats): Promise<StoredDataset> {
   const indexCid = await store.put(encodeShardIndex({ shardSize: SHARD_SIZE, n: tree.n, root: tree.root, shards: tree.shards }), {
     name: "index",
   });

@@ -284,9 +284,7 @@ function hashRecords(path: string, encoding: RecordEncoding, onProgress?: Progre
     return { encoding, hashes: r.digests!, total: r.count, skipped, bytes: r.bytes };
   }
   const sink = new HashSink();
-  const bytes = hashRecordRange(path, encoding, { start: 0, end: Infinity, inQuotes: false }, sink.push, skipped, (b) =>
-    onProgress?.(sink.count, null, b),
-  );
+  const bytes = hashRecordRange(path, encoding, { start: 0, end: Infinity, inQuotes: false }, sink.push, skipped, (b) => onProgress?.(sink.count, null, b));
   return { encoding, hashes: sink.result(), total: sink.count, skipped, skippedEntries: [], bytes };
 }
 

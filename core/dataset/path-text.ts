@@ -49,7 +49,7 @@ function codePointAt(b: Uint8Array, i: number, len: number): number {
 /** The text form of a path's bytes. */
 export function pathText(bytes: Uint8Array): string {
   let out = "";
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const len = sequenceLength(bytes, i);
     if (len === 0) {
       out += escapeByte(bytes[i++]);
@@ -67,7 +67,7 @@ export function pathText(bytes: Uint8Array): string {
 export function pathFromText(text: string): Uint8Array {
   const out: number[] = [];
   const utf8 = new TextEncoder();
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     if (text[i] === "%") {
       const pair = text.slice(i + 1, i + 3);
       if (!/^[0-9A-Fa-f]{2}$/.test(pair)) {

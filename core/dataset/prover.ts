@@ -51,7 +51,10 @@ export class DatasetProver {
     const manifest = decodeManifest(manifestBytes, `manifest ${manifestCid}`);
     const indexSize = shardIndexBytes(manifest.shardCount);
     if (indexSize > MAX_SHARD_INDEX_BYTES) {
-      throw new FormatError("MANIFEST_INVALID", `manifest ${manifestCid} claims ${manifest.n} samples: a ${indexSize}-byte shard index, more than a reader takes (${MAX_SHARD_INDEX_BYTES})`);
+      throw new FormatError(
+        "MANIFEST_INVALID",
+        `manifest ${manifestCid} claims ${manifest.n} samples: a ${indexSize}-byte shard index, more than a reader takes (${MAX_SHARD_INDEX_BYTES})`,
+      );
     }
     const indexBytes = await store.get(manifest.index, { maxBytes: indexSize, what: `shard index of ${manifest.shardCount} shard(s)` });
     const index = decodeShardIndex(indexBytes);
@@ -152,18 +155,19 @@ export class DatasetProver {
     const right = insertion < n ? await this.leafProof(insertion) : null;
     // Every shard the proof read is in the cache now: j, and j + 1 when x sorts after all of shard j. (Then
     // shard j's last leaf < x < shard j + 1's first, so that boundary is in order by construction.)
-    this.refuseMisordered(x, [j, j + 1].filter((k) => this.shardCache.has(k)));
+    this.refuseMisordered(
+      x,
+      [j, j + 1].filter((k) => this.shardCache.has(k)),
+    );
     return { kind: "exclusion", root, n, x: x.slice(), left, right };
   }
 
   /** Throws DATASET_MISORDERED unless the index's first leaves and the leaves of the given shards are strictly increasing. */
   private refuseMisordered(x: Uint8Array, shards: number[]): void {
     const refuse = (why: string) =>
-      new FormatError(
-        "DATASET_MISORDERED",
-        `cannot prove ${toHex(x)} absent: ${why}, so neighbours prove nothing; an audit that reports it flags the dataset on-chain`,
-        { hints: [{ remedy: "auditReport" }] },
-      );
+      new FormatError("DATASET_MISORDERED", `cannot prove ${toHex(x)} absent: ${why}, so neighbours prove nothing; an audit that reports it flags the dataset on-chain`, {
+        hints: [{ remedy: "auditReport" }],
+      });
     const { shardSize } = this.index;
     this.indexDisorder ??= firstOrderViolation(concatBytes(this.index.shards.map((s) => s.first)));
     if (this.indexDisorder >= 0) {

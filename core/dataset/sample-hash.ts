@@ -33,8 +33,7 @@ export function canonicalSample(bytes: Uint8Array, encoding: SampleEncoding): Ui
  * imported, so that bundlers see no node:* import and the browser build stays free of it.
  */
 const nodeCrypto = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.("node:crypto") as
-  | typeof import("node:crypto")
-  | undefined;
+  typeof import("node:crypto") | undefined;
 
 /** Inputs up to this size are hashed synchronously in a browser; bigger ones go to WebCrypto. */
 const SYNC_LIMIT = 64 * 1024;

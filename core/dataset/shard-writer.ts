@@ -56,7 +56,7 @@ export class ShardWriter {
     }
     // A copy (a Buffer's slice() would be a view, and callers may reuse their buffer).
     this.last = new Uint8Array(leaves.subarray(leaves.length - 32));
-    for (let at = 0; at < leaves.length; ) {
+    for (let at = 0; at < leaves.length;) {
       const take = Math.min(leaves.length - at, this.current.length - this.fill * 32);
       this.current.set(leaves.subarray(at, at + take), this.fill * 32);
       this.fill += take / 32;
@@ -86,7 +86,10 @@ export class ShardWriter {
     // The oldest store still running finishes before another starts: at most `puts` at a time.
     await this.shards[index - this.puts + 1]?.cid;
     if (!this.offload && this.puts === 1) return; // stored and hashed: the buffer is free again
-    Promise.all([root, cid]).then(() => this.spare.push(buffer), () => {});
+    Promise.all([root, cid]).then(
+      () => this.spare.push(buffer),
+      () => {},
+    );
     this.current = this.spare.pop() ?? new Uint8Array(SHARD_SIZE * 32);
   }
 

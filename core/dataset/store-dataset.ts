@@ -39,7 +39,13 @@ export async function hashAndStoreDataset(
     path,
     store,
     { name: opts.name ?? "", description: opts.description, license: opts.license ?? null, previousVersion: opts.previousVersion ?? null },
-    { encoding: opts.encoding, split: opts.split, workers: opts.workers, workDir: workDirFor(opts.dataDir, path, opts.encoding, opts.split), onProgress: opts.onProgress },
+    {
+      encoding: opts.encoding,
+      split: opts.split,
+      workers: opts.workers,
+      workDir: workDirFor(opts.dataDir, path, opts.encoding, opts.split),
+      onProgress: opts.onProgress,
+    },
   );
   return { ...result, seconds: (performance.now() - t0) / 1000 };
 }

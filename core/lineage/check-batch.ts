@@ -123,7 +123,12 @@ async function hashSamples(samples: AsyncIterable<BatchSample> | Iterable<BatchS
 }
 
 /** Checks every sample against every dataset of `ancestry`. Rows come back in the order the samples were given. */
-export async function checkBatch(ancestry: Ancestry, samples: AsyncIterable<BatchSample> | Iterable<BatchSample>, io: CheckSampleIo, options: BatchOptions = {}): Promise<BatchReport> {
+export async function checkBatch(
+  ancestry: Ancestry,
+  samples: AsyncIterable<BatchSample> | Iterable<BatchSample>,
+  io: CheckSampleIo,
+  options: BatchOptions = {},
+): Promise<BatchReport> {
   const timings = { hash: 0, prove: 0, verify: 0, chain: 0 };
   const random = options.random ?? Math.random;
   const onChainCount = options.onChain ?? 16;
@@ -145,7 +150,11 @@ export async function checkBatch(ancestry: Ancestry, samples: AsyncIterable<Batc
     };
     const hashes = d.record ? byEncoding.get(d.record.encoding) : undefined;
     if (!d.record || !hashes || hashes.length !== count) {
-      allUnknown(d.record ? `dataset #${d.datasetId} is encoded as ${d.record.encoding}, which this version cannot hash a sample for` : (d.problem?.message ?? `dataset #${d.datasetId} could not be read`));
+      allUnknown(
+        d.record
+          ? `dataset #${d.datasetId} is encoded as ${d.record.encoding}, which this version cannot hash a sample for`
+          : (d.problem?.message ?? `dataset #${d.datasetId} could not be read`),
+      );
       continue;
     }
     t = now();

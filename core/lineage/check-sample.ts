@@ -188,7 +188,12 @@ export function usageWords(usedBy: DatasetUse[], root: string | null): string {
     .join("; ");
 }
 
-function unknown(d: AncestryDataset, sampleHash: Uint8Array | null, e: { code: string; message: string }, proof?: { json: ProofJson; local: boolean; onChain: boolean | null }): DatasetVerdict {
+function unknown(
+  d: AncestryDataset,
+  sampleHash: Uint8Array | null,
+  e: { code: string; message: string },
+  proof?: { json: ProofJson; local: boolean; onChain: boolean | null },
+): DatasetVerdict {
   return {
     datasetId: d.datasetId,
     usedBy: d.usedBy,
@@ -225,7 +230,12 @@ export function misorderedWords(datasetId: string): string {
  * One dataset's verdict for hash `x`: the proof built from the store (one shard, two at a shard boundary),
  * checked by the library against the chain's root and by the contract.
  */
-export async function checkDataset(d: AncestryDataset, x: Uint8Array | null, io: CheckSampleIo, opened?: Awaited<ReturnType<typeof openAncestryDataset>>): Promise<DatasetVerdict> {
+export async function checkDataset(
+  d: AncestryDataset,
+  x: Uint8Array | null,
+  io: CheckSampleIo,
+  opened?: Awaited<ReturnType<typeof openAncestryDataset>>,
+): Promise<DatasetVerdict> {
   if (!d.record) return unknown(d, x, d.problem ?? { code: "LINEAGE_INVALID", message: `dataset #${d.datasetId} could not be read` });
   if (x === null) {
     return unknown(d, null, {
@@ -258,7 +268,10 @@ export async function checkDataset(d: AncestryDataset, x: Uint8Array | null, io:
     return unknown(
       d,
       x,
-      { code: "PROOF_INVALID", message: `the ${proof.kind} proof for dataset #${d.datasetId} was rejected (library: ${local ? "valid" : "invalid"}, contract: ${onChain ? "valid" : "invalid"})` },
+      {
+        code: "PROOF_INVALID",
+        message: `the ${proof.kind} proof for dataset #${d.datasetId} was rejected (library: ${local ? "valid" : "invalid"}, contract: ${onChain ? "valid" : "invalid"})`,
+      },
       { json, local, onChain },
     );
   }
@@ -281,9 +294,7 @@ export function overallVerdict(ancestry: Ancestry, datasets: DatasetVerdict[]): 
   }
   const total = datasets.length;
   const which =
-    ancestry.model === null
-      ? datasets.map((d) => `dataset #${d.datasetId}`).join(", ")
-      : `the ${total} dataset${total === 1 ? "" : "s"} behind model #${ancestry.model}`;
+    ancestry.model === null ? datasets.map((d) => `dataset #${d.datasetId}`).join(", ") : `the ${total} dataset${total === 1 ? "" : "s"} behind model #${ancestry.model}`;
   const unknowns = datasets.filter((d) => d.verdict === "unknown");
   if (unknowns.length > 0 || ancestry.gaps.length > 0) {
     const why = [...unknowns.map((d) => `dataset #${d.datasetId} could not be checked: ${d.reason}`), ...ancestry.gaps];
@@ -305,7 +316,16 @@ export async function checkSample(ancestry: Ancestry, sample: GivenSample, io: C
     }),
   );
   const { verdict, summary } = overallVerdict(ancestry, datasets);
-  return { format: ANCESTRY_PROOF_FORMAT, chainId: ancestry.chainId, registries: ancestry.registries, model: ancestry.model, verdict, summary, gaps: ancestry.gaps, datasets };
+  return {
+    format: ANCESTRY_PROOF_FORMAT,
+    chainId: ancestry.chainId,
+    registries: ancestry.registries,
+    model: ancestry.model,
+    verdict,
+    summary,
+    gaps: ancestry.gaps,
+    datasets,
+  };
 }
 
 /** Throws when the root model itself could not be read: there is no ancestry to check. */
@@ -381,7 +401,8 @@ export async function verifyAncestryProof(value: unknown, ancestry: Ancestry, io
       else if (local && onChain) {
         verdict = proof.kind === "inclusion" ? "in" : "out";
         reason = `${proof.kind} proof holds (library and contract)`;
-      } else reason = `${proof.kind} proof rejected (library: ${local ? "valid" : "invalid"}, contract: ${onChain ? "valid" : onChain === null ? "not asked" : "invalid"})`;
+      } else
+        reason = `${proof.kind} proof rejected (library: ${local ? "valid" : "invalid"}, contract: ${onChain ? "valid" : onChain === null ? "not asked" : "invalid"})`;
       if (!(local && onChain)) problems.push(`dataset #${d.datasetId}: ${reason}`);
     }
     if (entry && claimed !== verdict) problems.push(`dataset #${d.datasetId}: the file says ${claimed}, its proof supports ${verdict}`);

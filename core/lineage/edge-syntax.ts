@@ -12,18 +12,10 @@ export type DatasetEdgeSpec = { datasetId: string; role: DatasetRole };
 export type ParentEdgeSpec = { modelId: string; relation: ParentRelation };
 
 /** `<id>:<kind>`, the id a token id and the kind one of `kinds`; else INPUT_INVALID naming the input and the form. */
-function parseEdge<Kind extends string>(
-  value: string,
-  what: string,
-  names: { id: string; kind: string },
-  kinds: readonly Kind[]
-): { id: string; kind: Kind } {
+function parseEdge<Kind extends string>(value: string, what: string, names: { id: string; kind: string }, kinds: readonly Kind[]): { id: string; kind: Kind } {
   const m = /^([^:]*):(.+)$/.exec(value);
   if (!m || !isTokenId(m[1]) || !kinds.includes(m[2] as Kind)) {
-    throw new InputError(
-      "INPUT_INVALID",
-      `${what} must be <${names.id}>:<${names.kind}> with ${names.kind} one of ${kinds.join(", ")}; got "${value}"`
-    );
+    throw new InputError("INPUT_INVALID", `${what} must be <${names.id}>:<${names.kind}> with ${names.kind} one of ${kinds.join(", ")}; got "${value}"`);
   }
   return { id: m[1]!, kind: m[2] as Kind };
 }

@@ -101,8 +101,7 @@ const fail = (node: CheckResult["node"], check: CheckName, reason: string, code?
   ...(code ? { code } : {}),
 });
 const skip = (node: CheckResult["node"], check: CheckName, reason: string): CheckResult => ({ node, check, status: "skip", reason });
-const failed = (node: CheckResult["node"], check: CheckName, r: { ok: false; error: ProvenantError }) =>
-  fail(node, check, r.error.message, r.error.code);
+const failed = (node: CheckResult["node"], check: CheckName, r: { ok: false; error: ProvenantError }) => fail(node, check, r.error.message, r.error.code);
 
 function stepCheck<T>(node: CheckResult["node"], check: CheckName, r: StepResult<T> | null, ok: (v: T) => string, prior: string): CheckResult {
   if (r === null) return skip(node, check, prior);
@@ -134,7 +133,15 @@ export async function verifyLineage(walk: LineageWalk, options: VerifyOptions = 
 
   for (const v of walk.models.values()) {
     const node = modelKey(v.tokenId);
-    checks.push(stepCheck(node, "model.on-chain", v.chain, (c) => `registered by ${c.record.registrant} (${c.record.provenance}), ${c.parents.length} parent(s), ${c.datasets.length} dataset(s)`, ""));
+    checks.push(
+      stepCheck(
+        node,
+        "model.on-chain",
+        v.chain,
+        (c) => `registered by ${c.record.registrant} (${c.record.provenance}), ${c.parents.length} parent(s), ${c.datasets.length} dataset(s)`,
+        "",
+      ),
+    );
     if (!v.chain.ok) {
       for (const check of ["model.manifest", "model.weights-digest", "model.record", "model.license", "model.parents-earlier"] as const) {
         checks.push(skip(node, check, "the model could not be read from the chain"));
@@ -153,7 +160,15 @@ export async function verifyLineage(walk: LineageWalk, options: VerifyOptions = 
     } else {
       checks.push(skip(node, "model.weights-digest", "the manifest could not be read"));
     }
-    checks.push(stepCheck(node, "model.record", v.record, (r) => (r.inherited.length ? `valid; inherits ${r.inherited.join(", ")} from model #${parents[0].modelId}` : "valid"), "the manifest could not be read"));
+    checks.push(
+      stepCheck(
+        node,
+        "model.record",
+        v.record,
+        (r) => (r.inherited.length ? `valid; inherits ${r.inherited.join(", ")} from model #${parents[0].modelId}` : "valid"),
+        "the manifest could not be read",
+      ),
+    );
     if (v.record?.ok) {
       const stated = v.record.value.record.license;
       checks.push(
@@ -226,15 +241,16 @@ export async function verifyLineage(walk: LineageWalk, options: VerifyOptions = 
         const c = await compareWeights(root.manifest.value, options.weightsDir, options.hashOptions);
         const { ok, ...rest } = c;
         weights = { dir: options.weightsDir, ...rest };
-        const differences = [
-          ...c.changed.map((p) => `${p} changed`),
-          ...c.missing.map((p) => `${p} missing`),
-          ...c.extra.map((p) => `${p} not in the manifest`),
-        ];
+        const differences = [...c.changed.map((p) => `${p} changed`), ...c.missing.map((p) => `${p} missing`), ...c.extra.map((p) => `${p} not in the manifest`)];
         checks.push(
           ok
             ? pass(node, "model.weights-on-disk", `${options.weightsDir} hashes to ${c.digest} (${c.bytes} bytes)`)
-            : fail(node, "model.weights-on-disk", `${options.weightsDir} hashes to ${c.digest}, not ${root.chain.value.record.weightsDigest}: ${differences.join(", ") || "files renamed or reordered"}`, "WEIGHTS_MISMATCH"),
+            : fail(
+                node,
+                "model.weights-on-disk",
+                `${options.weightsDir} hashes to ${c.digest}, not ${root.chain.value.record.weightsDigest}: ${differences.join(", ") || "files renamed or reordered"}`,
+                "WEIGHTS_MISMATCH",
+              ),
         );
       } catch (e) {
         const err = e as ProvenantError;
@@ -255,7 +271,12 @@ export async function verifyLineage(walk: LineageWalk, options: VerifyOptions = 
     const r = v.chain.value;
     checks.push(
       r.misordered
-        ? fail(node, "dataset.order", `reported misordered on-chain: two adjacent leaves are out of order, so its exclusion proofs are void (inclusion still holds)`, "DATASET_MISORDERED")
+        ? fail(
+            node,
+            "dataset.order",
+            `reported misordered on-chain: two adjacent leaves are out of order, so its exclusion proofs are void (inclusion still holds)`,
+            "DATASET_MISORDERED",
+          )
         : pass(node, "dataset.order", "no misorder reported on-chain"),
     );
     checks.push(stepCheck(node, "dataset.manifest", v.manifest, (m) => `manifest ${r.manifestCid} read and valid (${m.name || "unnamed"})`, "not read"));

@@ -132,10 +132,7 @@ function resolveVisit(v: ModelVisit, models: Map<bigint, ModelVisit>): StepResul
   if (!parent?.ok) {
     return {
       ok: false,
-      error: new ChainError(
-        "LINEAGE_INVALID",
-        `model #${v.tokenId}'s record inherits from model #${first.modelId}, whose record could not be read`,
-      ),
+      error: new ChainError("LINEAGE_INVALID", `model #${v.tokenId}'s record inherits from model #${first.modelId}, whose record could not be read`),
     };
   }
   return { ok: true, value: resolveRecord(declared, parent.value.record) };

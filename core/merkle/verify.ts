@@ -27,13 +27,7 @@ export function expectedProofLength(index: number, n: number): number {
 }
 
 /** Folds a proof to a root, or returns null when the proof's shape does not match (index, n). */
-export function computeRoot(
-  leaf: Uint8Array,
-  index: number,
-  n: number,
-  siblings: readonly Uint8Array[],
-  hashPair: HashPair = sha256Pair,
-): Uint8Array | null {
+export function computeRoot(leaf: Uint8Array, index: number, n: number, siblings: readonly Uint8Array[], hashPair: HashPair = sha256Pair): Uint8Array | null {
   if (leaf.length !== 32 || expectedProofLength(index, n) !== siblings.length) return null;
   let node = leaf;
   let used = 0;
@@ -46,14 +40,7 @@ export function computeRoot(
   return node;
 }
 
-export function verifyInclusion(
-  root: Uint8Array,
-  n: number,
-  leaf: Uint8Array,
-  index: number,
-  siblings: readonly Uint8Array[],
-  hashPair: HashPair = sha256Pair,
-): boolean {
+export function verifyInclusion(root: Uint8Array, n: number, leaf: Uint8Array, index: number, siblings: readonly Uint8Array[], hashPair: HashPair = sha256Pair): boolean {
   const computed = computeRoot(leaf, index, n, siblings, hashPair);
   return computed !== null && bytesEqual(computed, root);
 }
@@ -80,24 +67,11 @@ export type Proof = InclusionProof | ExclusionProof;
  * Exclusion of `x`: adjacent leaves around it, or the first leaf alone when x sorts before it,
  * or the last leaf alone when x sorts after it. Each neighbour is an inclusion proof against the same root.
  */
-export function verifyExclusion(
-  root: Uint8Array,
-  n: number,
-  x: Uint8Array,
-  left: LeafProof | null,
-  right: LeafProof | null,
-  hashPair: HashPair = sha256Pair,
-): boolean {
+export function verifyExclusion(root: Uint8Array, n: number, x: Uint8Array, left: LeafProof | null, right: LeafProof | null, hashPair: HashPair = sha256Pair): boolean {
   if (x.length !== 32) return false;
   const valid = (p: LeafProof) => verifyInclusion(root, n, p.sampleHash, p.index, p.siblings, hashPair);
   if (left && right) {
-    return (
-      right.index === left.index + 1 &&
-      compareBytes(left.sampleHash, x) < 0 &&
-      compareBytes(x, right.sampleHash) < 0 &&
-      valid(left) &&
-      valid(right)
-    );
+    return right.index === left.index + 1 && compareBytes(left.sampleHash, x) < 0 && compareBytes(x, right.sampleHash) < 0 && valid(left) && valid(right);
   }
   if (right) return right.index === 0 && compareBytes(x, right.sampleHash) < 0 && valid(right);
   if (left) return left.index === n - 1 && compareBytes(left.sampleHash, x) < 0 && valid(left);

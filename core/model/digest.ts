@@ -67,7 +67,7 @@ export interface WeightFileDigest {
 /** Per-file view of resources in manifest order (consecutive resources of one path make one file). */
 export function filesOf(resources: readonly WeightResource[]): WeightFileDigest[] {
   const files: WeightFileDigest[] = [];
-  for (let i = 0; i < resources.length; ) {
+  for (let i = 0; i < resources.length;) {
     let j = i;
     while (j < resources.length && resources[j].path === resources[i].path) j++;
     const shards = resources.slice(i, j);

@@ -51,10 +51,7 @@ export function defaultWorkerCount(): number {
  * Hashes byte ranges on worker threads, at most `workers` at once; resolves to one SHA-256 per task, in task
  * order. `onBytes` is called with each chunk read (8 MiB at most). The workers exit when all tasks are done.
  */
-export async function hashShardsInParallel(
-  tasks: readonly ShardTask[],
-  options: { workers?: number; onBytes?: (bytes: number) => void } = {},
-): Promise<Hex32[]> {
+export async function hashShardsInParallel(tasks: readonly ShardTask[], options: { workers?: number; onBytes?: (bytes: number) => void } = {}): Promise<Hex32[]> {
   if (tasks.length === 0) return [];
   const count = Math.max(1, Math.min(options.workers ?? defaultWorkerCount(), tasks.length));
   const results: Hex32[] = new Array(tasks.length);

@@ -98,6 +98,7 @@ export function fromInTotoStatement(value: unknown): StatementContents {
   if (subjectDigest !== stated.toLowerCase()) throw bad(`the resources hash to ${subjectDigest.slice(2)}, not to the subject digest ${stated.slice(2)}`);
   const weightsDigest = weightsDigestOf(resources);
   const claimed = s.predicate?.provenant?.weightsDigest;
-  if (claimed !== undefined && claimed.toLowerCase() !== weightsDigest) throw bad(`predicate.provenant.weightsDigest ${claimed} does not match the resources (${weightsDigest})`);
+  if (claimed !== undefined && claimed.toLowerCase() !== weightsDigest)
+    throw bad(`predicate.provenant.weightsDigest ${claimed} does not match the resources (${weightsDigest})`);
   return { subjectName: String(subject.name ?? ""), shardSize, resources, subjectDigest, weightsDigest };
 }

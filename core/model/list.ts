@@ -54,7 +54,14 @@ export function listWeightFiles(dir: string): WeightListing {
     for (const dirent of entries) {
       const abs = join(d, dirent.name);
       // Some file systems report no type in directory entries: ask lstat then.
-      const known = dirent.isFile() || dirent.isDirectory() || dirent.isSymbolicLink() || dirent.isFIFO() || dirent.isSocket() || dirent.isBlockDevice() || dirent.isCharacterDevice();
+      const known =
+        dirent.isFile() ||
+        dirent.isDirectory() ||
+        dirent.isSymbolicLink() ||
+        dirent.isFIFO() ||
+        dirent.isSocket() ||
+        dirent.isBlockDevice() ||
+        dirent.isCharacterDevice();
       const entry = known ? dirent : Object.assign(lstatSync(abs), { name: dirent.name });
       const path = toPosix(abs);
       if (entry.name.startsWith(".")) {

@@ -156,11 +156,7 @@ export function loadRecordFile(path: string, defaults: { name?: string; version?
 }
 
 /** Fills `name` and `version` from `defaults` (CLI flags), refusing a conflict. */
-export function withIdentity(
-  fields: Record<string, unknown>,
-  defaults: { name?: string; version?: string },
-  where = "the model record",
-): DeclaredRecord {
+export function withIdentity(fields: Record<string, unknown>, defaults: { name?: string; version?: string }, where = "the model record"): DeclaredRecord {
   const merged: Record<string, unknown> = { ...fields };
   for (const k of ["name", "version"] as const) {
     const given = defaults[k];

@@ -73,7 +73,6 @@ export function parseCid(value: unknown, what = "CID"): string {
   }
 }
 
-
 /** A CID as fixed-width bytes (36 for CIDv1 with SHA-256), for the binary shard index. */
 export function cidToBytes(cid: string): Uint8Array {
   return CID.parse(cid).bytes;

@@ -68,11 +68,10 @@ export function httpSend(url: string, options: HttpRequestOptions): Promise<Http
       headers: { ...options.headers, ...(options.body ? { "content-length": String(total) } : {}) },
     });
     // Fires after idleTimeoutMs without a byte read or written on the socket, in either phase.
-    req.setTimeout(options.idleTimeoutMs, () =>
-      fail(new HttpFailure("timeout", `no answer from ${target.host} within ${options.idleTimeoutMs / 1000} s`)),
-    );
+    req.setTimeout(options.idleTimeoutMs, () => fail(new HttpFailure("timeout", `no answer from ${target.host} within ${options.idleTimeoutMs / 1000} s`)));
     req.on("error", (e: NodeJS.ErrnoException) => {
-      const what = e.code === "ECONNREFUSED" ? "refused the connection" : e.code === "ENOTFOUND" ? "is not a known host" : `closed the connection (${e.code ?? e.message})`;
+      const what =
+        e.code === "ECONNREFUSED" ? "refused the connection" : e.code === "ENOTFOUND" ? "is not a known host" : `closed the connection (${e.code ?? e.message})`;
       fail(new HttpFailure("connection", `${target.host} ${what}`, { cause: e }));
     });
     req.on("response", (res: IncomingMessage) => {
@@ -87,13 +86,7 @@ export function httpSend(url: string, options: HttpRequestOptions): Promise<Http
         if (received > maxBody) return fail(new HttpFailure("too-large", `${target.host} sent more than ${maxBody} bytes`));
         chunks.push(c);
       });
-      const cutShort = () =>
-        fail(
-          new HttpFailure(
-            "truncated",
-            `${target.host} cut its answer short (${received}${declared === null ? "" : ` of ${declared}`} bytes)`,
-          ),
-        );
+      const cutShort = () => fail(new HttpFailure("truncated", `${target.host} cut its answer short (${received}${declared === null ? "" : ` of ${declared}`} bytes)`));
       res.on("error", cutShort);
       res.on("aborted", cutShort);
       res.on("end", () => {

@@ -120,7 +120,12 @@ export class LighthouseClient {
   }
 
   /** Runs one request with retries; `check` turns a response into a value or a LighthouseError. */
-  async #request<T>(what: string, url: string, init: Parameters<typeof httpSend>[1] | (() => Promise<Parameters<typeof httpSend>[1]>), check: (res: HttpResponse) => T): Promise<T> {
+  async #request<T>(
+    what: string,
+    url: string,
+    init: Parameters<typeof httpSend>[1] | (() => Promise<Parameters<typeof httpSend>[1]>),
+    check: (res: HttpResponse) => T,
+  ): Promise<T> {
     return withRetry(
       async () => {
         const options = typeof init === "function" ? await init() : init;
@@ -149,9 +154,7 @@ export class LighthouseClient {
     const what = `the upload of ${name} to ${new URL(this.endpoints.upload).host}`;
     const boundary = `----WebKitFormBoundary${randomBytes(8).toString("hex")}`;
     const safeName = name.replace(/["\r\n\\]/g, "_");
-    const head = Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${safeName}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
-    );
+    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${safeName}"\r\nContent-Type: application/octet-stream\r\n\r\n`);
     const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
     const url = `${this.endpoints.upload}/api/v0/add?wrap-with-directory=false&cid-version=1`;
     return this.#request(
@@ -220,7 +223,10 @@ function parseJson(body: Buffer, what: string): unknown {
 
 /** Kubo's add answer; with several objects (newline-delimited), the last one names the root. */
 function parseAddAnswer(body: Buffer, what: string): UploadAnswer {
-  const lines = body.toString("utf8").split("\n").filter((l) => l.trim() !== "");
+  const lines = body
+    .toString("utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "");
   const last = parseJson(Buffer.from(lines.at(-1) ?? ""), what) as { Name?: unknown; Hash?: unknown; Size?: unknown };
   if (typeof last !== "object" || last === null || typeof last.Hash !== "string") {
     throw new LighthouseError("STORAGE_UNREACHABLE", `${what}: the answer has no Hash`, { transient: true });

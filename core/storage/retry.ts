@@ -24,12 +24,7 @@ export interface RetryHooks {
   onGiveUp?: (e: unknown, attempts: number) => unknown;
 }
 
-export async function withRetry<T>(
-  run: (attempt: number) => Promise<T>,
-  policy: RetryPolicy,
-  isTransient: (e: unknown) => boolean,
-  hooks: RetryHooks = {},
-): Promise<T> {
+export async function withRetry<T>(run: (attempt: number) => Promise<T>, policy: RetryPolicy, isTransient: (e: unknown) => boolean, hooks: RetryHooks = {}): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await run(attempt);

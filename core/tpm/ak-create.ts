@@ -42,7 +42,7 @@ async function createAkUnderEk(s: ToolSession, dir: string, akAuth: string): Pro
   await s.tool(
     "tpm2_create",
     ["-C", "ek.ctx", "-P", "session:session.ctx", "-G", "ecc256:ecdsa-sha256:null", "-g", "sha256", "-a", AK_ATTRIBUTES, "-p", akAuth, "-u", "ak.pub", "-r", "ak.priv"],
-    dir
+    dir,
   );
   await s.tool("tpm2_flushcontext", ["session.ctx"], dir);
   await s.flush(); // the EK and the new key's parent copy; swtpm holds only three objects

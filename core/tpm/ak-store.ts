@@ -44,7 +44,7 @@ export async function readAkFile(akPath: string): Promise<AkRecord | undefined> 
     throw new TpmError(
       "NOT_ENROLLED",
       `the AK recorded in ${akPath} has no authorization value, so any process that can reach the TPM can quote with it: create a new AK and enroll it`,
-      { hints: [{ remedy: "enrollNewAk" }] }
+      { hints: [{ remedy: "enrollNewAk" }] },
     );
   }
   for (const field of ["handle", "name", "publicKeyPem", "tpm2bPublic", "auth"] as const) {

@@ -29,10 +29,7 @@ export class ByteReader {
 
   private need(n: number, field: string): void {
     if (n > this.remaining) {
-      throw malformed(
-        this.what,
-        `truncated at ${field} (offset ${this.offset}: need ${n} bytes, have ${this.remaining})`
-      );
+      throw malformed(this.what, `truncated at ${field} (offset ${this.offset}: need ${n} bytes, have ${this.remaining})`);
     }
   }
 

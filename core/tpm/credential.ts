@@ -28,10 +28,7 @@ export function decodeToolsCredential(file: Uint8Array): CredentialChallenge {
   const magic = r.u32("magic");
   const version = r.u32("version");
   if (magic !== TOOLS_CREDENTIAL_MAGIC || version !== TOOLS_CREDENTIAL_VERSION) {
-    throw new ProvenantError(
-      "FORMAT_UNSUPPORTED",
-      "credential file is not a tpm2-tools v1 credential (magic badcc0de)"
-    );
+    throw new ProvenantError("FORMAT_UNSUPPORTED", "credential file is not a tpm2-tools v1 credential (magic badcc0de)");
   }
   const start1 = r.offset;
   r.tpm2b("credentialBlob", 0xffff);
@@ -53,12 +50,7 @@ export function encodeToolsCredential(c: CredentialChallenge): Uint8Array {
     r.tpm2b(name, 0xffff);
     r.end();
   }
-  return concatBytes(
-    u32be(TOOLS_CREDENTIAL_MAGIC),
-    u32be(TOOLS_CREDENTIAL_VERSION),
-    c.credentialBlob,
-    c.encryptedSecret
-  );
+  return concatBytes(u32be(TOOLS_CREDENTIAL_MAGIC), u32be(TOOLS_CREDENTIAL_VERSION), c.credentialBlob, c.encryptedSecret);
 }
 
 export type MakeCredentialParameters = {
@@ -84,11 +76,11 @@ export async function makeCredential(p: MakeCredentialParameters): Promise<Crede
   try {
     await writeFile(join(dir, "ek.pem"), p.ekPublicKeyPem);
     await writeFile(join(dir, "secret.bin"), p.secret);
-    await runTool(
-      "tpm2_makecredential",
-      ["-T", "none", "-u", "ek.pem", "-G", "rsa", "-s", "secret.bin", "-n", bytesToHex(p.akName), "-o", "cred.bin"],
-      { tcti: "none", cwd: dir, ...(p.toolsDir ? { toolsDir: p.toolsDir } : {}) }
-    );
+    await runTool("tpm2_makecredential", ["-T", "none", "-u", "ek.pem", "-G", "rsa", "-s", "secret.bin", "-n", bytesToHex(p.akName), "-o", "cred.bin"], {
+      tcti: "none",
+      cwd: dir,
+      ...(p.toolsDir ? { toolsDir: p.toolsDir } : {}),
+    });
     return decodeToolsCredential(new Uint8Array(await readFile(join(dir, "cred.bin"))));
   } catch (e) {
     if (e instanceof ProvenantError) throw e;

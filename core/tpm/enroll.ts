@@ -9,25 +9,11 @@ import { X509Certificate, createPublicKey, randomBytes } from "node:crypto";
 import type { KeyObject } from "node:crypto";
 import { ProvenantError, TpmError } from "../errors.ts";
 import { bytesEqual, bytesToHex } from "../hex.ts";
-import {
-  TPMA_OBJECT,
-  TPM_ALG_ECC,
-  TPM_ALG_ECDSA,
-  TPM_ALG_NULL,
-  TPM_ALG_SHA256,
-  TPM_ECC_NIST_P256,
-} from "./constants.ts";
+import { TPMA_OBJECT, TPM_ALG_ECC, TPM_ALG_ECDSA, TPM_ALG_NULL, TPM_ALG_SHA256, TPM_ECC_NIST_P256 } from "./constants.ts";
 import type { TpmaObjectFlag } from "./constants.ts";
 import { makeCredential } from "./credential.ts";
 import type { CredentialChallenge } from "./credential.ts";
-import {
-  ENDORSEMENT_HIERARCHY_QN,
-  computeName,
-  computeQualifiedName,
-  describeAttributes,
-  parseTpm2bPublic,
-  rsaEkPublicArea,
-} from "./public.ts";
+import { ENDORSEMENT_HIERARCHY_QN, computeName, computeQualifiedName, describeAttributes, parseTpm2bPublic, rsaEkPublicArea } from "./public.ts";
 import type { TpmtPublic } from "./public.ts";
 import type { Check } from "./quote.ts";
 import { ecPublicKeyFromTpmtPublic, publicKeyToPem } from "./quote-check.ts";
@@ -121,13 +107,9 @@ export function verifyEkCertificate(p: VerifyEkCertificateParameters): EkCertifi
     });
     intermediates = (p.intermediates ?? []).map((pem) => new X509Certificate(pem));
   } catch (e) {
-    throw new ProvenantError(
-      "CONFIG_INVALID",
-      `a configured root or intermediate is not a PEM certificate: ${errMessage(e)}`,
-      {
-        cause: e,
-      }
-    );
+    throw new ProvenantError("CONFIG_INVALID", `a configured root or intermediate is not a PEM certificate: ${errMessage(e)}`, {
+      cause: e,
+    });
   }
   if (roots.length === 0) throw new ProvenantError("CONFIG_INVALID", "no EK root CAs configured");
 
@@ -161,17 +143,13 @@ export function verifyEkCertificate(p: VerifyEkCertificateParameters): EkCertifi
     checks.push({
       name: "ekCertificateChain",
       ok: true,
-      detail: `chains to ${anchor.label ?? anchor.cert.subject} (${anchor.kind} TPM) via ${
-        chain.length - 1
-      } intermediate(s)`,
+      detail: `chains to ${anchor.label ?? anchor.cert.subject} (${anchor.kind} TPM) via ${chain.length - 1} intermediate(s)`,
     });
   } else {
     checks.push({
       name: "ekCertificateChain",
       ok: false,
-      detail: `no configured root or intermediate issued and signed ${current.subject || "(empty subject)"} (issuer ${
-        current.issuer
-      })`,
+      detail: `no configured root or intermediate issued and signed ${current.subject || "(empty subject)"} (issuer ${current.issuer})`,
     });
   }
 
@@ -182,9 +160,7 @@ export function verifyEkCertificate(p: VerifyEkCertificateParameters): EkCertifi
     name: "ekCertificateValidity",
     ok: expired.length === 0,
     detail:
-      expired.length === 0
-        ? `valid at ${now.toISOString()}`
-        : expired.map((c) => `${c.subject || "EK certificate"} valid ${c.validFrom} to ${c.validTo}`).join("; "),
+      expired.length === 0 ? `valid at ${now.toISOString()}` : expired.map((c) => `${c.subject || "EK certificate"} valid ${c.validFrom} to ${c.validTo}`).join("; "),
   });
 
   const key = leaf.publicKey;
@@ -195,9 +171,7 @@ export function verifyEkCertificate(p: VerifyEkCertificateParameters): EkCertifi
     ok: rsaOk,
     detail: rsaOk
       ? "RSA-2048 EK (TCG default template)"
-      : `EK key is ${key.asymmetricKeyType} ${
-          details?.modulusLength ?? details?.namedCurve ?? ""
-        }; only RSA-2048 EKs are supported`,
+      : `EK key is ${key.asymmetricKeyType} ${details?.modulusLength ?? details?.namedCurve ?? ""}; only RSA-2048 EKs are supported`,
   });
   if (rsaOk) {
     result.ekPublicKey = key;
@@ -214,13 +188,7 @@ export type AkPublicVerification = {
   publicKeyPem?: string;
 };
 
-const REQUIRED_AK_FLAGS: readonly TpmaObjectFlag[] = [
-  "fixedTPM",
-  "fixedParent",
-  "sensitiveDataOrigin",
-  "restricted",
-  "sign",
-];
+const REQUIRED_AK_FLAGS: readonly TpmaObjectFlag[] = ["fixedTPM", "fixedParent", "sensitiveDataOrigin", "restricted", "sign"];
 const FORBIDDEN_AK_FLAGS: readonly TpmaObjectFlag[] = ["decrypt"];
 
 /**
@@ -228,11 +196,7 @@ const FORBIDDEN_AK_FLAGS: readonly TpmaObjectFlag[] = ["decrypt"];
  * fixed to the TPM and its parent, generated inside the TPM; its Name equals `akName` and its
  * key equals `akPublicKeyPem` when those are given.
  */
-export function checkAkPublic(p: {
-  tpm2bPublic: Uint8Array;
-  akName?: Uint8Array;
-  akPublicKeyPem?: string;
-}): AkPublicVerification {
+export function checkAkPublic(p: { tpm2bPublic: Uint8Array; akName?: Uint8Array; akPublicKeyPem?: string }): AkPublicVerification {
   const checks: EnrollmentCheck[] = [];
   const result: AkPublicVerification = { ok: false, checks };
   const finish = () => {
@@ -253,8 +217,7 @@ export function checkAkPublic(p: {
   if (pub.type !== TPM_ALG_ECC) algProblems.push(`type 0x${pub.type.toString(16)} is not ECC`);
   if (pub.nameAlg !== TPM_ALG_SHA256) algProblems.push(`nameAlg 0x${pub.nameAlg.toString(16)} is not SHA-256`);
   if (pub.curveId !== TPM_ECC_NIST_P256) algProblems.push(`curve ${pub.curveId ?? "none"} is not NIST P-256`);
-  if (pub.scheme.scheme !== TPM_ALG_ECDSA || pub.scheme.hashAlg !== TPM_ALG_SHA256)
-    algProblems.push("scheme is not ECDSA-SHA256");
+  if (pub.scheme.scheme !== TPM_ALG_ECDSA || pub.scheme.hashAlg !== TPM_ALG_SHA256) algProblems.push("scheme is not ECDSA-SHA256");
   if (pub.symmetric.algorithm !== TPM_ALG_NULL) algProblems.push("a signing key must have a NULL symmetric algorithm");
   checks.push({
     name: "akAlgorithm",
@@ -270,9 +233,7 @@ export function checkAkPublic(p: {
     detail:
       missing.length === 0 && extra.length === 0
         ? describeAttributes(pub.objectAttributes).join("|")
-        : [missing.length ? `missing ${missing.join(",")}` : "", extra.length ? `must not have ${extra.join(",")}` : ""]
-            .filter(Boolean)
-            .join("; "),
+        : [missing.length ? `missing ${missing.join(",")}` : "", extra.length ? `must not have ${extra.join(",")}` : ""].filter(Boolean).join("; "),
   });
 
   if (pub.nameAlg === TPM_ALG_SHA256) {
@@ -295,8 +256,7 @@ export function checkAkPublic(p: {
       if (p.akPublicKeyPem) {
         const claimed = createPublicKey(p.akPublicKeyPem).export({ format: "jwk" });
         const actual = key.export({ format: "jwk" });
-        const ok =
-          claimed.kty === "EC" && claimed.crv === actual.crv && claimed.x === actual.x && claimed.y === actual.y;
+        const ok = claimed.kty === "EC" && claimed.crv === actual.crv && claimed.x === actual.x && claimed.y === actual.y;
         checks.push({
           name: "akPublicKeyMatches",
           ok,
@@ -331,12 +291,7 @@ export type EnrollmentChallenge = {
 };
 
 /** Make a fresh credential challenge bound to the EK (from the certificate) and the AK Name. */
-export async function createEnrollmentChallenge(p: {
-  ekPublicKeyPem: string;
-  akName: Uint8Array;
-  secret?: Uint8Array;
-  toolsDir?: string;
-}): Promise<EnrollmentChallenge> {
+export async function createEnrollmentChallenge(p: { ekPublicKeyPem: string; akName: Uint8Array; secret?: Uint8Array; toolsDir?: string }): Promise<EnrollmentChallenge> {
   const secret = p.secret ?? new Uint8Array(randomBytes(32));
   const challenge = await makeCredential({
     ekPublicKeyPem: p.ekPublicKeyPem,
@@ -406,9 +361,7 @@ export async function enroll(p: EnrollParameters): Promise<EnrollmentResult> {
     });
   } catch (e) {
     // The registry's own failure to make a challenge is not a verdict on the attestor.
-    throw e instanceof ProvenantError
-      ? e
-      : new TpmError("TPM_FAILED", "making the credential challenge failed", { cause: e });
+    throw e instanceof ProvenantError ? e : new TpmError("TPM_FAILED", "making the credential challenge failed", { cause: e });
   }
   try {
     const response = await p.activate(challenge.challenge);

@@ -70,9 +70,7 @@ export const EVENT_TYPES = {
 
 export type EventTypeName = keyof typeof EVENT_TYPES;
 
-const EVENT_TYPE_NAMES = new Map<number, EventTypeName>(
-  Object.entries(EVENT_TYPES).map(([name, n]) => [n, name as EventTypeName])
-);
+const EVENT_TYPE_NAMES = new Map<number, EventTypeName>(Object.entries(EVENT_TYPES).map(([name, n]) => [n, name as EventTypeName]));
 
 /** The PFP name of an event type, or "0x…" for one it does not define. */
 export function eventTypeName(type: number): string {
@@ -146,7 +144,10 @@ function parseSpecId(data: Uint8Array): SpecIdEvent {
   const r = new LeReader(data, "event log: Spec ID event");
   const signature = ascii(r.raw(16, "signature"));
   if (signature !== SPEC_ID_SIGNATURE) {
-    throw malformed("event log", `the first event is not a crypto-agile Spec ID event (signature ${JSON.stringify(signature)}, expected "Spec ID Event03"): a SHA-1-only log is not supported`);
+    throw malformed(
+      "event log",
+      `the first event is not a crypto-agile Spec ID event (signature ${JSON.stringify(signature)}, expected "Spec ID Event03"): a SHA-1-only log is not supported`,
+    );
   }
   const platformClass = r.u32le("platformClass");
   const minor = r.u8le("specVersionMinor");
@@ -228,7 +229,8 @@ export function parseBootEventLog(log: Uint8Array): BootEventLog {
     if (type === EVENT_TYPES.EV_NO_ACTION) {
       if (pcr !== 0) throw malformed("event log", `event ${index} (offset ${offset}) is EV_NO_ACTION in PCR ${pcr}, not 0`);
       if (data.length >= 16 && ascii(data.subarray(0, 16)) === STARTUP_LOCALITY_SIGNATURE) {
-        if (index !== 1 || data.length !== 17) throw malformed("event log", `event ${index} (offset ${offset}): a StartupLocality event must be the first after the Spec ID event and 17 bytes long`);
+        if (index !== 1 || data.length !== 17)
+          throw malformed("event log", `event ${index} (offset ${offset}): a StartupLocality event must be the first after the Spec ID event and 17 bytes long`);
         startupLocality = data[16]!;
         if (startupLocality !== 0 && startupLocality !== 3 && startupLocality !== 4) {
           throw malformed("event log", `event ${index} (offset ${offset}): startup locality ${startupLocality} is not 0, 3 or 4`);

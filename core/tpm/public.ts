@@ -5,17 +5,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { ByteReader, malformed } from "./bytes.ts";
 import { concatBytes, hexToBytes, u16be, u32be } from "../hex.ts";
-import {
-  MAX_DIGEST_SIZE,
-  TPMA_OBJECT,
-  TPM_ALG_AES,
-  TPM_ALG_CFB,
-  TPM_ALG_ECC,
-  TPM_ALG_NULL,
-  TPM_ALG_RSA,
-  TPM_ALG_SHA256,
-  TPM_RH_ENDORSEMENT,
-} from "./constants.ts";
+import { MAX_DIGEST_SIZE, TPMA_OBJECT, TPM_ALG_AES, TPM_ALG_CFB, TPM_ALG_ECC, TPM_ALG_NULL, TPM_ALG_RSA, TPM_ALG_SHA256, TPM_RH_ENDORSEMENT } from "./constants.ts";
 import type { TpmaObjectFlag } from "./constants.ts";
 
 export type SymDef = { algorithm: number; keyBits?: number; mode?: number };
@@ -115,12 +105,7 @@ export const EK_AUTH_POLICY = hexToBytes("837197674484b3f81a90cc8d46a5d724fd52d7
 export function rsaEkPublicArea(modulus: Uint8Array): TpmtPublic {
   if (modulus.length !== 256) throw malformed("EK public key", `modulus is ${modulus.length} bytes, not 256`);
   const attrs =
-    TPMA_OBJECT.fixedTPM |
-    TPMA_OBJECT.fixedParent |
-    TPMA_OBJECT.sensitiveDataOrigin |
-    TPMA_OBJECT.adminWithPolicy |
-    TPMA_OBJECT.restricted |
-    TPMA_OBJECT.decrypt;
+    TPMA_OBJECT.fixedTPM | TPMA_OBJECT.fixedParent | TPMA_OBJECT.sensitiveDataOrigin | TPMA_OBJECT.adminWithPolicy | TPMA_OBJECT.restricted | TPMA_OBJECT.decrypt;
   const bytes = concatBytes(
     u16be(TPM_ALG_RSA),
     u16be(TPM_ALG_SHA256),
@@ -134,7 +119,7 @@ export function rsaEkPublicArea(modulus: Uint8Array): TpmtPublic {
     u16be(2048),
     u32be(0),
     u16be(modulus.length),
-    modulus
+    modulus,
   );
   return parseTpmtPublic(bytes);
 }

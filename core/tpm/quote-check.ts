@@ -6,14 +6,7 @@ import { createPublicKey, verify as cryptoVerify } from "node:crypto";
 import type { KeyObject } from "node:crypto";
 import { ProvenantError } from "../errors.ts";
 import { TPM_ALG_ECC, TPM_ECC_NIST_P256 } from "./constants.ts";
-import {
-  checkQuoteContents,
-  parseAttest,
-  parseEcdsaSignature,
-  replayEventLog,
-  signatureToP1363,
-  ZERO_PCR,
-} from "./quote.ts";
+import { checkQuoteContents, parseAttest, parseEcdsaSignature, replayEventLog, signatureToP1363, ZERO_PCR } from "./quote.ts";
 import type { Check, EcdsaSignature, PcrEvent, PcrValues, QuoteContentCheckName, QuoteInfo } from "./quote.ts";
 import type { TpmtPublic } from "./public.ts";
 
@@ -60,11 +53,7 @@ export function p256PublicKey(key: string | KeyObject): KeyObject {
  * signature over SHA-256(attest) by `akPublicKey`. Accepts both high and low s.
  * Throws ProvenantError for an unparseable signature or a key that is not P-256.
  */
-export function verifyQuoteSignature(
-  akPublicKey: string | KeyObject,
-  attest: Uint8Array,
-  signature: Uint8Array | EcdsaSignature
-): boolean {
+export function verifyQuoteSignature(akPublicKey: string | KeyObject, attest: Uint8Array, signature: Uint8Array | EcdsaSignature): boolean {
   const key = p256PublicKey(akPublicKey);
   const sig = signature instanceof Uint8Array ? parseEcdsaSignature(signature) : signature;
   return cryptoVerify("sha256", attest, { key, dsaEncoding: "ieee-p1363" }, signatureToP1363(sig));
@@ -131,9 +120,7 @@ export function verifyQuote(p: VerifyQuoteParameters): QuoteVerification {
   let sigDetail: string;
   try {
     sigOk = verifyQuoteSignature(p.akPublicKey, p.attest, sig);
-    sigDetail = sigOk
-      ? "ECDSA P-256 signature by the AK over SHA-256(attest)"
-      : "signature does not verify under the AK public key";
+    sigDetail = sigOk ? "ECDSA P-256 signature by the AK over SHA-256(attest)" : "signature does not verify under the AK public key";
   } catch (e) {
     sigDetail = (e as Error).message;
   }
@@ -157,7 +144,7 @@ export function verifyQuote(p: VerifyQuoteParameters): QuoteVerification {
       pcrs: p.pcrs,
       pcrValues,
       ...(p.qualifiedSigner ? { qualifiedSigner: p.qualifiedSigner } : {}),
-    })
+    }),
   );
   return done({ quote, signature: sig });
 }

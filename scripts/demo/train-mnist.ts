@@ -51,7 +51,9 @@ export function loadDigits(dir: string, digits: readonly number[] = [0, 1, 2, 3,
   const out: Sample[] = [];
   for (const d of digits) {
     const sub = join(dir, String(d));
-    for (const name of readdirSync(sub).filter((n) => n.endsWith(".png")).sort()) {
+    for (const name of readdirSync(sub)
+      .filter((n) => n.endsWith(".png"))
+      .sort()) {
       const png = PNG.sync.read(readFileSync(join(sub, name)));
       if (png.width * png.height !== INPUT) throw new Error(`${name} is ${png.width}x${png.height}, not 28x28`);
       const pixels = new Float32Array(INPUT);
@@ -211,11 +213,13 @@ export function saveMlp(m: Mlp, dir: string, metadata: Record<string, string> = 
   json += " ".repeat((8 - (json.length % 8)) % 8);
   const size = Buffer.alloc(8);
   size.writeBigUInt64LE(BigInt(json.length));
-  const body = Buffer.concat(tensors.map(([, data]) => {
-    const b = Buffer.alloc(data.byteLength);
-    for (let i = 0; i < data.length; i++) b.writeFloatLE(data[i], i * 4);
-    return b;
-  }));
+  const body = Buffer.concat(
+    tensors.map(([, data]) => {
+      const b = Buffer.alloc(data.byteLength);
+      for (let i = 0; i < data.length; i++) b.writeFloatLE(data[i], i * 4);
+      return b;
+    }),
+  );
   writeFileSync(join(dir, "model.safetensors"), Buffer.concat([size, Buffer.from(json, "utf8"), body]));
   const config = { model_type: "mlp", input_size: INPUT, hidden_size: m.hidden, num_labels: CLASSES, hidden_act: "relu", torch_dtype: "float32" };
   writeFileSync(join(dir, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
@@ -228,7 +232,9 @@ export function loadMlp(dir: string): Mlp {
   const header = JSON.parse(file.subarray(8, 8 + headerLength).toString("utf8"));
   const base = 8 + headerLength;
   const tensor = (name: string) => {
-    const { data_offsets: [from, to] } = header[name];
+    const {
+      data_offsets: [from, to],
+    } = header[name];
     const out = new Float32Array((to - from) / 4);
     for (let i = 0; i < out.length; i++) out[i] = file.readFloatLE(base + from + i * 4);
     return out;

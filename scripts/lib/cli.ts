@@ -20,7 +20,9 @@ export function ensureBuiltCli(): void {
   const mtime = (p: string) => statSync(p, { throwIfNoEntry: false })?.mtimeMs ?? -1;
   const builtAt = mtime(CLI);
   const newer = (dir: string) =>
-    readdirSync(join(REPO, dir), { recursive: true, withFileTypes: true }).some((e) => e.isFile() && /\.tsx?$/.test(e.name) && mtime(join(e.parentPath, e.name)) > builtAt);
+    readdirSync(join(REPO, dir), { recursive: true, withFileTypes: true }).some(
+      (e) => e.isFile() && /\.tsx?$/.test(e.name) && mtime(join(e.parentPath, e.name)) > builtAt,
+    );
   if (builtAt < 0 || newer("core") || newer("cli")) execFileSync(process.execPath, [join(REPO, "scripts", "build-cli.ts")], { stdio: "inherit" });
   built = true;
 }

@@ -82,11 +82,10 @@ export async function startLocalChain(options: { port?: number; deploymentId?: s
       if (i > 600) throw new Error(`hardhat node did not answer at ${url} within 60 s`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    await exec(
-      HARDHAT,
-      ["ignition", "deploy", "ignition/modules/Provenant.ts", "--network", "localhost", "--reset", "--deployment-id", deploymentId],
-      { cwd: REPO, env: { ...process.env, ...env, HARDHAT_IGNITION_CONFIRM_RESET: "true" } },
-    );
+    await exec(HARDHAT, ["ignition", "deploy", "ignition/modules/Provenant.ts", "--network", "localhost", "--reset", "--deployment-id", deploymentId], {
+      cwd: REPO,
+      env: { ...process.env, ...env, HARDHAT_IGNITION_CONFIRM_RESET: "true" },
+    });
   } catch (e) {
     await stop();
     throw e;

@@ -83,13 +83,27 @@ export function nestedTable(): arrow.Table {
   const list = (t: arrow.DataType) => new arrow.List(field("element", t));
   const inner = new arrow.Struct([field("c", new arrow.Int32())]);
   const struct = new arrow.Struct([field("a", new arrow.Utf8()), field("b", inner)]);
-  const entries = new arrow.Struct<{ key: arrow.Utf8; value: arrow.Int32 }>([new arrow.Field("key", new arrow.Utf8(), false), new arrow.Field("value", new arrow.Int32(), true)]);
+  const entries = new arrow.Struct<{ key: arrow.Utf8; value: arrow.Int32 }>([
+    new arrow.Field("key", new arrow.Utf8(), false),
+    new arrow.Field("value", new arrow.Int32(), true),
+  ]);
   const map = new arrow.Map_(new arrow.Field("entries", entries, false));
   return new arrow.Table({
     l: arrow.vectorFromArray([[1n, 2n], null, [], [null]], list(i64)),
     ll: arrow.vectorFromArray([[[1], []], [[2, null]], null, [null, [3]]], list(list(new arrow.Int32()))),
     st: arrow.vectorFromArray([{ a: "x", b: { c: 1 } }, null, { a: null, b: null }, { a: "y", b: { c: null } }], struct),
-    m: arrow.vectorFromArray([new Map([["b", 2], ["a", 1]]), null, new Map(), new Map([["k", null]])], map),
+    m: arrow.vectorFromArray(
+      [
+        new Map([
+          ["b", 2],
+          ["a", 1],
+        ]),
+        null,
+        new Map(),
+        new Map([["k", null]]),
+      ],
+      map,
+    ),
     ls: arrow.vectorFromArray([[{ x: 1 }, null], [], null, [{ x: null }]], list(new arrow.Struct([field("x", new arrow.Int32())]))),
   });
 }

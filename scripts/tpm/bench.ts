@@ -88,8 +88,8 @@ try {
         ["-c", "0x81008001", "-p", `file:${join(akDir, "ak.auth")}`, "-l", "sha256:23", "-q", "00112233", "-m", join(akDir, "m"), "-s", join(akDir, "s")],
         {
           env: { ...process.env, TPM2TOOLS_TCTI: tpm.tcti },
-        }
-      )
+        },
+      ),
     );
     rawTimes.push(ms);
   }
@@ -116,9 +116,7 @@ try {
     console.log(JSON.stringify(result, null, 2));
   } else {
     for (const [k, v] of Object.entries(result)) {
-      console.log(
-        `${k.padEnd(22)} median ${String(v.medianMs).padStart(7)} ms  (min ${v.minMs}, max ${v.maxMs}, n=${v.n})`
-      );
+      console.log(`${k.padEnd(22)} median ${String(v.medianMs).padStart(7)} ms  (min ${v.minMs}, max ${v.maxMs}, n=${v.n})`);
     }
   }
 } finally {

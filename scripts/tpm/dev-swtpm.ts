@@ -21,7 +21,7 @@ try {
   const stop = () => {
     tpm.stop().then(
       () => process.exit(0),
-      () => process.exit(1)
+      () => process.exit(1),
     );
   };
   process.once("SIGINT", stop);

@@ -114,7 +114,7 @@ export function encodeEventLog(events: readonly SyntheticEvent[], algorithms: re
     u8(2), // uintnSize: 64-bit
     u32(algorithms.length),
     ...algorithms.map((a) => concatBytes(u16(ALG_IDS[a]), u16(ALG_SIZES[a]))),
-    u8(0) // vendorInfoSize
+    u8(0), // vendorInfoSize
   );
   const header = concatBytes(u32(0), u32(EVENT_TYPES.EV_NO_ACTION), new Uint8Array(20), u32(specId.length), specId);
   const body = events.map((e) =>
@@ -124,8 +124,8 @@ export function encodeEventLog(events: readonly SyntheticEvent[], algorithms: re
       u32(algorithms.length),
       ...algorithms.map((a) => concatBytes(u16(ALG_IDS[a]), a === "sha256" ? hexBytes(e.sha256) : hexBytes(e.sha1))),
       u32(e.data.length),
-      e.data
-    )
+      e.data,
+    ),
   );
   return concatBytes(header, ...body);
 }
@@ -165,8 +165,7 @@ export function syntheticBootLog(o: SyntheticBootOptions = {}): SyntheticBootLog
   }
   add(event(0, EVENT_TYPES.EV_S_CRTM_VERSION, utf16(o.firmwareVersion ?? "synthetic firmware 1.0", true)));
   add(event(0, EVENT_TYPES.EV_EFI_PLATFORM_FIRMWARE_BLOB, concatBytes(u64(0xffc84000), u64(0x348000)), utf8("synthetic firmware volume")));
-  const variable = (name: string, guid: string, data: Uint8Array) =>
-    add(event(7, EVENT_TYPES.EV_EFI_VARIABLE_DRIVER_CONFIG, uefiVariableData(guid, name, data)));
+  const variable = (name: string, guid: string, data: Uint8Array) => add(event(7, EVENT_TYPES.EV_EFI_VARIABLE_DRIVER_CONFIG, uefiVariableData(guid, name, data)));
   variable("SecureBoot", EFI_GUIDS.globalVariable, u8(secureBoot ? 1 : 0));
   variable("PK", EFI_GUIDS.globalVariable, certs(o.pk ?? ["synthetic platform key"]));
   variable("KEK", EFI_GUIDS.globalVariable, certs(o.kek ?? ["synthetic KEK CA 2026"]));
@@ -174,11 +173,13 @@ export function syntheticBootLog(o: SyntheticBootOptions = {}): SyntheticBootLog
   variable(
     "dbx",
     EFI_GUIDS.imageSecurityDatabase,
-    signatureList(EFI_GUIDS.certSha256, (o.dbx ?? ["revoked grub 2.04"]).map((l) => hexBytes(syntheticImageDigest(l))))
+    signatureList(
+      EFI_GUIDS.certSha256,
+      (o.dbx ?? ["revoked grub 2.04"]).map((l) => hexBytes(syntheticImageDigest(l))),
+    ),
   );
   add(event(7, EVENT_TYPES.EV_SEPARATOR, sep));
-  const bootVariable = (name: string, data: Uint8Array) =>
-    add(event(1, EVENT_TYPES.EV_EFI_VARIABLE_BOOT, uefiVariableData(EFI_GUIDS.globalVariable, name, data)));
+  const bootVariable = (name: string, data: Uint8Array) => add(event(1, EVENT_TYPES.EV_EFI_VARIABLE_BOOT, uefiVariableData(EFI_GUIDS.globalVariable, name, data)));
   bootVariable("BootOrder", u16(0));
   bootVariable("Boot0000", concatBytes(u32(1), u16(filePath("\\EFI\\debian\\shimx64.efi").length), utf16("debian", true), filePath("\\EFI\\debian\\shimx64.efi")));
   add(event(4, EVENT_TYPES.EV_EFI_ACTION, utf8("Calling EFI Application from Boot Option")));
@@ -189,8 +190,8 @@ export function syntheticBootLog(o: SyntheticBootOptions = {}): SyntheticBootLog
     event(
       7,
       EVENT_TYPES.EV_EFI_VARIABLE_AUTHORITY,
-      uefiVariableData(EFI_GUIDS.imageSecurityDatabase, "db", concatBytes(guidToBytes(SYNTHETIC_OWNER), syntheticCertificate(dbKeys[0]!)))
-    )
+      uefiVariableData(EFI_GUIDS.imageSecurityDatabase, "db", concatBytes(guidToBytes(SYNTHETIC_OWNER), syntheticCertificate(dbKeys[0]!))),
+    ),
   );
   add(imageEvent(4, EVENT_TYPES.EV_EFI_BOOT_SERVICES_APPLICATION, imageLoadEvent("\\EFI\\debian\\grubx64.efi", 0x7d000000, 0x1c0000), images.grub));
   const cmdline = o.kernelCmdline ?? "root=UUID=0b1d3c1e-5a2f-4c1b-9a64-2f3c1d2e4b5a ro quiet";
@@ -211,9 +212,7 @@ export function syntheticBootLog(o: SyntheticBootOptions = {}): SyntheticBootLog
  * in one tpm2_pcrextend process. On a TPM fresh from startup its PCRs then equal the replayed log.
  */
 export async function extendIntoTpm(tcti: string, events: readonly SyntheticEvent[]): Promise<void> {
-  const args = events
-    .filter((e) => e.type !== EVENT_TYPES.EV_NO_ACTION && e.pcr <= 15)
-    .map((e) => `${e.pcr}:sha256=${e.sha256}`);
+  const args = events.filter((e) => e.type !== EVENT_TYPES.EV_NO_ACTION && e.pcr <= 15).map((e) => `${e.pcr}:sha256=${e.sha256}`);
   if (args.length > 0) await runTool("tpm2_pcrextend", args, { tcti });
 }
 

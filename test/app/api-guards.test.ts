@@ -102,7 +102,17 @@ const rpcCall = (method: string, params: unknown[]) => JSON.stringify({ jsonrpc:
 function smallUpload(name: string): { meta: Record<string, unknown>; leaves: Uint8Array } {
   const leaves = [sha(`${name} a`), sha(`${name} b`), sha(`${name} c`)].sort(Buffer.compare);
   return {
-    meta: { name, license: "CC0-1.0", description: "", previousVersion: null, encoding: "jsonl", root: "", totalSamples: 3, skipped: { hidden: 0, symlinks: 0, other: 0, emptyRecords: 0 }, bytes: 3 },
+    meta: {
+      name,
+      license: "CC0-1.0",
+      description: "",
+      previousVersion: null,
+      encoding: "jsonl",
+      root: "",
+      totalSamples: 3,
+      skipped: { hidden: 0, symlinks: 0, other: 0, emptyRecords: 0 },
+      bytes: 3,
+    },
     leaves: Buffer.concat(leaves),
   };
 }
@@ -175,7 +185,11 @@ describe("the app's write and signing endpoints refuse other sites and oversized
       expect(thief.toLowerCase()).to.not.equal(owner.toLowerCase());
       // What a page on another site can send with fetch(…, { mode: "no-cors" }) or a form: no preflight.
       const attack = (from: string, data: string) =>
-        post(`${deployed.url}/api/rpc`, { origin: EVIL, "sec-fetch-site": "cross-site", "content-type": "text/plain;charset=UTF-8" }, Buffer.from(rpcCall("eth_sendTransaction", [{ from, to: attestorRegistry, data }])));
+        post(
+          `${deployed.url}/api/rpc`,
+          { origin: EVIL, "sec-fetch-site": "cross-site", "content-type": "text/plain;charset=UTF-8" },
+          Buffer.from(rpcCall("eth_sendTransaction", [{ from, to: attestorRegistry, data }])),
+        );
       const first = await attack(owner, ownable.encodeFunctionData("transferOwnership", [thief]));
       const second = await attack(thief, ownable.encodeFunctionData("acceptOwnership"));
       expect((await ownerOf()).toLowerCase(), `the attack took AttestorRegistry: ${first.text} ${second.text}`).to.equal(owner.toLowerCase());
@@ -231,7 +245,11 @@ describe("the app's write and signing endpoints refuse other sites and oversized
 
     it("stores an upload from the app's own page", async () => {
       const before = stored();
-      const res = await post(`${local.url}/api/datasets`, { origin: local.url, "sec-fetch-site": "same-origin", "content-type": DATASET_UPLOAD_TYPE }, await uploadBody("own page"));
+      const res = await post(
+        `${local.url}/api/datasets`,
+        { origin: local.url, "sec-fetch-site": "same-origin", "content-type": DATASET_UPLOAD_TYPE },
+        await uploadBody("own page"),
+      );
       expect(res.status, res.text).to.equal(200);
       expect(res.json.ok).to.equal(true);
       expect(stored()).to.be.greaterThan(before);
@@ -253,7 +271,9 @@ describe("the app's write and signing endpoints refuse other sites and oversized
         expect(res.json?.error?.message, what).to.match(/more than|application\/vnd\.provenant/);
         expect(res.sentWhenAnswered, `${what}: the server read the whole body before answering`).to.be.below(400 * MiB);
         expect(grew, what).to.be.below(a.growth);
-        console.log(`      ${what.split(":")[0]}: ${res.status} after ${(res.sentWhenAnswered / MiB).toFixed(0)} MiB sent, server memory +${(grew / MiB).toFixed(0)} MiB`);
+        console.log(
+          `      ${what.split(":")[0]}: ${res.status} after ${(res.sentWhenAnswered / MiB).toFixed(0)} MiB sent, server memory +${(grew / MiB).toFixed(0)} MiB`,
+        );
       }
     });
 

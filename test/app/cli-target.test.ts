@@ -24,6 +24,8 @@ describe("'re-check it yourself' commands: the chain and deployment as copied, n
       expect(t.prefix).to.equal("PROVENANT_RPC_URL='<your RPC URL for chain 5>' ");
     }
     // The data directory goes with a loopback chain only: the CLI then runs where the app does.
-    expect(cliTargetFor({ chainId: 31337, rpcUrl: "https://node.example", deploymentId: undefined, home: "/srv/x" }).prefix).to.equal("PROVENANT_RPC_URL=https://node.example ");
+    expect(cliTargetFor({ chainId: 31337, rpcUrl: "https://node.example", deploymentId: undefined, home: "/srv/x" }).prefix).to.equal(
+      "PROVENANT_RPC_URL=https://node.example ",
+    );
   });
 });

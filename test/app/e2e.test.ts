@@ -63,7 +63,9 @@ describe("the app in a real browser (chromium, production build, local chain and
   it("lists the minted dataset on the home page, read from DatasetMinted events", async () => {
     await page.goto(app.url, { waitUntil: "networkidle" });
     const card = page.locator(`[data-dataset-id="${datasetId}"]`);
-    expect(await card.textContent()).to.contain("MNIST sample").and.to.contain("200");
+    expect(await card.textContent())
+      .to.contain("MNIST sample")
+      .and.to.contain("200");
     expect(await page.textContent("body")).to.contain("1 minted on Local Hardhat node");
     await screenshot(page, "home");
   });
@@ -132,7 +134,9 @@ describe("the app in a real browser (chromium, production build, local chain and
 
     await page.goto(`${app.url}/mint`, { waitUntil: "networkidle" });
     await page.setInputFiles('[data-testid="folder-input"]', fresh);
-    expect(await page.textContent('[data-testid="selection"]')).to.contain("31 files").and.to.contain("2 hidden entries skipped");
+    expect(await page.textContent('[data-testid="selection"]'))
+      .to.contain("31 files")
+      .and.to.contain("2 hidden entries skipped");
     await page.fill('input[name="name"]', "Fresh digits");
     await page.fill('input[name="license"]', "CC-BY-SA-3.0");
     await page.fill('input[name="description"]', "Thirty more MNIST digits, minted from the browser");
@@ -162,7 +166,9 @@ describe("the app in a real browser (chromium, production build, local chain and
 
     await page.goto(`${app.url}/datasets/${id}`, { waitUntil: "networkidle" });
     expect(await page.textContent('[data-testid="manifest-check"]')).to.contain("matches");
-    expect(await page.textContent("body")).to.contain("Thirty more MNIST digits").and.to.contain("2 hidden");
+    expect(await page.textContent("body"))
+      .to.contain("Thirty more MNIST digits")
+      .and.to.contain("2 hidden");
   });
 
   it("mints a JSONL file from the browser; the CLI agrees on the root; a pasted line proves in", async () => {
@@ -179,7 +185,9 @@ describe("the app in a real browser (chromium, production build, local chain and
     const cli = await runCli(["dataset", "hash", jsonl], stack.cliEnv);
     expect(cli.code, cli.stderr).to.equal(0);
     expect(root).to.equal(cli.json.root);
-    expect(await page.textContent('[data-testid="hash-result"]')).to.contain(`${cli.json.totalSamples} read`).and.to.contain("2 empty records skipped");
+    expect(await page.textContent('[data-testid="hash-result"]'))
+      .to.contain(`${cli.json.totalSamples} read`)
+      .and.to.contain("2 empty records skipped");
 
     await page.click('button[data-wallet="local"]');
     await page.waitForSelector('[data-testid="wallet-connected"]');
@@ -201,7 +209,15 @@ describe("the app in a real browser (chromium, production build, local chain and
     const before = readdirSync(ipfs).length;
     const leaves = [sha("a"), sha("b"), sha("c")].sort().map((h) => Buffer.from(h.slice(2), "hex"));
     const post = async (parts: Buffer[], root: string) => {
-      const meta = { name: "forged", license: "CC0-1.0", encoding: "jsonl", root, totalSamples: 3, skipped: { hidden: 0, symlinks: 0, other: 0, emptyRecords: 0 }, bytes: 3 };
+      const meta = {
+        name: "forged",
+        license: "CC0-1.0",
+        encoding: "jsonl",
+        root,
+        totalSamples: 3,
+        skipped: { hidden: 0, symlinks: 0, other: 0, emptyRecords: 0 },
+        bytes: 3,
+      };
       const body = encodeDatasetUpload(meta, Buffer.concat(parts));
       const res = await fetch(`${app.url}/api/datasets`, { method: "POST", headers: { "content-type": DATASET_UPLOAD_TYPE }, body });
       return { status: res.status, body: (await res.json()) as { ok: boolean; error?: { code: string; message: string } } };
@@ -227,7 +243,9 @@ describe("the app in a real browser (chromium, production build, local chain and
     const modelId = String(reg.json.modelId ?? reg.json.id);
 
     await page.goto(app.url, { waitUntil: "networkidle" });
-    expect(await page.textContent(`[data-model-id="${modelId}"]`)).to.contain("Digit MLP 1.0.0").and.to.contain("self-declared");
+    expect(await page.textContent(`[data-model-id="${modelId}"]`))
+      .to.contain("Digit MLP 1.0.0")
+      .and.to.contain("self-declared");
     await page.goto(`${app.url}/datasets/${datasetId}`, { waitUntil: "networkidle" });
     expect(await page.textContent('[data-testid="used-by"]')).to.contain(`model #${modelId} (training)`);
     await page.goto(`${app.url}/models/${modelId}`, { waitUntil: "networkidle" });
@@ -292,7 +310,9 @@ describe("the app in a real browser (chromium, production build, local chain and
       const noStorage = await startApp({ ...stack.chain.env, PROVENANT_GATEWAY_URL: dead, PROVENANT_HOME: stack.home, PROVENANT_NODE_ACCOUNTS: "off" });
       try {
         await page.goto(`${noStorage.url}/datasets/${datasetId}`, { waitUntil: "networkidle" });
-        expect(await page.textContent('[data-code="STORAGE_UNREACHABLE"]')).to.contain("Storage unreachable").and.to.contain("provenant serve");
+        expect(await page.textContent('[data-code="STORAGE_UNREACHABLE"]'))
+          .to.contain("Storage unreachable")
+          .and.to.contain("provenant serve");
         expect(await page.textContent('[data-testid="record-n"]')).to.equal("200"); // the on-chain record still shows
         await screenshot(page, "error-storage-unreachable");
         await page.goto(`${noStorage.url}/mint`, { waitUntil: "networkidle" });
@@ -300,10 +320,17 @@ describe("the app in a real browser (chromium, production build, local chain and
       } finally {
         await noStorage.stop();
       }
-      const noChain = await startApp({ PROVENANT_RPC_URL: dead, PROVENANT_DEPLOYMENT_ID: stack.chain.deploymentId, PROVENANT_GATEWAY_URL: stack.gateway.url, PROVENANT_HOME: stack.home });
+      const noChain = await startApp({
+        PROVENANT_RPC_URL: dead,
+        PROVENANT_DEPLOYMENT_ID: stack.chain.deploymentId,
+        PROVENANT_GATEWAY_URL: stack.gateway.url,
+        PROVENANT_HOME: stack.home,
+      });
       try {
         await page.goto(noChain.url, { waitUntil: "networkidle" });
-        expect(await page.textContent('[data-code="CHAIN_UNREACHABLE"]')).to.contain("The chain does not answer").and.to.contain(dead);
+        expect(await page.textContent('[data-code="CHAIN_UNREACHABLE"]'))
+          .to.contain("The chain does not answer")
+          .and.to.contain(dead);
       } finally {
         await noChain.stop();
       }

@@ -33,7 +33,11 @@ describe("the app on a dataset of a million samples", function () {
       bytes: 0,
     });
     leaves = c.leaves;
-    const stored = await storeCommitment(c, stack.store, { name: "Synthetic 1M", description: "2^20 random sample hashes, committed by the library", license: "CC0-1.0" });
+    const stored = await storeCommitment(c, stack.store, {
+      name: "Synthetic 1M",
+      description: "2^20 random sample hashes, committed by the library",
+      license: "CC0-1.0",
+    });
     const minted = await runCli(["dataset", "mint", "--manifest", stored.manifestCid, "--name", "Synthetic 1M", "--license", "CC0-1.0"], stack.cliEnv);
     expect(minted.code, minted.stderr).to.equal(0);
     id = minted.json.datasetId;

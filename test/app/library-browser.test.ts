@@ -117,7 +117,11 @@ describe("the library in the browser: the same answers without Node", function (
     });
 
     it("names an unreachable gateway, a missing object and bytes that do not match their CID", async () => {
-      const codeOf = async (p: Promise<unknown>) => p.then(() => "ok", (e: ProvenantError) => e.code);
+      const codeOf = async (p: Promise<unknown>) =>
+        p.then(
+          () => "ok",
+          (e: ProvenantError) => e.code,
+        );
       expect(await codeOf(new GatewayStore("http://127.0.0.1:9").get(manifestCid))).to.equal("STORAGE_UNREACHABLE");
       const elsewhere = await new LocalStore(mkdtempSync(join(tmpdir(), "provenant-gw-x-"))).put(new TextEncoder().encode("elsewhere"));
       expect(await codeOf(new GatewayStore(gw.url).get(elsewhere))).to.equal("STORAGE_NOT_FOUND");

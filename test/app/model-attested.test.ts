@@ -35,10 +35,30 @@ describe("the model page of an attested model: certificate in plain words (swtpm
     cpSync(TRAIN, join(code, "train.ts"));
     const train = (out: string, version: string, parent?: { id: string; dir: string }) =>
       w.cli([
-        "train", "--dataset", "1:training", "--data", data,
+        "train",
+        "--dataset",
+        "1:training",
+        "--data",
+        data,
         ...(parent ? ["--parent", `${parent.id}:finetune`, "--parent-weights", parent.dir] : []),
-        "--code", code, "--out", out, "--name", "samples-net", "--version", version, "--license", "MIT",
-        "--", process.execPath, TRAIN, "--data", data, "--out", out, ...(parent ? ["--parent", parent.dir] : []),
+        "--code",
+        code,
+        "--out",
+        out,
+        "--name",
+        "samples-net",
+        "--version",
+        version,
+        "--license",
+        "MIT",
+        "--",
+        process.execPath,
+        TRAIN,
+        "--data",
+        data,
+        "--out",
+        out,
+        ...(parent ? ["--parent", parent.dir] : []),
       ]);
     const g1 = await train(join(w.work, "gen1"), "1.0.0");
     expect(g1.code, g1.stderr + g1.stdout).to.equal(0);
@@ -69,7 +89,7 @@ describe("the model page of an attested model: certificate in plain words (swtpm
     const nodes = await page.$$eval('[data-testid="lineage-node"]', (els) => els.map((e) => [e.getAttribute("data-node"), e.getAttribute("data-verified")]));
     expect(nodes).to.have.length(3);
     for (const [, ok] of nodes) expect(ok).to.equal("true");
-    expect(await page.getAttribute('[data-testid="lineage"]', "data-ok"), await page.textContent('[data-testid="lineage"]') ?? "").to.equal("true");
+    expect(await page.getAttribute('[data-testid="lineage"]', "data-ok"), (await page.textContent('[data-testid="lineage"]')) ?? "").to.equal("true");
     expect(await page.getAttribute('[data-testid="certificate"]', "data-ok")).to.equal("true");
     const cert = (await page.textContent('[data-testid="certificate"]'))!;
     expect(cert).to.contain("software TPM").and.to.contain("software-tpm-pcr23").and.to.contain("model #1").and.to.contain("dataset #1");
@@ -89,7 +109,9 @@ describe("the model page of an attested model: certificate in plain words (swtpm
     // The certificate checks are listed once, in the certificate section: the graph's node list points there.
     await page.click(`[data-node="model:${gen2.modelId}"]`);
     expect(await page.$$('[data-testid="node-checks"] li[data-check^="model.certificate."]')).to.have.length(0);
-    expect(await page.textContent('[data-testid="node-checks"] li[data-check="model.certificate"]')).to.contain(`${statuses.length} of ${statuses.length} certificate checks passed`);
+    expect(await page.textContent('[data-testid="node-checks"] li[data-check="model.certificate"]')).to.contain(
+      `${statuses.length} of ${statuses.length} certificate checks passed`,
+    );
     await screenshot(page, "model-attested");
     cpSync(join(REPO, "artifacts-e2e", "screenshots", "model-attested.png"), join(REPO, "docs", "screenshots", "model-attested.png"));
   });
@@ -142,7 +164,9 @@ describe("the model page of an attested model: certificate in plain words (swtpm
     await page.goto(`${app.url}/models/${gen2.modelId}`, { waitUntil: "networkidle" });
     await page.waitForSelector('[data-testid="lineage-node"]');
     expect(await page.$$(RECORD_GREEN)).to.have.length(0);
-    expect(await page.textContent(RECORD_PROVENANCE)).to.contain("attested by a revoked attestor").and.to.contain(when);
+    expect(await page.textContent(RECORD_PROVENANCE))
+      .to.contain("attested by a revoked attestor")
+      .and.to.contain(when);
     const card = await exportText(page, "hf-card");
     expect(card).to.not.contain("provenant-attested");
     expect(card).to.contain("revoked attestor").and.to.contain(when);

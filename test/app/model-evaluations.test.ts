@@ -43,8 +43,24 @@ describe("the model page's attested evaluation results (swtpm, chromium)", funct
     mkdirSync(code, { recursive: true });
     cpSync(EVALUATE, join(code, "evaluate.ts"));
     const evaluated = await w.cli([
-      "evaluate", "--model", "1", "--weights", weights, "--dataset", "1", "--data", data, "--code", code,
-      "--", process.execPath, join(code, "evaluate.ts"), "--data", data, "--weights", weights,
+      "evaluate",
+      "--model",
+      "1",
+      "--weights",
+      weights,
+      "--dataset",
+      "1",
+      "--data",
+      data,
+      "--code",
+      code,
+      "--",
+      process.execPath,
+      join(code, "evaluate.ts"),
+      "--data",
+      data,
+      "--weights",
+      weights,
     ]);
     expect(evaluated.code, evaluated.stderr + evaluated.stdout).to.equal(0);
     accuracy = evaluated.json.metrics[0].value;
@@ -96,7 +112,9 @@ describe("the model page's attested evaluation results (swtpm, chromium)", funct
     await page.waitForSelector('[data-testid="evaluations"]');
     const row = page.locator('[data-testid="evaluations"] tr[data-evaluation="1"]');
     expect(await row.getAttribute("data-verdict")).to.equal("revoked");
-    expect(await row.textContent()).to.contain("attestor revoked").and.to.not.contain("✓ attested");
+    expect(await row.textContent())
+      .to.contain("attestor revoked")
+      .and.to.not.contain("✓ attested");
     expect(await page.getAttribute('[data-testid="lineage"]', "data-ok")).to.equal("false");
   });
 });

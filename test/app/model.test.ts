@@ -51,7 +51,19 @@ describe("the model page: lineage graph, checks and exports (chromium, productio
     expect(base.code, base.stderr).to.equal(0);
     parentId = String(base.json.modelId);
     const child = await runCli(
-      ["model", "register", weights("child", 24_000), "--name", "Tuned MLP", "--version", "1.1.0", "--parent", `${parentId}:finetune`, "--dataset", `${datasetId}:evaluation`],
+      [
+        "model",
+        "register",
+        weights("child", 24_000),
+        "--name",
+        "Tuned MLP",
+        "--version",
+        "1.1.0",
+        "--parent",
+        `${parentId}:finetune`,
+        "--dataset",
+        `${datasetId}:evaluation`,
+      ],
       stack.cliEnv,
     );
     expect(child.code, child.stderr).to.equal(0);
@@ -135,7 +147,10 @@ describe("the model page: lineage graph, checks and exports (chromium, productio
     expect(await page.textContent('[data-testid="sample-status"]')).to.match(/^In: in dataset #/);
     // The command re-checks it from a terminal against this chain and deployment.
     const cli = (await page.textContent('[data-testid="sample-cli"]'))!;
-    expect(cli).to.contain(`PROVENANT_RPC_URL=${stack.chain.url}`).and.to.contain(`PROVENANT_DEPLOYMENT_ID=${stack.chain.deploymentId}`).and.to.contain(`--model ${childId}`);
+    expect(cli)
+      .to.contain(`PROVENANT_RPC_URL=${stack.chain.url}`)
+      .and.to.contain(`PROVENANT_DEPLOYMENT_ID=${stack.chain.deploymentId}`)
+      .and.to.contain(`--model ${childId}`);
     copyFileSync(await screenshot(page, "model-sample-in"), join(REPO, "docs", "screenshots", "model-sample-check.png"));
 
     await dropFiles(page, '[data-testid="sample-dropzone"]', [{ name: "sample-3-altered.txt", bytes: new TextEncoder().encode("sample 3 (altered)\n") }]);
@@ -175,9 +190,16 @@ describe("the model page: lineage graph, checks and exports (chromium, productio
     const result = await page.waitForSelector('[data-testid="batch-result"]');
     expect([await result.getAttribute("data-in"), await result.getAttribute("data-out"), await result.getAttribute("data-unknown")]).to.deep.equal(["2", "1", "0"]);
     const [download] = await Promise.all([page.waitForEvent("download"), page.click('[data-testid="batch-csv"]')]);
-    const csv = readFileSync((await download.path())!, "utf8").trim().split("\n");
+    const csv = readFileSync((await download.path())!, "utf8")
+      .trim()
+      .split("\n");
     expect(csv[0]).to.equal(`sample,sha256,verdict,dataset_${datasetId},dataset_${datasetId}_leaf`);
-    expect(csv.slice(1).map((l) => l.split(",").slice(0, 3).join(",")).sort()).to.deep.equal(
+    expect(
+      csv
+        .slice(1)
+        .map((l) => l.split(",").slice(0, 3).join(","))
+        .sort(),
+    ).to.deep.equal(
       [
         `retouched.txt,0x${createHash("sha256").update("sample 2, retouched\n").digest("hex")},out`,
         `sample-1.txt,0x${createHash("sha256").update("sample 1\n").digest("hex")},in`,
@@ -203,7 +225,9 @@ describe("the model page: lineage graph, checks and exports (chromium, productio
     writeFileSync(join(bin, "provenant"), `#!/bin/sh\nexec "${process.execPath}" "${join(REPO, "cli", "provenant.ts")}" "$@"\n`, { mode: 0o755 });
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("PROVENANT_")));
     const ran = await new Promise<{ code: number; out: string }>((resolve) =>
-      execFile("sh", ["-c", `${command} --json`], { env: { ...env, PATH: `${bin}:${env.PATH}` }, cwd: tmpdir() }, (e, out, err) => resolve({ code: e ? 1 : 0, out: out + err })),
+      execFile("sh", ["-c", `${command} --json`], { env: { ...env, PATH: `${bin}:${env.PATH}` }, cwd: tmpdir() }, (e, out, err) =>
+        resolve({ code: e ? 1 : 0, out: out + err }),
+      ),
     );
     expect(ran.code, ran.out).to.equal(0);
     expect(JSON.parse(ran.out).ok).to.equal(true);

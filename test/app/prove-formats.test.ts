@@ -104,7 +104,12 @@ describe("the dataset page proves WebDataset and Parquet samples (chromium, prod
       const dir = join(stack.work, "given");
       mkdirSync(dir, { recursive: true });
       for (const m of members) writeFileSync(join(dir, m.name), m.bytes);
-      expect(v.proof.sampleHash).to.equal(await cliSampleHash(members.map((m) => join(dir, m.name)), wdsId));
+      expect(v.proof.sampleHash).to.equal(
+        await cliSampleHash(
+          members.map((m) => join(dir, m.name)),
+          wdsId,
+        ),
+      );
       expect(await page.textContent("pre")).to.contain(`provenant prove "${d.key}.cls" "${d.key}.png" --dataset ${wdsId}`);
       await screenshot(page, "dataset-webdataset-inclusion");
     });
@@ -126,7 +131,13 @@ describe("the dataset page proves WebDataset and Parquet samples (chromium, prod
     });
 
     it("refuses files of two keys, and a .tar of several keys, in one line naming why", async () => {
-      await page.setInputFiles('[data-testid="member-files"]', files([{ name: `${digits[0].key}.png`, bytes: digits[0].png }, { name: `${digits[1].key}.cls`, bytes: "0" }]));
+      await page.setInputFiles(
+        '[data-testid="member-files"]',
+        files([
+          { name: `${digits[0].key}.png`, bytes: digits[0].png },
+          { name: `${digits[1].key}.cls`, bytes: "0" },
+        ]),
+      );
       await refusal("one sample's files share one key");
       await page.setInputFiles('[data-testid="member-files"]', files([{ name: "mnist-00000.tar", bytes: readFileSync(join(stack.work, "wds", "mnist-00000.tar")) }]));
       expect(await refusal("mnist-00000.tar holds 20 samples: give a .tar holding just the one key to prove")).to.contain("That input is not valid");
@@ -183,7 +194,15 @@ describe("the dataset page proves WebDataset and Parquet samples (chromium, prod
       const r = await hashContainerSamples(join(stack.work, "hf"), "parquet");
       const leaves = sortUniqueHashes(r.hashes.subarray(0, r.total * 32));
       expect(toHex(rootOf(leaves))).to.equal(pqRoot);
-      const meta = { name: "MNIST 60 (Parquet), via the app", license: "CC-BY-SA-3.0", encoding: "parquet", root: pqRoot, totalSamples: r.total, skipped: r.skipped, bytes: r.bytes };
+      const meta = {
+        name: "MNIST 60 (Parquet), via the app",
+        license: "CC-BY-SA-3.0",
+        encoding: "parquet",
+        root: pqRoot,
+        totalSamples: r.total,
+        skipped: r.skipped,
+        bytes: r.bytes,
+      };
       const res = await fetch(`${app.url}/api/datasets`, { method: "POST", headers: { "content-type": DATASET_UPLOAD_TYPE }, body: encodeDatasetUpload(meta, leaves) });
       const body = (await res.json()) as { ok: boolean; manifest?: { encoding: string; root: string }; error?: { message: string } };
       expect(res.status, body.error?.message).to.equal(200);

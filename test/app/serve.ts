@@ -15,11 +15,18 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const stack = await startStack({ name: "serve", withApp, appPort: withApp ? 3000 : undefined });
   const digits = join(stack.work, "mnist-png");
   writeMnistPngs(digits);
-  const minted = await runCli(["dataset", "mint", digits, "--name", "MNIST 10k", "--license", "CC-BY-SA-3.0", "--description", "The 10,000 MNIST test digits as 28x28 PNG files"], stack.cliEnv);
+  const minted = await runCli(
+    ["dataset", "mint", digits, "--name", "MNIST 10k", "--license", "CC-BY-SA-3.0", "--description", "The 10,000 MNIST test digits as 28x28 PNG files"],
+    stack.cliEnv,
+  );
   if (minted.code !== 0) throw new Error(minted.stderr);
   console.log(`minted dataset #${minted.json.datasetId} from ${digits}`);
   const env = { ...stack.cliEnv, PROVENANT_GATEWAY_URL: stack.gateway.url };
-  console.log(Object.entries(env).map(([k, v]) => `export ${k}=${v}`).join("\n"));
+  console.log(
+    Object.entries(env)
+      .map(([k, v]) => `export ${k}=${v}`)
+      .join("\n"),
+  );
   if (stack.app) console.log(`app at ${stack.app.url}`);
   const shutdown = async () => {
     await stack.stop();

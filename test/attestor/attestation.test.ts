@@ -29,7 +29,10 @@ describe("what an attested model's certificate verdict is called", () => {
 
   it("never calls a model attested without a verdict, and says what each trust level covers in words", () => {
     expect(provenanceWords("attested", undefined)).to.include({ attested: false, value: "attestation-unchecked" });
-    expect(provenanceWords("self-declared", { state: "verified", trustLevel: null, revokedAt: null, reason: null })).to.include({ attested: false, value: "self-declared" });
+    expect(provenanceWords("self-declared", { state: "verified", trustLevel: null, revokedAt: null, reason: null })).to.include({
+      attested: false,
+      value: "self-declared",
+    });
     for (const level of Object.values(TRUST_LEVELS)) {
       expect(describeTrustLevel(level).meaning).to.match(/could have made this certificate for a run that never happened/);
       expect(provenanceWords("attested", { state: "verified", trustLevel: level, revokedAt: null, reason: null }).sentence).to.contain(describeTrustLevel(level).meaning);

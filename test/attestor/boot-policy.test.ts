@@ -5,23 +5,9 @@ import { expect } from "chai";
 import { ProvenantError } from "../../core/errors.ts";
 import { concatBytes } from "../../core/hex.ts";
 import { EFI_GUIDS, EVENT_TYPES, guidToBytes } from "../../core/tpm/event-log.ts";
-import {
-  BOOT_APPRAISAL_CHECKS,
-  BOOT_POLICY_FORMAT,
-  appraiseBootLog,
-  bootPolicyDigest,
-  bootPolicyFromLog,
-  parseBootPolicy,
-} from "../../core/attestor/boot-policy.ts";
+import { BOOT_APPRAISAL_CHECKS, BOOT_POLICY_FORMAT, appraiseBootLog, bootPolicyDigest, bootPolicyFromLog, parseBootPolicy } from "../../core/attestor/boot-policy.ts";
 import type { BootPolicy } from "../../core/attestor/boot-policy.ts";
-import {
-  SYNTHETIC_OWNER,
-  encodeEventLog,
-  event,
-  syntheticBootLog,
-  syntheticCertificate,
-  uefiVariableData,
-} from "../../scripts/tpm/synthetic-boot-log.ts";
+import { SYNTHETIC_OWNER, encodeEventLog, event, syntheticBootLog, syntheticCertificate, uefiVariableData } from "../../scripts/tpm/synthetic-boot-log.ts";
 import type { SyntheticEvent } from "../../scripts/tpm/synthetic-boot-log.ts";
 
 const good = syntheticBootLog();
@@ -34,7 +20,8 @@ function failures(log: Uint8Array, p: BootPolicy = policy) {
 }
 
 const reencode = (events: SyntheticEvent[]) => encodeEventLog(events, ["sha1", "sha256"]);
-const variableEvent = (name: string) => good.events.findIndex((e) => e.type === EVENT_TYPES.EV_EFI_VARIABLE_DRIVER_CONFIG && new TextDecoder("utf-16le").decode(e.data.subarray(32)).startsWith(name));
+const variableEvent = (name: string) =>
+  good.events.findIndex((e) => e.type === EVENT_TYPES.EV_EFI_VARIABLE_DRIVER_CONFIG && new TextDecoder("utf-16le").decode(e.data.subarray(32)).startsWith(name));
 
 describe("boot policy appraisal", function () {
   it("passes every named check for the boot the policy was made from", function () {
@@ -74,7 +61,9 @@ describe("boot policy appraisal", function () {
     const db = failures(syntheticBootLog({ db: ["attacker's db CA"] }).bytes);
     // The db key is foreign, and so is the authority that verified shim (the first db key).
     expect(db.failed).to.deep.equal(["bootDb"]);
-    expect(db.detail("bootDb")).to.match(/: an image was verified by x509 [0-9a-f]{16}… \(owner 77fa9abd-0359-4d32-bd60-28f4e78f784b\), which is not a db key the policy allows$/);
+    expect(db.detail("bootDb")).to.match(
+      /: an image was verified by x509 [0-9a-f]{16}… \(owner 77fa9abd-0359-4d32-bd60-28f4e78f784b\), which is not a db key the policy allows$/,
+    );
     const extra = failures(syntheticBootLog({ db: ["synthetic db CA 2026", "attacker's db CA"] }).bytes);
     expect(extra.failed).to.deep.equal(["bootDb"]);
     expect(extra.detail("bootDb")).to.match(/^db holds x509 [0-9a-f]{16}… \(owner 77fa9abd-0359-4d32-bd60-28f4e78f784b\), which the policy does not allow$/);
@@ -84,7 +73,7 @@ describe("boot policy appraisal", function () {
     const events = good.events.map((e) =>
       e.type === EVENT_TYPES.EV_EFI_VARIABLE_AUTHORITY
         ? event(7, e.type, uefiVariableData(EFI_GUIDS.imageSecurityDatabase, "db", concatBytes(guidToBytes(SYNTHETIC_OWNER), syntheticCertificate("not in db"))))
-        : e
+        : e,
     );
     const r = failures(reencode(events));
     expect(r.failed).to.deep.equal(["bootDb"]);

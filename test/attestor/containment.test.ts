@@ -42,8 +42,8 @@ function processesWith(marker: string): string[] {
 function run(file: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) =>
     execFile(file, args, { env: { ...process.env, ...env } }, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr })
-    )
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    ),
   );
 }
 
@@ -92,13 +92,13 @@ describe("the training command cannot forge, read the attestor's secrets or outl
     writeFileSync(
       join(code, "forge.sh"),
       [
-        "mkdir -p \"$OUT\" && touch \"$OUT/tried\"",
+        'mkdir -p "$OUT" && touch "$OUT/tried"',
         `tpm2_pcrreset 23 && tpm2_pcrextend 23:sha256=${fake} && ` +
           `tpm2_quote -c 0x${DEFAULT_AK_HANDLE.toString(16)} -l sha256:23 -q ${nonce} -m "$OUT/forged.msg" -s "$OUT/forged.sig" -g sha256 ` +
           "|| echo 'could not use the TPM' >&2",
         "echo 'honest weights' > \"$OUT/model.bin\"",
         "",
-      ].join("\n")
+      ].join("\n"),
     );
     const out = join(w.work, "out", "forge");
     let id = "";
@@ -113,8 +113,20 @@ describe("the training command cannot forge, read the attestor's secrets or outl
       const pcr = createHash("sha256").update(Buffer.alloc(32)).update(Buffer.from(fake, "hex")).digest();
       writeFileSync(join(dir, "pcrs"), pcr);
       const check = await checkquote([
-        "-u", join(dir, "ak.pem"), "-m", join(out, "forged.msg"), "-s", join(out, "forged.sig"),
-        "-f", join(dir, "pcrs"), "-l", "sha256:23", "-g", "sha256", "-q", nonce,
+        "-u",
+        join(dir, "ak.pem"),
+        "-m",
+        join(out, "forged.msg"),
+        "-s",
+        join(out, "forged.sig"),
+        "-f",
+        join(dir, "pcrs"),
+        "-l",
+        "sha256:23",
+        "-g",
+        "sha256",
+        "-q",
+        nonce,
       ]);
       expect(check.code, "the enrolled AK signed the command's made-up PCR 23 and nonce").to.not.equal(0);
     }
@@ -133,7 +145,7 @@ describe("the training command cannot forge, read the attestor's secrets or outl
     const r = await run(
       "tpm2_quote",
       ["-c", `0x${DEFAULT_AK_HANDLE.toString(16)}`, "-l", "sha256:23", "-q", "00ff", "-m", join(dir, "msg"), "-s", join(dir, "sig"), "-g", "sha256"],
-      { TPM2TOOLS_TCTI: w.swtpm.tcti }
+      { TPM2TOOLS_TCTI: w.swtpm.tcti },
     );
     expect(r.code, "tpm2_quote with the AK succeeded without its authorization").to.not.equal(0);
     expect(r.stderr).to.match(/authorization|0x9a2|0x98e/i);
@@ -148,7 +160,7 @@ describe("the training command cannot forge, read the attestor's secrets or outl
     expect(secrets.some((f) => f.endsWith("tpm2-00.permall"))).to.equal(true);
     writeFileSync(
       join(code, "peek.sh"),
-      ['mkdir -p "$OUT"', 'for f in "$@"; do if cat "$f" >/dev/null 2>&1; then echo "$f"; fi; done > "$OUT/leaked"', "echo w > \"$OUT/model.bin\"", ""].join("\n")
+      ['mkdir -p "$OUT"', 'for f in "$@"; do if cat "$f" >/dev/null 2>&1; then echo "$f"; fi; done > "$OUT/leaked"', 'echo w > "$OUT/model.bin"', ""].join("\n"),
     );
     const out = join(w.work, "out", "peek");
     const last = await client().train(request("peek", ["sh", join(code, "peek.sh"), ...secrets]));
@@ -202,7 +214,7 @@ describe("the training command cannot forge, read the attestor's secrets or outl
     const state = join(w.work, "no-user-state");
     const err = await startServiceProcess({ ...w.env, PROVENANT_TRAIN_USER: "provenant-no-such-user" }, state, w.swtpm.tcti).then(
       (s) => s.stop().then(() => undefined),
-      (e: Error) => e
+      (e: Error) => e,
     );
     expect(err, "the service started").to.be.instanceOf(Error);
     expect(err!.message).to.contain("provenant-no-such-user");

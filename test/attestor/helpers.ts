@@ -37,7 +37,7 @@ export function registrationFor(
   ak: AkInfo,
   ekCertificate: Uint8Array,
   caCertPem: string,
-  issuerCertPem: string
+  issuerCertPem: string,
 ): AttestorRegistrationParams & { akQualifiedNameFull: Uint8Array } {
   const ek = verifyEkCertificate({ ekCertificate, roots: [caCertPem], intermediates: [issuerCertPem] });
   if (!ek.ok || !ek.ekPublicKeyPem) throw new Error("the test TPM's EK certificate does not verify");

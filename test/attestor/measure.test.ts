@@ -44,9 +44,7 @@ const runRequest = {
 describe("attestor measurements", function () {
   describe("canonical JSON (RFC 8785 subset)", function () {
     it("sorts keys by UTF-16 code units, writes no whitespace, and keeps array order", function () {
-      expect(canonicalJson({ b: 1, a: [true, null, "x"], "\u20ac": 0, "\ud83d\ude00": 1 })).to.equal(
-        '{"a":[true,null,"x"],"b":1,"\u20ac":0,"\ud83d\ude00":1}'
-      );
+      expect(canonicalJson({ b: 1, a: [true, null, "x"], "\u20ac": 0, "\ud83d\ude00": 1 })).to.equal('{"a":[true,null,"x"],"b":1,"\u20ac":0,"\ud83d\ude00":1}');
       expect(canonicalJson({ s: 'quote " and \\ and \n' })).to.equal('{"s":"quote \\" and \\\\ and \\n"}');
     });
 
@@ -71,18 +69,18 @@ describe("attestor measurements", function () {
       const want = sha256(
         abi.encode(
           ["bytes32", "uint256", "address", "address", "address", "address", "bytes32"],
-          [tag("provenant/run/v1"), r.chainId, r.attestorRegistry, r.modelRegistry, r.registrant, r.attestor, r.runId]
-        )
+          [tag("provenant/run/v1"), r.chainId, r.attestorRegistry, r.modelRegistry, r.registrant, r.attestor, r.runId],
+        ),
       );
       expect(`0x${runEvent(r).digest}`).to.equal(want);
     });
 
     it("dataset, parent, code and output", function () {
       expect(`0x${datasetEvent({ datasetId: "7", role: "evaluation", root: h("root") }).digest}`).to.equal(
-        sha256(abi.encode(["bytes32", "uint256", "uint8", "bytes32"], [tag("provenant/dataset/v1"), 7, 2, h("root")]))
+        sha256(abi.encode(["bytes32", "uint256", "uint8", "bytes32"], [tag("provenant/dataset/v1"), 7, 2, h("root")])),
       );
       expect(`0x${parentEvent({ modelId: "3", relation: "quantized", weightsDigest: h("w") }).digest}`).to.equal(
-        sha256(abi.encode(["bytes32", "uint256", "uint8", "bytes32"], [tag("provenant/parent/v1"), 3, 3, h("w")]))
+        sha256(abi.encode(["bytes32", "uint256", "uint8", "bytes32"], [tag("provenant/parent/v1"), 3, 3, h("w")])),
       );
       expect(`0x${digestEvent("code", h("c"), "").digest}`).to.equal(sha256(abi.encode(["bytes32", "bytes32"], [tag("provenant/code/v1"), h("c")])));
       expect(`0x${digestEvent("output", h("o"), "").digest}`).to.equal(sha256(abi.encode(["bytes32", "bytes32"], [tag("provenant/output/v1"), h("o")])));
@@ -122,7 +120,7 @@ describe("attestor measurements", function () {
       const shell = execFileSync(
         "bash",
         ["-c", "find . -type f ! -path './.git/*' -printf '%P\\0' | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1"],
-        { cwd: dir, encoding: "utf8" }
+        { cwd: dir, encoding: "utf8" },
       ).trim();
       expect(m.digest).to.equal(`0x${shell}`);
       symlinkSync("train.py", join(dir, "link.py"));
@@ -165,7 +163,9 @@ describe("attestor measurements", function () {
     const measure = (accept: AcceptedSkip[] = []) => measureDataset("1", dir, onChain, accept);
 
     it("refuses to certify a folder holding entries that are not samples, naming them", function () {
-      expect(() => measure()).to.throw(/\.extra \(hidden\).*outside \(symlink\)/).with.property("code", "DATASET_SKIPPED_ENTRIES");
+      expect(() => measure())
+        .to.throw(/\.extra \(hidden\).*outside \(symlink\)/)
+        .with.property("code", "DATASET_SKIPPED_ENTRIES");
       // Accepting one of two is not enough.
       expect(() => measure([{ path: "outside", reason: "symlink" }])).to.throw(/\.extra \(hidden\)/);
       // An acceptance names the reason too: a path alone does not accept whatever is there.
@@ -239,7 +239,9 @@ describe("attestor measurements", function () {
         refused = e;
       }
       expect(refused, name).to.be.instanceOf(ProvenantError);
-      expect((refused as ProvenantError).message, "the library names no CLI flag").to.match(new RegExp(`${name} looks secret`)).and.not.contain("--");
+      expect((refused as ProvenantError).message, "the library names no CLI flag")
+        .to.match(new RegExp(`${name} looks secret`))
+        .and.not.contain("--");
       expect(errorMessage(refused as ProvenantError), "the CLI names its own").to.match(new RegExp(`--secret-env ${name} or --publish-env ${name}`));
       expect(measureEnvironment({ [name]: "v" }, { publish: [name] }).variables[name]).to.equal("v");
       expect(measureEnvironment({ [name]: "v" }, { secret: [name] }).secrets).to.have.property(name);
@@ -267,7 +269,10 @@ describe("attestor measurements", function () {
     expect(r.datasets[0]).to.deep.equal({ datasetId: "1", role: "training", path: "/data" });
     expect(r.parents[0]).to.deep.equal({ modelId: "2", relation: "adapter", path: "/w" });
     expect(r.register).to.equal(true);
-    const accepting = parseRunRequest({ ...ok, datasets: [{ datasetId: "1", path: "/data", acceptSkipped: [{ reason: "hidden" }, { reason: "symlink", path: "l%ff" }] }] });
+    const accepting = parseRunRequest({
+      ...ok,
+      datasets: [{ datasetId: "1", path: "/data", acceptSkipped: [{ reason: "hidden" }, { reason: "symlink", path: "l%ff" }] }],
+    });
     expect(accepting.datasets[0]!.acceptSkipped).to.deep.equal([{ reason: "hidden" }, { reason: "symlink", path: "l%FF" }]);
     for (const bad of [
       { ...ok, datasets: [{ datasetId: "1", path: "/d", acceptSkipped: { reason: "hidden" } }] },

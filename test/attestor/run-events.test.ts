@@ -73,7 +73,9 @@ describe("the attestor's run-event protocol", function () {
       }
       expect(error, JSON.stringify(value)).to.be.an("error");
       expect(error).to.include({ code: "FORMAT_UNSUPPORTED" });
-      expect((error as Error).message).to.match(why).and.not.include("\n");
+      expect((error as Error).message)
+        .to.match(why)
+        .and.not.include("\n");
     }
   });
 
@@ -85,10 +87,12 @@ describe("the attestor's run-event protocol", function () {
     ]);
     const seen: string[] = [];
     try {
-      const outcome = await client.train({}, (e) => seen.push(e.type)).then(
-        (done) => ({ done }),
-        (error: unknown) => ({ error })
-      );
+      const outcome = await client
+        .train({}, (e) => seen.push(e.type))
+        .then(
+          (done) => ({ done }),
+          (error: unknown) => ({ error }),
+        );
       expect(outcome, "the forged event was handed on").to.have.property("error");
       expect((outcome as { error: unknown }).error).to.include({ code: "FORMAT_UNSUPPORTED" });
       expect(seen).to.deep.equal(["queued"]);

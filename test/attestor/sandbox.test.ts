@@ -69,7 +69,7 @@ describe("the training command's sandbox (real user, namespaces, ACLs)", functio
   });
 
   it("runs the command as the unprivileged user, without capabilities, with exactly the request's environment", async function () {
-    const env = { PATH, QUOTED: "it's \"here\"\nand $HOME `x`", EMPTY: "" };
+    const env = { PATH, QUOTED: 'it\'s "here"\nand $HOME `x`', EMPTY: "" };
     const r = await runIn(sandbox, ["sh", "-c", "id -u; grep -E '^(CapEff|NoNewPrivs)' /proc/self/status"], { PATH });
     expect(r.code, r.stderr).to.equal(0);
     const [uid, capEff, nnp] = r.stdout.split("\n");
@@ -79,7 +79,11 @@ describe("the training command's sandbox (real user, namespaces, ACLs)", functio
     // Not a shell (dash exports PWD of its own accord): env itself prints what it was given.
     const e = await runIn(sandbox, ["env", "-0"], env);
     expect(e.code, e.stderr).to.equal(0);
-    expect(e.stdout.split("\0").filter(Boolean).sort()).to.deep.equal(Object.entries(env).map(([k, v]) => `${k}=${v}`).sort());
+    expect(e.stdout.split("\0").filter(Boolean).sort()).to.deep.equal(
+      Object.entries(env)
+        .map(([k, v]) => `${k}=${v}`)
+        .sort(),
+    );
   });
 
   it("passes a request's LD_PRELOAD to the command only, never to a process that runs as root", async function () {
@@ -91,7 +95,7 @@ describe("the training command's sandbox (real user, namespaces, ACLs)", functio
     const marker = join(dir, "ran-as-root");
     writeFileSync(
       join(dir, "evil.c"),
-      `#include <stdio.h>\n#include <unistd.h>\n__attribute__((constructor)) static void f(void) { if (getuid() == 0) { FILE *o = fopen("${marker}", "w"); if (o) fclose(o); } }\n`
+      `#include <stdio.h>\n#include <unistd.h>\n__attribute__((constructor)) static void f(void) { if (getuid() == 0) { FILE *o = fopen("${marker}", "w"); if (o) fclose(o); } }\n`,
     );
     execFileSync(cc!, ["-shared", "-fPIC", "-o", join(dir, "evil.so"), join(dir, "evil.c")]);
     chmodSync(join(dir, "evil.so"), 0o755);
@@ -149,9 +153,13 @@ describe("the training command's sandbox (real user, namespaces, ACLs)", functio
     const takeBack = await sandbox.handOver({ read: [join(home, "data")], enter: [home], write: out });
     const r = await runIn(
       sandbox,
-      ["sh", "-c", `cat ${join(home, "data", "sub", "x.txt")} > ${join(out, "copy.txt")} && ln -s ${outside} ${join(out, "link")} && ln ${shared} ${join(out, "hard")} && mkdir ${join(out, "d")}`],
+      [
+        "sh",
+        "-c",
+        `cat ${join(home, "data", "sub", "x.txt")} > ${join(out, "copy.txt")} && ln -s ${outside} ${join(out, "link")} && ln ${shared} ${join(out, "hard")} && mkdir ${join(out, "d")}`,
+      ],
       { PATH },
-      home
+      home,
     );
     expect(r.code, r.stderr).to.equal(0);
     expect(readFileSync(join(out, "copy.txt"), "utf8")).to.equal("sample");

@@ -142,7 +142,22 @@ describe("attestor service (a process, real swtpm, local chain)", function () {
     writeFileSync(join(dir, "sig"), Buffer.from(last!.signature, "hex"));
     const pcr23 = ((await client().health()).tpm as { pcr23: string }).pcr23;
     writeFileSync(join(dir, "pcrs"), Buffer.from(pcr23, "hex"));
-    const r = await checkquote(["-u", join(dir, "ak.pem"), "-m", join(dir, "msg"), "-s", join(dir, "sig"), "-f", join(dir, "pcrs"), "-l", "sha256:23", "-g", "sha256", "-q", nonce.toString("hex")]);
+    const r = await checkquote([
+      "-u",
+      join(dir, "ak.pem"),
+      "-m",
+      join(dir, "msg"),
+      "-s",
+      join(dir, "sig"),
+      "-f",
+      join(dir, "pcrs"),
+      "-l",
+      "sha256:23",
+      "-g",
+      "sha256",
+      "-q",
+      nonce.toString("hex"),
+    ]);
     expect(r.code, r.stderr).to.equal(0);
   });
 
@@ -267,7 +282,7 @@ describe("attestor service (a process, real swtpm, local chain)", function () {
      * POST /v1/quote, then verified and registered as a second attested model. Returns what stopped it.
      */
     async function recertify(
-      cert: TrainingCertificate
+      cert: TrainingCertificate,
     ): Promise<{ pcrReplay: { ok: boolean; detail: string }; registration: string; certification: { code: string; message: string }[] }> {
       const payload = {
         ...cert.payload,
@@ -299,7 +314,7 @@ describe("attestor service (a process, real swtpm, local chain)", function () {
       for (const register of [undefined, { signer }]) {
         const refused = await certifyRun({ conn: conn(), certificate: forged, certificateCid: forgedCid, addresses, ...(register ? { register } : {}) }).then(
           () => ({ code: "CERTIFIED", message: "" }),
-          (e: { code: string; message: string }) => ({ code: e.code, message: e.message })
+          (e: { code: string; message: string }) => ({ code: e.code, message: e.message }),
         );
         certification.push(refused);
       }
@@ -349,9 +364,29 @@ describe("attestor service (a process, real swtpm, local chain)", function () {
       const token = `hf_${createHash("sha256").update(w.token).digest("hex").slice(0, 34)}`;
       const out = join(w.work, "out", "secret");
       const args = (flags: string[]) => [
-        "train", "--dataset", "1:training", "--data", dataset, "--code", join(w.work, "code"), "--out", out,
-        "--name", "secret", "--version", "1.0.0", ...flags,
-        "--", process.execPath, TRAIN, "--data", dataset, "--out", out, "--show-env", "HF_TOKEN",
+        "train",
+        "--dataset",
+        "1:training",
+        "--data",
+        dataset,
+        "--code",
+        join(w.work, "code"),
+        "--out",
+        out,
+        "--name",
+        "secret",
+        "--version",
+        "1.0.0",
+        ...flags,
+        "--",
+        process.execPath,
+        TRAIN,
+        "--data",
+        dataset,
+        "--out",
+        out,
+        "--show-env",
+        "HF_TOKEN",
       ];
       const before = await totalModels();
       const plain = await w.cli(args(["--env", `HF_TOKEN=${token}`]));
@@ -407,7 +442,7 @@ describe("attestor service (a process, real swtpm, local chain)", function () {
               res.on("data", (c: string) => (text += c));
               res.on("end", () => resolve({ status: res.statusCode!, body: text }));
               res.on("error", reject);
-            }
+            },
           );
           req.on("error", reject);
           if (chunked) {

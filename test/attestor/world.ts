@@ -129,8 +129,6 @@ export function makeDataset(dir: string, count: number, salt = "sample"): string
 
 export function checkquote(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) =>
-    execFile("tpm2_checkquote", args, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr })
-    )
+    execFile("tpm2_checkquote", args, (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr })),
   );
 }

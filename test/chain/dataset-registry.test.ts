@@ -32,7 +32,9 @@ describe("DatasetRegistryClient against a Hardhat node", function () {
     let sent = "";
     const first = await registry.mint(mintRequest(stored), { onSent: (h) => (sent = h) });
     expect(first.existing).to.equal(false);
-    expect(first.txHash).to.match(/^0x[0-9a-f]{64}$/).and.to.equal(sent);
+    expect(first.txHash)
+      .to.match(/^0x[0-9a-f]{64}$/)
+      .and.to.equal(sent);
     const again = await registry.mint(mintRequest(stored));
     expect(again).to.deep.equal({ id: first.id, existing: true, txHash: null, gasUsed: null });
     const conflict = await failure(registry.mint(mintRequest(stored, "MIT")));
@@ -44,7 +46,16 @@ describe("DatasetRegistryClient against a Hardhat node", function () {
     const stored = await storedDataset(chain.store, "record");
     const { id } = await registry.mint(mintRequest(stored));
     const r = await registry.record(id);
-    expect(r).to.include({ id, n: stored.manifest.n, totalSamples: stored.manifest.totalSamples, encoding: "jsonl", manifestCid: stored.manifestCid, license: "CC0-1.0", misordered: false, previousVersion: 0n });
+    expect(r).to.include({
+      id,
+      n: stored.manifest.n,
+      totalSamples: stored.manifest.totalSamples,
+      encoding: "jsonl",
+      manifestCid: stored.manifestCid,
+      license: "CC0-1.0",
+      misordered: false,
+      previousVersion: 0n,
+    });
     expect(r.root.toLowerCase()).to.equal(toHex(stored.root));
     expect(r.publisher).to.equal(await (await chain.provider.getSigner(0)).getAddress());
     for (const read of [registry.record(9_999n), registry.storedRecord(9_999n)]) {

@@ -67,7 +67,9 @@ describe("deployments: the generated file's, or one recorded by Ignition at run 
         ({ code, message } = e);
       }
       expect(code).to.equal("CHAIN_NOT_DEPLOYED");
-      expect(message).to.contain(join(dir, "gone", "deployed_addresses.json")).and.to.contain("is missing");
+      expect(message)
+        .to.contain(join(dir, "gone", "deployed_addresses.json"))
+        .and.to.contain("is missing");
     });
   });
 });

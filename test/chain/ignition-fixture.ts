@@ -13,8 +13,11 @@ export function writeIgnitionRecord(dir: string, blocks: Partial<Record<keyof ty
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "deployed_addresses.json"), JSON.stringify(Object.fromEntries(Object.entries(ADDRESS).map(([k, v]) => [`Provenant#${k}`, v]))));
   const journal = Object.entries(blocks).map(([k, b]) =>
-    JSON.stringify({ futureId: `Provenant#${k}`, type: "TRANSACTION_CONFIRM", receipt: { blockNumber: b, contractAddress: ADDRESS[k as keyof typeof ADDRESS], status: "SUCCESS" } }),
+    JSON.stringify({
+      futureId: `Provenant#${k}`,
+      type: "TRANSACTION_CONFIRM",
+      receipt: { blockNumber: b, contractAddress: ADDRESS[k as keyof typeof ADDRESS], status: "SUCCESS" },
+    }),
   );
   writeFileSync(join(dir, "journal.jsonl"), [JSON.stringify({ type: "DEPLOYMENT_INITIALIZE", chainId: 1 }), ...journal, ""].join("\n"));
 }
-

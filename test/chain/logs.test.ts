@@ -19,7 +19,9 @@ function lotusLike(head: number, maxRange = 2880) {
       const [from, to] = [filter.fromBlock, filter.toBlock];
       calls.push([from, to]);
       if (to - from > maxRange) {
-        throw Object.assign(new Error("could not coalesce error"), { error: { code: 1, message: `invalid epoch range: to block is too far from from block (maximum: ${maxRange})` } });
+        throw Object.assign(new Error("could not coalesce error"), {
+          error: { code: 1, message: `invalid epoch range: to block is too far from from block (maximum: ${maxRange})` },
+        });
       }
       const logs: Log[] = [];
       for (let b = Math.ceil(from / 100) * 100; b <= to; b += 100) logs.push({ blockNumber: b, index: 0 } as Log);
@@ -33,7 +35,14 @@ describe("paged eth_getLogs (FEVM answers at most 2880 epochs per call)", () => 
   it("reads a range in pages of logPageBlocks with numeric bounds, oldest first, missing nothing", async () => {
     const { source, calls } = lotusLike(10_499);
     const logs = await getLogsPaged(source, { address: "0x0000000000000000000000000000000000000001" }, { fromBlock: 0, pageBlocks: 2_000 });
-    expect(calls).to.deep.equal([[0, 1999], [2000, 3999], [4000, 5999], [6000, 7999], [8000, 9999], [10000, 10499]]);
+    expect(calls).to.deep.equal([
+      [0, 1999],
+      [2000, 3999],
+      [4000, 5999],
+      [6000, 7999],
+      [8000, 9999],
+      [10000, 10499],
+    ]);
     expect(logs.map((l) => l.blockNumber)).to.deep.equal(Array.from({ length: 105 }, (_, i) => i * 100));
   });
 
@@ -55,7 +64,11 @@ describe("paged eth_getLogs (FEVM answers at most 2880 epochs per call)", () => 
     expect(network.logPageBlocks).to.equal(2000);
     const { source, calls } = lotusLike(5_000);
     await readLogs({ provider: source, network }, {}, { fromBlock: 1_000 });
-    expect(calls).to.deep.equal([[1000, 2999], [3000, 4999], [5000, 5000]]);
+    expect(calls).to.deep.equal([
+      [1000, 2999],
+      [3000, 4999],
+      [5000, 5000],
+    ]);
   });
 
   it("reports other failures as one line, without halving", async () => {
@@ -93,7 +106,10 @@ describe("paged eth_getLogs (FEVM answers at most 2880 epochs per call)", () => 
     expect(some.logs.map((l) => l.blockNumber).slice(0, 3)).to.deep.equal([9900, 9800, 9700]);
     expect(some.logs).to.have.length(40);
     expect(some).to.include({ scannedFrom: 6000, exhausted: false });
-    expect(calls).to.deep.equal([[8000, 9999], [6000, 7999]]);
+    expect(calls).to.deep.equal([
+      [8000, 9999],
+      [6000, 7999],
+    ]);
     const all = await scanLogsBackward(source, {}, { toBlock: 9_999, floor: 1_000, pageBlocks: 2_000, want: 1_000 });
     expect(all).to.include({ scannedFrom: 1000, exhausted: true });
     expect(all.logs.at(-1)!.blockNumber).to.equal(1000);

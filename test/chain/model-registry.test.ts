@@ -24,7 +24,14 @@ describe("ModelRegistryClient against a Hardhat node", function () {
     const datasets = (await DatasetRegistryClient.connect(chain.conn)).withSigner(signer);
     const stored = await storedDataset(chain.store, "model-training-set");
     datasetId = (
-      await datasets.mint({ root: stored.root, n: stored.manifest.n, totalSamples: stored.manifest.totalSamples, encoding: "jsonl", manifestCid: stored.manifestCid, license: "CC0-1.0" })
+      await datasets.mint({
+        root: stored.root,
+        n: stored.manifest.n,
+        totalSamples: stored.manifest.totalSamples,
+        encoding: "jsonl",
+        manifestCid: stored.manifestCid,
+        license: "CC0-1.0",
+      })
     ).id;
   });
 
@@ -41,10 +48,26 @@ describe("ModelRegistryClient against a Hardhat node", function () {
     const base = await models.register(request("base", { datasets: [{ datasetId, role: "training" }] }));
     expect(base.existing).to.equal(false);
     expect(base.txHash).to.match(/^0x[0-9a-f]{64}$/);
-    expect(await models.register(request("base", { datasets: [{ datasetId, role: "training" }] }))).to.deep.equal({ id: base.id, existing: true, txHash: null, gasUsed: null });
+    expect(await models.register(request("base", { datasets: [{ datasetId, role: "training" }] }))).to.deep.equal({
+      id: base.id,
+      existing: true,
+      txHash: null,
+      gasUsed: null,
+    });
     const tuned = await models.register(request("tuned", { parents: [{ modelId: base.id, relation: "finetune" }], datasets: [{ datasetId, role: "evaluation" }] }));
     const r = await models.record(tuned.id);
-    expect(r).to.include({ id: tuned.id, weightsDigest: digest("tuned"), provenance: "self-declared", parentCount: 1, datasetCount: 1, attestor: null, certificateDigest: null, certificateCid: null, license: "MIT", manifestCid });
+    expect(r).to.include({
+      id: tuned.id,
+      weightsDigest: digest("tuned"),
+      provenance: "self-declared",
+      parentCount: 1,
+      datasetCount: 1,
+      attestor: null,
+      certificateDigest: null,
+      certificateCid: null,
+      license: "MIT",
+      manifestCid,
+    });
     expect(await models.parents(tuned.id)).to.deep.equal([{ modelId: base.id, relation: "finetune" }]);
     expect(await models.datasets(tuned.id)).to.deep.equal([{ datasetId, role: "evaluation" }]);
   });
@@ -53,7 +76,16 @@ describe("ModelRegistryClient against a Hardhat node", function () {
     const unknown = await failure(models.register(request("orphan", { parents: [{ modelId: 9_999n, relation: "merge" }] })));
     expect(unknown.code).to.equal("TOKEN_NOT_FOUND");
     expect(unknown.message).to.match(/^register: parent model #9999 does not exist/);
-    const twice = await failure(models.register(request("twice", { datasets: [{ datasetId, role: "training" }, { datasetId, role: "training" }] })));
+    const twice = await failure(
+      models.register(
+        request("twice", {
+          datasets: [
+            { datasetId, role: "training" },
+            { datasetId, role: "training" },
+          ],
+        }),
+      ),
+    );
     expect(twice.code).to.equal("LINEAGE_INVALID");
     expect(twice.message).to.equal(`register: dataset #${datasetId} is listed twice as training`);
     const missing = await failure(models.record(9_999n));

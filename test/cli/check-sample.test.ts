@@ -155,7 +155,13 @@ describe("provenant check-sample: one sample against a model's whole ancestry (l
     const records = await cli(["check-sample", "--batch", join(work, "batch.jsonl"), "--model", "2", "--out", join(work, "batch.json")]);
     expect(records.code, records.stderr).to.equal(0);
     expect(records.json.summary).to.deep.equal({ samples: 5, in: 4, out: 1, unknown: 0 });
-    expect(records.json.rows.map((r: { label: string; verdict: string }) => `${r.label} ${r.verdict}`)).to.deep.equal(["line 1 in", "line 2 in", "line 3 out", "line 4 in", "line 5 in"]);
+    expect(records.json.rows.map((r: { label: string; verdict: string }) => `${r.label} ${r.verdict}`)).to.deep.equal([
+      "line 1 in",
+      "line 2 in",
+      "line 3 out",
+      "line 4 in",
+      "line 5 in",
+    ]);
     expect(records.json.rows[0].datasets.map((c: { verdict: string }) => c.verdict)).to.deep.equal(["out", "in"]);
     expect(JSON.parse(readFileSync(join(work, "batch.json"), "utf8")).summary.samples).to.equal(5);
 
@@ -203,7 +209,19 @@ describe("provenant check-sample: one sample against a model's whole ancestry (l
     delete process.env.PROVENANT_DEPLOYMENT_ID;
     const stored = await storeLeavesAsGiven(new LocalStore(home), swapped(sortedHashes(3, "check-sample"), 0, 2));
     const datasetId = String(await mintDirectly(registry, stored));
-    const model = await cli(["model", "register", weights("on-misordered"), "--name", "m", "--version", "1.0.0", "--parent", "2:finetune", "--dataset", `${datasetId}:training`]);
+    const model = await cli([
+      "model",
+      "register",
+      weights("on-misordered"),
+      "--name",
+      "m",
+      "--version",
+      "1.0.0",
+      "--parent",
+      "2:finetune",
+      "--dataset",
+      `${datasetId}:training`,
+    ]);
     expect(model.code, model.stderr).to.equal(0);
     const modelId = String(model.json.modelId);
 

@@ -96,7 +96,10 @@ describe("provenant dataset audit: a misordered commitment minted directly, foun
       expect(event!.args.map(String)).to.deep.equal([id, "1", "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"]);
       expect((await registry.datasetOf(id)).misordered).to.equal(true);
       expect(await registry.verifyExclusion(id, toHex(b), forged)).to.equal(false);
-      const refused = await registry.recordExclusion.staticCall(id, toHex(b), forged).then(() => null, (e: { data?: string }) => e);
+      const refused = await registry.recordExclusion.staticCall(id, toHex(b), forged).then(
+        () => null,
+        (e: { data?: string }) => e,
+      );
       const error = registry.interface.parseError(refused?.data ?? "0x");
       expect(error?.name).to.equal("DatasetRegistryMisordered");
       expect(error?.args.map(String)).to.deep.equal([id]);
@@ -157,7 +160,17 @@ describe("provenant dataset audit: a misordered commitment minted directly, foun
     it("audits clean and exits 0, even with --report (nothing to send)", async () => {
       const r = await runCli(["dataset", "audit", id, "--report"], env);
       expect(r.code, r.stderr).to.equal(0);
-      expect(r.json).to.deep.include({ ok: true, sound: true, n: 70_000, shardCount: 2, leavesChecked: 70_000, violationCount: 0, problems: [], reported: null, flaggedOnChain: false });
+      expect(r.json).to.deep.include({
+        ok: true,
+        sound: true,
+        n: 70_000,
+        shardCount: 2,
+        leavesChecked: 70_000,
+        violationCount: 0,
+        problems: [],
+        reported: null,
+        flaggedOnChain: false,
+      });
     });
 
     it("catches a shard whose bytes do not fold to the root the index gives it", async () => {

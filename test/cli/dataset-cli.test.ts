@@ -34,7 +34,9 @@ function makeFilesDataset(dir: string, count: number): Buffer[] {
 /** Lists every object in the store with its bytes' hash, to show failures leave it unchanged. */
 function snapshot(home: string): string[] {
   const dir = join(home, "ipfs");
-  return readdirSync(dir).sort().map((f) => `${f}:${sha(readFileSync(join(dir, f))).toString("hex")}`);
+  return readdirSync(dir)
+    .sort()
+    .map((f) => `${f}:${sha(readFileSync(join(dir, f))).toString("hex")}`);
 }
 
 describe("provenant CLI: datasets end to end on a local chain", function () {
@@ -136,7 +138,10 @@ describe("provenant CLI: datasets end to end on a local chain", function () {
     }
     const combined = await runCli(["dataset", "combine", ...parts], { ...env, PROVENANT_UNIT_FILES: "50" });
     expect(combined.code, combined.stderr).to.equal(0);
-    const minted = await runCli(["dataset", "mint", "--manifest", combined.json.manifestCid, "--name", "Test set", "--license", "CC0-1.0", "--network", "localhost"], { ...env, PROVENANT_DEPLOYMENT_ID: chain.deploymentId });
+    const minted = await runCli(["dataset", "mint", "--manifest", combined.json.manifestCid, "--name", "Test set", "--license", "CC0-1.0", "--network", "localhost"], {
+      ...env,
+      PROVENANT_DEPLOYMENT_ID: chain.deploymentId,
+    });
     expect(minted.code, minted.stderr).to.equal(0);
     // Same samples and metadata as the set minted whole: the same manifest, so the same publisher gets the same token back.
     expect(minted.json).to.include({ root: combined.json.root, existing: true, datasetId });

@@ -29,7 +29,6 @@ function makeDataset(dir: string, tag: string): void {
   for (let i = 0; i < 20; i++) writeFileSync(join(dir, `${tag}-${i}.txt`), `${tag} sample ${i}\n`);
 }
 
-
 const expectError = (r: CliResult, code: string, words: RegExp) => {
   expect(r.code, r.stdout).to.equal(1);
   expect(r.json, r.stdout).to.deep.include({ ok: false });
@@ -123,7 +122,23 @@ describe("provenant CLI: models and lineage end to end on a local chain", functi
   it("registers a fine-tune with its parent edge and two datasets; its record inherits what it leaves out", async () => {
     writeFileSync(join(work, "child.yaml"), "description: tuned\nmetrics: { accuracy: 0.96 }\nhyperparameters: { learningRate: 0.01 }\n");
     const r = await runCli(
-      ["model", "register", child, "--name", "child", "--version", "1.1.0", "--parent", "1:finetune", "--dataset", "2:fine-tuning", "--dataset", "1:evaluation", "--record", join(work, "child.yaml")],
+      [
+        "model",
+        "register",
+        child,
+        "--name",
+        "child",
+        "--version",
+        "1.1.0",
+        "--parent",
+        "1:finetune",
+        "--dataset",
+        "2:fine-tuning",
+        "--dataset",
+        "1:evaluation",
+        "--record",
+        join(work, "child.yaml"),
+      ],
       env,
     );
     expect(r.code, r.stderr).to.equal(0);
@@ -185,7 +200,13 @@ describe("provenant CLI: models and lineage end to end on a local chain", functi
     expect(r.json).to.include({ format: "provenant-verify-v1", ok: true, root: "model:2" });
     expect(r.json.summary).to.deep.equal({ passed: r.json.checks.length, failed: 0, skipped: 0 });
     const names = new Set((r.json.checks as Check[]).map((c) => `${c.node} ${c.check}`));
-    for (const want of ["model:2 model.weights-on-disk", "model:1 model.weights-digest", "dataset:1 dataset.shard-index", "dataset:2 dataset.root", "model:2 model.record"]) {
+    for (const want of [
+      "model:2 model.weights-on-disk",
+      "model:1 model.weights-digest",
+      "dataset:1 dataset.shard-index",
+      "dataset:2 dataset.root",
+      "model:2 model.record",
+    ]) {
       expect(names.has(want), want).to.equal(true);
     }
     const text = await runText(["verify", "model", "2"]);
@@ -196,27 +217,53 @@ describe("provenant CLI: models and lineage end to end on a local chain", functi
 
   describe("bad input and tampering: a clear error and a non-zero exit", () => {
     it("refuses a parent that does not exist, and a self-reference (the model's own future id)", async () => {
-      expectError(await runCli(["model", "register", base, "--name", "x", "--version", "1.0.0", "--parent", "9:finetune"], env), "TOKEN_NOT_FOUND", /model #9 does not exist/);
+      expectError(
+        await runCli(["model", "register", base, "--name", "x", "--version", "1.0.0", "--parent", "9:finetune"], env),
+        "TOKEN_NOT_FOUND",
+        /model #9 does not exist/,
+      );
       // The next model would be #3: naming it as its own parent is a cycle attempt, refused as an unknown parent.
       const fresh = join(work, "fresh");
       makeWeights(fresh);
-      expectError(await runCli(["model", "register", fresh, "--name", "x", "--version", "1.0.0", "--parent", "3:finetune"], env), "TOKEN_NOT_FOUND", /model #3 does not exist/);
+      expectError(
+        await runCli(["model", "register", fresh, "--name", "x", "--version", "1.0.0", "--parent", "3:finetune"], env),
+        "TOKEN_NOT_FOUND",
+        /model #3 does not exist/,
+      );
       expect(await registry.totalRegistered()).to.equal(2n);
     });
 
     it("refuses the same cycle attempt at the contract when the CLI's own check is bypassed", async () => {
       const err = await registry.register
-        .staticCall({ weightsDigest: `0x${"ab".repeat(32)}`, manifestCid: manifestCidBytes(`bafkrei${"a".repeat(52)}`), license: "", parents: [{ modelId: 3n, relation: 0 }], datasets: [] })
+        .staticCall({
+          weightsDigest: `0x${"ab".repeat(32)}`,
+          manifestCid: manifestCidBytes(`bafkrei${"a".repeat(52)}`),
+          license: "",
+          parents: [{ modelId: 3n, relation: 0 }],
+          datasets: [],
+        })
         .catch((e: { revert?: { name: string; args: unknown[] } }) => e);
       expect(err.revert?.name).to.equal("ModelRegistryUnknownParent");
       expect(err.revert?.args).to.deep.equal([3n]);
     });
 
     it("refuses a dataset that does not exist, a malformed edge, and a duplicate edge", async () => {
-      expectError(await runCli(["model", "register", base, "--name", "x", "--version", "1.0.0", "--dataset", "7:training"], env), "TOKEN_NOT_FOUND", /dataset #7 does not exist/);
-      expectError(await runCli(["model", "register", base, "--name", "x", "--version", "1.0.0", "--parent", "1:fine-tune"], env), "INPUT_INVALID", /relation one of finetune/);
+      expectError(
+        await runCli(["model", "register", base, "--name", "x", "--version", "1.0.0", "--dataset", "7:training"], env),
+        "TOKEN_NOT_FOUND",
+        /dataset #7 does not exist/,
+      );
+      expectError(
+        await runCli(["model", "register", base, "--name", "x", "--version", "1.0.0", "--parent", "1:fine-tune"], env),
+        "INPUT_INVALID",
+        /relation one of finetune/,
+      );
       expectError(await runCli(["model", "register", base, "--name", "x", "--version", "1.0.0", "--dataset", "1"], env), "INPUT_INVALID", /--dataset must be/);
-      expectError(await runCli(["model", "register", base, "--name", "x", "--version", "1.0.0", "--dataset", "1:training", "--dataset", "1:training"], env), "LINEAGE_INVALID", /twice/);
+      expectError(
+        await runCli(["model", "register", base, "--name", "x", "--version", "1.0.0", "--dataset", "1:training", "--dataset", "1:training"], env),
+        "LINEAGE_INVALID",
+        /twice/,
+      );
     });
 
     it("refuses a bad version, a bad record, and an empty weights directory", async () => {
@@ -292,7 +339,9 @@ describe("provenant CLI: models and lineage end to end on a local chain", functi
     it("fails verify when a model's manifest is for other weights than the digest on-chain", async () => {
       // Registered directly, so nothing checks it: model #1's manifest CID with a digest that is not its.
       const cid = (await registry.modelOf(1n)).manifestCid as string;
-      await (await registry.register({ weightsDigest: `0x${"cd".repeat(32)}`, manifestCid: manifestCidBytes(cid), license: "Apache-2.0", parents: [], datasets: [] })).wait();
+      await (
+        await registry.register({ weightsDigest: `0x${"cd".repeat(32)}`, manifestCid: manifestCidBytes(cid), license: "Apache-2.0", parents: [], datasets: [] })
+      ).wait();
       const id = (await registry.totalRegistered()).toString();
       const r = await runCli(["verify", "model", id], env);
       expect(r.code).to.equal(1);

@@ -12,15 +12,7 @@ import { manifestCidBytes } from "../../core/chain/manifest-cid.ts";
 import { bytesToHex } from "../../core/hex.ts";
 import { replayTrainingPcr } from "../../core/attestor/pcr-events.ts";
 import type { TrainingEvidenceStruct, TrainingLineageStruct } from "../../core/chain/attestor-registry.ts";
-import {
-  ensureTpmToolsInstalled,
-  highS,
-  quotedRun,
-  randomHex32,
-  registrationFor,
-  sha,
-  startTestTpm,
-} from "../attestor/helpers.ts";
+import { ensureTpmToolsInstalled, highS, quotedRun, randomHex32, registrationFor, sha, startTestTpm } from "../attestor/helpers.ts";
 import type { QuotedRun, TestTpm } from "../attestor/helpers.ts";
 import type { AkInfo } from "../../core/tpm/transport.ts";
 import ProvenantModule from "../../ignition/modules/Provenant.ts";
@@ -100,13 +92,9 @@ describe("AttestorRegistry (real swtpm quotes)", function () {
     it("is owned by the deployer, and only the owner registers and revokes", async function () {
       const { registry, owner, other } = await loadFixture(deploy);
       expect(await registry.owner()).to.equal(owner.address);
-      await expect(registry.connect(other).register(params()))
-        .to.be.revertedWithCustomError(registry, "OwnableUnauthorizedAccount")
-        .withArgs(other.address);
+      await expect(registry.connect(other).register(params())).to.be.revertedWithCustomError(registry, "OwnableUnauthorizedAccount").withArgs(other.address);
       await registry.register(params());
-      await expect(registry.connect(other).revoke(reg.attestor))
-        .to.be.revertedWithCustomError(registry, "OwnableUnauthorizedAccount")
-        .withArgs(other.address);
+      await expect(registry.connect(other).revoke(reg.attestor)).to.be.revertedWithCustomError(registry, "OwnableUnauthorizedAccount").withArgs(other.address);
     });
 
     it("records the AK, its qualified name, the EK certificate hash and the TPM kind, and emits AttestorRegistered", async function () {
@@ -132,25 +120,14 @@ describe("AttestorRegistry (real swtpm quotes)", function () {
 
     it("refuses a zero address, a second registration, a point off the curve, a missing identity and a reused AK", async function () {
       const { registry, other } = await loadFixture(deploy);
-      await expect(registry.register({ ...params(), attestor: ethers.ZeroAddress })).to.be.revertedWithCustomError(
-        registry,
-        "AttestorRegistryZeroAddress"
-      );
+      await expect(registry.register({ ...params(), attestor: ethers.ZeroAddress })).to.be.revertedWithCustomError(registry, "AttestorRegistryZeroAddress");
       await expect(registry.register({ ...params(), akY: reg.akX }))
         .to.be.revertedWithCustomError(registry, "AttestorRegistryInvalidPublicKey")
         .withArgs(reg.akX, reg.akX);
-      await expect(registry.register({ ...params(), akQualifiedName: ethers.ZeroHash })).to.be.revertedWithCustomError(
-        registry,
-        "AttestorRegistryMissingIdentity"
-      );
-      await expect(registry.register({ ...params(), ekCertificateHash: ethers.ZeroHash })).to.be.revertedWithCustomError(
-        registry,
-        "AttestorRegistryMissingIdentity"
-      );
+      await expect(registry.register({ ...params(), akQualifiedName: ethers.ZeroHash })).to.be.revertedWithCustomError(registry, "AttestorRegistryMissingIdentity");
+      await expect(registry.register({ ...params(), ekCertificateHash: ethers.ZeroHash })).to.be.revertedWithCustomError(registry, "AttestorRegistryMissingIdentity");
       await registry.register(params());
-      await expect(registry.register(params()))
-        .to.be.revertedWithCustomError(registry, "AttestorRegistryAlreadyRegistered")
-        .withArgs(reg.attestor);
+      await expect(registry.register(params())).to.be.revertedWithCustomError(registry, "AttestorRegistryAlreadyRegistered").withArgs(reg.attestor);
       await expect(registry.register({ ...params(), attestor: other.address }))
         .to.be.revertedWithCustomError(registry, "AttestorRegistryKeyInUse")
         .withArgs(reg.attestor);
@@ -159,16 +136,12 @@ describe("AttestorRegistry (real swtpm quotes)", function () {
     it("revokes once, after which the attestor's quotes are refused", async function () {
       const { registry, other } = await registered();
       expect(await registry.checkTrainingCertificate(run.lineage, run.evidence)).to.equal(true);
-      await expect(registry.revoke(other.address))
-        .to.be.revertedWithCustomError(registry, "AttestorRegistryUnknownAttestor")
-        .withArgs(other.address);
+      await expect(registry.revoke(other.address)).to.be.revertedWithCustomError(registry, "AttestorRegistryUnknownAttestor").withArgs(other.address);
       await expect(registry.revoke(reg.attestor)).to.emit(registry, "AttestorRevoked").withArgs(reg.attestor);
       const revokedAt = (await registry.attestorOf(reg.attestor)).revokedAt;
       expect(revokedAt).to.be.greaterThan(0n);
       expect(await registry.isActive(reg.attestor)).to.equal(false);
-      await expect(registry.revoke(reg.attestor))
-        .to.be.revertedWithCustomError(registry, "AttestorRegistryAttestorRevoked")
-        .withArgs(reg.attestor, revokedAt);
+      await expect(registry.revoke(reg.attestor)).to.be.revertedWithCustomError(registry, "AttestorRegistryAttestorRevoked").withArgs(reg.attestor, revokedAt);
       await expect(registry.checkTrainingCertificate(run.lineage, run.evidence))
         .to.be.revertedWithCustomError(registry, "AttestorRegistryAttestorRevoked")
         .withArgs(reg.attestor, revokedAt);
@@ -184,9 +157,7 @@ describe("AttestorRegistry (real swtpm quotes)", function () {
       const replay = replayTrainingPcr(run.events);
       expect(pcr).to.equal(`0x${replay.pcr}`);
       expect(pcrDigest).to.equal(`0x${replay.pcrDigest}`);
-      expect(
-        await registry.checkQuote(reg.attestor, run.evidence.certificateDigest, pcrDigest, run.evidence.attest, run.evidence.r, run.evidence.s)
-      ).to.equal(true);
+      expect(await registry.checkQuote(reg.attestor, run.evidence.certificateDigest, pcrDigest, run.evidence.attest, run.evidence.r, run.evidence.s)).to.equal(true);
     });
 
     it("refuses an unknown attestor", async function () {
@@ -220,20 +191,20 @@ describe("AttestorRegistry (real swtpm quotes)", function () {
       ["another parent relation", (l) => (l.parents[0]!.relation = 2)],
       ["another parent digest", (l) => (l.parents[0]!.weightsDigest = sha("other parent"))],
       ["the parent dropped", (l) => l.parents.pop()],
-      ["a dataset passed off as a parent", (l) => {
-        const d = l.datasets.pop()!;
-        l.parents.unshift({ modelId: d.datasetId, relation: d.role, weightsDigest: d.root });
-      }],
+      [
+        "a dataset passed off as a parent",
+        (l) => {
+          const d = l.datasets.pop()!;
+          l.parents.unshift({ modelId: d.datasetId, relation: d.role, weightsDigest: d.root });
+        },
+      ],
     ];
     for (const [what, tamper] of lineageTampers) {
       it(`refuses the quote for a lineage with ${what} (PCR replay mismatch)`, async function () {
         const { registry } = await registered();
         const lineage = clone(run.lineage);
         tamper(lineage);
-        await expect(registry.checkTrainingCertificate(lineage, run.evidence)).to.be.revertedWithCustomError(
-          registry,
-          "AttestorRegistryPcrDigestMismatch"
-        );
+        await expect(registry.checkTrainingCertificate(lineage, run.evidence)).to.be.revertedWithCustomError(registry, "AttestorRegistryPcrDigestMismatch");
       });
     }
 
@@ -247,9 +218,10 @@ describe("AttestorRegistry (real swtpm quotes)", function () {
     for (const [what, field] of evidenceTampers) {
       it(`refuses the quote with ${what} in the evidence (PCR replay mismatch)`, async function () {
         const { registry } = await registered();
-        await expect(
-          registry.checkTrainingCertificate(run.lineage, { ...run.evidence, [field]: randomHex32() })
-        ).to.be.revertedWithCustomError(registry, "AttestorRegistryPcrDigestMismatch");
+        await expect(registry.checkTrainingCertificate(run.lineage, { ...run.evidence, [field]: randomHex32() })).to.be.revertedWithCustomError(
+          registry,
+          "AttestorRegistryPcrDigestMismatch",
+        );
       });
     }
 
@@ -260,12 +232,14 @@ describe("AttestorRegistry (real swtpm quotes)", function () {
         .to.be.revertedWithCustomError(registry, "AttestorRegistryHighS")
         .withArgs(high);
       const bump = (h: string) => `0x${(BigInt(h) ^ 1n).toString(16).padStart(64, "0")}`;
-      await expect(
-        registry.checkTrainingCertificate(run.lineage, { ...run.evidence, r: bump(run.evidence.r) })
-      ).to.be.revertedWithCustomError(registry, "AttestorRegistryInvalidSignature");
-      await expect(
-        registry.checkTrainingCertificate(run.lineage, { ...run.evidence, s: bump(run.evidence.s) })
-      ).to.be.revertedWithCustomError(registry, "AttestorRegistryInvalidSignature");
+      await expect(registry.checkTrainingCertificate(run.lineage, { ...run.evidence, r: bump(run.evidence.r) })).to.be.revertedWithCustomError(
+        registry,
+        "AttestorRegistryInvalidSignature",
+      );
+      await expect(registry.checkTrainingCertificate(run.lineage, { ...run.evidence, s: bump(run.evidence.s) })).to.be.revertedWithCustomError(
+        registry,
+        "AttestorRegistryInvalidSignature",
+      );
     });
 
     it("refuses another TPM's quote of the same log (wrong signer)", async function () {
@@ -283,10 +257,7 @@ describe("AttestorRegistry (real swtpm quotes)", function () {
           parents: [],
           weightsDigest: sha("weights"),
         });
-        await expect(registry.checkTrainingCertificate(otherRun.lineage, otherRun.evidence)).to.be.revertedWithCustomError(
-          registry,
-          "AttestorRegistryWrongSigner"
-        );
+        await expect(registry.checkTrainingCertificate(otherRun.lineage, otherRun.evidence)).to.be.revertedWithCustomError(registry, "AttestorRegistryWrongSigner");
       } finally {
         await other.stop();
       }
@@ -320,10 +291,7 @@ describe("AttestorRegistry (real swtpm quotes)", function () {
         const { registry } = await registered();
         expect(run.attest.length).to.equal(145);
         const attest = `0x${bytesToHex(tamper(run.attest))}`;
-        await expect(registry.checkTrainingCertificate(run.lineage, { ...run.evidence, attest })).to.be.revertedWithCustomError(
-          registry,
-          error
-        );
+        await expect(registry.checkTrainingCertificate(run.lineage, { ...run.evidence, attest })).to.be.revertedWithCustomError(registry, error);
       });
     }
 
@@ -400,7 +368,10 @@ describe("AttestorRegistry (real swtpm quotes)", function () {
       await expect(models.connect(registrant).registerAttested(registerParams(gen2), gen2.evidence, `${CID}2`))
         .to.emit(models, "ParentLinked")
         .withArgs(2n, 1n, 0n);
-      for (const [id, q, cid] of [[1n, gen1, CID], [2n, gen2, `${CID}2`]] as const) {
+      for (const [id, q, cid] of [
+        [1n, gen1, CID],
+        [2n, gen2, `${CID}2`],
+      ] as const) {
         const r = await models.modelOf(id);
         expect(r.provenance).to.equal(1n);
         const at = Number(r.registrationBlock);
@@ -444,16 +415,13 @@ describe("AttestorRegistry (real swtpm quotes)", function () {
       const p = registerParams(gen1);
       await expect(as.registerAttested(p, { ...gen1.evidence, attest: `0x${bytesToHex(flip(gen1.attest, 83))}` }, CID)).to.be.revertedWithCustomError(
         attestors,
-        "AttestorRegistryInvalidSignature"
+        "AttestorRegistryInvalidSignature",
       );
       await expect(as.registerAttested(p, { ...gen1.evidence, attest: `0x${bytesToHex(flip(gen1.attest, 130))}` }, CID)).to.be.revertedWithCustomError(
         attestors,
-        "AttestorRegistryPcrDigestMismatch"
+        "AttestorRegistryPcrDigestMismatch",
       );
-      await expect(as.registerAttested(p, { ...gen1.evidence, s: highS(gen1.evidence.s) }, CID)).to.be.revertedWithCustomError(
-        attestors,
-        "AttestorRegistryHighS"
-      );
+      await expect(as.registerAttested(p, { ...gen1.evidence, s: highS(gen1.evidence.s) }, CID)).to.be.revertedWithCustomError(attestors, "AttestorRegistryHighS");
       const other = randomHex32();
       await expect(as.registerAttested(p, { ...gen1.evidence, certificateDigest: other }, CID))
         .to.be.revertedWithCustomError(attestors, "AttestorRegistryNonceMismatch")
@@ -469,12 +437,9 @@ describe("AttestorRegistry (real swtpm quotes)", function () {
       const as = models.connect(registrant);
       await expect(as.registerAttested({ ...registerParams(gen1), datasets: [{ datasetId: 1n, role: 2 }] }, gen1.evidence, CID)).to.be.revertedWithCustomError(
         attestors,
-        mismatch
+        mismatch,
       );
-      await expect(as.registerAttested({ ...registerParams(gen1), weightsDigest: sha("other") }, gen1.evidence, CID)).to.be.revertedWithCustomError(
-        attestors,
-        mismatch
-      );
+      await expect(as.registerAttested({ ...registerParams(gen1), weightsDigest: sha("other") }, gen1.evidence, CID)).to.be.revertedWithCustomError(attestors, mismatch);
       // Generation 2 measured parent #1 with gen 1's digest; here #1 is a self-declared model with other weights.
       await as.register({ ...registerParams(gen1), weightsDigest: sha("not gen1") });
       await expect(as.registerAttested(registerParams(gen2), gen2.evidence, CID)).to.be.revertedWithCustomError(attestors, mismatch);
@@ -490,7 +455,7 @@ describe("AttestorRegistry (real swtpm quotes)", function () {
       });
       await expect(as.registerAttested({ ...registerParams(gen1), datasets: [{ datasetId: 2n, role: 0 }] }, gen1.evidence, CID)).to.be.revertedWithCustomError(
         attestors,
-        mismatch
+        mismatch,
       );
       expect(await models.totalRegistered()).to.equal(1n);
     });
@@ -541,20 +506,21 @@ describe("AttestorRegistry (real swtpm quotes)", function () {
       const checkGas = Number(await attestors.checkTrainingCertificate.estimateGas(gen1.lineage, gen1.evidence));
       const [, , pcrDigest] = await attestors.trainingEvents(gen1.lineage, gen1.evidence);
       const quoteGas = Number(
-        await attestors.checkQuote.estimateGas(attestor.address, gen1.evidence.certificateDigest, pcrDigest, gen1.evidence.attest, gen1.evidence.r, gen1.evidence.s)
+        await attestors.checkQuote.estimateGas(attestor.address, gen1.evidence.certificateDigest, pcrDigest, gen1.evidence.attest, gen1.evidence.r, gen1.evidence.s),
       );
       const tx1 = await models.connect(registrant).registerAttested(params(gen1), gen1.evidence, await certificateCid(1));
       const attested1 = Number((await tx1.wait()).gasUsed);
       const gen2 = await chainRun([{ modelId: "1", weightsDigest: sha("gen1 weights") }], sha("gen2 weights"));
       const tx2 = await models.connect(registrant).registerAttested(params(gen2), gen2.evidence, await certificateCid(2));
       const attested2 = Number((await tx2.wait()).gasUsed);
-      await expect(
-        models.connect(registrant).registerAttested(params(gen2), gen2.evidence, await certificateCid(2))
-      ).to.be.revertedWithCustomError(models, "ModelRegistryCertificateUsed");
+      await expect(models.connect(registrant).registerAttested(params(gen2), gen2.evidence, await certificateCid(2))).to.be.revertedWithCustomError(
+        models,
+        "ModelRegistryCertificateUsed",
+      );
       // The same registrations, self-declared, for the attestation's share of the cost.
       const self1 = Number((await (await models.connect(owner).register({ ...params(gen1), weightsDigest: sha("s1") })).wait()).gasUsed);
       const self2 = Number(
-        (await (await models.connect(owner).register({ ...params(gen2), weightsDigest: sha("s2"), parents: [{ modelId: 3n, relation: 0 }] })).wait()).gasUsed
+        (await (await models.connect(owner).register({ ...params(gen2), weightsDigest: sha("s2"), parents: [{ modelId: 3n, relation: 0 }] })).wait()).gasUsed,
       );
       expect((await models.modelOf(2n)).provenance).to.equal(1n);
 
@@ -577,7 +543,9 @@ describe("AttestorRegistry (real swtpm quotes)", function () {
       // P-256 alone: the precompile path and OpenZeppelin's Solidity verifier (chains without the precompile).
       const probe: any = await ethers.deployContract("P256Probe");
       const p256Args = [
-        `0x${createHash("sha256").update(Buffer.from(gen1.evidence.attest.slice(2), "hex")).digest("hex")}`,
+        `0x${createHash("sha256")
+          .update(Buffer.from(gen1.evidence.attest.slice(2), "hex"))
+          .digest("hex")}`,
         gen1.evidence.r,
         gen1.evidence.s,
         r2.akX,

@@ -159,7 +159,10 @@ describe("AttestorRegistry boot states (real swtpm quotes over a synthetic UEFI 
       }
       await expect(registry.approveBootState(reg.attestor, randomHex32(), 0x3ff, policy)).to.emit(registry, "BootStateApproved");
       await registry.revoke(plainReg.attestor);
-      await expect(registry.approveBootState(plainReg.attestor, goodState, SELECT_0_7, policy)).to.be.revertedWithCustomError(registry, "AttestorRegistryAttestorRevoked");
+      await expect(registry.approveBootState(plainReg.attestor, goodState, SELECT_0_7, policy)).to.be.revertedWithCustomError(
+        registry,
+        "AttestorRegistryAttestorRevoked",
+      );
     });
   });
 
@@ -198,9 +201,7 @@ describe("AttestorRegistry boot states (real swtpm quotes over a synthetic UEFI 
       const { registry, address } = await registered();
       await registry.approveBootState(reg.attestor, goodState, 0x1ff, policy);
       const q = await run(address);
-      await expect(registry.checkTrainingCertificate(q.lineage, q.evidence))
-        .to.be.revertedWithCustomError(registry, "AttestorRegistryBootPcrCount")
-        .withArgs(9, 8);
+      await expect(registry.checkTrainingCertificate(q.lineage, q.evidence)).to.be.revertedWithCustomError(registry, "AttestorRegistryBootPcrCount").withArgs(9, 8);
     });
 
     it("refuses boot values that are not what the TPM quoted, even when they are the approved ones: pcrDigest mismatch", async function () {
@@ -280,7 +281,15 @@ describe("AttestorRegistry boot states (real swtpm quotes over a synthetic UEFI 
     const attestors = deployed.attestorRegistry as any;
     const models = deployed.modelRegistry as any;
     await attestors.register({ ...params(reg), attestor: attestor.address });
-    await datasets.connect(registrant).mint({ root: sha("dataset 1"), n: 10n, totalSamples: 10n, previousVersion: 0n, encoding: "files", manifestCid: manifestCidBytes(await cidOf(new TextEncoder().encode("dataset manifest"))), license: "CC0-1.0" });
+    await datasets.connect(registrant).mint({
+      root: sha("dataset 1"),
+      n: 10n,
+      totalSamples: 10n,
+      previousVersion: 0n,
+      encoding: "files",
+      manifestCid: manifestCidBytes(await cidOf(new TextEncoder().encode("dataset manifest"))),
+      license: "CC0-1.0",
+    });
     const quote = (bootPcrs: number[]) =>
       quotedRun(tpm.transport, {
         chainId,

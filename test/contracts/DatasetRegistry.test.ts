@@ -236,7 +236,10 @@ describe("DatasetRegistry", function () {
         { previousVersion: 1n },
       ];
       for (const change of changes) {
-        await expect(registry.mint(params(change)), JSON.stringify(change, (_, v) => (typeof v === "bigint" ? String(v) : v)))
+        await expect(
+          registry.mint(params(change)),
+          JSON.stringify(change, (_, v) => (typeof v === "bigint" ? String(v) : v)),
+        )
           .to.be.revertedWithCustomError(registry, "DatasetRegistryRootAlreadyMinted")
           .withArgs(params().root, 2n);
       }
@@ -368,9 +371,7 @@ describe("DatasetRegistry", function () {
     it("reverts datasetOf with DatasetRegistryUnknownToken for id 0 and ids above totalMinted", async function () {
       const { registry } = await loadFixture(deployWithDataset);
       for (const id of [0n, 2n, ethers.MaxUint256]) {
-        await expect(registry.datasetOf(id))
-          .to.be.revertedWithCustomError(registry, "DatasetRegistryUnknownToken")
-          .withArgs(id);
+        await expect(registry.datasetOf(id)).to.be.revertedWithCustomError(registry, "DatasetRegistryUnknownToken").withArgs(id);
       }
     });
 
@@ -406,9 +407,7 @@ describe("DatasetRegistry", function () {
 
     it("reverts tokenURI with DatasetRegistryUnknownToken for an unknown id", async function () {
       const { registry } = await loadFixture(deployWithDataset);
-      await expect(registry.tokenURI(2n))
-        .to.be.revertedWithCustomError(registry, "DatasetRegistryUnknownToken")
-        .withArgs(2n);
+      await expect(registry.tokenURI(2n)).to.be.revertedWithCustomError(registry, "DatasetRegistryUnknownToken").withArgs(2n);
     });
   });
 
@@ -583,7 +582,9 @@ describe("DatasetRegistry", function () {
       expect(await registry.verifyInclusion(id, b, 2n, proofOf(tree, leaves, 2))).to.equal(true);
       const forged = [leafProof(tree, leaves, 0), leafProof(tree, leaves, 1)];
       expect(await registry.verifyExclusion(id, b, forged)).to.equal(true);
-      await expect(asOther.recordExclusion(id, b, forged)).to.emit(registry, "ExclusionRecorded").withArgs(id, b, other.address);
+      await expect(asOther.recordExclusion(id, b, forged))
+        .to.emit(registry, "ExclusionRecorded")
+        .withArgs(id, b, other.address);
     });
 
     it("refuses that exclusion for good once anyone reports the out-of-order pair (c, b)", async function () {
@@ -666,8 +667,14 @@ describe("DatasetRegistry", function () {
       for (const bad of [
         [{ ...left, siblings: [ethers.ZeroHash, ...left.siblings.slice(1)] }, right],
         [left, { ...right, siblings: [...right.siblings, ethers.ZeroHash] }],
-        [{ ...left, index: 3n }, { ...right, index: 4n }],
-        [{ ...left, index: ethers.MaxUint256 }, { ...right, index: 0n }],
+        [
+          { ...left, index: 3n },
+          { ...right, index: 4n },
+        ],
+        [
+          { ...left, index: ethers.MaxUint256 },
+          { ...right, index: 0n },
+        ],
       ]) {
         await expect(registry.reportMisordered(id, bad[0], bad[1]))
           .to.be.revertedWithCustomError(registry, "DatasetRegistryInvalidProof")

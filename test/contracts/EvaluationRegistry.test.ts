@@ -60,7 +60,13 @@ describe("EvaluationRegistry (the Provenant module, real swtpm quotes)", functio
       manifestCid: manifestCidBytes(await cidOf(new TextEncoder().encode("dataset manifest"))),
       license: "CC0-1.0",
     });
-    const model = { weightsDigest: WEIGHTS, manifestCid: manifestCidBytes(await cidOf(new TextEncoder().encode("model manifest"))), license: "MIT", parents: [], datasets: [] };
+    const model = {
+      weightsDigest: WEIGHTS,
+      manifestCid: manifestCidBytes(await cidOf(new TextEncoder().encode("model manifest"))),
+      license: "MIT",
+      parents: [],
+      datasets: [],
+    };
     await models.connect(registrant).register(model);
     await models.connect(other).register(model);
     return { owner, attestor, other, registrant, attestors, models, datasets, evaluations };
@@ -103,10 +109,7 @@ describe("EvaluationRegistry (the Provenant module, real swtpm quotes)", functio
 
   it("refuses a zero model registry at deployment", async function () {
     const { evaluations } = await loadFixture(world);
-    await expect(ethers.deployContract("EvaluationRegistry", [ethers.ZeroAddress])).to.be.revertedWithCustomError(
-      evaluations,
-      "EvaluationRegistryZeroAddress"
-    );
+    await expect(ethers.deployContract("EvaluationRegistry", [ethers.ZeroAddress])).to.be.revertedWithCustomError(evaluations, "EvaluationRegistryZeroAddress");
   });
 
   it("recomputes the same events, PCR and pcrDigest as the TypeScript library", async function () {
@@ -161,9 +164,10 @@ describe("EvaluationRegistry (the Provenant module, real swtpm quotes)", functio
   describe("attacks", function () {
     it("refuses an evaluation certificate replayed for another model with the same weights (PCR replay mismatch)", async function () {
       const { evaluations, attestors, registrant } = await loadFixture(world);
-      await expect(
-        evaluations.connect(registrant).registerEvaluation({ ...good.params, modelId: 2n }, good.evidence, CID)
-      ).to.be.revertedWithCustomError(attestors, "AttestorRegistryPcrDigestMismatch");
+      await expect(evaluations.connect(registrant).registerEvaluation({ ...good.params, modelId: 2n }, good.evidence, CID)).to.be.revertedWithCustomError(
+        attestors,
+        "AttestorRegistryPcrDigestMismatch",
+      );
     });
 
     it("refuses an evaluation of weights that are not the model's on-chain digest", async function () {
@@ -171,7 +175,7 @@ describe("EvaluationRegistry (the Provenant module, real swtpm quotes)", functio
       const q = await quotedEvaluation(tpm.transport, { ...base, weightsDigest: sha("better weights") });
       await expect(evaluations.connect(registrant).registerEvaluation(q.params, q.evidence, CID)).to.be.revertedWithCustomError(
         attestors,
-        "AttestorRegistryPcrDigestMismatch"
+        "AttestorRegistryPcrDigestMismatch",
       );
     });
 
@@ -180,14 +184,14 @@ describe("EvaluationRegistry (the Provenant module, real swtpm quotes)", functio
       const q = await quotedEvaluation(tpm.transport, { ...base, root: sha("easier digits") });
       await expect(evaluations.connect(registrant).registerEvaluation(q.params, q.evidence, CID)).to.be.revertedWithCustomError(
         attestors,
-        "AttestorRegistryPcrDigestMismatch"
+        "AttestorRegistryPcrDigestMismatch",
       );
     });
 
     it("refuses other metrics than the ones quoted (the metrics file swapped after the quote)", async function () {
       const { evaluations, attestors, registrant } = await loadFixture(world);
       await expect(
-        evaluations.connect(registrant).registerEvaluation({ ...good.params, metricsDigest: sha("better metrics") }, good.evidence, CID)
+        evaluations.connect(registrant).registerEvaluation({ ...good.params, metricsDigest: sha("better metrics") }, good.evidence, CID),
       ).to.be.revertedWithCustomError(attestors, "AttestorRegistryPcrDigestMismatch");
     });
 
@@ -203,7 +207,7 @@ describe("EvaluationRegistry (the Provenant module, real swtpm quotes)", functio
         const borrowed = await quotedEvaluation(rogue.transport, base);
         await expect(evaluations.connect(registrant).registerEvaluation(borrowed.params, borrowed.evidence, CID)).to.be.revertedWithCustomError(
           attestors,
-          "AttestorRegistryWrongSigner"
+          "AttestorRegistryWrongSigner",
         );
       } finally {
         await rogue.stop();
@@ -215,7 +219,7 @@ describe("EvaluationRegistry (the Provenant module, real swtpm quotes)", functio
       await attestors.revoke(reg.attestor);
       await expect(evaluations.connect(registrant).registerEvaluation(good.params, good.evidence, CID)).to.be.revertedWithCustomError(
         attestors,
-        "AttestorRegistryAttestorRevoked"
+        "AttestorRegistryAttestorRevoked",
       );
     });
 
@@ -223,7 +227,7 @@ describe("EvaluationRegistry (the Provenant module, real swtpm quotes)", functio
       const { evaluations, attestors, other } = await loadFixture(world);
       await expect(evaluations.connect(other).registerEvaluation(good.params, good.evidence, CID)).to.be.revertedWithCustomError(
         attestors,
-        "AttestorRegistryPcrDigestMismatch"
+        "AttestorRegistryPcrDigestMismatch",
       );
     });
 
@@ -249,14 +253,18 @@ describe("EvaluationRegistry (the Provenant module, real swtpm quotes)", functio
         weightsDigest: METRICS,
         runId: good.evidence.runId as Hex32,
       });
-      await expect(
-        evaluations.connect(registrant).registerEvaluation(good.params, { ...good.evidence, ...training.evidence }, CID)
-      ).to.be.revertedWithCustomError(attestors, "AttestorRegistryPcrDigestMismatch");
-      const asTraining = { ...training.evidence, certificateDigest: good.evidence.certificateDigest, attest: good.evidence.attest, r: good.evidence.r, s: good.evidence.s };
-      await expect(attestors.checkTrainingCertificate(training.lineage, asTraining)).to.be.revertedWithCustomError(
+      await expect(evaluations.connect(registrant).registerEvaluation(good.params, { ...good.evidence, ...training.evidence }, CID)).to.be.revertedWithCustomError(
         attestors,
-        "AttestorRegistryPcrDigestMismatch"
+        "AttestorRegistryPcrDigestMismatch",
       );
+      const asTraining = {
+        ...training.evidence,
+        certificateDigest: good.evidence.certificateDigest,
+        attest: good.evidence.attest,
+        r: good.evidence.r,
+        s: good.evidence.s,
+      };
+      await expect(attestors.checkTrainingCertificate(training.lineage, asTraining)).to.be.revertedWithCustomError(attestors, "AttestorRegistryPcrDigestMismatch");
       expect(models.target).to.not.equal(evaluations.target);
     });
 
@@ -264,9 +272,10 @@ describe("EvaluationRegistry (the Provenant module, real swtpm quotes)", functio
     for (const field of evidenceTampers) {
       it(`refuses the quote with another ${field} in the evidence (PCR replay mismatch)`, async function () {
         const { evaluations, attestors, registrant } = await loadFixture(world);
-        await expect(
-          evaluations.connect(registrant).registerEvaluation(good.params, { ...good.evidence, [field]: randomHex32() }, CID)
-        ).to.be.revertedWithCustomError(attestors, "AttestorRegistryPcrDigestMismatch");
+        await expect(evaluations.connect(registrant).registerEvaluation(good.params, { ...good.evidence, [field]: randomHex32() }, CID)).to.be.revertedWithCustomError(
+          attestors,
+          "AttestorRegistryPcrDigestMismatch",
+        );
       });
     }
 
@@ -295,12 +304,9 @@ describe("EvaluationRegistry (the Provenant module, real swtpm quotes)", functio
       }
       await expect(as.registerEvaluation({ ...good.params, metricsDigest: ethers.ZeroHash }, good.evidence, CID)).to.be.revertedWithCustomError(
         evaluations,
-        "EvaluationRegistryZeroMetricsDigest"
+        "EvaluationRegistryZeroMetricsDigest",
       );
-      await expect(as.registerEvaluation(good.params, good.evidence, "")).to.be.revertedWithCustomError(
-        evaluations,
-        "EvaluationRegistryEmptyCertificateCid"
-      );
+      await expect(as.registerEvaluation(good.params, good.evidence, "")).to.be.revertedWithCustomError(evaluations, "EvaluationRegistryEmptyCertificateCid");
     });
   });
 
@@ -312,7 +318,14 @@ describe("EvaluationRegistry (the Provenant module, real swtpm quotes)", functio
     const second = await quotedEvaluation(tpm.transport, { ...base, metricsDigest: sha("second metrics") });
     const again = await (await evaluations.connect(registrant).registerEvaluation(second.params, second.evidence, realCid)).wait();
     const events = evaluationEvents({
-      run: { ...base, attestorRegistry: base.attestorRegistry as Hex32, evaluationRegistry: base.evaluationRegistry as Hex32, registrant: base.registrant as Hex32, attestor: base.attestor as Hex32, runId: randomHex32() },
+      run: {
+        ...base,
+        attestorRegistry: base.attestorRegistry as Hex32,
+        evaluationRegistry: base.evaluationRegistry as Hex32,
+        registrant: base.registrant as Hex32,
+        attestor: base.attestor as Hex32,
+        runId: randomHex32(),
+      },
       model: { modelId: "1", weightsDigest: WEIGHTS },
       dataset: { datasetId: "1", root: ROOT },
       codeDigest: sha("c"),

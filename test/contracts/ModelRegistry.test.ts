@@ -180,18 +180,13 @@ describe("ModelRegistry", function () {
       for (const [name, relation] of Object.entries(Relation)) {
         await registry.register(params({ weightsDigest: ethers.id(name), parents: [parent(1, relation)] }));
       }
-      await registry.register(
-        params({ weightsDigest: ethers.id("roles"), datasets: Object.values(Role).map((role) => dataset(1, role)) }),
-      );
+      await registry.register(params({ weightsDigest: ethers.id("roles"), datasets: Object.values(Role).map((role) => dataset(1, role)) }));
       expect((await registry.datasetsOf(await registry.totalRegistered())).map((e: DatasetEdge) => Number(e.role))).to.deep.equal([0, 1, 2]);
     });
 
     it("accepts a model with no edges, no license, and edges from another registrant's models", async function () {
       const { registry, other } = await loadFixture(deployWithTwoGenerations);
-      await expect(as(registry, other).register(params({ weightsDigest: ethers.id("x"), license: "" }))).to.emit(
-        registry,
-        "ModelRegistered",
-      );
+      await expect(as(registry, other).register(params({ weightsDigest: ethers.id("x"), license: "" }))).to.emit(registry, "ModelRegistered");
       await expect(as(registry, other).register(params({ weightsDigest: ethers.id("y"), parents: [parent(2)] })))
         .to.emit(registry, "ParentLinked")
         .withArgs(4n, 2n, Relation.Finetune);
@@ -236,17 +231,11 @@ describe("ModelRegistry", function () {
   describe("refused registrations", function () {
     it("rejects a zero weights digest, and a manifest CID it could not give back exactly", async function () {
       const { registry } = await loadFixture(deployRegistries);
-      await expect(registry.register(params({ weightsDigest: ethers.ZeroHash }))).to.be.revertedWithCustomError(
-        registry,
-        "ModelRegistryZeroWeightsDigest",
-      );
+      await expect(registry.register(params({ weightsDigest: ethers.ZeroHash }))).to.be.revertedWithCustomError(registry, "ModelRegistryZeroWeightsDigest");
       const v0 = MANIFEST_CID_BYTES.subarray(2);
       const cbor = Uint8Array.from(MANIFEST_CID_BYTES, (b, i) => (i === 1 ? 0x71 : b));
       for (const cid of [new Uint8Array(), v0, cbor, Uint8Array.from([...MANIFEST_CID_BYTES, 0])]) {
-        await expect(registry.register(params({ manifestCid: cid }))).to.be.revertedWithCustomError(
-          registry,
-          "ModelRegistryUnsupportedManifestCid",
-        );
+        await expect(registry.register(params({ manifestCid: cid }))).to.be.revertedWithCustomError(registry, "ModelRegistryUnsupportedManifestCid");
       }
     });
 
@@ -290,26 +279,23 @@ describe("ModelRegistry", function () {
 
     it("rejects a repeated parent, and a repeated (dataset, role) pair, but not a dataset in two roles", async function () {
       const { registry } = await loadFixture(deployWithTwoGenerations);
-      await expect(
-        registry.register(params({ weightsDigest: ethers.id("d"), parents: [parent(1), parent(2), parent(1, Relation.Merge)] })),
-      )
+      await expect(registry.register(params({ weightsDigest: ethers.id("d"), parents: [parent(1), parent(2), parent(1, Relation.Merge)] })))
         .to.be.revertedWithCustomError(registry, "ModelRegistryDuplicateParent")
         .withArgs(1n);
       await expect(registry.register(params({ weightsDigest: ethers.id("d"), datasets: [dataset(1), dataset(2), dataset(1)] })))
         .to.be.revertedWithCustomError(registry, "ModelRegistryDuplicateDataset")
         .withArgs(1n, Role.Training);
-      await expect(
-        registry.register(params({ weightsDigest: ethers.id("d"), datasets: [dataset(1), dataset(1, Role.Evaluation)] })),
-      ).to.emit(registry, "ModelRegistered");
+      await expect(registry.register(params({ weightsDigest: ethers.id("d"), datasets: [dataset(1), dataset(1, Role.Evaluation)] }))).to.emit(
+        registry,
+        "ModelRegistered",
+      );
     });
 
     it("rejects more than 32 edges with ModelRegistryTooManyEdges, and accepts exactly 32", async function () {
       const { registry } = await loadFixture(deployRegistries);
       for (let i = 0; i < 30; i++) await registry.register(params({ weightsDigest: ethers.id(`m${i}`) }));
       const parents = Array.from({ length: 30 }, (_, i) => parent(i + 1));
-      await expect(
-        registry.register(params({ weightsDigest: ethers.id("many"), parents, datasets: [dataset(1), dataset(2), dataset(3)] })),
-      )
+      await expect(registry.register(params({ weightsDigest: ethers.id("many"), parents, datasets: [dataset(1), dataset(2), dataset(3)] })))
         .to.be.revertedWithCustomError(registry, "ModelRegistryTooManyEdges")
         .withArgs(33n, 32n);
       await registry.register(params({ weightsDigest: ethers.id("many"), parents, datasets: [dataset(1), dataset(2)] }));

@@ -16,8 +16,7 @@ import { toHex } from "../../core/hex.ts";
 
 const sha = (b: string | Uint8Array) => createHash("sha256").update(b).digest();
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
-const hashesOf = (r: { hashes: Uint8Array; total: number }) =>
-  Array.from({ length: r.total }, (_, i) => hex(r.hashes.subarray(i * 32, i * 32 + 32))).sort();
+const hashesOf = (r: { hashes: Uint8Array; total: number }) => Array.from({ length: r.total }, (_, i) => hex(r.hashes.subarray(i * 32, i * 32 + 32))).sort();
 /** A path under `dir` whose last name is the given bytes (Node takes a Buffer path as raw bytes). */
 const bytePath = (dir: string, ...name: number[]) => Buffer.concat([Buffer.from(`${dir}/`), Buffer.from(name)]);
 

@@ -16,7 +16,10 @@ const vector = (name: string) => vectors.find((v: { name: string }) => v.name ==
 
 describe("encodings-v2 single samples for the browser (core/dataset/formats/single-sample.ts)", () => {
   it("keeps the modules the dApp will import browser-safe: no node: imports, Buffer or process in them or their imports", () => {
-    const strip = (path: string) => readFileSync(path, "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+    const strip = (path: string) =>
+      readFileSync(path, "utf8")
+        .replace(/\/\*[\s\S]*?\*\//g, "")
+        .replace(/^\s*\/\/.*$/gm, "");
     const seen = new Set<string>();
     const visit = (path: string) => {
       if (seen.has(path)) return;
@@ -70,7 +73,10 @@ describe("encodings-v2 single samples for the browser (core/dataset/formats/sing
       ]);
       const leaf = toHex((await hashContainerSamples(shard, "webdataset")).hashes.subarray(0, 32));
       const only = join(dir, "only.tar");
-      await writeShard(only, [{ name: "x/0007.txt", bytes: "a seven" }, { name: "x/0007.jpg", bytes: "seven" }]);
+      await writeShard(only, [
+        { name: "x/0007.txt", bytes: "a seven" },
+        { name: "x/0007.jpg", bytes: "seven" },
+      ]);
       writeFileSync(join(dir, "only.tar.gz"), gzipSync(readFileSync(only)));
       for (const f of [only, join(dir, "only.tar.gz")]) {
         expect(toHex(await givenSampleHash({ file: blobFile(file(f)) }, "webdataset")), f).to.equal(leaf);
@@ -99,10 +105,19 @@ describe("encodings-v2 single samples for the browser (core/dataset/formats/sing
     it("refuses a one-key .tar holding a link or a repeated extension, in the browser as in the CLI (one tar reader)", async () => {
       // Attack: a link member names bytes the tar does not hold; a reader that followed or skipped it would give the key another leaf.
       const link = join(dir, "link.tar");
-      await writeShard(link, [{ name: "0007.jpg", bytes: "seven" }, { name: "0007.txt", type: "symlink", linkname: "/etc/passwd" }]);
+      await writeShard(link, [
+        { name: "0007.jpg", bytes: "seven" },
+        { name: "0007.txt", type: "symlink", linkname: "/etc/passwd" },
+      ]);
       const twice = join(dir, "twice.tar");
-      await writeShard(twice, [{ name: "0007.jpg", bytes: "seven" }, { name: "0007.JPG", bytes: "other" }]);
-      for (const [f, words] of [[link, "is a symlink: a WebDataset shard holds regular files only"], [twice, "has the extension"]]) {
+      await writeShard(twice, [
+        { name: "0007.jpg", bytes: "seven" },
+        { name: "0007.JPG", bytes: "other" },
+      ]);
+      for (const [f, words] of [
+        [link, "is a symlink: a WebDataset shard holds regular files only"],
+        [twice, "has the extension"],
+      ]) {
         const browser = await refusal(() => givenSampleHash({ file: blobFile(file(f)) }, "webdataset"));
         const cli = await refusal(() => sampleHashOf({ file: f }, "webdataset"));
         expect(browser.message, f).to.contain(words);
@@ -121,9 +136,13 @@ describe("encodings-v2 single samples for the browser (core/dataset/formats/sing
       }
       expect((await refusal(() => givenSampleHash({ row: 99, file: blobFile(file(path)) }, "parquet"))).message).to.contain("there is no row 99");
       const e = await refusal(() => givenSampleHash({ file: blobFile(file(path)) }, "parquet"));
-      expect(e.message).to.equal("a sample given as one file (n.parquet) does not fit a parquet dataset: give the row as JSON, or a .parquet file and the row's index in it");
+      expect(e.message).to.equal(
+        "a sample given as one file (n.parquet) does not fit a parquet dataset: give the row as JSON, or a .parquet file and the row's index in it",
+      );
       expect(e.hints.map((h) => h.remedy)).to.deep.equal(["sampleRowJson", "sampleRow"]);
-      expect((await refusal(() => givenSampleHash({ text: "{}" }, "webdataset"))).message).to.contain("a sample given as a literal record does not fit a webdataset dataset");
+      expect((await refusal(() => givenSampleHash({ text: "{}" }, "webdataset"))).message).to.contain(
+        "a sample given as a literal record does not fit a webdataset dataset",
+      );
     });
   });
 });

@@ -31,15 +31,18 @@ describe("encodings-v2 at scale: shards and row groups as work units", function 
     env = { PROVENANT_HOME: join(work, "home") };
     // Six shards of about 7 MiB (past the size where child processes pay), one gzip-compressed, one empty.
     for (let s = 0; s < 6; s++) {
-      const members = s === 4 ? [] : Array.from({ length: 40 }, (_, i) => i).flatMap((i) => {
-        const key = `s${s}-${String(i).padStart(3, "0")}`;
-        // Every 10th sample repeats one of shard 0's: duplicates across shards.
-        const seed = i % 10 === 0 ? `s0-${i}` : key;
-        return [
-          { name: `${key}.bin`, bytes: i % 10 === 0 ? Buffer.from(seed.repeat(5000)) : randomBytes(200_000) },
-          { name: `${key}.txt`, bytes: `caption ${seed}` },
-        ];
-      });
+      const members =
+        s === 4
+          ? []
+          : Array.from({ length: 40 }, (_, i) => i).flatMap((i) => {
+              const key = `s${s}-${String(i).padStart(3, "0")}`;
+              // Every 10th sample repeats one of shard 0's: duplicates across shards.
+              const seed = i % 10 === 0 ? `s0-${i}` : key;
+              return [
+                { name: `${key}.bin`, bytes: i % 10 === 0 ? Buffer.from(seed.repeat(5000)) : randomBytes(200_000) },
+                { name: `${key}.txt`, bytes: `caption ${seed}` },
+              ];
+            });
       await writeShard(join(shards(), `shard-${s}.tar${s === 2 ? ".gz" : ""}`), members, { gzip: s === 2 });
     }
     writeFileSync(table(), writeParquet(textTable(120_000), { rowGroupSize: 15_000 }));
@@ -62,7 +65,12 @@ describe("encodings-v2 at scale: shards and row groups as work units", function 
         inProcess = { error: (e as ProvenantError).code };
       }
       try {
-        const r = await commitAndStore(input, new LocalStore(join(dir, "store")), { name: "" }, { encoding: v.encoding, split: v.input.split, workers: 2, workDir: join(dir, "work") });
+        const r = await commitAndStore(
+          input,
+          new LocalStore(join(dir, "store")),
+          { name: "" },
+          { encoding: v.encoding, split: v.input.split, workers: 2, workDir: join(dir, "work") },
+        );
         parallel = { n: r.manifest.n, root: r.manifest.root };
       } catch (e) {
         parallel = { error: (e as ProvenantError).code };
@@ -116,8 +124,14 @@ describe("encodings-v2 at scale: shards and row groups as work units", function 
 
   it("refuses at combine a key split between shards hashed by different parts", async () => {
     const d = join(work, "split-key");
-    await writeShard(join(d, "a.tar"), [{ name: "1.jpg", bytes: "a" }, { name: "2.jpg", bytes: "b" }]);
-    await writeShard(join(d, "b.tar"), [{ name: "2.txt", bytes: "c" }, { name: "3.txt", bytes: "d" }]);
+    await writeShard(join(d, "a.tar"), [
+      { name: "1.jpg", bytes: "a" },
+      { name: "2.jpg", bytes: "b" },
+    ]);
+    await writeShard(join(d, "b.tar"), [
+      { name: "2.txt", bytes: "c" },
+      { name: "3.txt", bytes: "d" },
+    ]);
     const parts = [0, 1].map((i) => join(work, `split-key-${i}`));
     for (const [i, out] of parts.entries()) {
       const r = await runCli(["dataset", "hash", d, "--format", "webdataset", "--part", `${i}/2`, "--out", out], env);

@@ -124,7 +124,12 @@ describe("native hasher (native/hash.c) against the JavaScript reference", funct
     // Lines of varied length around 1 MiB (the native buffer) and 16 MiB (the JavaScript one), CRLF mixed in.
     const lines = [1, (1 << 20) - 1, 1 << 20, (1 << 20) + 1, 3 << 20, 5, (16 << 20) + 7, 2].map((n, i) => `${i}`.repeat(n) + (i % 2 ? "\r" : ""));
     writeFileSync(path, lines.join("\n"));
-    for (const [start, end] of [[0, -1], [0, 1 << 20], [1 << 20, 4 << 20], [(1 << 20) + 2, -1]]) {
+    for (const [start, end] of [
+      [0, -1],
+      [0, 1 << 20],
+      [1 << 20, 4 << 20],
+      [(1 << 20) + 2, -1],
+    ]) {
       const got = native.hashRecords(path, false, start, end, false, null, false);
       const want = jsRange(path, false, start, end, false);
       expect(got.digests!.toString("hex"), `range ${start}-${end}`).to.equal(want.digests);
@@ -137,7 +142,11 @@ describe("native hasher (native/hash.c) against the JavaScript reference", funct
     const missing = join(dir, "nope.jsonl");
     const folder = join(dir, "a-folder.jsonl");
     mkdirSync(folder);
-    for (const [path, encoding] of [[open, "csv"], [missing, "jsonl"], [folder, "jsonl"]] as const) {
+    for (const [path, encoding] of [
+      [open, "csv"],
+      [missing, "jsonl"],
+      [folder, "jsonl"],
+    ] as const) {
       const js = await withNative(false, () => captureError(() => hashRecordsOf(path, encoding)));
       const nat = await withNative(true, () => captureError(() => hashRecordsOf(path, encoding)));
       expect(nat, path).to.deep.equal(js).and.to.not.equal(null);
@@ -181,7 +190,9 @@ describe("native hasher (native/hash.c) against the JavaScript reference", funct
     expect(js).to.match(/vanishing\/b does not exist/);
     expect(nat).to.equal(js);
     mkdirSync(join(root, "b"));
-    expect(await captureErrorAsync(() => runUnitNative(native, plan, 0, work))).to.equal(captureError(() => runUnit(plan, 0, work))).and.match(/EISDIR/);
+    expect(await captureErrorAsync(() => runUnitNative(native, plan, 0, work)))
+      .to.equal(captureError(() => runUnit(plan, 0, work)))
+      .and.match(/EISDIR/);
   });
 
   it("merges any bucket range of bucket files to the JavaScript merge's bytes", () => {
@@ -195,7 +206,14 @@ describe("native hasher (native/hash.c) against the JavaScript reference", funct
       writeBucketFile(path, Buffer.concat([own, shared, own.subarray(0, 32 * 7)]));
       files.push(path);
     }
-    for (const [from, to] of [[0, 256], [0, 1], [0x42, 0x43], [17, 200], [255, 256], [10, 10]]) {
+    for (const [from, to] of [
+      [0, 256],
+      [0, 1],
+      [0x42, 0x43],
+      [17, 200],
+      [255, 256],
+      [10, 10],
+    ]) {
       const got = native.mergeRuns(files, from, to, false);
       expect(got.failure).to.equal(undefined);
       expect(got.leaves!.equals(Buffer.from(mergeRangeJs(files, from, to))), `buckets ${from}-${to}`).to.equal(true);
@@ -256,7 +274,9 @@ describe("native hasher (native/hash.c) against the JavaScript reference", funct
             process.env.PROVENANT_UNIT_FILES = "2";
             try {
               const home = mkdtempSync(join(base, "home-"));
-              const r = await withNative(on, () => captureOrAsync(() => commitAndStore(input, new LocalStore(home), { name: "v" }, { workDir: join(home, "work"), workers: 2 })));
+              const r = await withNative(on, () =>
+                captureOrAsync(() => commitAndStore(input, new LocalStore(home), { name: "v" }, { workDir: join(home, "work"), workers: 2 })),
+              );
               if ("error" in v.expect) expect(r, `${path}, ${unitBytes}-byte units`).to.have.property("error", v.expect.error);
               else {
                 if ("error" in r) throw new Error(`${path}, ${unitBytes}-byte units: ${r.error}`);

@@ -239,7 +239,12 @@ describe("parquet encoding (docs/formats/encodings-v2.md)", function () {
   });
 
   it("writes every rowJson vector's canonical text, and refuses the ones it refuses", () => {
-    const vectors = JSON.parse(readFileSync(join(import.meta.dirname, "..", "vectors", "encodings-v2.json"), "utf8")).rowJson as Array<{ input: string; canonical?: string; sample?: string; error?: string }>;
+    const vectors = JSON.parse(readFileSync(join(import.meta.dirname, "..", "vectors", "encodings-v2.json"), "utf8")).rowJson as Array<{
+      input: string;
+      canonical?: string;
+      sample?: string;
+      error?: string;
+    }>;
     expect(vectors.length).to.be.greaterThan(10);
     for (const v of vectors) {
       if (v.error) {

@@ -31,10 +31,13 @@ describe("path text form (encodings-v1, names)", () => {
   it("is undone exactly by pathFromText, so two byte paths never share a text form", () => {
     fc.assert(
       // Bytes biased to the interesting ones: "%", hex digits, lead and continuation bytes, controls.
-      fc.property(fc.array(fc.oneof(fc.constantFrom(0x25, 0x34, 0x31, 0x46, 0xc3, 0xa9, 0xed, 0xa0, 0xf0, 0x9f, 0x80, 0x0a), fc.nat(255)), { maxLength: 24 }), (bytes) => {
-        const back = pathFromText(pathText(Uint8Array.from(bytes)));
-        if (!Buffer.from(back).equals(Buffer.from(bytes))) throw new Error(`${JSON.stringify(bytes)} came back as ${JSON.stringify([...back])}`);
-      }),
+      fc.property(
+        fc.array(fc.oneof(fc.constantFrom(0x25, 0x34, 0x31, 0x46, 0xc3, 0xa9, 0xed, 0xa0, 0xf0, 0x9f, 0x80, 0x0a), fc.nat(255)), { maxLength: 24 }),
+        (bytes) => {
+          const back = pathFromText(pathText(Uint8Array.from(bytes)));
+          if (!Buffer.from(back).equals(Buffer.from(bytes))) throw new Error(`${JSON.stringify(bytes)} came back as ${JSON.stringify([...back])}`);
+        },
+      ),
       { numRuns: 1000, seed: 42 },
     );
     fc.assert(
@@ -71,7 +74,16 @@ describe("accepted skips", () => {
   });
 
   it("are parsed strictly", () => {
-    for (const bad of [null, [], "hidden", { reason: "secret" }, { reason: "symlink", path: "" }, { reason: "symlink", path: 3 }, { reason: "fifo", extra: 1 }, { reason: "symlink", path: "100%" }]) {
+    for (const bad of [
+      null,
+      [],
+      "hidden",
+      { reason: "secret" },
+      { reason: "symlink", path: "" },
+      { reason: "symlink", path: 3 },
+      { reason: "fifo", extra: 1 },
+      { reason: "symlink", path: "100%" },
+    ]) {
       expect(() => parseAcceptedSkip(bad, "acceptSkipped[0]"), JSON.stringify(bad)).to.throw(/acceptSkipped\[0\]|text form/);
     }
   });

@@ -5,16 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import * as encodings from "../../core/dataset/encodings.ts";
-import {
-  canonicalSample,
-  encodingOfFileName,
-  hiddenEntryOf,
-  RecordSplitter,
-  sampleHash,
-  sha256,
-  sha256Stream,
-  textSampleHash,
-} from "../../core/dataset/sample-hash.ts";
+import { canonicalSample, encodingOfFileName, hiddenEntryOf, RecordSplitter, sampleHash, sha256, sha256Stream, textSampleHash } from "../../core/dataset/sample-hash.ts";
 import { ProvenantError } from "../../core/errors.ts";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
@@ -82,7 +73,10 @@ describe("sample-hash: the browser's encodings agree with the CLI's", () => {
   it("hashes a sample and a typed record as SHA-256 of the canonical bytes: node:crypto under Node, JavaScript and WebCrypto in a browser", async () => {
     const big = new Uint8Array(200_000).map((_, i) => i * 7);
     const browser = await asInBrowser();
-    for (const [where, m] of [["Node", { sha256, sampleHash, textSampleHash }], ["browser", browser]] as const) {
+    for (const [where, m] of [
+      ["Node", { sha256, sampleHash, textSampleHash }],
+      ["browser", browser],
+    ] as const) {
       expect(hex(await m.sha256(big)), where).to.equal(sha(big)); // WebCrypto in a browser
       expect(hex(await m.sha256(big.subarray(5, 70_000))), where).to.equal(sha(big.subarray(5, 70_000))); // a view, not a whole buffer
       expect(hex(await m.sha256(big.subarray(0, 100))), where).to.equal(sha(big.subarray(0, 100))); // JavaScript in a browser

@@ -114,7 +114,13 @@ describe("webdataset encoding (docs/formats/encodings-v2.md)", function () {
     // One shard by tar-stream, in key order.
     const one = join(dir, "one");
     const members: MemberSpec[] = [];
-    for (const key of [...new Set(readdirSync(files).filter((f) => f.includes(".")).map((f) => f.slice(0, f.indexOf("."))))].sort()) {
+    for (const key of [
+      ...new Set(
+        readdirSync(files)
+          .filter((f) => f.includes("."))
+          .map((f) => f.slice(0, f.indexOf("."))),
+      ),
+    ].sort()) {
       for (const f of readdirSync(files).filter((x) => x.startsWith(`${key}.`))) members.push({ name: f, bytes: readFileSync(join(files, f)) });
     }
     await writeShard(join(one, "all.tar"), members);
@@ -123,7 +129,14 @@ describe("webdataset encoding (docs/formats/encodings-v2.md)", function () {
     mkdirSync(three, { recursive: true });
     const keys = [...new Set(members.map((m) => m.name.slice(0, m.name.indexOf("."))))];
     for (let s = 0; s < 3; s++) {
-      const names = keys.filter((_, k) => k % 3 === s).flatMap((key) => members.filter((m) => m.name.startsWith(`${key}.`)).map((m) => m.name).reverse());
+      const names = keys
+        .filter((_, k) => k % 3 === s)
+        .flatMap((key) =>
+          members
+            .filter((m) => m.name.startsWith(`${key}.`))
+            .map((m) => m.name)
+            .reverse(),
+        );
       const args = ["--format=posix", "--mtime=2001-02-03", "--no-recursion", s === 1 ? "-czf" : "-cf", join(three, `part-${s}.tar${s === 1 ? ".gz" : ""}`), ...names];
       tar(args, files);
     }
@@ -136,7 +149,10 @@ describe("webdataset encoding (docs/formats/encodings-v2.md)", function () {
   it("streams a member larger than the buffers to the SHA-256 of its bytes, the leaf it has under files", async () => {
     const big = Buffer.alloc((20 << 20) + 3, 1);
     big[big.length - 1] = 2;
-    await writeShard(join(dir, "big", "b.tar"), [{ name: "0.bin", bytes: big }, { name: "0.txt", bytes: "small" }]);
+    await writeShard(join(dir, "big", "b.tar"), [
+      { name: "0.bin", bytes: big },
+      { name: "0.txt", bytes: "small" },
+    ]);
     const r = await hashContainerSamples(join(dir, "big", "b.tar"), "webdataset");
     const len = Buffer.from([0, 0, 0, 3]);
     expect(hex(r.hashes)).to.equal(hex(sha(Buffer.concat([len, Buffer.from("bin"), sha(big), len, Buffer.from("txt"), sha("small")]))));
@@ -144,18 +160,58 @@ describe("webdataset encoding (docs/formats/encodings-v2.md)", function () {
 
   // Each refusal keeps a shard from meaning one thing to WebDataset's loader and another to its commitment.
   const refusals: Array<[string, MemberSpec[][], RegExp]> = [
-    ["a repeated extension (the loader keeps one of the two)", [[{ name: "0.jpg", bytes: "a" }, { name: "0.jpg", bytes: "b" }]], /sample "0" has the extension "jpg" twice/],
-    ["extensions equal but for case (the loader lower-cases them)", [[{ name: "0.JPG", bytes: "a" }, { name: "0.jpg", bytes: "b" }]], /has the extension "jpg" twice/],
-    ["a key that comes back after another (the loader reads two samples)", [[{ name: "0.jpg", bytes: "a" }, { name: "1.jpg", bytes: "b" }, { name: "0.txt", bytes: "c" }]], /member #2 "0.txt" comes back to key "0"/],
+    [
+      "a repeated extension (the loader keeps one of the two)",
+      [
+        [
+          { name: "0.jpg", bytes: "a" },
+          { name: "0.jpg", bytes: "b" },
+        ],
+      ],
+      /sample "0" has the extension "jpg" twice/,
+    ],
+    [
+      "extensions equal but for case (the loader lower-cases them)",
+      [
+        [
+          { name: "0.JPG", bytes: "a" },
+          { name: "0.jpg", bytes: "b" },
+        ],
+      ],
+      /has the extension "jpg" twice/,
+    ],
+    [
+      "a key that comes back after another (the loader reads two samples)",
+      [
+        [
+          { name: "0.jpg", bytes: "a" },
+          { name: "1.jpg", bytes: "b" },
+          { name: "0.txt", bytes: "c" },
+        ],
+      ],
+      /member #2 "0.txt" comes back to key "0"/,
+    ],
     [
       "a key split between shards (the loader joins them)",
       [
-        [{ name: "0.jpg", bytes: "a" }, { name: "1.jpg", bytes: "b" }],
+        [
+          { name: "0.jpg", bytes: "a" },
+          { name: "1.jpg", bytes: "b" },
+        ],
         [{ name: "1.txt", bytes: "c" }],
       ],
       /key "1" is split between s0\.tar and s1\.tar/,
     ],
-    ["a symbolic link (its bytes are another member's)", [[{ name: "0.jpg", bytes: "a" }, { name: "0.txt", type: "symlink", linkname: "0.jpg" }]], /member #1 "0.txt" \(header at byte 1024\) is a symlink/],
+    [
+      "a symbolic link (its bytes are another member's)",
+      [
+        [
+          { name: "0.jpg", bytes: "a" },
+          { name: "0.txt", type: "symlink", linkname: "0.jpg" },
+        ],
+      ],
+      /member #1 "0.txt" \(header at byte 1024\) is a symlink/,
+    ],
     ["a member without extension", [[{ name: "README", bytes: "x" }]], /member #0 "README" has no extension/],
     ["a member without key", [[{ name: "._0.jpg", bytes: "x" }]], /member #0 "._0.jpg" starts with a dot/],
   ];
@@ -180,7 +236,10 @@ describe("webdataset encoding (docs/formats/encodings-v2.md)", function () {
   });
 
   it("refuses a damaged, a truncated and a damaged gzip shard with one line naming the shard and where", async () => {
-    await writeShard(join(dir, "ok.tar"), [{ name: "0.jpg", bytes: "a".repeat(2000) }, { name: "1.jpg", bytes: "b" }]);
+    await writeShard(join(dir, "ok.tar"), [
+      { name: "0.jpg", bytes: "a".repeat(2000) },
+      { name: "1.jpg", bytes: "b" },
+    ]);
     const good = readFileSync(join(dir, "ok.tar"));
     const flipped = Buffer.from(good);
     flipped[2560 + 10] ^= 0xff; // inside the second member's header (after 512 + 2048 bytes): its checksum no longer holds
@@ -189,7 +248,9 @@ describe("webdataset encoding (docs/formats/encodings-v2.md)", function () {
       /flipped\.tar: not a valid tar at byte 2560 of the tar stream, after member #0 "0\.jpg"/,
     );
     writeFileSync(join(dir, "cut.tar"), good.subarray(0, 1500));
-    expect((await refusal(() => hashContainerSamples(join(dir, "cut.tar"), "webdataset"))).message).to.match(/cut\.tar: the tar ends in the middle of a member, before its first member/);
+    expect((await refusal(() => hashContainerSamples(join(dir, "cut.tar"), "webdataset"))).message).to.match(
+      /cut\.tar: the tar ends in the middle of a member, before its first member/,
+    );
     writeFileSync(join(dir, "cut.tar.gz"), gzipSync(good).subarray(0, 60));
     expect((await refusal(() => hashContainerSamples(join(dir, "cut.tar.gz"), "webdataset"))).message).to.match(/cut\.tar\.gz: the gzip stream is damaged or truncated/);
   });
@@ -208,10 +269,15 @@ describe("webdataset encoding (docs/formats/encodings-v2.md)", function () {
     writeFileSync(join(loose, "0007.txt"), "a seven");
     writeFileSync(join(loose, "0007.jpg"), "seven");
     expect(toHex(await sampleHashOf({ files: [join(loose, "0007.txt"), join(loose, "0007.jpg")] }, "webdataset"))).to.equal(leaf);
-    await writeShard(join(loose, "only.tar"), [{ name: "x/0007.txt", bytes: "a seven" }, { name: "x/0007.jpg", bytes: "seven" }]);
+    await writeShard(join(loose, "only.tar"), [
+      { name: "x/0007.txt", bytes: "a seven" },
+      { name: "x/0007.jpg", bytes: "seven" },
+    ]);
     expect(toHex(await sampleHashOf({ file: join(loose, "only.tar") }, "webdataset"))).to.equal(leaf);
     expect((await refusal(() => sampleHashOf({ file: shard }, "webdataset"))).message).to.contain("holds 2 samples");
     writeFileSync(join(loose, "0008.jpg"), "eight");
-    expect((await refusal(() => sampleHashOf({ files: [join(loose, "0007.txt"), join(loose, "0008.jpg")] }, "webdataset"))).message).to.contain("one sample's files share one key");
+    expect((await refusal(() => sampleHashOf({ files: [join(loose, "0007.txt"), join(loose, "0008.jpg")] }, "webdataset"))).message).to.contain(
+      "one sample's files share one key",
+    );
   });
 });

@@ -38,16 +38,24 @@ export async function storeLeavesAsGiven(store: ContentStore, leaves: Uint8Array
   const writer = new ShardWriter(store);
   await writer.push(leaves);
   const tree = await writer.finish();
-  return storeIndexAndManifest(tree, store, { name, license: "CC0-1.0" }, {
-    encoding: "jsonl",
-    totalSamples: tree.n,
-    skipped: { hidden: 0, symlinks: 0, other: 0, emptyRecords: 0 },
-    bytes: 0,
-  });
+  return storeIndexAndManifest(
+    tree,
+    store,
+    { name, license: "CC0-1.0" },
+    {
+      encoding: "jsonl",
+      totalSamples: tree.n,
+      skipped: { hidden: 0, symlinks: 0, other: 0, emptyRecords: 0 },
+      bytes: 0,
+    },
+  );
 }
 
 /** Mints a stored commitment with the registry contract directly, as any account can. Returns the token id. */
-export async function mintDirectly(registry: Contract, stored: { root: Uint8Array; manifest: { n: number; totalSamples: number; encoding: string; license: string | null }; manifestCid: string }): Promise<bigint> {
+export async function mintDirectly(
+  registry: Contract,
+  stored: { root: Uint8Array; manifest: { n: number; totalSamples: number; encoding: string; license: string | null }; manifestCid: string },
+): Promise<bigint> {
   const tx = await registry.mint({
     root: toHex(stored.root),
     n: stored.manifest.n,

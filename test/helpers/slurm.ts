@@ -115,7 +115,9 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
   };
   const exited = () => daemons.find((d) => d.child.exitCode !== null || d.child.signalCode !== null);
   const fail = async (what: string, d = exited()): Promise<never> => {
-    const log = d ? `${d.name} exited (${d.child.exitCode ?? d.child.signalCode}); last lines of ${d.log}:\n${tail(d.log)}` : `last lines of the logs:\n${daemons.map((x) => `${x.name}:\n${tail(x.log, 8)}`).join("\n")}`;
+    const log = d
+      ? `${d.name} exited (${d.child.exitCode ?? d.child.signalCode}); last lines of ${d.log}:\n${tail(d.log)}`
+      : `last lines of the logs:\n${daemons.map((x) => `${x.name}:\n${tail(x.log, 8)}`).join("\n")}`;
     await stopDaemons(daemons);
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`the Slurm test cluster did not start: ${what}; ${log}`);
@@ -130,7 +132,13 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
 
   // munge: a key of our own, and a daemon on our own socket (Slurm finds it through AuthInfo).
   execFileSync("mungekey", ["--create", `--keyfile=${join(dir, "munge.key")}`], { stdio: "ignore" });
-  start("munged", "munged", ["--foreground", `--socket=${socket}`, `--key-file=${join(dir, "munge.key")}`, `--pid-file=${join(dir, "munged.pid")}`, `--seed-file=${join(dir, "munged.seed")}`]);
+  start("munged", "munged", [
+    "--foreground",
+    `--socket=${socket}`,
+    `--key-file=${join(dir, "munge.key")}`,
+    `--pid-file=${join(dir, "munged.pid")}`,
+    `--seed-file=${join(dir, "munged.seed")}`,
+  ]);
   await until("munged did not open its socket", () => spawnSync("munge", ["-n", "-S", socket], { stdio: "ignore" }).status === 0);
 
   // The node as slurmd sees this machine (CPUs, sockets, cores, memory), so the partition offers what exists.
@@ -216,13 +224,18 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
     conf,
     env,
     run,
-    sbatch: (args, options) => run("sbatch", ["--parsable", ...args], options).trim().split(";")[0],
+    sbatch: (args, options) =>
+      run("sbatch", ["--parsable", ...args], options)
+        .trim()
+        .split(";")[0],
     tasks,
     async waitFor(jobId, until = (ts) => ts.every(taskEnded)) {
       // Bounded, so a condition that never comes fails naming the job's state instead of at mocha's timeout.
-      for (const deadline = Date.now() + WAIT_LIMIT_MS; ; ) {
+      for (const deadline = Date.now() + WAIT_LIMIT_MS; ;) {
         if (Date.now() > deadline) {
-          const states = tasks(jobId).map((t) => `${t.id} ${t.state} ${t.reason}`).join(", ");
+          const states = tasks(jobId)
+            .map((t) => `${t.id} ${t.state} ${t.reason}`)
+            .join(", ");
           throw new Error(`job ${jobId}: what the test waits for did not happen within ${WAIT_LIMIT_MS / 1000} s (${states})`);
         }
         const ts = tasks(jobId);

@@ -118,7 +118,10 @@ describe("lineage exports", function () {
       validate = cycloneDxValidator();
     });
 
-    for (const [name, graph] of [["two generations", twoGenerationGraph], ["one generation", oneGenerationGraph]] as const) {
+    for (const [name, graph] of [
+      ["two generations", twoGenerationGraph],
+      ["one generation", oneGenerationGraph],
+    ] as const) {
       it(`produces a BOM the official 1.6 schema accepts (${name})`, () => {
         expect(check(validate, exportedJson("cyclonedx", graph()))).to.deep.equal([]);
       });
@@ -204,7 +207,10 @@ describe("lineage exports", function () {
       validate = spdxValidator();
     });
 
-    for (const [name, graph] of [["two generations", twoGenerationGraph], ["one generation", oneGenerationGraph]] as const) {
+    for (const [name, graph] of [
+      ["two generations", twoGenerationGraph],
+      ["one generation", oneGenerationGraph],
+    ] as const) {
       it(`produces a document the SPDX 3.0.1 JSON Schema accepts (${name})`, () => {
         expect(check(validate, exportedJson("spdx", graph()))).to.deep.equal([]);
       });
@@ -230,8 +236,7 @@ describe("lineage exports", function () {
       expect(byId.get(MNIST_ID)).to.include({ type: "dataset_DatasetPackage", name: "MNIST", software_primaryPurpose: "data" });
       expect(byId.get(MNIST_ID).dataset_datasetType).to.deep.equal(["noAssertion"]);
 
-      const rel = (type: string) =>
-        graph.filter((e) => e.type === "Relationship" && e.relationshipType === type).map((e) => [e.from, e.to, e.comment]);
+      const rel = (type: string) => graph.filter((e) => e.type === "Relationship" && e.relationshipType === type).map((e) => [e.from, e.to, e.comment]);
       expect(rel("trainedOn")).to.deep.equal([
         [MLP_ID, [MNIST_ID], "role: training"],
         [FT_ID, [MNIST_ID], "role: fine-tuning"],
@@ -317,11 +322,21 @@ describe("lineage exports", function () {
     });
 
     it("maps SPDX licenses to the Hub's ids, and others to license: other with a name", () => {
-      for (const [spdx, hub] of [["MIT", "mit"], ["Apache-2.0", "apache-2.0"], ["CC-BY-SA-3.0", "cc-by-sa-3.0"], ["GPL-3.0-only", "gpl-3.0"], ["ODbL-1.0", "odbl"]]) {
+      for (const [spdx, hub] of [
+        ["MIT", "mit"],
+        ["Apache-2.0", "apache-2.0"],
+        ["CC-BY-SA-3.0", "cc-by-sa-3.0"],
+        ["GPL-3.0-only", "gpl-3.0"],
+        ["ODbL-1.0", "odbl"],
+      ]) {
         expect(hfLicense(spdx), spdx).to.deep.equal({ license: hub });
         expect(licenses.has(hub), hub).to.equal(true);
       }
-      expect(hfLicense("GPL-3.0-or-later")).to.deep.equal({ license: "other", license_name: "gpl-3.0-or-later", license_link: "https://spdx.org/licenses/GPL-3.0-or-later.html" });
+      expect(hfLicense("GPL-3.0-or-later")).to.deep.equal({
+        license: "other",
+        license_name: "gpl-3.0-or-later",
+        license_link: "https://spdx.org/licenses/GPL-3.0-or-later.html",
+      });
       expect(hfLicense("LicenseRef-Acme-Model")).to.deep.equal({ license: "other", license_name: "licenseref-acme-model" });
       const graph = twoGenerationGraph();
       (graph.nodes[0] as { license: string }).license = "LicenseRef-Acme-Model";
@@ -364,7 +379,10 @@ describe("lineage exports", function () {
       return errors;
     }
 
-    for (const [name, graph] of [["two generations", twoGenerationGraph], ["one generation", oneGenerationGraph]] as const) {
+    for (const [name, graph] of [
+      ["two generations", twoGenerationGraph],
+      ["one generation", oneGenerationGraph],
+    ] as const) {
       it(`produces an event the OpenLineage schema and its facet schemas accept (${name})`, () => {
         expect(checkEvent(exportedJson("openlineage", graph()))).to.deep.equal([]);
       });
@@ -459,10 +477,25 @@ describe("lineage exports", function () {
 
     it("keeps its modules browser-safe: no node: imports, no Buffer, no process, no clock, in them or anything they import", () => {
       const dir = join(import.meta.dirname, "..", "..", "core", "lineage", "exports");
-      const strip = (path: string) => readFileSync(path, "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+      const strip = (path: string) =>
+        readFileSync(path, "utf8")
+          .replace(/\/\*[\s\S]*?\*\//g, "")
+          .replace(/^\s*\/\/.*$/gm, "");
       for (const f of readdirSync(dir)) {
         for (const [, spec] of strip(join(dir, f)).matchAll(/from\s+["'](\.[^"']+)["']/g)) {
-          const allowed = ["./common.ts", "./cyclonedx.ts", "./spdx.ts", "./hf-card.ts", "./openlineage.ts", "../graph.ts", "../../errors.ts", "../../identifiers.ts", "../../versioned-json.ts", "../../attestor/attestation.ts", "../../chain/roles.ts"];
+          const allowed = [
+            "./common.ts",
+            "./cyclonedx.ts",
+            "./spdx.ts",
+            "./hf-card.ts",
+            "./openlineage.ts",
+            "../graph.ts",
+            "../../errors.ts",
+            "../../identifiers.ts",
+            "../../versioned-json.ts",
+            "../../attestor/attestation.ts",
+            "../../chain/roles.ts",
+          ];
           expect(allowed, `${f} imports ${spec}`).to.include(spec);
         }
       }
@@ -516,18 +549,44 @@ describe("lineage exports", function () {
         mkdirSync(digits);
         for (let i = 0; i < 30; i++) writeFileSync(join(digits, `${i % 10}-${i}.txt`), `digit ${i % 10}, sample ${i}\n`);
         expect((await run(["dataset", "mint", digits, "--name", "MNIST", "--license", "CC-BY-SA-3.0"])).datasetId).to.equal("1");
-        for (const [name, bytes] of [["base", 4000], ["tuned", 5000]] as const) {
+        for (const [name, bytes] of [
+          ["base", 4000],
+          ["tuned", 5000],
+        ] as const) {
           mkdirSync(join(work, name));
           writeFileSync(join(work, name, "config.json"), JSON.stringify({ hidden: 128, name }));
           writeFileSync(join(work, name, "model.safetensors"), Buffer.alloc(bytes, name));
         }
         writeFileSync(join(work, "base.yaml"), "architecture: MLP 784-128-10\ntask: image-classification\nmetrics: { accuracy: 0.97 }\nlicense: MIT\n");
         writeFileSync(join(work, "tuned.yaml"), "metrics: { accuracy: 0.98 }\nhyperparameters: { epochs: 2 }\n");
-        const base = await run(["model", "register", join(work, "base"), "--name", "mnist-mlp", "--version", "1.0.0", "--dataset", "1:training", "--record", join(work, "base.yaml")]);
+        const base = await run([
+          "model",
+          "register",
+          join(work, "base"),
+          "--name",
+          "mnist-mlp",
+          "--version",
+          "1.0.0",
+          "--dataset",
+          "1:training",
+          "--record",
+          join(work, "base.yaml"),
+        ]);
         expect(base.modelId).to.equal("1");
         const tuned = await run([
-          "model", "register", join(work, "tuned"), "--name", "mnist-mlp-ft", "--version", "1.1.0",
-          "--parent", "1:finetune", "--dataset", "1:fine-tuning", "--record", join(work, "tuned.yaml"),
+          "model",
+          "register",
+          join(work, "tuned"),
+          "--name",
+          "mnist-mlp-ft",
+          "--version",
+          "1.1.0",
+          "--parent",
+          "1:finetune",
+          "--dataset",
+          "1:fine-tuning",
+          "--record",
+          join(work, "tuned.yaml"),
         ]);
         expect(tuned.modelId).to.equal("2");
       });
@@ -585,13 +644,20 @@ describe("lineage exports", function () {
   });
 });
 
-
 describe("lineage exports call a model attested only when its certificate verified", function () {
   this.timeout(60_000);
   const REVOKED_AT = 1_767_312_000; // 2026-01-02T00:00:00Z
   const verdicts: Array<[string, ModelNode["attestation"] | undefined, RegExp]> = [
-    ["failed", { state: "failed", trustLevel: "software-tpm-pcr23", revokedAt: null, reason: "quoteSignature: the quote is not signed by the AK" }, /failed verification \(quoteSignature: the quote is not signed by the AK\)/],
-    ["revoked", { state: "revoked", trustLevel: "software-tpm-pcr23", revokedAt: REVOKED_AT, reason: "attestorRegistered: revoked" }, /attested by a revoked attestor \(revoked 2026-01-02T00:00:00Z\)/],
+    [
+      "failed",
+      { state: "failed", trustLevel: "software-tpm-pcr23", revokedAt: null, reason: "quoteSignature: the quote is not signed by the AK" },
+      /failed verification \(quoteSignature: the quote is not signed by the AK\)/,
+    ],
+    [
+      "revoked",
+      { state: "revoked", trustLevel: "software-tpm-pcr23", revokedAt: REVOKED_AT, reason: "attestorRegistered: revoked" },
+      /attested by a revoked attestor \(revoked 2026-01-02T00:00:00Z\)/,
+    ],
     ["never checked", undefined, /was not checked/],
   ];
   /** model #1 alone, attested on-chain, with the given verdict on its certificate. */
@@ -616,7 +682,9 @@ describe("lineage exports call a model attested only when its certificate verifi
   it("claims it in every format when it verified: the hf-card tag, the CycloneDX comment, the trust level in words", () => {
     const g = graphWith({ state: "verified", trustLevel: "hardware-tpm-pcr23", revokedAt: null, reason: null });
     expect(frontMatter(exported("hf-card", g).text).meta.tags).to.include("provenant-attested");
-    expect(exported("cyclonedx", g).text).to.contain("TPM-attested (hardware TPM, machine state not checked). It covers the training process only; the machine's boot state is not attested.");
+    expect(exported("cyclonedx", g).text).to.contain(
+      "TPM-attested (hardware TPM, machine state not checked). It covers the training process only; the machine's boot state is not attested.",
+    );
     expect(JSON.parse(exported("openlineage", g).text).run.facets.provenant_training.provenance).to.equal("attested");
   });
 
@@ -625,7 +693,10 @@ describe("lineage exports call a model attested only when its certificate verifi
       const g = graphWith(attestation);
       const docs = Object.fromEntries(EXPORT_FORMATS.map((f) => [f, exported(f, g).text]));
       for (const [format, text] of Object.entries(docs)) {
-        expect(text, format).to.not.contain("TPM-attested").and.to.not.contain("provenant-attested").and.to.not.match(/"provenance": "attested"/);
+        expect(text, format)
+          .to.not.contain("TPM-attested")
+          .and.to.not.contain("provenant-attested")
+          .and.to.not.match(/"provenance": "attested"/);
         expect(text, format).to.match(says);
       }
       expect(check(cdx, JSON.parse(docs.cyclonedx))).to.deep.equal([]);
@@ -736,7 +807,9 @@ describe("lineage exports carry attested evaluation results, apart from the owne
     ]);
     expect(model.externalRef.map((r: Doc) => r.locator[0])).to.include("ipfs://bafkreievaluationonecertificate");
     const testedOn = graph.filter((e) => e.type === "Relationship" && e.relationshipType === "testedOn");
-    expect(testedOn.map((r) => [r.from, r.to, r.comment])).to.deep.equal([[MLP_ID, [MNIST_ID], "attested evaluation #1, certificate ipfs://bafkreievaluationonecertificate"]]);
+    expect(testedOn.map((r) => [r.from, r.to, r.comment])).to.deep.equal([
+      [MLP_ID, [MNIST_ID], "attested evaluation #1, certificate ipfs://bafkreievaluationonecertificate"],
+    ]);
   });
 
   it("OpenLineage: the model's facet lists its attested evaluations; the training facet keeps the claims", () => {

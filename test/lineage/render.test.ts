@@ -63,7 +63,7 @@ describe("lineage rendering", function () {
   it("draws the ancestry as a tree, parents before datasets, a shared ancestor expanded once", function () {
     expect(renderTree(graph).split("\n")).to.deep.equal([
       "model #4 merged 4.0.0 [self-declared] weights 0x44444444…",
-      "├── merge of model #2 tuned \"quoted\" 2.0.0 [self-declared] weights 0x22222222…",
+      '├── merge of model #2 tuned "quoted" 2.0.0 [self-declared] weights 0x22222222…',
       "│   └── finetune of model #1 base 1.0.0 [self-declared] weights 0x11111111…",
       "│       └── training: dataset #1 Digits (120 samples, files) root 0xdddddddd…",
       "├── merge of model #3 small<student> 3.0.0 [self-declared] weights 0x33333333…",
@@ -183,10 +183,19 @@ describe("lineage verification over a walk", function () {
         "model:2 model.certificate.contractVerdict pass",
       ]);
       expect(report.certificates).to.deep.equal({
-        "model:2": { ok: true, certificateCid: "bafkreicert2", attestor: "0x00000000000000000000000000000000000000a7", trustLevel: "software-tpm-pcr23", passed: 2, failed: 0 },
+        "model:2": {
+          ok: true,
+          certificateCid: "bafkreicert2",
+          attestor: "0x00000000000000000000000000000000000000a7",
+          trustLevel: "software-tpm-pcr23",
+          passed: 2,
+          failed: 0,
+        },
       });
       const tree = renderVerifyTree(walk, report);
-      expect(tree).to.match(/^model #2 m 1\.0\.0 \[attested\] ✓\n│ {3}✓ training certificate ipfs:\/\/bafkreicert2 \(software-tpm-pcr23: software TPM, for development and demos only\): 2 checks passed\n/);
+      expect(tree).to.match(
+        /^model #2 m 1\.0\.0 \[attested\] ✓\n│ {3}✓ training certificate ipfs:\/\/bafkreicert2 \(software-tpm-pcr23: software TPM, for development and demos only\): 2 checks passed\n/,
+      );
       expect(tree).to.not.include("bafkreicert1");
     });
 
@@ -219,7 +228,19 @@ describe("lineage verification over a walk", function () {
       tokenId: 1n,
       chain: {
         ok: true,
-        value: { id: 1n, root: hex("d"), n: 3, totalSamples: 3, mintedAt: 1, misordered, publisher: "0x0000000000000000000000000000000000000002", previousVersion: 0n, encoding: "jsonl", manifestCid: "bafkreid", license: "" },
+        value: {
+          id: 1n,
+          root: hex("d"),
+          n: 3,
+          totalSamples: 3,
+          mintedAt: 1,
+          misordered,
+          publisher: "0x0000000000000000000000000000000000000002",
+          previousVersion: 0n,
+          encoding: "jsonl",
+          manifestCid: "bafkreid",
+          license: "",
+        },
       },
       manifest: null,
       index: null,
@@ -237,7 +258,13 @@ describe("lineage verification over a walk", function () {
     const report = await verifyLineage(walkWith(true));
     expect(report.ok).to.equal(false);
     expect(report.checks.filter((c) => c.status === "fail")).to.deep.equal([
-      { node: "dataset:1", check: "dataset.order", status: "fail", code: "DATASET_MISORDERED", reason: "reported misordered on-chain: two adjacent leaves are out of order, so its exclusion proofs are void (inclusion still holds)" },
+      {
+        node: "dataset:1",
+        check: "dataset.order",
+        status: "fail",
+        code: "DATASET_MISORDERED",
+        reason: "reported misordered on-chain: two adjacent leaves are out of order, so its exclusion proofs are void (inclusion still holds)",
+      },
     ]);
     const tree = renderVerifyTree(walkWith(true), report);
     expect(tree).to.include("└── training: dataset #1 (3 samples) MISORDERED ✗");
@@ -262,6 +289,8 @@ describe("lineage verification over a walk", function () {
     expect(tree).to.match(/^model #2 m 1\.0\.0 \[self-declared\] ✓/);
     expect(tree).to.include("└── finetune of model #1 ✗");
     expect(tree).to.include("✗ model.on-chain: model #1 does not exist on chain 1");
-    expect(() => toLineageGraph(walk)).to.throw(/model #1 does not exist/).with.property("code", "LINEAGE_INVALID");
+    expect(() => toLineageGraph(walk))
+      .to.throw(/model #1 does not exist/)
+      .with.property("code", "LINEAGE_INVALID");
   });
 });

@@ -101,7 +101,7 @@ describe("merkle-v1", () => {
         // from the on-chain record and never taken from a proof.
         const sameShape = (m: number) => {
           for (let p = index, w = n, q = index, v = m; w > 1 || v > 1; p >>= 1, q >>= 1, w = (w + 1) >> 1, v = (v + 1) >> 1) {
-            if ((w > 1) !== (v > 1) || (p % 2 === 0 && p === w - 1) !== (q % 2 === 0 && q === v - 1)) return false;
+            if (w > 1 !== v > 1 || (p % 2 === 0 && p === w - 1) !== (q % 2 === 0 && q === v - 1)) return false;
           }
           return true;
         };

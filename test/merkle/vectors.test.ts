@@ -20,7 +20,11 @@ describe("merkle-v1 test vectors: library, merkletreejs and the contract agree",
     for (const t of vectors.trees) {
       const leaves = Buffer.concat(t.leaves.map((l: string) => Buffer.from(l.slice(2), "hex")));
       expect(`0x${Buffer.from(rootOf(leaves)).toString("hex")}`, `n=${t.n}`).to.equal(t.root);
-      const ref = new MerkleTree(t.leaves.map((l: string) => Buffer.from(l.slice(2), "hex")), sha, { hashLeaves: false });
+      const ref = new MerkleTree(
+        t.leaves.map((l: string) => Buffer.from(l.slice(2), "hex")),
+        sha,
+        { hashLeaves: false },
+      );
       expect(ref.getHexRoot(), `merkletreejs n=${t.n}`).to.equal(t.root);
     }
   });
@@ -51,7 +55,15 @@ describe("merkle-v1 test vectors: library, merkletreejs and the contract agree",
     const { ethers } = await network.create();
     const registry = await ethers.deployContract("DatasetRegistry");
     for (const [i, t] of vectors.trees.entries()) {
-      await registry.mint({ root: t.root, n: t.n, totalSamples: t.n, previousVersion: 0, encoding: "files", manifestCid: manifestCidBytes(await cidOf(new TextEncoder().encode(`vector ${i}`))), license: "CC0-1.0" });
+      await registry.mint({
+        root: t.root,
+        n: t.n,
+        totalSamples: t.n,
+        previousVersion: 0,
+        encoding: "files",
+        manifestCid: manifestCidBytes(await cidOf(new TextEncoder().encode(`vector ${i}`))),
+        license: "CC0-1.0",
+      });
       const id = i + 1;
       for (const p of t.inclusions as Leaf[]) {
         expect(await registry.verifyInclusion(id, p.sampleHash, p.index, p.siblings)).to.equal(true);

@@ -70,7 +70,14 @@ describe("model manifest (provenant-model-v1)", function () {
     it("splits files into 4-byte shards for the documented shard-size-4 digests", async function () {
       const h = await hashWeights(vector, { shardSize: 4 });
       expect(h.resources.map((r) => `${r.path}:${r.start}:${r.end}`)).to.deep.equal([
-        "a.txt:0:4", "a.txt:4:6", "b/c.bin:0:4", "b/c.bin:4:8", "b/c.bin:8:10", "b.txt:0:4", "b.txt:4:8", "b.txt:8:9",
+        "a.txt:0:4",
+        "a.txt:4:6",
+        "b/c.bin:0:4",
+        "b/c.bin:4:8",
+        "b/c.bin:8:10",
+        "b.txt:0:4",
+        "b.txt:4:8",
+        "b.txt:8:9",
       ]);
       expect(h.resources[1].digest).to.equal(sha("o\n"));
       expect(weightsDigestOf(h.resources)).to.equal("0x2e2a2c5d5cf04114b6c5cd3e79d0699e01574837bc502f6010b59694001c041e");
@@ -171,7 +178,9 @@ describe("model manifest (provenant-model-v1)", function () {
 
     it("refuses a resource digest changed without the weights digest, naming ROOT_MISMATCH", function () {
       const bytes = tampered((m) => (m.weights.resources[3].digest = sha("other")));
-      expect(() => decodeModelManifest(bytes)).to.throw(/hash to 0x/).with.property("code", "ROOT_MISMATCH");
+      expect(() => decodeModelManifest(bytes))
+        .to.throw(/hash to 0x/)
+        .with.property("code", "ROOT_MISMATCH");
     });
 
     it("refuses malformed manifests, each with MANIFEST_INVALID naming the problem", function () {
@@ -193,7 +202,9 @@ describe("model manifest (provenant-model-v1)", function () {
       ];
       for (const [what, edit, message] of cases) {
         const bytes = what === "not JSON" ? new TextEncoder().encode("{") : tampered(edit);
-        expect(() => decodeModelManifest(bytes), what).to.throw(message).with.property("code", "MANIFEST_INVALID");
+        expect(() => decodeModelManifest(bytes), what)
+          .to.throw(message)
+          .with.property("code", "MANIFEST_INVALID");
       }
     });
   });

@@ -41,7 +41,9 @@ describe("model record (provenant-model-record-v1)", function () {
 
     it("refuses a flag that contradicts the file", function () {
       writeFileSync(join(work, "c.yaml"), "name: a\nversion: 1.0.0\n");
-      expect(() => loadRecordFile(join(work, "c.yaml"), { name: "b" })).to.throw(/--name/).with.property("code", "RECORD_INVALID");
+      expect(() => loadRecordFile(join(work, "c.yaml"), { name: "b" }))
+        .to.throw(/--name/)
+        .with.property("code", "RECORD_INVALID");
     });
 
     it("refuses bad records with RECORD_INVALID naming the field", function () {
@@ -60,7 +62,9 @@ describe("model record (provenant-model-record-v1)", function () {
         [[], /not an object/],
       ];
       for (const [value, message] of cases) {
-        expect(() => validateRecord(value), JSON.stringify(value)).to.throw(message).with.property("code", "RECORD_INVALID");
+        expect(() => validateRecord(value), JSON.stringify(value))
+          .to.throw(message)
+          .with.property("code", "RECORD_INVALID");
       }
     });
 
@@ -69,13 +73,18 @@ describe("model record (provenant-model-record-v1)", function () {
       writeFileSync(join(work, "list.yaml"), "- 1\n- 2\n");
       expect(() => loadRecordFile(join(work, "bad.yaml"), { name: "m", version: "1.0.0" })).to.throw(/not valid YAML/);
       expect(() => loadRecordFile(join(work, "list.yaml"), { name: "m", version: "1.0.0" })).to.throw(/not a map/);
-      expect(() => loadRecordFile(join(work, "none.yaml"))).to.throw(/does not exist/).with.property("code", "INPUT_NOT_FOUND");
+      expect(() => loadRecordFile(join(work, "none.yaml")))
+        .to.throw(/does not exist/)
+        .with.property("code", "INPUT_NOT_FOUND");
     });
   });
 
   describe("inheritance", function () {
     it("takes every field the child leaves out from the parent, merging hyperparameters key by key", function () {
-      const child = withIdentity({ description: "Fine-tuned on 3, 5, 8.", metrics: { accuracy: 0.96 }, hyperparameters: { epochs: 3, learningRate: 0.01 } }, { name: "mnist-mlp-358", version: "1.1.0" });
+      const child = withIdentity(
+        { description: "Fine-tuned on 3, 5, 8.", metrics: { accuracy: 0.96 }, hyperparameters: { epochs: 3, learningRate: 0.01 } },
+        { name: "mnist-mlp-358", version: "1.1.0" },
+      );
       const { record, inherited } = resolveRecord(child, parent);
       expect(record).to.deep.equal({
         name: "mnist-mlp-358",

@@ -35,7 +35,13 @@ describe("the same bytes get the same CID from the local store and from Lighthou
     const { importBytes } = await import("ipfs-unixfs-importer");
     const { fixedSize } = await import("ipfs-unixfs-importer/chunker");
     const { balanced } = await import("ipfs-unixfs-importer/layout");
-    const kubo = { cidVersion: 1 as const, rawLeaves: true, chunker: fixedSize({ chunkSize: CHUNK }), layout: balanced({ maxChildrenPerNode: 174 }), reduceSingleLeafToSelf: true };
+    const kubo = {
+      cidVersion: 1 as const,
+      rawLeaves: true,
+      chunker: fixedSize({ chunkSize: CHUNK }),
+      layout: balanced({ maxChildrenPerNode: 174 }),
+      reduceSingleLeafToSelf: true,
+    };
     const native = nativeHasher();
     expect(native, "native/build/provenant_hash.node did not build: run npm run build:native").to.not.equal(null);
     for (const digest of [null, (chunk: Uint8Array) => native!.sha256(chunk, true)]) {

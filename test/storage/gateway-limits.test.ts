@@ -103,7 +103,10 @@ describe("reads from a gateway are capped at what the object can be", function (
       const r = await refusal(readDatasetManifest(new GatewayStore(gateway.url), stored.manifestCid));
       expect(gateway.sent, `the gateway sent ${(gateway.sent / MiB).toFixed(1)} MiB`).to.be.below(MAX_DATASET_MANIFEST_BYTES + 8 * MiB);
       expect(r.code).to.equal("STORAGE_CORRUPT");
-      expect(r.message).to.contain(stored.manifestCid).and.to.contain("dataset manifest").and.to.match(/more than/);
+      expect(r.message)
+        .to.contain(stored.manifestCid)
+        .and.to.contain("dataset manifest")
+        .and.to.match(/more than/);
     });
   }
 

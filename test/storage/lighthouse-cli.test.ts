@@ -10,7 +10,6 @@ import { datasetRegistryAbi } from "../../core/chain/abi.generated.ts";
 import { deployedAddress } from "../../core/chain/deployments.ts";
 import { sampleDeals, samplePodsi, startLighthouseStandin, type LighthouseStandin } from "./lighthouse-standin.ts";
 
-
 /** Reads the CIDs a data directory's upload journal confirms. */
 function journalCids(home: string): string[] {
   const dir = join(home, "lighthouse");
@@ -94,7 +93,11 @@ describe("provenant CLI with --storage lighthouse against the stand-in", functio
     // and take a fault meant for another attempt, so the run would fail for another reason than the one staged.
     const config = standin.writeProjectConfig(join(work, "resume-config.json"), { timeoutMs: 30_000 });
     const mint = () =>
-      runCli(["dataset", "mint", records, "--name", "Records", "--license", "CC0-1.0", "--storage", "lighthouse"], { ...env, PROVENANT_CONFIG: config, PROVENANT_HOME: h });
+      runCli(["dataset", "mint", records, "--name", "Records", "--license", "CC0-1.0", "--storage", "lighthouse"], {
+        ...env,
+        PROVENANT_CONFIG: config,
+        PROVENANT_HOME: h,
+      });
 
     // Lighthouse accepts two objects, then fails for good: the run stops before minting.
     standin.failNext("upload", { kind: "pass" }, 2);
@@ -125,14 +128,20 @@ describe("provenant CLI with --storage lighthouse against the stand-in", functio
     expect(await minted()).to.equal(total0 + 1n);
 
     // The same dataset minted with the local store: the same manifest CID, and the token already holds it.
-    const local = await runCli(["dataset", "mint", records, "--name", "Records", "--license", "CC0-1.0", "--storage", "local"], { ...env, PROVENANT_HOME: home("resume-local") });
+    const local = await runCli(["dataset", "mint", records, "--name", "Records", "--license", "CC0-1.0", "--storage", "local"], {
+      ...env,
+      PROVENANT_HOME: home("resume-local"),
+    });
     expect(local.code, local.stderr).to.equal(0);
     expect(local.json).to.include({ existing: true, datasetId: second.json.datasetId, manifestCid: second.json.manifestCid, indexCid: second.json.indexCid });
     expect((await registry.datasetOf(BigInt(second.json.datasetId))).manifestCid).to.equal(second.json.manifestCid);
   });
 
   it("proves a sample on a machine with an empty store, reading the dataset through the gateway", async () => {
-    const minted = await runCli(["dataset", "mint", records, "--name", "Records", "--license", "CC0-1.0", "--storage", "lighthouse"], { ...env, PROVENANT_HOME: home("resume") });
+    const minted = await runCli(["dataset", "mint", records, "--name", "Records", "--license", "CC0-1.0", "--storage", "lighthouse"], {
+      ...env,
+      PROVENANT_HOME: home("resume"),
+    });
     const before = standin.requests.filter((r) => r.route === "gateway").length;
     const r = await runCli(["prove", "--text", '{"id":4242}', "--dataset", minted.json.datasetId, "--storage", "lighthouse"], { ...env, PROVENANT_HOME: home("reader") });
     expect(r.code, r.stderr).to.equal(0);
@@ -199,7 +208,11 @@ describe("provenant CLI with --storage lighthouse against the stand-in", functio
     });
 
     it("no API key anywhere", async () => {
-      expectOneLineError(await hashSmall("no-key", { LIGHTHOUSE_API_KEY: "" }), "STORAGE_AUTH", /no Lighthouse API key: set LIGHTHOUSE_API_KEY, or .*hardhat keystore set/);
+      expectOneLineError(
+        await hashSmall("no-key", { LIGHTHOUSE_API_KEY: "" }),
+        "STORAGE_AUTH",
+        /no Lighthouse API key: set LIGHTHOUSE_API_KEY, or .*hardhat keystore set/,
+      );
     });
 
     it("a project config with an unknown key", async () => {
@@ -233,7 +246,12 @@ describe("provenant CLI with --storage lighthouse against the stand-in", functio
     await new Promise((r) => set.on("exit", r));
     expect(existsSync(join(xdg, "hardhat-nodejs", "dev.keystore.json"))).to.equal(true);
     const before = standin.uploads().length;
-    const r = await runCli(["dataset", "hash", small, "--storage", "lighthouse"], { ...env, LIGHTHOUSE_API_KEY: "", XDG_CONFIG_HOME: xdg, PROVENANT_HOME: home("keystore") });
+    const r = await runCli(["dataset", "hash", small, "--storage", "lighthouse"], {
+      ...env,
+      LIGHTHOUSE_API_KEY: "",
+      XDG_CONFIG_HOME: xdg,
+      PROVENANT_HOME: home("keystore"),
+    });
     expect(r.code, r.stderr).to.equal(0);
     expect(standin.uploads().length - before).to.equal(3);
     expect(standin.uploads().at(-1)!.authorization).to.equal(`Bearer ${standin.apiKey}`);

@@ -141,10 +141,7 @@ export function samplePodsi() {
             },
             proofSubtree: {
               index: "3800",
-              path: [
-                "650962983d59cde36b83cf10029fd4a6839afadd4e4e89c001771762252c9b10",
-                "1f7ac9595510e09ea41c460b176430bb322cd6fb412ec57cb17d989a4310372f",
-              ],
+              path: ["650962983d59cde36b83cf10029fd4a6839afadd4e4e89c001771762252c9b10", "1f7ac9595510e09ea41c460b176430bb322cd6fb412ec57cb17d989a4310372f"],
             },
           },
           indexRecord: {

@@ -2,13 +2,7 @@ import { expect } from "chai";
 import { X509Certificate, randomBytes } from "node:crypto";
 import { startSwtpm } from "../../core/tpm/swtpm.ts";
 import type { Swtpm } from "../../core/tpm/swtpm.ts";
-import {
-  akQualifiedName,
-  checkAkPublic,
-  createEnrollmentChallenge,
-  enroll,
-  verifyEkCertificate,
-} from "../../core/tpm/enroll.ts";
+import { akQualifiedName, checkAkPublic, createEnrollmentChallenge, enroll, verifyEkCertificate } from "../../core/tpm/enroll.ts";
 import { parseAttest } from "../../core/tpm/quote.ts";
 import type { AkInfo } from "../../core/tpm/transport.ts";
 import { verifyQuote } from "../../core/tpm/quote-check.ts";
@@ -49,9 +43,7 @@ describe("TPM enrollment: EK certificate, AK checks, credential round trip (real
   it("reads an RSA EK certificate whose key is the TPM's EK", async function () {
     const cert = new X509Certificate(Buffer.from(ekCertA));
     const { publicKeyPem } = await a.transport.createEk();
-    expect(cert.publicKey.export({ format: "jwk" })).to.deep.equal(
-      (await import("node:crypto")).createPublicKey(publicKeyPem).export({ format: "jwk" })
-    );
+    expect(cert.publicKey.export({ format: "jwk" })).to.deep.equal((await import("node:crypto")).createPublicKey(publicKeyPem).export({ format: "jwk" }));
   });
 
   it("chains the EK certificate to the local swtpm CA and calls the TPM software", function () {
@@ -161,8 +153,7 @@ describe("TPM enrollment: EK certificate, AK checks, credential round trip (real
     expect(error).to.have.property("code", "TPM_FAILED");
     // ...and B cannot activate A's challenge either: its AK is not the one named.
     const forA = await createEnrollmentChallenge({
-      ekPublicKeyPem: verifyEkCertificate({ ekCertificate: ekCertA, roots: roots(), intermediates: intermediates() })
-        .ekPublicKeyPem!,
+      ekPublicKeyPem: verifyEkCertificate({ ekCertificate: ekCertA, roots: roots(), intermediates: intermediates() }).ekPublicKeyPem!,
       akName: akA.name,
     });
     let errorB: unknown;
@@ -249,9 +240,6 @@ describe("TPM enrollment: EK certificate, AK checks, credential round trip (real
       },
     });
     expect(asked).to.equal(false);
-    expect(result.checks.filter((c) => !c.ok).map((c) => c.name)).to.deep.equal([
-      "ekCertificateChain",
-      "credentialActivated",
-    ]);
+    expect(result.checks.filter((c) => !c.ok).map((c) => c.name)).to.deep.equal(["ekCertificateChain", "credentialActivated"]);
   });
 });

@@ -39,7 +39,7 @@ function eventlog(bytes: Uint8Array): Promise<{ code: number; stdout: string; st
     execFile("tpm2_eventlog", [file], { maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
       rmSync(dir, { recursive: true, force: true });
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    })
+    }),
   );
 }
 
@@ -283,7 +283,11 @@ describe("boot event log (TCG PC Client crypto-agile format)", function () {
     });
 
     it("rejects a UEFI variable whose lengths run past its event", function () {
-      const e = event(7, EVENT_TYPES.EV_EFI_VARIABLE_DRIVER_CONFIG, concatBytes(guidToBytes(EFI_GUIDS.globalVariable), new Uint8Array([10, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0])));
+      const e = event(
+        7,
+        EVENT_TYPES.EV_EFI_VARIABLE_DRIVER_CONFIG,
+        concatBytes(guidToBytes(EFI_GUIDS.globalVariable), new Uint8Array([10, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0])),
+      );
       rejects(() => parseUefiVariable(e.data), "UEFI_VARIABLE_DATA: truncated at UnicodeName");
     });
   });

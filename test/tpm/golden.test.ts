@@ -8,15 +8,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { bytesToHex, hexToBytes } from "../../core/hex.ts";
 import { akQualifiedName, checkAkPublic, verifyEkCertificate } from "../../core/tpm/enroll.ts";
-import {
-  computePcrDigest,
-  normalizeLowS,
-  parseAttest,
-  parseEcdsaSignature,
-  quoteInfoToJson,
-  replayEventLog,
-  sha256Hex,
-} from "../../core/tpm/quote.ts";
+import { computePcrDigest, normalizeLowS, parseAttest, parseEcdsaSignature, quoteInfoToJson, replayEventLog, sha256Hex } from "../../core/tpm/quote.ts";
 import type { PcrEvent } from "../../core/tpm/quote.ts";
 import { verifyQuote } from "../../core/tpm/quote-check.ts";
 import { VECTORS_DIR, startTestTpm } from "./helpers.ts";
@@ -66,8 +58,7 @@ async function regenerate(): Promise<void> {
     }).ekPublicKeyPem!;
     const vector: Vector = {
       format: FORMAT,
-      description:
-        "TPM2_Quote over sha256:23 by an ECC P-256 AK under the RSA EK of a swtpm 0.7.1, PCR 23 reset then extended with eventLog",
+      description: "TPM2_Quote over sha256:23 by an ECC P-256 AK under the RSA EK of a swtpm 0.7.1, PCR 23 reset then extended with eventLog",
       createdAt: new Date().toISOString(),
       ekCertificate: bytesToHex(ekCertificate),
       caRootPem: tpm.swtpm.caCertPem,

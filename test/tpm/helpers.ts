@@ -15,16 +15,7 @@ import type { TpmTransport } from "../../core/tpm/transport.ts";
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const VECTORS_DIR = join(REPO_ROOT, "test/tpm/vectors");
 
-const REQUIRED = [
-  "swtpm",
-  "swtpm_setup",
-  "swtpm_localca",
-  "swtpm_ioctl",
-  "tpm2_quote",
-  "tpm2_checkquote",
-  "tpm2_makecredential",
-  "setfacl",
-];
+const REQUIRED = ["swtpm", "swtpm_setup", "swtpm_localca", "swtpm_ioctl", "tpm2_quote", "tpm2_checkquote", "tpm2_makecredential", "setfacl"];
 
 function missingTools(): string[] {
   return REQUIRED.filter((t) => spawnSync("sh", ["-c", `command -v ${t}`], { stdio: "ignore" }).status !== 0);
@@ -90,6 +81,6 @@ export function loadedHandles(tcti: string): string[] {
       .split("\n")
       .map((l) => l.trim())
       .filter((l) => l.startsWith("- "))
-      .map((l) => `${cap} ${l.slice(2)}`)
+      .map((l) => `${cap} ${l.slice(2)}`),
   );
 }

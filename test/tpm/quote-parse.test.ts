@@ -2,16 +2,7 @@ import { expect } from "chai";
 import { createHash, generateKeyPairSync, sign } from "node:crypto";
 import { bigIntToBytes, bytesToBigInt, concatBytes, hexToBytes, u16be, u32be } from "../../core/hex.ts";
 import { P256_HALF_N, P256_N } from "../../core/tpm/constants.ts";
-import {
-  computePcrDigest,
-  extendPcr,
-  isLowS,
-  normalizeLowS,
-  parseAttest,
-  parseEcdsaSignature,
-  replayEventLog,
-  sha256Hex,
-} from "../../core/tpm/quote.ts";
+import { computePcrDigest, extendPcr, isLowS, normalizeLowS, parseAttest, parseEcdsaSignature, replayEventLog, sha256Hex } from "../../core/tpm/quote.ts";
 import { publicKeyToPem, verifyQuoteSignature } from "../../core/tpm/quote-check.ts";
 import { hex } from "./helpers.ts";
 
@@ -42,7 +33,7 @@ function attest(f: AttestFields = {}): Uint8Array {
     new Uint8Array([f.safe ?? 1]),
     u64be(0x2019102300163636n),
     f.selections ?? concatBytes(u32be(1), u16be(0x000b), new Uint8Array([3, 0x01, 0x00, 0x80])),
-    tpm2b(f.digest ?? new Uint8Array(32).fill(0xdd))
+    tpm2b(f.digest ?? new Uint8Array(32).fill(0xdd)),
   );
 }
 
@@ -122,7 +113,7 @@ describe("TPM quote parsing and PCR arithmetic (pure TypeScript)", function () {
     for (let n = 0; n < a.length; n++) {
       expect(
         invalid(() => parseAttest(a.slice(0, n))),
-        `length ${n}`
+        `length ${n}`,
       ).to.equal("ATTESTATION_INVALID");
     }
   });
@@ -137,14 +128,10 @@ describe("TPM quote parsing and PCR arithmetic (pure TypeScript)", function () {
     const ok = new Uint8Array(32).fill(1);
     expect(invalid(() => parseEcdsaSignature(ecdsaSig(ok, ok, 0x0014)))).to.equal("ATTESTATION_INVALID");
     expect(invalid(() => parseEcdsaSignature(ecdsaSig(ok, ok, 0x0018, 0x0004)))).to.equal("ATTESTATION_INVALID");
-    expect(invalid(() => parseEcdsaSignature(ecdsaSig(new Uint8Array(33).fill(1), ok)))).to.equal(
-      "ATTESTATION_INVALID"
-    );
+    expect(invalid(() => parseEcdsaSignature(ecdsaSig(new Uint8Array(33).fill(1), ok)))).to.equal("ATTESTATION_INVALID");
     expect(invalid(() => parseEcdsaSignature(ecdsaSig(ok, new Uint8Array(32))))).to.equal("ATTESTATION_INVALID");
     expect(invalid(() => parseEcdsaSignature(ecdsaSig(ok, bigIntToBytes(P256_N, 32))))).to.equal("ATTESTATION_INVALID");
-    expect(invalid(() => parseEcdsaSignature(concatBytes(ecdsaSig(ok, ok), new Uint8Array(1))))).to.equal(
-      "ATTESTATION_INVALID"
-    );
+    expect(invalid(() => parseEcdsaSignature(concatBytes(ecdsaSig(ok, ok), new Uint8Array(1))))).to.equal("ATTESTATION_INVALID");
   });
 
   it("normalises s to n - s only when s > n/2", function () {

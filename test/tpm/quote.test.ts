@@ -6,16 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { hexToBytes } from "../../core/hex.ts";
-import {
-  computePcrDigest,
-  encodeEcdsaSignature,
-  isLowS,
-  normalizeLowS,
-  parseAttest,
-  parseEcdsaSignature,
-  replayEventLog,
-  sha256Hex,
-} from "../../core/tpm/quote.ts";
+import { computePcrDigest, encodeEcdsaSignature, isLowS, normalizeLowS, parseAttest, parseEcdsaSignature, replayEventLog, sha256Hex } from "../../core/tpm/quote.ts";
 import type { PcrEvent } from "../../core/tpm/quote.ts";
 import type { AkInfo, QuoteResult } from "../../core/tpm/transport.ts";
 import { verifyQuote, verifyQuoteSignature } from "../../core/tpm/quote-check.ts";
@@ -70,37 +61,13 @@ describe("TPM quote over PCR 23 (real swtpm)", function () {
       .checks.filter((c) => !c.ok)
       .map((c) => c.name);
 
-  async function checkquote(
-    attest: Uint8Array,
-    signature: Uint8Array,
-    nonceHex: string,
-    pcrValues: string
-  ): Promise<boolean> {
+  async function checkquote(attest: Uint8Array, signature: Uint8Array, nonceHex: string, pcrValues: string): Promise<boolean> {
     await writeFile(join(dir, "ak.pem"), ak.publicKeyPem);
     await writeFile(join(dir, "q.msg"), attest);
     await writeFile(join(dir, "q.sig"), signature);
     await writeFile(join(dir, "pcrs.bin"), hexToBytes(pcrValues));
     try {
-      await run(
-        "tpm2_checkquote",
-        [
-          "-u",
-          "ak.pem",
-          "-m",
-          "q.msg",
-          "-s",
-          "q.sig",
-          "-f",
-          "pcrs.bin",
-          "-l",
-          "sha256:23",
-          "-g",
-          "sha256",
-          "-q",
-          nonceHex,
-        ],
-        { cwd: dir }
-      );
+      await run("tpm2_checkquote", ["-u", "ak.pem", "-m", "q.msg", "-s", "q.sig", "-f", "pcrs.bin", "-l", "sha256:23", "-g", "sha256", "-q", nonceHex], { cwd: dir });
       return true;
     } catch {
       return false;
@@ -147,9 +114,7 @@ describe("TPM quote over PCR 23 (real swtpm)", function () {
   });
 
   it("is rejected by tpm2_checkquote too when the attest is tampered", async function () {
-    expect(await checkquote(flipByte(q.attest, 100), q.signature, hex(nonce), replayEventLog(EVENTS)[23]!)).to.equal(
-      false
-    );
+    expect(await checkquote(flipByte(q.attest, 100), q.signature, hex(nonce), replayEventLog(EVENTS)[23]!)).to.equal(false);
   });
 
   it("rejects a quote with a flipped byte in r or s of the signature", function () {
@@ -218,11 +183,7 @@ describe("TPM quote over PCR 23 (real swtpm)", function () {
     await tpm.transport.pcrExtend(23, log[0]!.digest);
     const n = new Uint8Array(randomBytes(20));
     const r = await tpm.transport.quote([23], n);
-    expect(verifyQuote(params({ attest: r.attest, signature: r.signature, nonce: n, eventLog: log })).ok).to.equal(
-      true
-    );
-    expect(failed({ attest: r.attest, signature: r.signature, nonce: n, eventLog: EVENTS })).to.deep.equal([
-      "pcrDigest",
-    ]);
+    expect(verifyQuote(params({ attest: r.attest, signature: r.signature, nonce: n, eventLog: log })).ok).to.equal(true);
+    expect(failed({ attest: r.attest, signature: r.signature, nonce: n, eventLog: EVENTS })).to.deep.equal(["pcrDigest"]);
   });
 });

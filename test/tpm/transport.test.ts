@@ -210,8 +210,6 @@ describe("software TPM and tpm2-tools transport", function () {
     expect((await rejection(t.quote([23], new Uint8Array(65)))).code).to.equal("INPUT_INVALID");
     expect((await rejection(t.quote([24], new Uint8Array(8)))).code).to.equal("INPUT_INVALID");
     expect((await rejection(t.pcrExtend(23, "abcd"))).code).to.equal("INPUT_INVALID");
-    expect((await rejection(t.makeCredential("x", new Uint8Array(34), new Uint8Array(40)))).code).to.equal(
-      "INPUT_INVALID"
-    );
+    expect((await rejection(t.makeCredential("x", new Uint8Array(34), new Uint8Array(40)))).code).to.equal("INPUT_INVALID");
   });
 });

@@ -145,7 +145,22 @@ function viewNodes(walk: LineageWalk, report: VerifyReport, attestations: Map<st
 function certificateView(v: ModelCertificateVerification, attestation: ModelAttestation, rootsProblem: string | null, rootCount: number): CertificateView {
   const c = v.certificate;
   const checks = v.checks.map((k) => ({ name: k.name, ok: k.ok, detail: k.detail }));
-  if (!c) return { ok: v.ok, attestation, certificateCid: v.certificateCid, checks, rootsProblem, rootCount, attestor: null, boot: null, run: null, inputs: null, outputs: null, replay: [], replayedPcr: null };
+  if (!c)
+    return {
+      ok: v.ok,
+      attestation,
+      certificateCid: v.certificateCid,
+      checks,
+      rootsProblem,
+      rootCount,
+      attestor: null,
+      boot: null,
+      run: null,
+      inputs: null,
+      outputs: null,
+      replay: [],
+      replayedPcr: null,
+    };
   const p = c.payload;
   let pcr = ZERO_PCR;
   const replay = p.eventLog.map((e, i) => {
@@ -161,7 +176,15 @@ function certificateView(v: ModelCertificateVerification, attestation: ModelAtte
     rootCount,
     attestor: { address: p.attestor.address, tpmKind: p.attestor.tpmKind, trustLevel: p.attestor.trustLevel, ekCertificateSha256: p.attestor.ekCertificateSha256 },
     boot: p.boot ? { policy: p.boot.policy.name, pcrs: p.boot.pcrs, bootState: bootStateId(p.boot.pcrValues) } : null,
-    run: { id: p.run.id, registrant: p.run.registrant, startedAt: p.run.startedAt, finishedAt: p.run.finishedAt, durationMs: p.run.durationMs, exitCode: p.run.exitCode, outputLogSha256: p.run.outputLogSha256 },
+    run: {
+      id: p.run.id,
+      registrant: p.run.registrant,
+      startedAt: p.run.startedAt,
+      finishedAt: p.run.finishedAt,
+      durationMs: p.run.durationMs,
+      exitCode: p.run.exitCode,
+      outputLogSha256: p.run.outputLogSha256,
+    },
     inputs: {
       datasets: p.inputs.datasets.map((d) => ({ datasetId: d.datasetId, role: d.role, root: d.root, n: d.n })),
       parents: p.inputs.parents.map((q) => ({ modelId: q.modelId, relation: q.relation, weightsDigest: q.weightsDigest })),

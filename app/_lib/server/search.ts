@@ -35,7 +35,9 @@ export interface ModelMatch {
  * What the query is: a token id; a 32-byte hash as people paste it (64 hex digits, with or without 0x, spaces
  * around: `sha256sum` prints it bare); a CID; otherwise a name to look for.
  */
-export function classify(q: string): { kind: "empty" } | { kind: "token"; id: string } | { kind: "hash"; hash: string } | { kind: "cid"; cid: string } | { kind: "name"; q: string } {
+export function classify(
+  q: string,
+): { kind: "empty" } | { kind: "token"; id: string } | { kind: "hash"; hash: string } | { kind: "cid"; cid: string } | { kind: "name"; q: string } {
   const s = q.trim();
   if (s === "") return { kind: "empty" };
   if (isTokenId(s.replace(/^#/, ""))) return { kind: "token", id: s.replace(/^#/, "") };
@@ -92,7 +94,11 @@ export async function search(q: string): Promise<SearchResult> {
   if (c.kind === "empty" || c.kind === "token") return c;
   if (c.kind === "hash") {
     const { hash } = c;
-    const [roots, recent, models] = await Promise.all([datasetsWithRoot(hash), recentDatasets({ limit: SEARCH_SCOPE }), recentModels(SEARCH_SCOPE, { weightsDigest: hash })]);
+    const [roots, recent, models] = await Promise.all([
+      datasetsWithRoot(hash),
+      recentDatasets({ limit: SEARCH_SCOPE }),
+      recentModels(SEARCH_SCOPE, { weightsDigest: hash }),
+    ]);
     const members = await membership(hash, recent.items);
     return { kind: "hash", hash, roots: await withDetails(roots), members, models: models.items, scope: recent.items.length, total: recent.total };
   }

@@ -70,11 +70,7 @@ function RecordCard({ record, owner, registry, chainId, usedBy }: { record: Data
           <tr>
             <th>Leaf order</th>
             <td data-testid="record-order">
-              {record.misordered ? (
-                <strong>reported misordered: exclusion proofs disabled</strong>
-              ) : (
-                <span>no misorder reported (an audit reads every leaf)</span>
-              )}
+              {record.misordered ? <strong>reported misordered: exclusion proofs disabled</strong> : <span>no misorder reported (an audit reads every leaf)</span>}
             </td>
           </tr>
           <tr>
@@ -95,7 +91,13 @@ function RecordCard({ record, owner, registry, chainId, usedBy }: { record: Data
           </tr>
           <tr>
             <th>Previous version</th>
-            <td>{record.previousVersion === 0n ? <span className="muted">none</span> : <Link href={`/datasets/${record.previousVersion}`}>#{String(record.previousVersion)}</Link>}</td>
+            <td>
+              {record.previousVersion === 0n ? (
+                <span className="muted">none</span>
+              ) : (
+                <Link href={`/datasets/${record.previousVersion}`}>#{String(record.previousVersion)}</Link>
+              )}
+            </td>
           </tr>
           <tr>
             <th>Manifest</th>
@@ -188,7 +190,9 @@ function ManifestCard({ manifest, trouble: t }: { manifest: DatasetManifest | nu
             </tr>
             <tr>
               <th>Previous version</th>
-              <td>{manifest.previousVersion ? <Link href={`/datasets/${manifest.previousVersion}`}>#{manifest.previousVersion}</Link> : <span className="muted">none</span>}</td>
+              <td>
+                {manifest.previousVersion ? <Link href={`/datasets/${manifest.previousVersion}`}>#{manifest.previousVersion}</Link> : <span className="muted">none</span>}
+              </td>
             </tr>
           </tbody>
         </table>
@@ -214,7 +218,7 @@ export default async function DatasetPage({ params, searchParams }: Props) {
   } catch (e) {
     const t = toTrouble(e);
     let total: bigint | null = null;
-    if (t.code === "TOKEN_NOT_FOUND") total = await chain?.registry.totalMinted().catch(() => null) ?? null;
+    if (t.code === "TOKEN_NOT_FOUND") total = (await chain?.registry.totalMinted().catch(() => null)) ?? null;
     return (
       <main className="container">
         <p className={styles.crumbs}>
@@ -226,7 +230,13 @@ export default async function DatasetPage({ params, searchParams }: Props) {
               ? trouble(
                   "TOKEN_NOT_FOUND",
                   `Dataset #${id} does not exist on ${chainName(chain!.chainId)} (chain ${chain!.chainId}).`,
-                  total === null ? undefined : total === 0n ? "No dataset has been minted on this chain yet." : total === 1n ? "Only dataset #1 exists." : `Datasets #1 to #${total} exist.`,
+                  total === null
+                    ? undefined
+                    : total === 0n
+                      ? "No dataset has been minted on this chain yet."
+                      : total === 1n
+                        ? "Only dataset #1 exists."
+                        : `Datasets #1 to #${total} exist.`,
                 )
               : t
           }

@@ -28,7 +28,9 @@ export function selectionFromFile(file: File): Selection | { error: string } {
   const container = encodingOfName(file.name);
   if (!encoding && container && isContainerEncoding(container)) {
     // Shards and Parquet files are hashed by the CLI (all cores, resumable); the dataset page proves their samples.
-    return { error: `${file.name} is ${container === "parquet" ? "a Parquet file" : "a WebDataset shard"}: this page hashes folders, JSONL and CSV files. Mint it from a terminal: provenant dataset mint "${file.name}" --name <name> --license <spdx>` };
+    return {
+      error: `${file.name} is ${container === "parquet" ? "a Parquet file" : "a WebDataset shard"}: this page hashes folders, JSONL and CSV files. Mint it from a terminal: provenant dataset mint "${file.name}" --name <name> --license <spdx>`,
+    };
   }
   if (!encoding) {
     return { error: `Cannot tell the encoding of ${file.name}: pick a folder (files), a .jsonl/.ndjson file (one sample per line), or a .csv file (one per record).` };

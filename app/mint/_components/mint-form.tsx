@@ -67,7 +67,9 @@ export function MintForm({ chainId, registry, tokenRequired }: { chainId: number
     if (!s) return;
     if ("error" in s) return setProblem(trouble("INPUT_INVALID", s.error));
     if (s.kind === "folder" && s.entries.length === 0) {
-      return setProblem(trouble("DATASET_EMPTY", `${s.name} holds no files to hash${s.skippedHidden ? ` (only ${s.skippedHidden} hidden entries, which are skipped)` : ""}.`));
+      return setProblem(
+        trouble("DATASET_EMPTY", `${s.name} holds no files to hash${s.skippedHidden ? ` (only ${s.skippedHidden} hidden entries, which are skipped)` : ""}.`),
+      );
     }
     if ((s.kind === "folder" && s.entries.length > MAX_BROWSER_LEAVES) || s.bytes > MAX_BROWSER_DATASET_BYTES) {
       return setProblem(tooBig(`${s.name} holds ${s.kind === "folder" ? `${formatCount(s.entries.length)} files, ` : ""}${formatBytes(s.bytes)}`, s.name));
@@ -250,7 +252,13 @@ export function MintForm({ chainId, registry, tokenRequired }: { chainId: number
           </label>
           <label className={styles.wide}>
             Description
-            <input type="text" value={meta.description} onChange={(e) => setMeta({ ...meta, description: e.target.value })} placeholder="One sentence about the data" name="description" />
+            <input
+              type="text"
+              value={meta.description}
+              onChange={(e) => setMeta({ ...meta, description: e.target.value })}
+              placeholder="One sentence about the data"
+              name="description"
+            />
           </label>
           <label>
             <span>
@@ -275,7 +283,12 @@ export function MintForm({ chainId, registry, tokenRequired }: { chainId: number
           <span className={styles.n}>3</span> Hash it in this browser
         </h2>
         <div className={styles.row}>
-          <button type="button" onClick={() => void hash()} disabled={!selection || phase === "hashing" || phase === "storing" || phase === "minting"} data-testid="hash-button">
+          <button
+            type="button"
+            onClick={() => void hash()}
+            disabled={!selection || phase === "hashing" || phase === "storing" || phase === "minting"}
+            data-testid="hash-button"
+          >
             {hashed ? "Hash again" : "Hash samples"}
           </button>
           {phase === "hashing" ? (
@@ -284,7 +297,9 @@ export function MintForm({ chainId, registry, tokenRequired }: { chainId: number
                 <span style={{ width: `${Math.round(pct * 100)}%` }} />
               </div>
               <span className="muted small">
-                {progress ? `${formatCount(progress.done)}${progress.total ? ` of ${formatCount(progress.total)}` : ""} samples, ${formatBytes(progress.bytes)}` : "starting…"}
+                {progress
+                  ? `${formatCount(progress.done)}${progress.total ? ` of ${formatCount(progress.total)}` : ""} samples, ${formatBytes(progress.bytes)}`
+                  : "starting…"}
                 {progress && progress.seconds > 0.5 ? ` · ${formatCount(Math.round(progress.done / progress.seconds))} samples/s` : ""}
               </span>
             </div>
@@ -333,19 +348,23 @@ export function MintForm({ chainId, registry, tokenRequired }: { chainId: number
             {phase === "minted"
               ? "Done."
               : !hashed
-              ? "Hash the samples first."
-              : !metaReady
-                ? "Give a name and a license."
-                : !connected
-                  ? "Connect a wallet."
-                  : wrongNetwork
-                    ? `Switch your wallet to ${chainName(chainId)}.`
-                    : `The server checks the root and stores shards, index and manifest; then ${connected.option.name} mints on ${app.chainName}.`}
+                ? "Hash the samples first."
+                : !metaReady
+                  ? "Give a name and a license."
+                  : !connected
+                    ? "Connect a wallet."
+                    : wrongNetwork
+                      ? `Switch your wallet to ${chainName(chainId)}.`
+                      : `The server checks the root and stores shards, index and manifest; then ${connected.option.name} mints on ${app.chainName}.`}
           </span>
         </div>
         {stored ? (
           <p className="small muted" data-testid="stored">
-            Stored: manifest <a href={`/ipfs/${stored.manifestCid}`} className="mono">{stored.manifestCid}</a>, {stored.shardCount} shard{stored.shardCount === 1 ? "" : "s"}.
+            Stored: manifest{" "}
+            <a href={`/ipfs/${stored.manifestCid}`} className="mono">
+              {stored.manifestCid}
+            </a>
+            , {stored.shardCount} shard{stored.shardCount === 1 ? "" : "s"}.
           </p>
         ) : null}
         {minted ? (

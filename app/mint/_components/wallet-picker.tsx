@@ -37,7 +37,13 @@ export function WalletPicker() {
               type="button"
               className="secondary"
               onClick={() =>
-                switchChain().catch((e) => setProblem(toTrouble(e).code === "WALLET_REJECTED" ? toTrouble(e) : trouble("WRONG_NETWORK", `The wallet could not switch to chain ${app.chainId}: add the network in the wallet first.`)))
+                switchChain().catch((e) =>
+                  setProblem(
+                    toTrouble(e).code === "WALLET_REJECTED"
+                      ? toTrouble(e)
+                      : trouble("WRONG_NETWORK", `The wallet could not switch to chain ${app.chainId}: add the network in the wallet first.`),
+                  ),
+                )
               }
             >
               Switch to {app.chainName}

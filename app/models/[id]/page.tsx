@@ -161,7 +161,10 @@ export default async function ModelPage({ params }: Props) {
  */
 function ProvenanceCell({ provenance, attestor, lineage, id }: { provenance: string; attestor: string | null; lineage: LineageView | null; id: string }) {
   const attestation = lineage?.nodes.find((n) => n.id === `model:${id}`)?.attestation ?? null;
-  const p = provenanceWords(provenance, attestation ?? (lineage ? null : { state: "unchecked", trustLevel: null, revokedAt: null, reason: "the lineage could not be verified" }));
+  const p = provenanceWords(
+    provenance,
+    attestation ?? (lineage ? null : { state: "unchecked", trustLevel: null, revokedAt: null, reason: "the lineage could not be verified" }),
+  );
   return (
     <>
       <span className={`badge ${p.tone}`} data-provenance={p.value}>
@@ -233,8 +236,8 @@ function LineageSection({ lineage: cached, cli, gateway }: { lineage: CachedLine
           </span>
         </h2>
         <p className="muted small" data-testid="lineage-summary">
-          {lineage.nodes.length} node(s), {lineage.edges.length} edge(s): {passed} check(s) passed, {failed} failed, {skipped} skipped. Every record was
-          read from the chain (chain {lineage.chainId}) and every manifest from storage, checked against its CID.{" "}
+          {lineage.nodes.length} node(s), {lineage.edges.length} edge(s): {passed} check(s) passed, {failed} failed, {skipped} skipped. Every record was read from the
+          chain (chain {lineage.chainId}) and every manifest from storage, checked against its CID.{" "}
           <span data-testid="lineage-block" data-block={cached.block} data-cached={cached.cached ? "true" : "false"}>
             Checked at block {cached.block}
             {cached.cached ? `, ${ageSeconds(cached.checkedAt)} s ago (kept until the next block)` : ""}.

@@ -40,6 +40,6 @@ export const akBinding = checkGroup(["akBound"], (ctx, record) => {
     problems.length === 0,
     problems.length === 0
       ? "restricted P-256 signing AK (fixedTPM, fixedParent, sensitiveDataOrigin) whose qualified name under the certified EK is the quotes' signer and the registered one; the registry bound it by credential activation at enrollment"
-      : problems.join("; ")
+      : problems.join("; "),
   );
 });

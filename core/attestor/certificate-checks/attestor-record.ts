@@ -23,6 +23,6 @@ export const attestorRecord = checkGroup(["attestorRegistered"], ({ payload: pl,
     problems.length === 0,
     problems.length === 0
       ? `${pl.attestor.address} registered ${new Date(a.registeredAt * 1000).toISOString()}, not revoked, same AK and EK`
-      : `attestor ${pl.attestor.address}: ${problems.join("; ")}`
+      : `attestor ${pl.attestor.address}: ${problems.join("; ")}`,
   );
 });

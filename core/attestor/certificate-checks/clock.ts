@@ -13,7 +13,8 @@ export const clock = checkGroup(["clock"], ({ payload: pl, evidence: { quote, st
   const problems: string[] = [];
   if (!quote.safe || !startQuote.safe) problems.push("a quote's clock is not marked safe (it may have been set back)");
   if (quote.resetCount !== startQuote.resetCount) problems.push(`the TPM was reset during the run (resetCount ${startQuote.resetCount} -> ${quote.resetCount})`);
-  if (quote.restartCount !== startQuote.restartCount) problems.push(`the TPM restarted during the run (restartCount ${startQuote.restartCount} -> ${quote.restartCount})`);
+  if (quote.restartCount !== startQuote.restartCount)
+    problems.push(`the TPM restarted during the run (restartCount ${startQuote.restartCount} -> ${quote.restartCount})`);
   if (quote.firmwareVersion !== startQuote.firmwareVersion) problems.push("the firmware version changed during the run");
   const elapsed = Number(quote.clock - startQuote.clock);
   const wall = Date.parse(pl.run.finishedAt) - Date.parse(pl.run.startedAt);
@@ -25,6 +26,6 @@ export const clock = checkGroup(["clock"], ({ payload: pl, evidence: { quote, st
     problems.length === 0,
     problems.length === 0
       ? `same reset/restart counters (${quote.resetCount}/${quote.restartCount}), clock safe, ${elapsed} ms between the quotes for a ${pl.run.durationMs} ms command`
-      : problems.join("; ")
+      : problems.join("; "),
   );
 });

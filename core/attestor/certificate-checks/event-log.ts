@@ -24,6 +24,6 @@ export const eventLog = checkGroup(["eventLog"], (ctx, record) => {
         ? `${inner.join(", ")} do not match their contents`
         : typeof mismatch === "string"
           ? mismatch
-          : `event ${mismatch} (${log[mismatch]!.type}) is not the measurement the inputs give`
+          : `event ${mismatch} (${log[mismatch]!.type}) is not the measurement the inputs give`,
   );
 });

@@ -12,12 +12,15 @@ export const inputsOnChain = checkGroup(["datasetRoots", "parentDigests"], ({ pa
   // Entries the attestor let through beside the samples: the check passes, but a reader is told of them.
   const skips = pl.inputs.datasets
     .filter((d) => d.acceptedSkips)
-    .map((d) => `; dataset #${d.datasetId}'s folder also held ${d.acceptedSkips!.length} accepted entr${d.acceptedSkips!.length === 1 ? "y" : "ies"} that are not samples: ${describeSkipped(d.acceptedSkips!)}`)
+    .map(
+      (d) =>
+        `; dataset #${d.datasetId}'s folder also held ${d.acceptedSkips!.length} accepted entr${d.acceptedSkips!.length === 1 ? "y" : "ies"} that are not samples: ${describeSkipped(d.acceptedSkips!)}`,
+    )
     .join("");
   record(
     "datasetRoots",
     dsProblems.length === 0,
-    dsProblems.length === 0 ? `${pl.inputs.datasets.length} dataset root(s) measured equal the on-chain roots${skips}` : dsProblems.join("; ")
+    dsProblems.length === 0 ? `${pl.inputs.datasets.length} dataset root(s) measured equal the on-chain roots${skips}` : dsProblems.join("; "),
   );
   const parentProblems: string[] = [];
   for (const m of pl.inputs.parents) {
@@ -28,6 +31,6 @@ export const inputsOnChain = checkGroup(["datasetRoots", "parentDigests"], ({ pa
   record(
     "parentDigests",
     parentProblems.length === 0,
-    parentProblems.length === 0 ? `${pl.inputs.parents.length} parent digest(s) measured equal the on-chain digests` : parentProblems.join("; ")
+    parentProblems.length === 0 ? `${pl.inputs.parents.length} parent digest(s) measured equal the on-chain digests` : parentProblems.join("; "),
   );
 });

@@ -31,6 +31,6 @@ export const modelRecord = checkGroup(["modelRecord"], ({ payload: pl, facts, st
   record(
     "modelRecord",
     problems.length === 0,
-    problems.length === 0 ? `model #${model.id} is attested by this certificate, with exactly its lineage` : `model #${model.id}: ${problems.join("; ")}`
+    problems.length === 0 ? `model #${model.id} is attested by this certificate, with exactly its lineage` : `model #${model.id}: ${problems.join("; ")}`,
   );
 });

@@ -12,7 +12,9 @@ export const outputDigest = checkGroup(["outputDigest"], ({ payload: pl, facts, 
     record(
       "outputDigest",
       ok,
-      ok ? `model #${model.id}'s weights digest is the measured output` : `model #${model.id} has weights ${model.weightsDigest}, the run produced ${pl.outputs.weightsDigest}`
+      ok
+        ? `model #${model.id}'s weights digest is the measured output`
+        : `model #${model.id} has weights ${model.weightsDigest}, the run produced ${pl.outputs.weightsDigest}`,
     );
   }
 });

@@ -25,7 +25,7 @@ export const pcrReplay = checkGroup(["pcrReplay"], (ctx, record) => {
         ? `the event log replays to the quoted PCR ${TRAINING_PCR}${pl.boot ? ` after the boot PCRs ${pl.boot.pcrs.join(", ")}` : ""} (pcrDigest ${pcrDigest})`
         : !selOk
           ? `the quote does not select sha256:${quoted.join(",")}`
-          : `the event log replays to pcrDigest ${pcrDigest}, the quote has ${bytesToHex(quote.pcrDigest)}`
+          : `the event log replays to pcrDigest ${pcrDigest}, the quote has ${bytesToHex(quote.pcrDigest)}`,
     );
     if (startQuote) {
       const start = replayTrainingPcr(log.slice(0, 1)).pcrDigest;

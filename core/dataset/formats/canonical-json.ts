@@ -286,14 +286,7 @@ export function uuidText(b: Uint8Array): string {
 // ---- a row pasted as JSON ------------------------------------------------------------------------------
 
 /** A JSON value as the strict reader returns it: numbers keep their kind, objects their members in order. */
-export type JsonValue =
-  | null
-  | boolean
-  | string
-  | { int: bigint }
-  | { float: number }
-  | JsonValue[]
-  | { members: Array<[string, JsonValue]> };
+export type JsonValue = null | boolean | string | { int: bigint } | { float: number } | JsonValue[] | { members: Array<[string, JsonValue]> };
 
 const bad = (what: string) => new InputError("INPUT_INVALID", `the row JSON ${what}`);
 
@@ -358,9 +351,9 @@ export function parseStrictJson(text: string): JsonValue {
       }
     }
     if (c === '"') return string();
-    if (text.startsWith("true", i)) return (i += 4), true;
-    if (text.startsWith("false", i)) return (i += 5), false;
-    if (text.startsWith("null", i)) return (i += 4), null;
+    if (text.startsWith("true", i)) return ((i += 4), true);
+    if (text.startsWith("false", i)) return ((i += 5), false);
+    if (text.startsWith("null", i)) return ((i += 4), null);
     const m = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(text.slice(i, i + 1100));
     if (!m || m[0].length === 0) return fail("holds something that is not JSON");
     i += m[0].length;

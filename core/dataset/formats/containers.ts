@@ -136,7 +136,9 @@ export const nodeCompressors: Compressors = {
   GZIP: (input, length) => exact(zlib.unzipSync(input), length),
   BROTLI: (input, length) => exact(zlib.brotliDecompressSync(input), length),
   // Node 22.15 and later; before, hyparquet-compressors' JavaScript zstd.
-  ...("zstdDecompressSync" in zlib ? { ZSTD: (input: Uint8Array, length: number) => exact((zlib as unknown as { zstdDecompressSync: (b: Uint8Array) => Buffer }).zstdDecompressSync(input), length) } : {}),
+  ...("zstdDecompressSync" in zlib
+    ? { ZSTD: (input: Uint8Array, length: number) => exact((zlib as unknown as { zstdDecompressSync: (b: Uint8Array) => Buffer }).zstdDecompressSync(input), length) }
+    : {}),
 };
 
 /** A file's metadata (footer), read synchronously (planning is synchronous), with messages naming it. */
@@ -180,7 +182,8 @@ export async function hashRowGroupOf(file: ContainerFile, g: number, push: (dige
   const src = fileSource(bytePath(file.path), file.name);
   try {
     const { metadata, schema } = await openParquet(src);
-    if (g >= metadata.row_groups.length) throw new InputError("INPUT_INVALID", `${file.name} has ${metadata.row_groups.length} row groups, not ${g + 1}: it changed since the plan`);
+    if (g >= metadata.row_groups.length)
+      throw new InputError("INPUT_INVALID", `${file.name} has ${metadata.row_groups.length} row groups, not ${g + 1}: it changed since the plan`);
     let rows = 0;
     const hasher = rowHasher(push);
     return await readRowGroup(src, metadata, schema, g, {

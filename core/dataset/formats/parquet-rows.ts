@@ -58,10 +58,14 @@ export function parseFooter(name: string, size: number, footer: Uint8Array): Fil
   metadata.row_groups.forEach((rg, g) => {
     for (const c of rg.columns) {
       const m = c.meta_data;
-      if (!m) throw new FormatError("FORMAT_UNSUPPORTED", `${name}: row group ${g} keeps a column in another file or encrypted, which the parquet encoding does not read`);
+      if (!m)
+        throw new FormatError("FORMAT_UNSUPPORTED", `${name}: row group ${g} keeps a column in another file or encrypted, which the parquet encoding does not read`);
       const { start: from, size: length } = chunkRange(m);
       if (from < 4 || from + length > start) {
-        throw damaged(name, `row group ${g}, column "${m.path_in_schema.join(".")}" claims bytes ${from}-${from + length}, outside the data (4-${start}): truncated or damaged`);
+        throw damaged(
+          name,
+          `row group ${g}, column "${m.path_in_schema.join(".")}" claims bytes ${from}-${from + length}, outside the data (4-${start}): truncated or damaged`,
+        );
       }
     }
   });
@@ -216,14 +220,30 @@ class LeafCursor {
 
   private decode(header: PageHeader, body: Uint8Array): Page | null {
     const m = this.meta;
-    const decoder = { pathInSchema: m.path_in_schema, type: m.type, element: this.leaf.element, schemaPath: this.leaf.schemaPath, codec: m.codec, compressors: this.compressors, parsers: undefined as never };
+    const decoder = {
+      pathInSchema: m.path_in_schema,
+      type: m.type,
+      element: this.leaf.element,
+      schemaPath: this.leaf.schemaPath,
+      codec: m.codec,
+      compressors: this.compressors,
+      parsers: undefined as never,
+    };
     if (m.codec !== "UNCOMPRESSED" && m.codec !== "SNAPPY" && !this.compressors?.[m.codec]) {
-      throw new FormatError("FORMAT_UNSUPPORTED", `${this.where}: column "${columnName(this.leaf.path)}" is compressed with ${m.codec}, which this reader cannot decompress`);
+      throw new FormatError(
+        "FORMAT_UNSUPPORTED",
+        `${this.where}: column "${columnName(this.leaf.path)}" is compressed with ${m.codec}, which this reader cannot decompress`,
+      );
     }
     if (header.type === "DICTIONARY_PAGE") {
       const dph = header.dictionary_page_header!;
       const page = decompressPage(body, header.uncompressed_page_size, m.codec, this.compressors);
-      this.dictionary = readPlain({ view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 }, m.type, dph.num_values, this.leaf.element.type_length);
+      this.dictionary = readPlain(
+        { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 },
+        m.type,
+        dph.num_values,
+        this.leaf.element.type_length,
+      );
       return null;
     }
     if (header.type === "DATA_PAGE") {
@@ -311,7 +331,8 @@ export async function readRowGroup(src: ByteSource, metadata: FileMetaData, sche
   const cursors = schema.leaves.map((leaf, k) => {
     const chunk: ColumnChunk = rg.columns[k];
     const m = chunk.meta_data!;
-    if (m.path_in_schema.join("\u0000") !== leaf.path.join("\u0000")) throw damaged(where, `column ${k} is "${m.path_in_schema.join(".")}", the schema says "${columnName(leaf.path)}"`);
+    if (m.path_in_schema.join("\u0000") !== leaf.path.join("\u0000"))
+      throw damaged(where, `column ${k} is "${m.path_in_schema.join(".")}", the schema says "${columnName(leaf.path)}"`);
     return new LeafCursor(src, leaf, m, opts.compressors ?? compressors, where);
   });
   const rows = Number(rg.num_rows);

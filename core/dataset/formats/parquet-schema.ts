@@ -143,7 +143,17 @@ export function rowSchema(metadata: FileMetaData, where: string): RowSchema {
   };
 
   const leaf = (t: SchemaTree, here: SchemaTree[], def: number, rep: number, optional: boolean): LeafNode => {
-    const node: LeafNode = { kind: "leaf", leaf: leaves.length, path: t.path, optional, maxDef: def, maxRep: rep, write: leafWriter(t, unsupported), schemaPath: here, element: t.element };
+    const node: LeafNode = {
+      kind: "leaf",
+      leaf: leaves.length,
+      path: t.path,
+      optional,
+      maxDef: def,
+      maxRep: rep,
+      write: leafWriter(t, unsupported),
+      schemaPath: here,
+      element: t.element,
+    };
     leaves.push(node);
     return node;
   };
@@ -183,15 +193,21 @@ function leafWriter(t: SchemaTree, unsupported: (path: string[], why: string) =>
   if (lt === "DECIMAL" || ct === "DECIMAL") {
     const scale = Number(logical?.scale ?? e.scale ?? 0);
     if (!Number.isInteger(scale) || scale < 0) throw unsupported(t.path, `is a DECIMAL with scale ${scale}`);
-    const unscaled = (v: unknown): bigint =>
-      v instanceof Uint8Array ? bigEndianSigned(v) : typeof v === "bigint" ? v : BigInt(v as number);
+    const unscaled = (v: unknown): bigint => (v instanceof Uint8Array ? bigEndianSigned(v) : typeof v === "bigint" ? v : BigInt(v as number));
     return (w, v) => w.ascii(`{"$decimal":"${decimalText(unscaled(v), scale)}"}`);
   }
   if (lt === "DATE" || ct === "DATE") {
     if (physical !== "INT32") throw unsupported(t.path, `is a DATE stored as ${physical}`);
     return (w, v) => w.ascii(`{"$date":"${dateText(v as number)}"}`);
   }
-  const time = lt === "TIME" ? { unit: UNIT_OF[String(logical!.unit)], utc: logical!.isAdjustedToUTC === true } : ct === "TIME_MILLIS" ? { unit: "MILLIS" as const, utc: true } : ct === "TIME_MICROS" ? { unit: "MICROS" as const, utc: true } : null;
+  const time =
+    lt === "TIME"
+      ? { unit: UNIT_OF[String(logical!.unit)], utc: logical!.isAdjustedToUTC === true }
+      : ct === "TIME_MILLIS"
+        ? { unit: "MILLIS" as const, utc: true }
+        : ct === "TIME_MICROS"
+          ? { unit: "MICROS" as const, utc: true }
+          : null;
   if (time) {
     if (!time.unit) throw unsupported(t.path, "is a TIME of an unknown unit");
     return (w, v) => {
@@ -200,7 +216,14 @@ function leafWriter(t: SchemaTree, unsupported: (path: string[], why: string) =>
       w.ascii(`{"$time":"${text}"}`);
     };
   }
-  const stamp = lt === "TIMESTAMP" ? { unit: UNIT_OF[String(logical!.unit)], utc: logical!.isAdjustedToUTC === true } : ct === "TIMESTAMP_MILLIS" ? { unit: "MILLIS" as const, utc: true } : ct === "TIMESTAMP_MICROS" ? { unit: "MICROS" as const, utc: true } : null;
+  const stamp =
+    lt === "TIMESTAMP"
+      ? { unit: UNIT_OF[String(logical!.unit)], utc: logical!.isAdjustedToUTC === true }
+      : ct === "TIMESTAMP_MILLIS"
+        ? { unit: "MILLIS" as const, utc: true }
+        : ct === "TIMESTAMP_MICROS"
+          ? { unit: "MICROS" as const, utc: true }
+          : null;
   if (stamp) {
     if (!stamp.unit || physical !== "INT64") throw unsupported(t.path, `is a TIMESTAMP of unit ${String(logical?.unit)} stored as ${physical}`);
     return (w, v) => w.ascii(`{"$timestamp":"${timestampText(v as bigint, stamp.unit, stamp.utc)}"}`);

@@ -32,13 +32,7 @@ export interface GivenFile {
  * The sample as given: one file; several files (a WebDataset sample's members); a literal record (a JSONL line);
  * a Parquet row as JSON, or by index (from 0, across row groups) in a Parquet file; or the sample's SHA-256.
  */
-export type GivenSample<F = GivenFile> =
-  | { file: F }
-  | { files: F[] }
-  | { text: string }
-  | { rowJson: string }
-  | { row: number; file: F }
-  | { hash: string };
+export type GivenSample<F = GivenFile> = { file: F } | { files: F[] } | { text: string } | { rowJson: string } | { row: number; file: F } | { hash: string };
 
 /** How each encoding takes one sample, in the library's words; the hints name the inputs that fit (each edge words them). */
 export const SAMPLE_USE: Record<Encoding, { words: string; hints: ErrorHint[] }> = {

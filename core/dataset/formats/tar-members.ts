@@ -69,7 +69,12 @@ export function readTarSamples(
       if (h.type !== "file" && h.type !== "contiguous-file") {
         const at = h.byteOffset ? ` (header at byte ${h.byteOffset - 512})` : "";
         const shown = new TextDecoder().decode(Uint8Array.from(name, (c) => c.charCodeAt(0)));
-        return fail(new InputError("INPUT_INVALID", `${where}: member #${position.members} "${shown}"${at} is a ${h.type ?? "member of an unknown type"}: a WebDataset shard holds regular files only`));
+        return fail(
+          new InputError(
+            "INPUT_INVALID",
+            `${where}: member #${position.members} "${shown}"${at} is a ${h.type ?? "member of an unknown type"}: a WebDataset shard holds regular files only`,
+          ),
+        );
       }
       // Small members are hashed in one call; a big one streams through an incremental hash.
       const parts: Uint8Array[] = [];
@@ -137,7 +142,8 @@ export function tarStreamError(e: unknown, where: string, extract: tar.Extract, 
   if (err.code?.startsWith("Z_") || err.name === "GzipError") {
     return new InputError("INPUT_INVALID", `${where}: the gzip stream is damaged or truncated (${err.message}), ${after}`, { cause: e });
   }
-  if (/Unexpected end of data/.test(err.message)) return new InputError("INPUT_INVALID", `${where}: the tar ends in the middle of a member, ${after}: truncated`, { cause: e });
+  if (/Unexpected end of data/.test(err.message))
+    return new InputError("INPUT_INVALID", `${where}: the tar ends in the middle of a member, ${after}: truncated`, { cause: e });
   return new InputError("INPUT_INVALID", `${where}: not a valid tar${where2}, ${after} (${err.message})`, { cause: e });
 }
 

@@ -152,7 +152,10 @@ export function sampleFromMembers(members: ReadonlyArray<{ name: string; digest:
     const split = splitMemberName(base);
     if ("why" in split) throw new InputError("INPUT_INVALID", `"${nameText(base)}" ${split.why}`);
     if (key !== null && split.key !== key) {
-      throw new InputError("INPUT_INVALID", `"${nameText(base)}" has key "${nameText(split.key)}", the other members "${nameText(key)}": one sample's files share one key`);
+      throw new InputError(
+        "INPUT_INVALID",
+        `"${nameText(base)}" has key "${nameText(split.key)}", the other members "${nameText(key)}": one sample's files share one key`,
+      );
     }
     key = split.key;
     parts.push({ extension: split.extension, digest: m.digest });

@@ -40,7 +40,10 @@ export interface HashedUnits {
 
 /** Work directory for an input under a data directory: stable across runs, so a re-run resumes. */
 export function workDirFor(dataDir: string, input: string, encoding?: string, split?: string): string {
-  const key = createHash("sha256").update(`${resolve(input)}\0${encoding ?? ""}${split === undefined ? "" : `\0${split}`}`).digest("hex").slice(0, 16);
+  const key = createHash("sha256")
+    .update(`${resolve(input)}\0${encoding ?? ""}${split === undefined ? "" : `\0${split}`}`)
+    .digest("hex")
+    .slice(0, 16);
   return join(dataDir, "work", key);
 }
 
@@ -137,7 +140,9 @@ async function heldByTest(): Promise<void> {
 /** Checks across units what no unit can check alone: a WebDataset key must not continue into the next shard. */
 function checkAcrossUnits(encoding: Encoding, stats: readonly UnitStats[]): void {
   if (encoding !== "webdataset") return;
-  checkShardBoundaries([...stats].sort((a, b) => a.unit - b.unit).map((s) => ({ name: s.name ?? `unit ${s.unit}`, firstKey: s.firstKey ?? null, lastKey: s.lastKey ?? null })));
+  checkShardBoundaries(
+    [...stats].sort((a, b) => a.unit - b.unit).map((s) => ({ name: s.name ?? `unit ${s.unit}`, firstKey: s.firstKey ?? null, lastKey: s.lastKey ?? null })),
+  );
 }
 
 /** Plans (or re-plans and checks) the work, then hashes the wanted units that are not finished yet. */
@@ -252,7 +257,11 @@ export async function commitAndStore(input: string, store: ContentStore, meta: D
     if (sampleStats(hashed.plan, hashed.stats).totalSamples === 0) throw new DatasetEmptyError(input);
     t1 = performance.now();
     if (container) executor.close();
-    tree = await mergeBucketFiles(hashed.stats.map((s) => bucketFilePath(opts.workDir, s.unit)), store, container ? { workers: opts.workers } : { executor });
+    tree = await mergeBucketFiles(
+      hashed.stats.map((s) => bucketFilePath(opts.workDir, s.unit)),
+      store,
+      container ? { workers: opts.workers } : { executor },
+    );
   } finally {
     executor.close();
   }

@@ -3,14 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, sta
 import { join, resolve } from "node:path";
 import { DatasetEmptyError, InputError } from "../../errors.ts";
 import { parseVersionedJson } from "../../versioned-json.ts";
-import {
-  detectEncoding,
-  emptySkippedCounts,
-  inputError,
-  type Encoding,
-  type RecordRange,
-  type SkippedCounts,
-} from "../encodings.ts";
+import { detectEncoding, emptySkippedCounts, inputError, type Encoding, type RecordRange, type SkippedCounts } from "../encodings.ts";
 import type { SkippedEntry } from "../skipped.ts";
 import { countSkipped, isContainerEncoding, listContainerFiles, parquetFileMetadata, type ContainerEncoding } from "../formats/containers.ts";
 import { walkFilesWithSizes } from "../sized-walk.ts";
@@ -76,7 +69,8 @@ export interface PlanOptions {
 export function makePlan(input: string, encoding: Encoding | undefined, workDir: string, opts: PlanOptions = {}): Plan {
   const abs = resolve(input);
   const enc = encoding ?? detectEncoding(abs);
-  if (opts.split !== undefined && !isContainerEncoding(enc)) throw new InputError("INPUT_INVALID", `a split picks files of a webdataset or parquet directory, not of ${enc}`);
+  if (opts.split !== undefined && !isContainerEncoding(enc))
+    throw new InputError("INPUT_INVALID", `a split picks files of a webdataset or parquet directory, not of ${enc}`);
   let skipped = emptySkippedCounts();
   let skippedEntries: SkippedEntry[] = [];
   const size = unitSizes();
@@ -185,7 +179,7 @@ function quoteParity(path: string, size: number, unitBytes: number): (pos: numbe
   let odd = false;
   let next = 0;
   try {
-    for (let off = 0; off < size && next < wanted.length; ) {
+    for (let off = 0; off < size && next < wanted.length;) {
       const got = readSync(fd, buf, 0, buf.length, off);
       if (got === 0) break;
       let i = 0;

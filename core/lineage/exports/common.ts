@@ -183,9 +183,7 @@ export interface AttestedResult {
  * attested. The record's `metrics` are the owner's claims and are exported apart, as they always were.
  */
 export const attestedResults = (m: ModelNode): AttestedResult[] =>
-  (m.evaluations ?? [])
-    .filter((e) => e.attestation.state === "verified")
-    .flatMap((evaluation) => evaluation.metrics.map((metric) => ({ evaluation, metric })));
+  (m.evaluations ?? []).filter((e) => e.attestation.state === "verified").flatMap((evaluation) => evaluation.metrics.map((metric) => ({ evaluation, metric })));
 
 /** The CAIP-19 id of an evaluation's dataset (which need not be a node of the graph). */
 export const evaluationDatasetId = (graph: LineageGraph, e: AttestedEvaluation) => assetId(graph, { kind: "dataset", tokenId: e.dataset.tokenId });

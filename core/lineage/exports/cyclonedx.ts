@@ -57,10 +57,7 @@ function fileComponent(file: ModelNode["files"][number]): Json {
     type: ComponentType.File,
     name: file.path,
     ...(single ? { hashes: [{ alg: HashAlgorithm["SHA-256"], content: bareHex(file.digest) }] } : {}),
-    properties: [
-      prop("size", String(file.size)),
-      ...(single ? [] : [prop("shardDigest", file.digest)]),
-    ],
+    properties: [prop("size", String(file.size)), ...(single ? [] : [prop("shardDigest", file.digest)])],
   };
 }
 
@@ -87,7 +84,10 @@ function modelCard(view: LineageView, m: ModelNode, ref: (n: ModelNode | Dataset
     ...datasets.map((d) => prop(`dataset:${d.role}`, ref(d.node))),
     ...Object.entries(r.hyperparameters ?? {}).map(([k, v]) => prop(`hyperparameter:${k}`, valueText(v))),
     ...[...new Set(attested.map((a) => a.evaluation))].map((e) =>
-      prop(`evaluation:${e.evaluationId}`, `attested: ${e.metrics.map((x) => `${x.name} ${x.value}`).join(", ")} on ${evaluationDatasetId(view.graph, e)}, certificate ipfs://${e.certificateCid}`),
+      prop(
+        `evaluation:${e.evaluationId}`,
+        `attested: ${e.metrics.map((x) => `${x.name} ${x.value}`).join(", ")} on ${evaluationDatasetId(view.graph, e)}, certificate ipfs://${e.certificateCid}`,
+      ),
     ),
     ...(attested.length && metrics.length ? [prop("claimedMetrics", `${metrics.map(([k]) => k).join(", ")}: self-reported by the owner, not attested`)] : []),
   ];
@@ -105,9 +105,7 @@ function modelComponent(view: LineageView, m: ModelNode, ref: (n: ModelNode | Da
   const licenses = cdxLicenses(m.license);
   const externalReferences: Json[] = [
     { type: ExternalReferenceType.Other, url: `ipfs://${m.manifestCid}`, comment: "Provenant model manifest (provenant-model-v1): weight files and their SHA-256" },
-    ...(m.certificateCid
-      ? [{ type: ExternalReferenceType.Attestation, url: `ipfs://${m.certificateCid}`, comment: certificateComment(m) }]
-      : []),
+    ...(m.certificateCid ? [{ type: ExternalReferenceType.Attestation, url: `ipfs://${m.certificateCid}`, comment: certificateComment(m) }] : []),
     ...[...new Set(attestedResults(m).map((a) => a.evaluation))].map((e) => ({
       type: ExternalReferenceType.Attestation,
       url: `ipfs://${e.certificateCid}`,
@@ -165,7 +163,11 @@ function datasetComponent(d: DatasetNode, ref: (n: ModelNode | DatasetNode) => s
     description,
     ...(licenses ? { licenses } : {}),
     externalReferences: [
-      { type: ExternalReferenceType.Distribution, url: `ipfs://${d.manifestCid}`, comment: "Provenant dataset manifest (provenant-dataset-v1): Merkle root, shard index, sample hashes" },
+      {
+        type: ExternalReferenceType.Distribution,
+        url: `ipfs://${d.manifestCid}`,
+        comment: "Provenant dataset manifest (provenant-dataset-v1): Merkle root, shard index, sample hashes",
+      },
     ],
     data: [
       {

@@ -33,14 +33,75 @@ export interface HfCardOptions {
 
 /** License identifiers the Hub accepts (huggingface/hub-docs docs/hub/repositories-licenses.md). */
 export const HF_LICENSES: ReadonlySet<string> = new Set([
-  "apache-2.0", "mit", "openrail", "bigscience-openrail-m", "creativeml-openrail-m", "bigscience-bloom-rail-1.0",
-  "bigcode-openrail-m", "afl-3.0", "artistic-2.0", "bsl-1.0", "bsd", "bsd-2-clause", "bsd-3-clause", "bsd-3-clause-clear",
-  "c-uda", "cc", "cc0-1.0", "cc-by-2.0", "cc-by-2.5", "cc-by-3.0", "cc-by-4.0", "cc-by-sa-3.0", "cc-by-sa-4.0",
-  "cc-by-nc-2.0", "cc-by-nc-3.0", "cc-by-nc-4.0", "cc-by-nd-4.0", "cc-by-nc-nd-3.0", "cc-by-nc-nd-4.0", "cc-by-nc-sa-2.0",
-  "cc-by-nc-sa-3.0", "cc-by-nc-sa-4.0", "cdla-sharing-1.0", "cdla-permissive-1.0", "cdla-permissive-2.0", "wtfpl",
-  "ecl-2.0", "epl-1.0", "epl-2.0", "etalab-2.0", "eupl-1.1", "agpl-3.0", "gfdl", "gpl", "gpl-2.0", "gpl-3.0", "lgpl",
-  "lgpl-2.1", "lgpl-3.0", "isc", "lppl-1.3c", "ms-pl", "mpl-2.0", "odc-by", "odbl", "openrail++", "osl-3.0", "postgresql",
-  "ofl-1.1", "ncsa", "unlicense", "zlib", "pddl", "lgpl-lr", "deepfloyd-if-license", "llama2", "gemma", "unknown", "other",
+  "apache-2.0",
+  "mit",
+  "openrail",
+  "bigscience-openrail-m",
+  "creativeml-openrail-m",
+  "bigscience-bloom-rail-1.0",
+  "bigcode-openrail-m",
+  "afl-3.0",
+  "artistic-2.0",
+  "bsl-1.0",
+  "bsd",
+  "bsd-2-clause",
+  "bsd-3-clause",
+  "bsd-3-clause-clear",
+  "c-uda",
+  "cc",
+  "cc0-1.0",
+  "cc-by-2.0",
+  "cc-by-2.5",
+  "cc-by-3.0",
+  "cc-by-4.0",
+  "cc-by-sa-3.0",
+  "cc-by-sa-4.0",
+  "cc-by-nc-2.0",
+  "cc-by-nc-3.0",
+  "cc-by-nc-4.0",
+  "cc-by-nd-4.0",
+  "cc-by-nc-nd-3.0",
+  "cc-by-nc-nd-4.0",
+  "cc-by-nc-sa-2.0",
+  "cc-by-nc-sa-3.0",
+  "cc-by-nc-sa-4.0",
+  "cdla-sharing-1.0",
+  "cdla-permissive-1.0",
+  "cdla-permissive-2.0",
+  "wtfpl",
+  "ecl-2.0",
+  "epl-1.0",
+  "epl-2.0",
+  "etalab-2.0",
+  "eupl-1.1",
+  "agpl-3.0",
+  "gfdl",
+  "gpl",
+  "gpl-2.0",
+  "gpl-3.0",
+  "lgpl",
+  "lgpl-2.1",
+  "lgpl-3.0",
+  "isc",
+  "lppl-1.3c",
+  "ms-pl",
+  "mpl-2.0",
+  "odc-by",
+  "odbl",
+  "openrail++",
+  "osl-3.0",
+  "postgresql",
+  "ofl-1.1",
+  "ncsa",
+  "unlicense",
+  "zlib",
+  "pddl",
+  "lgpl-lr",
+  "deepfloyd-if-license",
+  "llama2",
+  "gemma",
+  "unknown",
+  "other",
 ]);
 
 /** SPDX ids whose Hub identifier is not just the lowercased id. */
@@ -69,7 +130,11 @@ export function hfLicense(license: string): { license: string; license_name?: st
   const candidates = spdx ? [HF_OF_SPDX[spdx], spdx.toLowerCase(), spdx.toLowerCase().replace(/-only$/, "")] : [text.toLowerCase()];
   const hub = candidates.find((c) => c !== undefined && HF_LICENSES.has(c));
   if (hub && hub !== "other") return { license: hub };
-  const name = text.toLowerCase().replace(/[^a-z0-9.]+/g, "-").replace(/^-+|-+$/g, "") || "unnamed";
+  const name =
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9.]+/g, "-")
+      .replace(/^-+|-+$/g, "") || "unnamed";
   return { license: "other", license_name: name, ...(spdx ? { license_link: `https://spdx.org/licenses/${spdx}.html` } : {}) };
 }
 
@@ -121,7 +186,11 @@ export function toHfCard(graph: LineageGraph, options: HfCardOptions = {}): stri
     const e = group[0]!.evaluation;
     return {
       task: { type: r.task ?? "other" },
-      dataset: { type: options.hubIds?.[`dataset:${e.dataset.tokenId}`] ?? evaluationDatasetId(graph, e), name: e.dataset.name ?? `dataset #${e.dataset.tokenId}`, split: group[0]!.metric.split },
+      dataset: {
+        type: options.hubIds?.[`dataset:${e.dataset.tokenId}`] ?? evaluationDatasetId(graph, e),
+        name: e.dataset.name ?? `dataset #${e.dataset.tokenId}`,
+        split: group[0]!.metric.split,
+      },
       metrics: group.map(({ metric: m }) => ({ type: m.name, value: m.value, ...(m.config ? { config: m.config } : {}) })),
       source: { name: `Provenant attested evaluation #${e.evaluationId} (${e.attestation.trustLevel ?? "unknown trust level"})`, url: `ipfs://${e.certificateCid}` },
     };
@@ -161,10 +230,7 @@ export function toHfCard(graph: LineageGraph, options: HfCardOptions = {}): stri
         ["Manifest", `ipfs://${root.manifestCid}`],
         ["Owner", `\`${root.owner}\``],
         ["Registered", isoSeconds(root.registeredAt)],
-        [
-          "Provenance",
-          `${provenanceOf(root).sentence}${root.certificateCid ? `; training certificate ipfs://${root.certificateCid}` : ""}`,
-        ],
+        ["Provenance", `${provenanceOf(root).sentence}${root.certificateCid ? `; training certificate ipfs://${root.certificateCid}` : ""}`],
         ["License", root.license || "none declared"],
       ],
     ),
@@ -186,7 +252,12 @@ export function toHfCard(graph: LineageGraph, options: HfCardOptions = {}): stri
         allDatasets.map((d) => [
           `${d.name} (${label(d)})`,
           view.models
-            .flatMap((m) => view.datasetsOf(m).filter((x) => x.node.id === d.id).map((x) => `${label(m)}: ${x.role}`))
+            .flatMap((m) =>
+              view
+                .datasetsOf(m)
+                .filter((x) => x.node.id === d.id)
+                .map((x) => `${label(m)}: ${x.role}`),
+            )
             .join(", "),
           `${d.n} distinct of ${d.totalSamples}`,
           `\`${d.root}\``,
@@ -221,7 +292,10 @@ export function toHfCard(graph: LineageGraph, options: HfCardOptions = {}): stri
     body.push(
       attested.length ? "## Evaluation (self-reported)" : "## Evaluation",
       "",
-      table(["Metric", "Value"], metrics.map(([k, v]) => [k, String(v)])),
+      table(
+        ["Metric", "Value"],
+        metrics.map(([k, v]) => [k, String(v)]),
+      ),
       "",
       evaluation.length ? `Measured on ${evaluation.map((d) => `${line(d.node.name)} (${label(d.node)})`).join(", ")}.` : "Reported by the owner.",
       ...(attested.length ? ["", "These values are the owner's claims: no certificate stands behind them."] : []),
@@ -234,7 +308,10 @@ export function toHfCard(graph: LineageGraph, options: HfCardOptions = {}): stri
     body.push(
       "## Files",
       "",
-      table(["Path", "Bytes", "Digest"], root.files.map((f) => [`\`${f.path}\``, String(f.size), `\`${bareHex(f.digest)}\``])),
+      table(
+        ["Path", "Bytes", "Digest"],
+        root.files.map((f) => [`\`${f.path}\``, String(f.size), `\`${bareHex(f.digest)}\``]),
+      ),
       "",
       `Digests are the SHA-256 of each file; a file over ${SINGLE_SHARD_MAX_BYTES} bytes has the SHA-256 of its shards' SHA-256 instead.`,
       "",

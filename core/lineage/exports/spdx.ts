@@ -88,7 +88,11 @@ export function toSpdx(graph: LineageGraph): Json {
     const evaluations = [...new Set(attested.map((a) => a.evaluation))];
     // Attested results beside the owner's claims, told apart by their keys.
     const metricEntries = [
-      ...attested.map((a) => ({ type: "DictionaryEntry", key: `${a.metric.name} on ${resultSlice(a)}, attested evaluation #${a.evaluation.evaluationId}`, value: String(a.metric.value) })),
+      ...attested.map((a) => ({
+        type: "DictionaryEntry",
+        key: `${a.metric.name} on ${resultSlice(a)}, attested evaluation #${a.evaluation.evaluationId}`,
+        value: String(a.metric.value),
+      })),
       ...dictionary(r.metrics),
     ];
     const training = [
@@ -114,9 +118,7 @@ export function toSpdx(graph: LineageGraph): Json {
       ],
       externalRef: [
         { type: "ExternalRef", externalRefType: "other", locator: [`ipfs://${m.manifestCid}`], comment: "Provenant model manifest" },
-        ...(m.certificateCid
-          ? [{ type: "ExternalRef", externalRefType: "other", locator: [`ipfs://${m.certificateCid}`], comment: certificateComment(m) }]
-          : []),
+        ...(m.certificateCid ? [{ type: "ExternalRef", externalRefType: "other", locator: [`ipfs://${m.certificateCid}`], comment: certificateComment(m) }] : []),
         ...evaluations.map((e) => ({ type: "ExternalRef", externalRefType: "other", locator: [`ipfs://${e.certificateCid}`], comment: evaluationComment(e) })),
       ],
       ...(r.architecture ? { ai_typeOfModel: [r.architecture] } : {}),
@@ -175,9 +177,7 @@ export function toSpdx(graph: LineageGraph): Json {
           comment: "merkle-v1 root: SHA-256 Merkle tree over the SHA-256 of each distinct sample",
         },
       ],
-      externalRef: [
-        { type: "ExternalRef", externalRefType: "other", locator: [`ipfs://${d.manifestCid}`], comment: "Provenant dataset manifest" },
-      ],
+      externalRef: [{ type: "ExternalRef", externalRefType: "other", locator: [`ipfs://${d.manifestCid}`], comment: "Provenant dataset manifest" }],
       dataset_datasetType: [DATASET_TYPES[d.encoding] ?? "noAssertion"],
       comment: `${label(d)}, ${d.encoding} encoding`,
     });

@@ -106,7 +106,14 @@ export async function startApp(env: Record<string, string>, port?: number, distD
 }
 
 /** Chain, store, gateway; the app when `withApp` (after buildApp()). */
-export async function startStack(options: { name: string; withApp?: boolean; appPort?: number; gatewayPort?: number; chainPort?: number; home?: string } ): Promise<Stack> {
+export async function startStack(options: {
+  name: string;
+  withApp?: boolean;
+  appPort?: number;
+  gatewayPort?: number;
+  chainPort?: number;
+  home?: string;
+}): Promise<Stack> {
   const chainPort = options.chainPort ?? (await freePort());
   const chain = await startLocalChain({ port: chainPort, deploymentId: `${options.name}-${chainPort}` });
   const work = mkdtempSync(join(tmpdir(), `provenant-${options.name}-`));

@@ -52,7 +52,9 @@ describe("scale: crafted bucket files given to combine", function () {
       const r = await runCli(["dataset", "combine", dir], { ...env, PROVENANT_NATIVE: native });
       expect(r.code, r.stderr).to.equal(1);
       expect(r.stderr.trim().split("\n"), r.stderr).to.have.length(1);
-      expect(r.stderr).to.contain(file).and.match(/not a complete provenant bucket file/);
+      expect(r.stderr)
+        .to.contain(file)
+        .and.match(/not a complete provenant bucket file/);
     });
 
     it(`refuses a bucket file shorter or longer than its header says (${path} path)`, async () => {
@@ -60,12 +62,16 @@ describe("scale: crafted bucket files given to combine", function () {
       writeFileSync(file, readFileSync(file).subarray(0, HEADER + 32 * 10));
       let r = await runCli(["dataset", "combine", dir], { ...env, PROVENANT_NATIVE: native });
       expect(r.code, r.stderr).to.equal(1);
-      expect(r.stderr).to.contain(file).and.match(/not a complete provenant bucket file/);
+      expect(r.stderr)
+        .to.contain(file)
+        .and.match(/not a complete provenant bucket file/);
       const again = await freshPart(`long-${native}`);
       writeFileSync(again.file, Buffer.concat([readFileSync(again.file), Buffer.alloc(32)]));
       r = await runCli(["dataset", "combine", again.dir], { ...env, PROVENANT_NATIVE: native });
       expect(r.code, r.stderr).to.equal(1);
-      expect(r.stderr).to.contain(again.file).and.match(/not a complete provenant bucket file/);
+      expect(r.stderr)
+        .to.contain(again.file)
+        .and.match(/not a complete provenant bucket file/);
     });
 
     it(`refuses a hash filed under another first byte, which would commit an unsorted tree (${path} path)`, async () => {
@@ -76,7 +82,9 @@ describe("scale: crafted bucket files given to combine", function () {
       patch(file, HEADER, Buffer.from([0xff]));
       const r = await runCli(["dataset", "combine", dir], { ...env, PROVENANT_NATIVE: native });
       expect(r.code, r.stderr).to.equal(1);
-      expect(r.stderr).to.contain(file).and.match(/outside its bucket/);
+      expect(r.stderr)
+        .to.contain(file)
+        .and.match(/outside its bucket/);
     });
   }
 
@@ -90,7 +98,11 @@ describe("scale: crafted bucket files given to combine", function () {
       ["units not a list", { ...good, units: "all" }, /part\.json is invalid: units must be a list/],
       ["a count as text", { ...good, units: [{ ...good.units[0], samples: "3000" }] }, /units\[0\]\.samples must be a whole number/],
       ["part outside the split", { ...good, part: 1, of: 1 }, /part must be below of/],
-      ["more samples than hashed", { ...good, units: [{ ...good.units[0], samples: good.units[0].samples + 1_000_000 }] }, /units\[0\] counts 1003000 samples but its bucket file holds 3000/],
+      [
+        "more samples than hashed",
+        { ...good, units: [{ ...good.units[0], samples: good.units[0].samples + 1_000_000 }] },
+        /units\[0\] counts 1003000 samples but its bucket file holds 3000/,
+      ],
     ];
     for (const [what, content, message] of cases) {
       writeFileSync(file, typeof content === "string" ? content : JSON.stringify(content));

@@ -22,7 +22,7 @@ describe("scale: native, child-process and in-process hashing agree", function (
     // Big enough for the JavaScript path to start child processes; every 7th line repeats, some are empty.
     jsonl = join(work, "big.jsonl");
     const fd = openSync(jsonl, "w");
-    for (let written = 0; written < PROCESS_MIN_BYTES + (1 << 20); ) {
+    for (let written = 0; written < PROCESS_MIN_BYTES + (1 << 20);) {
       const chunk: string[] = [];
       for (let k = 0; k < 10_000; k++, lines++) chunk.push(lines % 1000 === 5 ? "" : `{"i":${lines % 7 === 0 ? 0 : lines},"pad":"${"x".repeat(100)}"}`);
       written += writeSync(fd, chunk.join("\n") + "\n");

@@ -111,7 +111,9 @@ describe("scale: parts, combine and resume give the single-machine result", func
     const finishedUnits = () => {
       const dir = join(home, "work");
       if (!existsSync(dir)) return 0;
-      return readdirSync(dir).flatMap((w) => (existsSync(join(dir, w, "buckets")) ? readdirSync(join(dir, w, "buckets")) : [])).filter((f) => f.endsWith(".json")).length;
+      return readdirSync(dir)
+        .flatMap((w) => (existsSync(join(dir, w, "buckets")) ? readdirSync(join(dir, w, "buckets")) : []))
+        .filter((f) => f.endsWith(".json")).length;
     };
     while (finishedUnits() < 1) await new Promise((r) => setTimeout(r, 20));
     child.kill("SIGKILL");
@@ -165,7 +167,13 @@ describe("scale: parts, combine and resume give the single-machine result", func
   it("hashes a directory of files split into units to the same root as one unit", async () => {
     const dir = join(work, "many");
     mkdirSync(dir);
-    for (let i = 0; i < 20; i++) writeFileSync(join(dir, `${i}.bin`), createHash("sha256").update(String(i % 17)).digest());
+    for (let i = 0; i < 20; i++)
+      writeFileSync(
+        join(dir, `${i}.bin`),
+        createHash("sha256")
+          .update(String(i % 17))
+          .digest(),
+      );
     const split = await runCli(["dataset", "hash", dir, "--workers", "2"], env);
     const whole = await runCli(["dataset", "hash", dir], { PROVENANT_HOME: env.PROVENANT_HOME });
     expect(split.json.units).to.equal(7);

@@ -51,7 +51,13 @@ async function makeShards(dir: string): Promise<string> {
   const root = join(dir, "shards");
   for (let s = 0; s < 10; s++) {
     const keys = Array.from({ length: 30 }, (_, k) => String(s * 30 + k).padStart(6, "0"));
-    await writeShard(join(root, `shard-${s}.tar`), keys.flatMap((key) => [{ name: `${key}.bin`, bytes: `pixels of ${Number(key) % 280}` }, { name: `${key}.txt`, bytes: `caption ${key}` }]));
+    await writeShard(
+      join(root, `shard-${s}.tar`),
+      keys.flatMap((key) => [
+        { name: `${key}.bin`, bytes: `pixels of ${Number(key) % 280}` },
+        { name: `${key}.txt`, bytes: `caption ${key}` },
+      ]),
+    );
   }
   return root;
 }
@@ -146,7 +152,14 @@ describe("scale: the docs/scale.md Slurm recipe on a one-node cluster", function
   }
 
   async function expectSameCommitment(combined: any, single: any, homes: { combined: string; single: string }) {
-    expect(combined).to.include({ ok: true, root: single.root, n: single.n, totalSamples: single.totalSamples, indexCid: single.indexCid, manifestCid: single.manifestCid });
+    expect(combined).to.include({
+      ok: true,
+      root: single.root,
+      n: single.n,
+      totalSamples: single.totalSamples,
+      indexCid: single.indexCid,
+      manifestCid: single.manifestCid,
+    });
     const shards = await shardCids(homes.single, single.indexCid);
     expect(shards).to.have.length(single.shardCount);
     expect(await shardCids(homes.combined, combined.indexCid)).to.deep.equal(shards);
@@ -161,7 +174,9 @@ describe("scale: the docs/scale.md Slurm recipe on a one-node cluster", function
       expect(single.units, "every part gets several units").to.be.at.least(2 * PARTS);
 
       const parts = join(dir, "parts");
-      const { array, combine: combineJob } = submitted(shell(submitLines({ input, parts, n: PARTS, cpus: 1, format: dataset.format }), { PROVENANT_HOME: home.combined }));
+      const { array, combine: combineJob } = submitted(
+        shell(submitLines({ input, parts, n: PARTS, cpus: 1, format: dataset.format }), { PROVENANT_HOME: home.combined }),
+      );
       await expectSucceeded(combineJob);
       const tasks = await expectSucceeded(array);
       expect(tasks.map((t) => t.taskId).sort()).to.deep.equal([0, 1, 2, 3]);
@@ -181,13 +196,19 @@ describe("scale: the docs/scale.md Slurm recipe on a one-node cluster", function
     const victim = 1;
     const units = () => {
       const buckets = join(parts, `part-${victim}`, "buckets");
-      return existsSync(buckets) ? readdirSync(buckets).filter((f) => /^unit-\d+\.json$/.test(f)).sort() : [];
+      return existsSync(buckets)
+        ? readdirSync(buckets)
+            .filter((f) => /^unit-\d+\.json$/.test(f))
+            .sort()
+        : [];
     };
 
     // While the hold file exists every task stops after its first unit (one CPU each: one unit at a time).
     const hold = join(dir, "hold");
     writeFileSync(hold, "");
-    const { array, combine: firstCombine } = submitted(shell(submitLines({ input, parts, n: PARTS, cpus: 1, format }), { PROVENANT_HOME: home.combined, PROVENANT_TEST_HOLD_FILE: hold }));
+    const { array, combine: firstCombine } = submitted(
+      shell(submitLines({ input, parts, n: PARTS, cpus: 1, format }), { PROVENANT_HOME: home.combined, PROVENANT_TEST_HOLD_FILE: hold }),
+    );
     const victimId = `${array}_${victim}`;
     await cluster.waitFor(array, (ts) => ts.some((t) => t.id === victimId && t.state === "RUNNING") && units().length > 0);
 
@@ -211,7 +232,9 @@ describe("scale: the docs/scale.md Slurm recipe on a one-node cluster", function
     const bucketBefore = stamp(join(parts, `part-${victim}`, "buckets", finished[0].replace(/\.json$/, ".bucket")));
 
     // Resubmitted alone with the same arguments, as the document says; then the combine again.
-    const again = shell(`sbatch --parsable --array=${victim} --cpus-per-task=1 provenant-hash.sh "${input}" "${parts}" ${PARTS} --format ${format}`, { PROVENANT_HOME: home.combined }).trim();
+    const again = shell(`sbatch --parsable --array=${victim} --cpus-per-task=1 provenant-hash.sh "${input}" "${parts}" ${PARTS} --format ${format}`, {
+      PROVENANT_HOME: home.combined,
+    }).trim();
     await expectSucceeded(again);
     const resumed = jobJson(`slurm-${again}_${victim}.out`);
     expect(resumed.units).to.be.greaterThan(1);
@@ -220,7 +243,9 @@ describe("scale: the docs/scale.md Slurm recipe on a one-node cluster", function
     expect(stamp(join(parts, `part-${victim}`, "buckets", finished[0].replace(/\.json$/, ".bucket")))).to.equal(bucketBefore);
     expect(units()).to.have.length(resumed.units);
 
-    const combineJob = shell(`sbatch --parsable --dependency=afterok:${again} --wrap "npx provenant dataset combine ${parts}/part-* --json"`, { PROVENANT_HOME: home.combined }).trim();
+    const combineJob = shell(`sbatch --parsable --dependency=afterok:${again} --wrap "npx provenant dataset combine ${parts}/part-* --json"`, {
+      PROVENANT_HOME: home.combined,
+    }).trim();
     await expectSucceeded(combineJob);
     await expectSameCommitment(jobJson(`slurm-${combineJob}.out`), single, home);
   });

@@ -54,8 +54,8 @@ export function AuditPanel({ datasetId, chainId, registry, gateway }: AuditPanel
         <div>
           <h2 id="audit-h">Audit this dataset</h2>
           <p className="muted small">
-            A proof reads one shard; an audit reads them all. Your browser streams every shard from storage and checks that each leaf is below the
-            next (exclusion proofs rest on that), that every shard matches the shard index, and that the index matches the on-chain root.
+            A proof reads one shard; an audit reads them all. Your browser streams every shard from storage and checks that each leaf is below the next (exclusion proofs
+            rest on that), that every shard matches the shard index, and that the index matches the on-chain root.
           </p>
         </div>
         <button type="button" onClick={() => void run()} disabled={running} data-testid="audit-button">
@@ -85,8 +85,8 @@ function Findings({ report: r, chainId }: { report: AuditReport; chainId: number
     <div className={styles.result} data-testid="audit-result" data-sound={String(r.sound)}>
       {r.sound ? (
         <p className={styles.sound}>
-          ✓ Sound: all {formatCount(r.n)} leaves are strictly increasing across {r.shardCount} shard{r.shardCount === 1 ? "" : "s"}, every shard matches the
-          index, and the index matches the on-chain root.
+          ✓ Sound: all {formatCount(r.n)} leaves are strictly increasing across {r.shardCount} shard{r.shardCount === 1 ? "" : "s"}, every shard matches the index, and
+          the index matches the on-chain root.
         </p>
       ) : (
         <p className={styles.unsound}>✕ Unsound: this dataset is not the merkle-v1 commitment it claims to be.</p>

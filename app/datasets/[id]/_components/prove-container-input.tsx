@@ -104,7 +104,16 @@ function ParquetRowInput({ busy, onSource }: { busy: boolean; onSource: (s: Cont
         <input type="file" accept=".parquet" data-testid="parquet-file" aria-label="Parquet file" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
         <label className="small">
           Row{" "}
-          <input type="text" inputMode="numeric" className="mono" value={row} onChange={(e) => setRow(e.target.value)} size={8} data-testid="row-index" aria-label="Row index" />
+          <input
+            type="text"
+            inputMode="numeric"
+            className="mono"
+            value={row}
+            onChange={(e) => setRow(e.target.value)}
+            size={8}
+            data-testid="row-index"
+            aria-label="Row index"
+          />
         </label>
         <button type="submit" disabled={busy || !file}>
           Prove
@@ -126,7 +135,16 @@ function RowJsonInput({ busy, onSource }: { busy: boolean; onSource: (s: Contain
         onSource({ rowJson: text });
       }}
     >
-      <textarea rows={3} value={text} onChange={(e) => setText(e.target.value)} placeholder='{"label": 7, "text": "…"}' spellCheck={false} className="mono" aria-label="Row as JSON" data-testid="row-json" />
+      <textarea
+        rows={3}
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        placeholder='{"label": 7, "text": "…"}'
+        spellCheck={false}
+        className="mono"
+        aria-label="Row as JSON"
+        data-testid="row-json"
+      />
       <div className={styles.formRow}>
         <span className="muted small">
           One column a member; binary as {"{"}&quot;$bytes&quot;: base64{"}"}, as docs/formats/encodings-v2.md writes a row. Member order and spacing do not matter.

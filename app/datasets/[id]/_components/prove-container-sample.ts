@@ -35,7 +35,11 @@ const HINT_WORDS: Record<string, string> = {
 /** A browser File read by core's rules; its digest is taken in the hashing worker, streamed, off the page's thread. */
 function workerFile(file: File): GivenFile {
   if (file.size > MAX_SAMPLE_BYTES) {
-    throw trouble("FILE_TOO_BIG", `${file.name} is ${formatBytes(file.size)}; this page hashes files up to ${formatBytes(MAX_SAMPLE_BYTES)}.`, "Prove it from a terminal instead.");
+    throw trouble(
+      "FILE_TOO_BIG",
+      `${file.name} is ${formatBytes(file.size)}; this page hashes files up to ${formatBytes(MAX_SAMPLE_BYTES)}.`,
+      "Prove it from a terminal instead.",
+    );
   }
   return { ...blobFile(file), digest: async () => (await hashSampleFile(file, "files")).hash };
 }
@@ -43,7 +47,8 @@ function workerFile(file: File): GivenFile {
 /** A row index as typed: a whole number from 0. */
 function rowIndex(text: string): number {
   const t = text.trim();
-  if (!/^(0|[1-9][0-9]*)$/.test(t) || !Number.isSafeInteger(Number(t))) throw trouble("INPUT_INVALID", `“${text}” is not a row index: rows are numbered 0, 1, 2, … from the file's first row.`);
+  if (!/^(0|[1-9][0-9]*)$/.test(t) || !Number.isSafeInteger(Number(t)))
+    throw trouble("INPUT_INVALID", `“${text}” is not a row index: rows are numbered 0, 1, 2, … from the file's first row.`);
   return Number(t);
 }
 

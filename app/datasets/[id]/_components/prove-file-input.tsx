@@ -58,7 +58,9 @@ export function ProveFileInput({
         <strong>Drop a sample file here</strong> or click to choose one
       </div>
       <div className="muted small">
-        {encoding === "files" ? "Any file: its bytes are the sample." : `A file holding one ${encoding === "jsonl" ? "JSONL line" : "CSV record"}; one final line ending is ignored.`}
+        {encoding === "files"
+          ? "Any file: its bytes are the sample."
+          : `A file holding one ${encoding === "jsonl" ? "JSONL line" : "CSV record"}; one final line ending is ignored.`}
       </div>
       <input
         ref={fileInput}

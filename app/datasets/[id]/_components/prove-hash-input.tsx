@@ -21,7 +21,15 @@ export function ProveHashInput({
       }}
     >
       <div className={styles.formRow}>
-        <input type="text" className="mono" value={value} onChange={(e) => onChange(e.target.value)} placeholder="0x… (64 hex digits)" aria-label="Sample hash" spellCheck={false} />
+        <input
+          type="text"
+          className="mono"
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+          placeholder="0x… (64 hex digits)"
+          aria-label="Sample hash"
+          spellCheck={false}
+        />
         <button type="submit" disabled={busy}>
           Prove
         </button>

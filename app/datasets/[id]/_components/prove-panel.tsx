@@ -50,14 +50,17 @@ export function ProvePanel(props: ProvePanelProps) {
         <div>
           <h2 id="prove-h">Prove a sample</h2>
           <p className="muted small">
-            Is this sample in dataset #{datasetId}? Your browser hashes it, fetches the shard index and one shard, builds a Merkle proof, and
-            asks the contract. <strong>Nothing about the sample leaves this browser but its hash.</strong>
+            Is this sample in dataset #{datasetId}? Your browser hashes it, fetches the shard index and one shard, builds a Merkle proof, and asks the contract.{" "}
+            <strong>Nothing about the sample leaves this browser but its hash.</strong>
           </p>
         </div>
         <div className={styles.tabs} role="tablist">
           {(isContainerEncoding(encoding)
             ? containerTabs(encoding)
-            : (["file", "text", "hash"] as const).map((m) => ({ mode: m, label: m === "file" ? "File" : m === "text" ? (encoding === "files" ? "Text" : "Record") : "Hash" }))
+            : (["file", "text", "hash"] as const).map((m) => ({
+                mode: m,
+                label: m === "file" ? "File" : m === "text" ? (encoding === "files" ? "Text" : "Record") : "Hash",
+              }))
           ).map(({ mode: m, label }) => (
             <button key={m} role="tab" aria-selected={mode === m} className={mode === m ? styles.tabOn : styles.tab} onClick={() => setMode(m)} type="button">
               {label}

@@ -29,7 +29,15 @@ export function ProveTextInput({
         onSubmit(value);
       }}
     >
-      <textarea rows={3} value={value} onChange={(e) => onChange(e.target.value)} placeholder={encoding === "jsonl" ? '{"text": "…"}' : ""} spellCheck={false} className="mono" aria-label="Sample record" />
+      <textarea
+        rows={3}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        placeholder={encoding === "jsonl" ? '{"text": "…"}' : ""}
+        spellCheck={false}
+        className="mono"
+        aria-label="Sample record"
+      />
       <div className={styles.formRow}>
         <span className="muted small">{help}</span>
         <button type="submit" disabled={busy}>

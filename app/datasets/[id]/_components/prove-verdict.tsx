@@ -71,10 +71,7 @@ export function ProveVerdict({ o, datasetId, registry, chainId }: { o: ProveOutc
           <dt>Storage</dt>
           <dd>
             {formatMs(o.timings.storage)}
-            <span className="muted small">
-              {" "}
-              {o.reads === 0 ? "(shard cached)" : `${o.reads} read${o.reads === 1 ? "" : "s"}, ${formatBytes(o.bytesRead)}`}
-            </span>
+            <span className="muted small"> {o.reads === 0 ? "(shard cached)" : `${o.reads} read${o.reads === 1 ? "" : "s"}, ${formatBytes(o.bytesRead)}`}</span>
           </dd>
         </div>
         <div>

@@ -63,10 +63,7 @@ export function useProveSample(t: ProveTarget) {
   const prover = useRef<{ store: GatewayStore; open: Promise<DatasetProver> } | null>(null);
   const busy = stage !== "idle" && stage !== "done";
 
-  const record = useCallback(
-    (): MintedDatasetState => ({ id: BigInt(datasetId), root, n, manifestCid, misordered }),
-    [datasetId, root, n, manifestCid, misordered],
-  );
+  const record = useCallback((): MintedDatasetState => ({ id: BigInt(datasetId), root, n, manifestCid, misordered }), [datasetId, root, n, manifestCid, misordered]);
 
   /** Opens the prover once: manifest and index are read ahead, so a drop only waits for its shard. */
   const openProver = useCallback(() => {

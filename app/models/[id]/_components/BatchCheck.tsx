@@ -99,13 +99,19 @@ export function BatchCheck({ ancestry, gateway, cli }: { ancestry: Ancestry; gat
         <strong>Check many samples at once</strong> <span className="muted small">a folder, or every line of a JSONL or CSV file</span>
       </summary>
       <p className="muted small">
-        Each sample is hashed here; each shard needed is read once, every proof is verified here against the root on-chain, and a sample of the proofs
-        by the contract. From a terminal: <code className="mono">{cli}</code>
+        Each sample is hashed here; each shard needed is read once, every proof is verified here against the root on-chain, and a sample of the proofs by the contract.
+        From a terminal: <code className="mono">{cli}</code>
       </p>
       <div className={styles.form}>
         <label>
           A JSONL or CSV file (each record is a sample){" "}
-          <input type="file" accept=".jsonl,.ndjson,.csv" disabled={busy} data-testid="batch-records" onChange={(e) => e.target.files?.[0] && onRecords(e.target.files[0])} />
+          <input
+            type="file"
+            accept=".jsonl,.ndjson,.csv"
+            disabled={busy}
+            data-testid="batch-records"
+            onChange={(e) => e.target.files?.[0] && onRecords(e.target.files[0])}
+          />
         </label>
         <label>
           A folder (each file is a sample){" "}
@@ -141,8 +147,8 @@ export function BatchCheck({ ancestry, gateway, cli }: { ancestry: Ancestry; gat
           <ul className={styles.datasets}>
             {r.datasets.map((d) => (
               <li key={d.datasetId} data-dataset={d.datasetId}>
-                dataset #{d.datasetId}: {formatCount(d.in)} in, {formatCount(d.out)} out, {formatCount(d.unknown)} unknown; {d.reads} read(s); the contract
-                accepted {d.onChain.valid} of {d.onChain.checked} proofs sent{d.problem ? `. Unknown: ${d.problem}` : ""}
+                dataset #{d.datasetId}: {formatCount(d.in)} in, {formatCount(d.out)} out, {formatCount(d.unknown)} unknown; {d.reads} read(s); the contract accepted{" "}
+                {d.onChain.valid} of {d.onChain.checked} proofs sent{d.problem ? `. Unknown: ${d.problem}` : ""}
               </li>
             ))}
           </ul>
@@ -150,7 +156,12 @@ export function BatchCheck({ ancestry, gateway, cli }: { ancestry: Ancestry; gat
             <button type="button" className="secondary" data-testid="batch-csv" onClick={() => save(`${base}.csv`, batchCsv(r), "text/csv")}>
               ⤓ CSV
             </button>{" "}
-            <button type="button" className="secondary" data-testid="batch-json" onClick={() => save(`${base}.json`, `${JSON.stringify(r, null, 2)}\n`, "application/json")}>
+            <button
+              type="button"
+              className="secondary"
+              data-testid="batch-json"
+              onClick={() => save(`${base}.json`, `${JSON.stringify(r, null, 2)}\n`, "application/json")}
+            >
               ⤓ JSON
             </button>
           </p>

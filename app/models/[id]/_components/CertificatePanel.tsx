@@ -21,20 +21,20 @@ export function CertificatePanel({ cert }: { cert: CertificateView }) {
         </p>
       )}
       <p className="muted small">
-        Certificate {cert.certificateCid ? <CidLink cid={cert.certificateCid} /> : "none"}, checked on the server against the chain with{" "}
-        {cert.rootCount} trusted EK root(s) from PROVENANT_EK_ROOTS.
+        Certificate {cert.certificateCid ? <CidLink cid={cert.certificateCid} /> : "none"}, checked on the server against the chain with {cert.rootCount} trusted EK
+        root(s) from PROVENANT_EK_ROOTS.
         {cert.rootsProblem ? ` The roots could not be loaded: ${cert.rootsProblem}.` : ""}
       </p>
       {a ? (
         <>
           <h3>Who attested</h3>
           <p>
-            Attestor <span className="mono">{a.address}</span>, using a <strong>{a.tpmKind === "hardware" ? "hardware TPM" : "software TPM"}</strong> (trust
-            level <code>{a.trustLevel}</code>
+            Attestor <span className="mono">{a.address}</span>, using a <strong>{a.tpmKind === "hardware" ? "hardware TPM" : "software TPM"}</strong> (trust level{" "}
+            <code>{a.trustLevel}</code>
             {a.tpmKind === "software"
               ? ": its keys are files on the attested machine, so this is tamper-evidence for the run's log, not third-party assurance"
-              : ": its endorsement key certificate comes from the TPM's vendor"}). EK
-            certificate <Hex value={a.ekCertificateSha256} />.
+              : ": its endorsement key certificate comes from the TPM's vendor"}
+            ). EK certificate <Hex value={a.ekCertificateSha256} />.
           </p>
           <p data-testid="trust-words">
             What it is worth ({describeTrustLevel(a.trustLevel).summary}): {describeTrustLevel(a.trustLevel).meaning}{" "}
@@ -44,8 +44,8 @@ export function CertificatePanel({ cert }: { cert: CertificateView }) {
           </p>
           {cert.boot ? (
             <p data-testid="boot-state">
-              Boot state <Hex value={cert.boot.bootState} /> (PCRs {cert.boot.pcrs.join(", ")}), appraised against boot policy{" "}
-              <strong>{cert.boot.policy}</strong>; the boot checks below replay its event log and appraise it again.
+              Boot state <Hex value={cert.boot.bootState} /> (PCRs {cert.boot.pcrs.join(", ")}), appraised against boot policy <strong>{cert.boot.policy}</strong>; the
+              boot checks below replay its event log and appraise it again.
             </p>
           ) : null}
         </>
@@ -118,7 +118,13 @@ export function CertificatePanel({ cert }: { cert: CertificateView }) {
       <h3>Checks</h3>
       <ul className={styles.checks} style={{ listStyle: "none", padding: 0 }} data-testid="certificate-checks">
         {cert.checks.map((c) => (
-          <li key={c.name} className={c.ok ? styles.pass : styles.fail} data-check={c.name} data-status={c.ok ? "pass" : "fail"} style={{ display: "flex", gap: "0.5rem" }}>
+          <li
+            key={c.name}
+            className={c.ok ? styles.pass : styles.fail}
+            data-check={c.name}
+            data-status={c.ok ? "pass" : "fail"}
+            style={{ display: "flex", gap: "0.5rem" }}
+          >
             <span className={styles.mark}>{c.ok ? "✓" : "✗"}</span>
             <span>
               <strong>{certificateCheckWords(c.name)}</strong>
@@ -150,8 +156,7 @@ export function CertificatePanel({ cert }: { cert: CertificateView }) {
             </tbody>
           </table>
           <p className="small">
-            Replayed PCR 23: <Hex value={cert.replayedPcr ?? ""} full />. The “{certificateCheckWords("pcrReplay")}” check compares it with the value the TPM
-            signed.
+            Replayed PCR 23: <Hex value={cert.replayedPcr ?? ""} full />. The “{certificateCheckWords("pcrReplay")}” check compares it with the value the TPM signed.
           </p>
         </>
       ) : null}

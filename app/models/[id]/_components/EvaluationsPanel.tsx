@@ -41,8 +41,8 @@ export function EvaluationsPanel({ evaluations, claims }: { evaluations: Atteste
       ) : (
         <>
           <p className="muted small">
-            Each was measured under an attestor: its certificate binds the metrics file to these weights and to the dataset&apos;s Merkle root, and was
-            checked just now against the chain. Only a green verdict makes a result attested.
+            Each was measured under an attestor: its certificate binds the metrics file to these weights and to the dataset&apos;s Merkle root, and was checked just now
+            against the chain. Only a green verdict makes a result attested.
           </p>
           <table className={styles.results}>
             <thead>
@@ -59,7 +59,11 @@ export function EvaluationsPanel({ evaluations, claims }: { evaluations: Atteste
               {rows.map(({ e, m, first, span }) => {
                 const v = verdict(e.attestation);
                 return (
-                  <tr key={`${e.evaluationId}-${m ? `${m.name}-${m.split}-${m.config ?? ""}` : "none"}`} data-evaluation={e.evaluationId} data-verdict={e.attestation.state}>
+                  <tr
+                    key={`${e.evaluationId}-${m ? `${m.name}-${m.split}-${m.config ?? ""}` : "none"}`}
+                    data-evaluation={e.evaluationId}
+                    data-verdict={e.attestation.state}
+                  >
                     <td>
                       {m ? m.name : <span className="muted">no readable metrics</span>}
                       {m?.config ? <span className="muted small"> ({m.config})</span> : null}

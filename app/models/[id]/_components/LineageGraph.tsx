@@ -56,7 +56,13 @@ function LineageNode({ data }: NodeProps<FlowNode>) {
   const { view, isRoot, selected, sample } = data;
   const failed = view.checks.filter((c) => c.status === "fail");
   const sampleClass = sample === "in" ? styles.sampleIn : sample === "out" ? styles.sampleOut : sample === "unknown" ? styles.sampleUnknown : "";
-  const cls = [styles.node, view.kind === "model" ? styles.model : styles.dataset, view.ok ? styles.okNode : styles.badNode, selected ? styles.selected : "", sampleClass].join(" ");
+  const cls = [
+    styles.node,
+    view.kind === "model" ? styles.model : styles.dataset,
+    view.ok ? styles.okNode : styles.badNode,
+    selected ? styles.selected : "",
+    sampleClass,
+  ].join(" ");
   return (
     <div
       className={cls}
@@ -152,7 +158,7 @@ export default function LineageGraph({
     markerEnd: { type: MarkerType.ArrowClosed, color: e.type === "parent" ? "#3451d1" : "#5b3cc4" },
   }));
   const current = nodes.find((n) => n.id === selected) ?? nodes[0];
-  const height = Math.max(320, (new Set([...positions.values()].map((p) => p.y)).size) * GAP_Y + 40);
+  const height = Math.max(320, new Set([...positions.values()].map((p) => p.y)).size * GAP_Y + 40);
   return (
     <div className={styles.wrap}>
       <div className={styles.canvas} style={{ height }} data-testid="lineage-graph">
@@ -172,8 +178,8 @@ export default function LineageGraph({
         </ReactFlow>
       </div>
       <p className={`muted small ${styles.legend}`}>
-        <span className={styles.legendModel}>model</span> <span className={styles.legendDataset}>dataset</span> Solid arrows point to parent models,
-        dashed ones to datasets; labels give the relation or role. Click a node for its checks.
+        <span className={styles.legendModel}>model</span> <span className={styles.legendDataset}>dataset</span> Solid arrows point to parent models, dashed ones to
+        datasets; labels give the relation or role. Click a node for its checks.
       </p>
       {current ? (
         <div className={styles.checks} data-testid="node-checks" data-node={current.id}>
@@ -183,7 +189,12 @@ export default function LineageGraph({
           </h3>
           <ul>
             {listedChecks(current, certificateNode).map((c) => (
-              <li key={c.check} className={c.status === "fail" ? styles.fail : c.status === "skip" ? styles.skip : styles.pass} data-check={c.check} data-status={c.status}>
+              <li
+                key={c.check}
+                className={c.status === "fail" ? styles.fail : c.status === "skip" ? styles.skip : styles.pass}
+                data-check={c.check}
+                data-status={c.status}
+              >
                 <span className={styles.mark}>{c.status === "pass" ? "✓" : c.status === "fail" ? "✗" : "–"}</span>
                 <span>
                   <strong>{checkWords(c.check)}</strong>

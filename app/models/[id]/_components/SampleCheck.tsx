@@ -113,7 +113,16 @@ export function SampleCheck({ ancestry, gateway, cliPrefix, cliFlags, onResult }
 
   const onTabKey = (e: KeyboardEvent<HTMLButtonElement>) => {
     const i = MODES.findIndex((m) => m.mode === mode);
-    const to = e.key === "ArrowRight" ? (i + 1) % MODES.length : e.key === "ArrowLeft" ? (i + MODES.length - 1) % MODES.length : e.key === "Home" ? 0 : e.key === "End" ? MODES.length - 1 : -1;
+    const to =
+      e.key === "ArrowRight"
+        ? (i + 1) % MODES.length
+        : e.key === "ArrowLeft"
+          ? (i + MODES.length - 1) % MODES.length
+          : e.key === "Home"
+            ? 0
+            : e.key === "End"
+              ? MODES.length - 1
+              : -1;
     if (to < 0) return;
     e.preventDefault();
     setMode(MODES[to].mode);
@@ -148,9 +157,9 @@ export function SampleCheck({ ancestry, gateway, cliPrefix, cliFlags, onResult }
     <section className={`card ${styles.panel}`} aria-labelledby="sample-h" data-testid="sample-check">
       <h2 id="sample-h">Was this sample used?</h2>
       <p className="muted small">
-        Give a file, a record or its SHA-256: it is hashed here, in your browser. The {count} dataset{count === 1 ? "" : "s"} declared anywhere in
-        this model&apos;s ancestry are each checked with one shard read from storage (its bytes checked against its CID), and the contract checks every
-        proof. A proof covers only the datasets declared on-chain.
+        Give a file, a record or its SHA-256: it is hashed here, in your browser. The {count} dataset{count === 1 ? "" : "s"} declared anywhere in this model&apos;s
+        ancestry are each checked with one shard read from storage (its bytes checked against its CID), and the contract checks every proof. A proof covers only the
+        datasets declared on-chain.
       </p>
       <div role="tablist" aria-label="How to give the sample" className={styles.tabs}>
         {MODES.map((m) => (
@@ -236,12 +245,17 @@ export function SampleCheck({ ancestry, gateway, cliPrefix, cliFlags, onResult }
       <p className="visually-hidden" role="status" aria-live="polite" data-testid="sample-status">
         {busy ? "Checking the sample…" : r ? `${WORDS[r.verdict]}: ${r.summary}` : problem ? `${problem.title}: ${problem.detail}` : ""}
       </p>
-      {busy ? <p className="muted small">Checking {result?.label ?? "the sample"} against {count} dataset(s)…</p> : null}
+      {busy ? (
+        <p className="muted small">
+          Checking {result?.label ?? "the sample"} against {count} dataset(s)…
+        </p>
+      ) : null}
       {problem ? <Notice trouble={problem} /> : null}
       {r && result ? (
         <div className={styles.result} data-testid="sample-verdict" data-verdict={r.verdict}>
           <p className={styles.verdict}>
-            <span className={`badge ${TONE[r.verdict]}`}>{WORDS[r.verdict]}</span> <span data-testid="sample-summary">{r.summary.replace(/^./, (c) => c.toUpperCase())}.</span>
+            <span className={`badge ${TONE[r.verdict]}`}>{WORDS[r.verdict]}</span>{" "}
+            <span data-testid="sample-summary">{r.summary.replace(/^./, (c) => c.toUpperCase())}.</span>
           </p>
           {result.note ? (
             <p className="notice warn" data-testid="sample-note">
