@@ -17,10 +17,10 @@ import { cliTarget, type CliTarget } from "../../_lib/server/cli-target.ts";
 import { appConfig } from "../../_lib/server/config.ts";
 import { isProvenantError } from "../../../core/errors.ts";
 import { modelRegistry } from "../../_lib/server/models.ts";
-import { CertificatePanel } from "./_components/CertificatePanel.tsx";
-import { EvaluationsPanel } from "./_components/EvaluationsPanel.tsx";
-import ExportButtons from "./_components/ExportButtons.tsx";
-import LineageExplorer from "./_components/LineageExplorer.tsx";
+import { CertificatePanel } from "./_components/certificate-panel.tsx";
+import { EvaluationsPanel } from "./_components/evaluations-panel.tsx";
+import ExportButtons from "./_components/export-buttons.tsx";
+import LineageExplorer from "./_components/lineage-explorer.tsx";
 import { gatewayReader } from "../../_lib/server/storage.ts";
 import styles from "../models.module.css";
 

@@ -3,9 +3,9 @@
 import { useState, type ReactNode } from "react";
 import type { Ancestry, AncestryProof, Verdict } from "../../../../core/lineage/check-sample.ts";
 import type { ViewEdge, ViewNode } from "../../../_lib/lineage-view.ts";
-import LineageGraph from "./LineageGraph.tsx";
-import { BatchCheck } from "./BatchCheck.tsx";
-import { SampleCheck } from "./SampleCheck.tsx";
+import LineageGraph from "./lineage-graph.tsx";
+import { BatchCheck } from "./batch-check.tsx";
+import { SampleCheck } from "./sample-check.tsx";
 
 /** "Was this sample used?" and the lineage graph together: a sample's verdict per dataset is marked on its node. */
 export default function LineageExplorer(props: {
