@@ -315,6 +315,28 @@ describe("EvaluationRegistry (the Provenant module, real swtpm quotes)", functio
         .to.be.revertedWithCustomError(attestors, "AttestorRegistryBootStateRequired")
         .withArgs(reg.attestor);
     });
+
+    it("registers an evaluation that quotes the approved boot state with PCR 23", async function () {
+      const { evaluations, registrant, input } = await loadFixture(bootLevelWorld);
+      const q = await quotedEvaluation(tpm.transport, { ...input, bootPcrs: BOOT_PCRS });
+      expect(await evaluations.checkEvaluationCertificate(q.params, q.evidence, registrant.address)).to.equal(true);
+      await expect(evaluations.connect(registrant).registerEvaluation(q.params, q.evidence, CID)).to.emit(evaluations, "EvaluationRegistered");
+    });
+
+    it("refuses that boot state once withdrawn, and boot values that were never approved, by name", async function () {
+      const { evaluations, attestors, registrant, state, input } = await loadFixture(bootLevelWorld);
+      const q = await quotedEvaluation(tpm.transport, { ...input, bootPcrs: BOOT_PCRS });
+      const other = { ...q.evidence, bootPcrs: q.evidence.bootPcrs.map((v, i) => (i === 4 ? sha("another kernel") : v)) };
+      const otherState = bootStateId(other.bootPcrs);
+      await expect(evaluations.checkEvaluationCertificate(q.params, other, registrant.address))
+        .to.be.revertedWithCustomError(attestors, "AttestorRegistryUnknownBootState")
+        .withArgs(reg.attestor, otherState);
+      await attestors.withdrawBootState(reg.attestor, state);
+      await expect(evaluations.connect(registrant).registerEvaluation(q.params, q.evidence, CID)).to.be.revertedWithCustomError(
+        attestors,
+        "AttestorRegistryBootStateWithdrawn"
+      );
+    });
   });
 
   describe("input checks before the quote", function () {
