@@ -113,7 +113,7 @@ describe("npm run demo", function () {
       expect(run.stdout).to.match(new RegExp(`^ {2}registered attested evaluation #${id} \\(model #${id}, dataset #1, the metrics' SHA-256\\) with its certificate in one transaction: \\d+ gas$`, "m"));
     }
     const verify = run.stdout.slice(run.stdout.indexOf("$ provenant verify model 2"));
-    const attested = verify.match(/✓ attested evaluation #\d: accuracy 0\.\d+ \(test\), accuracy 0\.\d+ \(test, digits 3\/5\/8\) on dataset #1 MNIST 10k \(software-tpm-pcr23\)/g) ?? [];
+    const attested = verify.match(/✓ attested evaluation #\d: accuracy 0\.\d+ \(test\), accuracy 0\.\d+ \(test, digits 3\/5\/8\) on dataset #1 MNIST 10k \(software-tpm-boot\+pcr23\)/g) ?? [];
     expect(attested).to.have.length(2);
   });
 });
