@@ -57,7 +57,10 @@ async function registrantOf(conn: ChainConnection, request: RunRequest | Evaluat
   const signerAddress = (await signer.getAddress()) as Address;
   const registrant = request.registrant ?? signerAddress;
   if (request.register && registrant.toLowerCase() !== signerAddress.toLowerCase()) {
-    throw new ProvenantError("INPUT_INVALID", `registrant ${registrant} is not the service's account ${signerAddress}, which registers the ${isEvaluationRequest(request) ? "evaluation" : "model"}`);
+    throw new ProvenantError(
+      "INPUT_INVALID",
+      `registrant ${registrant} is not the service's account ${signerAddress}, which registers the ${isEvaluationRequest(request) ? "evaluation" : "model"}`,
+    );
   }
   return { signer, registrant };
 }
@@ -166,9 +169,7 @@ export class Runs {
       certificate: result.certificate,
       certificateCid,
       ...(addresses ? { addresses } : {}),
-      ...(request.register
-        ? { register: { signer, onChecked: () => this.setState(id, "registering"), onSent: (txHash: string) => db.update(id, { txHash }) } }
-        : {}),
+      ...(request.register ? { register: { signer, onChecked: () => this.setState(id, "registering"), onSent: (txHash: string) => db.update(id, { txHash }) } } : {}),
     });
     if (!registration) {
       this.setState(id, "certified");

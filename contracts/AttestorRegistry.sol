@@ -80,14 +80,20 @@ contract AttestorRegistry is Ownable2Step, IAttestorRegistry {
     }
 
     /// @inheritdoc IAttestorRegistry
-    function approveBootState(address attestor, bytes32 bootState, uint32 pcrSelect, bytes32 policyDigest) external onlyOwner {
+    function approveBootState(
+        address attestor,
+        bytes32 bootState,
+        uint32 pcrSelect,
+        bytes32 policyDigest
+    ) external onlyOwner {
         Attestor storage a = _requireActive(attestor);
         if (bootState == bytes32(0) || policyDigest == bytes32(0)) revert AttestorRegistryMissingBootState();
         if (pcrSelect & REQUIRED_BOOT_PCRS != REQUIRED_BOOT_PCRS || pcrSelect > MAX_BOOT_PCR_SELECT) {
             revert AttestorRegistryInvalidBootPcrs(pcrSelect);
         }
         BootState storage b = _bootStates[attestor][bootState];
-        if (b.approvedAt != 0 && b.withdrawnAt == 0) revert AttestorRegistryBootStateAlreadyApproved(attestor, bootState);
+        if (b.approvedAt != 0 && b.withdrawnAt == 0)
+            revert AttestorRegistryBootStateAlreadyApproved(attestor, bootState);
         _bootStates[attestor][bootState] = BootState({
             pcrSelect: pcrSelect,
             approvedAt: uint64(block.timestamp),
@@ -185,7 +191,15 @@ contract AttestorRegistry is Ownable2Step, IAttestorRegistry {
         bytes32[] memory events = _trainingEvents(lineage, evidence);
         bytes32 pcr = bytes32(0);
         for (uint256 i = 0; i < events.length; i++) pcr = TpmQuote.extend(pcr, events[i]);
-        _checkRunQuote(evidence.attestor, evidence.certificateDigest, pcr, evidence.bootPcrs, evidence.attest, evidence.r, evidence.s);
+        _checkRunQuote(
+            evidence.attestor,
+            evidence.certificateDigest,
+            pcr,
+            evidence.bootPcrs,
+            evidence.attest,
+            evidence.r,
+            evidence.s
+        );
         return true;
     }
 
@@ -200,7 +214,9 @@ contract AttestorRegistry is Ownable2Step, IAttestorRegistry {
         bytes32 s
     ) private view {
         Attestor storage a = _requireActive(attestor);
-        (uint64 pcrSelect, bytes32 pcrDigest) = bootPcrs.length == 0 ? _pcr23Only(a, attestor, pcr) : _withBootState(attestor, bootPcrs, pcr);
+        (uint64 pcrSelect, bytes32 pcrDigest) = bootPcrs.length == 0
+            ? _pcr23Only(a, attestor, pcr)
+            : _withBootState(attestor, bootPcrs, pcr);
         _checkQuote(a, nonce, pcrDigest, pcrSelect, attest, r, s);
     }
 
@@ -218,7 +234,11 @@ contract AttestorRegistry is Ownable2Step, IAttestorRegistry {
     /// @dev The selection and pcrDigest of a boot-state quote: the values must be an approved, not withdrawn
     /// boot state of `attestor` covering as many PCRs as given; the digest is over them and then PCR 23 (the
     /// TPM concatenates selected PCRs in ascending order, and 23 is above every boot PCR).
-    function _withBootState(address attestor, bytes32[] calldata bootPcrs, bytes32 pcr) private view returns (uint64, bytes32) {
+    function _withBootState(
+        address attestor,
+        bytes32[] calldata bootPcrs,
+        bytes32 pcr
+    ) private view returns (uint64, bytes32) {
         bytes32 id = sha256(abi.encodePacked(bootPcrs));
         BootState storage b = _bootStates[attestor][id];
         if (b.approvedAt == 0) revert AttestorRegistryUnknownBootState(attestor, id);

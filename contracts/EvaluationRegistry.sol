@@ -184,7 +184,11 @@ contract EvaluationRegistry is IEvaluationRegistry {
     /// @dev The quote check: events from the chain and the evidence, replayed, then AttestorRegistry.checkRunQuote
     /// (a view, so a STATICCALL; it returns true or reverts with the error naming the failed check, which bubbles
     /// up). The trust-level rules are the attestor registry's, the same as for a training certificate.
-    function _check(EvaluationParams calldata p, EvaluationEvidence calldata evidence, address registrant) private view {
+    function _check(
+        EvaluationParams calldata p,
+        EvaluationEvidence calldata evidence,
+        address registrant
+    ) private view {
         bytes32[] memory events = _events(p, evidence, registrant);
         bytes32 pcr = bytes32(0);
         for (uint256 i = 0; i < events.length; i++) pcr = TpmQuote.extend(pcr, events[i]);

@@ -23,7 +23,15 @@ contract QuoteCheckStub {
         _expected = digest;
     }
 
-    function checkRunQuote(address, bytes32, bytes32 pcr, bytes32[] calldata, bytes calldata, bytes32, bytes32) external view returns (bool) {
+    function checkRunQuote(
+        address,
+        bytes32,
+        bytes32 pcr,
+        bytes32[] calldata,
+        bytes calldata,
+        bytes32,
+        bytes32
+    ) external view returns (bool) {
         bytes32 pcrDigest = TpmQuote.singlePcrDigest(pcr);
         if (_expected != bytes32(0) && pcrDigest != _expected) revert QuoteCheckStubMismatch(_expected, pcrDigest);
         return true;
@@ -32,10 +40,11 @@ contract QuoteCheckStub {
 
 /// @notice Registers from another address than the test.
 contract OtherEvaluator {
-    function register(IEvaluationRegistry registry, IEvaluationRegistry.EvaluationParams calldata p, IEvaluationRegistry.EvaluationEvidence calldata e)
-        external
-        returns (uint256)
-    {
+    function register(
+        IEvaluationRegistry registry,
+        IEvaluationRegistry.EvaluationParams calldata p,
+        IEvaluationRegistry.EvaluationEvidence calldata e
+    ) external returns (uint256) {
         return registry.registerEvaluation(p, e, "bafkreievaluation");
     }
 }
@@ -103,11 +112,11 @@ contract EvaluationRegistryTest is Test {
             });
     }
 
-    function _pcrDigest(IEvaluationRegistry.EvaluationParams memory p, IEvaluationRegistry.EvaluationEvidence memory e, address registrant)
-        internal
-        view
-        returns (bytes32 digest)
-    {
+    function _pcrDigest(
+        IEvaluationRegistry.EvaluationParams memory p,
+        IEvaluationRegistry.EvaluationEvidence memory e,
+        address registrant
+    ) internal view returns (bytes32 digest) {
         (, , digest) = registry.evaluationEvents(p, e, registrant);
     }
 
@@ -146,7 +155,11 @@ contract EvaluationRegistryTest is Test {
     }
 
     /// @notice Changing any one bound value changes the pcrDigest the quote must carry.
-    function testFuzz_pcrDigestBindsModelDatasetMetricsRegistrant(uint256 seed, bytes32 metrics, address other) public view {
+    function testFuzz_pcrDigestBindsModelDatasetMetricsRegistrant(
+        uint256 seed,
+        bytes32 metrics,
+        address other
+    ) public view {
         vm.assume(metrics != bytes32(0) && other != address(this));
         IEvaluationRegistry.EvaluationParams memory p = IEvaluationRegistry.EvaluationParams({
             modelId: (seed % MODELS) + 1,
@@ -189,15 +202,35 @@ contract EvaluationRegistryTest is Test {
         modelId = modelId == 0 ? 0 : bound(modelId, MODELS + 1, type(uint256).max);
         datasetId = datasetId == 0 ? 0 : bound(datasetId, DATASETS + 1, type(uint256).max);
         IEvaluationRegistry.EvaluationEvidence memory e = _evidence(1);
-        try registry.registerEvaluation(IEvaluationRegistry.EvaluationParams(modelId, 1, keccak256("m")), e, "bafkreievaluation") {
+        try
+            registry.registerEvaluation(
+                IEvaluationRegistry.EvaluationParams(modelId, 1, keccak256("m")),
+                e,
+                "bafkreievaluation"
+            )
+        {
             revert AssertionFailed("an unknown model was evaluated");
         } catch (bytes memory reason) {
-            assertEq(reason, abi.encodeWithSelector(IEvaluationRegistry.EvaluationRegistryUnknownModel.selector, modelId), "unknown model");
+            assertEq(
+                reason,
+                abi.encodeWithSelector(IEvaluationRegistry.EvaluationRegistryUnknownModel.selector, modelId),
+                "unknown model"
+            );
         }
-        try registry.registerEvaluation(IEvaluationRegistry.EvaluationParams(1, datasetId, keccak256("m")), e, "bafkreievaluation") {
+        try
+            registry.registerEvaluation(
+                IEvaluationRegistry.EvaluationParams(1, datasetId, keccak256("m")),
+                e,
+                "bafkreievaluation"
+            )
+        {
             revert AssertionFailed("an unknown dataset was used");
         } catch (bytes memory reason) {
-            assertEq(reason, abi.encodeWithSelector(IEvaluationRegistry.EvaluationRegistryUnknownDataset.selector, datasetId), "unknown dataset");
+            assertEq(
+                reason,
+                abi.encodeWithSelector(IEvaluationRegistry.EvaluationRegistryUnknownDataset.selector, datasetId),
+                "unknown dataset"
+            );
         }
     }
 }

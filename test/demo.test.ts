@@ -63,7 +63,7 @@ describe("npm run demo", function () {
 
   it("names four parties with four keys, and the models' registrant is neither the attestor nor the owner", function () {
     const who = Object.fromEntries(
-      ["registry owner", "attestor", "publisher", "registrant"].map((role) => [role, new RegExp(`^ {2}${role} +(0x[0-9a-fA-F]{40}) `, "m").exec(run.stdout)?.[1]])
+      ["registry owner", "attestor", "publisher", "registrant"].map((role) => [role, new RegExp(`^ {2}${role} +(0x[0-9a-fA-F]{40}) `, "m").exec(run.stdout)?.[1]]),
     );
     expect(Object.values(who).every(Boolean), run.stdout).to.equal(true);
     expect(new Set(Object.values(who)).size).to.equal(4);
@@ -72,7 +72,9 @@ describe("npm run demo", function () {
 
   it("boots the software TPM with a synthetic UEFI log, says so, and has the owner approve that boot state", function () {
     expect(run.stdout).to.match(/"booted" a SYNTHETIC UEFI event log/);
-    expect(run.stdout).to.match(/^approved its boot state 0x[0-9a-f]{64} \(PCRs 0-7 of the synthetic boot\): \d+ checks against boot policy "synthetic-debian-12" passed/m);
+    expect(run.stdout).to.match(
+      /^approved its boot state 0x[0-9a-f]{64} \(PCRs 0-7 of the synthetic boot\): \d+ checks against boot policy "synthetic-debian-12" passed/m,
+    );
   });
 
   it("enrolls a software-TPM attestor and registers both generations as attested models with their lineage", function () {
@@ -99,7 +101,9 @@ describe("npm run demo", function () {
     expect(verify).to.match(/model #2 mnist-mlp-358 1\.1\.0 \[attested\] ✓/);
     expect(verify).to.match(/finetune of model #1 mnist-mlp 1\.0\.0 \[attested\] ✓/);
     const certificates =
-      verify.match(/✓ training certificate ipfs:\/\/b[a-z2-7]+ \(software-tpm-boot\+pcr23: software TPM with a boot log, for development and demos only\): (\d+) checks passed/g) ?? [];
+      verify.match(
+        /✓ training certificate ipfs:\/\/b[a-z2-7]+ \(software-tpm-boot\+pcr23: software TPM with a boot log, for development and demos only\): (\d+) checks passed/g,
+      ) ?? [];
     expect(certificates).to.have.length(2);
     expect(verify).to.match(/dataset #1 MNIST 10k \(10000 samples\) ✓/);
     expect(verify).to.match(/dataset #2 MNIST 3\/5\/8 \(\d+ samples\) ✓/);
@@ -108,12 +112,25 @@ describe("npm run demo", function () {
   });
 
   it("evaluates both generations under the attestor on the MNIST test digits, and verify model shows the attested accuracies", function () {
-    for (const [id, name] of [["1", "mnist-mlp 1\\.0\\.0"], ["2", "mnist-mlp-358 1\\.1\\.0"]]) {
-      expect(run.stdout).to.match(new RegExp(`^attested evaluation of ${name} \\(model #${id}\\) on dataset #1: accuracy \\d+\\.\\d\\d%, accuracy \\d+\\.\\d\\d% on digits 3/5/8 `, "m"));
-      expect(run.stdout).to.match(new RegExp(`^ {2}registered attested evaluation #${id} \\(model #${id}, dataset #1, the metrics' SHA-256\\) with its certificate in one transaction: \\d+ gas$`, "m"));
+    for (const [id, name] of [
+      ["1", "mnist-mlp 1\\.0\\.0"],
+      ["2", "mnist-mlp-358 1\\.1\\.0"],
+    ]) {
+      expect(run.stdout).to.match(
+        new RegExp(`^attested evaluation of ${name} \\(model #${id}\\) on dataset #1: accuracy \\d+\\.\\d\\d%, accuracy \\d+\\.\\d\\d% on digits 3/5/8 `, "m"),
+      );
+      expect(run.stdout).to.match(
+        new RegExp(
+          `^ {2}registered attested evaluation #${id} \\(model #${id}, dataset #1, the metrics' SHA-256\\) with its certificate in one transaction: \\d+ gas$`,
+          "m",
+        ),
+      );
     }
     const verify = run.stdout.slice(run.stdout.indexOf("$ provenant verify model 2"));
-    const attested = verify.match(/✓ attested evaluation #\d: accuracy 0\.\d+ \(test\), accuracy 0\.\d+ \(test, digits 3\/5\/8\) on dataset #1 MNIST 10k \(software-tpm-boot\+pcr23\)/g) ?? [];
+    const attested =
+      verify.match(
+        /✓ attested evaluation #\d: accuracy 0\.\d+ \(test\), accuracy 0\.\d+ \(test, digits 3\/5\/8\) on dataset #1 MNIST 10k \(software-tpm-boot\+pcr23\)/g,
+      ) ?? [];
     expect(attested).to.have.length(2);
   });
 });

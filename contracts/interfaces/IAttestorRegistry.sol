@@ -147,7 +147,12 @@ interface IAttestorRegistry {
 
     /// @notice Boot state `bootState` (boot PCRs `pcrSelect`, appraised against policy `policyDigest`) was approved
     /// for `attestor`.
-    event BootStateApproved(address indexed attestor, bytes32 indexed bootState, uint32 pcrSelect, bytes32 policyDigest);
+    event BootStateApproved(
+        address indexed attestor,
+        bytes32 indexed bootState,
+        uint32 pcrSelect,
+        bytes32 policyDigest
+    );
 
     /// @notice Boot state `bootState` of `attestor` was withdrawn: certificates quoting it are refused from now on.
     event BootStateWithdrawn(address indexed attestor, bytes32 indexed bootState);

@@ -43,7 +43,7 @@ export type RegisteredEvaluationVerification = EvaluationVerification & {
 
 /** Verify registered evaluation `evaluationId`. Throws only for an unknown id or an unreachable chain. */
 export async function verifyEvaluation(
-  p: { conn: ChainConnection; store: ContentStore; evaluationId: string; roots: readonly (TrustedRoot | string)[] } & EvaluationRegistryOptions
+  p: { conn: ChainConnection; store: ContentStore; evaluationId: string; roots: readonly (TrustedRoot | string)[] } & EvaluationRegistryOptions,
 ): Promise<RegisteredEvaluationVerification> {
   const registry = new EvaluationRegistryClient(evaluationRegistryAddress(p.conn, p.evaluationRegistry), p.conn.provider, p.conn.chainId);
   const record = await registry.record(p.evaluationId);
@@ -63,7 +63,7 @@ export async function verifyEvaluation(
   const contractVerdict = await registry.checkEvaluationCertificate(
     { modelId: BigInt(record.modelId), datasetId: BigInt(record.datasetId), metricsDigest: record.metricsDigest },
     evaluationEvidence(certificate),
-    record.registrant
+    record.registrant,
   );
   const v = verifyEvaluationCertificate({
     certificate,
@@ -98,7 +98,7 @@ export function evaluationResult(v: RegisteredEvaluationVerification, rootCount:
  * verdict says why). None when the deployment has no EvaluationRegistry.
  */
 export async function modelEvaluations(
-  p: { conn: ChainConnection; store: ContentStore; modelId: string; roots: readonly (TrustedRoot | string)[] } & EvaluationRegistryOptions
+  p: { conn: ChainConnection; store: ContentStore; modelId: string; roots: readonly (TrustedRoot | string)[] } & EvaluationRegistryOptions,
 ): Promise<AttestedEvaluation[]> {
   let address: string;
   try {
@@ -121,7 +121,7 @@ export async function modelEvaluations(
     ids.map(async (id) => {
       const v = await verifyEvaluation({ ...p, evaluationId: id.toString(), evaluationRegistry: address });
       return evaluationResult(v, p.roots.length, await nameOf(v.record.datasetId));
-    })
+    }),
   );
 }
 
@@ -144,7 +144,7 @@ async function datasetName(conn: ChainConnection, store: ContentStore, registry:
 export async function readEvaluationFacts(
   conn: ChainConnection,
   certificate: EvaluationCertificate,
-  options: { evaluationId?: string; evaluationRegistry?: string } = {}
+  options: { evaluationId?: string; evaluationRegistry?: string } = {},
 ): Promise<EvaluationChainFacts> {
   const evaluations = new EvaluationRegistryClient(evaluationRegistryAddress(conn, options.evaluationRegistry), conn.provider, conn.chainId);
   const registries = await evaluations.registries();

@@ -67,7 +67,7 @@ export function checkEvaluationEnvironment(env: Record<string, string>): void {
   if (Object.hasOwn(env, METRICS_FILE_VARIABLE)) {
     throw new ProvenantError(
       "INPUT_INVALID",
-      `${METRICS_FILE_VARIABLE} is set by the attestor (a file in a directory only it and the command can write): leave it out of the environment`
+      `${METRICS_FILE_VARIABLE} is set by the attestor (a file in a directory only it and the command can write): leave it out of the environment`,
     );
   }
 }
@@ -133,7 +133,7 @@ export async function runMeasuredEvaluation(p: {
   if (weightsDigest !== onChainModel.weightsDigest.toLowerCase()) {
     throw new ProvenantError(
       "WEIGHTS_MISMATCH",
-      `the weights at ${req.model.path} hash to ${weightsDigest}, but model #${req.model.modelId} on-chain has ${onChainModel.weightsDigest}: refusing to evaluate`
+      `the weights at ${req.model.path} hash to ${weightsDigest}, but model #${req.model.modelId} on-chain has ${onChainModel.weightsDigest}: refusing to evaluate`,
     );
   }
   cancelled();
@@ -164,7 +164,7 @@ export async function runMeasuredEvaluation(p: {
 /** The rest of step 1 (code, command, config, environment) and steps 2 to 5, the metrics written to `metricsPath`. */
 async function evaluateInto(
   p: Parameters<typeof runMeasuredEvaluation>[0],
-  m: { t0: number; weightsDigest: Hex32; dataset: CertificateDataset; metricsPath: string; boot?: CertificateBoot }
+  m: { t0: number; weightsDigest: Hex32; dataset: CertificateDataset; metricsPath: string; boot?: CertificateBoot },
 ): Promise<EvaluationRunResult> {
   const { request: req, identity: id, tpm, chain, sandbox } = p;
   const hooks = p.hooks ?? {};
@@ -227,7 +227,7 @@ async function evaluateInto(
       runCommand({ ...req, env }, sandbox, hooks, (stream, chunk) => {
         outputLog.update(chunk);
         hooks.onOutput?.(stream, chunk);
-      })
+      }),
     );
     commandMs = now() - t2;
   } finally {
@@ -301,7 +301,7 @@ async function readMetricsFile(path: string): Promise<Uint8Array> {
       code === "ENOENT"
         ? `the evaluation command wrote no metrics: it must write them to $${METRICS_FILE_VARIABLE} (docs/formats/metrics-v1.md)`
         : `$${METRICS_FILE_VARIABLE} cannot be read as a regular file (${code}): the evaluation command must write it itself, not a link`,
-      { cause: e }
+      { cause: e },
     );
   }
   try {

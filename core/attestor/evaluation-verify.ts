@@ -157,7 +157,7 @@ export function verifyEvaluationCertificate(p: VerifyEvaluationParameters): Eval
   set(
     "certificateDigest",
     digest === cert.certificateDigest,
-    digest === cert.certificateDigest ? `SHA-256 of the canonical payload is ${digest}` : `the payload hashes to ${digest}, not the stated ${cert.certificateDigest}`
+    digest === cert.certificateDigest ? `SHA-256 of the canonical payload is ${digest}` : `the payload hashes to ${digest}, not the stated ${cert.certificateDigest}`,
   );
 
   // -- chain binding
@@ -210,7 +210,7 @@ export function verifyEvaluationCertificate(p: VerifyEvaluationParameters): Eval
         ? `the quote's nonce ${bytesToHex(quote.extraData)} is not the certificate digest ${digest}`
         : !startOk
           ? "the start quote's nonce is not the run id"
-          : "the quote's nonce is the certificate digest; the start quote's is the run id"
+          : "the quote's nonce is the certificate digest; the start quote's is the run id",
     );
   } catch (e) {
     set("nonce", false, `quote: ${errMessage(e)}`);
@@ -252,7 +252,7 @@ export function verifyEvaluationCertificate(p: VerifyEvaluationParameters): Eval
           ? `${inner.join(", ")} do not match their contents`
           : at === -2
             ? `${log.length} events, expected ${expected.length}`
-            : `event ${at} (${log[at]!.type}) is not the measurement the certificate states`
+            : `event ${at} (${log[at]!.type}) is not the measurement the certificate states`,
     );
     if (quote && startQuote) {
       // The final quote covers PCR 23 after the stated boot PCR values at a boot+pcr23 level (quotedPcrDigest).
@@ -269,7 +269,7 @@ export function verifyEvaluationCertificate(p: VerifyEvaluationParameters): Eval
             ? `the event log replays to pcrDigest ${pcrDigest}, the quote has ${bytesToHex(quote.pcrDigest)}`
             : start !== bytesToHex(startQuote.pcrDigest)
               ? "the start quote's PCR is not the evaluation event alone"
-              : `the event log replays to the quoted PCR ${TRAINING_PCR}${pl.boot ? ` after the boot PCRs ${pl.boot.pcrs.join(", ")}` : ""} (pcrDigest ${pcrDigest})`
+              : `the event log replays to the quoted PCR ${TRAINING_PCR}${pl.boot ? ` after the boot PCRs ${pl.boot.pcrs.join(", ")}` : ""} (pcrDigest ${pcrDigest})`,
       );
     }
   } catch (e) {
@@ -299,7 +299,7 @@ export function verifyEvaluationCertificate(p: VerifyEvaluationParameters): Eval
       ? `model #${model.modelId} does not exist`
       : eqHex(f.weightsDigest, model.weightsDigest)
         ? `the weights evaluated hash to model #${model.modelId}'s on-chain digest ${f.weightsDigest}`
-        : `model #${model.modelId} has weights ${f.weightsDigest} on-chain, the run evaluated ${model.weightsDigest}`
+        : `model #${model.modelId} has weights ${f.weightsDigest} on-chain, the run evaluated ${model.weightsDigest}`,
   );
   const ds = pl.inputs.datasets[0];
   set(
@@ -309,7 +309,7 @@ export function verifyEvaluationCertificate(p: VerifyEvaluationParameters): Eval
       ? `dataset #${ds.datasetId} does not exist`
       : eqHex(f.datasetRoot, ds.root)
         ? `the data evaluated on hashes to dataset #${ds.datasetId}'s on-chain root ${f.datasetRoot} (${ds.n} samples)`
-        : `dataset #${ds.datasetId} has root ${f.datasetRoot} on-chain, the run measured ${ds.root}`
+        : `dataset #${ds.datasetId} has root ${f.datasetRoot} on-chain, the run measured ${ds.root}`,
   );
 
   // -- the on-chain record
@@ -329,7 +329,7 @@ export function verifyEvaluationCertificate(p: VerifyEvaluationParameters): Eval
     set(
       "evaluationRecord",
       problems.length === 0,
-      problems.length === 0 ? `evaluation #${r.id} records this certificate, model, dataset and metrics` : `evaluation #${r.id}: ${problems.join("; ")}`
+      problems.length === 0 ? `evaluation #${r.id} records this certificate, model, dataset and metrics` : `evaluation #${r.id}: ${problems.join("; ")}`,
     );
   }
 

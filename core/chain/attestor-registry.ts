@@ -188,10 +188,7 @@ export class AttestorRegistryClient {
   }
 
   /** The contract's verdict on a lineage and evidence (a call: free). Never throws for a failed check. */
-  async checkTrainingCertificate(
-    lineage: TrainingLineageStruct,
-    evidence: TrainingEvidenceStruct
-  ): Promise<{ ok: boolean; detail: string }> {
+  async checkTrainingCertificate(lineage: TrainingLineageStruct, evidence: TrainingEvidenceStruct): Promise<{ ok: boolean; detail: string }> {
     try {
       await this.contract.checkTrainingCertificate(lineage, evidence);
       return { ok: true, detail: `AttestorRegistry ${this.address} accepts the quote for this lineage` };

@@ -114,11 +114,7 @@ export class EvaluationRegistryClient {
   }
 
   /** The contract's verdict (a call: free). Never throws for a refused certificate. */
-  async checkEvaluationCertificate(
-    params: EvaluationParamsStruct,
-    evidence: EvaluationEvidenceStruct,
-    registrant: string
-  ): Promise<{ ok: boolean; detail: string }> {
+  async checkEvaluationCertificate(params: EvaluationParamsStruct, evidence: EvaluationEvidenceStruct, registrant: string): Promise<{ ok: boolean; detail: string }> {
     try {
       await this.contract.checkEvaluationCertificate(params, evidence, registrant);
       return { ok: true, detail: `EvaluationRegistry ${this.address} accepts the quote for this model, dataset and metrics` };
@@ -138,7 +134,7 @@ export class EvaluationRegistryClient {
     params: EvaluationParamsStruct,
     evidence: EvaluationEvidenceStruct,
     certificateCid: string,
-    options: { onSent?: (txHash: string) => void } = {}
+    options: { onSent?: (txHash: string) => void } = {},
   ): Promise<EvaluationRegistration> {
     let simulated: bigint;
     try {

@@ -55,8 +55,28 @@ describe("boot+pcr23 trust level end to end (booted swtpm, local chain, service 
   const store = () => openStore("local", w.home);
   const certificateOf = async (cid: string) => decodeCertificate(await store().get(cid));
   const trainArgs = (out: string, name = "boot-net") => [
-    "train", "--dataset", "1:training", "--data", datasetDir, "--code", codeDir, "--out", out, "--name", name, "--version", "1.0.0", "--license", "MIT",
-    "--", process.execPath, TRAIN, "--data", datasetDir, "--out", out,
+    "train",
+    "--dataset",
+    "1:training",
+    "--data",
+    datasetDir,
+    "--code",
+    codeDir,
+    "--out",
+    out,
+    "--name",
+    name,
+    "--version",
+    "1.0.0",
+    "--license",
+    "MIT",
+    "--",
+    process.execPath,
+    TRAIN,
+    "--data",
+    datasetDir,
+    "--out",
+    out,
   ];
   const failedNames = (json: { checks: { name: string; ok: boolean }[] }) => json.checks.filter((c) => !c.ok).map((c) => c.name);
   const detailOf = (json: { checks: { name: string; detail: string }[] }, name: string) => json.checks.find((c) => c.name === name)!.detail;
@@ -100,7 +120,14 @@ describe("boot+pcr23 trust level end to end (booted swtpm, local chain, service 
     pl.run.id = randomHex32();
     pl.outputs.weightsDigest = randomHex32();
     const events = trainingEvents({
-      run: { chainId: pl.chain.chainId, attestorRegistry: pl.chain.attestorRegistry, modelRegistry: pl.chain.modelRegistry, registrant: pl.run.registrant, attestor: pl.attestor.address, runId: pl.run.id },
+      run: {
+        chainId: pl.chain.chainId,
+        attestorRegistry: pl.chain.attestorRegistry,
+        modelRegistry: pl.chain.modelRegistry,
+        registrant: pl.run.registrant,
+        attestor: pl.attestor.address,
+        runId: pl.run.id,
+      },
       datasets: pl.inputs.datasets,
       parents: pl.inputs.parents,
       codeDigest: pl.inputs.code.digest,
@@ -163,7 +190,11 @@ describe("boot+pcr23 trust level end to end (booted swtpm, local chain, service 
     conn = { network: networkConfig("localhost"), chainId: 31337, provider, signer: async () => provider.getSigner(0) };
     const saved = process.env.PROVENANT_DEPLOYMENT_ID;
     process.env.PROVENANT_DEPLOYMENT_ID = w.chain.deploymentId;
-    addresses = { modelRegistry: w.modelRegistry, datasetRegistry: deployedAddress(31337, "DatasetRegistry"), attestorRegistry: deployedAddress(31337, "AttestorRegistry") };
+    addresses = {
+      modelRegistry: w.modelRegistry,
+      datasetRegistry: deployedAddress(31337, "DatasetRegistry"),
+      attestorRegistry: deployedAddress(31337, "AttestorRegistry"),
+    };
     if (saved === undefined) delete process.env.PROVENANT_DEPLOYMENT_ID;
     else process.env.PROVENANT_DEPLOYMENT_ID = saved;
     datasetDir = makeDataset(join(w.work, "data"), 20);
@@ -193,7 +224,7 @@ describe("boot+pcr23 trust level end to end (booted swtpm, local chain, service 
     const dry = await w.cli(["attestor", "approve-boot", "--policy", policyFile, "--no-approve"]);
     expect(dry.code, dry.stderr + dry.stdout).to.equal(0);
     expect(dry.json.checks.map((c: { name: string; ok: boolean }) => [c.name, c.ok])).to.deep.equal(
-      ["bootEvidence", "bootQuote", "bootPolicy", "bootLog", "bootLogReplay", ...BOOT_CHECKS.slice(4)].map((n) => [n, true])
+      ["bootEvidence", "bootQuote", "bootPolicy", "bootLog", "bootLogReplay", ...BOOT_CHECKS.slice(4)].map((n) => [n, true]),
     );
     expect(dry.json.approved).to.equal(false);
     const r = await w.cli(["attestor", "approve-boot", "--policy", policyFile]);
@@ -225,7 +256,9 @@ describe("boot+pcr23 trust level end to end (booted swtpm, local chain, service 
     expect(r.json.trust).to.deep.equal(TRUST_LEVEL_DESCRIPTIONS["software-tpm-boot+pcr23"]);
     expect(detailOf(r.json, "bootPolicy")).to.contain('boot policy "synthetic-debian-12"');
     const text = await new Promise<string>((resolve) =>
-      execFile(process.execPath, [join(process.cwd(), "cli", "provenant.ts"), "verify", "certificate", gen1.modelId], { env: { ...process.env, ...w.env } }, (_e, out) => resolve(out))
+      execFile(process.execPath, [join(process.cwd(), "cli", "provenant.ts"), "verify", "certificate", gen1.modelId], { env: { ...process.env, ...w.env } }, (_e, out) =>
+        resolve(out),
+      ),
     );
     expect(text).to.contain("VERIFIED, at trust level software-tpm-boot+pcr23");
     expect(text).to.contain('boot policy "synthetic-debian-12", boot PCRs 0, 1, 2, 3, 4, 5, 6, 7');
@@ -276,7 +309,9 @@ describe("boot+pcr23 trust level end to end (booted swtpm, local chain, service 
       // Still booted with the rootkit kernel from the test before.
       const t = await w.cli(trainArgs(join(w.work, "never-kernel")));
       expect(t.code).to.equal(1);
-      expect(t.json.error.message).to.match(/the boot does not pass boot policy "synthetic-debian-12": bootApplications: the kernel \(Authenticode SHA-256 [0-9a-f]{64}\) is not one the policy allows/);
+      expect(t.json.error.message).to.match(
+        /the boot does not pass boot policy "synthetic-debian-12": bootApplications: the kernel \(Authenticode SHA-256 [0-9a-f]{64}\) is not one the policy allows/,
+      );
       const { cli, onChain } = await judge(await forge((b) => ({ ...b, eventLog: readFileSync(logFile).toString("base64") })));
       expect(failedNames(cli)).to.deep.equal(["bootStateApproved", "bootPolicy", "bootApplications", "contractVerdict"]);
       expect(onChain).to.contain("AttestorRegistryUnknownBootState(");

@@ -190,8 +190,20 @@ describe("attestor end to end (real swtpm, local chain, service and CLI)", funct
       writeFileSync(join(dir, "quote.sig"), Buffer.from(signature, "hex"));
       writeFileSync(join(dir, "pcrs.bin"), Buffer.from(replayTrainingPcr(cert.payload.eventLog.slice(0, events)).pcr, "hex"));
       return checkquote([
-        "-u", akPem, "-m", join(dir, "quote.msg"), "-s", join(dir, "quote.sig"),
-        "-f", join(dir, "pcrs.bin"), "-l", "sha256:23", "-g", "sha256", "-q", nonce,
+        "-u",
+        akPem,
+        "-m",
+        join(dir, "quote.msg"),
+        "-s",
+        join(dir, "quote.sig"),
+        "-f",
+        join(dir, "pcrs.bin"),
+        "-l",
+        "sha256:23",
+        "-g",
+        "sha256",
+        "-q",
+        nonce,
       ]);
     };
     const final = await check(cert.quote.attest, cert.quote.signature, cert.payload.eventLog.length, cert.certificateDigest.slice(2));
@@ -204,7 +216,15 @@ describe("attestor end to end (real swtpm, local chain, service and CLI)", funct
 
   it("trains generation 2 from generation 1 and the dataset, in a git work tree, and both lineage edges are attested", async function () {
     const r = await w.cli(
-      trainArgs({ data: datasetDir, out: gen2Dir, name: "samples-net", version: "2.0.0", parent: gen1.modelId, parentWeights: gen1Dir, code: join(REPO, "test", "attestor", "fixtures") })
+      trainArgs({
+        data: datasetDir,
+        out: gen2Dir,
+        name: "samples-net",
+        version: "2.0.0",
+        parent: gen1.modelId,
+        parentWeights: gen1Dir,
+        code: join(REPO, "test", "attestor", "fixtures"),
+      }),
     );
     expect(r.code, r.stderr + r.stdout).to.equal(0);
     expect(r.json).to.include({ ok: true, state: "registered", modelId: "2" });
@@ -233,8 +253,12 @@ describe("attestor end to end (real swtpm, local chain, service and CLI)", funct
     const text = await runCli(["verify", "model", gen2.modelId], w.env, { json: false });
     expect(text.code, text.stdout).to.equal(0);
     const software = TRUST_LEVEL_DESCRIPTIONS["software-tpm-pcr23"];
-    expect(text.stdout).to.contain(`✓ training certificate ipfs://${gen2.certificateCid} (software-tpm-pcr23: ${software.summary}): ${CERTIFICATE_CHECKS.length + 1} checks passed`);
-    expect(text.stdout).to.contain(`✓ training certificate ipfs://${gen1.certificateCid} (software-tpm-pcr23: ${software.summary}): ${CERTIFICATE_CHECKS.length + 1} checks passed`);
+    expect(text.stdout).to.contain(
+      `✓ training certificate ipfs://${gen2.certificateCid} (software-tpm-pcr23: ${software.summary}): ${CERTIFICATE_CHECKS.length + 1} checks passed`,
+    );
+    expect(text.stdout).to.contain(
+      `✓ training certificate ipfs://${gen1.certificateCid} (software-tpm-pcr23: ${software.summary}): ${CERTIFICATE_CHECKS.length + 1} checks passed`,
+    );
     // What a PCR-23-only certificate is worth, said once below the tree, in words.
     expect(text.stdout.split(software.meaning)).to.have.length(2);
     expect(software.meaning).to.match(/could have made this certificate for a run that never happened/);
@@ -329,7 +353,10 @@ describe("attestor end to end (real swtpm, local chain, service and CLI)", funct
       const registry = new AttestorRegistryClient(addresses.attestorRegistry, conn.provider, 31337);
       const input = (c: unknown) => {
         const parsed = parseCertificate(c);
-        return { lineage: { ...lineageFromFacts(parsed, facts, facts.model!.registrant), weightsDigest: parsed.payload.outputs.weightsDigest }, evidence: certificateEvidence(parsed) };
+        return {
+          lineage: { ...lineageFromFacts(parsed, facts, facts.model!.registrant), weightsDigest: parsed.payload.outputs.weightsDigest },
+          evidence: certificateEvidence(parsed),
+        };
       };
       const original = input(cert);
       expect((await registry.checkTrainingCertificate(original.lineage, original.evidence)).ok).to.equal(true);
@@ -365,9 +392,10 @@ describe("attestor end to end (real swtpm, local chain, service and CLI)", funct
       expect(failed).to.deep.equal(["attestorRegistered", "contractVerdict"]);
       const tree = await w.cli(["verify", "model", gen1.modelId]);
       expect(tree.code).to.equal(1);
-      expect(
-        tree.json.checks.filter((c: { status: string }) => c.status === "fail").map((c: { node: string; check: string }) => `${c.node} ${c.check}`)
-      ).to.deep.equal(["model:1 model.certificate.attestorRegistered", "model:1 model.certificate.contractVerdict"]);
+      expect(tree.json.checks.filter((c: { status: string }) => c.status === "fail").map((c: { node: string; check: string }) => `${c.node} ${c.check}`)).to.deep.equal([
+        "model:1 model.certificate.attestorRegistered",
+        "model:1 model.certificate.contractVerdict",
+      ]);
       const r = await w.cli(trainArgs({ data: datasetDir, out: join(w.work, "never3"), name: "x", version: "1.0.0" }));
       expect(r.code).to.equal(1);
       expect(r.json.error.code).to.equal("NOT_ENROLLED");

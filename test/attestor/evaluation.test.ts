@@ -45,18 +45,28 @@ describe("attested evaluations end to end (real swtpm, local chain, service and 
 
   const evaluateArgs = (p: { weights?: string; data?: string; out?: string; model?: string; extra?: string[] } = {}) => [
     "evaluate",
-    "--model", p.model ?? "1",
-    "--weights", p.weights ?? weightsDir,
-    "--dataset", "1",
-    "--data", p.data ?? dataDir,
-    "--code", codeDir,
+    "--model",
+    p.model ?? "1",
+    "--weights",
+    p.weights ?? weightsDir,
+    "--dataset",
+    "1",
+    "--data",
+    p.data ?? dataDir,
+    "--code",
+    codeDir,
     ...(p.out ? ["--out", p.out] : []),
     "--",
-    process.execPath, join(codeDir, "evaluate.ts"), "--data", p.data ?? dataDir, "--weights", p.weights ?? weightsDir, ...(p.extra ?? []),
+    process.execPath,
+    join(codeDir, "evaluate.ts"),
+    "--data",
+    p.data ?? dataDir,
+    "--weights",
+    p.weights ?? weightsDir,
+    ...(p.extra ?? []),
   ];
   const roots = () => loadEkRoots([w.env.PROVENANT_EK_ROOTS!]);
-  const verify = (cert: unknown, f: EvaluationChainFacts = facts): EvaluationVerification =>
-    verifyEvaluationCertificate({ certificate: cert, facts: f, roots: roots() });
+  const verify = (cert: unknown, f: EvaluationChainFacts = facts): EvaluationVerification => verifyEvaluationCertificate({ certificate: cert, facts: f, roots: roots() });
   const failedChecks = (v: EvaluationVerification) => v.checks.filter((c) => !c.ok).map((c) => c.name);
 
   before(async function () {
@@ -80,7 +90,9 @@ describe("attested evaluations end to end (real swtpm, local chain, service and 
     // Model #2: the same weights, registered by another account. Only the token id tells the two apart.
     const other = new Contract(w.modelRegistry, modelRegistryAbi as never, await provider.getSigner(1));
     const record = await new Contract(w.modelRegistry, modelRegistryAbi as never, provider).modelOf(1n);
-    await (await other.register({ weightsDigest: record.weightsDigest, manifestCid: manifestCidBytes(record.manifestCid), license: "", parents: [], datasets: [] })).wait();
+    await (
+      await other.register({ weightsDigest: record.weightsDigest, manifestCid: manifestCidBytes(record.manifestCid), license: "", parents: [], datasets: [] })
+    ).wait();
   });
 
   after(async function () {

@@ -36,7 +36,14 @@ describe("training certificate v1: golden file", function () {
     const c = parseCertificate(golden.certificate);
     const p = c.payload;
     const expected = trainingEvents({
-      run: { chainId: p.chain.chainId, attestorRegistry: p.chain.attestorRegistry, modelRegistry: p.chain.modelRegistry, registrant: p.run.registrant, attestor: p.attestor.address, runId: p.run.id },
+      run: {
+        chainId: p.chain.chainId,
+        attestorRegistry: p.chain.attestorRegistry,
+        modelRegistry: p.chain.modelRegistry,
+        registrant: p.run.registrant,
+        attestor: p.attestor.address,
+        runId: p.run.id,
+      },
       datasets: p.inputs.datasets,
       parents: p.inputs.parents,
       codeDigest: p.inputs.code.digest,
@@ -80,21 +87,25 @@ describe("training certificate v1: golden file", function () {
     const base = { certificate: golden.certificate, roots: golden.roots };
     const failed = (v: ReturnType<typeof verifyTrainingCertificate>) => v.checks.filter((c) => !c.ok).map((c) => c.name);
     expect(failed(verifyTrainingCertificate({ ...base, roots: [], facts: golden.facts }))).to.include("ekChain");
-    expect(failed(verifyTrainingCertificate({ ...base, facts: { ...golden.facts, attestor: { ...golden.facts.attestor!, revokedAt: 1 } } }))).to.deep.equal(["attestorRegistered"]);
+    expect(failed(verifyTrainingCertificate({ ...base, facts: { ...golden.facts, attestor: { ...golden.facts.attestor!, revokedAt: 1 } } }))).to.deep.equal([
+      "attestorRegistered",
+    ]);
     expect(failed(verifyTrainingCertificate({ ...base, facts: { ...golden.facts, attestor: undefined } }))).to.include("attestorRegistered");
     // An attestor whose boot state the owner approved: a PCR-23-only certificate is below its level.
-    expect(failed(verifyTrainingCertificate({ ...base, facts: { ...golden.facts, attestor: { ...golden.facts.attestor!, bootStateRequired: true } } }))).to.deep.equal(["trustLevel"]);
+    expect(failed(verifyTrainingCertificate({ ...base, facts: { ...golden.facts, attestor: { ...golden.facts.attestor!, bootStateRequired: true } } }))).to.deep.equal([
+      "trustLevel",
+    ]);
     expect(failed(verifyTrainingCertificate({ ...base, facts: { ...golden.facts, chainId: 314 } }))).to.deep.equal(["chain"]);
     const root = Object.keys(golden.facts.datasetRoots)[0]!;
-    expect(
-      failed(verifyTrainingCertificate({ ...base, facts: { ...golden.facts, datasetRoots: { [root]: `0x${"11".repeat(32)}` } } }))
-    ).to.deep.equal(["datasetRoots"]);
+    expect(failed(verifyTrainingCertificate({ ...base, facts: { ...golden.facts, datasetRoots: { [root]: `0x${"11".repeat(32)}` } } }))).to.deep.equal(["datasetRoots"]);
     const parent = Object.keys(golden.facts.parentDigests)[0]!;
-    expect(
-      failed(verifyTrainingCertificate({ ...base, facts: { ...golden.facts, parentDigests: { [parent]: `0x${"22".repeat(32)}` } } }))
-    ).to.deep.equal(["parentDigests"]);
+    expect(failed(verifyTrainingCertificate({ ...base, facts: { ...golden.facts, parentDigests: { [parent]: `0x${"22".repeat(32)}` } } }))).to.deep.equal([
+      "parentDigests",
+    ]);
     const model = golden.facts.model!;
-    expect(failed(verifyTrainingCertificate({ ...base, facts: { ...golden.facts, model: { ...model, weightsDigest: `0x${"33".repeat(32)}` } } }))).to.deep.equal(["outputDigest"]);
+    expect(failed(verifyTrainingCertificate({ ...base, facts: { ...golden.facts, model: { ...model, weightsDigest: `0x${"33".repeat(32)}` } } }))).to.deep.equal([
+      "outputDigest",
+    ]);
     expect(failed(verifyTrainingCertificate({ ...base, facts: { ...golden.facts, model: { ...model, provenance: "self-declared" } } }))).to.deep.equal(["modelRecord"]);
     expect(failed(verifyTrainingCertificate({ ...base, facts: { ...golden.facts, model: { ...model, datasets: [] } } }))).to.deep.equal(["modelRecord"]);
     expect(failed(verifyTrainingCertificate({ ...base, facts: { ...golden.facts, model: undefined } }))).to.deep.equal(["outputDigest", "modelRecord"]);

@@ -159,7 +159,10 @@ describe("AttestorRegistry boot states (real swtpm quotes over a synthetic UEFI 
       }
       await expect(registry.approveBootState(reg.attestor, randomHex32(), 0x3ff, policy)).to.emit(registry, "BootStateApproved");
       await registry.revoke(plainReg.attestor);
-      await expect(registry.approveBootState(plainReg.attestor, goodState, SELECT_0_7, policy)).to.be.revertedWithCustomError(registry, "AttestorRegistryAttestorRevoked");
+      await expect(registry.approveBootState(plainReg.attestor, goodState, SELECT_0_7, policy)).to.be.revertedWithCustomError(
+        registry,
+        "AttestorRegistryAttestorRevoked",
+      );
     });
   });
 
@@ -193,7 +196,9 @@ describe("AttestorRegistry boot states (real swtpm quotes over a synthetic UEFI 
       const args = [reg.attestor, q.evidence.certificateDigest, pcrDigest, q.evidence.attest, q.evidence.r, q.evidence.s] as const;
       expect(await registry.checkQuote(...args)).to.equal(true);
       await registry.approveBootState(reg.attestor, goodState, SELECT_0_7, policy);
-      await expect(registry.checkQuote(...args)).to.be.revertedWithCustomError(registry, "AttestorRegistryBootStateRequired").withArgs(reg.attestor);
+      await expect(registry.checkQuote(...args))
+        .to.be.revertedWithCustomError(registry, "AttestorRegistryBootStateRequired")
+        .withArgs(reg.attestor);
     });
 
     it("checkRunQuote holds any run's quote to the same rules as a training certificate's", async function () {
@@ -220,9 +225,7 @@ describe("AttestorRegistry boot states (real swtpm quotes over a synthetic UEFI 
       const { registry, address } = await registered();
       await registry.approveBootState(reg.attestor, goodState, 0x1ff, policy);
       const q = await run(address);
-      await expect(registry.checkTrainingCertificate(q.lineage, q.evidence))
-        .to.be.revertedWithCustomError(registry, "AttestorRegistryBootPcrCount")
-        .withArgs(9, 8);
+      await expect(registry.checkTrainingCertificate(q.lineage, q.evidence)).to.be.revertedWithCustomError(registry, "AttestorRegistryBootPcrCount").withArgs(9, 8);
     });
 
     it("refuses boot values that are not what the TPM quoted, even when they are the approved ones: pcrDigest mismatch", async function () {
@@ -302,7 +305,17 @@ describe("AttestorRegistry boot states (real swtpm quotes over a synthetic UEFI 
     const attestors = deployed.attestorRegistry as any;
     const models = deployed.modelRegistry as any;
     await attestors.register({ ...params(reg), attestor: attestor.address });
-    await datasets.connect(registrant).mint({ root: sha("dataset 1"), n: 10n, totalSamples: 10n, previousVersion: 0n, encoding: "files", manifestCid: manifestCidBytes(await cidOf(new TextEncoder().encode("dataset manifest"))), license: "CC0-1.0" });
+    await datasets
+      .connect(registrant)
+      .mint({
+        root: sha("dataset 1"),
+        n: 10n,
+        totalSamples: 10n,
+        previousVersion: 0n,
+        encoding: "files",
+        manifestCid: manifestCidBytes(await cidOf(new TextEncoder().encode("dataset manifest"))),
+        license: "CC0-1.0",
+      });
     const quote = (bootPcrs: number[]) =>
       quotedRun(tpm.transport, {
         chainId,

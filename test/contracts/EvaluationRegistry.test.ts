@@ -61,7 +61,13 @@ describe("EvaluationRegistry (the Provenant module, real swtpm quotes)", functio
       manifestCid: manifestCidBytes(await cidOf(new TextEncoder().encode("dataset manifest"))),
       license: "CC0-1.0",
     });
-    const model = { weightsDigest: WEIGHTS, manifestCid: manifestCidBytes(await cidOf(new TextEncoder().encode("model manifest"))), license: "MIT", parents: [], datasets: [] };
+    const model = {
+      weightsDigest: WEIGHTS,
+      manifestCid: manifestCidBytes(await cidOf(new TextEncoder().encode("model manifest"))),
+      license: "MIT",
+      parents: [],
+      datasets: [],
+    };
     await models.connect(registrant).register(model);
     await models.connect(other).register(model);
     return { owner, attestor, other, registrant, attestors, models, datasets, evaluations };
@@ -104,10 +110,7 @@ describe("EvaluationRegistry (the Provenant module, real swtpm quotes)", functio
 
   it("refuses a zero model registry at deployment", async function () {
     const { evaluations } = await loadFixture(world);
-    await expect(ethers.deployContract("EvaluationRegistry", [ethers.ZeroAddress])).to.be.revertedWithCustomError(
-      evaluations,
-      "EvaluationRegistryZeroAddress"
-    );
+    await expect(ethers.deployContract("EvaluationRegistry", [ethers.ZeroAddress])).to.be.revertedWithCustomError(evaluations, "EvaluationRegistryZeroAddress");
   });
 
   it("recomputes the same events, PCR and pcrDigest as the TypeScript library", async function () {
@@ -162,9 +165,10 @@ describe("EvaluationRegistry (the Provenant module, real swtpm quotes)", functio
   describe("attacks", function () {
     it("refuses an evaluation certificate replayed for another model with the same weights (PCR replay mismatch)", async function () {
       const { evaluations, attestors, registrant } = await loadFixture(world);
-      await expect(
-        evaluations.connect(registrant).registerEvaluation({ ...good.params, modelId: 2n }, good.evidence, CID)
-      ).to.be.revertedWithCustomError(attestors, "AttestorRegistryPcrDigestMismatch");
+      await expect(evaluations.connect(registrant).registerEvaluation({ ...good.params, modelId: 2n }, good.evidence, CID)).to.be.revertedWithCustomError(
+        attestors,
+        "AttestorRegistryPcrDigestMismatch",
+      );
     });
 
     it("refuses an evaluation of weights that are not the model's on-chain digest", async function () {
@@ -172,7 +176,7 @@ describe("EvaluationRegistry (the Provenant module, real swtpm quotes)", functio
       const q = await quotedEvaluation(tpm.transport, { ...base, weightsDigest: sha("better weights") });
       await expect(evaluations.connect(registrant).registerEvaluation(q.params, q.evidence, CID)).to.be.revertedWithCustomError(
         attestors,
-        "AttestorRegistryPcrDigestMismatch"
+        "AttestorRegistryPcrDigestMismatch",
       );
     });
 
@@ -181,14 +185,14 @@ describe("EvaluationRegistry (the Provenant module, real swtpm quotes)", functio
       const q = await quotedEvaluation(tpm.transport, { ...base, root: sha("easier digits") });
       await expect(evaluations.connect(registrant).registerEvaluation(q.params, q.evidence, CID)).to.be.revertedWithCustomError(
         attestors,
-        "AttestorRegistryPcrDigestMismatch"
+        "AttestorRegistryPcrDigestMismatch",
       );
     });
 
     it("refuses other metrics than the ones quoted (the metrics file swapped after the quote)", async function () {
       const { evaluations, attestors, registrant } = await loadFixture(world);
       await expect(
-        evaluations.connect(registrant).registerEvaluation({ ...good.params, metricsDigest: sha("better metrics") }, good.evidence, CID)
+        evaluations.connect(registrant).registerEvaluation({ ...good.params, metricsDigest: sha("better metrics") }, good.evidence, CID),
       ).to.be.revertedWithCustomError(attestors, "AttestorRegistryPcrDigestMismatch");
     });
 
@@ -204,7 +208,7 @@ describe("EvaluationRegistry (the Provenant module, real swtpm quotes)", functio
         const borrowed = await quotedEvaluation(rogue.transport, base);
         await expect(evaluations.connect(registrant).registerEvaluation(borrowed.params, borrowed.evidence, CID)).to.be.revertedWithCustomError(
           attestors,
-          "AttestorRegistryWrongSigner"
+          "AttestorRegistryWrongSigner",
         );
       } finally {
         await rogue.stop();
@@ -216,7 +220,7 @@ describe("EvaluationRegistry (the Provenant module, real swtpm quotes)", functio
       await attestors.revoke(reg.attestor);
       await expect(evaluations.connect(registrant).registerEvaluation(good.params, good.evidence, CID)).to.be.revertedWithCustomError(
         attestors,
-        "AttestorRegistryAttestorRevoked"
+        "AttestorRegistryAttestorRevoked",
       );
     });
 
@@ -224,7 +228,7 @@ describe("EvaluationRegistry (the Provenant module, real swtpm quotes)", functio
       const { evaluations, attestors, other } = await loadFixture(world);
       await expect(evaluations.connect(other).registerEvaluation(good.params, good.evidence, CID)).to.be.revertedWithCustomError(
         attestors,
-        "AttestorRegistryPcrDigestMismatch"
+        "AttestorRegistryPcrDigestMismatch",
       );
     });
 
@@ -250,14 +254,18 @@ describe("EvaluationRegistry (the Provenant module, real swtpm quotes)", functio
         weightsDigest: METRICS,
         runId: good.evidence.runId as Hex32,
       });
-      await expect(
-        evaluations.connect(registrant).registerEvaluation(good.params, { ...good.evidence, ...training.evidence }, CID)
-      ).to.be.revertedWithCustomError(attestors, "AttestorRegistryPcrDigestMismatch");
-      const asTraining = { ...training.evidence, certificateDigest: good.evidence.certificateDigest, attest: good.evidence.attest, r: good.evidence.r, s: good.evidence.s };
-      await expect(attestors.checkTrainingCertificate(training.lineage, asTraining)).to.be.revertedWithCustomError(
+      await expect(evaluations.connect(registrant).registerEvaluation(good.params, { ...good.evidence, ...training.evidence }, CID)).to.be.revertedWithCustomError(
         attestors,
-        "AttestorRegistryPcrDigestMismatch"
+        "AttestorRegistryPcrDigestMismatch",
       );
+      const asTraining = {
+        ...training.evidence,
+        certificateDigest: good.evidence.certificateDigest,
+        attest: good.evidence.attest,
+        r: good.evidence.r,
+        s: good.evidence.s,
+      };
+      await expect(attestors.checkTrainingCertificate(training.lineage, asTraining)).to.be.revertedWithCustomError(attestors, "AttestorRegistryPcrDigestMismatch");
       expect(models.target).to.not.equal(evaluations.target);
     });
 
@@ -265,9 +273,10 @@ describe("EvaluationRegistry (the Provenant module, real swtpm quotes)", functio
     for (const field of evidenceTampers) {
       it(`refuses the quote with another ${field} in the evidence (PCR replay mismatch)`, async function () {
         const { evaluations, attestors, registrant } = await loadFixture(world);
-        await expect(
-          evaluations.connect(registrant).registerEvaluation(good.params, { ...good.evidence, [field]: randomHex32() }, CID)
-        ).to.be.revertedWithCustomError(attestors, "AttestorRegistryPcrDigestMismatch");
+        await expect(evaluations.connect(registrant).registerEvaluation(good.params, { ...good.evidence, [field]: randomHex32() }, CID)).to.be.revertedWithCustomError(
+          attestors,
+          "AttestorRegistryPcrDigestMismatch",
+        );
       });
     }
 
@@ -334,7 +343,7 @@ describe("EvaluationRegistry (the Provenant module, real swtpm quotes)", functio
       await attestors.withdrawBootState(reg.attestor, state);
       await expect(evaluations.connect(registrant).registerEvaluation(q.params, q.evidence, CID)).to.be.revertedWithCustomError(
         attestors,
-        "AttestorRegistryBootStateWithdrawn"
+        "AttestorRegistryBootStateWithdrawn",
       );
     });
   });
@@ -355,12 +364,9 @@ describe("EvaluationRegistry (the Provenant module, real swtpm quotes)", functio
       }
       await expect(as.registerEvaluation({ ...good.params, metricsDigest: ethers.ZeroHash }, good.evidence, CID)).to.be.revertedWithCustomError(
         evaluations,
-        "EvaluationRegistryZeroMetricsDigest"
+        "EvaluationRegistryZeroMetricsDigest",
       );
-      await expect(as.registerEvaluation(good.params, good.evidence, "")).to.be.revertedWithCustomError(
-        evaluations,
-        "EvaluationRegistryEmptyCertificateCid"
-      );
+      await expect(as.registerEvaluation(good.params, good.evidence, "")).to.be.revertedWithCustomError(evaluations, "EvaluationRegistryEmptyCertificateCid");
     });
   });
 
@@ -372,7 +378,14 @@ describe("EvaluationRegistry (the Provenant module, real swtpm quotes)", functio
     const second = await quotedEvaluation(tpm.transport, { ...base, metricsDigest: sha("second metrics") });
     const again = await (await evaluations.connect(registrant).registerEvaluation(second.params, second.evidence, realCid)).wait();
     const events = evaluationEvents({
-      run: { ...base, attestorRegistry: base.attestorRegistry as Hex32, evaluationRegistry: base.evaluationRegistry as Hex32, registrant: base.registrant as Hex32, attestor: base.attestor as Hex32, runId: randomHex32() },
+      run: {
+        ...base,
+        attestorRegistry: base.attestorRegistry as Hex32,
+        evaluationRegistry: base.evaluationRegistry as Hex32,
+        registrant: base.registrant as Hex32,
+        attestor: base.attestor as Hex32,
+        runId: randomHex32(),
+      },
       model: { modelId: "1", weightsDigest: WEIGHTS },
       dataset: { datasetId: "1", root: ROOT },
       codeDigest: sha("c"),

@@ -29,7 +29,7 @@ export const attestorRecord = checkGroup(["attestorRegistered", "trustLevel"], (
     problems.length === 0,
     problems.length === 0
       ? `${pl.attestor.address} registered ${new Date(a.registeredAt * 1000).toISOString()}, not revoked, same AK and EK`
-      : `attestor ${pl.attestor.address}: ${problems.join("; ")}`
+      : `attestor ${pl.attestor.address}: ${problems.join("; ")}`,
   );
   // Whether the boot state itself is approved is the boot checks' (certificate-checks/boot-state.ts).
   const belowLevel = a.bootStateRequired && !pl.boot;
@@ -40,6 +40,6 @@ export const attestorRecord = checkGroup(["attestorRegistered", "trustLevel"], (
       ? `the registry owner approved a boot state for attestor ${pl.attestor.address}, so its quotes count only with the boot PCRs (even once that state is withdrawn); this certificate (${pl.attestor.trustLevel}) quotes PCR 23 alone`
       : pl.boot
         ? `${pl.attestor.trustLevel}: the quote covers the boot PCRs ${pl.boot.pcrs.join(", ")} with PCR 23`
-        : `${pl.attestor.trustLevel}: no boot state was approved for this attestor, so PCR 23 alone is its level`
+        : `${pl.attestor.trustLevel}: no boot state was approved for this attestor, so PCR 23 alone is its level`,
   );
 });
