@@ -16,6 +16,7 @@ import type { AttestorIdentity, RunChain, RunHooks } from "../core/attestor/run.
 import type { RunEvent, RunState, RunStateFields } from "../core/attestor/run-events.ts";
 import { checkEnvironment } from "../core/attestor/measure.ts";
 import type { CommandSandbox } from "../core/attestor/sandbox.ts";
+import type { BootSource } from "../core/attestor/boot-state.ts";
 import { parseAcceptedSkip } from "../core/dataset/skipped.ts";
 import type { ContentStore } from "../core/storage/store.ts";
 import type { TpmTransport } from "../core/tpm/transport.ts";
@@ -124,6 +125,8 @@ export type EvaluationJob = {
   sandbox: CommandSandbox;
   /** The service's EvaluationRegistry override, if any. */
   evaluationRegistry?: string;
+  /** The boot+pcr23 level: evaluations quote the boot PCRs with PCR 23, as training runs do. */
+  boot?: BootSource;
   hooks: RunHooks;
   setState(state: RunState, fields?: RunStateFields): void;
   emit(e: RunEvent): void;
@@ -146,6 +149,7 @@ export async function runEvaluationJob(j: EvaluationJob): Promise<void> {
     chain: { ...j.chain, evaluationRegistry: registry.address as `0x${string}` },
     store: j.store,
     sandbox: j.sandbox,
+    ...(j.boot ? { boot: j.boot } : {}),
     hooks: j.hooks,
   });
   const cert = result.certificate;

@@ -201,6 +201,7 @@ export class Runs {
       tpm,
       store,
       sandbox,
+      ...(this.ctx.boot ? { boot: this.ctx.boot } : {}),
       hooks: this.hooks(id),
       log: rlog,
       onSent: (txHash) => db.update(id, { txHash }),

@@ -153,7 +153,23 @@ contract AttestorRegistry is Ownable2Step, IAttestorRegistry {
         bytes32 r,
         bytes32 s
     ) external view returns (bool) {
-        _checkQuote(_requireActive(attestor), nonce, pcrDigest, TRAINING_PCR_SELECT, attest, r, s);
+        Attestor storage a = _requireActive(attestor);
+        _requirePcr23Level(a, attestor);
+        _checkQuote(a, nonce, pcrDigest, TRAINING_PCR_SELECT, attest, r, s);
+        return true;
+    }
+
+    /// @inheritdoc IAttestorRegistry
+    function checkRunQuote(
+        address attestor,
+        bytes32 nonce,
+        bytes32 pcr,
+        bytes32[] calldata bootPcrs,
+        bytes calldata attest,
+        bytes32 r,
+        bytes32 s
+    ) external view returns (bool) {
+        _checkRunQuote(attestor, nonce, pcr, bootPcrs, attest, r, s);
         return true;
     }
 
@@ -175,22 +191,44 @@ contract AttestorRegistry is Ownable2Step, IAttestorRegistry {
         bytes32[] memory events = _trainingEvents(lineage, evidence);
         bytes32 pcr = bytes32(0);
         for (uint256 i = 0; i < events.length; i++) pcr = TpmQuote.extend(pcr, events[i]);
-        Attestor storage a = _requireActive(evidence.attestor);
-        (uint64 pcrSelect, bytes32 pcrDigest) = evidence.bootPcrs.length == 0
-            ? _trainingPcrOnly(a, evidence.attestor, pcr)
-            : _withBootState(evidence.attestor, evidence.bootPcrs, pcr);
-        _checkQuote(a, evidence.certificateDigest, pcrDigest, pcrSelect, evidence.attest, evidence.r, evidence.s);
+        _checkRunQuote(
+            evidence.attestor,
+            evidence.certificateDigest,
+            pcr,
+            evidence.bootPcrs,
+            evidence.attest,
+            evidence.r,
+            evidence.s
+        );
         return true;
     }
 
-    /// @dev The selection and pcrDigest of a PCR-23-only quote, refused for an attestor with a boot state.
-    function _trainingPcrOnly(
-        Attestor storage a,
+    /// @dev {checkRunQuote}: the trust-level rules (one copy, for training and evaluation runs), then the quote.
+    function _checkRunQuote(
         address attestor,
-        bytes32 pcr
-    ) private view returns (uint64, bytes32) {
-        if (a.bootStateRequired) revert AttestorRegistryBootStateRequired(attestor);
+        bytes32 nonce,
+        bytes32 pcr,
+        bytes32[] calldata bootPcrs,
+        bytes calldata attest,
+        bytes32 r,
+        bytes32 s
+    ) private view {
+        Attestor storage a = _requireActive(attestor);
+        (uint64 pcrSelect, bytes32 pcrDigest) = bootPcrs.length == 0
+            ? _pcr23Only(a, attestor, pcr)
+            : _withBootState(attestor, bootPcrs, pcr);
+        _checkQuote(a, nonce, pcrDigest, pcrSelect, attest, r, s);
+    }
+
+    /// @dev The selection and pcrDigest of a PCR-23-only quote, refused for an attestor with a boot state.
+    function _pcr23Only(Attestor storage a, address attestor, bytes32 pcr) private view returns (uint64, bytes32) {
+        _requirePcr23Level(a, attestor);
         return (TRAINING_PCR_SELECT, TpmQuote.singlePcrDigest(pcr));
+    }
+
+    /// @dev A quote of PCR 23 alone counts only from an attestor without an approved boot state.
+    function _requirePcr23Level(Attestor storage a, address attestor) private view {
+        if (a.bootStateRequired) revert AttestorRegistryBootStateRequired(attestor);
     }
 
     /// @dev The selection and pcrDigest of a boot-state quote: the values must be an approved, not withdrawn

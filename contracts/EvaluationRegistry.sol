@@ -10,8 +10,9 @@ import {TpmQuote} from "./libraries/TpmQuote.sol";
 /// @title Provenant evaluation registry
 /// @notice Attested benchmark results: which model was evaluated on which dataset with which metrics, each under
 /// an attestor's evaluation certificate whose quote the attestor registry checked against the chain.
-/// @dev The quote is checked by {IAttestorRegistry-checkQuote} (attestor active, signer, nonce, PCR 23 alone,
-/// pcrDigest, signature); this contract supplies the pcrDigest, replayed from events it builds itself. Records
+/// @dev The quote is checked by {IAttestorRegistry-checkRunQuote} (attestor active, its trust level: PCR 23 alone
+/// or with its approved boot state, signer, nonce, pcrDigest, signature); this contract supplies PCR 23, replayed
+/// from events it builds itself. Records
 /// are packed into five slots plus the CID; a model's evaluations form a list through each record's `previous`.
 contract EvaluationRegistry is IEvaluationRegistry {
     /// @dev A record as stored. Ids fit in 96 bits: both registries count up by one per token, and an id above
@@ -180,8 +181,9 @@ contract EvaluationRegistry is IEvaluationRegistry {
         return _totalRegistered;
     }
 
-    /// @dev The quote check: events from the chain and the evidence, replayed, then AttestorRegistry.checkQuote (a
-    /// view, so a STATICCALL; it returns true or reverts with the error naming the failed check, which bubbles up).
+    /// @dev The quote check: events from the chain and the evidence, replayed, then AttestorRegistry.checkRunQuote
+    /// (a view, so a STATICCALL; it returns true or reverts with the error naming the failed check, which bubbles
+    /// up). The trust-level rules are the attestor registry's, the same as for a training certificate.
     function _check(
         EvaluationParams calldata p,
         EvaluationEvidence calldata evidence,
@@ -190,10 +192,11 @@ contract EvaluationRegistry is IEvaluationRegistry {
         bytes32[] memory events = _events(p, evidence, registrant);
         bytes32 pcr = bytes32(0);
         for (uint256 i = 0; i < events.length; i++) pcr = TpmQuote.extend(pcr, events[i]);
-        _attestorRegistry.checkQuote(
+        _attestorRegistry.checkRunQuote(
             evidence.attestor,
             evidence.certificateDigest,
-            TpmQuote.singlePcrDigest(pcr),
+            pcr,
+            evidence.bootPcrs,
             evidence.attest,
             evidence.r,
             evidence.s

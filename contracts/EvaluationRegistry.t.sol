@@ -8,11 +8,12 @@ import {IAttestorRegistry} from "./interfaces/IAttestorRegistry.sol";
 import {IDatasetRegistry} from "./interfaces/IDatasetRegistry.sol";
 import {IEvaluationRegistry} from "./interfaces/IEvaluationRegistry.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
+import {TpmQuote} from "./libraries/TpmQuote.sol";
 import {Test} from "./test-utils/Test.t.sol";
 
-/// @notice Stands in for AttestorRegistry.checkQuote: records nothing, accepts the pcrDigest it was told to
-/// expect (any, when told zero), otherwise reverts {QuoteCheckStubMismatch}. Real quotes are checked in
-/// test/contracts/EvaluationRegistry.test.ts.
+/// @notice Stands in for AttestorRegistry.checkRunQuote: records nothing, accepts a PCR 23 whose quote digest is
+/// the one it was told to expect (any, when told zero), otherwise reverts {QuoteCheckStubMismatch}. Real quotes
+/// are checked in test/contracts/EvaluationRegistry.test.ts.
 contract QuoteCheckStub {
     bytes32 private _expected;
 
@@ -22,14 +23,16 @@ contract QuoteCheckStub {
         _expected = digest;
     }
 
-    function checkQuote(
+    function checkRunQuote(
         address,
         bytes32,
-        bytes32 pcrDigest,
+        bytes32 pcr,
+        bytes32[] calldata,
         bytes calldata,
         bytes32,
         bytes32
     ) external view returns (bool) {
+        bytes32 pcrDigest = TpmQuote.singlePcrDigest(pcr);
         if (_expected != bytes32(0) && pcrDigest != _expected) revert QuoteCheckStubMismatch(_expected, pcrDigest);
         return true;
     }
@@ -102,6 +105,7 @@ contract EvaluationRegistryTest is Test {
                 commandDigest: bytes32(0),
                 configDigest: bytes32(0),
                 environmentDigest: bytes32(0),
+                bootPcrs: new bytes32[](0),
                 attest: "",
                 r: bytes32(0),
                 s: bytes32(0)

@@ -143,7 +143,9 @@ describe("npm run demo", function () {
     }
     const verify = run.stdout.slice(run.stdout.indexOf("$ provenant verify model 2"));
     const attested =
-      verify.match(/✓ attested evaluation #\d: accuracy 0\.\d+ \(test\), accuracy 0\.\d+ \(test, digits 3\/5\/8\) on dataset #1 MNIST 10k \(software-tpm-pcr23\)/g) ?? [];
+      verify.match(
+        /✓ attested evaluation #\d: accuracy 0\.\d+ \(test\), accuracy 0\.\d+ \(test, digits 3\/5\/8\) on dataset #1 MNIST 10k \(software-tpm-boot\+pcr23\)/g,
+      ) ?? [];
     expect(attested).to.have.length(2);
   });
 });

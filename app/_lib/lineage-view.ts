@@ -102,6 +102,7 @@ const CERT_WORDS: Record<string, string> = {
   certificateDigest: "The certificate digest is the hash of its contents",
   chain: "It names this chain and these registries",
   attestorRegistered: "The attestor is registered (and not revoked) in the AttestorRegistry",
+  trustLevel: "The certificate is at the trust level the attestor's record requires (its boot PCRs, once a boot state was approved)",
   ekChain: "The TPM's endorsement key certificate chains to a trusted root",
   akBound: "The attestation key belongs to that TPM and is the registered one",
   quoteSignature: "The TPM quotes are signed by the attestation key",

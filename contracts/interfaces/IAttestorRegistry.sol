@@ -24,7 +24,9 @@ pragma solidity ^0.8.28;
 /// the state names): their values must be a boot state the owner approved for this attestor (after appraising
 /// its boot event log against a boot policy off-chain, see docs/attestor.md "Boot states"), and the quote's
 /// pcrDigest must be `sha256(bootPcrs ‖ PCR 23)`. Once an attestor has a boot state approved, its PCR-23-only
-/// quotes are refused: the owner has said its word counts only with its boot state.
+/// quotes are refused: the owner has said its word counts only with its boot state. The same rules hold for
+/// every measured run an attestor quotes, training or evaluation ({checkRunQuote}), and {checkQuote}, which
+/// takes PCR 23 alone, refuses such an attestor.
 interface IAttestorRegistry {
     /// @notice What anchors the attestor's EK certificate: a TPM vendor's root, or a local CA of a
     /// software TPM (swtpm). A software TPM's keys are files on the attested machine.
@@ -245,14 +247,34 @@ interface IAttestorRegistry {
     /// @notice Number of attestors ever registered (revoked ones included).
     function totalRegistered() external view returns (uint256);
 
-    /// @notice Checks a quote by `attestor` over PCR 23 alone: the attestor is registered and not revoked,
-    /// `attest` parses, its qualifiedSigner is the registered AK's qualified name, its nonce is `nonce`, its
-    /// pcrDigest is `pcrDigest`, and (`r`, `s`) is a low-s P-256 signature by the AK over `sha256(attest)`.
-    /// Returns true or reverts with the error naming the first failed check (`TpmQuote*` for a malformed quote).
+    /// @notice Checks a quote by `attestor` over PCR 23 alone: the attestor is registered and not revoked, and
+    /// has no approved boot state ({AttestorRegistryBootStateRequired}: such an attestor's quotes must also cover
+    /// its boot PCRs, see {checkRunQuote}), `attest` parses, its qualifiedSigner is the registered AK's qualified
+    /// name, its nonce is `nonce`, its pcrDigest is `pcrDigest`, and (`r`, `s`) is a low-s P-256 signature by the
+    /// AK over `sha256(attest)`. Returns true or reverts with the error naming the first failed check (`TpmQuote*`
+    /// for a malformed quote).
     function checkQuote(
         address attestor,
         bytes32 nonce,
         bytes32 pcrDigest,
+        bytes calldata attest,
+        bytes32 r,
+        bytes32 s
+    ) external view returns (bool);
+
+    /// @notice The quote check of a measured run, at the attestor's trust level: the run's events replayed give
+    /// PCR 23 the value `pcr`. Without `bootPcrs` the quote must select PCR 23 alone and carry its digest, and is
+    /// refused ({AttestorRegistryBootStateRequired}) from an attestor with an approved boot state; with
+    /// `bootPcrs` (the boot PCR values, ascending) they must be an approved, not withdrawn boot state of the
+    /// attestor covering as many PCRs, and the quote must select those PCRs and PCR 23 and carry
+    /// `sha256(bootPcrs ‖ pcr)`. Then {checkQuote}'s checks. {checkTrainingCertificate} is this check over a
+    /// training run's events; EvaluationRegistry makes it over an evaluation's. Returns true or reverts naming
+    /// the failed check.
+    function checkRunQuote(
+        address attestor,
+        bytes32 nonce,
+        bytes32 pcr,
+        bytes32[] calldata bootPcrs,
         bytes calldata attest,
         bytes32 r,
         bytes32 s
@@ -265,8 +287,8 @@ interface IAttestorRegistry {
         TrainingEvidence calldata evidence
     ) external view returns (bytes32[] memory events, bytes32 pcr, bytes32 pcrDigest);
 
-    /// @notice The check the model registry makes before an attested registration: {checkQuote} with
-    /// `nonce = evidence.certificateDigest` and `pcrDigest` from {trainingEvents}, so the quote covers exactly
+    /// @notice The check the model registry makes before an attested registration: {checkRunQuote} with
+    /// `nonce = evidence.certificateDigest` and `pcr` from {trainingEvents}, so the quote covers exactly
     /// this lineage (datasets with roots and roles, parents with digests and relations, output), this model
     /// registry and registrant, on this chain. With `evidence.bootPcrs`, the quote must instead select the boot
     /// state's PCRs and PCR 23, the values must be an approved, not withdrawn boot state of the attestor, and the

@@ -11,7 +11,8 @@ import {IModelRegistry} from "./IModelRegistry.sol";
 /// over a run that measured the model's weights (equal to its on-chain digest), the dataset's files (equal to its
 /// on-chain root), the code, command, configuration and environment, and the metrics file the command wrote.
 /// The registry recomputes the run's events from the chain, never from the caller, and has the
-/// {attestorRegistry} check the quote over them; it then records which model was evaluated on which dataset
+/// {attestorRegistry} check the quote over them (at the attestor's trust level: with its boot PCRs for an attestor
+/// whose boot state the owner approved, as for its training runs); it then records which model was evaluated on which dataset
 /// with which metrics (their SHA-256), by which attestor, under which certificate.
 /// @dev An evaluation's measurements are extended into PCR 23, from zeros, in this order:
 ///
@@ -64,6 +65,9 @@ interface IEvaluationRegistry {
         bytes32 commandDigest;
         bytes32 configDigest;
         bytes32 environmentDigest;
+        /// @notice The quoted boot PCR values in ascending PCR order, for an attestor at a boot+pcr23 trust level;
+        /// empty for a PCR-23-only quote (see IAttestorRegistry.checkRunQuote).
+        bytes32[] bootPcrs;
         /// @notice TPMS_ATTEST as the TPM signed it.
         bytes attest;
         /// @notice ECDSA P-256 signature over `sha256(attest)`, `s` in the lower half of the order.
@@ -110,8 +114,9 @@ interface IEvaluationRegistry {
     /// @notice Registers an attested evaluation, as `msg.sender`.
     /// @dev Reads the model's weights digest from {modelRegistry} and the dataset's root from {datasetRegistry},
     /// recomputes the run's events (see above) with `msg.sender` as registrant, and calls
-    /// `attestorRegistry().checkQuote` with `evidence.certificateDigest` as nonce and the replayed PCR 23's
-    /// digest: the attestor is active and its quote covers exactly this model, dataset, metrics and run. A refusal
+    /// `attestorRegistry().checkRunQuote` with `evidence.certificateDigest` as nonce, the replayed PCR 23 and
+    /// `evidence.bootPcrs`: the attestor is active, its quote covers exactly this model, dataset, metrics and run,
+    /// and it is at the attestor's trust level (its approved boot state, once it has one). A refusal
     /// bubbles up as the attestor registry's error naming the failed check (`AttestorRegistry*`, `TpmQuote*`).
     /// Emits {EvaluationRegistered}. Reverts {EvaluationRegistryCertificateUsed},
     /// {EvaluationRegistryEmptyCertificateCid}, {EvaluationRegistryZeroMetricsDigest},

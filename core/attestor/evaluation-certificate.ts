@@ -6,12 +6,14 @@
  * An evaluation certificate shares its attestor, run and input sections (dataset, code, command, config,
  * environment) with the training certificate, field for field; only the chain binding, the evaluated model, the
  * metrics and the event log are its own. The shared sections are read by the training certificate's loader
- * itself (`sharedSections`), so both formats keep one copy of those rules.
+ * itself (`sharedSections`), so both formats keep one copy of those rules; so is the optional `boot` section
+ * (boot-state.ts) of an attestor at a boot+pcr23 trust level, whose PCRs the quote then also covers.
  */
 import { ProvenantError } from "../errors.ts";
 import { bytesToHex, hexToBytes } from "../hex.ts";
 import type { EvaluationEvidenceStruct, EvaluationParamsStruct } from "../chain/evaluation-registry.ts";
 import { normalizeLowS, parseEcdsaSignature } from "../tpm/quote.ts";
+import type { CertificateBoot } from "./boot-state.ts";
 import { CERTIFICATE_FORMAT, canonicalDigest } from "./certificate.ts";
 import { ADDRESS, HEX, HEX32, SHA256_HEX, TOKEN_ID, arr, bad, int, obj, parseCertificate, str } from "./certificate-loader.ts";
 import type {
@@ -63,6 +65,8 @@ export type EvaluationCertificatePayload = {
   inputs: EvaluationInputs;
   outputs: EvaluationOutputs;
   eventLog: EvaluationEvent[];
+  /** The boot state the final quote also covers; present exactly at the boot+pcr23 trust levels. */
+  boot?: CertificateBoot;
 };
 
 export type EvaluationCertificate = {
@@ -83,7 +87,7 @@ export function computeEvaluationCertificateDigest(payload: EvaluationCertificat
  * they are put, under the same paths, into a training certificate whose other parts are fixed placeholders,
  * so every error names the evaluation certificate's own field.
  */
-function sharedSections(p: Record<string, unknown>, inputs: Record<string, unknown>, quote: Record<string, unknown>) {
+function sharedSections(p: Record<string, unknown>, inputs: Record<string, unknown>, quote: Record<string, unknown>, hasBoot: boolean) {
   const placeholder: TrainingCertificate = {
     format: CERTIFICATE_FORMAT,
     payload: {
@@ -100,6 +104,8 @@ function sharedSections(p: Record<string, unknown>, inputs: Record<string, unkno
       },
       outputs: { weightsDigest: `0x${"0".repeat(64)}`, manifestCid: "placeholder", files: 1, license: "" },
       eventLog: [],
+      // The trust level, the boot section and the quote's PCR list are checked together, as in training.
+      ...(hasBoot ? { boot: p.boot as CertificateBoot } : {}),
     },
     certificateDigest: `0x${"0".repeat(64)}`,
     quote: quote as TrainingCertificate["quote"],
@@ -127,7 +133,8 @@ export function parseEvaluationCertificate(value: unknown): EvaluationCertificat
     throw new ProvenantError("FORMAT_UNSUPPORTED", `certificate format is ${JSON.stringify(format)}, expected "${EVALUATION_CERTIFICATE_FORMAT}"`);
   }
   const t = obj(value, "", ["format", "payload", "certificateDigest", "quote"]);
-  const p = obj(t.payload, "payload", ["chain", "attestor", "run", "inputs", "outputs", "eventLog"]);
+  const hasBoot = typeof t.payload === "object" && t.payload !== null && "boot" in t.payload;
+  const p = obj(t.payload, "payload", ["chain", "attestor", "run", "inputs", "outputs", "eventLog", ...(hasBoot ? ["boot"] : [])]);
   const c = obj(p.chain, "payload.chain", ["chainId", "attestorRegistry", "evaluationRegistry", "modelRegistry", "datasetRegistry"]);
   const chain: EvaluationChain = {
     chainId: int(c.chainId, "payload.chain.chainId", 1),
@@ -145,8 +152,7 @@ export function parseEvaluationCertificate(value: unknown): EvaluationCertificat
   if (arr(i.datasets, "payload.inputs.datasets").length !== 1) bad("payload.inputs.datasets", "does not hold exactly one dataset");
   const q = obj(t.quote, "quote", ["pcrs", "attest", "signature"]);
   const pcrs = arr(q.pcrs, "quote.pcrs").map((x, k) => int(x, `quote.pcrs[${k}]`));
-  if (pcrs.length !== 1 || pcrs[0] !== TRAINING_PCR) bad("quote.pcrs", `is not [${TRAINING_PCR}]`);
-  const shared = sharedSections(p, i, { pcrs, attest: str(q.attest, "quote.attest", HEX), signature: str(q.signature, "quote.signature", HEX) });
+  const shared = sharedSections(p, i, { pcrs, attest: str(q.attest, "quote.attest", HEX), signature: str(q.signature, "quote.signature", HEX) }, hasBoot);
   const dataset = shared.payload.inputs.datasets[0]!;
   if (dataset.role !== "evaluation") bad("payload.inputs.datasets[0].role", "is not evaluation");
 
@@ -164,6 +170,7 @@ export function parseEvaluationCertificate(value: unknown): EvaluationCertificat
       inputs: { model, datasets: [dataset], code, command, config, environment },
       outputs: { metrics: { digest: str(mt.digest, "payload.outputs.metrics.digest", HEX32) as Hex32, text: metricsText } },
       eventLog: arr(p.eventLog, "payload.eventLog").map(loadEvent),
+      ...(shared.payload.boot ? { boot: shared.payload.boot } : {}),
     },
     certificateDigest: str(t.certificateDigest, "certificateDigest", HEX32) as Hex32,
     quote: shared.quote,
@@ -208,6 +215,7 @@ export function evaluationEvidence(c: EvaluationCertificate): EvaluationEvidence
     commandDigest: i.command.digest,
     configDigest: i.config.digest,
     environmentDigest: i.environment.digest,
+    bootPcrs: (c.payload.boot?.pcrValues ?? []).map((v) => `0x${v}`),
     attest: `0x${c.quote.attest}`,
     r: `0x${bytesToHex(sig.r)}`,
     s: `0x${bytesToHex(sig.s)}`,

@@ -20,6 +20,7 @@ import type { AttestedEvaluation } from "./attestation.ts";
 import type { ContentStore } from "../storage/store.ts";
 import type { TrustedRoot } from "../tpm/enroll.ts";
 import { attestationFrom } from "./attestation.ts";
+import { bootStateId } from "./boot-state.ts";
 import { MAX_CERTIFICATE_BYTES } from "./certificate.ts";
 import { decodeEvaluationCertificate, evaluationEvidence } from "./evaluation-certificate.ts";
 import type { EvaluationCertificate } from "./evaluation-certificate.ts";
@@ -138,7 +139,7 @@ async function datasetName(conn: ChainConnection, store: ContentStore, registry:
 /**
  * Read everything an evaluation certificate is compared with: the registries the evaluation registry is bound
  * to, the attestor's record, the model's digest and the dataset's root (from the chain, never the certificate),
- * the evaluation's record when `evaluationId` is given.
+ * the evaluation's record when `evaluationId` is given, and the approval of a boot state the certificate quotes.
  */
 export async function readEvaluationFacts(
   conn: ChainConnection,
@@ -152,11 +153,12 @@ export async function readEvaluationFacts(
   const datasets = new Contract(registries.datasetRegistry, datasetRegistryAbi as never, conn.provider);
   const pl = certificate.payload;
   const known = (h: string) => (/^0x0{64}$/.test(h) ? undefined : (h as Hex32));
-  const [attestor, weightsDigest, datasetRoot, evaluation] = await Promise.all([
+  const [attestor, weightsDigest, datasetRoot, evaluation, bootState] = await Promise.all([
     attestors.attestorOf(pl.attestor.address),
     models.weightsDigestOf(BigInt(pl.inputs.model.modelId)).then(known, (e: unknown) => Promise.reject(chainError(e, "weightsDigestOf"))),
     datasets.rootOf(BigInt(pl.inputs.datasets[0].datasetId)).then(known, (e: unknown) => Promise.reject(chainError(e, "rootOf"))),
     options.evaluationId ? evaluations.record(options.evaluationId) : Promise.resolve(undefined),
+    pl.boot ? attestors.bootStateOf(pl.attestor.address, bootStateId(pl.boot.pcrValues)) : Promise.resolve(undefined),
   ]);
   if (options.evaluationId && !evaluation) {
     throw new ChainError("TOKEN_NOT_FOUND", `evaluation #${options.evaluationId} does not exist on chain ${conn.chainId}`);
@@ -171,5 +173,6 @@ export async function readEvaluationFacts(
     weightsDigest,
     datasetRoot,
     ...(evaluation ? { evaluation } : {}),
+    ...(bootState ? { bootState } : {}),
   };
 }

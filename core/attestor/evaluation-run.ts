@@ -11,6 +11,9 @@
  *   4. read the metrics file the command wrote (`provenant-metrics-v1`), once, and extend its SHA-256;
  *   5. quote PCR 23 with nonce = the certificate digest, then extend the closing event.
  *
+ * At the boot+pcr23 level the boot state is measured with the inputs and quoted with PCR 23, as in training:
+ * an evaluation is held to the same trust level as the attestor's training runs.
+ *
  * Every TPM, sandbox and measuring step is the training run's own (run.ts, measure.ts), imported; only the
  * events and the certificate's shape are an evaluation's. The caller holds the TPM for the whole run.
  */
@@ -25,6 +28,8 @@ import { ProvenantError } from "../errors.ts";
 import type { AcceptedSkip } from "../dataset/skipped.ts";
 import { bytesToHex, hexToBytes } from "../hex.ts";
 import type { QuoteResult, TpmTransport } from "../tpm/transport.ts";
+import { measureBootState } from "./boot-state.ts";
+import type { BootSource, CertificateBoot } from "./boot-state.ts";
 import type { CertificateDataset } from "./certificate.ts";
 import { TRAINING_PCR } from "./pcr-events.ts";
 import type { Address, Hex32 } from "./pcr-events.ts";
@@ -109,6 +114,8 @@ export async function runMeasuredEvaluation(p: {
   chain: EvaluationRunChain;
   store: ContentStore;
   sandbox: CommandSandbox;
+  /** At the boot+pcr23 level: the boot policy and log; the final quote then also covers the boot PCRs. */
+  boot?: BootSource;
   hooks?: RunHooks;
 }): Promise<EvaluationRunResult> {
   const { request: req, chain, store } = p;
@@ -142,11 +149,13 @@ export async function runMeasuredEvaluation(p: {
     ...(m.acceptedSkips.length > 0 ? { acceptedSkips: m.acceptedSkips } : {}),
   };
   cancelled();
+  // Before anything runs: the boot log replays to the TPM's boot PCRs and passes the policy, or no evaluation.
+  const boot = p.boot ? await measureBootState(p.tpm, p.boot) : undefined;
   // Where the metrics go: a fresh directory of the attestor's (mkdtemp: 0700), handed to the command alone, so
   // neither a file planted before the run nor one swapped in after the command exits can be certified.
   const metricsDir = await mkdtemp(join(tmpdir(), "provenant-metrics-"));
   try {
-    return await evaluateInto(p, { t0, weightsDigest, dataset, metricsPath: join(metricsDir, METRICS_FILE) });
+    return await evaluateInto(p, { t0, weightsDigest, dataset, metricsPath: join(metricsDir, METRICS_FILE), ...(boot ? { boot } : {}) });
   } finally {
     await rm(metricsDir, { recursive: true, force: true });
   }
@@ -155,11 +164,11 @@ export async function runMeasuredEvaluation(p: {
 /** The rest of step 1 (code, command, config, environment) and steps 2 to 5, the metrics written to `metricsPath`. */
 async function evaluateInto(
   p: Parameters<typeof runMeasuredEvaluation>[0],
-  m: { t0: number; weightsDigest: Hex32; dataset: CertificateDataset; metricsPath: string },
+  m: { t0: number; weightsDigest: Hex32; dataset: CertificateDataset; metricsPath: string; boot?: CertificateBoot },
 ): Promise<EvaluationRunResult> {
   const { request: req, identity: id, tpm, chain, sandbox } = p;
   const hooks = p.hooks ?? {};
-  const { t0, weightsDigest, dataset, metricsPath } = m;
+  const { t0, weightsDigest, dataset, metricsPath, boot } = m;
   const cancelled = () => checkCancelled(hooks);
   const env = { ...req.env, [METRICS_FILE_VARIABLE]: metricsPath };
   const code = await measureCode(req.code);
@@ -250,7 +259,7 @@ async function evaluateInto(
       modelRegistry: chain.modelRegistry,
       datasetRegistry: chain.datasetRegistry,
     },
-    attestor: certificateAttestor(id, false),
+    attestor: certificateAttestor(id, boot !== undefined),
     run: {
       id: runId,
       registrant: req.registrant,
@@ -264,9 +273,10 @@ async function evaluateInto(
     inputs: { model: { modelId: req.model.modelId, weightsDigest }, datasets: [dataset], code, command, config, environment },
     outputs: { metrics: { digest: metricsDigest, text: new TextDecoder().decode(metricsBytes) } },
     eventLog: events,
+    ...(boot ? { boot } : {}),
   };
   const certificateDigest = computeEvaluationCertificateDigest(payload);
-  const quote = await quoteRun({ tpm, identity: id, certificateDigest, runId, events });
+  const quote = await quoteRun({ tpm, identity: id, certificateDigest, runId, events, ...(boot ? { boot } : {}) });
   const tpmAfterMs = now() - t4;
 
   return {

@@ -3,16 +3,17 @@
  * that cannot be evaluated reported as failed with the reason, nothing thrown for bad evidence. No I/O: the
  * chain facts come from core/attestor/evaluation-results.ts `readEvaluationFacts`.
  *
- * The checks of the attestor's identity, its EK chain, the AK binding, the quotes' signatures and the clock are
- * a training certificate's, run by the training verifier itself over the sections both formats share (the
- * evaluation's final quote, start quote, run and attestor in a training certificate's frame): one copy of
- * those rules. The rest is the evaluation's own: its digest and nonce, its event log and PCR replay, the
+ * The checks of the attestor's identity and trust level, its EK chain, the AK binding, the quotes' signatures,
+ * the clock and (at a boot+pcr23 level) the boot state are a training certificate's, run by the training
+ * verifier itself over the sections both formats share (the evaluation's final quote, start quote, run,
+ * attestor and boot section in a training certificate's frame): one copy of those rules, so an evaluation is
+ * held to the same trust level as the attestor's training runs. The rest is the evaluation's own: its digest and nonce, its event log and PCR replay, the
  * metrics, the model's weights and the dataset's root against the chain, and the on-chain record.
  */
 import { ProvenantError } from "../errors.ts";
 import { bytesToHex, hexToBytes } from "../hex.ts";
 import type { Address, Hex32 } from "../hex.ts";
-import type { AttestorFacts } from "../chain/attestor-registry.ts";
+import type { AttestorFacts, BootStateFacts } from "../chain/attestor-registry.ts";
 import type { EvaluationRecordFacts } from "../chain/evaluation-registry.ts";
 import { parseAttest } from "../tpm/quote.ts";
 import type { QuoteInfo } from "../tpm/quote.ts";
@@ -26,12 +27,16 @@ import { evaluationEvents, replayEvaluationPcr } from "./evaluation-events.ts";
 import { metricsDigestOf, parseMetrics } from "./evaluation-metrics.ts";
 import type { MetricsFile } from "./evaluation-metrics.ts";
 import { verifyTrainingCertificate } from "./certificate-check.ts";
+import { quotedPcrDigest } from "./boot-state.ts";
+import { BOOT_CHECKS } from "./verify-boot.ts";
+import type { BootCheckName } from "./verify-boot.ts";
 
 export const EVALUATION_CHECKS = [
   "certificateFormat",
   "certificateDigest",
   "chain",
   "attestorRegistered",
+  "trustLevel",
   "ekChain",
   "akBound",
   "quoteSignature",
@@ -44,7 +49,8 @@ export const EVALUATION_CHECKS = [
   "clock",
   "evaluationRecord",
 ] as const;
-export type EvaluationCheckName = (typeof EVALUATION_CHECKS)[number] | "contractVerdict";
+/** The boot checks (verify-boot.ts) follow the others for a certificate with a boot section, as in training. */
+export type EvaluationCheckName = (typeof EVALUATION_CHECKS)[number] | BootCheckName | "contractVerdict";
 export type EvaluationCheck = { name: EvaluationCheckName; ok: boolean; detail: string };
 
 /** What the chain says about an evaluation certificate, read just before verifying it (evaluation-results.ts). */
@@ -62,10 +68,12 @@ export type EvaluationChainFacts = {
   datasetRoot: Hex32 | undefined;
   /** The registered evaluation; absent before registration. */
   evaluation?: EvaluationRecordFacts;
+  /** AttestorRegistry.bootStateOf for a certificate with a boot section. */
+  bootState?: BootStateFacts;
 };
 
 /** The checks a training certificate's verifier makes that mean the same for an evaluation certificate. */
-const SHARED_CHECKS = ["attestorRegistered", "ekChain", "akBound", "quoteSignature", "clock"] as const;
+const SHARED_CHECKS = ["attestorRegistered", "trustLevel", "ekChain", "akBound", "quoteSignature", "clock"] as const;
 
 export type VerifyEvaluationParameters = {
   /** Parsed JSON (validated here) or a loaded certificate. */
@@ -106,6 +114,7 @@ function asTrainingFrame(c: EvaluationCertificate): TrainingCertificate {
       inputs: { ...inputs, parents: [] },
       outputs: { weightsDigest: model.weightsDigest, manifestCid: "placeholder", files: 1, license: "" },
       eventLog: [],
+      ...(pl.boot ? { boot: pl.boot } : {}),
     },
     certificateDigest: c.certificateDigest,
     quote: c.quote,
@@ -122,7 +131,8 @@ export function verifyEvaluationCertificate(p: VerifyEvaluationParameters): Eval
   };
   let metrics: MetricsFile | undefined;
   const finish = (certificate?: EvaluationCertificate): EvaluationVerification => {
-    const checks: EvaluationCheck[] = EVALUATION_CHECKS.map((n) => results.get(n) ?? { name: n, ok: false, detail: "not checked: an earlier check failed" });
+    const names: readonly EvaluationCheckName[] = [...EVALUATION_CHECKS, ...(certificate?.payload.boot ? BOOT_CHECKS : [])];
+    const checks: EvaluationCheck[] = names.map((n) => results.get(n) ?? { name: n, ok: false, detail: "not checked: an earlier check failed" });
     if (p.contractVerdict) checks.push({ name: "contractVerdict", ...p.contractVerdict });
     return { ok: checks.every((c) => c.ok), checks, ...(certificate ? { certificate } : {}), ...(metrics ? { metrics } : {}) };
   };
@@ -173,14 +183,15 @@ export function verifyEvaluationCertificate(p: VerifyEvaluationParameters): Eval
       attestor: f.attestor,
       datasetRoots: {},
       parentDigests: {},
+      ...(f.bootState ? { bootState: f.bootState } : {}),
     },
     roots: p.roots,
     stage: "pre-registration",
     ...(p.now ? { now: p.now } : {}),
   });
   const frame = shared.checks.find((c) => c.name === "certificateFormat" && !c.ok);
-  for (const name of SHARED_CHECKS) {
-    const c = shared.checks.find((x) => x.name === name)!;
+  for (const name of [...SHARED_CHECKS, ...(pl.boot ? BOOT_CHECKS : [])]) {
+    const c = shared.checks.find((x) => x.name === name) ?? { ok: false, detail: "not checked: an earlier check failed" };
     set(name, c.ok && !frame, frame ? `not checked: the sections shared with training certificates did not load (${frame.detail})` : c.detail);
   }
 
@@ -244,20 +255,21 @@ export function verifyEvaluationCertificate(p: VerifyEvaluationParameters): Eval
             : `event ${at} (${log[at]!.type}) is not the measurement the certificate states`,
     );
     if (quote && startQuote) {
+      // The final quote covers PCR 23 after the stated boot PCR values at a boot+pcr23 level (quotedPcrDigest).
       const sel = quote.pcrSelection;
-      const selOk = sel.length === 1 && sel[0]!.hashAlgName === "sha256" && sel[0]!.pcrs.join() === String(TRAINING_PCR);
-      const { pcrDigest } = replayEvaluationPcr(log);
+      const { pcrDigest, pcrs: quoted } = quotedPcrDigest(pl);
+      const selOk = sel.length === 1 && sel[0]!.hashAlgName === "sha256" && sel[0]!.pcrs.join() === quoted.join();
       const start = replayEvaluationPcr(log.slice(0, 1)).pcrDigest;
       set(
         "pcrReplay",
         selOk && pcrDigest === bytesToHex(quote.pcrDigest) && start === bytesToHex(startQuote.pcrDigest),
         !selOk
-          ? `the quote does not select sha256:${TRAINING_PCR} alone`
+          ? `the quote does not select sha256:${quoted.join(",")}`
           : pcrDigest !== bytesToHex(quote.pcrDigest)
             ? `the event log replays to pcrDigest ${pcrDigest}, the quote has ${bytesToHex(quote.pcrDigest)}`
             : start !== bytesToHex(startQuote.pcrDigest)
               ? "the start quote's PCR is not the evaluation event alone"
-              : `the event log replays to the quoted PCR ${TRAINING_PCR} (pcrDigest ${pcrDigest})`,
+              : `the event log replays to the quoted PCR ${TRAINING_PCR}${pl.boot ? ` after the boot PCRs ${pl.boot.pcrs.join(", ")}` : ""} (pcrDigest ${pcrDigest})`,
       );
     }
   } catch (e) {

@@ -3049,6 +3049,55 @@ export const attestorRegistryAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "attestor",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "nonce",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "pcr",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32[]",
+        "name": "bootPcrs",
+        "type": "bytes32[]"
+      },
+      {
+        "internalType": "bytes",
+        "name": "attest",
+        "type": "bytes"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "r",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "s",
+        "type": "bytes32"
+      }
+    ],
+    "name": "checkRunQuote",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "components": [
           {
             "internalType": "address",
@@ -3721,6 +3770,11 @@ export const evaluationRegistryAbi = [
             "type": "bytes32"
           },
           {
+            "internalType": "bytes32[]",
+            "name": "bootPcrs",
+            "type": "bytes32[]"
+          },
+          {
             "internalType": "bytes",
             "name": "attest",
             "type": "bytes"
@@ -3849,6 +3903,11 @@ export const evaluationRegistryAbi = [
             "internalType": "bytes32",
             "name": "environmentDigest",
             "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32[]",
+            "name": "bootPcrs",
+            "type": "bytes32[]"
           },
           {
             "internalType": "bytes",
@@ -4069,6 +4128,11 @@ export const evaluationRegistryAbi = [
             "internalType": "bytes32",
             "name": "environmentDigest",
             "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32[]",
+            "name": "bootPcrs",
+            "type": "bytes32[]"
           },
           {
             "internalType": "bytes",

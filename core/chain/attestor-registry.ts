@@ -37,6 +37,8 @@ export type AttestorFacts = {
   registeredAt: number;
   /** 0 while active. */
   revokedAt: number;
+  /** Set by the first boot-state approval: from then on the attestor's quotes must cover an approved boot state. */
+  bootStateRequired: boolean;
 };
 
 /** AttestorRegistry.bootStateOf, decoded; `approvedAt` 0: never approved. */
@@ -97,6 +99,7 @@ export class AttestorRegistryClient extends RegistryClient {
         kind: TPM_KINDS[Number(r.kind)]!,
         registeredAt: Number(r.registeredAt),
         revokedAt: Number(r.revokedAt),
+        bootStateRequired: Boolean(r.bootStateRequired),
       };
     } catch (e) {
       const err = e as { revert?: { name: string } };

@@ -27,6 +27,8 @@ export type EvaluationEvidenceStruct = {
   commandDigest: string;
   configDigest: string;
   environmentDigest: string;
+  /** The quoted boot PCR values (0x-hex), ascending; empty below the boot+pcr23 levels. */
+  bootPcrs: string[];
   attest: string;
   r: string;
   s: string;

@@ -345,7 +345,7 @@ describe("boot+pcr23 trust level end to end (booted swtpm, local chain, service 
       expect(t.code).to.equal(1);
       expect(t.json.error.message).to.match(/^AttestorRegistry refuses: AttestorRegistryBootStateWithdrawn\(/);
       const fallback = await judge(await forge(undefined, { boot: false }));
-      expect(failedNames(fallback.cli)).to.deep.equal(["contractVerdict"]);
+      expect(failedNames(fallback.cli)).to.deep.equal(["trustLevel", "contractVerdict"]);
       expect(fallback.onChain).to.contain("AttestorRegistryBootStateRequired(");
       expect(await attestedModelRegistry(addresses.modelRegistry, conn.provider).totalRegistered()).to.equal(1n);
     });

@@ -23,6 +23,8 @@ export type QuotedEvaluationInput = {
   root: Hex32;
   metricsDigest: Hex32;
   certificateDigest?: Hex32;
+  /** Boot PCRs to quote with PCR 23 (their current values go into the evidence): the boot+pcr23 level. */
+  bootPcrs?: number[];
 };
 
 export type QuotedEvaluation = {
@@ -53,7 +55,9 @@ export async function quotedEvaluation(tpm: TpmTransport, p: QuotedEvaluationInp
   });
   await tpm.pcrReset(TRAINING_PCR);
   for (const e of events) await tpm.pcrExtend(TRAINING_PCR, e.digest);
-  const q = await tpm.quote([TRAINING_PCR], hexToBytes(certificateDigest));
+  const bootPcrs = p.bootPcrs ?? [];
+  const held = bootPcrs.length > 0 ? await tpm.pcrRead(bootPcrs) : {};
+  const q = await tpm.quote([...bootPcrs, TRAINING_PCR], hexToBytes(certificateDigest));
   const sig = normalizeLowS(parseEcdsaSignature(q.signature));
   return {
     events,
@@ -64,6 +68,7 @@ export async function quotedEvaluation(tpm: TpmTransport, p: QuotedEvaluationInp
       certificateDigest,
       runId,
       ...digests,
+      bootPcrs: bootPcrs.map((pcr) => `0x${held[pcr]!}`),
       attest: `0x${bytesToHex(q.attest)}`,
       r: `0x${bytesToHex(sig.r)}`,
       s: `0x${bytesToHex(sig.s)}`,

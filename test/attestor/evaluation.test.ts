@@ -11,6 +11,7 @@ import { openStore } from "../../core/config.ts";
 import { networkConfig } from "../../core/chain/networks.ts";
 import type { ChainConnection } from "../../core/chain/connect.ts";
 import { EvaluationRegistryClient } from "../../core/chain/evaluation-registry.ts";
+import { AttestorRegistryClient } from "../../core/chain/attestor-registry.ts";
 import { readEvaluationFacts } from "../../core/attestor/evaluation-results.ts";
 import { deployedAddress } from "../../core/chain/deployments.ts";
 import { decodeEvaluationCertificate, computeEvaluationCertificateDigest } from "../../core/attestor/evaluation-certificate.ts";
@@ -27,6 +28,7 @@ import { runCli } from "../../scripts/lib/cli.ts";
 import { makeDataset, startServiceProcess, startWorld } from "./world.ts";
 import type { World } from "./world.ts";
 import { startSwtpm } from "../../core/tpm/swtpm.ts";
+import { randomHex32, sha } from "./helpers.ts";
 
 const EVALUATE = join(REPO, "test", "attestor", "fixtures", "evaluate.ts");
 
@@ -250,7 +252,31 @@ describe("attested evaluations end to end (real swtpm, local chain, service and 
         await rogueTpm.stop();
       }
       const v = verify(certificate, { ...facts, attestor: undefined });
-      expect(failedChecks(v)).to.deep.equal(["attestorRegistered"]);
+      // Without a record there is no level to hold it to: that check fails too, never passes unchecked.
+      expect(failedChecks(v)).to.deep.equal(["attestorRegistered", "trustLevel"]);
+    });
+
+    // Last: from here on the attestor's word counts only with a boot state, which this service does not quote.
+    it("an attestor enrolled at the boot level evaluating at PCR 23 alone: trustLevel fails in the verifier and on-chain, boot state approved or withdrawn", async function () {
+      const attestor = certificate.payload.attestor.address;
+      const attestors = new AttestorRegistryClient(certificate.payload.chain.attestorRegistry, await conn.signer(), 31337);
+      const state = randomHex32();
+      await attestors.approveBootState(attestor, state, 0xff, sha("the owner's boot policy"));
+      const approved = await readEvaluationFacts(conn, certificate, { evaluationId: "1", evaluationRegistry: evaluationRegistryOf(w) });
+      expect(failedChecks(verify(certificate, approved))).to.deep.equal(["trustLevel"]);
+      const cli = await w.cli(["verify", "certificate", "--evaluation", evaluation.evaluationId]);
+      expect(cli.code, cli.stdout).to.equal(1);
+      expect(failedChecks(cli.json)).to.deep.equal(["trustLevel", "contractVerdict"]);
+      expect(cli.json.checks.find((c: { name: string }) => c.name === "contractVerdict").detail).to.contain("AttestorRegistryBootStateRequired(");
+      // The service quotes PCR 23 alone: a new evaluation is refused before it costs a transaction.
+      const before = await totalEvaluations();
+      const again = await w.cli(evaluateArgs());
+      expect(again.code).to.equal(1);
+      expect(again.json.error.message).to.match(/^EvaluationRegistry refuses: AttestorRegistryBootStateRequired\(/);
+      expect(await totalEvaluations()).to.equal(before);
+      await attestors.withdrawBootState(attestor, state);
+      const withdrawn = await readEvaluationFacts(conn, certificate, { evaluationId: "1", evaluationRegistry: evaluationRegistryOf(w) });
+      expect(failedChecks(verify(certificate, withdrawn))).to.deep.equal(["trustLevel"]);
     });
   });
 

@@ -91,6 +91,10 @@ describe("training certificate v1: golden file", function () {
       "attestorRegistered",
     ]);
     expect(failed(verifyTrainingCertificate({ ...base, facts: { ...golden.facts, attestor: undefined } }))).to.include("attestorRegistered");
+    // An attestor whose boot state the owner approved: a PCR-23-only certificate is below its level.
+    expect(failed(verifyTrainingCertificate({ ...base, facts: { ...golden.facts, attestor: { ...golden.facts.attestor!, bootStateRequired: true } } }))).to.deep.equal([
+      "trustLevel",
+    ]);
     expect(failed(verifyTrainingCertificate({ ...base, facts: { ...golden.facts, chainId: 314 } }))).to.deep.equal(["chain"]);
     const root = Object.keys(golden.facts.datasetRoots)[0]!;
     expect(failed(verifyTrainingCertificate({ ...base, facts: { ...golden.facts, datasetRoots: { [root]: `0x${"11".repeat(32)}` } } }))).to.deep.equal(["datasetRoots"]);

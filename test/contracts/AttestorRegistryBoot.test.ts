@@ -188,6 +188,30 @@ describe("AttestorRegistry boot states (real swtpm quotes over a synthetic UEFI 
         .withArgs(reg.attestor);
     });
 
+    it("checkQuote, which takes PCR 23 alone, refuses an attestor with an approved boot state: AttestorRegistryBootStateRequired", async function () {
+      // Any contract building on checkQuote (as EvaluationRegistry did) would otherwise take the attestor's word below its level.
+      const { registry, address } = await registered();
+      const q = await run(address, tpm, { bootPcrs: [] });
+      const [, , pcrDigest] = await registry.trainingEvents(q.lineage, q.evidence);
+      const args = [reg.attestor, q.evidence.certificateDigest, pcrDigest, q.evidence.attest, q.evidence.r, q.evidence.s] as const;
+      expect(await registry.checkQuote(...args)).to.equal(true);
+      await registry.approveBootState(reg.attestor, goodState, SELECT_0_7, policy);
+      await expect(registry.checkQuote(...args))
+        .to.be.revertedWithCustomError(registry, "AttestorRegistryBootStateRequired")
+        .withArgs(reg.attestor);
+    });
+
+    it("checkRunQuote holds any run's quote to the same rules as a training certificate's", async function () {
+      const { registry, address } = await approved();
+      const q = await run(address);
+      const [, pcr] = await registry.trainingEvents(q.lineage, q.evidence);
+      const quote = (bootPcrs: string[]) => [reg.attestor, q.evidence.certificateDigest, pcr, bootPcrs, q.evidence.attest, q.evidence.r, q.evidence.s] as const;
+      expect(await registry.checkRunQuote(...quote(q.evidence.bootPcrs))).to.equal(true);
+      await expect(registry.checkRunQuote(...quote([]))).to.be.revertedWithCustomError(registry, "AttestorRegistryBootStateRequired");
+      await registry.withdrawBootState(reg.attestor, goodState);
+      await expect(registry.checkRunQuote(...quote(q.evidence.bootPcrs))).to.be.revertedWithCustomError(registry, "AttestorRegistryBootStateWithdrawn");
+    });
+
     it("refuses boot values given beside a quote of PCR 23 alone (the PCRs were never quoted): wrong selection", async function () {
       const { registry, address } = await approved();
       const q = await run(address, tpm, { bootPcrs: [] });
@@ -281,15 +305,17 @@ describe("AttestorRegistry boot states (real swtpm quotes over a synthetic UEFI 
     const attestors = deployed.attestorRegistry as any;
     const models = deployed.modelRegistry as any;
     await attestors.register({ ...params(reg), attestor: attestor.address });
-    await datasets.connect(registrant).mint({
-      root: sha("dataset 1"),
-      n: 10n,
-      totalSamples: 10n,
-      previousVersion: 0n,
-      encoding: "files",
-      manifestCid: manifestCidBytes(await cidOf(new TextEncoder().encode("dataset manifest"))),
-      license: "CC0-1.0",
-    });
+    await datasets
+      .connect(registrant)
+      .mint({
+        root: sha("dataset 1"),
+        n: 10n,
+        totalSamples: 10n,
+        previousVersion: 0n,
+        encoding: "files",
+        manifestCid: manifestCidBytes(await cidOf(new TextEncoder().encode("dataset manifest"))),
+        license: "CC0-1.0",
+      });
     const quote = (bootPcrs: number[]) =>
       quotedRun(tpm.transport, {
         chainId,

@@ -8,6 +8,7 @@ import { evaluationEvents } from "../../core/attestor/evaluation-events.ts";
 import { manifestCidBytes } from "../../core/chain/manifest-cid.ts";
 import { cidOf } from "../../core/storage/cid.ts";
 import { replayTrainingPcr } from "../../core/attestor/pcr-events.ts";
+import { bootStateId } from "../../core/attestor/boot-state.ts";
 import type { Hex32 } from "../../core/attestor/pcr-events.ts";
 import { ensureTpmToolsInstalled, quotedRun, randomHex32, registrationFor, sha, startTestTpm } from "../attestor/helpers.ts";
 import type { TestTpm } from "../attestor/helpers.ts";
@@ -285,6 +286,65 @@ describe("EvaluationRegistry (the Provenant module, real swtpm quotes)", functio
       await expect(evaluations.connect(registrant).registerEvaluation(good.params, { ...good.evidence, certificateDigest: digest }, CID))
         .to.be.revertedWithCustomError(attestors, "AttestorRegistryNonceMismatch")
         .withArgs(digest, good.evidence.certificateDigest);
+    });
+  });
+
+  describe("attestors enrolled at the boot+pcr23 level (attack: an evaluation below the attestor's trust level)", function () {
+    const BOOT_PCRS = [0, 1, 2, 3, 4, 5, 6, 7];
+    const POLICY = sha("the owner's boot policy");
+
+    /** The world with a boot state approved for the attestor (PCRs 0-7 as its TPM holds them): its word counts only with it from now on. */
+    async function bootLevelWorld() {
+      const w = await world();
+      const held = await tpm.transport.pcrRead(BOOT_PCRS);
+      const state = bootStateId(BOOT_PCRS.map((p) => held[p]!));
+      await w.attestors.approveBootState(reg.attestor, state, 0xff, POLICY);
+      // This world's own deployment: the quotes bind its registries.
+      const input = { ...base, attestorRegistry: w.attestors.target, evaluationRegistry: w.evaluations.target };
+      return { ...w, state, input };
+    }
+
+    it("refuses an evaluation that quotes PCR 23 alone from an attestor with an approved boot state: AttestorRegistryBootStateRequired", async function () {
+      const { evaluations, attestors, registrant, input } = await loadFixture(bootLevelWorld);
+      const q = await quotedEvaluation(tpm.transport, input);
+      await expect(evaluations.checkEvaluationCertificate(q.params, q.evidence, registrant.address))
+        .to.be.revertedWithCustomError(attestors, "AttestorRegistryBootStateRequired")
+        .withArgs(reg.attestor);
+      await expect(evaluations.connect(registrant).registerEvaluation(q.params, q.evidence, CID))
+        .to.be.revertedWithCustomError(attestors, "AttestorRegistryBootStateRequired")
+        .withArgs(reg.attestor);
+      expect(await evaluations.totalRegistered()).to.equal(0n);
+    });
+
+    it("still refuses it once the boot state is withdrawn: withdrawing an approval does not lower the attestor's level", async function () {
+      const { evaluations, attestors, registrant, state, input } = await loadFixture(bootLevelWorld);
+      await attestors.withdrawBootState(reg.attestor, state);
+      const q = await quotedEvaluation(tpm.transport, input);
+      await expect(evaluations.connect(registrant).registerEvaluation(q.params, q.evidence, CID))
+        .to.be.revertedWithCustomError(attestors, "AttestorRegistryBootStateRequired")
+        .withArgs(reg.attestor);
+    });
+
+    it("registers an evaluation that quotes the approved boot state with PCR 23", async function () {
+      const { evaluations, registrant, input } = await loadFixture(bootLevelWorld);
+      const q = await quotedEvaluation(tpm.transport, { ...input, bootPcrs: BOOT_PCRS });
+      expect(await evaluations.checkEvaluationCertificate(q.params, q.evidence, registrant.address)).to.equal(true);
+      await expect(evaluations.connect(registrant).registerEvaluation(q.params, q.evidence, CID)).to.emit(evaluations, "EvaluationRegistered");
+    });
+
+    it("refuses that boot state once withdrawn, and boot values that were never approved, by name", async function () {
+      const { evaluations, attestors, registrant, state, input } = await loadFixture(bootLevelWorld);
+      const q = await quotedEvaluation(tpm.transport, { ...input, bootPcrs: BOOT_PCRS });
+      const other = { ...q.evidence, bootPcrs: q.evidence.bootPcrs.map((v, i) => (i === 4 ? sha("another kernel") : v)) };
+      const otherState = bootStateId(other.bootPcrs);
+      await expect(evaluations.checkEvaluationCertificate(q.params, other, registrant.address))
+        .to.be.revertedWithCustomError(attestors, "AttestorRegistryUnknownBootState")
+        .withArgs(reg.attestor, otherState);
+      await attestors.withdrawBootState(reg.attestor, state);
+      await expect(evaluations.connect(registrant).registerEvaluation(q.params, q.evidence, CID)).to.be.revertedWithCustomError(
+        attestors,
+        "AttestorRegistryBootStateWithdrawn",
+      );
     });
   });
 
