@@ -305,17 +305,15 @@ describe("AttestorRegistry boot states (real swtpm quotes over a synthetic UEFI 
     const attestors = deployed.attestorRegistry as any;
     const models = deployed.modelRegistry as any;
     await attestors.register({ ...params(reg), attestor: attestor.address });
-    await datasets
-      .connect(registrant)
-      .mint({
-        root: sha("dataset 1"),
-        n: 10n,
-        totalSamples: 10n,
-        previousVersion: 0n,
-        encoding: "files",
-        manifestCid: manifestCidBytes(await cidOf(new TextEncoder().encode("dataset manifest"))),
-        license: "CC0-1.0",
-      });
+    await datasets.connect(registrant).mint({
+      root: sha("dataset 1"),
+      n: 10n,
+      totalSamples: 10n,
+      previousVersion: 0n,
+      encoding: "files",
+      manifestCid: manifestCidBytes(await cidOf(new TextEncoder().encode("dataset manifest"))),
+      license: "CC0-1.0",
+    });
     const quote = (bootPcrs: number[]) =>
       quotedRun(tpm.transport, {
         chainId,
