@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { REPO, startLocalChain } from "../scripts/lib/local-chain.ts";
 import { writeJsonl } from "./datasets.ts";
 
+/** min and median of repeated timings (seconds); bench/run.ts's `repeat` makes them. */
 export interface Timing {
   min: number;
   median: number;

@@ -20,7 +20,7 @@ import { LocalStore } from "../core/storage/local-store.ts";
 import { opensslSha256 } from "./openssl.ts";
 import { writeJsonl } from "./datasets.ts";
 import { benchScheduler, schedulerSection } from "./scheduler.ts";
-import { benchCliLatency, cliLatencySection } from "./cli-latency.ts";
+import { benchCliLatency, cliLatencySection, type Timing } from "./cli-latency.ts";
 
 const quick = process.argv.includes("--quick");
 const REPEATS = quick ? 3 : 5;
@@ -35,11 +35,6 @@ const gb = (bps: number) => `${(bps / 1e9).toFixed(2)} GB/s`;
 const mps = (n: number) => `${(n / 1e6).toFixed(2)} M/s`;
 
 /** min and median of REPEATS timings of `run` (seconds), after one untimed warm-up. */
-interface Timing {
-  min: number;
-  median: number;
-  runs: number[];
-}
 async function repeat(run: () => Promise<number> | number, times = REPEATS): Promise<Timing> {
   await run();
   const runs: number[] = [];
