@@ -860,48 +860,56 @@ typedef struct {
 } merge_job;
 
 static __thread bytes_t tls_gather; /* one bucket from every run */
-static __thread bytes_t tls_order;  /* its sort order */
 
 static inline int cmp32(const uint8_t *a, const uint8_t *b) { return memcmp(a, b, 32); }
 
+static int cmp32_qsort(const void *a, const void *b) { return memcmp(a, b, 32); }
+
 /*
  * Sorts n digests that share their first byte and drops duplicates, into out; returns how many remain.
- * A counting sort on the next bits (SHA-256 output is uniform) leaves a few entries per slot, finished by
- * insertion sort: linear in practice. The same order as sortUniqueHashes(bucket, 1).
+ * A counting sort on the next bits (SHA-256 output is uniform) places each digest straight into its slot of
+ * out, a few to a slot, finished by insertion sort: linear in practice. A crowded slot (bucket files can come
+ * from elsewhere, `dataset combine`, and need not hold real digests) is sorted with qsort, so crafted input
+ * costs n log n, not n squared. The same order as sortUniqueHashes(bucket, 1).
  */
-static size_t sort_unique_bucket(const uint8_t *in, size_t n, uint8_t *out, uint32_t *starts, uint32_t *order) {
+static size_t sort_unique_bucket(const uint8_t *in, size_t n, uint8_t *out, uint32_t *starts) {
   if (n == 0) return 0;
   int bits = 1;
   while (bits < 16 && ((size_t)1 << bits) < n + 1) bits++;
   size_t slots = (size_t)1 << bits;
   memset(starts, 0, (slots + 1) * sizeof(uint32_t));
-#define KEY(i) ((((uint32_t)in[(i) * 32 + 1] << 8) | in[(i) * 32 + 2]) >> (16 - bits))
-  for (size_t i = 0; i < n; i++) starts[KEY(i) + 1]++;
+#define KEY(p) ((((uint32_t)(p)[1] << 8) | (p)[2]) >> (16 - bits))
+  for (size_t i = 0; i < n; i++) starts[KEY(in + i * 32) + 1]++;
   for (size_t s = 0; s < slots; s++) starts[s + 1] += starts[s];
-  for (size_t i = 0; i < n; i++) order[starts[KEY(i)]++] = (uint32_t)i;
+  for (size_t i = 0; i < n; i++) memcpy(out + (size_t)starts[KEY(in + i * 32)]++ * 32, in + i * 32, 32);
 #undef KEY
   /* starts[s] now holds the end of slot s; slot s begins where slot s-1 ends */
-  size_t written = 0, begin = 0;
-  const uint8_t *last = NULL;
+  size_t begin = 0;
+  uint8_t v[32];
   for (size_t s = 0; s < slots; s++) {
     size_t end = starts[s];
-    for (size_t k = begin + 1; k < end; k++) {
-      uint32_t v = order[k];
-      size_t m = k;
-      while (m > begin && cmp32(in + (size_t)order[m - 1] * 32, in + (size_t)v * 32) > 0) {
-        order[m] = order[m - 1];
-        m--;
+    if (end - begin > 16) {
+      qsort(out + begin * 32, end - begin, 32, cmp32_qsort);
+    } else {
+      for (size_t k = begin + 1; k < end; k++) {
+        if (cmp32(out + (k - 1) * 32, out + k * 32) <= 0) continue;
+        memcpy(v, out + k * 32, 32);
+        size_t m = k;
+        while (m > begin && cmp32(out + (m - 1) * 32, v) > 0) {
+          memcpy(out + m * 32, out + (m - 1) * 32, 32);
+          m--;
+        }
+        memcpy(out + m * 32, v, 32);
       }
-      order[m] = v;
-    }
-    for (size_t k = begin; k < end; k++) {
-      const uint8_t *h = in + (size_t)order[k] * 32;
-      if (last && cmp32(last, h) == 0) continue;
-      memcpy(out + written * 32, h, 32);
-      last = out + written * 32;
-      written++;
     }
     begin = end;
+  }
+  /* duplicates are now neighbours */
+  size_t written = 1;
+  for (size_t k = 1; k < n; k++) {
+    if (cmp32(out + (written - 1) * 32, out + k * 32) == 0) continue;
+    if (written != k) memcpy(out + written * 32, out + k * 32, 32);
+    written++;
   }
   return written;
 }
@@ -962,13 +970,11 @@ static void merge_runs(merge_job *j) {
     }
   }
   uint8_t *gathered = NULL, *out = NULL;
-  uint32_t *order = NULL;
   if (!j->failure.op) {
     if (biggest > UINT32_MAX) fail(&j->failure, OP_MEMORY, ENOMEM, 0);
-    else if (reserve(&tls_gather, biggest * 32 + 1) || reserve(&tls_order, biggest * sizeof(uint32_t) + 4)) fail(&j->failure, OP_MEMORY, ENOMEM, 0);
+    else if (reserve(&tls_gather, biggest * 32 + 1)) fail(&j->failure, OP_MEMORY, ENOMEM, 0);
     else {
       gathered = tls_gather.p;
-      order = (uint32_t *)tls_order.p;
       if (j->into) out = total * 32 <= j->into_len ? j->into : NULL;
       else out = malloc(total * 32 + 1);
       if (!out) fail(&j->failure, OP_MEMORY, ENOMEM, 0);
@@ -996,7 +1002,7 @@ static void merge_runs(merge_job *j) {
         if (dst[i * 32] != b) fail(&j->failure, OP_BUCKET, 0, (double)r);
       n += counts[r][b];
     }
-    if (!j->failure.op) written += sort_unique_bucket(gathered, n, out + written * 32, starts, order);
+    if (!j->failure.op) written += sort_unique_bucket(gathered, n, out + written * 32, starts);
   }
   for (size_t r = 0; r < opened; r++) close(fds[r]);
   free(counts);

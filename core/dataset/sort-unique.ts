@@ -64,7 +64,8 @@ function sortPart(w: Uint32Array, from: number, to: number, skip: number, out: U
   let begin = at;
   for (let s = 0; s < slots; s++) {
     const end = ends[s];
-    if (end - begin > 1) insertionSort(out, begin, end);
+    if (end - begin > CROWDED) sortCrowded(out, begin, end);
+    else if (end - begin > 1) insertionSort(out, begin, end);
     for (let k = begin; k < end; k++) {
       if (written > at && equalAt(out, k * 8, (written - 1) * 8)) continue;
       if (written !== k) copyHash(out, k * 8, out, written * 8);
@@ -98,6 +99,20 @@ function equalAt(w: Uint32Array, a: number, b: number): boolean {
 }
 
 const held = new Uint32Array(8);
+
+/**
+ * Slots of SHA-256 output hold a few hashes; more than this many is input built to collide (bucket files can come
+ * from elsewhere, `dataset combine`), which insertion sort would take n squared steps over.
+ */
+const CROWDED = 16;
+
+/** Sorts a crowded slot [begin, end) of w in place with n log n compares. */
+function sortCrowded(w: Uint32Array, begin: number, end: number): void {
+  const copy = w.slice(begin * 8, end * 8);
+  const order = Array.from({ length: end - begin }, (_, k) => k);
+  order.sort((a, b) => (lessAt(copy, a * 8, b * 8) ? -1 : lessAt(copy, b * 8, a * 8) ? 1 : 0));
+  order.forEach((k, i) => copyHash(copy, k * 8, w, (begin + i) * 8));
+}
 
 /** Sorts hashes [begin, end) of w in place; slots hold a few entries, so insertion sort is the fast one. */
 function insertionSort(w: Uint32Array, begin: number, end: number): void {

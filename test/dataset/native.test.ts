@@ -202,6 +202,9 @@ describe("native hasher (native/hash.c) against the JavaScript reference", funct
       // Duplicates inside a file and across files, and a crowded bucket (first byte 0x42).
       const own = randomBytes(32 * (300 + r * 100));
       for (let i = 0; i < 60; i++) own[i * 32] = 0x42;
+      // A crowded sort slot too (same second and third bytes: sorted with qsort past 16), with duplicates in it.
+      for (let i = 60; i < 100; i++) own.set([0x42, 0x07, 0x09], i * 32);
+      for (let i = 100; i < 110; i++) own.copyWithin(i * 32, (i - 40) * 32, (i - 39) * 32);
       const path = join(dir, `m${r}.bucket`);
       writeBucketFile(path, Buffer.concat([own, shared, own.subarray(0, 32 * 7)]));
       files.push(path);
