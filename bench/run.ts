@@ -371,10 +371,12 @@ ${cliLatencySection(r.cliLatency)}
 ${section("jsonl", `JSONL end to end: **${mps(h.jsonl.rates.cli.perSecondAtMin)} lines**, ${(100 * h.jsonl.vsOpenssl128All).toFixed(0)}% of openssl's 128-byte all-core rate, ${h.jsonl.vsPython.toFixed(2)}x the Python loop. ${r.machine.cores} workers vs 1 (hash + merge, median): ${speedup("jsonl")}x.`)}
 ${section("small", `1 KiB files end to end: **${h.small.vsSha256sum.toFixed(2)}x the speed** of \`find | xargs -0 -P${r.machine.cores} sha256sum\`. ${r.machine.cores} workers vs 1: ${speedup("small")}x.`)}
 ${section("big", `Big files end to end: **${(100 * h.big.vsOpensslBulkAll).toFixed(0)}%** of openssl's all-core bulk rate (hash phase alone ${(100 * h.big.phaseVsOpensslBulkAll).toFixed(0)}%). ${r.machine.cores} workers vs 1: ${speedup("big")}x.`)}
-How: one native call (native/hash.c, N-API, OpenSSL's SHA-256 from the node binary) hashes a whole unit — every record of a
-byte range, or every file of a list — and writes its bucket file; units run on libuv's thread pool inside one process;
-bucket ranges are sorted in parallel and handed to the shard writer in order. The JavaScript path (child processes,
-node:crypto per sample) gives the same roots and is what runs when the native build is missing.
+How: one native call (native/hash.c, N-API) walks a files dataset with its sizes, and one hashes a whole unit — every record
+of a byte range (two records at a time with the SHA extensions), or every file of a list (opened relative to its directory) —
+and writes its bucket file; units run on libuv's thread pool inside one process. The merge sorts bucket ranges on the pool and
+hands them to the shard writer in order; each shard's tree (64-byte nodes two at a time with the SHA extensions), its CID's
+256 KiB leaf digests and its write into the local store run on the pool too, so the main thread only cuts and names shards.
+The JavaScript path (child processes, node:crypto per sample) gives the same roots and is what runs when the native build is missing.
 
 ${r.scheduler ? schedulerSection(r.scheduler) : ""}
 ## Tree build and proof by sample hash
