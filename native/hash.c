@@ -935,7 +935,7 @@ static int read_run_header(int fd, uint64_t counts[BUCKETS]) {
   return (uint64_t)st.st_size == RUN_HEADER + sum * 32;
 }
 
-static void merge_runs(merge_job *j) {
+static void merge_buckets(merge_job *j) {
   uint64_t(*counts)[BUCKETS] = calloc(j->runs ? j->runs : 1, sizeof *counts);
   int *fds = malloc((j->runs ? j->runs : 1) * sizeof(int));
   uint32_t *starts = malloc(((1 << 16) + 1) * sizeof(uint32_t));
@@ -1144,7 +1144,7 @@ static void job_execute(job_t *job) {
   switch (job->kind) {
     case JOB_RECORDS: hash_records(&job->u.records); break;
     case JOB_FILES: hash_files(&job->u.files); break;
-    case JOB_MERGE: merge_runs(&job->u.merge); break;
+    case JOB_MERGE: merge_buckets(&job->u.merge); break;
     case JOB_TREE: job->u.tree.err = merkle_root(job->u.tree.leaves, job->u.tree.n, job->u.tree.root); break;
     case JOB_DIGEST: sha256(job->u.digest.data, job->u.digest.len, job->u.digest.digest); break;
   }
@@ -1352,14 +1352,14 @@ static napi_value js_hash_files(napi_env env, napi_callback_info info) {
   return run_job(env, job, get_bool(env, argv[3]));
 }
 
-/* mergeRuns(paths: string[], from, to, async, into?: Buffer) */
-static napi_value js_merge_runs(napi_env env, napi_callback_info info) {
+/* mergeBuckets(paths: string[], from, to, async, into?: Buffer) */
+static napi_value js_merge_buckets(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   uint32_t n = 0;
   if (argc < 4 || napi_get_array_length(env, argv[0], &n) != napi_ok) {
-    napi_throw_type_error(env, NULL, "mergeRuns: (paths[], from, to, async)");
+    napi_throw_type_error(env, NULL, "mergeBuckets: (paths[], from, to, async)");
     return NULL;
   }
   job_t *job = calloc(1, sizeof *job);
@@ -1374,7 +1374,7 @@ static napi_value js_merge_runs(napi_env env, napi_callback_info info) {
     m->paths[i] = get_string(env, v);
     if (!m->paths[i]) {
       job_free(job);
-      napi_throw_type_error(env, NULL, "mergeRuns: paths must be strings");
+      napi_throw_type_error(env, NULL, "mergeBuckets: paths must be strings");
       return NULL;
     }
   }
@@ -1382,7 +1382,7 @@ static napi_value js_merge_runs(napi_env env, napi_callback_info info) {
   m->to = (int)get_double(env, argv[2]);
   if (!m->paths || m->from < 0 || m->to > BUCKETS || m->from > m->to) {
     job_free(job);
-    napi_throw_range_error(env, NULL, "mergeRuns: buckets must satisfy 0 <= from <= to <= 256");
+    napi_throw_range_error(env, NULL, "mergeBuckets: buckets must satisfy 0 <= from <= to <= 256");
     return NULL;
   }
   bool async = get_bool(env, argv[3]), is_buffer = false;
@@ -1537,7 +1537,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"hashRecords", NULL, js_hash_records, NULL, NULL, NULL, napi_default, NULL},
       {"hashFiles", NULL, js_hash_files, NULL, NULL, NULL, napi_default, NULL},
-      {"mergeRuns", NULL, js_merge_runs, NULL, NULL, NULL, napi_default, NULL},
+      {"mergeBuckets", NULL, js_merge_buckets, NULL, NULL, NULL, napi_default, NULL},
       {"sha256", NULL, js_sha256, NULL, NULL, NULL, napi_default, NULL},
       {"treeRoot", NULL, js_tree_root, NULL, NULL, NULL, napi_default, NULL},
       {"walkFiles", NULL, js_walk_files, NULL, NULL, NULL, napi_default, NULL},

@@ -65,9 +65,9 @@ interface Addon {
   hashRecords(path: string, csv: boolean, start: number, end: number, inQuotes: boolean, bucketFile: string | null, async: true): Promise<NativeRecordsResult>;
   hashFiles(root: Uint8Array, list: Uint8Array, bucketFile: string | null, async: false): NativeFilesResult;
   hashFiles(root: Uint8Array, list: Uint8Array, bucketFile: string | null, async: true): Promise<NativeFilesResult>;
-  // Merges bucket ranges of bucket files (scale/bucket-file.ts); the C export keeps its first name, mergeRuns.
-  mergeRuns(paths: string[], from: number, to: number, async: false, into?: Buffer): NativeMergeResult;
-  mergeRuns(paths: string[], from: number, to: number, async: true, into?: Buffer): Promise<NativeMergeResult>;
+  // Merges bucket ranges of bucket files (scale/bucket-file.ts).
+  mergeBuckets(paths: string[], from: number, to: number, async: false, into?: Buffer): NativeMergeResult;
+  mergeBuckets(paths: string[], from: number, to: number, async: true, into?: Buffer): Promise<NativeMergeResult>;
   /**
    * The merkle-v1 root of sorted leaves (copied at the call, so the caller may reuse its buffer at once; with
    * `borrow`, read in place: the caller leaves them alone until the promise settles).
@@ -86,6 +86,8 @@ export type NativeHasher = Addon;
 // Async native jobs run on libuv's thread pool: 4 threads unless UV_THREADPOOL_SIZE says otherwise, read once
 // when the pool first starts (after this module loads, in the CLI). Room for one job per core and a few spare.
 if (!process.env.UV_THREADPOOL_SIZE) process.env.UV_THREADPOOL_SIZE = String(Math.max(4, availableParallelism() + 2));
+
+const ADDON_FUNCTIONS = ["hashRecords", "hashFiles", "mergeBuckets", "treeRoot", "sha256", "walkFiles"] as const satisfies readonly (keyof Addon)[];
 
 let loaded: Addon | null | undefined;
 let warned = false;
@@ -107,13 +109,17 @@ function load(): Addon | null {
     const path = process.env.PROVENANT_NATIVE_PATH || nativeBuildPath();
     if (existsSync(path)) {
       const addon = createRequire(import.meta.url)(path) as Addon;
+      // A build older than this code (sources updated, no rebuild) lacks or misnames functions: refuse it whole.
+      const missing = ADDON_FUNCTIONS.filter((name) => typeof addon[name] !== "function");
+      if (missing.length) throw new Error(`it is out of date (${path} has no ${missing.join(", ")})`);
       // Shards' CIDs then hash their 256 KiB leaves on the thread pool too (core/storage/cid.ts).
       useLeafDigest((chunk) => addon.sha256(chunk, true));
       return addon;
     }
     reason = `${path} is missing`;
   } catch (e) {
-    reason = `it failed to load (${(e as Error).message.split("\n")[0]})`;
+    const message = (e as Error).message.split("\n")[0];
+    reason = message.startsWith("it is out of date") ? message : `it failed to load (${message})`;
   }
   if (!warned) {
     warned = true;

@@ -217,11 +217,11 @@ describe("native hasher (native/hash.c) against the JavaScript reference", funct
       [255, 256],
       [10, 10],
     ]) {
-      const got = native.mergeRuns(files, from, to, false);
+      const got = native.mergeBuckets(files, from, to, false);
       expect(got.failure).to.equal(undefined);
       expect(got.leaves!.equals(Buffer.from(mergeRangeJs(files, from, to))), `buckets ${from}-${to}`).to.equal(true);
       const into = Buffer.alloc(32 * 4000, 0xee);
-      const given = native.mergeRuns(files, from, to, false, into);
+      const given = native.mergeBuckets(files, from, to, false, into);
       expect(given.leaves).to.equal(undefined);
       expect(into.subarray(0, given.count * 32).equals(got.leaves!), `buckets ${from}-${to} into a given buffer`).to.equal(true);
     }
@@ -251,8 +251,8 @@ describe("native hasher (native/hash.c) against the JavaScript reference", funct
       x[HEADER] = b === 0xff ? 0 : 0xff;
       return x;
     });
-    for (const path of [overflow, short, magic]) expect(native.mergeRuns([good, path], 0, 256, false).failure).to.deep.include({ op: "format", index: 1 });
-    expect(native.mergeRuns([misfiled], 0, 256, false).failure).to.deep.include({ op: "bucket", index: 0 });
+    for (const path of [overflow, short, magic]) expect(native.mergeBuckets([good, path], 0, 256, false).failure).to.deep.include({ op: "format", index: 1 });
+    expect(native.mergeBuckets([misfiled], 0, 256, false).failure).to.deep.include({ op: "bucket", index: 0 });
   });
 
   describe("encodings-v1 vectors on both paths, in memory and through the scale pipeline", () => {

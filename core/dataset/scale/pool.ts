@@ -72,7 +72,7 @@ function nativeExecutor(native: NativeHasher, workDir: string, slots: number): E
     slots,
     hashUnit: (unit) => runUnitNative(native, planOf(workDir, cache), unit, workDir),
     async mergeRange(files, from, to, into) {
-      const r = await native.mergeRuns(files, from, to, true, into);
+      const r = await native.mergeBuckets(files, from, to, true, into);
       if (r.failure) {
         const file = files[r.failure.index] ?? "a bucket file";
         if (r.failure.op === "bucket") throw bucketFileMisfiled(file);

@@ -44,11 +44,14 @@ describe("scale: native, child-process and in-process hashing agree", function (
     expect(native.stderr + processes.stderr + inline.stderr).to.not.match(/native hashing unavailable/);
   });
 
-  it("falls back to JavaScript with exactly one warning when the native build is missing or broken", async () => {
+  it("falls back to JavaScript with exactly one warning when the native build is missing, broken or out of date", async () => {
     const reference = await runCli(["dataset", "hash", jsonl, "--workers", "2"], env);
     const broken = join(work, "broken.node");
     writeFileSync(broken, "not a shared object");
-    for (const path of [join(work, "missing.node"), broken]) {
+    // A build from before a rename of its exports: it loads, but would fail at the first call it lacks.
+    const stale = join(work, "stale.cjs");
+    writeFileSync(stale, "module.exports = { sha256() {}, hashRecords() {} };");
+    for (const path of [join(work, "missing.node"), broken, stale]) {
       const r = await runCli(["dataset", "hash", jsonl, "--workers", "2"], { ...env, PROVENANT_NATIVE_PATH: path });
       expect(r.code, r.stderr).to.equal(0);
       expect(r.stderr.match(/native hashing unavailable/g), r.stderr).to.have.length(1);
