@@ -1,4 +1,4 @@
-import { FormatError, type ProvenantErrorCode } from "./errors.ts";
+import { FormatError, ProvenantError, type ProvenantErrorCode } from "./errors.ts";
 
 /**
  * The first checks of every saved format: UTF-8, JSON, an object, and a `format` this version reads (name and
@@ -57,4 +57,46 @@ export function parseVersionedJson(bytes: Uint8Array, where: string, formats: Fo
     throw failure(options, `${where} is not JSON`, e);
   }
   return checkVersioned(value, where, formats, options);
+}
+
+/**
+ * The strict field readers of a format's loader: each takes the value and its path in the document, and a failure
+ * is one ProvenantError of the format's `code` naming `subject` and the path ("certificate payload.run.id is
+ * missing"). Objects must hold exactly the fields asked for: an unknown field is refused, not ignored.
+ */
+export interface FieldReaders {
+  bad(path: string, why: string): never;
+  obj(v: unknown, path: string, keys: readonly string[]): Record<string, unknown>;
+  str(v: unknown, path: string, re?: RegExp): string;
+  int(v: unknown, path: string, min?: number): number;
+  arr(v: unknown, path: string): unknown[];
+}
+
+export function fieldReaders(code: ProvenantErrorCode, subject: string): FieldReaders {
+  const bad = (path: string, why: string): never => {
+    throw new ProvenantError(code, `${subject} ${path} ${why}`);
+  };
+  return {
+    bad,
+    obj(v, path, keys) {
+      if (typeof v !== "object" || v === null || Array.isArray(v)) bad(path, "is not an object");
+      const o = v as Record<string, unknown>;
+      for (const k of Object.keys(o)) if (!keys.includes(k)) bad(`${path}.${k}`, "is not a field of this format");
+      for (const k of keys) if (!(k in o)) bad(`${path}.${k}`, "is missing");
+      return o;
+    },
+    str(v, path, re) {
+      if (typeof v !== "string") bad(path, "is not a string");
+      if (re && !re.test(v as string)) bad(path, `has the wrong form (${JSON.stringify((v as string).slice(0, 80))})`);
+      return v as string;
+    },
+    int(v, path, min = 0) {
+      if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min) bad(path, `is not an integer >= ${min}`);
+      return v as number;
+    },
+    arr(v, path) {
+      if (!Array.isArray(v)) bad(path, "is not an array");
+      return v as unknown[];
+    },
+  };
 }

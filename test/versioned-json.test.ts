@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { checkVersioned, parseVersionedJson } from "../core/versioned-json.ts";
+import { checkVersioned, fieldReaders, parseVersionedJson } from "../core/versioned-json.ts";
 import { FormatError } from "../core/errors.ts";
 import { thrownBy } from "./helpers/errors.ts";
 
@@ -73,5 +73,26 @@ describe("core/versioned-json.ts: the first checks of every saved format", () =>
     );
     expect(thrownBy(() => checkVersioned({ format: null }, "r", "r-v1", { formatOptional: true })).message).to.contain("has format null");
     expect(thrownBy(() => checkVersioned({ name: "m" }, "r", "r-v1")).message).to.contain("has format null");
+  });
+
+  it("reads fields strictly: exactly the fields asked for, each of its kind, failures naming the format and the path", () => {
+    const { obj, str, int, arr } = fieldReaders("CONFIG_INVALID", "boot policy");
+    expect(obj({ a: 1, b: 2 }, "p", ["a", "b"])).to.deep.equal({ a: 1, b: 2 });
+    const cases: [() => unknown, string][] = [
+      [() => obj({ a: 1, c: 3 }, "p", ["a"]), "boot policy p.c is not a field of this format"],
+      [() => obj({}, "p", ["a"]), "boot policy p.a is missing"],
+      [() => obj([], "p", []), "boot policy p is not an object"],
+      [() => str(1, "p.s"), "boot policy p.s is not a string"],
+      [() => str("xyz", "p.s", /^a/), 'boot policy p.s has the wrong form ("xyz")'],
+      [() => int(1.5, "p.n"), "boot policy p.n is not an integer >= 0"],
+      [() => int(0, "p.n", 1), "boot policy p.n is not an integer >= 1"],
+      [() => arr({}, "p.l"), "boot policy p.l is not an array"],
+    ];
+    for (const [read, message] of cases) {
+      const e = thrownBy(read);
+      expect(e.message).to.equal(message);
+      expect(e.code).to.equal("CONFIG_INVALID");
+    }
+    expect([str("abc", "s", /^a/), int(3, "n", 1), arr([1], "l")]).to.deep.equal(["abc", 3, [1]]);
   });
 });

@@ -13,6 +13,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { ProvenantError } from "../errors.ts";
 import { bytesToHex } from "../hex.ts";
+import { fieldReaders, type FieldReaders } from "../versioned-json.ts";
 import {
   EFI_GUIDS,
   EVENT_TYPES,
@@ -85,26 +86,13 @@ export type BootAppraisalCheck = Check<BootAppraisalCheckName>;
 
 // ---- loader ---------------------------------------------------------------------------------------------
 
-function bad(path: string, why: string): never {
-  throw new ProvenantError("CONFIG_INVALID", `boot policy ${path} ${why}`);
-}
+const readers = fieldReaders("CONFIG_INVALID", "boot policy");
+const bad: FieldReaders["bad"] = readers.bad;
+const obj: FieldReaders["obj"] = readers.obj;
+const list: FieldReaders["arr"] = readers.arr;
 
-type Obj = Record<string, unknown>;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-function obj(v: unknown, path: string, keys: readonly string[]): Obj {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) bad(path, "is not an object");
-  const o = v as Obj;
-  for (const k of Object.keys(o)) if (!keys.includes(k)) bad(`${path}.${k}`, "is not a field of this format");
-  for (const k of keys) if (!(k in o)) bad(`${path}.${k}`, "is missing");
-  return o;
-}
-
-function list(v: unknown, path: string): unknown[] {
-  if (!Array.isArray(v)) bad(path, "is not an array");
-  return v;
-}
 
 function hex(v: unknown, path: string): string {
   if (typeof v !== "string" || !SHA256_HEX.test(v)) bad(path, "is not a SHA-256 digest (64 lowercase hex digits)");
@@ -128,8 +116,11 @@ function keys(v: unknown, path: string): BootPolicyKey[] {
  */
 export function parseBootPolicy(value: unknown): BootPolicy {
   if (typeof value !== "object" || value === null || Array.isArray(value)) bad("", "is not a JSON object");
-  if ((value as Obj).format !== BOOT_POLICY_FORMAT) {
-    throw new ProvenantError("FORMAT_UNSUPPORTED", `boot policy format is ${JSON.stringify((value as Obj).format)}, expected "${BOOT_POLICY_FORMAT}"`);
+  if ((value as Record<string, unknown>).format !== BOOT_POLICY_FORMAT) {
+    throw new ProvenantError(
+      "FORMAT_UNSUPPORTED",
+      `boot policy format is ${JSON.stringify((value as Record<string, unknown>).format)}, expected "${BOOT_POLICY_FORMAT}"`,
+    );
   }
   const p = obj(value, "", ["format", "name", "pcrs", "secureBoot", "firmware", "pk", "kek", "db", "dbx", "kernels"]);
   if (typeof p.name !== "string" || !/^[\x21-\x7e][\x20-\x7e]{0,127}$/.test(p.name)) bad(".name", "is not 1 to 128 printable ASCII characters");

@@ -7,11 +7,12 @@
  * The verifier's checks are in verify-boot.ts.
  */
 import { sha256 } from "@noble/hashes/sha2.js";
-import { ProvenantError, TpmError } from "../errors.ts";
+import { TpmError } from "../errors.ts";
 import { bytesToHex, concatBytes, hexToBytes } from "../hex.ts";
 import { MAX_EVENT_LOG_BYTES, parseBootEventLog, replayBootEventLog } from "../tpm/event-log.ts";
 import type { PcrEvent } from "../tpm/quote.ts";
 import type { TpmTransport } from "../tpm/transport.ts";
+import { fieldReaders, type FieldReaders } from "../versioned-json.ts";
 import { appraiseBootLog, parseBootPolicy } from "./boot-policy.ts";
 import type { BootPolicy } from "./boot-policy.ts";
 import { TRAINING_PCR, replayTrainingPcr } from "./pcr-events.ts";
@@ -54,19 +55,16 @@ export function quotedPcrDigest(payload: { eventLog: readonly PcrEvent[]; boot?:
 
 // ---- loader ---------------------------------------------------------------------------------------------
 
-function bad(path: string, why: string): never {
-  throw new ProvenantError("CERTIFICATE_INVALID", `certificate ${path} ${why}`);
-}
+// The certificate's readers (certificate-loader.ts builds the same; it imports this module, so not from there).
+const readers = fieldReaders("CERTIFICATE_INVALID", "certificate");
+const bad: FieldReaders["bad"] = readers.bad;
+const obj: FieldReaders["obj"] = readers.obj;
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 /** Load a certificate's `boot` section (strict, like the rest of the certificate). Throws CERTIFICATE_INVALID. */
 export function loadCertificateBoot(v: unknown, path = "payload.boot"): CertificateBoot {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) bad(path, "is not an object");
-  const o = v as Record<string, unknown>;
-  const keys = ["pcrs", "pcrValues", "eventLog", "policy"];
-  for (const k of Object.keys(o)) if (!keys.includes(k)) bad(`${path}.${k}`, "is not a field of this format");
-  for (const k of keys) if (!(k in o)) bad(`${path}.${k}`, "is missing");
+  const o = obj(v, path, ["pcrs", "pcrValues", "eventLog", "policy"]);
   let policy: BootPolicy;
   try {
     policy = parseBootPolicy(o.policy);

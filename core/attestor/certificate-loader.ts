@@ -5,6 +5,7 @@
  * not checked here: that is verifyTrainingCertificate's job (certificate-check.ts).
  */
 import { ProvenantError } from "../errors.ts";
+import { fieldReaders, type FieldReaders } from "../versioned-json.ts";
 import type { TpmKindName } from "../chain/attestor-registry.ts";
 import { DATASET_ROLES, PARENT_RELATIONS, type DatasetRole, type ParentRelation } from "../chain/roles.ts";
 import { SKIP_REASONS, type SkippedEntry, type SkipReason } from "../dataset/skipped.ts";
@@ -32,37 +33,15 @@ import { EVENT_TYPES, TRAINING_PCR } from "./pcr-events.ts";
 import type { Address, Hex32, TrainingEvent } from "./pcr-events.ts";
 
 // ---- field readers: each takes the value and its path in the certificate, for the message; shared with the
-// evaluation certificate's loader (evaluation-certificate.ts) -----------------------------------------------
-
-export function bad(path: string, why: string): never {
-  throw new ProvenantError("CERTIFICATE_INVALID", `certificate ${path} ${why}`);
-}
+// evaluation certificate's loader (evaluation-certificate.ts) and the boot section's (boot-state.ts) -----------
 
 type Obj = Record<string, unknown>;
-
-export function obj(v: unknown, path: string, keys: readonly string[]): Obj {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) bad(path, "is not an object");
-  const o = v as Obj;
-  for (const k of Object.keys(o)) if (!keys.includes(k)) bad(`${path}.${k}`, "is not a field of this format");
-  for (const k of keys) if (!(k in o)) bad(`${path}.${k}`, "is missing");
-  return o;
-}
-
-export function str(v: unknown, path: string, re?: RegExp): string {
-  if (typeof v !== "string") bad(path, "is not a string");
-  if (re && !re.test(v)) bad(path, `has the wrong form (${JSON.stringify(v.slice(0, 80))})`);
-  return v;
-}
-
-export function int(v: unknown, path: string, min = 0): number {
-  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min) bad(path, `is not an integer >= ${min}`);
-  return v;
-}
-
-export function arr(v: unknown, path: string): unknown[] {
-  if (!Array.isArray(v)) bad(path, "is not an array");
-  return v;
-}
+const readers = fieldReaders("CERTIFICATE_INVALID", "certificate");
+export const bad: FieldReaders["bad"] = readers.bad;
+export const obj: FieldReaders["obj"] = readers.obj;
+export const str: FieldReaders["str"] = readers.str;
+export const int: FieldReaders["int"] = readers.int;
+export const arr: FieldReaders["arr"] = readers.arr;
 
 export const HEX32 = /^0x[0-9a-f]{64}$/;
 export const ADDRESS = /^0x[0-9a-fA-F]{40}$/;

@@ -5,7 +5,7 @@ import { JsonRpcProvider, Network } from "ethers";
 import { DatasetRegistryClient } from "../../core/chain/dataset-registry.ts";
 import { readIgnitionDeployment } from "../../core/chain/ignition-record.ts";
 import { compareBytes, concatBytes, toHex } from "../../core/hex.ts";
-import { REPO } from "../../scripts/lib/local-chain.ts";
+import { REPO } from "../helpers/local-chain.ts";
 import { storeLeavesAsGiven } from "../helpers/misordered.ts";
 import { startStack, type Stack } from "./helpers/stack.ts";
 

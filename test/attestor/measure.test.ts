@@ -27,7 +27,7 @@ import { ProvenantError } from "../../core/errors.ts";
 import { commitDataset } from "../../core/dataset/commit.ts";
 import { toHex } from "../../core/hex.ts";
 import type { AcceptedSkip, SkippedEntry } from "../../core/dataset/skipped.ts";
-import { acceptedSkipsByDataset } from "../../cli/commands/train.ts";
+import { acceptedSkipsByDataset } from "../../cli/attested-run.ts";
 
 const abi = AbiCoder.defaultAbiCoder();
 const h = (s: string) => sha256(Buffer.from(s)) as `0x${string}`;

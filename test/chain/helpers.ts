@@ -9,7 +9,7 @@ import type { ClientConnection } from "../../core/chain/registry-client.ts";
 import { commitSamples, storeCommitment, type StoredDataset } from "../../core/dataset/commit.ts";
 import { isProvenantError, type ProvenantError } from "../../core/errors.ts";
 import { LocalStore } from "../../core/storage/local-store.ts";
-import { freePort, REPO, startLocalChain, type LocalChain } from "../../scripts/lib/local-chain.ts";
+import { REPO, startTestChain, type LocalChain } from "../helpers/local-chain.ts";
 
 /**
  * One Hardhat node with the Provenant module deployed by Ignition, shared by the chain client tests of this
@@ -29,8 +29,7 @@ let work: string | null = null;
 
 export function testChain(): Promise<TestChain> {
   shared ??= (async () => {
-    const port = await freePort();
-    const local = await startLocalChain({ port, deploymentId: `test-chain-clients-${port}` });
+    const local = await startTestChain("chain-clients");
     const provider = new JsonRpcProvider(local.url, 31337, { staticNetwork: Network.from(31337) });
     const deployment = readIgnitionDeployment(join(REPO, "ignition", "deployments", local.deploymentId), 31337);
     work = mkdtempSync(join(tmpdir(), "provenant-chain-clients-"));

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Contract, JsonRpcProvider } from "ethers";
-import { freePort, startLocalChain, type LocalChain } from "../../scripts/lib/local-chain.ts";
+import { startTestChain, type LocalChain } from "../helpers/local-chain.ts";
 import { runCli, type CliResult } from "../../scripts/lib/cli.ts";
 import { mintDirectly, sortedHashes, storeLeavesAsGiven, swapped } from "../helpers/misordered.ts";
 import { datasetRegistryAbi } from "../../core/chain/abi.generated.ts";
@@ -43,8 +43,7 @@ describe("provenant check-sample: one sample against a model's whole ancestry (l
   };
 
   before(async () => {
-    const port = await freePort();
-    chain = await startLocalChain({ port, deploymentId: `test-check-sample-${port}` });
+    chain = await startTestChain("check-sample");
     work = mkdtempSync(join(tmpdir(), "provenant-check-sample-"));
     home = join(work, "home");
     env = { ...chain.env, PROVENANT_HOME: home };

@@ -9,7 +9,7 @@ import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, writ
 import { createServer } from "node:net";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { REPO } from "../../scripts/lib/local-chain.ts";
+import { REPO } from "./local-chain.ts";
 
 const TOOLS = ["slurmctld", "slurmd", "sbatch", "scancel", "scontrol", "sinfo", "squeue", "munged", "mungekey"];
 

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { Job } from "kubernetes-models/batch/v1";
-import { REPO } from "../../../scripts/lib/local-chain.ts";
+import { REPO } from "../../helpers/local-chain.ts";
 import { sectionBlocks } from "../../helpers/markdown.ts";
 
 const doc = readFileSync(join(REPO, "docs", "scale.md"), "utf8");

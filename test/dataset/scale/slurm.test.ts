@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { REPO } from "../../../scripts/lib/local-chain.ts";
+import { REPO } from "../../helpers/local-chain.ts";
 import { ensureBuiltCli, runCli } from "../../../scripts/lib/cli.ts";
 import { sectionBlocks } from "../../helpers/markdown.ts";
 import { startSlurmCluster, taskEnded, type SlurmCluster } from "../../helpers/slurm.ts";
