@@ -200,10 +200,10 @@ export async function hashRowGroupOf(file: ContainerFile, g: number, push: (dige
 }
 
 /** Hashes one shard's samples in order. */
-export function hashShardOf(file: ContainerFile, push: (digest: Uint8Array) => void, onSamples?: (samples: number) => void): Promise<ShardResult> {
+export function hashShardOf(file: ContainerFile, push: (digest: Uint8Array, key: string) => void, onSamples?: (samples: number) => void): Promise<ShardResult> {
   let samples = 0;
-  return hashShard(bytePath(file.path), file.name, (d) => {
-    push(d);
+  return hashShard(bytePath(file.path), file.name, (d, key) => {
+    push(d, key);
     if (onSamples && (++samples & 1023) === 0) onSamples(samples);
   });
 }
