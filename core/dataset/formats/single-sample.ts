@@ -118,7 +118,7 @@ export function blobFile(blob: Blob, name = (blob as File).name): GivenFile {
     bytes: async () => new Uint8Array(await blob.arrayBuffer()),
     digest: async () => sha256(new Uint8Array(await blob.arrayBuffer())),
     open: async () => ({ name, size: blob.size, read: async (offset, length) => new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer()) }),
-    shardSamples: () => hashTarBlob(blob, name),
+    shardSamples: async () => (await hashTarBlob(blob, name)).map((s) => s.digest),
   };
 }
 

@@ -152,12 +152,13 @@ export const isGzipHead = (head: Uint8Array): boolean => head.length >= 2 && hea
 
 /**
  * Hashes every sample of a shard held in a Blob (a browser's File), gunzipping it first when it is gzip: what a
- * browser gives for a `.tar` holding one sample. Returns the samples' SHA-256s in shard order.
+ * browser gives for a `.tar` holding one sample, or a shard of a dataset to mint. Returns the samples' SHA-256s
+ * and keys (byte strings) in shard order.
  */
-export async function hashTarBlob(blob: Blob, where: string): Promise<Uint8Array[]> {
-  const digests: Uint8Array[] = [];
+export async function hashTarBlob(blob: Blob, where: string): Promise<Array<{ digest: Uint8Array; key: string }>> {
+  const digests: Array<{ digest: Uint8Array; key: string }> = [];
   const extract = tarExtract();
-  const reading = readTarSamples(extract, where, (d) => digests.push(d));
+  const reading = readTarSamples(extract, where, (digest, key) => digests.push({ digest, key }));
   // tar-stream reports a broken stream as an error and as `done` rejecting: one answer is enough.
   reading.done.catch(() => {});
   const gzip = isGzipHead(new Uint8Array(await blob.slice(0, 2).arrayBuffer()));
