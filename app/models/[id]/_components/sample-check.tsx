@@ -99,6 +99,18 @@ export function SampleCheck({ ancestry, gateway, cliPrefix, cliFlags, onResult }
       return { sample: { file: blobFile(file) }, label: file.name, note };
     });
 
+  /** Several files: one WebDataset sample's members (000123.jpg and 000123.txt), hashed as that sample. */
+  const checkFiles = (files: File[]) => {
+    if (files.length === 1) return checkFile(files[0]);
+    return run(async () => {
+      const total = files.reduce((a, f) => a + f.size, 0);
+      if (total > STREAM_SAMPLE_BYTES) {
+        throw trouble("FILE_TOO_BIG", `The files are ${formatBytes(total)}; this page checks samples up to ${formatBytes(STREAM_SAMPLE_BYTES)}.`);
+      }
+      return { sample: { files: files.map((f) => blobFile(f)) }, label: files.map((f) => f.name).join(" + "), note: null };
+    });
+  };
+
   const checkText = () =>
     run(async () => {
       if (text.length === 0) throw trouble("INPUT_INVALID", "Paste a record first.");
@@ -133,8 +145,8 @@ export function SampleCheck({ ancestry, gateway, cliPrefix, cliFlags, onResult }
   const onDrop = (e: DragEvent<HTMLDivElement>) => {
     e.preventDefault();
     setDragging(false);
-    const file = e.dataTransfer.files?.[0];
-    if (file && !busy) void checkFile(file);
+    const files = Array.from(e.dataTransfer.files ?? []);
+    if (files.length > 0 && !busy) void checkFiles(files);
   };
 
   const download = () => {
@@ -196,7 +208,7 @@ export function SampleCheck({ ancestry, gateway, cliPrefix, cliFlags, onResult }
             onDragLeave={() => setDragging(false)}
             onDrop={onDrop}
           >
-            <p>Drop a file here, or</p>
+            <p>Drop a file here (a WebDataset sample: all of its key&apos;s files, or a .tar of that key), or</p>
             <button type="button" className="secondary" onClick={() => fileInput.current?.click()} disabled={busy}>
               Choose a file
             </button>
@@ -204,10 +216,11 @@ export function SampleCheck({ ancestry, gateway, cliPrefix, cliFlags, onResult }
               ref={fileInput}
               type="file"
               hidden
+              multiple
               data-testid="sample-file"
               onChange={(e) => {
-                const f = e.target.files?.[0];
-                if (f) void checkFile(f);
+                const files = Array.from(e.target.files ?? []);
+                if (files.length > 0) void checkFiles(files);
                 e.target.value = "";
               }}
             />
