@@ -54,8 +54,37 @@ function pathFile(path: string): GivenFile {
   };
 }
 
+/** The sample's flags, as `prove` and `check-sample` take them. */
+export interface SampleFlags {
+  text?: string;
+  rowJson?: string;
+  row?: string;
+  hash?: string;
+}
+
+/** The one sample the arguments and flags give: files, --text, --row-json, --row with a file, or --hash. */
+export function sampleInput(files: string[], opts: SampleFlags): SampleInput {
+  if (opts.row !== undefined) {
+    if (!/^(0|[1-9][0-9]*)$/.test(opts.row)) throw new InputError("INPUT_INVALID", `--row must be a row index (0, 1, ...), got "${opts.row}"`);
+    if (files.length !== 1 || opts.text !== undefined || opts.rowJson !== undefined || opts.hash !== undefined) {
+      throw new InputError("INPUT_INVALID", "--row takes exactly one .parquet file and no other sample");
+    }
+    return { row: Number(opts.row), file: files[0] };
+  }
+  const given = [files.length > 0 ? files : undefined, opts.text, opts.rowJson, opts.hash].filter((v) => v !== undefined).length;
+  if (given !== 1) throw new InputError("INPUT_INVALID", "give exactly one sample: file(s), --text, --row-json, --row with a file, or --hash");
+  if (files.length > 0) return files.length === 1 ? { file: files[0] } : { files };
+  if (opts.text !== undefined) return { text: opts.text };
+  if (opts.rowJson !== undefined) return { rowJson: opts.rowJson };
+  return { hash: opts.hash! };
+}
+
+/** The sample with its paths as files the library reads (formats/single-sample.ts GivenFile). */
+export function givenOfInput(input: SampleInput): GivenSample {
+  return "files" in input ? { files: input.files.map(pathFile) } : "file" in input ? { ...input, file: pathFile(input.file) } : input;
+}
+
 /** The SHA-256 the dataset's Merkle tree would hold for this sample. */
 export function sampleHashOf(input: SampleInput, encoding: Encoding): Promise<Uint8Array> {
-  const given: GivenSample = "files" in input ? { files: input.files.map(pathFile) } : "file" in input ? { ...input, file: pathFile(input.file) } : input;
-  return givenSampleHash(given, encoding, nodeCompressors);
+  return givenSampleHash(givenOfInput(input), encoding, nodeCompressors);
 }

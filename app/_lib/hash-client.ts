@@ -1,3 +1,4 @@
+import type { ContainerEncoding } from "../../core/dataset/encoding-table.ts";
 import type { SampleEncoding } from "../../core/dataset/sample-hash.ts";
 import { ProvenantError, type ProvenantErrorCode } from "../../core/errors.ts";
 import type { DatasetResult, HashProgress, HashRequest, HashResponse, SampleResult } from "./hash-protocol.ts";
@@ -55,6 +56,11 @@ export function hashSampleFile(file: File, encoding: SampleEncoding, onProgress?
 
 export function hashFolder(entries: { file: File; path: string }[], skippedHidden: number, onProgress?: (p: HashProgress) => void) {
   return run<DatasetResult>({ kind: "files", entries, skippedHidden }, onProgress);
+}
+
+/** WebDataset shards or Parquet files, hashed by core's rules for them (formats/blob-dataset.ts). */
+export function hashContainerFiles(entries: { file: File; path: string }[], encoding: ContainerEncoding, skippedHidden: number, onProgress?: (p: HashProgress) => void) {
+  return run<DatasetResult>({ kind: "container", entries, encoding, skippedHidden }, onProgress);
 }
 
 export function hashRecordFile(file: File, encoding: "jsonl" | "csv", onProgress?: (p: HashProgress) => void) {

@@ -1,3 +1,5 @@
+import type { Encoding } from "../../core/dataset/encoding-table.ts";
+import type { ContainerEncoding } from "../../core/dataset/encoding-table.ts";
 import type { SampleEncoding } from "../../core/dataset/sample-hash.ts";
 
 /** Messages between the page and the hashing worker (app/_lib/hash.worker.ts). */
@@ -11,7 +13,9 @@ export interface FileEntry {
 export type HashRequest =
   | { id: number; kind: "sample"; file: File; encoding: SampleEncoding }
   | { id: number; kind: "files"; entries: FileEntry[]; skippedHidden: number }
-  | { id: number; kind: "records"; file: File; encoding: "jsonl" | "csv" };
+  | { id: number; kind: "records"; file: File; encoding: "jsonl" | "csv" }
+  /** WebDataset shards or Parquet files (one, or a folder's: other files are skipped as the CLI skips them). */
+  | { id: number; kind: "container"; entries: FileEntry[]; encoding: ContainerEncoding; skippedHidden: number };
 
 export interface HashProgress {
   id: number;
@@ -34,7 +38,7 @@ export interface SampleResult {
 }
 
 export interface DatasetResult {
-  encoding: SampleEncoding;
+  encoding: Encoding;
   /** Sorted distinct leaves, n x 32 bytes. */
   leaves: Uint8Array;
   root: Uint8Array;

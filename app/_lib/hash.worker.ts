@@ -3,6 +3,7 @@ import { canonicalSample, RecordSplitter, sha256, sha256Stream, sha256Sync } fro
 import { isProvenantError } from "../../core/errors.ts";
 import { shardedRoot } from "../../core/dataset/sharded-root.ts";
 import { sortUniqueHashes } from "../../core/dataset/sort-unique.ts";
+import { hashBlobDataset } from "../../core/dataset/formats/blob-dataset.ts";
 import type { DatasetResult, HashRequest, HashResponse, SampleResult } from "./hash-protocol.ts";
 import { MAX_BROWSER_LEAVES, STREAM_SAMPLE_BYTES } from "./limits.ts";
 
@@ -163,11 +164,42 @@ async function hashRecords(req: Extract<HashRequest, { kind: "records" }>): Prom
   });
 }
 
+async function hashContainer(req: Extract<HashRequest, { kind: "container" }>): Promise<void> {
+  const t0 = performance.now();
+  const totalBytes = req.entries.reduce((a, e) => a + e.file.size, 0);
+  const progress = progressPoster(req.id, null, totalBytes);
+  let hashes = new Uint8Array(32 * 4096);
+  let count = 0;
+  const push = (digest: Uint8Array) => {
+    if (count >= MAX_BROWSER_LEAVES) {
+      throw Object.assign(new Error(`more than ${MAX_BROWSER_LEAVES.toLocaleString("en-US")} samples, more than this page hashes`), { code: "FILE_TOO_BIG" });
+    }
+    if ((count + 1) * 32 > hashes.length) {
+      const bigger = new Uint8Array(hashes.length * 2);
+      bigger.set(hashes);
+      hashes = bigger;
+    }
+    hashes.set(digest, count * 32);
+    count++;
+  };
+  const entries = req.entries.map((e) => ({ path: e.path, blob: e.file }));
+  const r = await hashBlobDataset(entries, req.encoding, push, { onFile: (bytes) => progress(count, bytes) });
+  progress(count, r.bytes, true);
+  finish(req.id, hashes, count, {
+    encoding: req.encoding,
+    totalSamples: r.total,
+    skipped: { hidden: req.skippedHidden, symlinks: 0, other: r.otherFiles, emptyRecords: 0 },
+    bytes: r.bytes,
+    hashMs: performance.now() - t0,
+  });
+}
+
 self.onmessage = async (event: MessageEvent<HashRequest>) => {
   const req = event.data;
   try {
     if (req.kind === "sample") post({ id: req.id, type: "sample", result: await hashSample(req) });
     else if (req.kind === "files") await hashFiles(req);
+    else if (req.kind === "container") await hashContainer(req);
     else await hashRecords(req);
   } catch (e) {
     const code = isProvenantError(e) ? e.code : ((e as { code?: string }).code ?? "INTERNAL");

@@ -25,9 +25,10 @@ export default async function MintPage() {
     <main className="container">
       <h1>Mint a dataset</h1>
       <p className="muted" style={{ maxWidth: 760 }}>
-        Pick a folder (every file is a sample) or a JSONL or CSV file (every record is a sample). Your browser hashes the samples and builds the Merkle commitment; the
-        app&apos;s server checks it and stores the shards, index and manifest; your wallet mints the dataset token on {chainName(chain.chainId)}. The samples themselves
-        are never uploaded: only their hashes.
+        Pick a folder (every file is a sample), a JSONL or CSV file (every record is a sample), WebDataset .tar shards (every key is a sample) or Parquet files, one or a
+        Hugging Face folder with data/*.parquet (every row is a sample). Your browser hashes the samples and builds the Merkle commitment; the app&apos;s server checks it
+        and stores the shards, index and manifest; your wallet mints the dataset token on {chainName(chain.chainId)}. The samples themselves are never uploaded: only
+        their hashes.
       </p>
       <div className={styles.layout}>
         <MintForm chainId={chain.chainId} registry={chain.registry.address} tokenRequired={appConfig().writeToken !== null} />
@@ -35,7 +36,7 @@ export default async function MintPage() {
           <h3>What goes where</h3>
           <dl>
             <dt>Stays in your browser</dt>
-            <dd>The samples themselves: files and records are read and hashed here.</dd>
+            <dd>The samples themselves: files, records, shards and rows are read and hashed here, by the same rules as the CLI.</dd>
             <dt>Sent to the app&apos;s server</dt>
             <dd>
               The sorted 32-byte sample hashes, the root, the counts and the name, license and description. The server recomputes the root before it stores anything.

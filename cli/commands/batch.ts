@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { InputError } from "../../core/errors.ts";
 import { batchSamples, batchSourceOf } from "../../core/dataset/batch-input.ts";
+import { isContainerEncoding, type ContainerEncoding } from "../../core/dataset/encoding-table.ts";
 import { batchCsv, checkBatch, type BatchProgress, type BatchReport } from "../../core/lineage/check-batch.ts";
 import type { Ancestry, CheckSampleIo } from "../../core/lineage/check-sample.ts";
 import { jsonBigInt } from "../output.ts";
@@ -13,11 +14,16 @@ export interface BatchOptions {
   onChain?: string;
   out?: string;
   json?: boolean;
+  batchFormat?: string;
 }
 
 export function withBatchOptions(cmd: Command): Command {
   return cmd
-    .option("--batch <path>", "many samples: every file of a folder, or every record of a .jsonl/.csv file")
+    .option(
+      "--batch <path>",
+      "many samples: every file of a folder, every record of a .jsonl/.csv file, every key of a .tar WebDataset shard, or every row of a .parquet file",
+    )
+    .option("--batch-format <encoding>", "with --batch on a folder: read it as webdataset (its .tar shards) or parquet (its .parquet files, e.g. a Hugging Face folder)")
     .option("--hash-list <file>", "many samples by hash: one SHA-256 a line (sha256sum's output works)")
     .option("--on-chain <n>", "with --batch: proofs per dataset also sent to the contract (every proof is verified locally)", "16");
 }
@@ -42,7 +48,10 @@ export async function runBatch(ancestry: Ancestry, io: CheckSampleIo, opts: Batc
   if (opts.batch !== undefined && opts.hashList !== undefined) throw new InputError("INPUT_INVALID", "give one of --batch and --hash-list");
   const onChain = Number(opts.onChain ?? "16");
   if (!Number.isSafeInteger(onChain) || onChain < 1) throw new InputError("INPUT_INVALID", `--on-chain must be a whole number from 1, got "${opts.onChain}"`);
-  const source = batchSourceOf((opts.batch ?? opts.hashList)!, opts.hashList !== undefined);
+  if (opts.batchFormat !== undefined && !isContainerEncoding(opts.batchFormat)) {
+    throw new InputError("INPUT_INVALID", `--batch-format must be webdataset or parquet, got "${opts.batchFormat}"`);
+  }
+  const source = batchSourceOf((opts.batch ?? opts.hashList)!, opts.hashList !== undefined, opts.batchFormat as ContainerEncoding | undefined);
   const t0 = performance.now();
   const progress = progressLine(opts.json);
   let report: BatchReport;
@@ -60,7 +69,10 @@ export async function runBatch(ancestry: Ancestry, io: CheckSampleIo, opts: Batc
     ...report.datasets.map((d, k) => {
       // Why samples are unknown: the dataset's one problem, or the first sample's reason.
       const why = d.problem ?? report.rows.find((r) => r.datasets[k].verdict === "unknown")?.datasets[k].reason;
-      return `  dataset #${d.datasetId}: ${d.in} in, ${d.out} out, ${d.unknown} unknown; ${d.reads} reads (${(d.bytesRead / 2 ** 20).toFixed(1)} MiB); contract accepted ${d.onChain.valid} of ${d.onChain.checked} proofs sent${why ? `; unknown because ${why}` : ""}`;
+      const as = d.hashedAs
+        ? `; the samples are not ${ancestry.datasets[k].record?.encoding} samples, so each was looked up by its hash as a ${d.hashedAs} sample (in only if the dataset holds the same canonical bytes)`
+        : "";
+      return `  dataset #${d.datasetId}: ${d.in} in, ${d.out} out, ${d.unknown} unknown; ${d.reads} reads (${(d.bytesRead / 2 ** 20).toFixed(1)} MiB); contract accepted ${d.onChain.valid} of ${d.onChain.checked} proofs sent${as}${why ? `; unknown because ${why}` : ""}`;
     }),
     ...report.gaps.map((g) => `  gap: ${g}`),
     `every proof verified by the library against the root read from chain ${report.chainId}; a sample of them by the contract`,

@@ -1,8 +1,8 @@
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { Command } from "commander";
 import { InputError } from "../../core/errors.ts";
-import { parseLooseHex32 } from "../../core/hex.ts";
-import { inputError } from "../../core/dataset/encodings.ts";
+import { parseLooseHex32, toHex } from "../../core/hex.ts";
+import { nodeCompressors } from "../../core/dataset/formats/containers.ts";
 import {
   ancestryOfDataset,
   ancestryOfWalk,
@@ -13,7 +13,6 @@ import {
   type Ancestry,
   type AncestryProof,
   type CheckSampleIo,
-  type GivenSample,
 } from "../../core/lineage/check-sample.ts";
 import { walkLineage } from "../../core/lineage/walk.ts";
 import { dataDir } from "../../core/config.ts";
@@ -25,27 +24,11 @@ import { isBatch, runBatch, withBatchOptions, type BatchOptions } from "./batch.
 import { action, jsonBigInt, withCommonOptions, type CommonOptions } from "../output.ts";
 import { openLineageSources } from "./lineage.ts";
 import { parseTokenId } from "../../core/identifiers.ts";
+import { givenOfInput, sampleInput, type SampleFlags } from "../sample-input.ts";
 
-interface CheckSampleOptions extends CommonOptions {
+interface CheckSampleOptions extends CommonOptions, SampleFlags {
   model: string;
-  text?: string;
-  hash?: string;
   out?: string;
-}
-
-/** The sample given on the command line: a file's bytes, a literal record, or a hash (bare hex or 0x). */
-export function givenSample(file: string | undefined, opts: { text?: string; hash?: string }): GivenSample {
-  const given = [file, opts.text, opts.hash].filter((v) => v !== undefined).length;
-  if (given !== 1) throw new InputError("INPUT_INVALID", "give exactly one sample: a file, --text or --hash");
-  if (opts.hash !== undefined) return { hash: parseLooseHex32(opts.hash, "--hash") };
-  if (opts.text !== undefined) return { text: opts.text };
-  try {
-    if (!statSync(file!).isFile()) throw new InputError("INPUT_INVALID", `${file} is not a file`);
-    return { bytes: readFileSync(file!) };
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    throw inputError(file!, e);
-  }
 }
 
 /** The ancestry of model `id`, walked from the chain and storage, and the I/O that checks proofs against them. */
@@ -64,7 +47,7 @@ export function reportText(r: AncestryProof, ancestry: Ancestry): string {
     const contract = d.onChain === null ? "" : `; contract ${d.onChain ? "VALID" : "REJECTED"}`;
     lines.push(`  dataset #${d.datasetId}: ${VERDICT_WORD[d.verdict]}, ${d.reason}${contract}`);
     if (d.usedBy.length) lines.push(`    ${usageWords(d.usedBy, r.model)}`);
-    if (d.sampleHash) lines.push(`    sample hash ${d.sampleHash}`);
+    if (d.sampleHash) lines.push(`    sample hash ${d.sampleHash}${d.hashedAs ? ` (hashed as a ${d.hashedAs} sample)` : ""}`);
   }
   for (const g of r.gaps) lines.push(`  gap: ${g}`);
   lines.push(
@@ -90,9 +73,14 @@ export function checkSampleCommand(): Command {
     withCommonOptions(
       new Command("check-sample")
         .description("was this sample used? prove it in or out of every dataset in a model's ancestry; the contract checks each proof")
-        .argument("[sample]", "the sample as a file (for jsonl/csv datasets: a one-record file)")
+        .argument(
+          "[sample...]",
+          "the sample as a file (jsonl/csv: a one-record file); webdataset: its member files (000123.jpg 000123.txt) or a .tar holding just that key; parquet: the .parquet file with --row",
+        )
         .requiredOption("--model <id>", "model token id: its own datasets and those of every ancestor are checked")
         .option("--text <record>", "the sample as a literal record, e.g. one JSONL line")
+        .option("--row-json <json>", 'parquet: the row as JSON, e.g. \'{"id":7,"text":"hi"}\' (docs/formats/encodings-v2.md)')
+        .option("--row <index>", "parquet: the row at this index (from 0) of the .parquet file given")
         .option("--hash <sha256>", "the sample's SHA-256 (64 hex digits, with or without 0x)")
         .option(
           "--out <file>",
@@ -100,17 +88,20 @@ export function checkSampleCommand(): Command {
         ),
     ),
   ).action(
-    action<CheckSampleOptions & BatchOptions>(async ([file], opts) => {
+    action<CheckSampleOptions & BatchOptions>(async (args, opts) => {
+      const files = ((args as unknown as string[][])[0] ?? []) as string[];
       if (isBatch(opts)) {
-        if (file !== undefined || opts.text !== undefined || opts.hash !== undefined)
+        if (files.length > 0 || opts.text !== undefined || opts.rowJson !== undefined || opts.row !== undefined || opts.hash !== undefined)
           throw new InputError("INPUT_INVALID", "--batch and --hash-list take the samples: give no other sample");
         const { ancestry, io } = await openAncestry(opts, parseTokenId(opts.model, "the model"));
         return runBatch(ancestry, io, opts);
       }
-      const sample = givenSample(file, opts);
+      const input = sampleInput(files, opts);
+      // A hash as sha256sum prints it (bare hex, spaces around) is taken as well as 0x-hex.
+      const sample = givenOfInput("hash" in input ? { hash: toHex(parseLooseHex32(input.hash, "--hash")) } : input);
       const id = parseTokenId(opts.model, "the model");
       const { ancestry, io } = await openAncestry(opts, id);
-      const r = await checkSample(ancestry, sample, io);
+      const r = await checkSample(ancestry, sample, io, { decompressors: nodeCompressors });
       if (opts.out) writeFileSync(opts.out, `${JSON.stringify(r, jsonBigInt, 2)}\n`);
       const text = reportText(r, ancestry) + (opts.out ? `\nverdicts and proofs written to ${opts.out}; re-check with: provenant verify-proof ${opts.out}` : "");
       return { ok: r.verdict !== "unknown", json: { ok: r.verdict !== "unknown", ...r }, text };

@@ -15,7 +15,7 @@ import { parseTokenId } from "../../core/identifiers.ts";
 import { parseVersionedJson } from "../../core/versioned-json.ts";
 import { isBatch, withBatchOptions, type BatchOptions } from "./batch.ts";
 import { action, jsonBigInt, withCommonOptions, type CommonOptions } from "../output.ts";
-import { sampleHashOf, type SampleInput } from "../sample-input.ts";
+import { sampleHashOf, sampleInput } from "../sample-input.ts";
 
 interface ProveOptions extends CommonOptions {
   dataset: string;
@@ -31,23 +31,6 @@ function describe(p: Proof): string {
   if (p.kind === "inclusion") return `IN the dataset: leaf ${p.index} of ${p.n}, ${p.siblings.length} siblings`;
   const between = p.left && p.right ? `between leaves ${p.left.index} and ${p.right.index}` : p.right ? "before the first leaf" : "after the last leaf";
   return `NOT in the dataset: its hash sorts ${between} of ${p.n}`;
-}
-
-/** The one sample the flags give: files, --text, --row-json, --row with a file, or --hash. */
-function sampleInput(files: string[], opts: ProveOptions): SampleInput {
-  if (opts.row !== undefined) {
-    if (!/^(0|[1-9][0-9]*)$/.test(opts.row)) throw new InputError("INPUT_INVALID", `--row must be a row index (0, 1, ...), got "${opts.row}"`);
-    if (files.length !== 1 || opts.text !== undefined || opts.rowJson !== undefined || opts.hash !== undefined) {
-      throw new InputError("INPUT_INVALID", "--row takes exactly one .parquet file and no other sample");
-    }
-    return { row: Number(opts.row), file: files[0] };
-  }
-  const given = [files.length > 0 ? files : undefined, opts.text, opts.rowJson, opts.hash].filter((v) => v !== undefined).length;
-  if (given !== 1) throw new InputError("INPUT_INVALID", "give exactly one sample: file(s), --text, --row-json, --row with a file, or --hash");
-  if (files.length > 0) return files.length === 1 ? { file: files[0] } : { files };
-  if (opts.text !== undefined) return { text: opts.text };
-  if (opts.rowJson !== undefined) return { rowJson: opts.rowJson };
-  return { hash: opts.hash! };
 }
 
 export function proveCommand(): Command {

@@ -5,7 +5,7 @@ import type { HashPair } from "../merkle/verify.ts";
 // "#hash-nodes" (package.json "imports"): native SHA-256 in Node, JavaScript in the browser.
 import { hashNodesInto } from "#hash-nodes";
 import { verifyProof, type Proof } from "../dataset/prover.ts";
-import { BROWSER_ENCODINGS } from "../dataset/encoding-table.ts";
+import { BROWSER_ENCODINGS, isEncoding } from "../dataset/encoding-table.ts";
 import { canonicalSample, sha256, sha256Sync, type SampleEncoding } from "../dataset/sample-hash.ts";
 
 const SYNC_HASH_BYTES = 64 * 1024;
@@ -37,7 +37,10 @@ export interface BatchCell {
 
 export interface BatchRow {
   label: string;
-  /** SHA-256 of the sample as given (what sha256sum prints for a file; a record's own bytes for a JSONL or CSV line). */
+  /**
+   * SHA-256 of the sample as given (what sha256sum prints for a file; a record's own bytes for a JSONL or CSV line;
+   * a WebDataset key's or Parquet row's sample hash).
+   */
   sha256: Hex32;
   verdict: Verdict;
   /** One cell per dataset, in the order of BatchReport.datasets. */
@@ -48,6 +51,11 @@ export interface BatchDatasetSummary {
   datasetId: string;
   /** Why the whole dataset is unknown, when it is. */
   problem: string | null;
+  /**
+   * Set when the samples are not samples of the dataset's encoding (WebDataset keys against a Parquet dataset): the
+   * encoding they were hashed as, their own. A sample is in such a dataset only if it holds the same canonical bytes.
+   */
+  hashedAs?: string;
   in: number;
   out: number;
   unknown: number;
@@ -96,30 +104,46 @@ const nodeHashPair: HashPair = (left, right) => {
 };
 const asReason = (e: unknown) => (isProvenantError(e) ? e.message : ((e as Error)?.message ?? String(e)));
 
-/** Sample hashes of every sample under each encoding the datasets use, sample i at bytes [32i, 32i + 32). */
+/**
+ * Sample hashes of every sample under each encoding the datasets use, sample i at bytes [32i, 32i + 32), by
+ * check-sample's rule: a record or file is hashed in each encodings-v1 dataset's canonical form; a dataset whose
+ * encoding the samples do not fit (a folder's files against a Parquet dataset, WebDataset keys against a JSONL one)
+ * is looked up by each sample's hash in its own encoding, and `ownEncoding` says which that is.
+ */
 async function hashSamples(samples: AsyncIterable<BatchSample> | Iterable<BatchSample>, encodings: Set<string>, options: BatchOptions) {
   const labels: string[] = [];
   const given: Uint8Array[] = [];
   const byEncoding = new Map<string, Uint8Array[]>([...encodings].map((e) => [e, []]));
+  let ownEncoding: string | null = null;
   for await (const s of samples) {
     labels.push(s.label);
     if ("hash" in s) {
       given.push(s.hash);
+      ownEncoding ??= s.hashedAs ?? null;
       for (const list of byEncoding.values()) list.push(s.hash);
     } else {
+      ownEncoding ??= s.encoding;
       // No promise per sample for the small ones (most records): sha256 would await WebCrypto only for big ones.
       const raw = s.bytes.length <= SYNC_HASH_BYTES ? sha256Sync(s.bytes) : await sha256(s.bytes);
       given.push(raw);
       for (const [encoding, list] of byEncoding) {
-        if (!(BROWSER_ENCODINGS as readonly string[]).includes(encoding)) continue;
-        const canonical = canonicalSample(s.bytes, encoding as SampleEncoding);
+        if (!isEncoding(encoding)) continue;
+        const as = (BROWSER_ENCODINGS as readonly string[]).includes(encoding) ? (encoding as SampleEncoding) : s.encoding;
+        const canonical = canonicalSample(s.bytes, as);
         list.push(canonical.length === s.bytes.length ? raw : canonical.length <= SYNC_HASH_BYTES ? sha256Sync(canonical) : await sha256(canonical));
       }
     }
     if (labels.length % 1000 === 0) options.onProgress?.({ phase: "hashing", done: labels.length, total: null });
   }
   options.onProgress?.({ phase: "hashing", done: labels.length, total: labels.length });
-  return { labels, given, byEncoding };
+  return { labels, given, byEncoding, ownEncoding };
+}
+
+/** Whether samples of `own` are looked up in a dataset of `encoding` by their own hash (check-sample's misfit rule). */
+function hashedAsOwn(own: string | null, encoding: string, anyBytes: boolean): boolean {
+  if (own === null || own === encoding) return false;
+  // Records and files are hashed in each encodings-v1 form; a container sample only in its own.
+  return anyBytes ? !(BROWSER_ENCODINGS as readonly string[]).includes(encoding) : true;
 }
 
 /** Checks every sample against every dataset of `ancestry`. Rows come back in the order the samples were given. */
@@ -134,7 +158,8 @@ export async function checkBatch(
   const onChainCount = options.onChain ?? 16;
   let t = now();
   const encodings = new Set(ancestry.datasets.flatMap((d) => (d.record ? [d.record.encoding] : [])));
-  const { labels, given, byEncoding } = await hashSamples(samples, encodings, options);
+  const { labels, given, byEncoding, ownEncoding } = await hashSamples(samples, encodings, options);
+  const bytesSamples = ownEncoding !== null && (BROWSER_ENCODINGS as readonly string[]).includes(ownEncoding);
   timings.hash = (now() - t) / 1000;
   const count = labels.length;
   const cells: BatchCell[][] = ancestry.datasets.map(() => new Array<BatchCell>(count));
@@ -142,7 +167,18 @@ export async function checkBatch(
 
   for (const [k, d] of ancestry.datasets.entries()) {
     const column = cells[k];
-    const summary: BatchDatasetSummary = { datasetId: d.datasetId, problem: null, in: 0, out: 0, unknown: 0, reads: 0, bytesRead: 0, onChain: { checked: 0, valid: 0 } };
+    const hashedAs = d.record && hashedAsOwn(ownEncoding, d.record.encoding, bytesSamples) ? ownEncoding : null;
+    const summary: BatchDatasetSummary = {
+      datasetId: d.datasetId,
+      problem: null,
+      ...(hashedAs ? { hashedAs } : {}),
+      in: 0,
+      out: 0,
+      unknown: 0,
+      reads: 0,
+      bytesRead: 0,
+      onChain: { checked: 0, valid: 0 },
+    };
     summaries.push(summary);
     const allUnknown = (reason: string) => {
       summary.problem = reason;

@@ -1,9 +1,10 @@
 import { ChainError, FormatError, isProvenantError, type ProvenantError } from "../errors.ts";
-import { toHex, type Hex32 } from "../hex.ts";
+import { parseHex32, toHex, type Hex32 } from "../hex.ts";
 import { DatasetProver, verifyProof, type Proof } from "../dataset/prover.ts";
 import { proofFromJson, proofToJson, type ProofJson } from "../dataset/proof-file.ts";
-import { BROWSER_ENCODINGS } from "../dataset/encoding-table.ts";
-import { sampleHash, textSampleHash, type SampleEncoding } from "../dataset/sample-hash.ts";
+import { isEncoding, type Encoding } from "../dataset/encoding-table.ts";
+import { givenSampleHash, ownEncoding, sampleMisfit, sampleMisfitError, type GivenFile, type GivenSample } from "../dataset/formats/single-sample.ts";
+import type { Compressors } from "hyparquet";
 import type { ContentStore } from "../storage/store.ts";
 import type { DatasetRole } from "../chain/roles.ts";
 import type { LineageWalk } from "./walk.ts";
@@ -19,8 +20,11 @@ import type { LineageWalk } from "./walk.ts";
  * proved the sample absent.
  */
 
-/** A sample as given: its bytes (a file), a literal record, or its SHA-256. */
-export type GivenSample = { bytes: Uint8Array } | { text: string } | { hash: Uint8Array };
+/**
+ * A sample as given (core/dataset/formats/single-sample.ts): a file, a WebDataset sample's member files or a .tar of
+ * one key, a literal record, a Parquet row (as JSON, or by index in a file), or its SHA-256.
+ */
+export type { GivenFile, GivenSample };
 
 /** A model that declared the dataset, with the role it gave it. `distance` 0 is the model asked about. */
 export interface DatasetUse {
@@ -60,6 +64,11 @@ export interface DatasetVerdict {
   verdict: Verdict;
   /** The hash looked up (SHA-256 of the sample's canonical bytes under the dataset's encoding). */
   sampleHash: Hex32 | null;
+  /**
+   * Set when the sample is not a sample of the dataset's encoding (a WebDataset sample against a Parquet dataset):
+   * the encoding it was hashed as instead, its own. Such a leaf is in the dataset only if it holds the same canonical bytes.
+   */
+  hashedAs?: Encoding;
   /** One sentence: where it is, why it is not, or why it is not known. */
   reason: string;
   /** The error code behind an "unknown". */
@@ -166,12 +175,46 @@ export function ancestryOfDataset(
   };
 }
 
-/** The sample's hash under `encoding`, or null when this library cannot canonicalize a sample of it. */
-export async function sampleHashUnder(sample: GivenSample, encoding: string): Promise<Uint8Array | null> {
-  if ("hash" in sample) return sample.hash;
-  if (!(BROWSER_ENCODINGS as readonly string[]).includes(encoding)) return null;
-  const enc = encoding as SampleEncoding;
-  return "text" in sample ? textSampleHash(sample.text, enc) : sampleHash(sample.bytes, enc);
+/** How a sample was hashed for a dataset: under the dataset's encoding, or (`misfit` set) under its own. */
+export interface SampleHashFor {
+  hash: Uint8Array;
+  /** The sample's own encoding, when it is not a sample of the dataset's; what was given, in words. */
+  misfit: { hashedAs: Encoding; given: string } | null;
+}
+
+/**
+ * The sample's hash for each encoding of `encodings` (null for one this library does not know). A sample that does
+ * not fit an encoding (a WebDataset sample against a jsonl dataset) is looked up by its hash in its own encoding:
+ * a leaf is the SHA-256 of canonical bytes, so the dataset holds it only if it holds those very bytes, and the
+ * exclusion proof of that hash says exactly so. When the sample fits none of them, it is refused as
+ * givenSampleHash refuses it: there is nothing to look up.
+ */
+export async function sampleHashesFor(sample: GivenSample, encodings: readonly string[], decompressors?: Compressors): Promise<Map<string, SampleHashFor | null>> {
+  const known = [...new Set(encodings)].filter(isEncoding);
+  const misfits = new Map(known.map((e) => [e, sampleMisfit(sample, e)]));
+  const fitting = known.filter((e) => misfits.get(e) === null);
+  if (known.length > 0 && fitting.length === 0) throw sampleMisfitError(misfits.get(known[0])!, known[0]);
+  const own = ownEncoding(sample);
+  const cache = new Map<Encoding, Promise<Uint8Array>>();
+  const hashAs = (e: Encoding) => {
+    if (!cache.has(e)) cache.set(e, givenSampleHash(sample, e, decompressors));
+    return cache.get(e)!;
+  };
+  const out = new Map<string, SampleHashFor | null>();
+  for (const e of encodings) {
+    // A hash is looked up as given, in any encoding, even one this library cannot hash a sample of.
+    if (!isEncoding(e)) out.set(e, "hash" in sample ? { hash: parseHex32(sample.hash, "the sample hash"), misfit: null } : null);
+    else {
+      const given = misfits.get(e)!;
+      out.set(e, given === null ? { hash: await hashAs(e), misfit: null } : { hash: await hashAs(own!), misfit: { hashedAs: own!, given } });
+    }
+  }
+  return out;
+}
+
+/** Why a sample's hash was looked up in its own encoding, not the dataset's. */
+function misfitWords(misfit: NonNullable<SampleHashFor["misfit"]>, encoding: string): string {
+  return `a sample given as ${misfit.given} is not a ${encoding} sample, so its hash as a ${misfit.hashedAs} sample was looked up: the dataset holds it only if one of its samples has the same canonical bytes`;
 }
 
 const ROLE_WORDS: Record<DatasetRole, string> = { training: "training", "fine-tuning": "fine-tuning", evaluation: "evaluation" };
@@ -235,6 +278,7 @@ export async function checkDataset(
   x: Uint8Array | null,
   io: CheckSampleIo,
   opened?: Awaited<ReturnType<typeof openAncestryDataset>>,
+  misfit: SampleHashFor["misfit"] = null,
 ): Promise<DatasetVerdict> {
   if (!d.record) return unknown(d, x, d.problem ?? { code: "LINEAGE_INVALID", message: `dataset #${d.datasetId} could not be read` });
   if (x === null) {
@@ -279,7 +323,17 @@ export async function checkDataset(
     proof.kind === "inclusion"
       ? `leaf ${proof.index} of ${proof.n} in dataset #${d.datasetId}`
       : `not among the ${proof.n} samples of dataset #${d.datasetId}: its hash sorts ${proof.left && proof.right ? `between leaves ${proof.left.index} and ${proof.right.index}` : proof.right ? "before the first leaf" : "after the last leaf"}`;
-  return { datasetId: d.datasetId, usedBy: d.usedBy, verdict: proof.kind === "inclusion" ? "in" : "out", sampleHash: toHex(x), reason, proof: json, local, onChain };
+  return {
+    datasetId: d.datasetId,
+    usedBy: d.usedBy,
+    verdict: proof.kind === "inclusion" ? "in" : "out",
+    sampleHash: toHex(x),
+    ...(misfit ? { hashedAs: misfit.hashedAs } : {}),
+    reason: misfit ? `${reason}; ${misfitWords(misfit, d.record.encoding)}` : reason,
+    proof: json,
+    local,
+    onChain,
+  };
 }
 
 /** The overall verdict and its one line, from the datasets' verdicts and the ancestry's gaps. */
@@ -308,11 +362,16 @@ export function overallVerdict(ancestry: Ancestry, datasets: DatasetVerdict[]): 
  * Checks one sample against every dataset of `ancestry`: one proof per dataset, each checked by the library and
  * by the contract. Datasets are checked in parallel; a failure at one is that dataset's "unknown".
  */
-export async function checkSample(ancestry: Ancestry, sample: GivenSample, io: CheckSampleIo): Promise<AncestryProof> {
+export async function checkSample(ancestry: Ancestry, sample: GivenSample, io: CheckSampleIo, options: { decompressors?: Compressors } = {}): Promise<AncestryProof> {
+  const hashes = await sampleHashesFor(
+    sample,
+    ancestry.datasets.flatMap((d) => (d.record ? [d.record.encoding] : [])),
+    options.decompressors,
+  );
   const datasets = await Promise.all(
     ancestry.datasets.map(async (d) => {
-      const x = d.record ? await sampleHashUnder(sample, d.record.encoding) : "hash" in sample ? sample.hash : null;
-      return checkDataset(d, x, io);
+      const h = d.record ? hashes.get(d.record.encoding) : null;
+      return checkDataset(d, h?.hash ?? null, io, undefined, h?.misfit ?? null);
     }),
   );
   const { verdict, summary } = overallVerdict(ancestry, datasets);

@@ -170,7 +170,11 @@ describe("provenant check-sample: one sample against a model's whole ancestry (l
     expect(hashes.json.rows.map((r: { label: string; verdict: string }) => `${r.label} ${r.verdict}`)).to.deep.equal(["digits/digit-3.txt in", "nothing.txt out"]);
     writeFileSync(join(work, "bad-hashes.txt"), "not a hash\n");
     expectError(await cli(["check-sample", "--hash-list", join(work, "bad-hashes.txt"), "--model", "2"]), "INPUT_INVALID", /line 1 does not start with a SHA-256/);
-    expectError(await cli(["prove", "--batch", join(work, "altered.txt"), "--dataset", "1"]), "INPUT_INVALID", /neither a folder nor a \.jsonl\/\.csv file/);
+    expectError(
+      await cli(["prove", "--batch", join(work, "altered.txt"), "--dataset", "1"]),
+      "INPUT_INVALID",
+      /neither a folder nor a \.jsonl\/\.csv\/\.tar\/\.parquet file/,
+    );
   });
 
   it("fails closed on a shard that fails its CID: that dataset is unknown, and the verdict is never 'in none'", async () => {

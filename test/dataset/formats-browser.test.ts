@@ -29,6 +29,9 @@ describe("encodings-v2 single samples for the browser (core/dataset/formats/sing
       for (const [, spec] of src.matchAll(/^import\s+(?!type\b)[^;]*?from\s+["'](\.[^"']+)["']/gm)) visit(join(dirname(path), spec));
     };
     visit(join(import.meta.dirname, "..", "..", "core", "dataset", "formats", "single-sample.ts"));
+    // The mint page's dataset hasher and the model page's check-sample, which now reach the encodings-v2 readers.
+    visit(join(import.meta.dirname, "..", "..", "core", "dataset", "formats", "blob-dataset.ts"));
+    visit(join(import.meta.dirname, "..", "..", "core", "lineage", "check-sample.ts"));
     expect([...seen].map((p) => p.split("/").pop())).to.include.members(["canonical-json.ts", "parquet-rows.ts", "parquet-schema.ts", "webdataset.ts", "tar-members.ts"]);
   });
 

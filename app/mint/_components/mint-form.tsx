@@ -10,12 +10,12 @@ import { useWallets } from "../../_components/providers.tsx";
 import { toTrouble, trouble, type Trouble } from "../../_lib/errors.ts";
 import { DATASET_UPLOAD_TYPE, encodeDatasetUpload } from "../../_lib/dataset-upload.ts";
 import { formatBytes, formatCount, formatMs } from "../../_lib/format.ts";
-import { hashFolder, hashRecordFile, warmHashWorker } from "../../_lib/hash-client.ts";
+import { hashContainerFiles, hashFolder, hashRecordFile, warmHashWorker } from "../../_lib/hash-client.ts";
 import type { DatasetResult, HashProgress } from "../../_lib/hash-protocol.ts";
 import { MAX_BROWSER_DATASET_BYTES, MAX_BROWSER_LEAVES } from "../../_lib/limits.ts";
 import { chainName } from "../../../core/chain/networks.ts";
 import { appRpc, signerOf } from "../../_lib/app-rpc.ts";
-import { selectionFromDroppedFolder, selectionFromFile, selectionFromInput, type Selection } from "./collect.ts";
+import { SAMPLE_WORDS, selectionFromDroppedFolder, selectionFromFile, selectionFromInput, type Selection } from "./collect.ts";
 import { WalletPicker } from "./wallet-picker.tsx";
 import styles from "./mint-form.module.css";
 
@@ -75,7 +75,7 @@ export function MintForm({ chainId, registry, tokenRequired }: { chainId: number
       return setProblem(tooBig(`${s.name} holds ${s.kind === "folder" ? `${formatCount(s.entries.length)} files, ` : ""}${formatBytes(s.bytes)}`, s.name));
     }
     setSelection(s);
-    setMeta((m) => ({ ...m, name: m.name || s.name.replace(/\.(jsonl|ndjson|csv)$/i, "") }));
+    setMeta((m) => ({ ...m, name: m.name || s.name.replace(/\.(jsonl|ndjson|csv|tar|tar\.gz|tgz|parquet)$/i, "") }));
   };
 
   const onDrop = async (e: DragEvent<HTMLDivElement>) => {
@@ -83,7 +83,7 @@ export function MintForm({ chainId, registry, tokenRequired }: { chainId: number
     setDragging(false);
     const items = Array.from(e.dataTransfer.items ?? []);
     const entries = items.map((i) => i.webkitGetAsEntry?.()).filter((x): x is FileSystemEntry => !!x);
-    if (entries.length !== 1) return choose({ error: "Drop one folder, or one JSONL or CSV file." });
+    if (entries.length !== 1) return choose({ error: "Drop one folder, or one JSONL, CSV, .tar or .parquet file." });
     if (entries[0].isDirectory) choose(await selectionFromDroppedFolder(entries[0] as FileSystemDirectoryEntry));
     else choose(selectionFromFile(e.dataTransfer.files[0]));
   };
@@ -98,8 +98,12 @@ export function MintForm({ chainId, registry, tokenRequired }: { chainId: number
     try {
       const r =
         selection.kind === "folder"
-          ? await hashFolder(selection.entries, selection.skippedHidden, onProgress)
-          : await hashRecordFile(selection.file, selection.encoding, onProgress);
+          ? selection.encoding === "files"
+            ? await hashFolder(selection.entries, selection.skippedHidden, onProgress)
+            : await hashContainerFiles(selection.entries, selection.encoding, selection.skippedHidden, onProgress)
+          : selection.kind === "container"
+            ? await hashContainerFiles([{ file: selection.file, path: selection.name }], selection.encoding, 0, onProgress)
+            : await hashRecordFile(selection.file, selection.encoding, onProgress);
       setHashed(r);
       setPhase("hashed");
     } catch (e) {
@@ -191,14 +195,14 @@ export function MintForm({ chainId, registry, tokenRequired }: { chainId: number
           onDrop={(e) => void onDrop(e)}
         >
           <p>
-            <strong>Drop a folder or a JSONL / CSV file here</strong>
+            <strong>Drop a folder, or a JSONL / CSV / WebDataset .tar / .parquet file here</strong>
           </p>
           <div className={styles.pickers}>
             <button type="button" className="secondary" onClick={() => folderInput.current?.click()} disabled={phase === "hashing"}>
               Choose a folder…
             </button>
             <button type="button" className="secondary" onClick={() => fileInput.current?.click()} disabled={phase === "hashing"}>
-              Choose a JSONL or CSV file…
+              Choose a file (JSONL, CSV, .tar, .parquet)…
             </button>
           </div>
           <input
@@ -217,7 +221,7 @@ export function MintForm({ chainId, registry, tokenRequired }: { chainId: number
             ref={fileInput}
             type="file"
             hidden
-            accept=".jsonl,.ndjson,.csv"
+            accept=".jsonl,.ndjson,.csv,.tar,.tar.gz,.tgz,.parquet"
             data-testid="records-input"
             onChange={(e) => {
               const f = e.target.files?.[0];
@@ -230,9 +234,37 @@ export function MintForm({ chainId, registry, tokenRequired }: { chainId: number
           <p className={styles.summary} data-testid="selection">
             <strong>{selection.name}</strong>:{" "}
             {selection.kind === "folder"
-              ? `${formatCount(selection.entries.length)} files, ${formatBytes(selection.bytes)}${selection.skippedHidden ? `, ${selection.skippedHidden} hidden entr${selection.skippedHidden === 1 ? "y" : "ies"} skipped` : ""}. Encoding: files (each file's bytes are a sample).`
-              : `${formatBytes(selection.bytes)}. Encoding: ${selection.encoding} (each ${selection.encoding === "jsonl" ? "non-empty line" : "record after the header"} is a sample).`}
+              ? `${formatCount(selection.entries.length)} files, ${formatBytes(selection.bytes)}${selection.skippedHidden ? `, ${selection.skippedHidden} hidden entr${selection.skippedHidden === 1 ? "y" : "ies"} skipped` : ""}.`
+              : `${formatBytes(selection.bytes)}.`}{" "}
+            <span data-testid="selection-encoding">
+              Encoding: {selection.encoding} ({SAMPLE_WORDS[selection.encoding]}
+              {selection.kind === "folder" && selection.encoding !== "files" ? "; other files are skipped" : ""}).
+            </span>
           </p>
+        ) : null}
+        {selection?.kind === "folder" && selection.containers.length > 0 ? (
+          <label className="small">
+            Read this folder as{" "}
+            <select
+              value={selection.encoding}
+              data-testid="folder-encoding"
+              disabled={phase === "hashing" || phase === "storing" || phase === "minting"}
+              onChange={(e) => {
+                setHashed(null);
+                setStored(null);
+                setMinted(null);
+                setPhase("pick");
+                setSelection({ ...selection, encoding: e.target.value as typeof selection.encoding });
+              }}
+            >
+              <option value="files">files: every file a sample</option>
+              {selection.containers.map((c) => (
+                <option key={c} value={c}>
+                  {c === "webdataset" ? "WebDataset: every key of its .tar shards a sample" : "Parquet: every row of its .parquet files a sample"}
+                </option>
+              ))}
+            </select>
+          </label>
         ) : null}
         {problem?.step === 1 ? <Notice trouble={problem.t} /> : null}
       </section>

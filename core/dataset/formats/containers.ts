@@ -3,7 +3,6 @@
  * .parquet file, or a directory of them such as a Hugging Face dataset folder, optionally one split of it), the
  * work units they cut into (a shard; a row group), and hashing one unit. Node-side: files are read with node:fs.
  */
-import { createHash, hash } from "node:crypto";
 import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import * as zlib from "node:zlib";
@@ -13,7 +12,7 @@ import { DatasetEmptyError, InputError } from "../../errors.ts";
 import { ENCODING_TABLE, type ContainerEncoding } from "../encoding-table.ts";
 import { bytePath, displayPath, emptySkippedCounts, HashSink, inputError, walkFiles, type SampleHashes, type SkippedCounts } from "../encodings.ts";
 import type { SkippedEntry } from "../skipped.ts";
-import { ByteWriter } from "./canonical-json.ts";
+import { rowHasher } from "./blob-dataset.ts";
 import { footerLength, openParquet, parseFooter, readRowGroup, type ByteSource } from "./parquet-rows.ts";
 import { rowSchema } from "./parquet-schema.ts";
 import { hashShard, type ShardResult } from "./tar-shard.ts";
@@ -155,28 +154,6 @@ export function parquetFileMetadata(file: ContainerFile): FileMetaData {
   }
 }
 
-const sha256 = (b: Uint8Array) => hash("sha256", b, "buffer") as unknown as Buffer;
-
-/**
- * A row hasher over a flushing writer: a row under 1 MiB is hashed in one call; a bigger one streams through an
- * incremental hash as it is written, so no row is held whole.
- */
-export function rowHasher(push: (digest: Uint8Array) => void): { writer: ByteWriter; onRow: (w: ByteWriter) => void } {
-  let h = createHash("sha256");
-  const writer = new ByteWriter(64 << 10, (bytes) => h.update(bytes));
-  return {
-    writer,
-    onRow(w) {
-      if (w.flushed === 0) push(sha256(w.result()));
-      else {
-        h.update(w.result());
-        push(h.digest());
-        h = createHash("sha256");
-      }
-    },
-  };
-}
-
 /** Hashes row group `g` of a Parquet file, pushing each row's SHA-256 in order; returns the rows. */
 export async function hashRowGroupOf(file: ContainerFile, g: number, push: (digest: Uint8Array) => void, onRows?: (rows: number) => void): Promise<number> {
   const src = fileSource(bytePath(file.path), file.name);
@@ -200,10 +177,10 @@ export async function hashRowGroupOf(file: ContainerFile, g: number, push: (dige
 }
 
 /** Hashes one shard's samples in order. */
-export function hashShardOf(file: ContainerFile, push: (digest: Uint8Array) => void, onSamples?: (samples: number) => void): Promise<ShardResult> {
+export function hashShardOf(file: ContainerFile, push: (digest: Uint8Array, key: string) => void, onSamples?: (samples: number) => void): Promise<ShardResult> {
   let samples = 0;
-  return hashShard(bytePath(file.path), file.name, (d) => {
-    push(d);
+  return hashShard(bytePath(file.path), file.name, (d, key) => {
+    push(d, key);
     if (onSamples && (++samples & 1023) === 0) onSamples(samples);
   });
 }

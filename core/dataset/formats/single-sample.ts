@@ -43,26 +43,51 @@ export const SAMPLE_USE: Record<Encoding, { words: string; hints: ErrorHint[] }>
   parquet: { words: "give the row as JSON, or a .parquet file and the row's index in it", hints: [{ remedy: "sampleRowJson" }, { remedy: "sampleRow" }] },
 };
 
-/** `given` names what the user handed in ("a literal record", "2 files"). */
-const wrong = (given: string, encoding: Encoding) =>
+/** The refusal of a sample that does not fit `encoding`; `given` names what the user handed in ("a literal record", "2 files"). */
+export const sampleMisfitError = (given: string, encoding: Encoding): InputError =>
   new InputError("INPUT_INVALID", `a sample given as ${given} does not fit a ${encoding} dataset: ${SAMPLE_USE[encoding].words}`, {
     hints: SAMPLE_USE[encoding].hints,
   });
 
+/**
+ * Why `input` is not a sample of an `encoding` dataset (what was given, in words: "a literal record", "2 files"), or
+ * null when it is one. The one statement of which input fits which encoding: givenSampleHash refuses by it, and a
+ * check across datasets of several encodings (core/lineage/check-sample.ts) asks it per dataset.
+ */
+export function sampleMisfit(input: GivenSample<{ name: string }>, encoding: Encoding): string | null {
+  if ("hash" in input) return null;
+  if ("text" in input) return ENCODING_TABLE[encoding].since === 1 ? null : "a literal record";
+  if ("rowJson" in input) return encoding === "parquet" ? null : "a JSON row";
+  if ("row" in input) return encoding === "parquet" ? null : "a row index";
+  const files = "files" in input ? input.files : [input.file];
+  if (encoding === "webdataset") return null;
+  if (files.length !== 1) return `${files.length} files`;
+  if (encoding === "parquet") return `one file (${files[0].name})`;
+  return null;
+}
+
+/**
+ * The encoding a sample given this way is a sample of in its own right: member files or a .tar are a WebDataset
+ * sample, a row a Parquet one, a literal record a JSONL line, any other one file a file. A dataset of an encoding
+ * the input does not fit can hold it only as that (the same canonical bytes, so the same leaf); null for a hash.
+ */
+export function ownEncoding(input: GivenSample<{ name: string }>): Encoding | null {
+  if ("hash" in input) return null;
+  if ("text" in input) return "jsonl";
+  if ("rowJson" in input || "row" in input) return "parquet";
+  if ("files" in input && input.files.length !== 1) return "webdataset";
+  const file = "files" in input ? input.files[0] : input.file;
+  return encodingOfName(file.name) === "webdataset" ? "webdataset" : "files";
+}
+
 /** The SHA-256 the dataset's Merkle tree holds for this sample, if the dataset holds it. */
 export async function givenSampleHash(input: GivenSample, encoding: Encoding, decompressors?: Compressors): Promise<Uint8Array> {
+  const misfit = sampleMisfit(input, encoding);
+  if (misfit !== null) throw sampleMisfitError(misfit, encoding);
   if ("hash" in input) return parseHex32(input.hash, "the sample hash");
-  const v1 = ENCODING_TABLE[encoding].since === 1;
-  if ("text" in input) {
-    if (!v1) throw wrong("a literal record", encoding);
-    return textSampleHash(input.text, encoding as BrowserEncoding);
-  }
-  if ("rowJson" in input) {
-    if (encoding !== "parquet") throw wrong("a JSON row", encoding);
-    return parquetRowJsonHash(input.rowJson);
-  }
+  if ("text" in input) return textSampleHash(input.text, encoding as BrowserEncoding);
+  if ("rowJson" in input) return parquetRowJsonHash(input.rowJson);
   if ("row" in input) {
-    if (encoding !== "parquet") throw wrong("a row index", encoding);
     const src = await input.file.open();
     try {
       return await sha256(await parquetRowBytes(src, input.row, decompressors));
@@ -72,8 +97,6 @@ export async function givenSampleHash(input: GivenSample, encoding: Encoding, de
   }
   const files = "files" in input ? input.files : [input.file];
   if (encoding === "webdataset") return webdatasetFilesHash(files);
-  if (files.length !== 1) throw wrong(`${files.length} files`, encoding);
-  if (encoding === "parquet") throw wrong(`one file (${files[0].name})`, encoding);
   return sampleHash(await files[0].bytes(), encoding as BrowserEncoding);
 }
 
@@ -95,7 +118,7 @@ export function blobFile(blob: Blob, name = (blob as File).name): GivenFile {
     bytes: async () => new Uint8Array(await blob.arrayBuffer()),
     digest: async () => sha256(new Uint8Array(await blob.arrayBuffer())),
     open: async () => ({ name, size: blob.size, read: async (offset, length) => new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer()) }),
-    shardSamples: () => hashTarBlob(blob, name),
+    shardSamples: async () => (await hashTarBlob(blob, name)).map((s) => s.digest),
   };
 }
 

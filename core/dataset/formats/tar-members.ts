@@ -37,19 +37,19 @@ export interface TarPosition {
 }
 
 /**
- * Hashes the members `extract` emits and groups them into samples, handing each sample's SHA-256 to `onSample` in
- * shard order. `done` settles when the tar stream ends (or is refused); `end()` then emits the last sample. Members
+ * Hashes the members `extract` emits and groups them into samples, handing each sample's SHA-256 and key (a byte
+ * string) to `onSample` in shard order. `done` settles when the tar stream ends (or is refused); `end()` then emits the last sample. Members
  * stream through SHA-256, so memory stays small however large a member is.
  */
 export function readTarSamples(
   extract: tar.Extract,
   where: string,
-  onSample: (digest: Uint8Array) => void,
+  onSample: (digest: Uint8Array, key: string) => void,
   onMember?: () => void,
   /** Stops the bytes flowing in once a member is refused (the CLI destroys its file stream). */
   abort: () => void = () => extract.destroy(),
 ): { done: Promise<void>; position: TarPosition; end(): Omit<ShardResult, "bytes"> } {
-  const grouper = new SampleGrouper(where, (canonical) => onSample(sha256Sync(canonical)));
+  const grouper = new SampleGrouper(where, (canonical, key) => onSample(sha256Sync(canonical), key));
   const position: TarPosition = { members: 0, lastName: "" };
   // tar-stream's entry events, not its async iterator: a member costs a third less (tens of µs each).
   const done = new Promise<void>((resolve, reject) => {
@@ -152,12 +152,13 @@ export const isGzipHead = (head: Uint8Array): boolean => head.length >= 2 && hea
 
 /**
  * Hashes every sample of a shard held in a Blob (a browser's File), gunzipping it first when it is gzip: what a
- * browser gives for a `.tar` holding one sample. Returns the samples' SHA-256s in shard order.
+ * browser gives for a `.tar` holding one sample, or a shard of a dataset to mint. Returns the samples' SHA-256s
+ * and keys (byte strings) in shard order.
  */
-export async function hashTarBlob(blob: Blob, where: string): Promise<Uint8Array[]> {
-  const digests: Uint8Array[] = [];
+export async function hashTarBlob(blob: Blob, where: string): Promise<Array<{ digest: Uint8Array; key: string }>> {
+  const digests: Array<{ digest: Uint8Array; key: string }> = [];
   const extract = tarExtract();
-  const reading = readTarSamples(extract, where, (d) => digests.push(d));
+  const reading = readTarSamples(extract, where, (digest, key) => digests.push({ digest, key }));
   // tar-stream reports a broken stream as an error and as `done` rejecting: one answer is enough.
   reading.done.catch(() => {});
   const gzip = isGzipHead(new Uint8Array(await blob.slice(0, 2).arrayBuffer()));

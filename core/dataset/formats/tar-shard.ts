@@ -24,10 +24,10 @@ function isGzip(path: string | Buffer): boolean {
 }
 
 /**
- * Hashes every sample of the shard at `path` (a path or its bytes), handing each sample's SHA-256 to `onSample` in
- * shard order. `where` names the shard in messages.
+ * Hashes every sample of the shard at `path` (a path or its bytes), handing each sample's SHA-256 and key to
+ * `onSample` in shard order. `where` names the shard in messages.
  */
-export async function hashShard(path: string | Buffer, where: string, onSample: (digest: Uint8Array) => void, onMember?: () => void): Promise<ShardResult> {
+export async function hashShard(path: string | Buffer, where: string, onSample: (digest: Uint8Array, key: string) => void, onMember?: () => void): Promise<ShardResult> {
   let gzip: boolean;
   try {
     gzip = isGzip(path);

@@ -23,7 +23,7 @@ async function* recordsOf(file: File, encoding: "jsonl" | "csv"): AsyncGenerator
   let pending: BatchSample[] = [];
   const splitter = new RecordSplitter(encoding, (record) => {
     const n = encoding === "jsonl" ? splitter.counts.records + splitter.counts.emptyRecords : splitter.counts.records;
-    pending.push({ label: encoding === "jsonl" ? `line ${n}` : `row ${n}`, bytes: record.slice() });
+    pending.push({ label: encoding === "jsonl" ? `line ${n}` : `row ${n}`, bytes: record.slice(), encoding });
   });
   const reader = file.stream().getReader();
   for (;;) {
@@ -43,7 +43,7 @@ async function* filesOf(files: File[]): AsyncGenerator<BatchSample> {
     // Inside the chosen folder, as `dataset hash` walks it: hidden entries are not samples.
     const inside = path.includes("/") ? path.slice(path.indexOf("/") + 1) : path;
     if (hiddenEntryOf(inside) !== null) continue;
-    yield { label: inside, bytes: new Uint8Array(await f.arrayBuffer()) };
+    yield { label: inside, bytes: new Uint8Array(await f.arrayBuffer()), encoding: "files" };
   }
 }
 

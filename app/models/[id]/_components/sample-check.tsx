@@ -3,6 +3,7 @@
 import { useRef, useState, type DragEvent, type KeyboardEvent } from "react";
 import { checkSample, usageWords, type Ancestry, type AncestryProof, type GivenSample, type Verdict } from "../../../../core/lineage/check-sample.ts";
 import { looseHex32, toHex } from "../../../../core/hex.ts";
+import { blobFile } from "../../../../core/dataset/formats/single-sample.ts";
 import { CopyButton } from "../../../_components/copy-button.tsx";
 import { Notice } from "../../../_components/notice.tsx";
 import { toTrouble, trouble, type Trouble } from "../../../_lib/errors.ts";
@@ -69,7 +70,7 @@ export function SampleCheck({ ancestry, gateway, cliPrefix, cliFlags, onResult }
       const store = new GatewayStore(gateway);
       const registry = new DatasetRegistryClient(ancestry.registries.dataset, appRpc(ancestry.chainId), ancestry.chainId);
       const proof = await checkSample(ancestry, sample, { store, verifyOnChain: (id, p) => registry.verify(id, p) });
-      setResult({ proof, label, note, ms: performance.now() - t0, hash: "hash" in sample ? toHex(sample.hash) : null });
+      setResult({ proof, label, note, ms: performance.now() - t0, hash: "hash" in sample ? sample.hash : null });
       onResult(proof);
     } catch (e) {
       setProblem((e as Trouble)?.title && (e as Trouble)?.detail ? (e as Trouble) : toTrouble(e));
@@ -95,8 +96,20 @@ export function SampleCheck({ ancestry, gateway, cliPrefix, cliFlags, onResult }
       } else if (recordDatasets.length > 0 && records > 1) {
         note = `${file.name} holds ${records} lines, but a sample of a JSONL or CSV dataset is one record: the whole file was checked as one sample, which such a dataset does not hold as such. Paste one line in Text, or check every line at once from a terminal: ${cliPrefix}provenant check-sample --batch "${file.name}" --model ${model}${cliFlags}`;
       }
-      return { sample: { bytes }, label: file.name, note };
+      return { sample: { file: blobFile(file) }, label: file.name, note };
     });
+
+  /** Several files: one WebDataset sample's members (000123.jpg and 000123.txt), hashed as that sample. */
+  const checkFiles = (files: File[]) => {
+    if (files.length === 1) return checkFile(files[0]);
+    return run(async () => {
+      const total = files.reduce((a, f) => a + f.size, 0);
+      if (total > STREAM_SAMPLE_BYTES) {
+        throw trouble("FILE_TOO_BIG", `The files are ${formatBytes(total)}; this page checks samples up to ${formatBytes(STREAM_SAMPLE_BYTES)}.`);
+      }
+      return { sample: { files: files.map((f) => blobFile(f)) }, label: files.map((f) => f.name).join(" + "), note: null };
+    });
+  };
 
   const checkText = () =>
     run(async () => {
@@ -108,7 +121,7 @@ export function SampleCheck({ ancestry, gateway, cliPrefix, cliFlags, onResult }
     run(async () => {
       const x = looseHex32(hash);
       if (!x) throw trouble("INPUT_INVALID", "A sample hash is a SHA-256: 64 hex digits, with or without 0x (sha256sum prints it that way).");
-      return { sample: { hash: x }, label: "the given hash", note: null };
+      return { sample: { hash: toHex(x) }, label: "the given hash", note: null };
     });
 
   const onTabKey = (e: KeyboardEvent<HTMLButtonElement>) => {
@@ -132,8 +145,8 @@ export function SampleCheck({ ancestry, gateway, cliPrefix, cliFlags, onResult }
   const onDrop = (e: DragEvent<HTMLDivElement>) => {
     e.preventDefault();
     setDragging(false);
-    const file = e.dataTransfer.files?.[0];
-    if (file && !busy) void checkFile(file);
+    const files = Array.from(e.dataTransfer.files ?? []);
+    if (files.length > 0 && !busy) void checkFiles(files);
   };
 
   const download = () => {
@@ -195,7 +208,7 @@ export function SampleCheck({ ancestry, gateway, cliPrefix, cliFlags, onResult }
             onDragLeave={() => setDragging(false)}
             onDrop={onDrop}
           >
-            <p>Drop a file here, or</p>
+            <p>Drop a file here (a WebDataset sample: all of its key&apos;s files, or a .tar of that key), or</p>
             <button type="button" className="secondary" onClick={() => fileInput.current?.click()} disabled={busy}>
               Choose a file
             </button>
@@ -203,10 +216,11 @@ export function SampleCheck({ ancestry, gateway, cliPrefix, cliFlags, onResult }
               ref={fileInput}
               type="file"
               hidden
+              multiple
               data-testid="sample-file"
               onChange={(e) => {
-                const f = e.target.files?.[0];
-                if (f) void checkFile(f);
+                const files = Array.from(e.target.files ?? []);
+                if (files.length > 0) void checkFiles(files);
                 e.target.value = "";
               }}
             />
