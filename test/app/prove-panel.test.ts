@@ -79,8 +79,8 @@ describe("the prove panel: hashes as pasted, keyboard and screen readers, files 
     const selected = () =>
       page.evaluate(() => ({
         focused: document.activeElement?.getAttribute("data-testid"),
-        selected: [...document.querySelectorAll('[role="tab"][aria-selected="true"]')].map((t) => t.id),
-        stops: [...document.querySelectorAll('[role="tablist"] [role="tab"]')].filter((t) => (t as HTMLElement).tabIndex === 0).length,
+        selected: Array.from(document.querySelectorAll('[role="tab"][aria-selected="true"]')).map((t) => t.id),
+        stops: Array.from(document.querySelectorAll('[role="tablist"] [role="tab"]')).filter((t) => (t as HTMLElement).tabIndex === 0).length,
         labelledBy: document.querySelector('[role="tabpanel"]')?.getAttribute("aria-labelledby"),
       }));
     expect(await page.getAttribute('[data-testid="prove-tab-file"]', "aria-controls")).to.equal("prove-panel");
@@ -125,7 +125,7 @@ describe("the prove panel: hashes as pasted, keyboard and screen readers, files 
 
     await dropFiles(page, '[data-testid="dropzone"]', [{ name: "empty.jsonl", bytes: new Uint8Array(0) }]);
     await page.waitForSelector('.notice:has-text("empty.jsonl")');
-    expect(await page.textContent('section[aria-labelledby="prove-h"] .notice')).to.contain("empty.jsonl is empty (0 bytes): nothing was proved");
+    expect(await page.textContent('section[aria-labelledby="prove-h"] .notice')).to.contain("Nothing was proved: empty.jsonl is empty (0 bytes)");
     expect(await page.$('[data-testid="verdict"]')).to.equal(null);
 
     // One record in a file is still a sample.
@@ -162,7 +162,9 @@ describe("the prove panel: hashes as pasted, keyboard and screen readers, files 
       ),
     );
     expect(ran.code, ran.out).to.equal(0);
-    expect(JSON.parse(ran.out)).to.include({ ok: true, kind: "inclusion", datasetId });
+    const proved = JSON.parse(ran.out);
+    expect(proved).to.include({ kind: "inclusion", sampleHash: `0x${bareSha(RECORDS[0])}` });
+    expect(proved.verdict.onChain).to.equal(true);
   });
 
   it("records an inclusion and an exclusion on-chain from the wallet; the chain holds both events", async () => {

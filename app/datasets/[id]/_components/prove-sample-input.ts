@@ -54,7 +54,7 @@ export async function hashSampleSource(source: SampleSource, ctx: SampleContext,
     const recordEncoding = encoding === "jsonl" || encoding === "csv";
     // An empty file is never a record (empty records are not samples): proving it would answer a bare "Not in".
     if (file.size === 0 && recordEncoding) {
-      throw trouble("INPUT_INVALID", `${file.name} is empty (0 bytes): nothing was proved. A sample of this ${encoding} dataset is one record: paste it in Record.`);
+      throw trouble("INPUT_INVALID", `Nothing was proved: ${file.name} is empty (0 bytes). A sample of this ${encoding} dataset is one record: paste it in Record.`);
     }
     const r = await hashSampleFile(file, encoding, (p) => onProgress(p.totalBytes ? p.bytes / p.totalBytes : null));
     // A whole JSONL/CSV file is not one of its records: its hash is in no record dataset, though each line may be.
