@@ -3,7 +3,7 @@
 /** Unexpected failures only: known ones (chain, storage, tokens) are rendered in place by each page. */
 export default function ErrorPage({ error, reset }: { error: Error & { digest?: string }; reset: () => void }) {
   return (
-    <main className="container">
+    <div className="container">
       <div className="notice" role="alert">
         <strong>Something went wrong</strong>
         <p>The page could not be shown. The server log has the details{error.digest ? ` (reference ${error.digest})` : ""}.</p>
@@ -13,6 +13,6 @@ export default function ErrorPage({ error, reset }: { error: Error & { digest?: 
           </button>
         </p>
       </div>
-    </main>
+    </div>
   );
 }

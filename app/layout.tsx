@@ -54,10 +54,10 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             </div>
           </div>
         </header>
-        {/* The skip link's target: every page's main content, focusable so the jump moves the keyboard focus too. */}
-        <div id="content" tabIndex={-1}>
+        {/* The skip link's target, every page's one main element: focusable so the jump moves the keyboard focus too. */}
+        <main id="content" tabIndex={-1}>
           <Providers app={app}>{children}</Providers>
-        </div>
+        </main>
         <footer className={styles.footer}>
           <div className="container">
             <span>

@@ -3,7 +3,7 @@ import Link from "next/link";
 /** Every missing page and token: Next.js answers it with HTTP 404 (pages call notFound() for a missing token). */
 export default function NotFound() {
   return (
-    <main className="container">
+    <div className="container">
       <div className="notice info" data-testid="not-found">
         <strong>Not found</strong>
         <p>There is nothing at this address: no page, or no token with this id on this chain.</p>
@@ -11,6 +11,6 @@ export default function NotFound() {
           <Link href="/">Datasets</Link> · <Link href="/models">Models</Link> · <Link href="/search">Search</Link>
         </p>
       </div>
-    </main>
+    </div>
   );
 }

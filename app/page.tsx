@@ -89,7 +89,7 @@ export default async function Home({ searchParams }: { searchParams: Promise<{ b
   const { before } = await searchParams;
   const beforeBlock = before && /^[0-9]+$/.test(before) ? Number(before) : undefined;
   return (
-    <main className="container">
+    <div className="container">
       <section className={styles.heroRow}>
         <div className={styles.hero}>
           <h1>Provenance you can check, not just read.</h1>
@@ -121,6 +121,6 @@ export default async function Home({ searchParams }: { searchParams: Promise<{ b
       <section className={styles.section}>
         <RecentModels />
       </section>
-    </main>
+    </div>
   );
 }

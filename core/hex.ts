@@ -56,13 +56,22 @@ export function parseHex32(value: unknown, what: string): Uint8Array {
   return hexToBytes(value, what);
 }
 
+/** A sha256sum line: the digest (with or without 0x), then whitespace and the file name, "*" before it in binary mode. */
+const SHA256SUM_LINE = /^(?:0[xX])?([0-9a-fA-F]{64})(?:\s+\*?(.*))?$/s;
+
 /**
- * A SHA-256 as people paste it: 64 hex digits with or without 0x, in either case, surrounding spaces ignored
- * (`sha256sum` prints it bare). Null when it is anything else.
+ * A SHA-256 as people paste it: 64 hex digits with or without 0x, in either case, surrounding spaces ignored,
+ * and what `sha256sum` prints after it ("<hex>  <file>") too. The digest and the file name ("" when none);
+ * null when it is anything else. The one reader of pasted hashes: search, the prove panels, --hash and hash lists.
  */
+export function sha256sumLine(value: string): { hash: Uint8Array; name: string } | null {
+  const m = SHA256SUM_LINE.exec(value.trim());
+  return m ? { hash: hexToBytes(m[1]), name: (m[2] ?? "").trim() } : null;
+}
+
+/** The digest of a pasted SHA-256 (sha256sumLine without the file name), or null. */
 export function looseHex32(value: string): Uint8Array | null {
-  const s = value.trim().replace(/^0[xX]/, "");
-  return /^[0-9a-fA-F]{64}$/.test(s) ? hexToBytes(s) : null;
+  return sha256sumLine(value)?.hash ?? null;
 }
 
 /** looseHex32, or an INPUT_INVALID naming `what`. */

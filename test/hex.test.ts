@@ -10,7 +10,10 @@ import {
   concatBytes,
   hexToBytes,
   isHex32,
+  looseHex32,
   parseHex32,
+  parseLooseHex32,
+  sha256sumLine,
   preview,
   toHex,
   u16be,
@@ -72,6 +75,23 @@ describe("core/hex.ts: hex and byte primitives", () => {
     expect(isHex32(DIGEST)).to.equal(true);
     expect(isHex32(DIGEST.slice(0, 65))).to.equal(false);
     expect(isHex32(null)).to.equal(false);
+  });
+
+  it("reads a pasted SHA-256 as sha256sum prints it: with or without 0x, any case, spaces around, a file name after", () => {
+    const bare = DIGEST.slice(2);
+    for (const pasted of [DIGEST, bare, bare.toUpperCase(), `0X${bare}`, `  ${bare}\n`, `${bare}  sample 7.txt`, `${bare} *weights.bin\n`, `\t0x${bare}\tname`]) {
+      expect(toHex(looseHex32(pasted)!), pasted).to.equal(DIGEST);
+      expect(toHex(parseLooseHex32(pasted, "--hash"))).to.equal(DIGEST);
+    }
+    expect(sha256sumLine(`${bare}  sample 7.txt\n`)).to.deep.equal({ hash: hexToBytes(bare), name: "sample 7.txt" });
+    expect(sha256sumLine(`${bare} *weights.bin`)!.name).to.equal("weights.bin");
+    expect(sha256sumLine(bare)!.name).to.equal("");
+    for (const bad of ["", bare.slice(1), `${bare}0`, `${bare}x`, `0x${bare.slice(2)}`, `0x 0x${bare}`, `name  ${bare}`, `${bare.slice(0, 63)}g`, `00x${bare}`]) {
+      expect(looseHex32(bad), bad).to.equal(null);
+      expect(() => parseLooseHex32(bad, "--hash"), bad)
+        .to.throw(ProvenantError, /^--hash must be a SHA-256: 64 hex digits, with or without 0x, got /)
+        .with.property("code", "INPUT_INVALID");
+    }
   });
 
   it("compares bytes as unsigned numbers, a shorter prefix first", () => {

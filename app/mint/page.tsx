@@ -15,14 +15,14 @@ export default async function MintPage() {
     chain = await appChain();
   } catch (e) {
     return (
-      <main className="container">
+      <div className="container">
         <h1>Mint a dataset</h1>
         <Notice trouble={toTrouble(e)} />
-      </main>
+      </div>
     );
   }
   return (
-    <main className="container">
+    <div className="container">
       <h1>Mint a dataset</h1>
       <p className="muted" style={{ maxWidth: 760 }}>
         Pick a folder (every file is a sample), a JSONL or CSV file (every record is a sample), WebDataset .tar shards (every key is a sample) or Parquet files, one or a
@@ -51,6 +51,6 @@ export default async function MintPage() {
           </p>
         </aside>
       </div>
-    </main>
+    </div>
   );
 }

@@ -13,14 +13,14 @@ export default async function ModelsPage() {
     models = await recentModels(24);
   } catch (e) {
     return (
-      <main className="container">
+      <div className="container">
         <h1>Models</h1>
         <Notice trouble={toTrouble(e)} />
-      </main>
+      </div>
     );
   }
   return (
-    <main className="container">
+    <div className="container">
       <h1>Models</h1>
       <p className="muted" style={{ maxWidth: 760 }}>
         Each model token records a digest of the weights, the models it derives from and the datasets it was trained on. Its page draws that lineage as a graph verified
@@ -41,6 +41,6 @@ export default async function ModelsPage() {
           </p>
         </div>
       )}
-    </main>
+    </div>
   );
 }

@@ -150,12 +150,12 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
     problem = toTrouble(e);
   }
   return (
-    <main className="container">
+    <div className="container">
       <h1>Search</h1>
       <div className={styles.form}>
         <SearchForm defaultValue={q} />
       </div>
       {problem ? <Notice trouble={problem} /> : result ? <Results r={result} /> : null}
-    </main>
+    </div>
   );
 }

@@ -1,7 +1,7 @@
 import { createReadStream, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { InputError } from "../errors.ts";
-import { looseHex32 } from "../hex.ts";
+import { sha256sumLine } from "../hex.ts";
 import { encodingOfName, type ContainerEncoding } from "./encoding-table.ts";
 import { bytePath, displayPath, inputError, walkFiles } from "./encodings.ts";
 import { hashRowGroupOf, hashShardOf, listContainerFiles, parquetFileMetadata } from "./formats/containers.ts";
@@ -101,12 +101,9 @@ async function* hashSamples(file: string): AsyncGenerator<BatchSample> {
   for (const [i, line] of text.split("\n").entries()) {
     const trimmed = line.trim();
     if (trimmed === "") continue;
-    // sha256sum prints "<hash>  <name>" (a "*" before the name in binary mode).
-    const [first, ...rest] = trimmed.split(/\s+/);
-    const hash = looseHex32(first);
-    if (!hash) throw new InputError("INPUT_INVALID", `${file} line ${i + 1} does not start with a SHA-256 (64 hex digits, with or without 0x)`);
-    const name = rest.join(" ").replace(/^\*/, "");
-    yield { label: name || `line ${i + 1}`, hash };
+    const entry = sha256sumLine(trimmed);
+    if (!entry) throw new InputError("INPUT_INVALID", `${file} line ${i + 1} does not start with a SHA-256 (64 hex digits, with or without 0x)`);
+    yield { label: entry.name || `line ${i + 1}`, hash: entry.hash };
   }
 }
 

@@ -4,7 +4,7 @@ import type { DatasetManifest } from "../../../core/dataset/manifest.ts";
 import { manifestMismatch } from "../../../core/dataset/minted.ts";
 import type { DatasetRecord } from "../../../core/chain/dataset-registry.ts";
 import type { Encoding } from "../../../core/dataset/encoding-table.ts";
-import { isHex32 } from "../../../core/hex.ts";
+import { looseHex32, toHex } from "../../../core/hex.ts";
 import { isTokenId } from "../../../core/identifiers.ts";
 import { Hex } from "../../_components/hex.tsx";
 import { Notice } from "../../_components/notice.tsx";
@@ -17,6 +17,7 @@ import { readManifest } from "../../_lib/server/storage.ts";
 import { modelsUsingDataset } from "../../_lib/server/models.ts";
 import { AuditPanel } from "./_components/audit-panel.tsx";
 import { ProvePanel } from "./_components/prove-panel.tsx";
+import { cliTarget } from "../../_lib/server/cli-target.ts";
 import styles from "./page.module.css";
 
 const SKIPPED_LABEL: Record<string, string> = {
@@ -206,9 +207,9 @@ export default async function DatasetPage({ params, searchParams }: Props) {
   const { hash } = await searchParams;
   if (!isTokenId(id)) {
     return (
-      <main className="container">
+      <div className="container">
         <Notice trouble={trouble("INPUT_INVALID", `"${id}" is not a token id: dataset ids are whole numbers from 1.`)} />
-      </main>
+      </div>
     );
   }
   let chain, record, owner;
@@ -220,7 +221,7 @@ export default async function DatasetPage({ params, searchParams }: Props) {
     let total: bigint | null = null;
     if (t.code === "TOKEN_NOT_FOUND") total = (await chain?.registry.totalMinted().catch(() => null)) ?? null;
     return (
-      <main className="container">
+      <div className="container">
         <p className={styles.crumbs}>
           <Link href="/">Datasets</Link> / #{id}
         </p>
@@ -241,7 +242,7 @@ export default async function DatasetPage({ params, searchParams }: Props) {
               : t
           }
         />
-      </main>
+      </div>
     );
   }
 
@@ -258,9 +259,12 @@ export default async function DatasetPage({ params, searchParams }: Props) {
   const { browserGatewayUrl } = appConfig();
   const name = manifest?.name || `Dataset #${id}`;
   const matches = manifest !== null && manifestTrouble === null;
+  const cli = cliTarget(chain.chainId);
+  const given = typeof hash === "string" ? looseHex32(hash) : null;
+  const initialHash = given ? toHex(given) : null;
 
   return (
-    <main className="container">
+    <div className="container">
       <p className={styles.crumbs}>
         <Link href="/">Datasets</Link> / #{id}
       </p>
@@ -313,16 +317,17 @@ export default async function DatasetPage({ params, searchParams }: Props) {
         n={record.n}
         gateway={browserGatewayUrl}
         storageTrouble={manifest ? null : manifestTrouble}
-        initialHash={hash && isHex32(hash) ? hash.toLowerCase() : null}
+        initialHash={initialHash}
+        cli={cli}
         misordered={record.misordered}
       />
 
-      <AuditPanel datasetId={id} chainId={chain.chainId} registry={chain.registry.address} gateway={browserGatewayUrl} />
+      <AuditPanel datasetId={id} chainId={chain.chainId} registry={chain.registry.address} gateway={browserGatewayUrl} cli={cli} />
 
       <div className={styles.columns}>
         <RecordCard record={record} owner={owner} registry={chain.registry.address} chainId={chain.chainId} usedBy={usedBy} />
         <ManifestCard manifest={manifest} trouble={manifestTrouble} />
       </div>
-    </main>
+    </div>
   );
 }

@@ -16,7 +16,7 @@ import { MAX_BROWSER_DATASET_BYTES, MAX_BROWSER_LEAVES } from "../../_lib/limits
 import { chainName } from "../../../core/chain/networks.ts";
 import { appRpc, signerOf } from "../../_lib/app-rpc.ts";
 import { SAMPLE_WORDS, selectionFromDroppedFolder, selectionFromFile, selectionFromInput, type Selection } from "./collect.ts";
-import { WalletPicker } from "./wallet-picker.tsx";
+import { WalletPicker } from "../../_components/wallet-picker.tsx";
 import styles from "./mint-form.module.css";
 
 /**

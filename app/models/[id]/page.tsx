@@ -69,7 +69,7 @@ export default async function ModelPage({ params }: Props) {
   if (missing) notFound();
   const cli = lineage ? cliTarget(lineage.view.chainId) : null;
   return (
-    <main className="container">
+    <div className="container">
       <p className={styles.crumbs}>
         <Link href="/models">Models</Link> / #{id}
       </p>
@@ -151,7 +151,7 @@ export default async function ModelPage({ params }: Props) {
       {lineageProblem ? <Notice trouble={lineageProblem} /> : null}
       {lineage ? <EvaluationsPanel evaluations={lineage.view.evaluations} claims={manifest?.record.metrics} /> : null}
       {lineage && cli ? <LineageSection lineage={lineage} cli={cli} gateway={appConfig().browserGatewayUrl} /> : null}
-    </main>
+    </div>
   );
 }
 

@@ -2,13 +2,13 @@
 
 import { useState } from "react";
 import { DatasetRegistryClient } from "../../../../core/chain/dataset-registry.ts";
-import { networkFlag } from "../../../../core/chain/networks.ts";
 import { auditStoredDataset, type AuditReport } from "../../../../core/dataset/audit.ts";
 import { Notice } from "../../../_components/notice.tsx";
 import { toTrouble, type Trouble } from "../../../_lib/errors.ts";
 import { formatCount } from "../../../_lib/format.ts";
 import { GatewayStore } from "../../../../core/storage/gateway-client.ts";
 import { appRpc } from "../../../_lib/app-rpc.ts";
+import type { CliTarget } from "../../../_lib/cli-target.ts";
 import styles from "./audit-panel.module.css";
 
 /**
@@ -22,9 +22,11 @@ export interface AuditPanelProps {
   chainId: number;
   registry: string;
   gateway: string;
+  /** What a copied command needs to reach this chain and deployment (app/_lib/server/cli-target.ts). */
+  cli: CliTarget;
 }
 
-export function AuditPanel({ datasetId, chainId, registry, gateway }: AuditPanelProps) {
+export function AuditPanel({ datasetId, chainId, registry, gateway, cli }: AuditPanelProps) {
   const [running, setRunning] = useState(false);
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
   const [report, setReport] = useState<AuditReport | null>(null);
@@ -75,12 +77,12 @@ export function AuditPanel({ datasetId, chainId, registry, gateway }: AuditPanel
       ) : null}
 
       {problem ? <Notice trouble={problem} /> : null}
-      {report ? <Findings report={report} chainId={chainId} /> : null}
+      {report ? <Findings report={report} cli={cli} /> : null}
     </section>
   );
 }
 
-function Findings({ report: r, chainId }: { report: AuditReport; chainId: number }) {
+function Findings({ report: r, cli }: { report: AuditReport; cli: CliTarget }) {
   return (
     <div className={styles.result} data-testid="audit-result" data-sound={String(r.sound)}>
       {r.sound ? (
@@ -109,7 +111,7 @@ function Findings({ report: r, chainId }: { report: AuditReport; chainId: number
       {r.violationCount > 0 && !r.flaggedOnChain ? (
         <div data-testid="audit-report-hint">
           <p className="small">Not yet flagged on-chain. Anyone can prove the first pair to the contract, which then disables the dataset&apos;s exclusion proofs:</p>
-          <pre>{`provenant dataset audit ${r.datasetId} --report${networkFlag(chainId)}`}</pre>
+          <pre>{`${cli.prefix}provenant dataset audit ${r.datasetId} --report${cli.flags}`}</pre>
         </div>
       ) : null}
       {r.flaggedOnChain ? <p className="small">Already flagged misordered on-chain: its exclusion proofs are disabled.</p> : null}

@@ -1,5 +1,6 @@
 import { useRef, useState, type DragEvent } from "react";
 import type { ContainerEncoding } from "../../../../core/dataset/encoding-table.ts";
+import type { TabItem } from "../../../_components/tabs.tsx";
 import type { ContainerSource } from "./prove-container-sample.ts";
 import styles from "./prove-panel.module.css";
 
@@ -11,16 +12,16 @@ import styles from "./prove-panel.module.css";
 export type ContainerMode = "file" | "text" | "hash";
 
 /** The panel's tabs for a container dataset, and what each says. */
-export function containerTabs(encoding: ContainerEncoding): { mode: ContainerMode; label: string }[] {
+export function containerTabs(encoding: ContainerEncoding): TabItem<ContainerMode>[] {
   return encoding === "webdataset"
     ? [
-        { mode: "file", label: "Files" },
-        { mode: "hash", label: "Hash" },
+        { key: "file", label: "Files" },
+        { key: "hash", label: "Hash" },
       ]
     : [
-        { mode: "file", label: "Row of a file" },
-        { mode: "text", label: "Row as JSON" },
-        { mode: "hash", label: "Hash" },
+        { key: "file", label: "Row of a file" },
+        { key: "text", label: "Row as JSON" },
+        { key: "hash", label: "Hash" },
       ];
 }
 

@@ -1,6 +1,6 @@
 import styles from "./prove-panel.module.css";
 
-/** The prove panel's hash mode: the sample's SHA-256, given as hex. */
+/** The prove panel's hash mode: the sample's SHA-256 as people paste it (core/hex.ts sha256sumLine reads it). */
 export function ProveHashInput({
   busy,
   value,
@@ -26,7 +26,7 @@ export function ProveHashInput({
           className="mono"
           value={value}
           onChange={(e) => onChange(e.target.value)}
-          placeholder="0x… (64 hex digits)"
+          placeholder="64 hex digits, 0x optional (sha256sum’s line is fine)"
           aria-label="Sample hash"
           spellCheck={false}
         />
@@ -34,7 +34,7 @@ export function ProveHashInput({
           Prove
         </button>
       </div>
-      <span className="muted small">The SHA-256 of the sample&apos;s canonical bytes, e.g. from sha256sum.</span>
+      <span className="muted small">The SHA-256 of the sample&apos;s canonical bytes: paste what sha256sum prints, with or without 0x and the file name.</span>
     </form>
   );
 }

@@ -1,7 +1,7 @@
-import { networkFlag } from "../../../../core/chain/networks.ts";
 import type { Encoding } from "../../../../core/dataset/encoding-table.ts";
 import { textSampleHash, type SampleEncoding } from "../../../../core/dataset/sample-hash.ts";
-import { parseHex32, toHex } from "../../../../core/hex.ts";
+import { sha256sumLine, toHex } from "../../../../core/hex.ts";
+import type { CliTarget } from "../../../_lib/cli-target.ts";
 import { trouble } from "../../../_lib/errors.ts";
 import { formatBytes, formatCount } from "../../../_lib/format.ts";
 import { hashSampleFile } from "../../../_lib/hash-client.ts";
@@ -27,13 +27,14 @@ export interface HashedSample {
 
 export interface SampleContext {
   datasetId: string;
-  chainId: number;
   encoding: Encoding;
+  /** What a copied command needs to reach this page's chain and deployment (app/_lib/cli-target.ts). */
+  cli: CliTarget;
 }
 
-/** The terminal command that proves `cliSample` in the dataset, on the page's chain. */
-export function cliProveCommand(cliSample: string, ctx: Pick<SampleContext, "datasetId" | "chainId">): string {
-  return `provenant prove ${cliSample} --dataset ${ctx.datasetId}${networkFlag(ctx.chainId)}`;
+/** The terminal command that proves `cliSample` in the dataset, on the page's chain and deployment. */
+export function cliProveCommand(cliSample: string, ctx: Pick<SampleContext, "datasetId" | "cli">): string {
+  return `${ctx.cli.prefix}provenant prove ${cliSample} --dataset ${ctx.datasetId}${ctx.cli.flags}`;
 }
 
 /** The sample hash of `source`; `onProgress` gets the fraction of a file hashed (null when unknown). */
@@ -50,11 +51,21 @@ export async function hashSampleSource(source: SampleSource, ctx: SampleContext,
         `Prove it from a terminal instead: ${cliProveCommand(`"${file.name}"`, ctx)}`,
       );
     }
+    const recordEncoding = encoding === "jsonl" || encoding === "csv";
+    // An empty file is never a record (empty records are not samples): proving it would answer a bare "Not in".
+    if (file.size === 0 && recordEncoding) {
+      throw trouble("INPUT_INVALID", `Nothing was proved: ${file.name} is empty (0 bytes). A sample of this ${encoding} dataset is one record: paste it in Record.`);
+    }
     const r = await hashSampleFile(file, encoding, (p) => onProgress(p.totalBytes ? p.bytes / p.totalBytes : null));
-    const warning =
-      r.records !== null && r.records > 1
-        ? `${file.name} holds ${formatCount(r.records)} records, but a sample of this ${encoding} dataset is one record: the whole file was hashed as one sample. Paste a single line to prove it.`
-        : null;
+    // A whole JSONL/CSV file is not one of its records: its hash is in no record dataset, though each line may be.
+    if (recordEncoding && r.records !== null && r.records > 1) {
+      throw trouble(
+        "INPUT_INVALID",
+        `A record dataset proves records: ${file.name} holds ${formatCount(r.records)} records, and the file as a whole is not one, so nothing was proved. Paste one record in Record, or check them all with the batch check (a model's page, "Was this sample used?") or from a terminal.`,
+        `${cliProveCommand(`--batch "${file.name}"`, ctx)}`,
+      );
+    }
+    const warning = file.size === 0 ? `${file.name} is empty: what was proved is the empty sample (the SHA-256 of no bytes).` : null;
     return { hash: r.hash, label: file.name, warning, cliSample: `"${file.name}"` };
   }
   if ("text" in source) {
@@ -66,11 +77,7 @@ export async function hashSampleSource(source: SampleSource, ctx: SampleContext,
       cliSample: `--text '${source.text.length > 60 ? "<the record>" : source.text.replace(/'/g, "'\\''")}'`,
     };
   }
-  let hash: Uint8Array;
-  try {
-    hash = parseHex32(source.hash.trim(), "the sample hash");
-  } catch {
-    throw trouble("INPUT_INVALID", "A sample hash is 0x followed by 64 hex digits: the SHA-256 of the sample's canonical bytes.");
-  }
-  return { hash, label: "given hash", warning: null, cliSample: `--hash ${toHex(hash)}` };
+  const given = sha256sumLine(source.hash);
+  if (!given) throw trouble("INPUT_INVALID", "A sample hash is a SHA-256: 64 hex digits, with or without 0x, as sha256sum prints it (a file name after it is fine).");
+  return { hash: given.hash, label: given.name ? `given hash of ${given.name}` : "given hash", warning: null, cliSample: `--hash ${toHex(given.hash)}` };
 }

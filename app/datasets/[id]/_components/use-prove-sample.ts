@@ -9,6 +9,7 @@ import { ChainError } from "../../../../core/errors.ts";
 import { toHex } from "../../../../core/hex.ts";
 import { GatewayStore } from "../../../../core/storage/gateway-client.ts";
 import { appRpc } from "../../../_lib/app-rpc.ts";
+import type { CliTarget } from "../../../_lib/cli-target.ts";
 import { toTrouble, trouble, type Trouble } from "../../../_lib/errors.ts";
 import { warmHashWorker } from "../../../_lib/hash-client.ts";
 import { cliProveCommand, hashSampleSource, type SampleSource } from "./prove-sample-input.ts";
@@ -52,10 +53,12 @@ export interface ProveTarget {
   misordered: boolean;
   /** Storage could not be read on the server: nothing is opened here. */
   storageTrouble: Trouble | null;
+  /** What a copied command needs to reach this chain and deployment (app/_lib/server/cli-target.ts). */
+  cli: CliTarget;
 }
 
 export function useProveSample(t: ProveTarget) {
-  const { datasetId, chainId, registry, manifestCid, root, n, encoding, gateway, misordered, storageTrouble } = t;
+  const { datasetId, chainId, registry, manifestCid, root, n, encoding, gateway, misordered, storageTrouble, cli } = t;
   const [stage, setStage] = useState<ProveStage>("idle");
   const [progress, setProgress] = useState<number | null>(null);
   const [outcome, setOutcome] = useState<ProveOutcome | null>(null);
@@ -91,7 +94,7 @@ export function useProveSample(t: ProveTarget) {
       try {
         // 1. The sample's hash, computed here.
         setStage("hashing");
-        const sample = await hashSampleSource(source, { datasetId, chainId, encoding }, setProgress);
+        const sample = await hashSampleSource(source, { datasetId, encoding, cli }, setProgress);
         const tHashed = performance.now();
 
         // 2. The proof, from the index and one shard; 3. the contract's verdict, a view call.
@@ -135,7 +138,7 @@ export function useProveSample(t: ProveTarget) {
             chain: tDone - tProved,
             total: tDone - t0,
           },
-          cli: cliProveCommand(sample.cliSample, { datasetId, chainId }),
+          cli: cliProveCommand(sample.cliSample, { datasetId, cli }),
         });
         setStage("done");
       } catch (e) {
@@ -143,7 +146,7 @@ export function useProveSample(t: ProveTarget) {
         setStage("idle");
       }
     },
-    [chainId, datasetId, encoding, openProver, record, registry],
+    [chainId, cli, datasetId, encoding, openProver, record, registry],
   );
 
   return { stage, busy, progress, outcome, problem, setProblem, run };

@@ -1,11 +1,12 @@
 "use client";
 
-import { useRef, useState, type DragEvent, type KeyboardEvent } from "react";
+import { useRef, useState, type DragEvent } from "react";
 import { checkSample, usageWords, type Ancestry, type AncestryProof, type GivenSample, type Verdict } from "../../../../core/lineage/check-sample.ts";
 import { looseHex32, toHex } from "../../../../core/hex.ts";
 import { blobFile } from "../../../../core/dataset/formats/single-sample.ts";
 import { CopyButton } from "../../../_components/copy-button.tsx";
 import { Notice } from "../../../_components/notice.tsx";
+import { TabList, TabPanel, type TabItem } from "../../../_components/tabs.tsx";
 import { toTrouble, trouble, type Trouble } from "../../../_lib/errors.ts";
 import { formatBytes, formatMs } from "../../../_lib/format.ts";
 import { GatewayStore } from "../../../../core/storage/gateway-client.ts";
@@ -22,10 +23,10 @@ import styles from "./sample-check.module.css";
  */
 
 type Mode = "file" | "text" | "hash";
-const MODES: { mode: Mode; label: string }[] = [
-  { mode: "file", label: "File" },
-  { mode: "text", label: "Text" },
-  { mode: "hash", label: "Hash" },
+const MODES: TabItem<Mode>[] = [
+  { key: "file", label: "File" },
+  { key: "text", label: "Text" },
+  { key: "hash", label: "Hash" },
 ];
 const WORDS: Record<Verdict, string> = { in: "In", out: "Not in", unknown: "Not known" };
 const TONE: Record<Verdict, string> = { in: "", out: "plain", unknown: "warn" };
@@ -54,7 +55,6 @@ export function SampleCheck({ ancestry, gateway, cliPrefix, cliFlags, onResult }
   const [dragging, setDragging] = useState(false);
   const [result, setResult] = useState<{ proof: AncestryProof; label: string; note: string | null; ms: number; hash: string | null } | null>(null);
   const [problem, setProblem] = useState<Trouble | null>(null);
-  const tabs = useRef<Record<Mode, HTMLButtonElement | null>>({ file: null, text: null, hash: null });
   const fileInput = useRef<HTMLInputElement>(null);
   const model = ancestry.model ?? "";
   const recordDatasets = ancestry.datasets.filter((d) => d.record && d.record.encoding !== "files");
@@ -124,24 +124,6 @@ export function SampleCheck({ ancestry, gateway, cliPrefix, cliFlags, onResult }
       return { sample: { hash: toHex(x) }, label: "the given hash", note: null };
     });
 
-  const onTabKey = (e: KeyboardEvent<HTMLButtonElement>) => {
-    const i = MODES.findIndex((m) => m.mode === mode);
-    const to =
-      e.key === "ArrowRight"
-        ? (i + 1) % MODES.length
-        : e.key === "ArrowLeft"
-          ? (i + MODES.length - 1) % MODES.length
-          : e.key === "Home"
-            ? 0
-            : e.key === "End"
-              ? MODES.length - 1
-              : -1;
-    if (to < 0) return;
-    e.preventDefault();
-    setMode(MODES[to].mode);
-    tabs.current[MODES[to].mode]?.focus();
-  };
-
   const onDrop = (e: DragEvent<HTMLDivElement>) => {
     e.preventDefault();
     setDragging(false);
@@ -174,29 +156,8 @@ export function SampleCheck({ ancestry, gateway, cliPrefix, cliFlags, onResult }
         ancestry are each checked with one shard read from storage (its bytes checked against its CID), and the contract checks every proof. A proof covers only the
         datasets declared on-chain.
       </p>
-      <div role="tablist" aria-label="How to give the sample" className={styles.tabs}>
-        {MODES.map((m) => (
-          <button
-            key={m.mode}
-            type="button"
-            role="tab"
-            id={`sample-tab-${m.mode}`}
-            aria-selected={mode === m.mode}
-            aria-controls={`sample-panel-${m.mode}`}
-            tabIndex={mode === m.mode ? 0 : -1}
-            className={mode === m.mode ? styles.tabOn : styles.tab}
-            ref={(el) => {
-              tabs.current[m.mode] = el;
-            }}
-            onClick={() => setMode(m.mode)}
-            onKeyDown={onTabKey}
-            data-testid={`sample-tab-${m.mode}`}
-          >
-            {m.label}
-          </button>
-        ))}
-      </div>
-      <div role="tabpanel" id={`sample-panel-${mode}`} aria-labelledby={`sample-tab-${mode}`} className={styles.tabpanel}>
+      <TabList id="sample" label="How to give the sample" items={MODES} selected={mode} onSelect={setMode} />
+      <TabPanel id="sample" selected={mode}>
         {mode === "file" ? (
           <div
             className={dragging ? `${styles.drop} ${styles.dragging}` : styles.drop}
@@ -254,7 +215,7 @@ export function SampleCheck({ ancestry, gateway, cliPrefix, cliFlags, onResult }
             </button>
           </form>
         )}
-      </div>
+      </TabPanel>
       {/* Announced to screen readers: the state, then the verdict in one sentence. */}
       <p className="visually-hidden" role="status" aria-live="polite" data-testid="sample-status">
         {busy ? "Checking the sample…" : r ? `${WORDS[r.verdict]}: ${r.summary}` : problem ? `${problem.title}: ${problem.detail}` : ""}

@@ -1,14 +1,17 @@
 "use client";
 
 import { useState } from "react";
-import { Notice } from "../../_components/notice.tsx";
-import { useWallets } from "../../_components/providers.tsx";
-import { toTrouble, trouble, type Trouble } from "../../_lib/errors.ts";
-import { chainLabel } from "../../../core/chain/networks.ts";
-import styles from "./mint-form.module.css";
+import { Notice } from "./notice.tsx";
+import { useWallets } from "./providers.tsx";
+import { toTrouble, trouble, type Trouble } from "../_lib/errors.ts";
+import { chainLabel } from "../../core/chain/networks.ts";
+import styles from "./wallet-picker.module.css";
 
-/** The wallets EIP-6963 found (plus the local node's accounts on a development chain), and the connected one. */
-export function WalletPicker() {
+/**
+ * The wallets EIP-6963 found (plus the local node's accounts on a development chain), and the connected one.
+ * `then` says what the wallet is for once on the right network ("mint", "record the proof").
+ */
+export function WalletPicker({ then = "mint" }: { then?: string }) {
   const { app, options, connected, connect, disconnect, switchChain } = useWallets();
   const [problem, setProblem] = useState<Trouble | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
@@ -30,7 +33,7 @@ export function WalletPicker() {
               trouble={trouble(
                 "WRONG_NETWORK",
                 `Your wallet is on ${chainLabel(connected.chainId)}; this app's registry is on ${chainLabel(app.chainId!)}.`,
-                "Switch the wallet's network, then mint.",
+                `Switch the wallet's network, then ${then}.`,
               )}
             />
             <button
