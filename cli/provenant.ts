@@ -1,5 +1,10 @@
 #!/usr/bin/env node
 import { Command } from "commander";
+import * as nodeModule from "node:module";
+
+// V8's compiled code kept on disk between runs (Node 22.1 and later; the cache checks each file's contents): a
+// command's modules, ethers above all, then load without being compiled again.
+nodeModule.enableCompileCache?.();
 
 /**
  * Each top-level command's module, imported only when that command runs: start-up (type-stripping and importing
