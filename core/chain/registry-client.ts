@@ -69,6 +69,20 @@ export abstract class RegistryClient {
     return new this(await liveAddress(conn.provider, conn.chainId, this.contractName, at), conn.provider, conn.chainId);
   }
 
+  /**
+   * connect and a first read in one round trip (ethers sends requests made together as one batch): the client,
+   * and what `read` returns of it. The code check still comes first: with no contract at the address, that is
+   * the failure, whatever the read made of the empty answer. For short commands on a distant RPC (`prove`).
+   */
+  static async connectReading<T, R>(this: RegistryClientClass<T>, conn: ClientConnection, read: (client: T) => Promise<R>): Promise<{ client: T; value: R }> {
+    const at = contractAddress(conn.deployment ?? generatedDeployment(conn.chainId), this.contractName);
+    const client = new this(at, conn.provider, conn.chainId);
+    const [live, value] = await Promise.allSettled([liveAddress(conn.provider, conn.chainId, this.contractName, at), read(client)]);
+    if (live.status === "rejected") throw live.reason;
+    if (value.status === "rejected") throw value.reason;
+    return { client, value: value.value };
+  }
+
   /** The provider under the runner (a signer's own when this client sends transactions). */
   protected get provider(): Provider {
     const provider = this.contract.runner?.provider;

@@ -40,6 +40,21 @@ describe("the chain clients' shared base: where a contract is, and who sends", f
     );
   });
 
+  it("connects and reads in one go, the missing code still named first when the deployment points at none", async () => {
+    const { client, value } = await DatasetRegistryClient.connectReading(chain.conn, (r) => r.totalMinted());
+    expect(client.address).to.equal(chain.deployment.contracts.DatasetRegistry!.address);
+    expect(value).to.be.a("bigint");
+    const empty = Wallet.createRandom().address;
+    const moved = {
+      ...chain.deployment,
+      contracts: { ...chain.deployment.contracts, DatasetRegistry: { ...chain.deployment.contracts.DatasetRegistry!, address: empty } },
+    };
+    // The read fails too (an empty answer cannot be decoded); the code check's words are the ones a user needs.
+    const e = await failure(DatasetRegistryClient.connectReading({ ...chain.conn, deployment: moved }, (r) => r.storedRecord(1n)));
+    expect(e.code).to.equal("CHAIN_NOT_DEPLOYED");
+    expect(e.message).to.contain(`no DatasetRegistry code at ${empty}`);
+  });
+
   it("without a deployment from the caller, looks in the generated file, which holds no local chain", async () => {
     const e = await failure(ModelRegistryClient.connect({ chainId: 31337, provider: chain.provider }));
     expect(e.code).to.equal("CHAIN_NOT_DEPLOYED");
