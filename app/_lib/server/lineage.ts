@@ -96,6 +96,7 @@ export async function modelLineage(id: bigint): Promise<LineageView> {
     certificate: rootCert ? certificateView(rootCert, attestations.get(id.toString())!, rootsProblem, roots.length) : null,
     ancestry: ancestryOfWalk(walk),
     evaluations: report.evaluations?.[`model:${id}`] ?? [],
+    rootRecord: walk.models.get(id)?.record?.ok ? walk.models.get(id)!.record!.value : null,
   };
 }
 
