@@ -69,8 +69,11 @@ describe("token pages: mint, owner, transfers, versions, recorded proofs, model 
     const first = await cli(["dataset", "mint", folder("v1", samples), "--name", "Versioned set", "--license", "CC0-1.0"]);
     v1 = String(first.datasetId);
     v1ManifestCid = String(first.manifestCid);
-    v2 = String((await cli(["dataset", "mint", folder("v2", { ...samples, "s-12.txt": "sample 12\n" }), "--name", "Versioned set", "--previous", v1])).datasetId);
-    await cli(["dataset", "mint", folder("other", { "x.txt": "unrelated\n" }), "--name", "Unrelated"]);
+    v2 = String(
+      (await cli(["dataset", "mint", folder("v2", { ...samples, "s-12.txt": "sample 12\n" }), "--name", "Versioned set", "--license", "CC0-1.0", "--previous", v1]))
+        .datasetId,
+    );
+    await cli(["dataset", "mint", folder("other", { "x.txt": "unrelated\n" }), "--name", "Unrelated", "--license", "CC0-1.0"]);
 
     // One proof of each kind recorded on-chain, as the CLI records them.
     for (const [hash, kind] of [
