@@ -1,6 +1,7 @@
 import type { AttestedEvaluation, ModelAttestation } from "../../core/attestor/attestation.ts";
 import type { Ancestry } from "../../core/lineage/check-sample.ts";
 import type { LineageGraph } from "../../core/lineage/graph.ts";
+import type { ResolvedRecord } from "../../core/model/record.ts";
 
 /**
  * What the model page's server part hands its client leaves: the lineage walk flattened to plain data, each
@@ -77,6 +78,8 @@ export interface LineageView {
   ancestry: Ancestry;
   /** The root model's attested evaluations, each with its certificate's verdict (core/attestor/evaluation-results.ts). */
   evaluations: AttestedEvaluation[];
+  /** The root model's effective record (its model card), inheritance resolved; null when it could not be read or resolved. */
+  rootRecord: ResolvedRecord | null;
 }
 
 /** Each named check in plain words: what passing it means. */

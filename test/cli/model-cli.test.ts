@@ -194,6 +194,17 @@ describe("provenant CLI: models and lineage end to end on a local chain", functi
     expect(mermaid).to.include("m2 -.->|fine-tuning| d2");
   });
 
+  it("prints a model's descendants with --descendants: the fine-tune under its base, none under the fine-tune", async () => {
+    const r = await runCli(["lineage", "1", "--descendants"], env);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.json.modelId).to.equal("1");
+    expect(
+      r.json.descendants.map((d: { modelId: string; parentId: string; relation: string; depth: number }) => [d.modelId, d.parentId, d.relation, d.depth]),
+    ).to.deep.equal([["2", "1", "finetune", 1]]);
+    expect((await runText(["lineage", "1", "--descendants", "--ascii"])).stdout).to.match(/^model #1\n`-- model #2 \(finetune of #1, block \d+\)/);
+    expect((await runText(["lineage", "2", "--descendants"])).stdout).to.contain("no descendants");
+  });
+
   it("verifies the whole ancestry, weights on disk included, and prints a tree of marks", async () => {
     const r = await runCli(["verify", "model", "2", "--weights", child], env);
     expect(r.code, r.stdout).to.equal(0);

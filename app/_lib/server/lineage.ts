@@ -83,6 +83,7 @@ export async function modelLineage(id: bigint): Promise<LineageView> {
     incomplete = isProvenantError(e) ? e.message : String(e);
   }
   const rootCert = full.get(id.toString());
+  const rootResolved = walk.models.get(id)?.record;
   return {
     root: `model:${id}`,
     chainId: walk.chainId,
@@ -96,6 +97,7 @@ export async function modelLineage(id: bigint): Promise<LineageView> {
     certificate: rootCert ? certificateView(rootCert, attestations.get(id.toString())!, rootsProblem, roots.length) : null,
     ancestry: ancestryOfWalk(walk),
     evaluations: report.evaluations?.[`model:${id}`] ?? [],
+    rootRecord: rootResolved?.ok ? rootResolved.value : null,
   };
 }
 

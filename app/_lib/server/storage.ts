@@ -1,5 +1,7 @@
 import "server-only";
-import { openStore } from "../../../core/config.ts";
+import { loadProjectConfig, openStore } from "../../../core/config.ts";
+import { datasetFilecoinStatus, type DatasetFilecoinStatus } from "../../../core/dataset/filecoin-status.ts";
+import { LighthouseStore } from "../../../core/storage/lighthouse-store.ts";
 import { readDatasetManifest, type DatasetManifest } from "../../../core/dataset/manifest.ts";
 import type { ContentStore } from "../../../core/storage/store.ts";
 import { GatewayStore } from "../../../core/storage/gateway-client.ts";
@@ -32,4 +34,14 @@ export async function readManifest(manifestCid: string): Promise<DatasetManifest
 export function writeStore(): ContentStore {
   const { storage, home } = appConfig();
   return openStore(storage, home);
+}
+
+/** Where a dataset's objects are kept, as the app's own store sees it: Lighthouse (with its Filecoin status) or not on Filecoin. */
+export type DatasetStorage = { kind: "lighthouse"; podsiNetwork: string; status: DatasetFilecoinStatus } | { kind: string; podsiNetwork: null; status: null };
+
+export async function datasetStorage(manifestCid: string): Promise<DatasetStorage> {
+  const store = writeStore();
+  if (!(store instanceof LighthouseStore)) return { kind: store.kind, podsiNetwork: null, status: null };
+  const { podsiNetwork } = loadProjectConfig().lighthouse;
+  return { kind: "lighthouse", podsiNetwork, status: await datasetFilecoinStatus(gatewayReader(), store, manifestCid, { podsiNetwork }) };
 }

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { Suspense } from "react";
 import type { DatasetManifest } from "../../../core/dataset/manifest.ts";
 import { manifestMismatch } from "../../../core/dataset/minted.ts";
 import type { DatasetRecord } from "../../../core/chain/dataset-registry.ts";
@@ -15,7 +16,11 @@ import { appChain, datasetRecord } from "../../_lib/server/chain.ts";
 import { appConfig } from "../../_lib/server/config.ts";
 import { readManifest } from "../../_lib/server/storage.ts";
 import { modelsUsingDataset } from "../../_lib/server/models.ts";
+import { datasetHistory, type DatasetHistory } from "../../_lib/server/history.ts";
+import { HistorySection, historyListClass, TokenHistoryCard } from "../../_components/token-history.tsx";
 import { AuditPanel } from "./_components/audit-panel.tsx";
+import { FilecoinStatusCard } from "./_components/filecoin-status.tsx";
+import { RecordedProofs } from "./_components/recorded-proofs.tsx";
 import { ProvePanel } from "./_components/prove-panel.tsx";
 import { cliTarget } from "../../_lib/server/cli-target.ts";
 import styles from "./page.module.css";
@@ -44,7 +49,7 @@ function gatewayLink(cid: string) {
 
 type UsedBy = { modelId: string; role: string }[] | null;
 
-function RecordCard({ record, owner, registry, chainId, usedBy }: { record: DatasetRecord; owner: string; registry: string; chainId: number; usedBy: UsedBy }) {
+function RecordCard({ record, registry, chainId, usedBy }: { record: DatasetRecord; registry: string; chainId: number; usedBy: UsedBy }) {
   return (
     <section className="card" aria-labelledby="record-h">
       <h2 id="record-h">On-chain record</h2>
@@ -83,22 +88,8 @@ function RecordCard({ record, owner, registry, chainId, usedBy }: { record: Data
             <td className="mono">{record.publisher}</td>
           </tr>
           <tr>
-            <th>Owner</th>
-            <td className="mono">{owner}</td>
-          </tr>
-          <tr>
             <th>Minted</th>
             <td>{formatUtc(record.mintedAt)}</td>
-          </tr>
-          <tr>
-            <th>Previous version</th>
-            <td>
-              {record.previousVersion === 0n ? (
-                <span className="muted">none</span>
-              ) : (
-                <Link href={`/datasets/${record.previousVersion}`}>#{String(record.previousVersion)}</Link>
-              )}
-            </td>
           </tr>
           <tr>
             <th>Manifest</th>
@@ -202,6 +193,32 @@ function ManifestCard({ manifest, trouble: t }: { manifest: DatasetManifest | nu
   );
 }
 
+/** The dataset this one supersedes (its DatasetMinted event's previousVersion) and those minted to supersede it. */
+function Versions({ previous, newer }: { previous: bigint; newer: DatasetHistory["newer"] }) {
+  return (
+    <HistorySection title="Versions" testId="versions">
+      <ul className={historyListClass}>
+        <li data-testid="previous-version" data-id={previous === 0n ? "" : String(previous)}>
+          Previous: {previous === 0n ? <span className="muted">none (a first version)</span> : <Link href={`/datasets/${previous}`}>dataset #{String(previous)}</Link>}
+        </li>
+        <li data-testid="newer-versions" data-ids={newer.map((v) => String(v.id)).join(",")}>
+          Newer:{" "}
+          {newer.length === 0 ? (
+            <span className="muted">none minted with this one as previous version</span>
+          ) : (
+            newer.map((v, i) => (
+              <span key={String(v.id)}>
+                {i > 0 ? ", " : ""}
+                <Link href={`/datasets/${v.id}`}>dataset #{String(v.id)}</Link> <span className="muted small">(block {v.blockNumber})</span>
+              </span>
+            ))
+          )}
+        </li>
+      </ul>
+    </HistorySection>
+  );
+}
+
 export default async function DatasetPage({ params, searchParams }: Props) {
   const { id } = await params;
   const { hash } = await searchParams;
@@ -212,10 +229,10 @@ export default async function DatasetPage({ params, searchParams }: Props) {
       </div>
     );
   }
-  let chain, record, owner;
+  let chain, record;
   try {
     chain = await appChain();
-    ({ record, owner } = await datasetRecord(BigInt(id)));
+    ({ record } = await datasetRecord(BigInt(id)));
   } catch (e) {
     const t = toTrouble(e);
     let total: bigint | null = null;
@@ -256,6 +273,13 @@ export default async function DatasetPage({ params, searchParams }: Props) {
     manifestTrouble = toTrouble(e);
   }
   const usedBy: UsedBy = await modelsUsingDataset(BigInt(id)).catch(() => null);
+  let history: DatasetHistory | null = null;
+  let historyTrouble: Trouble | null = null;
+  try {
+    history = await datasetHistory(BigInt(id));
+  } catch (e) {
+    historyTrouble = toTrouble(e);
+  }
   const { browserGatewayUrl } = appConfig();
   const name = manifest?.name || `Dataset #${id}`;
   const matches = manifest !== null && manifestTrouble === null;
@@ -325,8 +349,32 @@ export default async function DatasetPage({ params, searchParams }: Props) {
       <AuditPanel datasetId={id} chainId={chain.chainId} registry={chain.registry.address} gateway={browserGatewayUrl} cli={cli} />
 
       <div className={styles.columns}>
-        <RecordCard record={record} owner={owner} registry={chain.registry.address} chainId={chain.chainId} usedBy={usedBy} />
+        <RecordCard record={record} registry={chain.registry.address} chainId={chain.chainId} usedBy={usedBy} />
         <ManifestCard manifest={manifest} trouble={manifestTrouble} />
+      </div>
+
+      <div className={styles.columns}>
+        <div style={{ minWidth: 0 }}>
+          {historyTrouble ? <Notice trouble={historyTrouble} /> : null}
+          {history ? (
+            <>
+              <TokenHistoryCard history={history.token} mintEvent="DatasetMinted">
+                <Versions previous={record.previousVersion} newer={history.newer} />
+              </TokenHistoryCard>
+              <RecordedProofs datasetId={id} proofs={history.proofs} />
+            </>
+          ) : null}
+        </div>
+        <Suspense
+          fallback={
+            <section className="card" aria-labelledby="filecoin-h">
+              <h2 id="filecoin-h">Filecoin storage</h2>
+              <p className="muted small">Asking the store…</p>
+            </section>
+          }
+        >
+          <FilecoinStatusCard manifestCid={record.manifestCid} />
+        </Suspense>
       </div>
     </div>
   );

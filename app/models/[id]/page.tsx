@@ -3,6 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import type { DatasetEdge, ModelChainRecord, ParentEdge } from "../../../core/chain/model-registry.ts";
 import { readModelManifest, type ModelManifest } from "../../../core/model/manifest.ts";
+import { resolveRecord } from "../../../core/model/record.ts";
 import { provenanceWords } from "../../../core/attestor/attestation.ts";
 import { isTokenId } from "../../../core/identifiers.ts";
 import { CidLink, Hex } from "../../_components/hex.tsx";
@@ -22,6 +23,11 @@ import { EvaluationsPanel } from "./_components/evaluations-panel.tsx";
 import ExportButtons from "./_components/export-buttons.tsx";
 import LineageExplorer from "./_components/lineage-explorer.tsx";
 import { gatewayReader } from "../../_lib/server/storage.ts";
+import { modelHistory, type ModelHistory } from "../../_lib/server/history.ts";
+import { TokenHistoryCard } from "../../_components/token-history.tsx";
+import { Descendants } from "./_components/descendants.tsx";
+import { ModelCard } from "./_components/model-card.tsx";
+import tokenStyles from "./_components/token.module.css";
 import styles from "../models.module.css";
 
 type Props = { params: Promise<{ id: string }> };
@@ -47,6 +53,8 @@ export default async function ModelPage({ params }: Props) {
   let manifest: ModelManifest | null = null;
   let lineage: CachedLineage | null = null;
   let lineageProblem: Trouble | null = null;
+  let history: ModelHistory | null = null;
+  let historyProblem: Trouble | null = null;
   let missing = false;
   try {
     const registry = await modelRegistry();
@@ -58,6 +66,11 @@ export default async function ModelPage({ params }: Props) {
         lineage = await cachedModelLineage(BigInt(id));
       } catch (e) {
         lineageProblem = toTrouble(e);
+      }
+      try {
+        history = await modelHistory(BigInt(id));
+      } catch (e) {
+        historyProblem = toTrouble(e);
       }
       manifest = await readModelManifest(gatewayReader(), record.manifestCid);
     }
@@ -147,6 +160,35 @@ export default async function ModelPage({ params }: Props) {
             </tbody>
           </table>
         </section>
+      ) : null}
+      {record ? (
+        <div className={tokenStyles.columns}>
+          {lineage?.view.rootRecord ? (
+            <ModelCard
+              record={lineage.view.rootRecord.record}
+              inherited={lineage.view.rootRecord.inherited}
+              inheritsFrom={parents[0] ? String(parents[0].modelId) : null}
+              resolved
+            />
+          ) : manifest ? (
+            <ModelCard
+              record={resolveRecord(manifest.record, null).record}
+              inherited={[]}
+              inheritsFrom={null}
+              resolved={parents.length === 0 || manifest.record.inherit === false}
+            />
+          ) : (
+            <div />
+          )}
+          <div style={{ minWidth: 0 }}>
+            {historyProblem ? <Notice trouble={historyProblem} /> : null}
+            {history ? (
+              <TokenHistoryCard history={history.token} mintEvent="ModelRegistered">
+                <Descendants descendants={history.descendants} />
+              </TokenHistoryCard>
+            ) : null}
+          </div>
+        </div>
       ) : null}
       {lineageProblem ? <Notice trouble={lineageProblem} /> : null}
       {lineage ? <EvaluationsPanel evaluations={lineage.view.evaluations} claims={manifest?.record.metrics} /> : null}
