@@ -212,12 +212,20 @@ describe("every page fits a 390 px phone and a 1280 px screen (chromium, product
     await atBothWidths("model", `/models/${modelId}`, { ready: '[data-testid="lineage-node"]' });
   });
 
-  it("a files dataset, and its prove panel before and after a verdict", async () => {
+  it("a files dataset: the prove panel's description keeps the width, its tabs go under it", async () => {
     await atBothWidths("dataset-files", `/datasets/${filesDatasetId}`, {
       ready: '[data-testid="dropzone"]',
       more: async (page, width) => {
         const words = (await page.locator("#prove-h + p").boundingBox())!;
         if (width === 390) expect(words.width, "the prove panel's description at 390 px").to.be.at.least(250);
+      },
+    });
+  });
+
+  it("a proof's verdict: title, badges and timings whole", async () => {
+    await atBothWidths("dataset-proof", `/datasets/${filesDatasetId}`, {
+      ready: '[data-testid="dropzone"]',
+      more: async (page, width) => {
         await dropFiles(page, '[data-testid="dropzone"]', [sample]);
         expect(await readVerdict(page)).to.include({ kind: "inclusion", valid: true });
         await expectFits(page, `/datasets/${filesDatasetId} with a verdict`, width);
