@@ -5,7 +5,7 @@ import type { Browser, Page } from "playwright-core";
 import { LocalStore } from "../../core/storage/local-store.ts";
 import { startGateway, type Gateway } from "../../core/storage/gateway-server.ts";
 import { REPO } from "../helpers/local-chain.ts";
-import { makeDataset, startWorld, TRAIN, type World } from "../attestor/world.ts";
+import { makeDataset, startWorld, TRAIN, trainArgs, type World } from "../attestor/world.ts";
 import { launchChromium, screenshot } from "./helpers/browser.ts";
 import { buildApp, mineBlock, startApp, type AppProcess } from "./helpers/stack.ts";
 
@@ -34,32 +34,7 @@ describe("the model page of an attested model: certificate in plain words (swtpm
     mkdirSync(code, { recursive: true });
     cpSync(TRAIN, join(code, "train.ts"));
     const train = (out: string, version: string, parent?: { id: string; dir: string }) =>
-      w.cli([
-        "train",
-        "--dataset",
-        "1:training",
-        "--data",
-        data,
-        ...(parent ? ["--parent", `${parent.id}:finetune`, "--parent-weights", parent.dir] : []),
-        "--code",
-        code,
-        "--out",
-        out,
-        "--name",
-        "samples-net",
-        "--version",
-        version,
-        "--license",
-        "MIT",
-        "--",
-        process.execPath,
-        TRAIN,
-        "--data",
-        data,
-        "--out",
-        out,
-        ...(parent ? ["--parent", parent.dir] : []),
-      ]);
+      w.cli(trainArgs({ data, out, code, name: "samples-net", version, parent: parent?.id, parentWeights: parent?.dir }));
     const g1 = await train(join(w.work, "gen1"), "1.0.0");
     expect(g1.code, g1.stderr + g1.stdout).to.equal(0);
     const g2 = await train(join(w.work, "gen2"), "2.0.0", { id: g1.json.modelId, dir: join(w.work, "gen1") });

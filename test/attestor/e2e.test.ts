@@ -25,7 +25,7 @@ import { parseTpm2bPublic } from "../../core/tpm/public.ts";
 import { ecPublicKeyFromTpmtPublic, publicKeyToPem } from "../../core/tpm/quote-check.ts";
 import { REPO } from "../helpers/local-chain.ts";
 import { runCli } from "../../scripts/lib/cli.ts";
-import { TRAIN, checkquote, makeDataset, startWorld } from "./world.ts";
+import { TRAIN, checkquote, makeDataset, startWorld, trainArgs as worldTrainArgs } from "./world.ts";
 import type { World } from "./world.ts";
 import { GOLDEN_PATH, leafTampers } from "./tamper.ts";
 import type { GoldenCertificate } from "./tamper.ts";
@@ -42,32 +42,7 @@ describe("attestor end to end (real swtpm, local chain, service and CLI)", funct
   let gen1: { modelId: string; certificateCid: string };
   let gen2: { modelId: string; certificateCid: string };
 
-  const trainArgs = (p: { data: string; out: string; name: string; version: string; parent?: string; parentWeights?: string; code?: string }) => [
-    "train",
-    "--dataset",
-    "1:training",
-    "--data",
-    p.data,
-    ...(p.parent ? ["--parent", `${p.parent}:finetune`, "--parent-weights", p.parentWeights!] : []),
-    "--code",
-    p.code ?? codeDir,
-    "--out",
-    p.out,
-    "--name",
-    p.name,
-    "--version",
-    p.version,
-    "--license",
-    "MIT",
-    "--",
-    process.execPath,
-    TRAIN,
-    "--data",
-    p.data,
-    "--out",
-    p.out,
-    ...(p.parentWeights ? ["--parent", p.parentWeights] : []),
-  ];
+  const trainArgs = (p: Omit<Parameters<typeof worldTrainArgs>[0], "code"> & { code?: string }) => worldTrainArgs({ ...p, code: p.code ?? codeDir });
 
   const store = () => openStore("local", w.home);
   const certificateOf = async (cid: string) => decodeCertificate(await store().get(cid));

@@ -127,6 +127,39 @@ export function makeDataset(dir: string, count: number, salt = "sample"): string
   return dir;
 }
 
+/**
+ * `provenant train` arguments for the fixture trainer (TRAIN) on dataset 1: `parent` fine-tunes that model id
+ * from its weights in `parentWeights`.
+ */
+export function trainArgs(p: { data: string; out: string; code: string; name: string; version: string; parent?: string; parentWeights?: string }): string[] {
+  return [
+    "train",
+    "--dataset",
+    "1:training",
+    "--data",
+    p.data,
+    ...(p.parent ? ["--parent", `${p.parent}:finetune`, "--parent-weights", p.parentWeights!] : []),
+    "--code",
+    p.code,
+    "--out",
+    p.out,
+    "--name",
+    p.name,
+    "--version",
+    p.version,
+    "--license",
+    "MIT",
+    "--",
+    process.execPath,
+    TRAIN,
+    "--data",
+    p.data,
+    "--out",
+    p.out,
+    ...(p.parentWeights ? ["--parent", p.parentWeights] : []),
+  ];
+}
+
 export function checkquote(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) =>
     execFile("tpm2_checkquote", args, (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr })),
