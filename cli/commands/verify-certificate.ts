@@ -12,6 +12,7 @@ import { connect } from "../../core/chain/connect.ts";
 import { describeTrustLevel } from "../../core/attestor/certificate.ts";
 import { loadEkRoots, verifyCertificateFile, verifyModelCertificate } from "../../core/attestor/model-certificate-check.ts";
 import { parseTokenId } from "../../core/identifiers.ts";
+import { attestorLine, checkVerdictLines } from "../certificate-verdict.ts";
 import { action, withCommonOptions, type CommonOptions } from "../output.ts";
 import { verifyEvaluationCertificate } from "./verify-evaluation.ts";
 
@@ -56,7 +57,6 @@ export function verifyCertificateCommand(): Command {
             modelId: modelId!,
             roots: loadEkRoots(opts.ekRoot),
           });
-      const width = Math.max(...v.checks.map((c) => c.name.length));
       const pl = v.certificate?.payload;
       const trust = pl ? describeTrustLevel(pl.attestor.trustLevel) : undefined;
       return {
@@ -75,16 +75,9 @@ export function verifyCertificateCommand(): Command {
           modelId
             ? `training certificate of model #${modelId}${v.certificateCid ? ` (ipfs://${v.certificateCid})` : ""}`
             : `training certificate ${opts.file} (not registered: checked against the chain as it is now)`,
-          ...(pl ? [`attestor ${pl.attestor.address}, trust level ${pl.attestor.trustLevel} (${trust!.summary})`] : []),
+          ...attestorLine(pl?.attestor),
           ...(pl?.boot ? [`boot policy "${pl.boot.policy.name}", boot PCRs ${pl.boot.pcrs.join(", ")}`] : []),
-          ...v.checks.map((c) => `  ${c.ok ? "ok  " : "FAIL"} ${c.name.padEnd(width)}  ${c.detail}`),
-          v.ok
-            ? `VERIFIED, at trust level ${pl!.attestor.trustLevel}: ${trust!.summary}`
-            : `FAILED: ${v.checks
-                .filter((c) => !c.ok)
-                .map((c) => c.name)
-                .join(", ")}`,
-          ...(v.ok ? [`What that is worth: ${trust!.meaning}`] : []),
+          ...checkVerdictLines(v, pl?.attestor.trustLevel),
         ].join("\n"),
       };
     }),

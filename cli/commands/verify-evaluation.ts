@@ -10,13 +10,13 @@ import { describeMetric } from "../../core/attestor/evaluation-metrics.ts";
 import { verifyEvaluation } from "../../core/attestor/evaluation-results.ts";
 import { loadEkRoots } from "../../core/attestor/model-certificate-check.ts";
 import { parseTokenId } from "../../core/identifiers.ts";
+import { attestorLine, checkVerdictLines } from "../certificate-verdict.ts";
 import type { CommonOptions } from "../output.ts";
 
 export async function verifyEvaluationCertificate(evaluation: string, opts: CommonOptions & { ekRoot: string[] }) {
   const evaluationId = parseTokenId(evaluation, "--evaluation").toString();
   const conn = await connect(opts.network);
   const v = await verifyEvaluation({ conn, store: openStore(opts.storage, dataDir(opts.dataDir)), evaluationId, roots: loadEkRoots(opts.ekRoot) });
-  const width = Math.max(...v.checks.map((c) => c.name.length));
   const pl = v.certificate?.payload;
   const trust = pl ? describeTrustLevel(pl.attestor.trustLevel) : undefined;
   const r = v.record;
@@ -39,15 +39,8 @@ export async function verifyEvaluationCertificate(evaluation: string, opts: Comm
     text: [
       `evaluation certificate of evaluation #${evaluationId}: model #${r.modelId} on dataset #${r.datasetId} (ipfs://${r.certificateCid})`,
       ...(v.metrics ? [`metrics: ${v.metrics.metrics.map(describeMetric).join(", ")}`] : []),
-      ...(pl ? [`attestor ${pl.attestor.address}, trust level ${pl.attestor.trustLevel} (${trust!.summary})`] : []),
-      ...v.checks.map((c) => `  ${c.ok ? "ok  " : "FAIL"} ${c.name.padEnd(width)}  ${c.detail}`),
-      v.ok
-        ? `VERIFIED, at trust level ${pl!.attestor.trustLevel}: ${trust!.summary}`
-        : `FAILED: ${v.checks
-            .filter((c) => !c.ok)
-            .map((c) => c.name)
-            .join(", ")}`,
-      ...(v.ok ? [`What that is worth: ${trust!.meaning}`] : []),
+      ...attestorLine(pl?.attestor),
+      ...checkVerdictLines(v, pl?.attestor.trustLevel),
     ].join("\n"),
   };
 }
