@@ -1,7 +1,5 @@
 import { Command, Option } from "commander";
-import cliProgress from "cli-progress";
 import { isProvenantError, type ProvenantError } from "../core/errors.ts";
-import type { ProgressFn } from "../core/dataset/encodings.ts";
 
 export interface CommonOptions {
   json?: boolean;
@@ -77,33 +75,4 @@ export function fail(e: unknown, json?: boolean): void {
 
 export function jsonBigInt(_key: string, value: unknown): unknown {
   return typeof value === "bigint" ? value.toString() : value;
-}
-
-/** A progress bar on a terminal (samples/s, ETA); nothing when stderr is not a terminal or with --json. */
-export function progressBar(label: string, json?: boolean): { onProgress: ProgressFn; stop: () => void } {
-  if (json || !process.stderr.isTTY) return { onProgress: () => {}, stop: () => {} };
-  const bar = new cliProgress.SingleBar(
-    {
-      stream: process.stderr,
-      format: `${label} [{bar}] {value}/{total} samples | {rate} samples/s | ETA {eta_formatted}`,
-      hideCursor: true,
-      clearOnComplete: true,
-      etaBuffer: 50,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  const t0 = performance.now();
-  let started = false;
-  return {
-    onProgress(done, total) {
-      const rate = Math.round(done / Math.max(1e-3, (performance.now() - t0) / 1000));
-      if (!started) {
-        bar.start(total ?? 0, 0, { rate });
-        started = true;
-      }
-      if (total !== null) bar.setTotal(total);
-      bar.update(done, { rate });
-    },
-    stop: () => started && bar.stop(),
-  };
 }

@@ -6,9 +6,7 @@
 import { readFileSync, statSync } from "node:fs";
 import type { Encoding } from "../core/dataset/encoding-table.ts";
 import { hashFile, inputError, newScratch } from "../core/dataset/encodings.ts";
-import { fileSource, nodeCompressors } from "../core/dataset/formats/containers.ts";
 import { givenSampleHash, type GivenFile, type GivenSample } from "../core/dataset/formats/single-sample.ts";
-import { hashShard } from "../core/dataset/formats/tar-shard.ts";
 import { InputError } from "../core/errors.ts";
 
 /** The sample as given, files by path (formats/single-sample.ts GivenSample). */
@@ -43,12 +41,12 @@ function pathFile(path: string): GivenFile {
     },
     async open() {
       checkFile(path);
-      return fileSource(path, path);
+      return (await import("../core/dataset/formats/containers.ts")).fileSource(path, path);
     },
     async shardSamples() {
       checkFile(path);
       const digests: Uint8Array[] = [];
-      await hashShard(path, path, (d) => digests.push(d));
+      await (await import("../core/dataset/formats/tar-shard.ts")).hashShard(path, path, (d) => digests.push(d));
       return digests;
     },
   };
@@ -84,7 +82,11 @@ export function givenOfInput(input: SampleInput): GivenSample {
   return "files" in input ? { files: input.files.map(pathFile) } : "file" in input ? { ...input, file: pathFile(input.file) } : input;
 }
 
-/** The SHA-256 the dataset's Merkle tree would hold for this sample. */
-export function sampleHashOf(input: SampleInput, encoding: Encoding): Promise<Uint8Array> {
-  return givenSampleHash(givenOfInput(input), encoding, nodeCompressors);
+/**
+ * The SHA-256 the dataset's Merkle tree would hold for this sample. The Parquet and tar readers load only for the
+ * samples that need them: most proofs are of a file or a record, and start-up is most of their time.
+ */
+export async function sampleHashOf(input: SampleInput, encoding: Encoding): Promise<Uint8Array> {
+  const decompressors = "row" in input ? (await import("../core/dataset/formats/containers.ts")).nodeCompressors : undefined;
+  return givenSampleHash(givenOfInput(input), encoding, decompressors);
 }

@@ -1,9 +1,8 @@
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { InputError } from "../../core/errors.ts";
-import { batchSamples, batchSourceOf } from "../../core/dataset/batch-input.ts";
 import { isContainerEncoding, type ContainerEncoding } from "../../core/dataset/encoding-table.ts";
-import { batchCsv, checkBatch, type BatchProgress, type BatchReport } from "../../core/lineage/check-batch.ts";
+import type { BatchProgress, BatchReport } from "../../core/lineage/check-batch.ts";
 import type { Ancestry, CheckSampleIo } from "../../core/lineage/check-sample.ts";
 import { jsonBigInt } from "../output.ts";
 
@@ -51,6 +50,9 @@ export async function runBatch(ancestry: Ancestry, io: CheckSampleIo, opts: Batc
   if (opts.batchFormat !== undefined && !isContainerEncoding(opts.batchFormat)) {
     throw new InputError("INPUT_INVALID", `--batch-format must be webdataset or parquet, got "${opts.batchFormat}"`);
   }
+  // Loaded here, not with the options: `prove` of one sample takes these options and never needs the readers.
+  const { batchSamples, batchSourceOf } = await import("../../core/dataset/batch-input.ts");
+  const { batchCsv, checkBatch } = await import("../../core/lineage/check-batch.ts");
   const source = batchSourceOf((opts.batch ?? opts.hashList)!, opts.hashList !== undefined, opts.batchFormat as ContainerEncoding | undefined);
   const t0 = performance.now();
   const progress = progressLine(opts.json);

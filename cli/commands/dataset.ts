@@ -10,7 +10,8 @@ import { toHex } from "../../core/hex.ts";
 import type { SkippedEntry } from "../../core/dataset/skipped.ts";
 import { InputError } from "../../core/errors.ts";
 import { parseTokenId } from "../../core/identifiers.ts";
-import { action, progressBar, withCommonOptions, type CommonOptions } from "../output.ts";
+import { action, withCommonOptions, type CommonOptions } from "../output.ts";
+import { progressBar } from "../progress-bar.ts";
 
 interface HashOptions extends CommonOptions {
   format?: string;

@@ -2,7 +2,8 @@
  * One sample given on its own, hashed exactly as a dataset's sample is: what `provenant prove` and the dApp's prove
  * panel take. Which inputs fit which encoding, and what each is hashed as, is said here once; each edge only says
  * how its files are read (GivenFile: node:fs paths for the CLI, cli/sample-input.ts; a browser's File, blobFile below).
- * Browser-safe: no node:* imports.
+ * Browser-safe: no node:* imports. The Parquet and tar readers are imported when a sample needs them: a proof of a
+ * file or a record (most of them) does not load them.
  */
 import type { Compressors } from "hyparquet";
 import { InputError, type ErrorHint } from "../../errors.ts";
@@ -10,8 +11,7 @@ import { parseHex32 } from "../../hex.ts";
 import { ENCODING_TABLE, encodingOfName, type BrowserEncoding, type Encoding } from "../encoding-table.ts";
 import { sampleHash, sha256, textSampleHash } from "../sample-hash.ts";
 import { canonicalRowFromJson, ByteWriter } from "./canonical-json.ts";
-import { openParquet, readRowGroup, rowGroupStart, type ByteSource } from "./parquet-rows.ts";
-import { hashTarBlob } from "./tar-members.ts";
+import type { ByteSource } from "./parquet-rows.ts";
 import { sampleFromMembers, utf8ByteString } from "./webdataset.ts";
 
 /** A file the user gave as the sample or part of it, read the edge's way. */
@@ -118,7 +118,7 @@ export function blobFile(blob: Blob, name = (blob as File).name): GivenFile {
     bytes: async () => new Uint8Array(await blob.arrayBuffer()),
     digest: async () => sha256(new Uint8Array(await blob.arrayBuffer())),
     open: async () => ({ name, size: blob.size, read: async (offset, length) => new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer()) }),
-    shardSamples: async () => (await hashTarBlob(blob, name)).map((s) => s.digest),
+    shardSamples: async () => (await (await import("./tar-members.ts")).hashTarBlob(blob, name)).map((s) => s.digest),
   };
 }
 
@@ -134,6 +134,7 @@ export function parquetRowJsonHash(text: string): Promise<Uint8Array> {
 
 /** The canonical bytes of row `index` (from 0, across row groups) of a Parquet file. */
 export async function parquetRowBytes(src: ByteSource, index: number, decompressors?: Compressors): Promise<Uint8Array> {
+  const { openParquet, readRowGroup, rowGroupStart } = await import("./parquet-rows.ts");
   const { metadata, schema } = await openParquet(src);
   const rows = Number(metadata.num_rows);
   if (!Number.isSafeInteger(index) || index < 0 || index >= rows) {
