@@ -181,7 +181,7 @@ describe("every page fits a 390 px phone and a 1280 px screen (chromium, product
     await w?.stop();
   });
 
-  /** Opens `path` at both widths, waits for `ready`, checks the fit, runs `more`, and saves both screenshots. */
+  /** Opens `path` at both widths, waits for `ready`, opens every details, checks the fit, runs `more`, and saves both screenshots. */
   async function atBothWidths(name: string, path: string, options: { ready?: string; more?: (page: Page, width: Width) => Promise<void> } = {}) {
     for (const { width } of WIDTHS) {
       const page = await contexts.get(width)!.newPage();
@@ -189,6 +189,8 @@ describe("every page fits a 390 px phone and a 1280 px screen (chromium, product
       try {
         await page.goto(`${app.url}${path}`, { waitUntil: "networkidle" });
         if (options.ready) await page.waitForSelector(options.ready, { state: "attached" });
+        // Collapsed sections (the token and history card) open: what they hold must fit too, and the screenshots show it.
+        await page.evaluate(() => document.querySelectorAll("details").forEach((d) => (d.open = true)));
         await expectFits(page, path, width);
         await options.more?.(page, width);
         const shot = await screenshot(page, `${name}-${width}`);
