@@ -5,6 +5,7 @@ import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {IERC721Metadata} from "@openzeppelin/contracts/token/ERC721/extensions/IERC721Metadata.sol";
 import {IDatasetRegistry} from "./interfaces/IDatasetRegistry.sol";
+import {FirstOwnerERC721} from "./tokens/FirstOwnerERC721.sol";
 import {CidV1} from "./libraries/CidV1.sol";
 import {MerkleV1} from "./libraries/MerkleV1.sol";
 
@@ -14,7 +15,7 @@ import {MerkleV1} from "./libraries/MerkleV1.sol";
 /// @dev Tokens are never burned, and after mint a record only ever gains its `misordered` flag, so
 /// `_datasets[id].n != 0` (every record has `n >= 1`) is the existence test, read from the slot
 /// verification needs anyway; the flag shares that slot.
-contract DatasetRegistry is ERC721, IDatasetRegistry {
+contract DatasetRegistry is FirstOwnerERC721, IDatasetRegistry {
     /// @dev What storage keeps of a record: three slots, written once at mint (and `misordered` once after).
     /// The strings and the previous version live in the {DatasetMinted} event and the manifest, which the
     /// stored digest commits to: a string in storage would cost about 22,000 gas per 32 bytes.
@@ -85,9 +86,14 @@ contract DatasetRegistry is ERC721, IDatasetRegistry {
         });
         // Ids count mints and block numbers count blocks: neither reaches 2^64, so the fields cannot overlap.
         _tokenOfPublisherRoot[msg.sender][p.root] = id | (block.number << _BLOCK_SHIFT) | (fields << _FIELDS_SHIFT);
-        // _mint, not _safeMint: the token goes to the caller itself, and no callback can run mid-mint.
-        _mint(msg.sender, id);
+        // Not _safeMint: the token goes to the caller itself, and no callback can run mid-mint.
+        _mintToFirstOwner(msg.sender, id);
         _emitMinted(id, p);
+    }
+
+    /// @dev The publisher owns a dataset until its first transfer.
+    function _firstOwner(uint256 tokenId) internal view override returns (address) {
+        return _datasets[tokenId].publisher;
     }
 
     /// @dev Its own frame: with the mint's locals, the event's nine arguments would not fit the stack.

@@ -7,6 +7,7 @@ import {IERC721Metadata} from "@openzeppelin/contracts/token/ERC721/extensions/I
 import {IAttestorRegistry} from "./interfaces/IAttestorRegistry.sol";
 import {IDatasetRegistry} from "./interfaces/IDatasetRegistry.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
+import {FirstOwnerERC721} from "./tokens/FirstOwnerERC721.sol";
 import {CidV1} from "./libraries/CidV1.sol";
 
 /// @title Provenant model registry
@@ -20,7 +21,7 @@ import {CidV1} from "./libraries/CidV1.sol";
 /// live in the record's second slot.
 /// Two entry points share {_register}: {register} (self-declared) and {registerAttested}, which first has the
 /// attestor registry check a training certificate against the lineage built from the chain.
-contract ModelRegistry is ERC721, IModelRegistry {
+contract ModelRegistry is FirstOwnerERC721, IModelRegistry {
     /// @dev The training certificate behind an attested registration; all zero for a self-declared one.
     struct Certificate {
         address attestor;
@@ -212,10 +213,15 @@ contract ModelRegistry is ERC721, IModelRegistry {
         // Ids count registrations and block numbers count blocks: neither reaches 2^64, so they cannot overlap.
         _tokenOfRegistrantDigest[msg.sender][p.weightsDigest] = id | (block.number << _BLOCK_SHIFT);
 
-        // _mint, not _safeMint: the token goes to the caller itself, and no callback can run mid-registration.
-        _mint(msg.sender, id);
+        // Not _safeMint: the token goes to the caller itself, and no callback can run mid-registration.
+        _mintToFirstOwner(msg.sender, id);
         emit ModelRegistered(id, msg.sender, p.weightsDigest, provenance, p.manifestCid, p.license, certificate.cid);
         _writeEdges(id, known, datasetCount, p.parents, p.datasets);
+    }
+
+    /// @dev The registrant owns a model until its first transfer.
+    function _firstOwner(uint256 tokenId) internal view override returns (address) {
+        return _models[tokenId].registrant;
     }
 
     /// @dev The lineage a training certificate must cover for registration `p` by the caller, read from the chain:
