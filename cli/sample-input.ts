@@ -8,6 +8,7 @@ import type { Encoding } from "../core/dataset/encoding-table.ts";
 import { hashFile, inputError, newScratch } from "../core/dataset/encodings.ts";
 import { givenSampleHash, type GivenFile, type GivenSample } from "../core/dataset/formats/single-sample.ts";
 import { InputError } from "../core/errors.ts";
+import { parseLooseHex32, toHex } from "../core/hex.ts";
 
 /** The sample as given, files by path (formats/single-sample.ts GivenSample). */
 export type SampleInput = GivenSample<string>;
@@ -74,7 +75,8 @@ export function sampleInput(files: string[], opts: SampleFlags): SampleInput {
   if (files.length > 0) return files.length === 1 ? { file: files[0] } : { files };
   if (opts.text !== undefined) return { text: opts.text };
   if (opts.rowJson !== undefined) return { rowJson: opts.rowJson };
-  return { hash: opts.hash! };
+  // A hash as sha256sum prints it (bare hex, spaces around, a file name after) is taken as well as 0x-hex.
+  return { hash: toHex(parseLooseHex32(opts.hash!, "--hash")) };
 }
 
 /** The sample with its paths as files the library reads (formats/single-sample.ts GivenFile). */

@@ -1,7 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { Command } from "commander";
 import { InputError } from "../../core/errors.ts";
-import { parseLooseHex32, toHex } from "../../core/hex.ts";
 import { nodeCompressors } from "../../core/dataset/formats/containers.ts";
 import {
   ancestryOfDataset,
@@ -97,8 +96,7 @@ export function checkSampleCommand(): Command {
         return runBatch(ancestry, io, opts);
       }
       const input = sampleInput(files, opts);
-      // A hash as sha256sum prints it (bare hex, spaces around) is taken as well as 0x-hex.
-      const sample = givenOfInput("hash" in input ? { hash: toHex(parseLooseHex32(input.hash, "--hash")) } : input);
+      const sample = givenOfInput(input);
       const id = parseTokenId(opts.model, "the model");
       const { ancestry, io } = await openAncestry(opts, id);
       const r = await checkSample(ancestry, sample, io, { decompressors: nodeCompressors });

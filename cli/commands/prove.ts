@@ -46,7 +46,7 @@ export function proveCommand(): Command {
         .option("--text <record>", "the sample as a literal record, e.g. one JSONL line")
         .option("--row-json <json>", 'parquet: the row as JSON, e.g. \'{"id":7,"text":"hi"}\' (docs/formats/encodings-v2.md)')
         .option("--row <index>", "parquet: the row at this index (from 0) of the .parquet file given")
-        .option("--hash <sha256>", "the sample's SHA-256 as 0x-hex")
+        .option("--hash <sha256>", "the sample's SHA-256 (64 hex digits, with or without 0x)")
         .option("--out <file>", "write the proof (provenant-proof-v1) to this file; with --batch the results (.csv, else JSON)")
         .option("--record", "also record the proof on-chain in a transaction, citable by tx hash"),
     ),

@@ -106,6 +106,18 @@ describe("provenant CLI: datasets end to end on a local chain", function () {
     expect(exc.json.verdict.onChain).to.equal(true);
   });
 
+  it("takes --hash as sha256sum prints it (bare hex, a file name after) as well as 0x-hex, and names the flag otherwise", async () => {
+    const hex = toHex(sha(contents[7])).slice(2);
+    for (const given of [`0x${hex}`, hex.toUpperCase(), `  ${hex}  sub/s7.txt\n`]) {
+      const r = await runCli(["prove", "--hash", given, "--dataset", datasetId], env);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.json).to.include({ kind: "inclusion", sampleHash: `0x${hex}` });
+    }
+    const bad = await runCli(["prove", "--hash", hex.slice(1), "--dataset", datasetId], env);
+    expect(bad.code).to.equal(1);
+    expect(bad.stderr).to.match(/--hash must be a SHA-256: 64 hex digits, with or without 0x/);
+  });
+
   it("re-checks a saved proof, and rejects it once a sibling, the leaf or the index is tampered with", async () => {
     const file = join(work, "proof.json");
     const made = await runCli(["prove", join(datasetDir, "s0.txt"), "--dataset", datasetId, "--out", file], env);

@@ -7,7 +7,7 @@
  */
 import type { Compressors } from "hyparquet";
 import { InputError, type ErrorHint } from "../../errors.ts";
-import { parseHex32 } from "../../hex.ts";
+import { parseLooseHex32 } from "../../hex.ts";
 import { ENCODING_TABLE, encodingOfName, type BrowserEncoding, type Encoding } from "../encoding-table.ts";
 import { sampleHash, sha256, textSampleHash } from "../sample-hash.ts";
 import { canonicalRowFromJson, ByteWriter } from "./canonical-json.ts";
@@ -84,7 +84,7 @@ export function ownEncoding(input: GivenSample<{ name: string }>): Encoding | nu
 export async function givenSampleHash(input: GivenSample, encoding: Encoding, decompressors?: Compressors): Promise<Uint8Array> {
   const misfit = sampleMisfit(input, encoding);
   if (misfit !== null) throw sampleMisfitError(misfit, encoding);
-  if ("hash" in input) return parseHex32(input.hash, "the sample hash");
+  if ("hash" in input) return parseLooseHex32(input.hash, "the sample hash");
   if ("text" in input) return textSampleHash(input.text, encoding as BrowserEncoding);
   if ("rowJson" in input) return parquetRowJsonHash(input.rowJson);
   if ("row" in input) {
