@@ -484,8 +484,10 @@ static void hash_records(records_job *j) {
 
 /* ---- files: a unit's list of "<size>:<relative path>" entries joined by NUL (plan.ts) ------------------- */
 
-#define LARGE_FILE (64ull << 20)
-#define STREAM_CHUNK (16u << 20)
+/* Files over 1 MiB stream through a 256 KiB buffer that stays in the core's cache: reading a big file whole,
+   or in 16 MiB chunks, copied it out of the page cache into DRAM and read it back (4 x 128 MiB: 0.30 -> 0.22 s). */
+#define LARGE_FILE (1ull << 20)
+#define STREAM_CHUNK (256u << 10)
 
 typedef struct {
   uint8_t *root;

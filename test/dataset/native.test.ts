@@ -164,7 +164,8 @@ describe("native hasher (native/hash.c) against the JavaScript reference", funct
     const plan = makePlan(root, "files", work);
     savePlan(plan, work);
     expect(plan.units).to.have.length(1);
-    // A size over 64 MiB in the list sends a file down the streaming branch on both paths.
+    // A size over 64 MiB in the list sends a file down the streaming branch on both paths (natively, any file
+    // over 1 MiB streams: the last file, in chunks of 256 KiB).
     const spec = plan.units[0] as { list: string };
     const list = readFileSync(spec.list, "utf8").split("\0");
     list[3] = `${(64 << 20) + 1}:${list[3].slice(list[3].indexOf(":") + 1)}`;
