@@ -83,7 +83,7 @@ async function slurmRun(cluster: SlurmCluster, input: string, dir: string, tasks
 
 export async function benchScheduler(options: { quick: boolean; log: (s: string) => void }): Promise<Record<string, any>> {
   const { quick, log } = options;
-  const repeats = envInt("BENCH_SCHEDULER_REPEATS", quick ? 1 : 3);
+  const repeats = envInt("BENCH_SCHEDULER_REPEATS", quick ? 1 : 5);
   const tasks = envInt("BENCH_SLURM_TASKS", 4);
   const cpusPerTask = envInt("BENCH_SLURM_CPUS_PER_TASK", 1);
   const cores = availableParallelism();
@@ -206,8 +206,9 @@ export function schedulerSection(r: Record<string, any>): string {
   ]);
   return `## Hashing under a scheduler (one machine vs a Slurm job array)
 One-node Slurm cluster on this machine (test/helpers/slurm.ts), ${r.cores} CPUs; the array's root and manifest equal the
-single run's. Per core: samples per second divided by the cores used. openssl: its one-core SHA-256 rate on
-messages of the dataset's mean sample size. Peak memory: VmHWM of each process (task, combine, single run).
+single run's. Each case ran ${r.repeats} times after a warm-up. Per core: samples per second divided by the cores used.
+openssl: its one-core SHA-256 rate on messages of the input's bytes per sample (as stored: compressed, for Parquet).
+Peak memory: VmHWM of each process (task, combine, single run).
 ${r.slurmSkipped ? `Slurm rows skipped: ${r.slurmSkipped}\n` : ""}
 | dataset | run | min / median | per core | of openssl | peak memory |
 |---|---|---|---|---|---|
