@@ -1534,6 +1534,49 @@ static napi_value js_sha256(napi_env env, napi_callback_info info) {
   return buf;
 }
 
+/*
+ * sha256Many(data, ends): the SHA-256 of each message data[ends[i-1], ends[i]) (ends[-1] = 0), as count x 32
+ * bytes, in one call and two at a time with the SHA extensions: a Parquet row group's canonical rows, which cost
+ * node:crypto a call of about a microsecond each. Reads both arrays in place (the call is synchronous).
+ */
+static napi_value js_sha256_many(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  napi_typedarray_type dtype = napi_int8_array, etype = napi_int8_array;
+  napi_value ab;
+  size_t off, len = 0, count = 0;
+  void *data = NULL, *ends = NULL;
+  if (argc < 2 || napi_get_typedarray_info(env, argv[0], &dtype, &len, &data, &ab, &off) != napi_ok || dtype != napi_uint8_array ||
+      napi_get_typedarray_info(env, argv[1], &etype, &count, &ends, &ab, &off) != napi_ok || etype != napi_uint32_array) {
+    napi_throw_type_error(env, NULL, "sha256Many: a Uint8Array and a Uint32Array of message ends");
+    return NULL;
+  }
+  const uint32_t *e = (const uint32_t *)ends;
+  for (size_t i = 0; i < count; i++)
+    if (e[i] > len || (i > 0 && e[i] < e[i - 1])) {
+      napi_throw_range_error(env, NULL, "sha256Many: the ends must rise and stay within the data");
+      return NULL;
+    }
+  span_t *spans = malloc((count ? count : 1) * sizeof *spans);
+  uint8_t *out = malloc(count ? 32 * count : 1);
+  if (!spans || !out) {
+    free(spans);
+    free(out);
+    napi_throw_error(env, NULL, "sha256Many: out of memory");
+    return NULL;
+  }
+  const uint8_t *base = len ? (const uint8_t *)data : (const uint8_t *)"";
+  for (size_t i = 0; i < count; i++) {
+    size_t from = i ? e[i - 1] : 0;
+    spans[i].p = base + from;
+    spans[i].len = e[i] - from;
+  }
+  hash_spans(spans, count, out);
+  free(spans);
+  return take_buffer(env, out, 32 * count);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   shani_setup();
   napi_property_descriptor props[] = {
@@ -1541,6 +1584,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"hashFiles", NULL, js_hash_files, NULL, NULL, NULL, napi_default, NULL},
       {"mergeBuckets", NULL, js_merge_buckets, NULL, NULL, NULL, napi_default, NULL},
       {"sha256", NULL, js_sha256, NULL, NULL, NULL, napi_default, NULL},
+      {"sha256Many", NULL, js_sha256_many, NULL, NULL, NULL, napi_default, NULL},
       {"treeRoot", NULL, js_tree_root, NULL, NULL, NULL, napi_default, NULL},
       {"walkFiles", NULL, js_walk_files, NULL, NULL, NULL, napi_default, NULL},
   };

@@ -77,6 +77,8 @@ interface Addon {
   /** One message's SHA-256: now, or on the thread pool reading `data` in place until the promise settles. */
   sha256(data: Uint8Array): Buffer;
   sha256(data: Uint8Array, async: true): Promise<Buffer>;
+  /** The SHA-256 of each message data[ends[i-1], ends[i]) (from 0 for the first), back to back, in one call. */
+  sha256Many(data: Uint8Array, ends: Uint32Array): Buffer;
   /** Walks a directory (its absolute path as bytes, ending in "/"), as walkFiles does, with file sizes. */
   walkFiles(root: Uint8Array): NativeWalkResult;
 }
@@ -87,7 +89,7 @@ export type NativeHasher = Addon;
 // when the pool first starts (after this module loads, in the CLI). Room for one job per core and a few spare.
 if (!process.env.UV_THREADPOOL_SIZE) process.env.UV_THREADPOOL_SIZE = String(Math.max(4, availableParallelism() + 2));
 
-const ADDON_FUNCTIONS = ["hashRecords", "hashFiles", "mergeBuckets", "treeRoot", "sha256", "walkFiles"] as const satisfies readonly (keyof Addon)[];
+const ADDON_FUNCTIONS = ["hashRecords", "hashFiles", "mergeBuckets", "treeRoot", "sha256", "sha256Many", "walkFiles"] as const satisfies readonly (keyof Addon)[];
 
 let loaded: Addon | null | undefined;
 let warned = false;

@@ -13,6 +13,7 @@ import { makePlan, savePlan } from "../../core/dataset/scale/plan.ts";
 import { writeBucketFile } from "../../core/dataset/scale/bucket-file.ts";
 import { bucketFilePath, runUnit, runUnitNative } from "../../core/dataset/scale/unit.ts";
 import { LocalStore } from "../../core/storage/local-store.ts";
+import { rowHasher, type HashMany } from "../../core/dataset/formats/blob-dataset.ts";
 import { toHex } from "../../core/hex.ts";
 import { rootOf } from "../../core/merkle/tree.ts";
 import { sortUniqueHashes } from "../../core/dataset/sort-unique.ts";
@@ -58,6 +59,47 @@ describe("native hasher (native/hash.c) against the JavaScript reference", funct
     dir = mkdtempSync(join(tmpdir(), "provenant-native-"));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("hashes many messages in one call (sha256Many) like node:crypto, and a row hasher batching with it like one without", () => {
+    // Lengths 0-300 (one and two blocks each side of the padding edge), in an order that pairs long with short.
+    const messages = Array.from({ length: 301 }, (_, i) => randomBytes(i % 2 ? i : 300 - i));
+    const data = Buffer.concat(messages);
+    const ends = new Uint32Array(messages.length);
+    messages.reduce((at, m, i) => (ends[i] = at + m.length), 0);
+    const digests = native.sha256Many(data, ends);
+    expect(digests.length).to.equal(32 * messages.length);
+    messages.forEach((m, i) => expect(toHex(digests.subarray(32 * i, 32 * i + 32)), `message ${i}`).to.equal(toHex(sha(m))));
+    expect(native.sha256Many(new Uint8Array(0), new Uint32Array(0)).length).to.equal(0);
+    expect(() => native.sha256Many(data, Uint32Array.of(5, 4))).to.throw(/ends must rise/);
+    expect(() => native.sha256Many(data, Uint32Array.of(data.length + 1))).to.throw(/within the data/);
+
+    // Rows through a flushing writer: small ones batched, one of almost the batch's 1 MiB, a 2.5 MiB one streamed in
+    // the middle, more rows than a batch holds.
+    const rows = [
+      ...Array.from({ length: 4999 }, (_, i) => randomBytes(i % 97)),
+      randomBytes((1 << 20) - 100),
+      randomBytes(2600 << 10),
+      ...Array.from({ length: 10 }, () => randomBytes(40)),
+    ];
+    const run = (many?: HashMany) => {
+      const out: string[] = [];
+      const h = rowHasher((d) => out.push(toHex(d)), many);
+      for (const r of rows) {
+        h.writer.reset();
+        // In pieces, as rows are written: past 1 MiB the writer flushes into the incremental hash.
+        for (let at = 0; at < r.length || at === 0; at += 4096) h.writer.bytes(r.subarray(at, at + 4096));
+        h.onRow(h.writer);
+      }
+      h.flush();
+      return out;
+    };
+    const batched = run((d, e) => native.sha256Many(d, e));
+    const w = rowHasher(() => {}).writer;
+    for (let at = 0; at < rows[5000].length; at += 4096) w.bytes(rows[5000].subarray(at, at + 4096));
+    expect(w.flushed, "the 2.5 MiB row streams").to.be.greaterThan(0);
+    expect(batched).to.deep.equal(run());
+    expect(batched).to.deep.equal(rows.map((r) => toHex(sha(r))));
+  });
 
   it("hashes single messages like node:crypto at every length around the 64-byte block edges", () => {
     const lengths = [...Array.from({ length: 300 }, (_, i) => i), 1000, 1023, 1024, 1025, 65535, 65536, 65537, (1 << 20) + 3];

@@ -31,19 +31,46 @@ export interface BlobDatasetResult {
   otherFiles: number;
 }
 
+/** Many messages hashed in one call: data[ends[i-1], ends[i]) for each i, digests back to back (native.ts sha256Many). */
+export type HashMany = (data: Uint8Array, ends: Uint32Array) => Uint8Array;
+
 /**
- * A row hasher over a flushing writer: a row under 1 MiB is hashed in one call; a bigger one streams through an
- * incremental hash as it is written, so no row is held whole. (sha256Sync and sha256Stream are node:crypto's under
- * Node, so the CLI's pipeline uses this too.)
+ * A row hasher over a flushing writer: a row under the writer's 1 MiB is hashed in one call, or with `many` (the
+ * CLI's native hasher) gathered with the next rows and hashed a batch at a time, since a call per row costs more
+ * than the hash of a short row; a bigger row streams through an incremental hash as it is written, so no row is
+ * held whole. Digests reach `push` in row order; `flush()` hands over the last batch (call it after the rows).
  */
-export function rowHasher(push: (digest: Uint8Array) => void): { writer: ByteWriter; onRow: (w: ByteWriter) => void } {
+export function rowHasher(push: (digest: Uint8Array) => void, many?: HashMany): { writer: ByteWriter; onRow: (w: ByteWriter) => void; flush: () => void } {
   let h = sha256Stream();
   const writer = new ByteWriter(64 << 10, (bytes) => h.update(bytes));
+  let batch = new Uint8Array(many ? 1 << 20 : 0);
+  const ends = new Uint32Array(many ? 4096 : 0);
+  let used = 0;
+  let count = 0;
+  const flush = () => {
+    if (count === 0) return;
+    const digests = many!(batch.subarray(0, used), ends.subarray(0, count));
+    for (let i = 0; i < count; i++) push(digests.subarray(32 * i, 32 * i + 32));
+    used = 0;
+    count = 0;
+  };
   return {
     writer,
+    flush,
     onRow(w) {
-      if (w.flushed === 0) push(sha256Sync(w.result()));
-      else {
+      if (w.flushed === 0) {
+        const row = w.result();
+        if (!many) return push(sha256Sync(row));
+        if (used + row.length > batch.length) {
+          flush();
+          if (row.length > batch.length) batch = new Uint8Array(row.length);
+        }
+        batch.set(row, used);
+        used += row.length;
+        ends[count++] = used;
+        if (count === ends.length) flush();
+      } else {
+        flush(); // the batch's rows come first
         h.update(w.result());
         push(h.digest());
         h = sha256Stream();
@@ -96,6 +123,7 @@ export async function hashBlobDataset(
       const hasher = rowHasher(counted);
       for (let g = 0; g < metadata.row_groups.length; g++) {
         await readRowGroup(src, metadata, schema, g, { compressors: options.compressors ?? jsCompressors, writer: hasher.writer, onRow: hasher.onRow });
+        hasher.flush();
       }
     }
     bytes += f.blob.size;

@@ -11,6 +11,7 @@ import { compressors as jsCompressors } from "hyparquet-compressors";
 import { DatasetEmptyError, InputError } from "../../errors.ts";
 import { ENCODING_TABLE, type ContainerEncoding } from "../encoding-table.ts";
 import { bytePath, displayPath, emptySkippedCounts, HashSink, inputError, walkFiles, type SampleHashes, type SkippedCounts } from "../encodings.ts";
+import { nativeHasher } from "../native.ts";
 import type { SkippedEntry } from "../skipped.ts";
 import { rowHasher } from "./blob-dataset.ts";
 import { footerLength, openParquet, parseFooter, readRowGroup, type ByteSource } from "./parquet-rows.ts";
@@ -162,8 +163,9 @@ export async function hashRowGroupOf(file: ContainerFile, g: number, push: (dige
     if (g >= metadata.row_groups.length)
       throw new InputError("INPUT_INVALID", `${file.name} has ${metadata.row_groups.length} row groups, not ${g + 1}: it changed since the plan`);
     let rows = 0;
-    const hasher = rowHasher(push);
-    return await readRowGroup(src, metadata, schema, g, {
+    const native = nativeHasher();
+    const hasher = rowHasher(push, native ? (data, ends) => native.sha256Many(data, ends) : undefined);
+    const read = await readRowGroup(src, metadata, schema, g, {
       compressors: nodeCompressors,
       writer: hasher.writer,
       onRow: (w) => {
@@ -171,6 +173,8 @@ export async function hashRowGroupOf(file: ContainerFile, g: number, push: (dige
         if (onRows && (++rows & 4095) === 0) onRows(rows);
       },
     });
+    hasher.flush();
+    return read;
   } finally {
     src.close();
   }

@@ -45,7 +45,9 @@ export function openExecutor(workDir: string, workers: number, worthProcesses: b
   const native = opts.javascriptUnits ? null : nativeHasher();
   const slots = Math.max(1, workers);
   if (native) return nativeExecutor(native, workDir, slots);
-  if (slots > 1 && worthProcesses) return new ProcessExecutor(workDir, slots);
+  // Children hashing shards or row groups may still batch their row hashes natively (sha256Many) when this
+  // process can load the addon; without it they are told not to try, so a missing build warns once.
+  if (slots > 1 && worthProcesses) return new ProcessExecutor(workDir, slots, opts.javascriptUnits === true && nativeHasher() !== null);
   return inlineExecutor(workDir);
 }
 
@@ -122,9 +124,12 @@ class ProcessExecutor implements Executor {
   private started = 0;
   private closed = false;
 
-  constructor(workDir: string, slots: number) {
+  private readonly childrenNative: boolean;
+
+  constructor(workDir: string, slots: number, childrenNative: boolean) {
     this.workDir = workDir;
     this.slots = slots;
+    this.childrenNative = childrenNative;
   }
 
   async hashUnit(unit: number, onSamples?: (samples: number) => void): Promise<UnitStats> {
@@ -162,12 +167,12 @@ class ProcessExecutor implements Executor {
 
   private spawn(): ChildProcess {
     this.started++;
-    // Children hash in JavaScript: this executor is only used without the native hasher, so they need not try it.
+    // Children hash in JavaScript; they try the native hasher only where this process has it (childrenNative).
     const child = fork(WORKER, [], {
       execArgv: [],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
       serialization: "advanced",
-      env: { ...process.env, PROVENANT_NATIVE: "0" },
+      env: this.childrenNative ? process.env : { ...process.env, PROVENANT_NATIVE: "0" },
     });
     child.on("message", (m: WorkerMessage) => {
       const p = this.busy.get(child);
