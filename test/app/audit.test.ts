@@ -6,7 +6,7 @@ import { deployedAddress } from "../../core/chain/deployments.ts";
 import { toHex } from "../../core/hex.ts";
 import { runCli } from "../../scripts/lib/cli.ts";
 import { leafAt, mintDirectly, sortedHashes, storeLeavesAsGiven, swapped } from "../helpers/misordered.ts";
-import { launchChromium, readVerdict, screenshot } from "./helpers/browser.ts";
+import { launchChromium, readVerdict, screenshot, newPage } from "./helpers/browser.ts";
 import { startStack, type Stack } from "./helpers/stack.ts";
 
 /**
@@ -33,8 +33,7 @@ describe("the app audits datasets in the browser and shows a misordered one as s
     soundId = String(await mintDirectly(registry, await storeLeavesAsGiven(stack.store, big, "Sound, two shards")));
     misorderedId = String(await mintDirectly(registry, await storeLeavesAsGiven(stack.store, swapped(sorted, 1, 2), "Misordered")));
     browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    page.on("pageerror", (e) => console.error(`page error: ${e.message}`));
+    page = await newPage(await browser.newContext({ viewport: { width: 1280, height: 900 } }));
   });
 
   after(async () => {

@@ -7,7 +7,7 @@ import { DATASET_UPLOAD_TYPE, encodeDatasetUpload } from "../../app/_lib/dataset
 import { digitPng, loadDigitPixels } from "../../scripts/demo/mnist-png.ts";
 import { REPO } from "../helpers/local-chain.ts";
 import { runCli } from "../../scripts/lib/cli.ts";
-import { dropFiles, launchChromium, readVerdict, recordTiming, screenshot, SHOTS } from "./helpers/browser.ts";
+import { dropFiles, launchChromium, readVerdict, recordTiming, screenshot, SHOTS, newPage } from "./helpers/browser.ts";
 import { startApp, startStack, type AppProcess, type Stack } from "./helpers/stack.ts";
 
 const sha = (b: Uint8Array | string) => `0x${createHash("sha256").update(b).digest("hex")}`;
@@ -51,8 +51,7 @@ describe("the app in a real browser (chromium, production build, local chain and
     datasetId = minted.json.datasetId;
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-    page = await context.newPage();
-    page.on("pageerror", (e) => console.error(`page error: ${e.message}`));
+    page = await newPage(context);
   });
 
   after(async () => {

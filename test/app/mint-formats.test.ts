@@ -5,7 +5,7 @@ import type { Browser, Page } from "playwright-core";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import { writeShard } from "../../scripts/lib/shards.ts";
 import { runCli } from "../../scripts/lib/cli.ts";
-import { launchChromium, readVerdict, screenshot } from "./helpers/browser.ts";
+import { launchChromium, readVerdict, screenshot, newPage } from "./helpers/browser.ts";
 import { startStack, type AppProcess, type Stack } from "./helpers/stack.ts";
 
 /**
@@ -51,8 +51,7 @@ describe("the mint page mints WebDataset and Parquet datasets (chromium, product
     );
     writeFileSync(join(stack.work, "hf", "README.md"), "---\nlicense: cc0-1.0\n---\n");
     browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    page.on("pageerror", (e) => console.error(`page error: ${e.message}`));
+    page = await newPage(await browser.newContext({ viewport: { width: 1280, height: 900 } }));
   });
 
   after(async () => {

@@ -6,7 +6,7 @@ import { LocalStore } from "../../core/storage/local-store.ts";
 import { startGateway, type Gateway } from "../../core/storage/gateway-server.ts";
 import { REPO } from "../helpers/local-chain.ts";
 import { makeDataset, startWorld, TRAIN, trainArgs, type World } from "../attestor/world.ts";
-import { launchChromium, screenshot } from "./helpers/browser.ts";
+import { launchChromium, screenshot, newPage } from "./helpers/browser.ts";
 import { buildApp, mineBlock, startApp, type AppProcess } from "./helpers/stack.ts";
 
 /**
@@ -45,8 +45,7 @@ describe("the model page of an attested model: certificate in plain words (swtpm
     await built;
     app = await startApp({ ...w.chain.env, PROVENANT_GATEWAY_URL: gateway.url, PROVENANT_HOME: w.home, PROVENANT_EK_ROOTS: w.env.PROVENANT_EK_ROOTS });
     browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true })).newPage();
-    page.on("pageerror", (e) => console.error(`page error: ${e.message}`));
+    page = await newPage(await browser.newContext({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true }));
   });
 
   after(async () => {

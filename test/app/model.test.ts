@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { REPO } from "../helpers/local-chain.ts";
 import { runCli } from "../../scripts/lib/cli.ts";
-import { dropFiles, launchChromium, screenshot, SHOTS } from "./helpers/browser.ts";
+import { dropFiles, launchChromium, screenshot, SHOTS, newPage } from "./helpers/browser.ts";
 import { mineBlock, startStack, type Stack } from "./helpers/stack.ts";
 import { DatasetProver } from "../../core/dataset/prover.ts";
 
@@ -73,8 +73,7 @@ describe("the model page: lineage graph, checks and exports (chromium, productio
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: stack.app!.url });
-    page = await context.newPage();
-    page.on("pageerror", (e) => console.error(`page error: ${e.message}`));
+    page = await newPage(context);
   });
 
   after(async () => {

@@ -13,7 +13,7 @@ import { digitPng, loadDigitPixels } from "../../scripts/demo/mnist-png.ts";
 import { readDigits, writeMnistParquet, writeMnistShards, type Digit } from "../../scripts/demo/mnist-formats.ts";
 import { writeShard } from "../../scripts/lib/shards.ts";
 import { runCli } from "../../scripts/lib/cli.ts";
-import { launchChromium, readVerdict, screenshot } from "./helpers/browser.ts";
+import { launchChromium, readVerdict, screenshot, newPage } from "./helpers/browser.ts";
 import { startStack, type AppProcess, type Stack } from "./helpers/stack.ts";
 
 /**
@@ -77,8 +77,7 @@ describe("the dataset page proves WebDataset and Parquet samples (chromium, prod
     pqId = b.json.datasetId;
     pqRoot = b.json.root;
     browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    page.on("pageerror", (e) => console.error(`page error: ${e.message}`));
+    page = await newPage(await browser.newContext({ viewport: { width: 1280, height: 900 } }));
   });
 
   after(async () => {

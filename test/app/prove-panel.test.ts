@@ -8,7 +8,7 @@ import { JsonRpcProvider } from "ethers";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { DatasetRegistryClient } from "../../core/chain/dataset-registry.ts";
 import { CLI, ensureBuiltCli, runCli } from "../../scripts/lib/cli.ts";
-import { dropFiles, launchChromium, readVerdict } from "./helpers/browser.ts";
+import { dropFiles, launchChromium, readVerdict, newPage } from "./helpers/browser.ts";
 import { startStack, type Stack } from "./helpers/stack.ts";
 
 /**
@@ -41,8 +41,7 @@ describe("the prove panel: hashes as pasted, keyboard and screen readers, files 
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: stack.app!.url });
-    page = await context.newPage();
-    page.on("pageerror", (e) => console.error(`page error: ${e.message}`));
+    page = await newPage(context);
   });
 
   after(async () => {

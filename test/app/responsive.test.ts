@@ -7,7 +7,7 @@ import { LocalStore } from "../../core/storage/local-store.ts";
 import { startGateway, type Gateway } from "../../core/storage/gateway-server.ts";
 import { REPO } from "../helpers/local-chain.ts";
 import { makeDataset, startWorld, TRAIN, trainArgs, type World } from "../attestor/world.ts";
-import { dropFiles, launchChromium, readVerdict, screenshot } from "./helpers/browser.ts";
+import { dropFiles, launchChromium, readVerdict, screenshot, newPage } from "./helpers/browser.ts";
 import { buildApp, startApp, type AppProcess } from "./helpers/stack.ts";
 
 /** A phone held upright (390 px, the width of most current phones) and a laptop screen. */
@@ -184,8 +184,7 @@ describe("every page fits a 390 px phone and a 1280 px screen (chromium, product
   /** Opens `path` at both widths, waits for `ready`, opens every details, checks the fit, runs `more`, and saves both screenshots. */
   async function atBothWidths(name: string, path: string, options: { ready?: string; more?: (page: Page, width: Width) => Promise<void> } = {}) {
     for (const { width } of WIDTHS) {
-      const page = await contexts.get(width)!.newPage();
-      page.on("pageerror", (e) => console.error(`page error: ${e.message}`));
+      const page = await newPage(contexts.get(width)!);
       try {
         await page.goto(`${app.url}${path}`, { waitUntil: "networkidle" });
         if (options.ready) await page.waitForSelector(options.ready, { state: "attached" });

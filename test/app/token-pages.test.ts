@@ -8,7 +8,7 @@ import { REPO } from "../helpers/local-chain.ts";
 import { runCli } from "../../scripts/lib/cli.ts";
 import { contractAddress } from "../../core/chain/addresses.ts";
 import { readIgnitionDeployment } from "../../core/chain/ignition-record.ts";
-import { launchChromium } from "./helpers/browser.ts";
+import { launchChromium, newPage } from "./helpers/browser.ts";
 import { startApp, startStack, type AppProcess, type Stack } from "./helpers/stack.ts";
 import { sampleDeals, samplePodsi, startLighthouseStandin, type LighthouseStandin } from "../storage/lighthouse-standin.ts";
 
@@ -111,8 +111,7 @@ describe("token pages: mint, owner, transfers, versions, recorded proofs, model 
     grandId = String((await cli(["model", "register", weights("grand"), "--name", "Small MLP", "--version", "1.1.1", "--parent", `${childId}:quantized`])).modelId);
 
     browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 1000 } })).newPage();
-    page.on("pageerror", (e) => console.error(`page error: ${e.message}`));
+    page = await newPage(await browser.newContext({ viewport: { width: 1280, height: 1000 } }));
   });
 
   after(async () => {

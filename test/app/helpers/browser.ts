@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { ARTIFACTS } from "./stack.ts";
 
 /** Debian's chromium, headless, with nothing reaching the network on its own. Never a downloaded browser. */
@@ -18,6 +18,13 @@ export function launchChromium(): Promise<Browser> {
       "--disable-sync",
     ],
   });
+}
+
+/** A new page of `context` whose uncaught errors are printed: a page that throws shows in the test's output. */
+export async function newPage(context: BrowserContext): Promise<Page> {
+  const page = await context.newPage();
+  page.on("pageerror", (e) => console.error(`page error: ${e.message}`));
+  return page;
 }
 
 export const SHOTS = join(ARTIFACTS, "screenshots");
